@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The whole test suite: type check, unit + integration tests on PGlite and on a real PostgreSQL,
+# then browser tests in Debian's Chromium. Used by `npm test` and by .ci/run.
+#
+# PostgreSQL: TEST_DATABASE_URL (a role that may CREATE DATABASE) if set; otherwise a throwaway
+# cluster is started from the local PostgreSQL binaries (initdb). With neither, the PostgreSQL pass
+# is skipped with a warning — except under CI=true, where that is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TZ=UTC
+export NODE_OPTIONS="${NODE_OPTIONS:-} --no-warnings=ExperimentalWarning"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "type check"
+npx tsc --noEmit -p tsconfig.json
+
+step "build web apps"
+npx vite build --logLevel warn
+
+mapfile -t UNIT < <(find src -name '*.test.ts' | sort)
+mapfile -t E2E < <(find e2e -name '*.test.ts' 2>/dev/null | sort)
+
+run_suite() {
+  local kind=$1
+  step "unit + integration tests on $kind (${#UNIT[@]} files)"
+  VARDE_TEST_DB=$kind node --import tsx --test --test-concurrency=2 "${UNIT[@]}"
+  if [ ${#E2E[@]} -gt 0 ]; then
+    if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+      step "browser tests on $kind (${#E2E[@]} files)"
+      VARDE_TEST_DB=$kind node --import tsx --test --test-concurrency=1 "${E2E[@]}"
+    elif [ "${CI:-}" = "true" ]; then
+      echo "Chromium not found at ${CHROMIUM:-/usr/bin/chromium}; CI must install it (apt-get install chromium)" >&2
+      exit 1
+    else
+      echo "WARNING: no Chromium at ${CHROMIUM:-/usr/bin/chromium}; browser tests skipped (apt-get install chromium)" >&2
+    fi
+  fi
+}
+
+run_suite pglite
+
+PG_TMP=""
+cleanup() {
+  if [ -n "$PG_TMP" ]; then
+    $PG_AS "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TMP"
+  fi
+}
+trap cleanup EXIT
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  PG_BIN=$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)")
+  if [ -x "$PG_BIN/initdb" ]; then
+    step "starting a throwaway PostgreSQL from $PG_BIN"
+    PG_TMP=$(mktemp -d /tmp/varde-pg.XXXXXX)
+    PG_AS=""
+    if [ "$(id -u)" = "0" ]; then
+      # initdb refuses to run as root.
+      id postgres >/dev/null 2>&1 || useradd -r -M postgres
+      chown postgres "$PG_TMP"
+      PG_AS="runuser -u postgres --"
+    fi
+    PORT=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+    $PG_AS "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    $PG_AS "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w -o "-h 127.0.0.1 -p $PORT -k $PG_TMP -c fsync=off" start >/dev/null
+    export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "No PostgreSQL for the test suite: set TEST_DATABASE_URL or install postgresql" >&2
+    exit 1
+  else
+    echo "WARNING: no PostgreSQL found (set TEST_DATABASE_URL or install postgresql); PostgreSQL pass skipped" >&2
+    exit 0
+  fi
+fi
+
+run_suite postgres

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { loadConfig } from './server/config/index.js';
+import { openDb } from './server/db/open.js';
+import { seedDemo } from './server/demo/seed.js';
+import { createLogger, startServer } from './server/server.js';
+
+const USAGE = `Usage: varde <command>
+
+  start [--demo]   start the server (PGlite in PGLITE_DIR unless DATABASE_URL is set)
+  migrate          apply database migrations and exit
+  seed             load the demo helsefellesskap into an empty database and exit
+
+Configuration comes from the environment; see README.md.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const config = loadConfig(process.env, rest.includes('--demo') ? { DEMO: 'true' } : {});
+      const log = createLogger(config.LOG_LEVEL);
+      const server = await startServer(config, { log });
+      log.info({ url: server.url, db: server.db.kind }, `Varde is running at ${server.url}`);
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      return;
+    }
+    case 'migrate': {
+      const config = loadConfig();
+      const db = await openDb(config);
+      console.log(`migrated (${db.kind})`);
+      await db.close();
+      return;
+    }
+    case 'seed': {
+      const config = loadConfig();
+      const db = await openDb(config);
+      const r = await seedDemo(db, { now: new Date() });
+      console.log(r ? `seeded: ${JSON.stringify(r)}` : 'database already has data; nothing seeded');
+      await db.close();
+      return;
+    }
+    default:
+      console.log(USAGE);
+      process.exitCode = command && command !== 'help' && command !== '--help' ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

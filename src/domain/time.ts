@@ -1,0 +1,156 @@
+/*
+ * Wall-clock ↔ instant conversion for an IANA time zone using only Intl, so the
+ * engine needs no tz library and stays correct over DST switches (Europe/Oslo
+ * jumps 02:00→03:00 on the last Sunday of March and 03:00→02:00 on the last Sunday
+ * of October). Dates are plain 'YYYY-MM-DD' strings; instants are Date objects.
+ */
+
+/** A wall-clock reading in some time zone. */
+export interface LocalDateTime {
+  /** 'YYYY-MM-DD' */
+  date: string;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** ISO weekday: 1 = Monday … 7 = Sunday. */
+  weekday: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+}
+
+const DAY_MS = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    // hourCycle h23: some ICU versions print midnight as "24" with hour12:false.
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/**
+ * Whether Intl knows the time zone.
+ * @param timeZone IANA name such as 'Europe/Oslo'
+ */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** Formats year, month, day as 'YYYY-MM-DD'. */
+export function formatDate(year: number, month: number, day: number): string {
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+/**
+ * Parses 'YYYY-MM-DD' into numbers, rejecting impossible dates (e.g. 2026-02-29).
+ * @param date the date string
+ * @returns the parts, or null
+ */
+export function parseDate(date: string): { year: number; month: number; day: number } | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (m === null) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+  return { year, month, day };
+}
+
+function mustParseDate(date: string): { year: number; month: number; day: number } {
+  const p = parseDate(date);
+  if (p === null) throw new RangeError(`Invalid date "${date}", expected YYYY-MM-DD`);
+  return p;
+}
+
+/** Adds whole calendar days to a 'YYYY-MM-DD' date (no time zone involved). */
+export function addDays(date: string, days: number): string {
+  const { year, month, day } = mustParseDate(date);
+  const d = new Date(Date.UTC(year, month - 1, day) + days * DAY_MS);
+  return formatDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a 'YYYY-MM-DD' date. */
+export function isoWeekday(date: string): 1 | 2 | 3 | 4 | 5 | 6 | 7 {
+  const { year, month, day } = mustParseDate(date);
+  const js = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return (js === 0 ? 7 : js) as 1 | 2 | 3 | 4 | 5 | 6 | 7;
+}
+
+/**
+ * The wall-clock reading of an instant in a time zone.
+ * @param at the instant
+ * @param timeZone IANA name; throws RangeError if unknown
+ */
+export function toLocal(at: Date, timeZone: string): LocalDateTime {
+  const parts = formatter(timeZone).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes): number => {
+    const p = parts.find((x) => x.type === type);
+    return p === undefined ? 0 : Number(p.value);
+  };
+  const year = get('year');
+  const month = get('month');
+  const day = get('day');
+  const date = formatDate(year, month, day);
+  return { date, year, month, day, hour: get('hour'), minute: get('minute'), second: get('second'), weekday: isoWeekday(date) };
+}
+
+/** UTC offset (ms, east positive) in force at an instant. */
+export function offsetAt(instantMs: number, timeZone: string): number {
+  const whole = Math.floor(instantMs / 1000) * 1000;
+  const l = toLocal(new Date(whole), timeZone);
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - whole;
+}
+
+/**
+ * The instant at which a wall clock in `timeZone` shows `date` `time`.
+ * Follows the usual ("compatible") convention at DST switches: a time skipped in
+ * spring (02:30 in Oslo) maps to the instant one hour later on the new clock
+ * (03:30), and a time that happens twice in autumn maps to the first occurrence.
+ * @param date 'YYYY-MM-DD'
+ * @param time 'HH:MM'
+ * @param timeZone IANA name; throws RangeError if unknown
+ */
+export function zonedInstant(date: string, time: string, timeZone: string): Date {
+  const { year, month, day } = mustParseDate(date);
+  const tm = /^(\d{2}):(\d{2})$/.exec(time);
+  if (tm === null) throw new RangeError(`Invalid time "${time}", expected HH:MM`);
+  const wall = Date.UTC(year, month - 1, day, Number(tm[1]), Number(tm[2]));
+  // Offsets are at most ±14 h, so a day either side brackets any transition near this wall time.
+  const before = offsetAt(wall - DAY_MS, timeZone);
+  const after = offsetAt(wall + DAY_MS, timeZone);
+  const candidates = [...new Set([before, offsetAt(wall, timeZone), after])]
+    .map((o) => wall - o)
+    .filter((instant) => wall - offsetAt(instant, timeZone) === instant)
+    .sort((a, b) => a - b);
+  const first = candidates[0];
+  // No candidate means the wall time falls in a spring-forward gap: read it on the old offset.
+  return new Date(first ?? wall - before);
+}
+
+/** Minutes since local midnight for 'HH:MM'. */
+export function minutesOf(time: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(time);
+  if (m === null) throw new RangeError(`Invalid time "${time}", expected HH:MM`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}

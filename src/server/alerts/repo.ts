@@ -1,0 +1,100 @@
+import type { Finding } from '../../domain/triage.js';
+import type { LocalText } from '../../domain/text.js';
+import type { Queryable } from '../db/port.js';
+
+export interface AlertRow {
+  id: string;
+  patient_id: string;
+  episode_id: string;
+  rule_id: string;
+  kind: string;
+  zone: 'yellow' | 'red' | 'missing';
+  status: 'open' | 'acknowledged' | 'resolved';
+  plan_id: string;
+  plan_version: number;
+  summary: LocalText;
+  findings: Finding[];
+  first_at: Date;
+  last_at: Date;
+  occurrences: number;
+  created_at: Date;
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  acknowledged_by_name?: string | null;
+  resolved_by_name?: string | null;
+}
+
+const SEVERITY = "case zone when 'red' then 3 when 'yellow' then 2 else 1 end";
+
+/**
+ * Raises an alert for a finding, or merges it into the unresolved alert of the same episode and
+ * rule. A worse zone reopens an acknowledged alert so a deterioration is never hidden behind an
+ * earlier acknowledgement. Returns the alert and whether it is new or got worse.
+ */
+export async function upsertFromFinding(
+  q: Queryable,
+  a: { patientId: string; episodeId: string; planId: string; finding: Finding },
+): Promise<{ alert: AlertRow; raised: boolean; escalated: boolean }> {
+  const f = a.finding;
+  const r = await q.query<AlertRow & { inserted: boolean; old_zone: string | null }>(
+    `with prev as (select zone from alerts where episode_id = $2 and rule_id = $3 and status <> 'resolved')
+     insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+     values ($1,$2,$3,$4,$5,$6,$7,$8, jsonb_build_array($9::jsonb), $10, $10)
+     on conflict (episode_id, rule_id) where status <> 'resolved' do update set
+       occurrences = al.occurrences + 1,
+       findings = al.findings || jsonb_build_array($9::jsonb),
+       last_at = greatest(al.last_at, excluded.last_at),
+       first_at = least(al.first_at, excluded.first_at),
+       plan_id = excluded.plan_id,
+       plan_version = excluded.plan_version,
+       summary = case when (${SEVERITY.replaceAll('zone', 'excluded.zone')}) >= (${SEVERITY.replaceAll('zone', 'al.zone')}) then excluded.summary else al.summary end,
+       zone = case when (${SEVERITY.replaceAll('zone', 'excluded.zone')}) > (${SEVERITY.replaceAll('zone', 'al.zone')}) then excluded.zone else al.zone end,
+       status = case when (${SEVERITY.replaceAll('zone', 'excluded.zone')}) > (${SEVERITY.replaceAll('zone', 'al.zone')}) then 'open' else al.status end
+     returning al.*, (xmax = 0) as inserted, (select zone from prev) as old_zone`,
+    [a.patientId, a.episodeId, f.ruleId, f.kind, f.zone, a.planId, f.planVersion, JSON.stringify(f.summary), JSON.stringify(f), f.at],
+  );
+  const row = r.rows[0]!;
+  const { inserted, old_zone, ...alert } = row;
+  return { alert, raised: inserted, escalated: !inserted && old_zone !== alert.zone };
+}
+
+const SELECT = `select al.*, ack.name as acknowledged_by_name, res.name as resolved_by_name from alerts al
+  left join personnel ack on ack.id = al.acknowledged_by left join personnel res on res.id = al.resolved_by`;
+
+export async function listForPatient(q: Queryable, patientId: string, status?: string): Promise<AlertRow[]> {
+  const r = await q.query<AlertRow>(
+    `${SELECT} where al.patient_id = $1 and ($2::text is null or al.status = $2)
+      order by case al.status when 'open' then 0 when 'acknowledged' then 1 else 2 end, al.first_at desc limit 500`,
+    [patientId, status ?? null],
+  );
+  return r.rows;
+}
+
+export async function getAlert(q: Queryable, id: string, lock = false): Promise<AlertRow | undefined> {
+  const r = await q.query<AlertRow>(`select * from alerts where id = $1 ${lock ? 'for update' : ''}`, [id]);
+  return r.rows[0];
+}
+
+export async function getAlertWithNames(q: Queryable, id: string): Promise<AlertRow | undefined> {
+  return (await q.query<AlertRow>(`${SELECT} where al.id = $1`, [id])).rows[0];
+}
+
+export async function acknowledge(q: Queryable, id: string, by: string, at: Date): Promise<void> {
+  await q.query(`update alerts set status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 where id = $1`, [id, by, at]);
+}
+
+export async function resolve(q: Queryable, id: string, by: string | null, at: Date): Promise<void> {
+  await q.query(`update alerts set status = 'resolved', resolved_by = $2, resolved_at = $3 where id = $1`, [id, by, at]);
+}
+
+/** A measurement arrived: the patient is no longer missing it. Resolved by the system (no person). */
+export async function resolveMissing(q: Queryable, episodeId: string, codes: string[], at: Date): Promise<number> {
+  const r = await q.query(
+    `update alerts set status = 'resolved', resolved_at = $3 where episode_id = $1 and status <> 'resolved'
+        and zone = 'missing' and rule_id = any($2)`,
+    [episodeId, codes.map((c) => `missing:${c}`), at],
+  );
+  return r.rowCount;
+}

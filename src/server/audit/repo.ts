@@ -1,0 +1,50 @@
+import type { Queryable } from '../db/port.js';
+
+export interface AuditInsert {
+  actorKind: 'patient' | 'personnel' | 'client' | 'system';
+  actorId: string;
+  actorName: string | null;
+  organisationId: string | null;
+  role: string | null;
+  action: 'read' | 'create' | 'update' | 'delete' | 'login' | 'logout' | 'search';
+  resourceType: string;
+  resourceId: string | null;
+  patientId: string | null;
+  outcome: 'success' | 'denied';
+  route: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export async function insertAudit(q: Queryable, e: AuditInsert): Promise<void> {
+  await q.query(
+    `insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action,
+       resource_type, resource_id, patient_id, outcome, route, details)
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+    [
+      e.actorKind, e.actorId, e.actorName, e.organisationId, e.role, e.action,
+      e.resourceType, e.resourceId, e.patientId, e.outcome, e.route, e.details,
+    ],
+  );
+}
+
+export interface AccessLogRow {
+  at: Date;
+  actor_kind: string;
+  actor_name: string | null;
+  organisation_name: string | null;
+  role: string | null;
+  action: string;
+  resource_type: string;
+}
+
+/** What a patient sees of who touched their data: everyone but themselves, newest first. */
+export async function accessLogForPatient(q: Queryable, patientId: string, limit: number): Promise<AccessLogRow[]> {
+  const r = await q.query<AccessLogRow>(
+    `select a.at, a.actor_kind, a.actor_name, o.name as organisation_name, a.role, a.action, a.resource_type
+       from audit_events a left join organisations o on o.id = a.organisation_id
+      where a.patient_id = $1 and a.outcome = 'success' and a.actor_kind <> 'patient'
+      order by a.at desc, a.id desc limit $2`,
+    [patientId, limit],
+  );
+  return r.rows;
+}

@@ -1,0 +1,113 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Provider, { type Configuration } from 'oidc-provider';
+import type { Db } from '../db/port.js';
+
+/**
+ * A local OpenID Connect provider standing in for HelseID (personnel) and ID-porten (patients)
+ * in demo and tests. It is a real OIDC provider (code flow + PKCE, signed ID tokens), so the
+ * relying-party code path is the same one used against the national providers; only the
+ * login page differs: personnel pick a test person (like HelseID's test IdP) and patients type
+ * a synthetic fødselsnummer (like ID-porten's TestID).
+ */
+export interface LocalIdp {
+  provider: Provider;
+  issuer: string;
+  clients: Record<'clinic' | 'patient', { clientId: string; clientSecret: string }>;
+  /** Node handler for everything under `/idp` (the caller strips nothing; we do). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** Client registrations of the two apps with the local provider; secrets are minted per process. */
+export function localClients(): LocalIdp['clients'] {
+  return {
+    clinic: { clientId: 'varde-clinic', clientSecret: randomBytes(24).toString('base64url') },
+    patient: { clientId: 'varde-patient', clientSecret: randomBytes(24).toString('base64url') },
+  };
+}
+
+export const HELSEID_HPR_CLAIM = 'helseid://claims/hpr/hpr_number';
+export const IDPORTEN_ACR_HIGH = 'idporten-loa-high';
+
+/** Account ids carry their kind: `patient:<fnr>` or `personnel:<hpr>`. */
+export async function createLocalIdp(
+  db: Db,
+  publicUrl: string,
+  cookieKeys: string[],
+  clients: LocalIdp['clients'] = localClients(),
+): Promise<LocalIdp> {
+  const issuer = `${publicUrl}/idp`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'local-1' };
+
+  const configuration: Configuration = {
+    clients: (['clinic', 'patient'] as const).map((app) => ({
+      client_id: clients[app].clientId,
+      client_secret: clients[app].clientSecret,
+      redirect_uris: [`${publicUrl}/auth/callback/${app}`],
+      post_logout_redirect_uris: [`${publicUrl}/`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    })),
+    jwks: { keys: [jwk] },
+    cookies: { keys: cookieKeys },
+    pkce: { required: () => true },
+    acrValues: ['idporten-loa-substantial', IDPORTEN_ACR_HIGH],
+    claims: {
+      openid: ['sub'],
+      profile: ['name'],
+      pid: ['pid'],
+      helseid: [HELSEID_HPR_CLAIM],
+    },
+    scopes: ['openid', 'profile', 'pid', 'helseid'],
+    // The relying party reads identity straight from the ID token, as with ID-porten.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    interactions: { url: (_ctx, interaction) => `/idp/interaction/${interaction.uid}` },
+    ttl: { Session: 10 * 3600, Interaction: 3600, Grant: 10 * 3600, IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
+    // First-party clients: no consent screen; grant exactly what was asked for.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) {
+        const existing = await ctx.oidc.provider.Grant.find(grantId);
+        if (existing) return existing;
+      }
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
+      await grant.save();
+      return grant;
+    },
+    async findAccount(_ctx, id) {
+      const [kind, key] = id.split(':', 2) as [string, string];
+      if (kind === 'patient') {
+        const r = await db.query<{ name: string }>('select name from patients where identifier = $1', [key]);
+        // ID-porten knows every resident; an unknown number still logs in and Varde then refuses it.
+        const name = r.rows[0]?.name ?? 'Ukjent testperson';
+        return { accountId: id, claims: () => ({ sub: id, pid: key, name }) };
+      }
+      if (kind === 'personnel') {
+        const r = await db.query<{ name: string }>('select name from personnel where hpr_number = $1', [key]);
+        if (!r.rows[0]) return undefined;
+        const name = r.rows[0].name;
+        return { accountId: id, claims: () => ({ sub: id, name, [HELSEID_HPR_CLAIM]: key }) };
+      }
+      return undefined;
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = true;
+  const callback = provider.callback();
+  return {
+    provider,
+    issuer,
+    clients,
+    handle(req, res) {
+      const url = req.url ?? '/';
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice('/idp'.length) || '/';
+      callback(req, res);
+    },
+  };
+}

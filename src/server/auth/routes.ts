@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { audit } from '../audit/service.js';
+import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { esc, page } from '../http/html.js';
+import { issueClientToken } from './clients.js';
+import type { LocalIdp } from './local-idp.js';
+import { HELSEID_HPR_CLAIM } from './local-idp.js';
+import type { LoginApp, OidcRp, PendingLogin } from './oidc-rp.js';
+import { SESSION_COOKIE, createSession, deleteSession, membershipsFor } from './session.js';
+
+const LOGIN_COOKIE = 'varde_login';
+const LoginQuery = z.object({ app: z.enum(['patient', 'clinic']) });
+const PendingSchema = z.object({ app: z.enum(['patient', 'clinic']), state: z.string(), nonce: z.string(), verifier: z.string() });
+
+/** Login through OIDC (HelseID / ID-porten), logout, device client credentials and `/api/me`. */
+export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
+  const secure = () => deps.publicUrl().startsWith('https://');
+  const home = (a: LoginApp) => (a === 'patient' ? '/patient/' : '/clinic/');
+
+  app.get('/auth/login', { config: { public: true } }, async (req, reply) => {
+    const { app: which } = parse(LoginQuery, req.query);
+    const { url, pending } = await rp.start(which);
+    reply.setCookie(LOGIN_COOKIE, JSON.stringify(pending), {
+      path: '/auth', httpOnly: true, sameSite: 'lax', secure: secure(), signed: true, maxAge: 600,
+    });
+    return reply.redirect(url);
+  });
+
+  app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true } }, async (req, reply) => {
+    const which = parse(z.enum(['patient', 'clinic']), req.params.app, 'app');
+    const raw = req.cookies[LOGIN_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : null;
+    reply.clearCookie(LOGIN_COOKIE, { path: '/auth' });
+    let pending: PendingLogin | null = null;
+    try {
+      pending = unsigned?.valid && unsigned.value ? PendingSchema.parse(JSON.parse(unsigned.value)) : null;
+    } catch {
+      pending = null;
+    }
+    if (!pending || pending.app !== which) return loginFailed(reply, which, 'Innloggingen tok for lang tid eller ble startet i en annen fane. Prøv igjen.');
+
+    const callbackUrl = new URL(req.url, deps.publicUrl());
+    let claims;
+    let idToken: string;
+    try {
+      ({ claims, idToken } = await rp.finish(which, callbackUrl, pending));
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'OIDC callback rejected');
+      return loginFailed(reply, which, 'Innloggingen ble avvist. Prøv igjen.');
+    }
+
+    if (which === 'patient') {
+      const acr = String(claims.acr ?? '');
+      if (!deps.config.IDPORTEN_ACR.split(',').includes(acr)) {
+        return loginFailed(reply, which, 'Du må logge inn med et høyt sikkerhetsnivå (for eksempel BankID).');
+      }
+      const pid = String(claims.pid ?? '');
+      const r = await deps.db.query<{ id: string }>(
+        `select p.id from patients p where p.identifier = $1
+           and exists (select 1 from episodes e where e.patient_id = p.id and e.status <> 'ended')`,
+        [pid],
+      );
+      const patient = r.rows[0];
+      if (!patient) return loginFailed(reply, which, 'Du er ikke registrert i digital hjemmeoppfølging. Snakk med fastlegen din.');
+      const token = await createSession(deps.db, { subjectKind: 'patient', subjectId: patient.id, acr, idToken, ttlHours: deps.config.SESSION_TTL_HOURS });
+      await audit({ ...ctxBase(deps), actor: { kind: 'patient', patientId: patient.id, name: String(claims.name ?? ''), lang: 'nb' } }, {
+        action: 'login', resourceType: 'Session', patientId: patient.id, details: { acr },
+      });
+      setSession(reply, token, secure(), deps.config.SESSION_TTL_HOURS);
+      return reply.redirect(home(which));
+    }
+
+    const hpr = String(claims[HELSEID_HPR_CLAIM] ?? '');
+    const r = await deps.db.query<{ id: string; name: string }>('select id, name from personnel where hpr_number = $1', [hpr]);
+    const person = r.rows[0];
+    const membership = person ? (await membershipsFor(deps.db, person.id))[0] : undefined;
+    if (!person || !membership) return loginFailed(reply, which, 'Du har ingen tilgang i Varde. Kontakt administrator i din virksomhet.');
+    const token = await createSession(deps.db, {
+      subjectKind: 'personnel', subjectId: person.id, organisationId: membership.organisation_id, role: membership.role,
+      idToken, ttlHours: deps.config.SESSION_TTL_HOURS,
+    });
+    await audit(
+      { ...ctxBase(deps), actor: { kind: 'system', name: `personnel:${person.id}` } },
+      { action: 'login', resourceType: 'Session', details: { hpr, organisationId: membership.organisation_id, role: membership.role } },
+    );
+    setSession(reply, token, secure(), deps.config.SESSION_TTL_HOURS);
+    return reply.redirect(home(which));
+  });
+
+  app.post('/auth/logout', { config: { public: true } }, async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    const actor = req.actor;
+    let logoutUrl: string | null = null;
+    if (token) {
+      const s = await deleteSession(deps.db, token);
+      if (actor && (actor.kind === 'patient' || actor.kind === 'personnel')) {
+        await audit({ ...ctxBase(deps), actor }, { action: 'logout', resourceType: 'Session', patientId: actor.kind === 'patient' ? actor.patientId : null });
+        logoutUrl = await rp.logoutUrl(actor.kind === 'patient' ? 'patient' : 'clinic', s?.id_token ?? null);
+      }
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.send({ redirect: logoutUrl ?? '/' });
+  });
+
+  // OAuth 2.0 client credentials (RFC 6749 §4.4) for device gateways; errors per §5.2.
+  app.post('/auth/token', { config: { public: true } }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    let clientId = typeof body.client_id === 'string' ? body.client_id : '';
+    let secret = typeof body.client_secret === 'string' ? body.client_secret : '';
+    const basic = req.headers.authorization;
+    if (basic?.startsWith('Basic ')) {
+      const decoded = Buffer.from(basic.slice(6), 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      clientId = decodeURIComponent(decoded.slice(0, i));
+      secret = decodeURIComponent(decoded.slice(i + 1));
+    }
+    if (body.grant_type !== 'client_credentials') {
+      return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported.' });
+    }
+    const scopes = typeof body.scope === 'string' && body.scope.trim() ? body.scope.trim().split(/\s+/) : null;
+    const t = clientId && secret ? await issueClientToken(deps.db, clientId, secret, scopes) : null;
+    if (!t) return reply.code(401).send({ error: 'invalid_client', error_description: 'Unknown client, wrong secret or scope not allowed.' });
+    reply.header('cache-control', 'no-store');
+    return { access_token: t.accessToken, token_type: 'Bearer', expires_in: t.expiresIn, scope: t.scopes.join(' ') };
+  });
+
+  app.get('/api/me', async (req) => {
+    const ctx = ctxOf(req, deps);
+    const a = ctx.actor;
+    if (a.kind === 'patient') return { kind: 'patient', patient: { id: a.patientId, name: a.name, lang: a.lang } };
+    if (a.kind === 'personnel') {
+      return {
+        kind: 'personnel',
+        personnel: { id: a.personnelId, name: a.name, hpr: a.hpr },
+        organisation: { id: a.organisationId, name: a.organisationName, kind: a.organisationKind },
+        role: a.role,
+      };
+    }
+    return { kind: a.kind };
+  });
+}
+
+function ctxBase(deps: AppDeps) {
+  return { db: deps.db, now: deps.now, log: deps.log, config: deps.config, route: 'GET /auth/callback/:app' };
+}
+
+function setSession(reply: import('fastify').FastifyReply, token: string, secure: boolean, ttlHours: number) {
+  reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: ttlHours * 3600 });
+}
+
+function loginFailed(reply: import('fastify').FastifyReply, which: LoginApp, message: string) {
+  return reply
+    .code(403)
+    .type('text/html')
+    .send(page('Innlogging mislyktes', `<h1>Innlogging mislyktes</h1><p class="error" role="alert">${esc(message)}</p>
+      <p><a href="/auth/login?app=${which}">Prøv igjen</a> · <a href="/">Til forsiden</a></p>`));
+}
+
+/** Login pages of the local OIDC provider: a test-person picker (HelseID) and TestID (ID-porten). */
+export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<LocalIdp>): void {
+  // Everything else under /idp is the provider itself; hijacked before Fastify reads the body.
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/idp/*',
+    config: { public: true },
+    onRequest: async (req, reply) => {
+      reply.hijack();
+      const idp = await getIdp();
+      idp.handle(req.raw, reply.raw);
+    },
+    handler: async () => undefined,
+  });
+
+  app.get<{ Params: { uid: string } }>('/idp/interaction/:uid', { config: { public: true } }, async (req, reply) => {
+    const idp = await getIdp();
+    const details = await idp.provider.interactionDetails(req.raw, reply.raw);
+    const isPatient = details.params.client_id === idp.clients.patient.clientId;
+    const uid = esc(details.uid);
+    reply.type('text/html');
+    if (isPatient) {
+      const demo = await deps.db.query<{ identifier: string; name: string }>(
+        `select p.identifier, p.name from patients p where exists (select 1 from episodes e where e.patient_id = p.id and e.status <> 'ended')
+          order by p.name limit 6`,
+      );
+      const error = (req.query as Record<string, string>).error ? '<p class="error" role="alert">Fødselsnummeret er ikke gyldig. Skriv 11 siffer.</p>' : '';
+      return page('ID-porten (lokal TestID)', `<h1>Logg inn med TestID</h1>
+        <p class="note">Lokal test av ID-porten for demo og test. Bruk bare syntetiske fødselsnummer.</p>${error}
+        <form method="post" action="/idp/interaction/${uid}/login">
+          <label for="pid">Fødselsnummer (11 siffer)</label>
+          <input id="pid" name="pid" type="text" inputmode="numeric" autocomplete="off" required pattern="[0-9]{11}">
+          <button type="submit">Logg inn</button>
+        </form>
+        <h2>Testpasienter</h2><ul class="pick">${demo.rows
+          .map((p) => `<li><form method="post" action="/idp/interaction/${uid}/login"><input type="hidden" name="pid" value="${esc(p.identifier)}">
+            <button class="secondary" type="submit">${esc(p.name)} (${esc(p.identifier)})</button></form></li>`)
+          .join('')}</ul>`);
+    }
+    const people = await deps.db.query<{ hpr_number: string; name: string; orgs: string }>(
+      `select pe.hpr_number, pe.name, string_agg(o.name || ' – ' || m.role, ', ' order by o.name) as orgs
+         from personnel pe join memberships m on m.personnel_id = pe.id join organisations o on o.id = m.organisation_id
+        group by pe.id order by pe.name`,
+    );
+    return page('HelseID (lokal test-IdP)', `<h1>HelseID – velg testperson</h1>
+      <p class="note">Lokal test av HelseID for demo og test.</p>
+      <ul class="pick">${people.rows
+        .map((p) => `<li><form method="post" action="/idp/interaction/${uid}/login"><input type="hidden" name="hpr" value="${esc(p.hpr_number)}">
+          <button class="secondary" type="submit">${esc(p.name)} (HPR ${esc(p.hpr_number)}) — ${esc(p.orgs)}</button></form></li>`)
+        .join('')}</ul>`);
+  });
+
+  app.post<{ Params: { uid: string } }>('/idp/interaction/:uid/login', { config: { public: true } }, async (req, reply) => {
+    const idp = await getIdp();
+    const body = (req.body ?? {}) as Record<string, string>;
+    const details = await idp.provider.interactionDetails(req.raw, reply.raw);
+    const isPatient = details.params.client_id === idp.clients.patient.clientId;
+    let accountId: string;
+    if (isPatient) {
+      const pid = String(body.pid ?? '').replace(/\s/g, '');
+      if (!/^\d{11}$/.test(pid)) return reply.redirect(`/idp/interaction/${encodeURIComponent(req.params.uid)}?error=1`);
+      accountId = `patient:${pid}`;
+    } else {
+      accountId = `personnel:${String(body.hpr ?? '')}`;
+    }
+    const result = isPatient
+      ? { login: { accountId, acr: 'idporten-loa-high', amr: ['TestID'] } }
+      : { login: { accountId, amr: ['pwd'] } };
+    reply.hijack();
+    await idp.provider.interactionFinished(req.raw, reply.raw, result, { mergeWithLastSubmission: false });
+  });
+}

@@ -1,0 +1,12 @@
+import type { Config } from '../config/index.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite.js';
+import type { Db } from './port.js';
+import { openPostgres } from './postgres.js';
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openDb(config: Pick<Config, 'DATABASE_URL' | 'PGLITE_DIR'>): Promise<Db> {
+  const db = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL) : await openPglite(config.PGLITE_DIR);
+  await migrate(db);
+  return db;
+}

@@ -1,0 +1,32 @@
+/**
+ * The store port. Services and repos see only this interface, so the same SQL runs on the
+ * embedded PGlite (demo, `npm start`) and on a real PostgreSQL (production, CI).
+ */
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** Anything that can run a parameterised statement: the pool or an open transaction. */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; a throw rolls everything back. */
+  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). No parameters. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Subscribes to a NOTIFY channel. Notifications sent inside a transaction arrive after
+   * commit, so a listener never sees an event for data that was rolled back.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Sends a notification; call inside the writing transaction so it is delivered on commit only. */
+export async function notify(q: Queryable, channel: string, payload: unknown): Promise<void> {
+  await q.query('select pg_notify($1, $2)', [channel, JSON.stringify(payload)]);
+}

@@ -1,0 +1,30 @@
+import type { ZodError } from 'zod';
+
+/** An error the API shows to the caller as `{error:{code,message,fields}}` with `status`. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const unauthenticated = () => new AppError(401, 'unauthenticated', 'Log in to continue.');
+export const forbidden = (message = 'You do not have access to this.') => new AppError(403, 'forbidden', message);
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found.`);
+export const conflict = (message: string) => new AppError(409, 'conflict', message);
+
+/** Turns zod issues into one message and a field → message map keyed by dotted path. */
+export function fromZod(err: ZodError, prefix = ''): AppError {
+  const fields: Record<string, string> = {};
+  for (const issue of err.issues) {
+    const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)';
+    fields[key] ??= issue.message;
+  }
+  const first = Object.entries(fields)[0];
+  const message = first ? `Invalid input: ${first[0]}: ${first[1]}` : 'Invalid input.';
+  return new AppError(400, 'validation_failed', message, fields);
+}

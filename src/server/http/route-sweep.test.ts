@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Db } from '../db/port.js';
+import type { Server } from '../server.js';
+import { testDb } from '../testing/db.js';
+import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
+import { startTestServer } from '../testing/server.js';
+
+/**
+ * Sweeps every registered route. A new route fails this test until it is classified here, so
+ * nobody can add an endpoint that skips authentication, authorisation or the audit trail.
+ *
+ * - public: reachable without a session (login machinery, health).
+ * - patient-data: must give 401 without a session, 403 to a nurse without a care relation (and
+ *   audit the refusal), and write at least one audit record when the right person calls it.
+ * - self: the patient's own data (/api/me/…): 401 without a session, 403 for personnel, audited.
+ * - personnel: no patient data of one person (lists, streams): 401 without a session, 403 for a patient.
+ */
+type Kind = 'public' | 'patient-data' | 'self' | 'personnel' | 'session';
+interface Spec {
+  kind: Kind;
+  /** Who may call it successfully, and with what body. */
+  as?: 'nurseA' | 'gp' | 'patient';
+  body?: (f: Fixture, ids: Ids) => unknown;
+  expect?: number;
+}
+interface Ids {
+  alertId: string;
+  draftPlanId: string;
+}
+
+const note = { note: { contactType: 'phone', text: 'Snakket med pasienten.' } };
+const SPECS: Record<string, Spec> = {
+  'GET /api/health': { kind: 'public' },
+  'GET /': { kind: 'public' },
+  'GET /*': { kind: 'public' },
+  'GET /auth/login': { kind: 'public' },
+  'GET /auth/callback/:app': { kind: 'public' },
+  'POST /auth/logout': { kind: 'public' },
+  'POST /auth/token': { kind: 'public' },
+  'GET /idp/*': { kind: 'public' },
+  'POST /idp/*': { kind: 'public' },
+  'OPTIONS /idp/*': { kind: 'public' },
+  'GET /idp/interaction/:uid': { kind: 'public' },
+  'POST /idp/interaction/:uid/login': { kind: 'public' },
+  'GET /api/me': { kind: 'session' },
+  'GET /api/me/plan': { kind: 'self' },
+  'GET /api/me/today': { kind: 'self' },
+  'POST /api/me/observations': { kind: 'self', body: () => ({ idempotencyKey: 'sweep-me-1', measurements: [{ code: 'spo2', value: 95 }] }), expect: 201 },
+  'GET /api/me/observations': { kind: 'self' },
+  'GET /api/me/messages': { kind: 'self' },
+  'POST /api/me/messages': { kind: 'self', body: () => ({ body: 'Hei' }), expect: 201 },
+  'GET /api/me/access-log': { kind: 'self' },
+  'PUT /api/me/language': { kind: 'self', body: () => ({ lang: 'nn' }), expect: 204 },
+  'GET /api/worklist': { kind: 'personnel' },
+  'GET /api/worklist/stream': { kind: 'personnel' },
+  'GET /api/organisations': { kind: 'personnel' },
+  'POST /api/patients': { kind: 'personnel' },
+  'GET /api/patients/:id': { kind: 'patient-data' },
+  'POST /api/patients/:id/end-episode': { kind: 'patient-data', body: () => ({ reason: 'Flyttet' }), expect: -1 },
+  'GET /api/patients/:id/plans': { kind: 'patient-data' },
+  'POST /api/patients/:id/plans': { kind: 'patient-data', as: 'gp', body: (f) => ({ definition: TEST_DEF }), expect: 201 },
+  'POST /api/patients/:id/plans/:planId/approve': { kind: 'patient-data', as: 'gp' },
+  'GET /api/patients/:id/observations': { kind: 'patient-data' },
+  'POST /api/patients/:id/observations': { kind: 'patient-data', body: () => ({ idempotencyKey: 'sweep-nurse-1', measurements: [{ code: 'spo2', value: 86 }] }), expect: 201 },
+  'GET /api/patients/:id/alerts': { kind: 'patient-data' },
+  'GET /api/patients/:id/notes': { kind: 'patient-data' },
+  'POST /api/patients/:id/notes': { kind: 'patient-data', body: () => ({ contactType: 'phone', text: 'Ringte.' }), expect: 201 },
+  'GET /api/patients/:id/messages': { kind: 'patient-data' },
+  'POST /api/patients/:id/messages': { kind: 'patient-data', body: () => ({ body: 'Hei fra sykepleier' }), expect: 201 },
+  'POST /api/alerts/:id/acknowledge': { kind: 'patient-data', body: () => note },
+  'POST /api/alerts/:id/resolve': { kind: 'patient-data', body: () => note },
+};
+let TEST_DEF: unknown;
+
+let db: Db;
+let server: Server;
+let f: Fixture;
+let c: Awaited<ReturnType<typeof cookiesFor>>;
+const routes: { method: string; url: string }[] = [];
+
+before(async () => {
+  db = await testDb();
+  f = await seedFixture(db);
+  c = await cookiesFor(db, f);
+  TEST_DEF = (await db.query<{ definition: unknown }>('select definition from plans where id = $1', [f.patient.planId])).rows[0]!.definition;
+  server = await startTestServer(db);
+});
+after(async () => {
+  await server.close();
+  await db.close();
+});
+
+function registered(): { method: string; url: string }[] {
+  if (routes.length) return routes;
+  const out = new Set<string>();
+  for (const r of server.app.vardeRoutes) {
+    if (r.method === 'HEAD') continue;
+    const key = `${r.method} ${r.url}`;
+    if (!out.has(key)) {
+      out.add(key);
+      routes.push(r);
+    }
+  }
+  return routes;
+}
+
+function fill(url: string, ids: Ids, patientId: string): string {
+  return url
+    .replace(':planId', ids.draftPlanId)
+    .replace('/api/alerts/:id', `/api/alerts/${ids.alertId}`)
+    .replace(':id', patientId);
+}
+
+async function inject(method: string, url: string, cookie: string | null, body?: unknown) {
+  const res = await server.app.inject({
+    method: method as 'GET', url,
+    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  return res.statusCode;
+}
+
+const auditCount = async () => (await db.query<{ n: number }>('select count(*)::int as n from audit_events')).rows[0]!.n;
+
+test('every route is classified in the sweep', () => {
+  const unknown = registered().map((r) => `${r.method} ${r.url}`).filter((k) => !SPECS[k]);
+  assert.deepEqual(unknown, [], 'add the new routes to SPECS with their access kind');
+});
+
+test('every non-public route refuses a caller without a session (401)', async () => {
+  for (const r of registered()) {
+    const spec = SPECS[`${r.method} ${r.url}`]!;
+    if (spec.kind === 'public') continue;
+    const status = await inject(r.method, fill(r.url, { alertId: '00000000-0000-4000-8000-000000000000', draftPlanId: '00000000-0000-4000-8000-000000000000' }, f.patient.id), null, spec.body?.(f, { alertId: '', draftPlanId: '' }));
+    assert.equal(status, 401, `${r.method} ${r.url}`);
+  }
+});
+
+test('patient data: refused without care relation (403, audited); allowed and audited with one', async () => {
+  // Ids that the POST routes act on: an open alert and a plan draft of the patient.
+  await inject('POST', '/api/me/observations', c.patient, { idempotencyKey: 'sweep-red-1', measurements: [{ code: 'spo2', value: 85 }] });
+  await inject('POST', '/api/me/observations', c.patient, { idempotencyKey: 'sweep-red-2', measurements: [{ code: 'heart_rate', value: 130 }] });
+  const alertIds = (await db.query<{ id: string }>('select id from alerts where patient_id = $1 order by rule_id', [f.patient.id])).rows.map((r) => r.id);
+  assert.equal(alertIds.length, 2);
+  const draft = await server.app.inject({ method: 'POST', url: `/api/patients/${f.patient.id}/plans`, headers: { cookie: c.gp, 'content-type': 'application/json' }, payload: JSON.stringify({ definition: TEST_DEF }) });
+  const draftPlanId = (JSON.parse(draft.body) as { id: string }).id;
+
+  const ordered = registered().filter((r) => SPECS[`${r.method} ${r.url}`]!.kind === 'patient-data')
+    // End the episode last: after it, writes are refused.
+    .sort((a, b) => Number(a.url.endsWith('end-episode')) - Number(b.url.endsWith('end-episode')));
+  for (const r of ordered) {
+    const spec = SPECS[`${r.method} ${r.url}`]!;
+    const ids = { alertId: r.url.endsWith('resolve') ? alertIds[1]! : alertIds[0]!, draftPlanId };
+    const url = fill(r.url, ids, f.patient.id);
+    const body = spec.body?.(f, ids);
+
+    const deniedBefore = (await db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
+    assert.equal(await inject(r.method, url, c.nurseB, body), 403, `nurse B: ${r.method} ${r.url}`);
+    const deniedAfter = (await db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
+    assert.ok(deniedAfter > deniedBefore, `refusal audited: ${r.method} ${r.url}`);
+    assert.equal(await inject(r.method, url, c.coordinator, body), 403, `coordinator: ${r.method} ${r.url}`);
+
+    const before = await auditCount();
+    const who = c[spec.as ?? (r.url.endsWith('end-episode') ? 'gp' : 'nurseA')];
+    const status = await inject(r.method, url, who, body);
+    assert.ok(status >= 200 && status < 300, `${r.method} ${r.url} → ${status}`);
+    if (spec.expect && spec.expect > 0) assert.equal(status, spec.expect, `${r.method} ${r.url}`);
+    assert.ok((await auditCount()) > before, `audited: ${r.method} ${r.url}`);
+  }
+});
+
+test('own-data routes: personnel are refused, the patient is served and audited', async () => {
+  for (const r of registered()) {
+    const spec = SPECS[`${r.method} ${r.url}`]!;
+    if (spec.kind !== 'self') continue;
+    const body = spec.body?.(f, { alertId: '', draftPlanId: '' });
+    assert.equal(await inject(r.method, r.url, c.nurseA, body), 403, `${r.method} ${r.url}`);
+    const before = await auditCount();
+    const status = await inject(r.method, r.url, c.otherPatient, body);
+    assert.ok(status >= 200 && status < 300, `${r.method} ${r.url} → ${status}`);
+    assert.ok((await auditCount()) > before, `audited: ${r.method} ${r.url}`);
+  }
+});
+
+test('personnel routes refuse patients', async () => {
+  for (const r of registered()) {
+    const spec = SPECS[`${r.method} ${r.url}`]!;
+    if (spec.kind !== 'personnel') continue;
+    assert.equal(await inject(r.method, r.url, c.patient, r.method === 'POST' ? {} : undefined), 403, `${r.method} ${r.url}`);
+  }
+});

@@ -1,0 +1,102 @@
+import { parseNorwegianId } from '../../domain/identifiers.js';
+import { planFromTemplates } from '../../domain/templates.js';
+import { requirePatientAccess } from '../auth/access.js';
+import { audit } from '../audit/service.js';
+import type { Ctx } from '../context.js';
+import type { Queryable } from '../db/port.js';
+import { careTeamOrgs, publish } from '../events/bus.js';
+import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
+import * as plans from '../plans/repo.js';
+import * as repo from './repo.js';
+import type { EnrolBody } from './schema.js';
+
+/** The patient's current (not ended) episode. Callers have authorised already. */
+export async function getPatientEpisode(ctx: Ctx, patientId: string, q: Queryable = ctx.db, lock = false): Promise<repo.EpisodeRow> {
+  const e = await repo.openEpisode(q, patientId, lock);
+  if (!e) throw new AppError(409, 'no_active_episode', 'The patient has no active follow-up episode.');
+  return e;
+}
+
+/** Patient header, episodes with care teams and the plan in force: the clinic's patient view. */
+export async function getPatientOverview(ctx: Ctx, patientId: string) {
+  await requirePatientAccess(ctx, patientId, 'read');
+  const patient = await repo.getPatient(ctx.db, patientId);
+  if (!patient) throw notFound('Patient');
+  const episodes = await repo.episodesOf(ctx.db, patientId);
+  const withTeams = await Promise.all(
+    episodes.map(async (e) => ({ ...e, careTeam: await repo.careTeam(ctx.db, e.id), plan: (await plans.approvedPlan(ctx.db, e.id)) ?? null })),
+  );
+  await audit(ctx, { action: 'read', resourceType: 'Patient', resourceId: patientId, patientId });
+  return { patient, episodes: withTeams };
+}
+
+/**
+ * GP enrols a patient in digital home follow-up: patient (created or found by fødselsnummer),
+ * episode with consent and diagnoses, care team (GP office, follow-up service, hospital) and,
+ * from diagnosis templates, a first plan draft. All or nothing.
+ */
+export async function enrolPatient(ctx: Ctx, body: EnrolBody) {
+  const a = ctx.actor;
+  if (a.kind !== 'personnel' || a.role !== 'gp') throw forbidden('Only a GP can enrol a patient.');
+  const id = parseNorwegianId(body.identifier);
+  if (!id.ok) throw new AppError(400, 'validation_failed', id.error.message, { identifier: id.error.message });
+  const orgs = await ctx.db.query<{ id: string; kind: string }>('select id, kind from organisations where id = any($1)', [
+    [body.followUpOrganisationId, ...(body.hospitalOrganisationId ? [body.hospitalOrganisationId] : [])],
+  ]);
+  const kindOf = new Map(orgs.rows.map((o) => [o.id, o.kind]));
+  if (kindOf.get(body.followUpOrganisationId) !== 'municipality') {
+    throw new AppError(400, 'validation_failed', 'The follow-up service must be a municipality.', { followUpOrganisationId: 'Not a municipality' });
+  }
+  if (body.hospitalOrganisationId && kindOf.get(body.hospitalOrganisationId) !== 'hospital') {
+    throw new AppError(400, 'validation_failed', 'Not a hospital.', { hospitalOrganisationId: 'Not a hospital' });
+  }
+
+  return ctx.db.tx(async (tx) => {
+    let patient = await repo.findPatientByIdentifier(tx, id.value.value);
+    if (!patient) {
+      patient = await repo.insertPatient(tx, {
+        identifier: id.value.value, identifier_system: id.value.kind, name: body.name, birth_date: id.value.birthDate,
+        sex: id.value.sex, phone: body.phone ?? null, lang: body.lang,
+      });
+      await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
+    }
+    if (await repo.openEpisode(tx, patient.id)) throw conflict('The patient is already in an active follow-up episode.');
+    const episode = await repo.insertEpisode(tx, {
+      patient_id: patient.id, diagnoses: body.diagnoses, risk_level: body.riskLevel, consent_at: ctx.now(),
+      enrolled_by: a.personnelId, follow_up_org: body.followUpOrganisationId, time_zone: body.timeZone,
+    });
+    await repo.addToCareTeam(tx, episode.id, a.organisationId, 'gp');
+    await repo.addToCareTeam(tx, episode.id, body.followUpOrganisationId, 'follow_up');
+    if (body.hospitalOrganisationId) await repo.addToCareTeam(tx, episode.id, body.hospitalOrganisationId, 'hospital');
+    await audit(ctx, { action: 'create', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId: patient.id }, tx);
+    let draft = null;
+    if (body.templates) {
+      draft = await plans.insertDraft(tx, episode.id, planFromTemplates(body.templates), a.personnelId);
+      await audit(ctx, { action: 'create', resourceType: 'CarePlan', resourceId: draft.id, patientId: patient.id }, tx);
+    }
+    return { patient, episode, draftPlan: draft };
+  });
+}
+
+export async function endEpisode(ctx: Ctx, patientId: string, reason: string) {
+  await requirePatientAccess(ctx, patientId, 'write', 'EpisodeOfCare');
+  if (ctx.actor.kind !== 'personnel') throw forbidden();
+  return ctx.db.tx(async (tx) => {
+    const episode = await getPatientEpisode(ctx, patientId, tx, true);
+    const orgs = await careTeamOrgs(tx, patientId);
+    const ended = await repo.endEpisode(tx, episode.id, reason);
+    await audit(ctx, { action: 'update', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId, details: { ended: reason } }, tx);
+    await publish(tx, { type: 'alert-updated', patientId, organisationIds: orgs });
+    return ended;
+  });
+}
+
+/** The patient chooses bokmål, nynorsk or English for the app and for plan texts. */
+export async function setOwnLanguage(ctx: Ctx, lang: 'nb' | 'nn' | 'en'): Promise<void> {
+  if (ctx.actor.kind !== 'patient') throw forbidden();
+  const patientId = ctx.actor.patientId;
+  await ctx.db.tx(async (tx) => {
+    await repo.setLanguage(tx, patientId, lang);
+    await audit(ctx, { action: 'update', resourceType: 'Patient', resourceId: patientId, patientId, details: { lang } }, tx);
+  });
+}

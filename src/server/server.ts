@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { alertRoutes } from './alerts/routes.js';
+import { createLocalIdp, localClients, type LocalIdp } from './auth/local-idp.js';
+import { OidcRp } from './auth/oidc-rp.js';
+import { authRoutes, localIdpRoutes } from './auth/routes.js';
+import type { Config } from './config/index.js';
+import { openDb } from './db/open.js';
+import type { Db } from './db/port.js';
+import { seedDemo } from './demo/seed.js';
+import { EventHub } from './events/bus.js';
+import { type App, type AppDeps, createHttp } from './http/app.js';
+import { meRoutes } from './me/routes.js';
+import { organisationRoutes } from './organisations/routes.js';
+import { patientRoutes } from './patients/routes.js';
+import { sweepMissing } from './triage/missing-job.js';
+import { worklistRoutes } from './worklist/routes.js';
+
+export interface Server {
+  app: App;
+  db: Db;
+  url: string;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/** Logs without patient data: no bodies, no query strings (FHIR searches carry identifiers), no cookies. */
+export function createLogger(level: Config['LOG_LEVEL']): Logger {
+  return pino({
+    level,
+    redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+    },
+  });
+}
+
+export interface StartOptions {
+  db?: Db;
+  now?: () => Date;
+  log?: Logger;
+  /** Interval of the missing-measurement sweep; 0 turns it off (tests call sweepMissing directly). */
+  sweepMs?: number;
+}
+
+/** Opens the store, builds the app with every feature and listens. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<Server> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const db = opts.db ?? (await openDb(config));
+  const ownsDb = !opts.db;
+  if (config.DEMO) {
+    const seeded = await seedDemo(db, { now: opts.now?.() ?? new Date() });
+    if (seeded) log.info(seeded, 'seeded demo helsefellesskap');
+  }
+  const hub = new EventHub();
+  await hub.start(db);
+
+  let origin = config.PUBLIC_URL;
+  const deps: AppDeps = {
+    config, db, log, hub, now: opts.now ?? (() => new Date()), publicUrl: () => origin,
+    cookieSecret: config.COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
+  };
+  const app = await createHttp(deps);
+
+  // The local provider is created on first use: its issuer URL needs the port we listen on.
+  const local = localClients();
+  let idp: Promise<LocalIdp> | undefined;
+  const getIdp = () => (idp ??= createLocalIdp(db, origin, [deps.cookieSecret], local));
+  let rp: OidcRp;
+  if (config.LOCAL_IDP) {
+    localIdpRoutes(app, deps, getIdp);
+    rp = new OidcRp(
+      {
+        clinic: { issuer: () => `${origin}/idp`, ...local.clinic, scope: 'openid profile helseid' },
+        patient: { issuer: () => `${origin}/idp`, ...local.patient, scope: 'openid profile pid' },
+      },
+      () => origin,
+    );
+  } else {
+    rp = new OidcRp(
+      {
+        clinic: { issuer: () => config.HELSEID_ISSUER!, clientId: config.HELSEID_CLIENT_ID!, clientSecret: config.HELSEID_CLIENT_SECRET ?? '', scope: 'openid profile helseid://scopes/identity/pid helseid://scopes/hpr/hpr_number' },
+        patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile' },
+      },
+      () => origin,
+    );
+  }
+  authRoutes(app, deps, rp);
+  meRoutes(app, deps);
+  patientRoutes(app, deps);
+  alertRoutes(app, deps);
+  worklistRoutes(app, deps);
+  organisationRoutes(app, deps);
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const addr = app.server.address() as AddressInfo;
+  if (!process.env.PUBLIC_URL || config.PORT === 0) origin = `http://${config.HOST}:${addr.port}`;
+
+  const sweepMs = opts.sweepMs ?? 60_000;
+  const sweep = sweepMs > 0
+    ? setInterval(() => {
+        sweepMissing(db, deps.now()).catch((err: unknown) => log.error({ err }, 'missing-measurement sweep failed'));
+      }, sweepMs)
+    : undefined;
+  sweep?.unref();
+
+  return {
+    app, db, deps, url: origin,
+    async close() {
+      if (sweep) clearInterval(sweep);
+      await app.close();
+      await hub.close();
+      if (ownsDb) await db.close();
+    },
+  };
+}

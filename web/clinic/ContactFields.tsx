@@ -1,0 +1,102 @@
+import { useId } from 'preact/hooks';
+import { contactTypeLabel, FieldError } from '../shared/components.js';
+import { useI18n, type Catalogue } from '../shared/i18n.js';
+import { CONTACT_TYPES, type ContactType } from '../shared/types.js';
+
+export interface ContactNoteDraft {
+  contactType: ContactType | '';
+  text: string;
+}
+
+export interface ContactNoteErrors {
+  contactType?: string;
+  text?: string;
+}
+
+export const EMPTY_DRAFT: ContactNoteDraft = { contactType: '', text: '' };
+
+export function validateDraft(draft: ContactNoteDraft, t: Catalogue): ContactNoteErrors {
+  const errors: ContactNoteErrors = {};
+  if (!draft.contactType) errors.contactType = t.errContactTypeRequired;
+  if (!draft.text.trim()) errors.text = t.errNoteRequired;
+  return errors;
+}
+
+/** Sorts server field errors ("note.contactType", "text", …) onto the two fields. */
+export function mapServerErrors(fields: Readonly<Record<string, string>>): { errors: ContactNoteErrors; other: string[] } {
+  const errors: ContactNoteErrors = {};
+  const other: string[] = [];
+  for (const [key, message] of Object.entries(fields)) {
+    if (/(^|\.)contactType$/.test(key)) errors.contactType = message;
+    else if (/(^|\.)text$/.test(key) || key === 'note') errors.text = message;
+    else other.push(message);
+  }
+  return { errors, other };
+}
+
+/** Contact type and note text: the documentation every alert action and contact note needs. */
+export function ContactFields({
+  draft,
+  errors,
+  onChange,
+  idPrefix,
+}: {
+  draft: ContactNoteDraft;
+  errors: ContactNoteErrors;
+  onChange: (draft: ContactNoteDraft) => void;
+  idPrefix?: string;
+}) {
+  const { t } = useI18n();
+  const generated = useId();
+  const base = idPrefix ?? generated;
+  const ids = {
+    type: `${base}-type`,
+    typeError: `${base}-type-error`,
+    text: `${base}-text`,
+    textHint: `${base}-text-hint`,
+    textError: `${base}-text-error`,
+  };
+  return (
+    <>
+      <div class="field">
+        <label for={ids.type}>{t.contactType}</label>
+        <select
+          id={ids.type}
+          required
+          value={draft.contactType}
+          aria-invalid={errors.contactType ? true : undefined}
+          aria-describedby={ids.typeError}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            const contactType = CONTACT_TYPES.find((c) => c === value) ?? '';
+            onChange({ ...draft, contactType });
+          }}
+        >
+          <option value="">{t.contactTypeChoose}</option>
+          {CONTACT_TYPES.map((c) => (
+            <option key={c} value={c}>
+              {contactTypeLabel(c, t)}
+            </option>
+          ))}
+        </select>
+        <FieldError id={ids.typeError} message={errors.contactType} />
+      </div>
+      <div class="field">
+        <label for={ids.text}>{t.note}</label>
+        <p class="hint" id={ids.textHint}>
+          {t.noteHint}
+        </p>
+        <textarea
+          id={ids.text}
+          rows={5}
+          required
+          value={draft.text}
+          aria-invalid={errors.text ? true : undefined}
+          aria-describedby={`${ids.textHint} ${ids.textError}`}
+          onInput={(e) => onChange({ ...draft, text: e.currentTarget.value })}
+        />
+        <FieldError id={ids.textError} message={errors.text} />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,127 @@
+import { useState } from 'preact/hooks';
+import { api, isRecord } from '../shared/api.js';
+import { Async, contactTypeLabel, DateTime, errorText } from '../shared/components.js';
+import { byTimeDesc } from '../shared/format.js';
+import { toApiError, useAsync } from '../shared/hooks.js';
+import { useI18n } from '../shared/i18n.js';
+import type { ContactNote, ContactType } from '../shared/types.js';
+import {
+  ContactFields,
+  EMPTY_DRAFT,
+  mapServerErrors,
+  validateDraft,
+  type ContactNoteDraft,
+  type ContactNoteErrors,
+} from './ContactFields.js';
+
+/** The contract only names the note fields; accept `{ notes }` or a bare array. */
+function asNotes(value: unknown): ContactNote[] {
+  if (Array.isArray(value)) return value as ContactNote[];
+  if (isRecord(value) && Array.isArray(value.notes)) return value.notes as ContactNote[];
+  return [];
+}
+
+function noteTime(note: ContactNote): string | undefined {
+  return note.createdAt ?? note.at;
+}
+
+function noteAuthor(note: ContactNote): string {
+  if (note.authorName) return note.authorName;
+  const a = note.author;
+  if (!a) return '';
+  return typeof a === 'string' ? a : (a.name ?? '');
+}
+
+export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
+  const { t } = useI18n();
+  const path = `/api/patients/${encodeURIComponent(patientId)}/notes`;
+  // refreshKey changes when an alert action wrote a note, so the list shows it straight away.
+  const state = useAsync(() => api.get<unknown>(path).then(asNotes), [path, refreshKey]);
+  const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
+  const [errors, setErrors] = useState<ContactNoteErrors>({});
+  const [formError, setFormError] = useState<string[]>([]);
+  const [status, setStatus] = useState('');
+  const [saving, setSaving] = useState(false);
+  const idPrefix = `note-${patientId}`;
+
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    if (saving) return;
+    setStatus('');
+    setFormError([]);
+    const clientErrors = validateDraft(draft, t);
+    setErrors(clientErrors);
+    if (clientErrors.contactType || clientErrors.text) {
+      document.getElementById(clientErrors.contactType ? `${idPrefix}-type` : `${idPrefix}-text`)?.focus();
+      return;
+    }
+    setSaving(true);
+    try {
+      await api.post<unknown>(path, { contactType: draft.contactType as ContactType, text: draft.text.trim() });
+      setDraft(EMPTY_DRAFT);
+      setStatus(t.noteSaved);
+      state.reload();
+    } catch (err) {
+      const apiError = toApiError(err);
+      const { errors: fieldErrors, other } = mapServerErrors(apiError.fields);
+      setErrors(fieldErrors);
+      const hasFieldErrors = Boolean(fieldErrors.contactType || fieldErrors.text);
+      setFormError(other.length > 0 ? other : hasFieldErrors ? [] : [errorText(apiError, t)]);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <>
+      <Async state={state}>
+        {(notes) =>
+          notes.length === 0 ? (
+            <p>{t.notesEmpty}</p>
+          ) : (
+            <ol class="note-list">
+              {[...notes].sort(byTimeDesc(noteTime)).map((note, i) => {
+                const time = noteTime(note);
+                return (
+                  <li key={note.id ?? i} class="note">
+                    <p class="note-meta">
+                      <strong>{contactTypeLabel(note.contactType, t)}</strong>
+                      {noteAuthor(note) && <> · {noteAuthor(note)}</>}
+                      {time && (
+                        <>
+                          {' '}
+                          · <DateTime iso={time} />
+                        </>
+                      )}
+                      {note.alertId && <> · {t.noteAboutAlert}</>}
+                    </p>
+                    <p class="note-text">{note.text}</p>
+                  </li>
+                );
+              })}
+            </ol>
+          )
+        }
+      </Async>
+      <form class="stack note-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${idPrefix}-heading`}>
+        <h3 id={`${idPrefix}-heading`}>{t.newNote}</h3>
+        <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={idPrefix} />
+        <div role="alert" class="form-alert">
+          {formError.map((m) => (
+            <p key={m} class="notice notice-error">
+              {m}
+            </p>
+          ))}
+        </div>
+        <div class="actions">
+          <button type="submit" class="button button-primary" aria-busy={saving}>
+            {saving ? t.saving : t.saveNote}
+          </button>
+        </div>
+        <p role="status" class="status-text">
+          {status}
+        </p>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,114 @@
+import { createContext } from 'preact';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, isRecord } from '../shared/api.js';
+import type { WorklistEvent } from '../shared/types.js';
+
+export type StreamStatus = 'connecting' | 'open' | 'error';
+
+/** null means "something may have changed, refetch everything" (e.g. after a reconnect). */
+export type StreamListener = (event: WorklistEvent | null) => void;
+
+export interface StreamApi {
+  status: StreamStatus;
+  subscribe: (listener: StreamListener) => () => void;
+}
+
+export const StreamContext = createContext<StreamApi>({ status: 'connecting', subscribe: () => () => undefined });
+
+function parseEvent(data: unknown): WorklistEvent | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const value: unknown = JSON.parse(data);
+    if (isRecord(value) && typeof value.patientId === 'string') {
+      const reason = value.reason === 'alert' || value.reason === 'alert-updated' ? value.reason : 'observation';
+      return { patientId: value.patientId, reason };
+    }
+  } catch {
+    // A malformed event still tells us something changed.
+  }
+  return null;
+}
+
+/**
+ * One EventSource per clinic tab, shared by the worklist and the patient view. EventSource
+ * reconnects by itself after network drops; when the browser gives up (HTTP error) we retry.
+ */
+export function useWorklistStreamSource(enabled: boolean): StreamApi {
+  const listeners = useRef(new Set<StreamListener>());
+  const [status, setStatus] = useState<StreamStatus>('connecting');
+
+  useEffect(() => {
+    if (!enabled || typeof EventSource === 'undefined') return;
+    let source: EventSource | null = null;
+    let retryTimer: number | undefined;
+    let hadError = false;
+    const emit = (event: WorklistEvent | null): void => {
+      for (const listener of listeners.current) listener(event);
+    };
+
+    const connect = (): void => {
+      source = new EventSource('/api/worklist/stream');
+      setStatus('connecting');
+      source.onopen = () => {
+        setStatus('open');
+        // Events sent while we were disconnected are lost, so catch up once.
+        if (hadError) emit(null);
+        hadError = false;
+      };
+      source.onerror = () => {
+        hadError = true;
+        setStatus('error');
+        if (source?.readyState === EventSource.CLOSED) {
+          source.close();
+          retryTimer = window.setTimeout(connect, 5_000);
+          // An expired session closes the stream; a normal request notices and redirects to login.
+          api.get<unknown>('/api/me').catch(() => undefined);
+        }
+      };
+      source.addEventListener('worklist', (e: MessageEvent) => emit(parseEvent(e.data)));
+    };
+
+    connect();
+    return () => {
+      window.clearTimeout(retryTimer);
+      source?.close();
+    };
+  }, [enabled]);
+
+  const subscribe = useCallback((listener: StreamListener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+
+  return useMemo(() => ({ status, subscribe }), [status, subscribe]);
+}
+
+/** Calls the handler for stream events, debounced so a burst of uploads causes one refetch. */
+export function useStreamRefresh(handler: (event: WorklistEvent | null) => void, delayMs = 250): void {
+  const { subscribe } = useContext(StreamContext);
+  const handlerRef = useRef(handler);
+  handlerRef.current = handler;
+  useEffect(() => {
+    let timer: number | undefined;
+    let pending: WorklistEvent | null = null;
+    const unsubscribe = subscribe((event) => {
+      // If several patients changed within the window, report "everything" rather than the last one.
+      pending = timer === undefined ? event : null;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        timer = undefined;
+        handlerRef.current(pending);
+      }, delayMs);
+    });
+    return () => {
+      window.clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [subscribe, delayMs]);
+}
+
+export function useStreamStatus(): StreamStatus {
+  return useContext(StreamContext).status;
+}

@@ -1,0 +1,123 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, logout } from '../shared/api.js';
+import { LanguageSwitcher, LoadError, Loading } from '../shared/components.js';
+import { useAsync, useFocusHeadingOnNavigate, useHashPath } from '../shared/hooks.js';
+import { applyDocumentLang, i18nFor, I18nContext, isLang, type Catalogue, type Lang } from '../shared/i18n.js';
+import type { Me } from '../shared/types.js';
+import { AccessLogPage } from './AccessLogPage.js';
+import { Home } from './Home.js';
+import { MessagesPage } from './MessagesPage.js';
+import { ObservationsPage } from './ObservationsPage.js';
+
+interface Route {
+  path: string;
+  label: (t: Catalogue) => string;
+  render: () => ComponentChildren;
+}
+
+const ROUTES: readonly Route[] = [
+  { path: '/', label: (t) => t.navToday, render: () => <Home /> },
+  { path: '/maal', label: (t) => t.navObservations, render: () => <ObservationsPage /> },
+  { path: '/meldinger', label: (t) => t.navMessages, render: () => <MessagesPage /> },
+  { path: '/tilgang', label: (t) => t.navAccess, render: () => <AccessLogPage /> },
+];
+
+function skipToMain(e: Event): void {
+  // The hash is the router's, so the skip link moves focus itself instead of changing it.
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+export function App() {
+  const me = useAsync(() => api.get<Me>('/api/me'), []);
+  const path = useHashPath();
+  const [chosenLang, setChosenLang] = useState<Lang | null>(null);
+  const [langBusy, setLangBusy] = useState(false);
+  const [langFailed, setLangFailed] = useState(false);
+
+  const serverLang = me.data?.kind === 'patient' && isLang(me.data.patient.lang) ? me.data.patient.lang : 'nb';
+  const lang = chosenLang ?? serverLang;
+  const i18n = useMemo(() => i18nFor(lang), [lang]);
+  const { t } = i18n;
+
+  useEffect(() => applyDocumentLang(lang), [lang]);
+  useFocusHeadingOnNavigate(path);
+
+  const changeLang = async (next: Lang): Promise<void> => {
+    const previous = lang;
+    setChosenLang(next);
+    setLangBusy(true);
+    setLangFailed(false);
+    try {
+      await api.put<unknown>('/api/me/language', { lang: next });
+    } catch {
+      // The server decides the language of feedback texts, so the UI must not drift from it.
+      setChosenLang(previous);
+      setLangFailed(true);
+    } finally {
+      setLangBusy(false);
+    }
+  };
+
+  const route = ROUTES.find((r) => r.path === path) ?? ROUTES[0];
+  const patient = me.data?.kind === 'patient' ? me.data.patient : null;
+
+  let content: ComponentChildren;
+  if (me.error && !me.data) content = <LoadError error={me.error} onRetry={me.reload} />;
+  else if (!me.data) content = <Loading />;
+  else if (!patient)
+    content = (
+      <div class="notice notice-info">
+        <p>{t.wrongAppPersonnel}</p>
+        <p>
+          <a href="/clinic/">{t.goToClinic}</a>
+        </p>
+      </div>
+    );
+  else content = route?.render();
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      <a class="skip-link" href="#main" onClick={skipToMain}>
+        {t.skipToContent}
+      </a>
+      <header class="site-header">
+        <div class="header-bar">
+          <a class="brand" href="#/">
+            <span class="brand-mark" aria-hidden="true" />
+            {t.appName}
+          </a>
+          {patient && <p class="user-name">{patient.name}</p>}
+          <div class="header-tools">
+            <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
+            <button type="button" class="button button-secondary" onClick={() => void logout()}>
+              {t.logout}
+            </button>
+          </div>
+        </div>
+        {langFailed && (
+          <p class="notice notice-error header-notice" role="alert">
+            {t.languageChangeFailed}
+          </p>
+        )}
+        {patient && (
+          <nav class="main-nav" aria-label={t.patientNav}>
+            <ul>
+              {ROUTES.map((r) => (
+                <li key={r.path}>
+                  <a href={`#${r.path}`} aria-current={r === route ? 'page' : undefined}>
+                    {r.label(t)}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+      </header>
+      <main id="main" tabIndex={-1} class="page">
+        {content}
+      </main>
+    </I18nContext.Provider>
+  );
+}

@@ -1,0 +1,73 @@
+import type { RefObject } from 'preact';
+import { formatNumber } from '../shared/format.js';
+import { useI18n } from '../shared/i18n.js';
+import { measureName, unitLabel } from '../shared/measures.js';
+import type { Observation, RecordResponse, Zone } from '../shared/types.js';
+import { ZoneBadge } from '../shared/zone.js';
+
+const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
+
+/** Falls back to the worst observation if the server leaves the overall zone out. */
+function overallZone(feedbackZone: Zone | null, observations: Observation[]): Zone | null {
+  if (feedbackZone) return feedbackZone;
+  let worst: Zone | null = null;
+  for (const o of observations) if (o.zone && (!worst || SEVERITY[o.zone] > SEVERITY[worst])) worst = o.zone;
+  return worst;
+}
+
+export function FeedbackPanel({
+  result,
+  onDone,
+  panelRef,
+}: {
+  result: RecordResponse;
+  onDone: () => void;
+  panelRef: RefObject<HTMLDivElement | null>;
+}) {
+  const { t, lang } = useI18n();
+  const { feedback, observations } = result;
+  const zone = overallZone(feedback.zone, observations);
+  const notice = feedback.notice ?? (feedback.serviceOpen === false ? t.serviceClosed : null);
+
+  return (
+    <div class={`feedback zone-panel zone-panel-${zone ?? 'unknown'}`} ref={panelRef} tabIndex={-1}>
+      <h3 class="feedback-heading">{t.feedbackHeading}</h3>
+      <p class="feedback-zone">
+        <span class="visually-hidden">{t.feedbackResult}: </span>
+        <ZoneBadge zone={zone} size="lg" />
+      </p>
+      {feedback.action && <p class="feedback-action">{feedback.action}</p>}
+      {notice && (
+        <div class="feedback-notice">
+          <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="12" r="11" fill="currentColor" />
+            <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
+            <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
+          </svg>
+          <p>{notice}</p>
+        </div>
+      )}
+      {observations.length > 0 && (
+        <>
+          <h4 class="feedback-subheading">{t.feedbackSent}</h4>
+          <ul class="feedback-values">
+            {observations.map((o) => (
+              <li key={o.id}>
+                <span>
+                  {measureName(o.code, lang)}:{' '}
+                  <strong>
+                    {formatNumber(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
+                  </strong>
+                </span>{' '}
+                <ZoneBadge zone={o.zone} size="sm" />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <button type="button" class="button button-primary button-large" onClick={onDone}>
+        {t.feedbackDone}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,255 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api } from '../shared/api.js';
+import { errorText, FieldError } from '../shared/components.js';
+import { parseDecimal } from '../shared/format.js';
+import { toApiError } from '../shared/hooks.js';
+import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
+import { BP_COMPONENTS, BP_PANEL, measureName, unitLabel } from '../shared/measures.js';
+import type { MeasurementInput, RecordResponse, TodayTask } from '../shared/types.js';
+import { FeedbackPanel } from './FeedbackPanel.js';
+import { submissions } from './submission.js';
+
+interface FieldDef {
+  id: string;
+  code: string;
+  unit: string;
+  label: string;
+}
+
+/** One plan task; blood pressure becomes one group with two numbers. */
+interface FieldGroup {
+  key: string;
+  legend: string | null;
+  /** Already measured today: may be left empty, but if one number is given the group must be complete. */
+  optional: boolean;
+  fields: FieldDef[];
+}
+
+type Values = Record<string, string>;
+type Errors = Record<string, string>;
+
+function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
+  return tasks
+    .filter((task) => task.kind === 'measure')
+    .map((task) => {
+      const label = localized(task.display, lang) || measureName(task.code, lang);
+      if (task.code === BP_PANEL) {
+        const unit = task.unit || 'mm[Hg]';
+        return {
+          key: task.code,
+          legend: label,
+          optional: task.done,
+          fields: BP_COMPONENTS.map((code) => ({ id: `measure-${code}`, code, unit, label: measureName(code, lang) })),
+        };
+      }
+      return {
+        key: task.code,
+        legend: null,
+        optional: task.done,
+        fields: [{ id: `measure-${task.code}`, code: task.code, unit: task.unit, label }],
+      };
+    });
+}
+
+function validate(groups: FieldGroup[], values: Values, t: Catalogue): { errors: Errors; measurements: MeasurementInput[] } {
+  const errors: Errors = {};
+  const measurements: MeasurementInput[] = [];
+  for (const group of groups) {
+    const anyFilled = group.fields.some((f) => (values[f.code] ?? '').trim() !== '');
+    for (const field of group.fields) {
+      const raw = (values[field.code] ?? '').trim();
+      if (raw === '') {
+        if (!group.optional || anyFilled) errors[field.code] = t.errEmpty;
+        continue;
+      }
+      const value = parseDecimal(raw);
+      if (value === null) errors[field.code] = t.errNotNumber;
+      else measurements.push({ code: field.code, value, unit: field.unit });
+    }
+  }
+  const first = groups[0]?.fields[0];
+  if (Object.keys(errors).length === 0 && measurements.length === 0 && first) errors[first.code] = t.errNoneFilled;
+  return { errors, measurements };
+}
+
+/** Maps "measurements.1.value" back to the field that produced measurement 1. */
+function serverFieldErrors(
+  fields: Readonly<Record<string, string>>,
+  sent: MeasurementInput[],
+): { byCode: Errors; unmatched: string[] } {
+  const byCode: Errors = {};
+  const unmatched: string[] = [];
+  for (const [key, message] of Object.entries(fields)) {
+    const m = /^measurements\.(\d+)/.exec(key);
+    const code = m ? sent[Number(m[1])]?.code : undefined;
+    if (code) byCode[code] = message;
+    else unmatched.push(message);
+  }
+  return { byCode, unmatched };
+}
+
+function MeasureInput({
+  field,
+  optional,
+  value,
+  error,
+  onInput,
+}: {
+  field: FieldDef;
+  optional: boolean;
+  value: string;
+  error: string | undefined;
+  onInput: (value: string) => void;
+}) {
+  const { t, lang } = useI18n();
+  const ids = { error: `${field.id}-error`, unit: `${field.id}-unit`, hint: `${field.id}-hint` };
+  const describedBy = [ids.unit, optional ? ids.hint : null, ids.error].filter(Boolean).join(' ');
+  return (
+    <div class={`field measure-field${error ? ' has-error' : ''}`}>
+      <label for={field.id}>{field.label}</label>
+      {optional && (
+        <p id={ids.hint} class="hint">
+          {t.recordOptional}
+        </p>
+      )}
+      <div class="input-with-unit">
+        <input
+          id={field.id}
+          name={field.code}
+          type="text"
+          inputMode="decimal"
+          autoComplete="off"
+          spellcheck={false}
+          value={value}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          onInput={(e) => onInput(e.currentTarget.value)}
+        />
+        <span class="unit" id={ids.unit}>
+          {unitLabel(field.code, field.unit, lang)}
+        </span>
+      </div>
+      <FieldError id={ids.error} message={error} />
+    </div>
+  );
+}
+
+export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved: () => void }) {
+  const { t, lang } = useI18n();
+  const groups = useMemo(() => buildGroups(tasks, lang), [tasks, lang]);
+  const [values, setValues] = useState<Values>({});
+  const [errors, setErrors] = useState<Errors>({});
+  const [formError, setFormError] = useState<string[]>([]);
+  const [sending, setSending] = useState(false);
+  const [result, setResult] = useState<RecordResponse | null>(null);
+  const panelRef = useRef<HTMLDivElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (result) panelRef.current?.focus();
+  }, [result]);
+
+  const focusField = (code: string): void => {
+    const field = groups.flatMap((g) => g.fields).find((f) => f.code === code);
+    if (field) document.getElementById(field.id)?.focus();
+  };
+
+  const firstInvalid = (errs: Errors): string | undefined =>
+    groups.flatMap((g) => g.fields).find((f) => errs[f.code] !== undefined)?.code;
+
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    // The button stays enabled while sending so focus is not lost; double taps are ignored here.
+    if (sending) return;
+    const { errors: clientErrors, measurements } = validate(groups, values, t);
+    if (Object.keys(clientErrors).length > 0) {
+      setErrors(clientErrors);
+      setFormError([t.errFormSummary]);
+      const code = firstInvalid(clientErrors);
+      if (code) focusField(code);
+      return;
+    }
+    setErrors({});
+    setFormError([]);
+    setSending(true);
+    const request = submissions.prepare(measurements);
+    try {
+      const response = await api.post<RecordResponse>('/api/me/observations', request);
+      submissions.succeeded();
+      setValues({});
+      setResult(response);
+      onSaved();
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (apiError.isNetwork) {
+        setFormError([t.errNetworkSave]);
+      } else if (Object.keys(apiError.fields).length > 0) {
+        const { byCode, unmatched } = serverFieldErrors(apiError.fields, measurements);
+        setErrors(byCode);
+        setFormError(unmatched.length > 0 ? unmatched : [t.errFormSummary]);
+        const code = firstInvalid(byCode);
+        if (code) focusField(code);
+      } else {
+        // 422 without fields still carries a message meant for the patient (e.g. unit not accepted).
+        setFormError([apiError.status === 422 && apiError.message ? apiError.message : errorText(apiError, t)]);
+      }
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const done = (): void => {
+    setResult(null);
+    headingRef.current?.focus();
+  };
+
+  return (
+    <section class="record card" aria-labelledby="record-heading">
+      <h2 id="record-heading" ref={headingRef} tabIndex={-1}>
+        {t.recordHeading}
+      </h2>
+      {/* Kept mounted so the result is announced as well as focused. */}
+      <div role="status" class="feedback-region">
+        {result && <FeedbackPanel result={result} onDone={done} panelRef={panelRef} />}
+      </div>
+      {!result &&
+        (groups.length === 0 ? (
+          <p>{t.recordNoTasks}</p>
+        ) : (
+          <form class="record-form" onSubmit={(e) => void submit(e)} noValidate>
+            <p class="intro">{t.recordIntro}</p>
+            {groups.map((group) => {
+              const inputs = group.fields.map((field) => (
+                <MeasureInput
+                  key={field.code}
+                  field={field}
+                  optional={group.optional}
+                  value={values[field.code] ?? ''}
+                  error={errors[field.code]}
+                  onInput={(v) => setValues((prev) => ({ ...prev, [field.code]: v }))}
+                />
+              ));
+              return group.legend ? (
+                <fieldset key={group.key} class="measure-group">
+                  <legend>{group.legend}</legend>
+                  {inputs}
+                </fieldset>
+              ) : (
+                inputs
+              );
+            })}
+            <div role="alert" class="form-alert">
+              {formError.map((message) => (
+                <p key={message} class="notice notice-error">
+                  {message}
+                </p>
+              ))}
+            </div>
+            <button type="submit" class="button button-primary button-large" aria-busy={sending}>
+              {sending ? t.recordSending : t.recordSubmit}
+            </button>
+          </form>
+        ))}
+    </section>
+  );
+}

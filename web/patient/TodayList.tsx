@@ -1,0 +1,55 @@
+import { formatDateTime, formatNumber, formatTime } from '../shared/format.js';
+import { localized, useI18n } from '../shared/i18n.js';
+import { unitLabel } from '../shared/measures.js';
+import type { TodayTask } from '../shared/types.js';
+import { ZoneBadge } from '../shared/zone.js';
+
+function DoneMark({ done }: { done: boolean }) {
+  const { t } = useI18n();
+  return (
+    <span class={`task-state ${done ? 'task-done' : 'task-open'}`}>
+      <svg class="task-state-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        {done ? (
+          <>
+            <circle cx="12" cy="12" r="11" fill="currentColor" />
+            <path d="M6.5 12.5l3.5 3.5 7.5-8" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" />
+          </>
+        ) : (
+          <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="2.4" />
+        )}
+      </svg>
+      {done ? t.taskDone : t.taskNotDone}
+    </span>
+  );
+}
+
+export function TodayList({ tasks }: { tasks: TodayTask[] }) {
+  const { t, lang } = useI18n();
+  if (tasks.length === 0) return <p class="intro">{t.todayEmpty}</p>;
+  return (
+    <ul class="task-list" aria-label={t.todayListLabel}>
+      {tasks.map((task) => (
+        <li key={task.code} class="task">
+          <p class="task-name">
+            {localized(task.display, lang)}
+            {task.kind === 'questionnaire' && <span class="tag">{t.taskQuestionnaire}</span>}
+          </p>
+          <DoneMark done={task.done} />
+          {task.dueBy && <p class="task-due">{t.taskDueBy(formatTime(task.dueBy, lang))}</p>}
+          {task.last && (
+            <p class="task-last">
+              <span>
+                {t.lastValue}:{' '}
+                <strong>
+                  {formatNumber(task.last.value, lang)} {unitLabel(task.code, task.last.unit, lang)}
+                </strong>{' '}
+                (<time dateTime={task.last.effectiveAt}>{formatDateTime(task.last.effectiveAt, lang)}</time>)
+              </span>{' '}
+              <ZoneBadge zone={task.last.zone} size="sm" />
+            </p>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}

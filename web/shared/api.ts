@@ -1,0 +1,122 @@
+export type AppName = 'patient' | 'clinic';
+
+let currentApp: AppName = 'patient';
+let redirecting = false;
+
+/** Each app tells the wrapper who it is so a lost session sends the user to the right login. */
+export function configureApi(app: AppName): void {
+  currentApp = app;
+}
+
+export function loginUrl(app: AppName = currentApp): string {
+  return `/auth/login?app=${app}`;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: string, message: string, fields: Readonly<Record<string, string>> = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+
+  /** True when the request may never have reached the server, so retrying is safe and sensible. */
+  get isNetwork(): boolean {
+    return this.status === 0;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseFields(value: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!isRecord(value)) return fields;
+  for (const [key, message] of Object.entries(value)) {
+    if (typeof message === 'string') fields[key] = message;
+    else if (Array.isArray(message) && typeof message[0] === 'string') fields[key] = message[0];
+  }
+  return fields;
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Proxies and crashed servers answer with HTML; fall back to the status alone.
+  }
+  const err = isRecord(body) && isRecord(body.error) ? body.error : {};
+  const code = typeof err.code === 'string' ? err.code : `http_${res.status}`;
+  const message = typeof err.message === 'string' ? err.message : res.statusText;
+  return new ApiError(res.status, code, message, parseFields(err.fields));
+}
+
+function timeoutSignal(ms: number): AbortSignal | undefined {
+  // AbortSignal.timeout is missing on older iPads; without it we simply wait for the browser.
+  return typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(ms) : undefined;
+}
+
+function redirectToLogin(): void {
+  if (redirecting) return;
+  redirecting = true;
+  window.location.assign(loginUrl());
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, credentials: 'same-origin', headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const signal = timeoutSignal(30_000);
+  if (signal) init.signal = signal;
+
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network_error', e instanceof Error ? e.message : 'Network error');
+  }
+  if (res.status === 401) {
+    redirectToLogin();
+    throw new ApiError(401, 'unauthenticated', 'Not logged in');
+  }
+  if (!res.ok) throw await toApiError(res);
+
+  const text = await res.text();
+  // A 204 or empty body is valid for commands; callers that expect data type it accordingly.
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: <T>(path: string): Promise<T> => request<T>('GET', path),
+  post: <T>(path: string, body: unknown): Promise<T> => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown): Promise<T> => request<T>('PUT', path, body),
+};
+
+/** Builds a query string, leaving out empty parameters. */
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+  } catch {
+    // Going to the landing page is still the right thing; the session cookie expires anyway.
+  }
+  window.location.assign('/');
+}
+
+export { isRecord };

@@ -1,0 +1,282 @@
+import type { ComponentChildren } from 'preact';
+import { useId, useState } from 'preact/hooks';
+import { api, type ApiError } from './api.js';
+import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
+import { toApiError, useAsync } from './hooks.js';
+import { LANGS, LANGUAGE_NAMES, useI18n, type Catalogue, type Lang } from './i18n.js';
+import { measureName, unitLabel } from './measures.js';
+import type { ContactType, Message, MessagesResponse, Observation } from './types.js';
+import { ZoneBadge } from './zone.js';
+
+export function errorText(error: ApiError, t: Catalogue): string {
+  if (error.isNetwork) return t.errorNetwork;
+  if (error.status === 403) return t.errorForbidden;
+  if (error.status === 404) return t.errorNotFound;
+  return t.errorGeneric;
+}
+
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <p class="loading" role="status">
+      {t.loading}
+    </p>
+  );
+}
+
+export function LoadError({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div class="notice notice-error" role="alert">
+      <p>{errorText(error, t)}</p>
+      {onRetry && (
+        <button type="button" class="button button-secondary" onClick={onRetry}>
+          {t.retry}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Renders loading / error / content for one request without hiding stale data during reloads. */
+export function Async<T>({
+  state,
+  children,
+}: {
+  state: { data: T | undefined; error: ApiError | null; loading: boolean; reload: () => void };
+  children: (data: T) => ComponentChildren;
+}) {
+  if (state.data !== undefined) {
+    return (
+      <>
+        {state.error && <LoadError error={state.error} onRetry={state.reload} />}
+        {children(state.data)}
+      </>
+    );
+  }
+  if (state.error) return <LoadError error={state.error} onRetry={state.reload} />;
+  return <Loading />;
+}
+
+export function DateTime({ iso }: { iso: string }) {
+  const { lang } = useI18n();
+  return <time dateTime={iso}>{formatDateTime(iso, lang)}</time>;
+}
+
+export function LanguageSwitcher({
+  lang,
+  onChange,
+  busy = false,
+}: {
+  lang: Lang;
+  onChange: (lang: Lang) => void;
+  busy?: boolean;
+}) {
+  const { t } = useI18n();
+  const labelId = useId();
+  return (
+    <div class="lang-switcher" role="group" aria-labelledby={labelId}>
+      <span id={labelId} class="lang-label">
+        {t.language}
+      </span>
+      {LANGS.map((l) => (
+        <button
+          key={l}
+          type="button"
+          class="lang-button"
+          lang={l}
+          aria-pressed={l === lang}
+          disabled={busy}
+          onClick={() => l !== lang && onChange(l)}
+        >
+          {LANGUAGE_NAMES[l]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function roleLabel(role: string | null | undefined, t: Catalogue): string {
+  switch ((role ?? '').toLowerCase()) {
+    case 'nurse':
+      return t.roleNurse;
+    case 'gp':
+      return t.roleGp;
+    case 'specialist':
+      return t.roleSpecialist;
+    case 'coordinator':
+      return t.roleCoordinator;
+    case 'admin':
+      return t.roleAdmin;
+    case 'patient':
+      return t.rolePatient;
+    case 'system':
+      return t.roleSystem;
+    default:
+      return role ?? '';
+  }
+}
+
+export function contactTypeLabel(type: ContactType | string, t: Catalogue): string {
+  switch (type) {
+    case 'phone':
+      return t.contactPhone;
+    case 'video':
+      return t.contactVideo;
+    case 'visit':
+      return t.contactVisit;
+    case 'message':
+      return t.contactMessage;
+    case 'none':
+      return t.contactNone;
+    default:
+      return type;
+  }
+}
+
+export function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  // Always rendered so aria-describedby never points at a missing element.
+  return (
+    <p id={id} class="field-error">
+      {message && (
+        <>
+          <span class="field-error-icon" aria-hidden="true">
+            !
+          </span>{' '}
+          {message}
+        </>
+      )}
+    </p>
+  );
+}
+
+/** Scrollable tables need a focusable, named region so keyboard users can scroll them. */
+export function TableRegion({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+export function ObservationsTable({ observations, caption }: { observations: Observation[]; caption: string }) {
+  const { t, lang } = useI18n();
+  return (
+    <TableRegion label={caption}>
+      <table class="data-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t.colTime}</th>
+            <th scope="col">{t.colMeasure}</th>
+            <th scope="col" class="num">
+              {t.colValue}
+            </th>
+            <th scope="col">{t.colZone}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {observations.map((o) => (
+            <tr key={o.id}>
+              <th scope="row" class="cell-time">
+                <DateTime iso={o.effectiveAt} />
+              </th>
+              <td>{measureName(o.code, lang)}</td>
+              <td class="num">
+                {formatNumber(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
+              </td>
+              <td>
+                <ZoneBadge zone={o.zone} size="sm" />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
+const byNewest = byTimeDesc<Message>((m) => m.createdAt);
+
+/**
+ * Shared by patient and clinic: the compose form comes first and the thread is newest-first, so
+ * on a tablet nobody has to scroll past old messages to write a new one.
+ */
+export function MessageThread({ path, self, intro }: { path: string; self: Message['from']; intro?: string }) {
+  const { t } = useI18n();
+  const state = useAsync(() => api.get<MessagesResponse>(path), [path]);
+  const [body, setBody] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [status, setStatus] = useState('');
+  const [sending, setSending] = useState(false);
+  const ids = { field: useId(), error: useId() };
+
+  const send = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setStatus('');
+    if (!body.trim()) {
+      setError(t.messageRequired);
+      document.getElementById(ids.field)?.focus();
+      return;
+    }
+    setSending(true);
+    try {
+      await api.post<Message>(path, { body: body.trim() });
+      setBody('');
+      setError(undefined);
+      setStatus(t.messageSent);
+      state.reload();
+    } catch (err) {
+      const apiError = toApiError(err);
+      setError(apiError.fields.body ?? errorText(apiError, t));
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <div class="messages">
+      {intro && <p class="intro">{intro}</p>}
+      <form class="stack" onSubmit={send} noValidate>
+        <div class="field">
+          <label for={ids.field}>{t.messageLabel}</label>
+          <textarea
+            id={ids.field}
+            rows={4}
+            value={body}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={ids.error}
+            onInput={(e) => setBody(e.currentTarget.value)}
+          />
+          <FieldError id={ids.error} message={error} />
+        </div>
+        <div class="actions">
+          <button type="submit" class="button button-primary" disabled={sending}>
+            {sending ? t.messageSending : t.messageSend}
+          </button>
+        </div>
+        <p role="status" class="status-text">
+          {status}
+        </p>
+      </form>
+      <Async state={state}>
+        {(data) =>
+          data.messages.length === 0 ? (
+            <p>{t.messagesEmpty}</p>
+          ) : (
+            <ol class="message-list" aria-label={t.messageListLabel}>
+              {[...data.messages].sort(byNewest).map((m) => (
+                <li key={m.id} class={`message ${m.from === self ? 'message-mine' : 'message-theirs'}`}>
+                  <p class="message-meta">
+                    <strong>{m.from === self ? t.messageFromYou : m.senderName}</strong> · <DateTime iso={m.createdAt} />
+                  </p>
+                  <p class="message-body">{m.body}</p>
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </Async>
+    </div>
+  );
+}

@@ -1,0 +1,207 @@
+// Shapes from docs/API.md. Where the contract leaves a field's shape open, the type is kept
+// loose (string | object | unknown) and the UI renders it defensively.
+import type { Lang, LocalizedText } from './i18n.js';
+
+export type Zone = 'green' | 'yellow' | 'red';
+export type WorklistStatus = Zone | 'missing';
+export type ContactType = 'phone' | 'video' | 'visit' | 'message' | 'none';
+export const CONTACT_TYPES: readonly ContactType[] = ['phone', 'video', 'visit', 'message', 'none'];
+
+export interface PatientMe {
+  kind: 'patient';
+  patient: { id: string; name: string; lang: Lang };
+}
+
+export interface PersonnelMe {
+  kind: 'personnel';
+  personnel: { id: string; name: string; hpr: string };
+  organisation: { id: string; name: string; kind: string };
+  role: string;
+}
+
+export type Me = PatientMe | PersonnelMe;
+
+export interface LastValue {
+  value: number;
+  unit: string;
+  effectiveAt: string;
+  zone: Zone | null;
+}
+
+export interface TodayTask {
+  code: string;
+  display: LocalizedText;
+  unit: string;
+  kind: 'measure' | 'questionnaire';
+  dueBy: string | null;
+  done: boolean;
+  last: LastValue | null;
+}
+
+export interface TodayResponse {
+  tasks: TodayTask[];
+}
+
+export interface PlanResponse {
+  episodeId: string;
+  planId: string;
+  version: number | string;
+  approvedAt: string;
+  approvedBy: unknown;
+  definition: unknown;
+  openingHours: unknown;
+  serviceOpen: boolean;
+}
+
+export interface Observation {
+  id: string;
+  code: string;
+  value: number;
+  unit: string;
+  effectiveAt: string;
+  zone: Zone | null;
+}
+
+export interface MeasurementInput {
+  code: string;
+  value: number;
+  unit?: string;
+}
+
+export interface RecordRequest {
+  idempotencyKey: string;
+  effectiveAt?: string;
+  measurements: MeasurementInput[];
+}
+
+export interface Feedback {
+  zone: Zone | null;
+  action: string;
+  serviceOpen: boolean;
+  notice: string | null;
+}
+
+export interface RecordResponse {
+  observations: Observation[];
+  feedback: Feedback;
+}
+
+export interface ObservationsResponse {
+  observations: Observation[];
+}
+
+export interface Message {
+  id: string;
+  from: 'patient' | 'personnel';
+  senderName: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface MessagesResponse {
+  messages: Message[];
+}
+
+export interface AccessEvent {
+  at: string;
+  actorName: string;
+  organisation: string | { name: string } | null;
+  role: string | null;
+  action: string;
+  resourceType: string;
+}
+
+export interface AccessLogResponse {
+  events: AccessEvent[];
+}
+
+export type Identifier = string | { system?: string; value: string };
+
+export interface PatientSummary {
+  id: string;
+  name: string;
+  birthDate: string;
+  identifier: Identifier | Identifier[] | null;
+}
+
+export interface LatestValue {
+  value: number;
+  unit: string;
+  effectiveAt: string;
+  zone: Zone | null;
+}
+
+export interface WorklistItem {
+  patient: PatientSummary;
+  episodeId: string;
+  status: WorklistStatus;
+  since: string | null;
+  reason: string | LocalizedText | null;
+  openAlerts: number;
+  latest: Record<string, LatestValue>;
+  spark: { code: string; points: Array<[string | number, number]> } | null;
+}
+
+export interface WorklistResponse {
+  items: WorklistItem[];
+}
+
+export interface WorklistEvent {
+  patientId: string;
+  reason: 'alert' | 'observation' | 'alert-updated';
+}
+
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** Who acted on an alert: the contract does not say whether this is a name or an object. */
+export type Actor = string | { id?: string; name?: string } | null;
+
+export interface Alert {
+  id: string;
+  status: AlertStatus;
+  zone: Zone | null;
+  ruleId: string;
+  kind: string;
+  planVersion: number | string | null;
+  summary: LocalizedText;
+  values: unknown;
+  firstAt: string;
+  lastAt: string;
+  occurrences: number;
+  acknowledgedBy: Actor;
+  acknowledgedAt: string | null;
+  resolvedBy: Actor;
+  resolvedAt: string | null;
+}
+
+export interface AlertsResponse {
+  alerts: Alert[];
+}
+
+export interface NoteInput {
+  contactType: ContactType;
+  text: string;
+  alertId?: string;
+}
+
+export interface ContactNote {
+  id?: string;
+  contactType: ContactType | string;
+  text: string;
+  alertId?: string | null;
+  createdAt?: string;
+  at?: string;
+  authorName?: string;
+  author?: Actor;
+}
+
+export interface NotesResponse {
+  notes: ContactNote[];
+}
+
+/** GET /api/patients/:id: "patient, episodes (with care team), current plan"; inner shapes unspecified. */
+export interface PatientDetailResponse {
+  patient?: PatientSummary;
+  episodes?: unknown;
+  plan?: unknown;
+}
