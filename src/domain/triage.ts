@@ -138,7 +138,9 @@ function valueText(code: MeasureCode, value: number, lang: Lang): string {
   const def = CATALOGUE[code];
   const n = formatNumber(value, Math.max(def.decimals, Math.min(decimalsIn(value), 3)), lang);
   if (def.kind === 'score') return `${n} ${POINTS[lang]}`;
-  return def.unitDisplay === '' ? n : `${n} ${def.unitDisplay}`;
+  // "102/min" but "87 %" and "38,4 °C" (Språkrådet: space before % and units).
+  if (def.unitDisplay === '') return n;
+  return def.unitDisplay.startsWith('/') ? `${n}${def.unitDisplay}` : `${n} ${def.unitDisplay}`;
 }
 
 /** Lower-cases a plain word label for use mid-sentence, leaving acronyms such as SpO2 or PHQ-9 alone. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { alertRoutes } from './alerts/routes.js';
-import { createLocalIdp, localClients, type LocalIdp } from './auth/local-idp.js';
+import { createLocalIdp, IDPORTEN_ACR_HIGH, localClients, type LocalIdp } from './auth/local-idp.js';
 import { OidcRp } from './auth/oidc-rp.js';
 import { authRoutes, localIdpRoutes } from './auth/routes.js';
 import type { Config } from './config/index.js';
@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rp = new OidcRp(
       {
         clinic: { issuer: () => `${origin}/idp`, ...local.clinic, scope: 'openid profile helseid' },
-        patient: { issuer: () => `${origin}/idp`, ...local.patient, scope: 'openid profile pid' },
+        patient: { issuer: () => `${origin}/idp`, ...local.patient, scope: 'openid profile pid', params: { acr_values: IDPORTEN_ACR_HIGH } },
       },
       () => origin,
     );
@@ -81,7 +81,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rp = new OidcRp(
       {
         clinic: { issuer: () => config.HELSEID_ISSUER!, clientId: config.HELSEID_CLIENT_ID!, clientSecret: config.HELSEID_CLIENT_SECRET ?? '', scope: 'openid profile helseid://scopes/identity/pid helseid://scopes/hpr/hpr_number' },
-        patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile' },
+        patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile', params: { acr_values: IDPORTEN_ACR_HIGH } },
       },
       () => origin,
     );

@@ -55,6 +55,9 @@ export async function createLocalIdp(
     pkce: { required: () => true },
     acrValues: ['idporten-loa-substantial', IDPORTEN_ACR_HIGH],
     claims: {
+      acr: null,
+      auth_time: null,
+      sid: null,
       openid: ['sub'],
       profile: ['name'],
       pid: ['pid'],

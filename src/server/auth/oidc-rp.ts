@@ -8,6 +8,8 @@ export interface RpClientConfig {
   clientId: string;
   clientSecret: string;
   scope: string;
+  /** Extra authorisation parameters, e.g. ID-porten's `acr_values`. */
+  params?: Record<string, string>;
 }
 
 export interface PendingLogin {
@@ -65,6 +67,7 @@ export class OidcRp {
       nonce: pending.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
       code_challenge_method: 'S256',
+      ...this.clients[app].params,
       ...extra,
     });
     return { url: url.href, pending };

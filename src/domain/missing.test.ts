@@ -1,0 +1,154 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PlanDefinition, Schedule } from './plan.js';
+import { detectMissing, latestMissedOccurrence } from './triage.js';
+import { zonedInstant, toLocal } from './time.js';
+import { obs, testPlan, zoneActions } from './fixtures.test-helpers.js';
+
+const OSLO = 'Europe/Oslo';
+const EPOCH = new Date('2026-01-01T00:00:00Z');
+
+function planWith(schedule: Schedule): PlanDefinition {
+  return testPlan({
+    measures: [{ code: 'spo2', schedule, thresholds: {}, actions: zoneActions('spo2') }],
+    questionnaires: [],
+    trendRules: [],
+  });
+}
+const daily10 = planWith({ kind: 'daily', dueBy: '10:00', graceMinutes: 120 });
+
+function missing(plan: PlanDefinition, nowIso: string, observations = [] as ReturnType<typeof obs>[], since = EPOCH) {
+  return detectMissing({ plan, planVersion: 7, observations, now: new Date(nowIso), timeZone: OSLO, since });
+}
+
+describe('time zone helpers across Europe/Oslo DST switches', () => {
+  const rows: [string, string, string][] = [
+    ['2026-03-28', '10:00', '2026-03-28T09:00:00.000Z'], // CET, UTC+1
+    ['2026-03-29', '00:00', '2026-03-28T23:00:00.000Z'], // still CET at midnight
+    ['2026-03-29', '02:30', '2026-03-29T01:30:00.000Z'], // skipped hour → 03:30 CEST
+    ['2026-03-29', '10:00', '2026-03-29T08:00:00.000Z'], // CEST, UTC+2
+    ['2026-10-25', '00:00', '2026-10-24T22:00:00.000Z'], // CEST at midnight
+    ['2026-10-25', '02:30', '2026-10-25T00:30:00.000Z'], // happens twice → first (CEST)
+    ['2026-10-25', '10:00', '2026-10-25T09:00:00.000Z'], // CET again
+  ];
+  for (const [date, time, iso] of rows) {
+    test(`${date} ${time} Oslo = ${iso}`, () => assert.equal(zonedInstant(date, time, OSLO).toISOString(), iso));
+  }
+  test('toLocal reads wall-clock time and ISO weekday', () => {
+    const l = toLocal(new Date('2026-10-25T01:30:00Z'), OSLO);
+    assert.deepEqual([l.date, l.hour, l.minute, l.weekday], ['2026-10-25', 2, 30, 7]);
+    assert.equal(toLocal(new Date('2026-03-28T23:30:00Z'), OSLO).date, '2026-03-29');
+  });
+});
+
+describe('detectMissing — daily schedule', () => {
+  test('before today\'s deadline the latest missed occurrence is yesterday (spring DST day)', () => {
+    // 11:59 CEST on 29 March: deadline 12:00 not yet passed.
+    const f = missing(daily10, '2026-03-29T09:59:00Z');
+    assert.equal(f.length, 1);
+    assert.equal(f[0]?.ruleId, 'missing:spo2');
+    assert.equal(f[0]?.kind, 'missing');
+    assert.equal(f[0]?.zone, 'missing');
+    assert.equal(f[0]?.code, 'spo2');
+    assert.deepEqual(f[0]?.values, []);
+    assert.equal(f[0]?.at, '2026-03-28T09:00:00.000Z'); // 10:00 CET
+  });
+
+  test('at the deadline on the spring DST day, 10:00 CEST is 08:00 UTC', () => {
+    const f = missing(daily10, '2026-03-29T10:00:00Z');
+    assert.equal(f[0]?.at, '2026-03-29T08:00:00.000Z');
+    assert.deepEqual(f[0]?.summary, {
+      nb: 'Mangler SpO2: skulle vært registrert innen 29.03.2026 kl. 10:00 (plan v7)',
+      nn: 'Manglar SpO2: skulle vore registrert innan 29.03.2026 kl. 10:00 (plan v7)',
+      en: 'Missing SpO2: was due by 2026-03-29 10:00 (plan v7)',
+    });
+  });
+
+  test('a measurement after local midnight counts for that day; one before midnight does not (spring)', () => {
+    // Local midnight 29 March is 23:00 UTC on the 28th (still CET).
+    assert.equal(missing(daily10, '2026-03-29T10:00:00Z', [obs('spo2', 95, '2026-03-28T23:05:00Z')]).length, 0);
+    assert.equal(missing(daily10, '2026-03-29T10:00:00Z', [obs('spo2', 95, '2026-03-28T22:55:00Z')]).length, 1);
+  });
+
+  test('autumn DST day: deadline 12:00 CET is 11:00 UTC', () => {
+    assert.equal(missing(daily10, '2026-10-25T10:59:00Z')[0]?.at, '2026-10-24T08:00:00.000Z'); // yesterday, CEST
+    assert.equal(missing(daily10, '2026-10-25T11:00:00Z')[0]?.at, '2026-10-25T09:00:00.000Z');
+    // Local midnight 25 October is 22:00 UTC on the 24th (still CEST).
+    assert.equal(missing(daily10, '2026-10-25T11:00:00Z', [obs('spo2', 95, '2026-10-24T22:10:00Z')]).length, 0);
+    assert.equal(missing(daily10, '2026-10-25T11:00:00Z', [obs('spo2', 95, '2026-10-24T21:50:00Z')]).length, 1);
+  });
+
+  test('a late measurement (after the deadline) still clears the day', () => {
+    assert.equal(missing(daily10, '2026-03-10T15:00:00Z', [obs('spo2', 95, '2026-03-10T14:00:00Z')]).length, 0);
+  });
+
+  test('only observations of the same code count', () => {
+    assert.equal(missing(daily10, '2026-03-10T15:00:00Z', [obs('heart_rate', 70, '2026-03-10T08:00:00Z')]).length, 1);
+  });
+
+  test('never reports an occurrence due before the episode started', () => {
+    // Enrolled at 10:30 local on 10 March: today's 10:00 was before enrolment.
+    assert.equal(missing(daily10, '2026-03-10T15:00:00Z', [], new Date('2026-03-10T09:30:00Z')).length, 0);
+    // The next day it is reported.
+    assert.equal(missing(daily10, '2026-03-11T15:00:00Z', [], new Date('2026-03-10T09:30:00Z')).length, 1);
+  });
+
+  test('as-needed measures are never missing', () => {
+    assert.deepEqual(missing(planWith({ kind: 'as_needed' }), '2026-03-10T15:00:00Z'), []);
+  });
+
+  test('one finding per code, for measures and questionnaires', () => {
+    const plan = testPlan();
+    const f = detectMissing({ plan, planVersion: 1, observations: [], now: new Date('2026-03-09T15:00:00Z'), timeZone: OSLO, since: EPOCH });
+    // testPlan: 5 daily measures (temperature is as-needed) + weekly PHQ-9 on Mondays.
+    assert.deepEqual(f.map((x) => x.ruleId).sort(), [
+      'missing:bp_systolic',
+      'missing:heart_rate',
+      'missing:phq9',
+      'missing:resp_rate',
+      'missing:spo2',
+      'missing:weight',
+    ]);
+    assert.match(f.find((x) => x.ruleId === 'missing:heart_rate')?.summary.nb ?? '', /^Mangler puls:/);
+  });
+
+  test('rejects an unknown time zone', () => {
+    assert.throws(() => detectMissing({ plan: daily10, planVersion: 1, observations: [], now: new Date(), timeZone: 'Mars/Olympus', since: EPOCH }), RangeError);
+  });
+});
+
+describe('detectMissing — weekly schedule', () => {
+  // Mondays and Thursdays at 12:00, one hour of grace.
+  const weekly = planWith({ kind: 'weekly', weekdays: [1, 4], dueBy: '12:00', graceMinutes: 60 });
+  const thursday14 = '2026-04-02T12:00:00Z'; // 14:00 CEST Thursday
+
+  test('reports the Thursday occurrence when nothing came since Monday\'s due time', () => {
+    const f = missing(weekly, thursday14, [obs('spo2', 95, '2026-03-30T07:00:00Z')]); // Monday 09:00, before Monday's due
+    assert.equal(f.length, 1);
+    assert.equal(f[0]?.at, '2026-04-02T10:00:00.000Z');
+  });
+
+  test('a report after Monday\'s due time counts for Thursday', () => {
+    assert.equal(missing(weekly, thursday14, [obs('spo2', 95, '2026-03-31T08:00:00Z')]).length, 0);
+  });
+
+  test('on a non-scheduled day it looks back to the last scheduled one', () => {
+    const f = missing(weekly, '2026-04-01T10:00:00Z'); // Wednesday
+    assert.equal(f[0]?.at, '2026-03-30T10:00:00.000Z'); // Monday 12:00 CEST
+  });
+
+  test('window across the spring switch: Thursday 26 March (CET) to Monday 30 March (CEST)', () => {
+    const f = missing(weekly, '2026-03-30T11:00:00Z', [obs('spo2', 95, '2026-03-26T10:30:00Z')]); // Thu 11:30 CET, before due
+    assert.equal(f[0]?.at, '2026-03-30T10:00:00.000Z');
+    assert.equal(missing(weekly, '2026-03-30T11:00:00Z', [obs('spo2', 95, '2026-03-26T11:30:00Z')]).length, 0);
+  });
+
+  test('latestMissedOccurrence gives the window used', () => {
+    const occ = latestMissedOccurrence({ kind: 'weekly', weekdays: [1], dueBy: '12:00', graceMinutes: 0 }, new Date('2026-03-30T10:00:00Z'), OSLO);
+    assert.deepEqual(occ && { date: occ.date, due: occ.due.toISOString(), windowStart: occ.windowStart.toISOString() }, {
+      date: '2026-03-30',
+      due: '2026-03-30T10:00:00.000Z',
+      windowStart: '2026-03-23T11:00:00.000Z',
+    });
+  });
+});
