@@ -3,16 +3,20 @@ import { useId, useState } from 'preact/hooks';
 import { api, type ApiError } from './api.js';
 import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
 import { toApiError, useAsync } from './hooks.js';
-import { LANGS, LANGUAGE_NAMES, useI18n, type Catalogue, type Lang } from './i18n.js';
+import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
 import type { ContactType, Message, MessagesResponse, Observation } from './types.js';
 import { ZoneBadge } from './zone.js';
 
+export function errorKey(error: ApiError): TextKey {
+  if (error.isNetwork) return 'errorNetwork';
+  if (error.status === 403) return 'errorForbidden';
+  if (error.status === 404) return 'errorNotFound';
+  return 'errorGeneric';
+}
+
 export function errorText(error: ApiError, t: Catalogue): string {
-  if (error.isNetwork) return t.errorNetwork;
-  if (error.status === 403) return t.errorForbidden;
-  if (error.status === 404) return t.errorNotFound;
-  return t.errorGeneric;
+  return t[errorKey(error)];
 }
 
 export function Loading() {
@@ -206,16 +210,16 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
   const { t } = useI18n();
   const state = useAsync(() => api.get<MessagesResponse>(path), [path]);
   const [body, setBody] = useState('');
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [status, setStatus] = useState('');
+  const [error, setError] = useState<Text | undefined>(undefined);
+  const [status, setStatus] = useState<TextKey | null>(null);
   const [sending, setSending] = useState(false);
   const ids = { field: useId(), error: useId() };
 
   const send = async (e: Event): Promise<void> => {
     e.preventDefault();
-    setStatus('');
+    setStatus(null);
     if (!body.trim()) {
-      setError(t.messageRequired);
+      setError(msg('messageRequired'));
       document.getElementById(ids.field)?.focus();
       return;
     }
@@ -224,11 +228,12 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
       await api.post<Message>(path, { body: body.trim() });
       setBody('');
       setError(undefined);
-      setStatus(t.messageSent);
+      setStatus('messageSent');
       state.reload();
     } catch (err) {
       const apiError = toApiError(err);
-      setError(apiError.fields.body ?? errorText(apiError, t));
+      const fieldMessage = apiError.fields.body;
+      setError(fieldMessage ? raw(fieldMessage) : msg(errorKey(apiError)));
     } finally {
       setSending(false);
     }
@@ -248,7 +253,7 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
             aria-describedby={ids.error}
             onInput={(e) => setBody(e.currentTarget.value)}
           />
-          <FieldError id={ids.error} message={error} />
+          <FieldError id={ids.error} message={error && textOf(error, t)} />
         </div>
         <div class="actions">
           <button type="submit" class="button button-primary" disabled={sending}>
@@ -256,7 +261,7 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
           </button>
         </div>
         <p role="status" class="status-text">
-          {status}
+          {status && t[status]}
         </p>
       </form>
       <Async state={state}>

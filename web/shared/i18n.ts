@@ -655,6 +655,20 @@ const en: Catalogue = {
   clinicMessagesHeading: 'Messages with the patient',
 };
 
+/** Keys whose entries are plain strings (not formatting functions). */
+export type TextKey = { [K in keyof Catalogue]: Catalogue[K] extends string ? K : never }[keyof Catalogue];
+
+/**
+ * A message kept in state: either a catalogue key (re-translated when the user switches
+ * language) or text from the server, shown as it came.
+ */
+export type Text = { key: TextKey } | { raw: string };
+export const msg = (key: TextKey): Text => ({ key });
+export const raw = (text: string): Text => ({ raw: text });
+export function textOf(text: Text, t: Catalogue): string {
+  return 'key' in text ? t[text.key] : text.raw;
+}
+
 export const CATALOGUES: Readonly<Record<Lang, Catalogue>> = { nb, nn, en };
 
 export interface I18nValue {
