@@ -39,28 +39,46 @@ describe('parseNorwegianId', () => {
     });
   }
 
-  test('impossible dates with valid control digits are rejected', () => {
-    // Build valid control digits for impossible dates so only the date check can reject them.
-    for (const [nine, why] of [
-      ['310490000', '31 April'],
-      ['290201000', '29 February 2001 (not a leap year)'],
-      ['011390000', 'month 13'],
-      ['014190000', 'month + 40 (H-number) is not accepted'],
-      ['720190000', 'D-number day 32'],
-    ] as const) {
+  /** First valid 11-digit number for a 6-digit date part, searching individual numbers from `from`. */
+  function withValidControl(date6: string, from: number): string {
+    for (let ind = from; ind < from + 250; ind++) {
+      const nine = `${date6}${String(ind).padStart(3, '0')}`;
       const cd = controlDigits(nine);
-      if (cd === null) continue; // no valid number exists for this prefix; nothing to test
-      const r = parseNorwegianId(`${nine}${cd[0]}${cd[1]}`);
-      assert.equal(r.ok, false, why);
-      if (!r.ok) assert.equal(r.error.code, 'invalid_date', why);
+      if (cd !== null) return `${nine}${cd[0]}${cd[1]}`;
     }
-    // 29 February in a leap year is fine.
-    const leap = `290200000`;
-    const cd = controlDigits(leap);
-    assert.ok(cd);
-    const r = parseNorwegianId(`${leap}${cd[0]}${cd[1]}`);
-    assert.ok(r.ok);
-    assert.equal(r.value.birthDate, '1900-02-29' === r.value.birthDate ? 'never' : '2000-02-29' === r.value.birthDate ? '2000-02-29' : r.value.birthDate);
+    throw new Error(`no valid number for ${date6}`);
+  }
+
+  const impossible: [string, number, string][] = [
+    ['310490', 0, '31 April'],
+    ['290201', 500, '29 February 2001 (not a leap year)'],
+    ['290200', 0, '29 February 1900 (century year, not a leap year)'],
+    ['011390', 0, 'month 13'],
+    ['014190', 0, 'month + 40 (H-number) is not accepted'],
+    ['720190', 0, 'D-number day 32'],
+    ['019390', 0, 'synthetic month 13'],
+  ];
+  for (const [date6, from, why] of impossible) {
+    test(`impossible date with valid control digits: ${why}`, () => {
+      const r = parseNorwegianId(withValidControl(date6, from));
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.equal(r.error.code, 'invalid_date');
+    });
+  }
+
+  test('29 February 2000 (leap year) and 1945 with individual 9xx are fine', () => {
+    const leap = parseNorwegianId(withValidControl('290200', 500));
+    assert.ok(leap.ok);
+    assert.equal(leap.value.birthDate, '2000-02-29');
+    const n45 = parseNorwegianId(withValidControl('150645', 900));
+    assert.ok(n45.ok);
+    assert.equal(n45.value.birthDate, '1945-06-15');
+  });
+
+  test('individual number not issued for the year is rejected', () => {
+    const r = parseNorwegianId(withValidControl('150645', 600));
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, 'invalid_individual_number');
   });
 
   test('century rules from the individual number', () => {

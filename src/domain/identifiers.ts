@@ -137,7 +137,8 @@ export function syntheticFnr(birthDate: string, individual = 0, rng?: () => numb
   if (range === null) throw new RangeError(`Birth year ${date.year} cannot be encoded in a fødselsnummer (1854–2039)`);
   const [lo, hi] = range;
   const size = hi - lo + 1;
-  const offset = rng === undefined ? 0 : Math.floor(rng() * size);
+  // Even offsets only, so the random shift never changes the sex chosen through `individual`.
+  const offset = rng === undefined ? 0 : 2 * Math.floor((rng() * size) / 2);
   const start = (((Math.trunc(individual) + offset - lo) % size) + size) % size;
   const prefix = `${String(date.day).padStart(2, '0')}${String(date.month + SYNTHETIC_MONTH_OFFSET)}${String(date.year % 100).padStart(2, '0')}`;
   // Step by 2 first to keep the requested sex, then fall back to every number.

@@ -596,7 +596,7 @@ export function detectMissing(input: {
 
 export type WorklistStatus = 'red' | 'yellow' | 'missing' | 'green';
 
-const WORKLIST_RANK: Record<WorklistStatus, number> = { red: 0, yellow: 1, missing: 2, green: 3 };
+const WORKLIST_RANK: Record<WorklistStatus, number> = { red: 0, yellow: 2, missing: 1, green: 3 };
 
 /**
  * Sort order for the nurse's worklist: red, then yellow, then missing, then green;

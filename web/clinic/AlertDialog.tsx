@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, isRecord } from '../shared/api.js';
-import { errorText } from '../shared/components.js';
+import { errorKey } from '../shared/components.js';
 import { toApiError } from '../shared/hooks.js';
-import { localized, useI18n } from '../shared/i18n.js';
+import { localized, msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
 import type { Alert, ContactType } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import {
@@ -44,7 +44,7 @@ export function AlertActionDialog({
   const fieldsId = useId();
   const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
   const [errors, setErrors] = useState<ContactNoteErrors>({});
-  const [formError, setFormError] = useState<string[]>([]);
+  const [formError, setFormError] = useState<Text[]>([]);
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
@@ -63,7 +63,7 @@ export function AlertActionDialog({
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     if (saving) return;
-    const clientErrors = validateDraft(draft, t);
+    const clientErrors = validateDraft(draft);
     setErrors(clientErrors);
     setFormError([]);
     if (clientErrors.contactType || clientErrors.text) {
@@ -81,7 +81,9 @@ export function AlertActionDialog({
       const { errors: fieldErrors, other } = mapServerErrors(apiError.fields);
       setErrors(fieldErrors);
       const hasFieldErrors = Boolean(fieldErrors.contactType || fieldErrors.text);
-      setFormError(other.length > 0 ? other : hasFieldErrors ? [] : [apiError.status === 409 ? apiError.message : errorText(apiError, t)]);
+      setFormError(
+        other.length > 0 ? other : hasFieldErrors ? [] : [apiError.status === 409 ? raw(apiError.message) : msg(errorKey(apiError))],
+      );
       focusFirstError(fieldErrors);
     } finally {
       setSaving(false);
@@ -99,8 +101,8 @@ export function AlertActionDialog({
         <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
         <div role="alert" class="form-alert">
           {formError.map((m) => (
-            <p key={m} class="notice notice-error">
-              {m}
+            <p key={textOf(m, t)} class="notice notice-error">
+              {textOf(m, t)}
             </p>
           ))}
         </div>

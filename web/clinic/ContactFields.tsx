@@ -1,6 +1,6 @@
 import { useId } from 'preact/hooks';
 import { contactTypeLabel, FieldError } from '../shared/components.js';
-import { useI18n, type Catalogue } from '../shared/i18n.js';
+import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
 import { CONTACT_TYPES, type ContactType } from '../shared/types.js';
 
 export interface ContactNoteDraft {
@@ -9,27 +9,27 @@ export interface ContactNoteDraft {
 }
 
 export interface ContactNoteErrors {
-  contactType?: string;
-  text?: string;
+  contactType?: Text;
+  text?: Text;
 }
 
 export const EMPTY_DRAFT: ContactNoteDraft = { contactType: '', text: '' };
 
-export function validateDraft(draft: ContactNoteDraft, t: Catalogue): ContactNoteErrors {
+export function validateDraft(draft: ContactNoteDraft): ContactNoteErrors {
   const errors: ContactNoteErrors = {};
-  if (!draft.contactType) errors.contactType = t.errContactTypeRequired;
-  if (!draft.text.trim()) errors.text = t.errNoteRequired;
+  if (!draft.contactType) errors.contactType = msg('errContactTypeRequired');
+  if (!draft.text.trim()) errors.text = msg('errNoteRequired');
   return errors;
 }
 
 /** Sorts server field errors ("note.contactType", "text", …) onto the two fields. */
-export function mapServerErrors(fields: Readonly<Record<string, string>>): { errors: ContactNoteErrors; other: string[] } {
+export function mapServerErrors(fields: Readonly<Record<string, string>>): { errors: ContactNoteErrors; other: Text[] } {
   const errors: ContactNoteErrors = {};
-  const other: string[] = [];
+  const other: Text[] = [];
   for (const [key, message] of Object.entries(fields)) {
-    if (/(^|\.)contactType$/.test(key)) errors.contactType = message;
-    else if (/(^|\.)text$/.test(key) || key === 'note') errors.text = message;
-    else other.push(message);
+    if (/(^|\.)contactType$/.test(key)) errors.contactType = raw(message);
+    else if (/(^|\.)text$/.test(key) || key === 'note') errors.text = raw(message);
+    else other.push(raw(message));
   }
   return { errors, other };
 }
@@ -79,7 +79,7 @@ export function ContactFields({
             </option>
           ))}
         </select>
-        <FieldError id={ids.typeError} message={errors.contactType} />
+        <FieldError id={ids.typeError} message={errors.contactType && textOf(errors.contactType, t)} />
       </div>
       <div class="field">
         <label for={ids.text}>{t.note}</label>
@@ -95,7 +95,7 @@ export function ContactFields({
           aria-describedby={`${ids.textHint} ${ids.textError}`}
           onInput={(e) => onChange({ ...draft, text: e.currentTarget.value })}
         />
-        <FieldError id={ids.textError} message={errors.text} />
+        <FieldError id={ids.textError} message={errors.text && textOf(errors.text, t)} />
       </div>
     </>
   );

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, isRecord } from '../shared/api.js';
-import { Async, contactTypeLabel, DateTime, errorText } from '../shared/components.js';
+import { Async, contactTypeLabel, DateTime, errorKey } from '../shared/components.js';
 import { byTimeDesc } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
-import { useI18n } from '../shared/i18n.js';
+import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
 import type { ContactNote, ContactType } from '../shared/types.js';
 import {
   ContactFields,
@@ -39,17 +39,17 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
   const state = useAsync(() => api.get<unknown>(path).then(asNotes), [path, refreshKey]);
   const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
   const [errors, setErrors] = useState<ContactNoteErrors>({});
-  const [formError, setFormError] = useState<string[]>([]);
-  const [status, setStatus] = useState('');
+  const [formError, setFormError] = useState<Text[]>([]);
+  const [saved, setSaved] = useState(false);
   const [saving, setSaving] = useState(false);
   const idPrefix = `note-${patientId}`;
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     if (saving) return;
-    setStatus('');
+    setSaved(false);
     setFormError([]);
-    const clientErrors = validateDraft(draft, t);
+    const clientErrors = validateDraft(draft);
     setErrors(clientErrors);
     if (clientErrors.contactType || clientErrors.text) {
       document.getElementById(clientErrors.contactType ? `${idPrefix}-type` : `${idPrefix}-text`)?.focus();
@@ -59,14 +59,14 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
     try {
       await api.post<unknown>(path, { contactType: draft.contactType as ContactType, text: draft.text.trim() });
       setDraft(EMPTY_DRAFT);
-      setStatus(t.noteSaved);
+      setSaved(true);
       state.reload();
     } catch (err) {
       const apiError = toApiError(err);
       const { errors: fieldErrors, other } = mapServerErrors(apiError.fields);
       setErrors(fieldErrors);
       const hasFieldErrors = Boolean(fieldErrors.contactType || fieldErrors.text);
-      setFormError(other.length > 0 ? other : hasFieldErrors ? [] : [errorText(apiError, t)]);
+      setFormError(other.length > 0 ? other : hasFieldErrors ? [] : [msg(errorKey(apiError))]);
     } finally {
       setSaving(false);
     }
@@ -108,8 +108,8 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
         <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={idPrefix} />
         <div role="alert" class="form-alert">
           {formError.map((m) => (
-            <p key={m} class="notice notice-error">
-              {m}
+            <p key={textOf(m, t)} class="notice notice-error">
+              {textOf(m, t)}
             </p>
           ))}
         </div>
@@ -119,7 +119,7 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
           </button>
         </div>
         <p role="status" class="status-text">
-          {status}
+          {saved && t.noteSaved}
         </p>
       </form>
     </>

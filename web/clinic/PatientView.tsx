@@ -151,7 +151,7 @@ export function PatientView({ id }: { id: string }) {
   // Server answers to acknowledge/resolve, shown until the refetched list arrives.
   const [patched, setPatched] = useState<ReadonlyMap<string, Alert>>(new Map());
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<'ackDone' | 'resolveDone' | null>(null);
   const [notesKey, setNotesKey] = useState(0);
 
   const patient = detail.data ? patientOf(detail.data) : null;
@@ -177,7 +177,7 @@ export function PatientView({ id }: { id: string }) {
   const onDone = (alert: Alert, action: AlertAction, updated: Alert | null): void => {
     setPending(null);
     if (updated) setPatched((m) => new Map(m).set(updated.id, updated));
-    setStatus(action === 'acknowledge' ? t.ackDone : t.resolveDone);
+    setStatus(action === 'acknowledge' ? 'ackDone' : 'resolveDone');
     // The pressed button may no longer exist (acknowledged/resolved), so focus a stable heading.
     setFocusTarget(action === 'acknowledge' ? alertTitleId(alert) : 'alerts-heading');
     setNotesKey((k) => k + 1);
@@ -188,7 +188,7 @@ export function PatientView({ id }: { id: string }) {
     <>
       <p class="back-link">
         <a href="#/">
-          <span aria-hidden="true">← </span>
+          <span aria-hidden="true">←</span>
           {t.backToWorklist}
         </a>
       </p>
@@ -200,14 +200,14 @@ export function PatientView({ id }: { id: string }) {
           {t.alertsHeading}
         </h2>
         <p role="status" class="status-text">
-          {status}
+          {status && t[status]}
         </p>
         <Async state={alerts}>
           {(data) => (
             <AlertList
               alerts={data.alerts.map((a) => patched.get(a.id) ?? a)}
               onAction={(alert, action) => {
-                setStatus('');
+                setStatus(null);
                 setPending({ alert, action });
               }}
             />

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { errorText, FieldError } from '../shared/components.js';
+import { errorKey, FieldError } from '../shared/components.js';
 import { parseDecimal } from '../shared/format.js';
 import { toApiError } from '../shared/hooks.js';
-import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
+import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { BP_COMPONENTS, BP_PANEL, measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, RecordResponse, TodayTask } from '../shared/types.js';
 import { FeedbackPanel } from './FeedbackPanel.js';
@@ -26,7 +26,7 @@ interface FieldGroup {
 }
 
 type Values = Record<string, string>;
-type Errors = Record<string, string>;
+type Errors = Record<string, Text>;
 
 function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
   return tasks
@@ -51,7 +51,7 @@ function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
     });
 }
 
-function validate(groups: FieldGroup[], values: Values, t: Catalogue): { errors: Errors; measurements: MeasurementInput[] } {
+function validate(groups: FieldGroup[], values: Values): { errors: Errors; measurements: MeasurementInput[] } {
   const errors: Errors = {};
   const measurements: MeasurementInput[] = [];
   for (const group of groups) {
@@ -59,16 +59,16 @@ function validate(groups: FieldGroup[], values: Values, t: Catalogue): { errors:
     for (const field of group.fields) {
       const raw = (values[field.code] ?? '').trim();
       if (raw === '') {
-        if (!group.optional || anyFilled) errors[field.code] = t.errEmpty;
+        if (!group.optional || anyFilled) errors[field.code] = msg('errEmpty');
         continue;
       }
       const value = parseDecimal(raw);
-      if (value === null) errors[field.code] = t.errNotNumber;
+      if (value === null) errors[field.code] = msg('errNotNumber');
       else measurements.push({ code: field.code, value, unit: field.unit });
     }
   }
   const first = groups[0]?.fields[0];
-  if (Object.keys(errors).length === 0 && measurements.length === 0 && first) errors[first.code] = t.errNoneFilled;
+  if (Object.keys(errors).length === 0 && measurements.length === 0 && first) errors[first.code] = msg('errNoneFilled');
   return { errors, measurements };
 }
 
@@ -76,14 +76,14 @@ function validate(groups: FieldGroup[], values: Values, t: Catalogue): { errors:
 function serverFieldErrors(
   fields: Readonly<Record<string, string>>,
   sent: MeasurementInput[],
-): { byCode: Errors; unmatched: string[] } {
+): { byCode: Errors; unmatched: Text[] } {
   const byCode: Errors = {};
-  const unmatched: string[] = [];
+  const unmatched: Text[] = [];
   for (const [key, message] of Object.entries(fields)) {
     const m = /^measurements\.(\d+)/.exec(key);
     const code = m ? sent[Number(m[1])]?.code : undefined;
-    if (code) byCode[code] = message;
-    else unmatched.push(message);
+    if (code) byCode[code] = raw(message);
+    else unmatched.push(raw(message));
   }
   return { byCode, unmatched };
 }
@@ -98,7 +98,7 @@ function MeasureInput({
   field: FieldDef;
   optional: boolean;
   value: string;
-  error: string | undefined;
+  error: Text | undefined;
   onInput: (value: string) => void;
 }) {
   const { t, lang } = useI18n();
@@ -129,7 +129,7 @@ function MeasureInput({
           {unitLabel(field.code, field.unit, lang)}
         </span>
       </div>
-      <FieldError id={ids.error} message={error} />
+      <FieldError id={ids.error} message={error && textOf(error, t)} />
     </div>
   );
 }
@@ -139,7 +139,7 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
   const groups = useMemo(() => buildGroups(tasks, lang), [tasks, lang]);
   const [values, setValues] = useState<Values>({});
   const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string[]>([]);
+  const [formError, setFormError] = useState<Text[]>([]);
   const [sending, setSending] = useState(false);
   const [result, setResult] = useState<RecordResponse | null>(null);
   const panelRef = useRef<HTMLDivElement>(null);
@@ -161,10 +161,10 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
     e.preventDefault();
     // The button stays enabled while sending so focus is not lost; double taps are ignored here.
     if (sending) return;
-    const { errors: clientErrors, measurements } = validate(groups, values, t);
+    const { errors: clientErrors, measurements } = validate(groups, values);
     if (Object.keys(clientErrors).length > 0) {
       setErrors(clientErrors);
-      setFormError([t.errFormSummary]);
+      setFormError([msg('errFormSummary')]);
       const code = firstInvalid(clientErrors);
       if (code) focusField(code);
       return;
@@ -182,16 +182,16 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
     } catch (err) {
       const apiError = toApiError(err);
       if (apiError.isNetwork) {
-        setFormError([t.errNetworkSave]);
+        setFormError([msg('errNetworkSave')]);
       } else if (Object.keys(apiError.fields).length > 0) {
         const { byCode, unmatched } = serverFieldErrors(apiError.fields, measurements);
         setErrors(byCode);
-        setFormError(unmatched.length > 0 ? unmatched : [t.errFormSummary]);
+        setFormError(unmatched.length > 0 ? unmatched : [msg('errFormSummary')]);
         const code = firstInvalid(byCode);
         if (code) focusField(code);
       } else {
         // 422 without fields still carries a message meant for the patient (e.g. unit not accepted).
-        setFormError([apiError.status === 422 && apiError.message ? apiError.message : errorText(apiError, t)]);
+        setFormError([apiError.status === 422 && apiError.message ? raw(apiError.message) : msg(errorKey(apiError))]);
       }
     } finally {
       setSending(false);
@@ -240,8 +240,8 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
             })}
             <div role="alert" class="form-alert">
               {formError.map((message) => (
-                <p key={message} class="notice notice-error">
-                  {message}
+                <p key={textOf(message, t)} class="notice notice-error">
+                  {textOf(message, t)}
                 </p>
               ))}
             </div>

@@ -1,7 +1,7 @@
-import { normaliseMeasurement } from '../../domain/catalogue.js';
+import { normaliseMeasurement, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
 import { evaluate, type ObservationPoint, type Zone } from '../../domain/triage.js';
-import type { Lang } from '../../domain/text.js';
+import type { Lang, LocalText } from '../../domain/text.js';
 import { requirePatientAccess } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
 import * as alerts from '../alerts/repo.js';
@@ -11,8 +11,8 @@ import type { Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError } from '../http/errors.js';
 import { getPatientEpisode } from '../patients/service.js';
-import { getPatient } from '../patients/repo.js';
-import { approvedPlan } from '../plans/repo.js';
+import { getPatient, type EpisodeRow } from '../patients/repo.js';
+import { approvedPlan, type PlanRow } from '../plans/repo.js';
 import * as repo from './repo.js';
 import type { ListFilter } from './repo.js';
 import type { RecordBody } from './schema.js';
@@ -43,72 +43,110 @@ export interface RecordResult {
  */
 export async function recordObservations(ctx: Ctx, patientId: string, body: RecordBody, opts: RecordOptions): Promise<RecordResult> {
   await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+  const checked = checkSitting(ctx, body);
+  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, opts));
+  return feedbackFor(ctx, patientId, stored);
+}
+
+export interface CheckedSitting {
+  effectiveAt: Date;
+  measurements: { code: MeasureCode; value: number; unit: string }[];
+}
+
+/**
+ * Validates a sitting before any write: time not in the future (beyond the device-clock
+ * tolerance), every value plausible in an accepted unit. Throws 422 naming each bad field.
+ */
+export function checkSitting(ctx: Ctx, body: Pick<RecordBody, 'effectiveAt' | 'measurements'>, fieldPrefix = ''): CheckedSitting {
   const now = ctx.now();
   const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : now;
   if (effectiveAt.getTime() - now.getTime() > FUTURE_TOLERANCE_MS) {
     throw new AppError(422, 'future_timestamp', 'The measurement time is in the future. Check the clock of the device.', {
-      effectiveAt: 'In the future',
+      [`${fieldPrefix}effectiveAt`]: 'In the future',
     });
   }
   const fields: Record<string, string> = {};
   const measurements = body.measurements.flatMap((m, i) => {
     const r = normaliseMeasurement(m);
     if (r.ok) return [r.value];
-    fields[`measurements.${i}.${r.error.field ?? 'value'}`] = r.error.message;
+    fields[`${fieldPrefix}measurements.${i}.${r.error.field ?? 'value'}`] = r.error.message;
     return [];
   });
   const firstError = Object.values(fields)[0];
   if (firstError) throw new AppError(422, 'invalid_measurement', firstError, fields);
+  return { effectiveAt, measurements };
+}
 
+export interface StoredSitting {
+  replayed: boolean;
+  observations: repo.ObservationRow[];
+  episode: EpisodeRow;
+  plan: PlanRow | undefined;
+  zone: Zone | null;
+  actions: LocalText | null;
+}
+
+/**
+ * The write half of recording, inside the caller's transaction (so a device bundle of many
+ * sittings commits or fails as one). The caller has authorised and run checkSitting.
+ */
+export async function storeSitting(
+  ctx: Ctx,
+  tx: Queryable,
+  patientId: string,
+  idempotencyKey: string,
+  sitting: CheckedSitting,
+  opts: RecordOptions,
+): Promise<StoredSitting> {
+  const { effectiveAt, measurements } = sitting;
+  const now = ctx.now();
+  // Row lock on the episode: one sitting is triaged at a time per patient, so alert merging and
+  // idempotency checks never race between app processes.
+  const episode = await getPatientEpisode(ctx, patientId, tx, true);
+  const existing = await repo.byIdempotencyKey(tx, patientId, idempotencyKey);
+  if (existing.length > 0) {
+    await audit(ctx, { action: 'read', resourceType: 'Observation', patientId, details: { replayOf: idempotencyKey } }, tx);
+    return { replayed: true, observations: existing, episode, plan: await approvedPlan(tx, episode.id), zone: null, actions: null };
+  }
+
+  const plan = await approvedPlan(tx, episode.id);
+  const history = plan ? await repo.pointsSince(tx, episode.id, new Date(effectiveAt.getTime() - HISTORY_DAYS * 86_400_000)) : [];
+  const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({ id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt }));
+  const evaluation = plan ? evaluate({ plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history }) : null;
+  const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
+
+  const stored: repo.ObservationRow[] = [];
+  for (const [i, m] of measurements.entries()) {
+    stored.push(
+      await repo.insertObservation(tx, {
+        patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
+        source: opts.source, device_id: opts.deviceId ?? null, recorded_by: actorTag(ctx.actor), idempotency_key: idempotencyKey,
+        zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null, device_clock_offset_ms: opts.deviceClockOffsetMs ?? null,
+      }),
+    );
+  }
+  const idFor = new Map(stored.map((s, i) => [`new-${i}`, s.id]));
+  await alerts.resolveMissing(tx, episode.id, measurements.map((m) => m.code), now);
+  let raised = false;
+  let worst: 'yellow' | 'red' | undefined;
+  for (const finding of evaluation?.findings ?? []) {
+    const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
+    const up = await alerts.upsertFromFinding(tx, { patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
+    if (up.raised || up.escalated) raised = true;
+    if (finding.zone === 'red' || (finding.zone === 'yellow' && worst !== 'red')) worst = finding.zone;
+  }
+  await audit(ctx, { action: 'create', resourceType: 'Observation', patientId, details: { ids: stored.map((s) => s.id), source: opts.source } }, tx);
+  await publish(tx, {
+    type: raised ? 'alert' : 'observation', patientId, organisationIds: await careTeamOrgs(tx, patientId),
+    ...(worst ? { zone: worst } : {}),
+  });
+  return { replayed: false, observations: stored, episode, plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null };
+}
+
+/** What the patient is told after a sitting: zone, the plan's action text, and opening-hours notice. */
+export async function feedbackFor(ctx: Ctx, patientId: string, result: StoredSitting): Promise<RecordResult> {
   const patient = await getPatient(ctx.db, patientId);
   const lang: Lang = patient?.lang ?? 'nb';
-
-  const result = await ctx.db.tx(async (tx) => {
-    // Row lock on the episode: one sitting is triaged at a time per patient, so alert merging and
-    // idempotency checks never race between app processes.
-    const episode = await getPatientEpisode(ctx, patientId, tx, true);
-    const existing = await repo.byIdempotencyKey(tx, patientId, body.idempotencyKey);
-    if (existing.length > 0) {
-      return { replayed: true, observations: existing, episode, plan: await approvedPlan(tx, episode.id), zone: null, actions: null };
-    }
-
-    const plan = await approvedPlan(tx, episode.id);
-    const history = plan ? await repo.pointsSince(tx, episode.id, new Date(effectiveAt.getTime() - HISTORY_DAYS * 86_400_000)) : [];
-    const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({ id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt }));
-    const evaluation = plan ? evaluate({ plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history }) : null;
-    const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
-
-    const stored: repo.ObservationRow[] = [];
-    for (const [i, m] of measurements.entries()) {
-      stored.push(
-        await repo.insertObservation(tx, {
-          patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
-          source: opts.source, device_id: opts.deviceId ?? null, recorded_by: actorTag(ctx.actor), idempotency_key: body.idempotencyKey,
-          zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null, device_clock_offset_ms: opts.deviceClockOffsetMs ?? null,
-        }),
-      );
-    }
-    const idFor = new Map(stored.map((s, i) => [`new-${i}`, s.id]));
-    await alerts.resolveMissing(tx, episode.id, measurements.map((m) => m.code), now);
-    let raised = false;
-    let worst: 'yellow' | 'red' | undefined;
-    for (const finding of evaluation?.findings ?? []) {
-      const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
-      const up = await alerts.upsertFromFinding(tx, { patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
-      if (up.raised || up.escalated) raised = true;
-      if (finding.zone === 'red' || (finding.zone === 'yellow' && worst !== 'red')) worst = finding.zone;
-    }
-    await audit(ctx, { action: 'create', resourceType: 'Observation', patientId, details: { ids: stored.map((s) => s.id), source: opts.source } }, tx);
-    await publish(tx, {
-      type: raised ? 'alert' : 'observation', patientId, organisationIds: await careTeamOrgs(tx, patientId),
-      ...(worst ? { zone: worst } : {}),
-    });
-    return { replayed: false, observations: stored, episode, plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null };
-  });
-
-  if (result.replayed) {
-    await audit(ctx, { action: 'read', resourceType: 'Observation', patientId, details: { replayOf: body.idempotencyKey } });
-  }
   // A replay has no fresh evaluation: the stored per-reading zones tell the same story.
   const zone = result.zone ?? worstZone(result.observations.map((o) => o.zone));
   const hours = await openingHoursFor(ctx.db, result.episode.follow_up_org);
