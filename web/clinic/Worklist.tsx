@@ -114,8 +114,7 @@ export function Worklist() {
     }
     previous.current = snapshot(items);
     setUpdatedAt(new Date().toISOString());
-    // t is read at announcement time only; re-running on language change would re-diff nothing.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only new data is diffed; a language switch must not re-announce the last change.
   }, [state.data]);
 
   useEffect(() => {

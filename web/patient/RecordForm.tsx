@@ -4,7 +4,7 @@ import { errorKey, FieldError } from '../shared/components.js';
 import { parseDecimal } from '../shared/format.js';
 import { toApiError } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
-import { BP_COMPONENTS, BP_PANEL, measureName, unitLabel } from '../shared/measures.js';
+import { BP_COMPONENTS, BP_PANEL, MEASURES, measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, RecordResponse, TodayTask } from '../shared/types.js';
 import { FeedbackPanel } from './FeedbackPanel.js';
 import { submissions } from './submission.js';
@@ -29,17 +29,20 @@ type Values = Record<string, string>;
 type Errors = Record<string, Text>;
 
 function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
-  return tasks
-    .filter((task) => task.kind === 'measure')
+  const measures = tasks.filter((task) => task.kind === 'measure');
+  return measures
+    // The plan lists the two blood-pressure numbers as two tasks; patients read them off one cuff.
+    .filter((task) => task.code !== BP_COMPONENTS[1] || !measures.some((m) => m.code === BP_COMPONENTS[0]))
     .map((task) => {
-      const label = localized(task.display, lang) || measureName(task.code, lang);
-      if (task.code === BP_PANEL) {
+      const label = MEASURES[task.code] ? measureName(task.code, lang) : localized(task.display, lang) || task.code;
+      if (task.code === BP_COMPONENTS[0]) {
         const unit = task.unit || 'mm[Hg]';
+        const both = measures.filter((m) => BP_COMPONENTS.includes(m.code));
         return {
-          key: task.code,
-          legend: label,
-          optional: task.done,
-          fields: BP_COMPONENTS.map((code) => ({ id: `measure-${code}`, code, unit, label: measureName(code, lang) })),
+          key: BP_PANEL,
+          legend: bpLegend[lang],
+          optional: both.every((m) => m.done),
+          fields: both.map((m) => ({ id: `measure-${m.code}`, code: m.code, unit, label: measureName(m.code, lang) })),
         };
       }
       return {
@@ -50,6 +53,8 @@ function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
       };
     });
 }
+
+const bpLegend: Record<Lang, string> = { nb: 'Blodtrykk', nn: 'Blodtrykk', en: 'Blood pressure' };
 
 function validate(groups: FieldGroup[], values: Values): { errors: Errors; measurements: MeasurementInput[] } {
   const errors: Errors = {};

@@ -14,8 +14,15 @@ export function isLang(value: unknown): value is Lang {
 /** Each language is named in itself so a user who cannot read the current one still finds theirs. */
 export const LANGUAGE_NAMES: LocalizedText = { nb: 'Bokmål', nn: 'Nynorsk', en: 'English' };
 
-/** BCP 47 locale for Intl formatting (dates, decimal comma). */
-export const INTL_LOCALE: LocalizedText = { nb: 'nb-NO', nn: 'nn-NO', en: 'en-GB' };
+/**
+ * Locales for Intl formatting (dates, decimal comma). Some browsers ship without nynorsk data;
+ * bokmål formats dates and numbers identically, so it is the fallback.
+ */
+export const INTL_LOCALE: Readonly<Record<Lang, readonly string[]>> = {
+  nb: ['nb-NO', 'no'],
+  nn: ['nn-NO', 'nb-NO', 'no'],
+  en: ['en-GB'],
+};
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
 

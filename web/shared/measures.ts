@@ -19,51 +19,48 @@ const GLUCOSE: MeasureInfo = {
 };
 
 /**
- * Client-side names for LOINC codes (DESIGN.md §2). Tasks carry their own display text from the
- * plan; this is used where the API only sends a code (observations, worklist, alerts).
+ * Patient-friendly names for the measure codes of the API (`spo2`, `heart_rate`, … — the server's
+ * catalogue in src/domain/catalogue.ts). Tasks carry their own display text from the plan; this is
+ * used where the API only sends a code (observations, worklist, alerts, feedback).
  */
 export const MEASURES: Readonly<Record<string, MeasureInfo>> = {
-  '59408-5': SPO2,
-  '2708-6': SPO2,
-  '8867-4': {
+  spo2: SPO2,
+  heart_rate: {
     name: { nb: 'Puls', nn: 'Puls', en: 'Pulse' },
     short: { nb: 'Puls', nn: 'Puls', en: 'Pulse' },
     unit: { nb: 'slag/min', nn: 'slag/min', en: 'beats/min' },
   },
-  '9279-1': {
+  resp_rate: {
     name: { nb: 'Pustefrekvens', nn: 'Pustefrekvens', en: 'Breathing rate' },
     short: { nb: 'RF', nn: 'RF', en: 'RR' },
     unit: { nb: 'pust/min', nn: 'pust/min', en: 'breaths/min' },
   },
-  '85354-9': {
-    name: { nb: 'Blodtrykk', nn: 'Blodtrykk', en: 'Blood pressure' },
-    short: { nb: 'BT', nn: 'BT', en: 'BP' },
-  },
-  '8480-6': {
+  bp_systolic: {
     name: { nb: 'Blodtrykk, øvre tall (systolisk)', nn: 'Blodtrykk, øvre tal (systolisk)', en: 'Blood pressure, upper number (systolic)' },
     short: { nb: 'BT sys', nn: 'BT sys', en: 'BP sys' },
   },
-  '8462-4': {
+  bp_diastolic: {
     name: { nb: 'Blodtrykk, nedre tall (diastolisk)', nn: 'Blodtrykk, nedre tal (diastolisk)', en: 'Blood pressure, lower number (diastolic)' },
     short: { nb: 'BT dia', nn: 'BT dia', en: 'BP dia' },
   },
-  '29463-7': {
+  weight: {
     name: { nb: 'Vekt', nn: 'Vekt', en: 'Weight' },
     short: { nb: 'Vekt', nn: 'Vekt', en: 'Weight' },
   },
-  '8310-5': {
+  temperature: {
     name: { nb: 'Kroppstemperatur', nn: 'Kroppstemperatur', en: 'Body temperature' },
     short: { nb: 'Temp', nn: 'Temp', en: 'Temp' },
   },
-  '14743-9': GLUCOSE,
-  '15074-8': GLUCOSE,
-  '44261-6': { name: same('PHQ-9'), short: same('PHQ-9') },
-  '70274-6': { name: same('GAD-7'), short: same('GAD-7') },
+  glucose: GLUCOSE,
+  phq9: { name: same('PHQ-9'), short: same('PHQ-9') },
+  gad7: { name: same('GAD-7'), short: same('GAD-7') },
+  cat: { name: { nb: 'KOLS-skjema (CAT)', nn: 'KOLS-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
+  symptoms: { name: { nb: 'Dagens symptomer', nn: 'Dagens symptom', en: 'Today\'s symptoms' }, short: { nb: 'Symptomer', nn: 'Symptom', en: 'Symptoms' } },
 };
 
 /** Blood pressure is a panel; patients type its two components as separate numbers. */
-export const BP_PANEL = '85354-9';
-export const BP_COMPONENTS: readonly string[] = ['8480-6', '8462-4'];
+export const BP_PANEL = 'bp';
+export const BP_COMPONENTS: readonly string[] = ['bp_systolic', 'bp_diastolic'];
 
 const UCUM_DISPLAY: Readonly<Record<string, LocalizedText>> = {
   'mm[Hg]': same('mmHg'),
