@@ -59,6 +59,8 @@ describe('normaliseMeasurement', () => {
     ['glucose mg/dL rounds to 1 decimal', { code: 'glucose', value: 100, unit: 'mg/dL' }, { code: 'glucose', value: 5.6, unit: 'mmol/L' }],
     ['pounds to kg', { code: 'weight', value: 180, unit: '[lb_av]' }, { code: 'weight', value: 81.6, unit: 'kg' }],
     ['lb alias', { code: 'weight', value: 200, unit: 'lb' }, { code: 'weight', value: 90.7, unit: 'kg' }],
+    // 220.5724 lb = 100.04996 kg with the exact international pound; a rounded factor (0.4536) would give 100.1.
+    ['exact pound factor', { code: 'weight', value: 220.5724, unit: '[lb_av]' }, { code: 'weight', value: 100, unit: 'kg' }],
     ['Fahrenheit to Celsius', { code: 'temperature', value: 100.4, unit: '[degF]' }, { code: 'temperature', value: 38, unit: 'Cel' }],
     ['upper limit inclusive', { code: 'spo2', value: 100 }, { code: 'spo2', value: 100, unit: '%' }],
     ['rounding happens before the plausibility check', { code: 'spo2', value: 100.4 }, { code: 'spo2', value: 100, unit: '%' }],

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { PlanDefinition, Schedule } from './plan.js';
 import { detectMissing, latestMissedOccurrence } from './triage.js';
 import { zonedInstant, toLocal } from './time.js';
-import { obs, testPlan, zoneActions } from './fixtures.test-helpers.js';
+import { obs, testPlan, zoneActions } from './test-fixtures.js';
 
 const OSLO = 'Europe/Oslo';
 const EPOCH = new Date('2026-01-01T00:00:00Z');

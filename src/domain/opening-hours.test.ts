@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DEFAULT_OPENING_HOURS, type OpeningHours, OpeningHoursSchema, easterSunday, isOpen, nextOpening, norwegianPublicHolidays, patientFeedback } from './opening-hours.js';
-import { tx } from './fixtures.test-helpers.js';
+import { tx } from './test-fixtures.js';
 
 const H = DEFAULT_OPENING_HOURS;
 const at = (iso: string): Date => new Date(iso);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { PHQ9_SELF_HARM_ITEM, QUESTIONNAIRES, scoreQuestionnaire, severityFor } from './questionnaires.js';
 import { SELF_HARM_ACTION, evaluateQuestionnaire } from './triage.js';
 import { TEMPLATES } from './templates.js';
-import { testPlan, tx } from './fixtures.test-helpers.js';
+import { testPlan, tx } from './test-fixtures.js';
 
 const allAnswers = (code: keyof typeof QUESTIONNAIRES, value: (i: number) => number): Record<string, number> =>
   Object.fromEntries(QUESTIONNAIRES[code].items.map((item, i) => [item.id, value(i)]));

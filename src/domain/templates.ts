@@ -202,7 +202,8 @@ const SYSTOLIC: Thresholds = { redBelow: 91, yellowBelow: 101, yellowAbove: 179,
 const DIASTOLIC: Thresholds = { yellowAbove: 109, redAbove: 119 };
 // Glucose: <4.0 mmol/L is treated as hypoglycaemia in Norwegian practice ("4 er gulvet",
 // Helsedirektoratet, Nasjonal faglig retningslinje for diabetes; ADA Standards of Care 2024 §6 level 1 hypo <3.9 mmol/L).
-// Above 13.9 mmol/L (250 mg/dL) ADA sick-day guidance says check ketones (yellow). Above 20 mmol/L is a Varde default
+// Above 13.9 mmol/L (250 mg/dL, the glucose criterion for DKA in the ADA consensus, Kitabchi 2009; ADA patient
+// guidance says check ketones above 240 mg/dL) the patient should check ketones (yellow). Above 20 mmol/L is a Varde default
 // for "contact a doctor now", well below the hyperosmolar range (>33.3 mmol/L, ADA consensus, Kitabchi 2009);
 // individualise per patient.
 const GLUCOSE: Thresholds = { redBelow: 4.0, yellowAbove: 13.9, redAbove: 20 };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TrendRule } from './plan.js';
 import { evaluate, trendFires } from './triage.js';
-import { obs, testPlan, tx } from './fixtures.test-helpers.js';
+import { obs, testPlan, tx } from './test-fixtures.js';
 
 const DAY = 86_400_000;
 const t0 = Date.UTC(2026, 2, 2, 7, 0);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { type MeasureCode, CATALOGUE } from './catalogue.js';
 import { type Thresholds, ThresholdsSchema } from './plan.js';
 import { DEFAULT_ACTIONS, type ObservationPoint, type WorklistStatus, type Zone, compareWorklist, evaluate, worstZone, zoneFor } from './triage.js';
-import { obs, testPlan, tx } from './fixtures.test-helpers.js';
+import { obs, testPlan, tx } from './test-fixtures.js';
 
 const RANK: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 

@@ -1,7 +1,7 @@
 import { CATALOGUE, type MeasureCode, roundTo } from './catalogue.js';
 import { news2 as computeNews2, type News2Result } from './news2.js';
 import { type PlanDefinition, type Schedule, type Thresholds, type TrendRule, planEntryFor } from './plan.js';
-import { PHQ9_SELF_HARM_ITEM, QUESTIONNAIRES, isQuestionnaireCode, scoreQuestionnaire } from './questionnaires.js';
+import { PHQ9_SELF_HARM_ITEM, QUESTIONNAIRES, isQuestionnaireCode, scoreQuestionnaire, severityFor } from './questionnaires.js';
 import { type Result, ok } from './result.js';
 import { type Lang, type LocalText, formatNumber, localise } from './text.js';
 import { addDays, isValidTimeZone, isoWeekday, toLocal, zonedInstant } from './time.js';
@@ -115,7 +115,7 @@ export const DEFAULT_ACTIONS: Record<Zone, LocalText> = {
 /** Shown to a patient who reports thoughts of death or self-harm (PHQ-9 item 9 > 0), whatever the plan says. */
 export const SELF_HARM_ACTION: LocalText = {
   nb: 'Du har svart at du har hatt tanker om at det ville vært bedre om du var død, eller om å skade deg selv. Det er viktig at du snakker med noen om dette i dag. Ring fastlegen eller legevakten på 116 117. Du kan også ringe Mental Helses hjelpetelefon på 116 123, hele døgnet. Er livet i fare, ring 113.',
-  nn: 'Du har svara at du har hatt tankar om at det ville vore betre om du var død, eller om å skade deg sjølv. Det er viktig at du snakkar med nokon om dette i dag. Ring fastlegen eller legevakta på 116 117. Du kan òg ringje hjelpetelefonen til Mental Helse på 116 123, heile døgeret. Er livet i fare, ring 113.',
+  nn: 'Du har svara at du har hatt tankar om at det ville vore betre om du var død, eller om å skade deg sjølv. Det er viktig at du snakkar med nokon om dette i dag. Ring fastlegen eller legevakta på 116 117. Du kan òg ringje hjelpetelefonen til Mental Helse på 116 123, heile døgnet. Er livet i fare, ring 113.',
   en: "You have answered that you have had thoughts that you would be better off dead, or of hurting yourself. It is important that you talk to someone about this today. Call your GP or the out-of-hours service (legevakt) on 116 117. You can also call Mental Helse's helpline on 116 123, day and night. If a life is in danger, call 113.",
 };
 
@@ -173,7 +173,7 @@ function thresholdFinding(
 ): Finding {
   const below = crossed.key === 'redBelow' || crossed.key === 'yellowBelow';
   const label = CATALOGUE[obs.code].display;
-  const severity = questionnaire && isQuestionnaireCode(obs.code) ? severityText(obs.code, obs.value) : null;
+  const severity = questionnaire && isQuestionnaireCode(obs.code) ? severityFor(obs.code, obs.value) : null;
   const summary = localise((lang) => {
     const dir = below ? { nb: 'under', nn: 'under', en: 'below' }[lang] : { nb: 'over', nn: 'over', en: 'above' }[lang];
     const limitWord = { nb: 'grense', nn: 'grense', en: 'limit' }[lang];
@@ -191,11 +191,6 @@ function thresholdFinding(
     at: obs.effectiveAt.toISOString(),
     summary,
   };
-}
-
-function severityText(code: 'phq9' | 'gad7' | 'cat' | 'symptoms', score: number): LocalText {
-  const def = QUESTIONNAIRES[code];
-  return (def.bands.find((b) => score <= b.upTo) ?? def.bands[def.bands.length - 1])?.severity ?? def.title;
 }
 
 // ---------------------------------------------------------------- trends
@@ -439,7 +434,8 @@ export interface QuestionnaireEvaluation extends Evaluation {
  * plus safety rules that need the individual answers: PHQ-9 item 9 (thoughts of
  * death or self-harm) above 0 always gives a red 'questionnaire:phq9:item9' finding
  * and the self-harm action text, whatever the total and whether or not PHQ-9 is in
- * the plan (Kroenke 2001 recommends assessing suicide risk on any positive item 9).
+ * the plan (PHQ-9 instructions, Kroenke/Spitzer/Williams: any positive answer to item 9
+ * needs a further assessment of suicide risk, whatever the total).
  * @param input plan, version, questionnaire code, answers (item id → value), response id and time,
  *   optional history of earlier totals for trend rules
  * @returns the evaluation, or the scoring error (missing/invalid answer, unknown questionnaire)
@@ -463,6 +459,9 @@ export function evaluateQuestionnaire(input: {
 
   const item = QUESTIONNAIRES.phq9.items.find((i) => i.id === PHQ9_SELF_HARM_ITEM);
   const answerText = item?.options.find((o) => o.value === selfHarm)?.text;
+  const quoted = (lang: Lang): string =>
+    answerText === undefined ? String(selfHarm) : lang === 'en' ? `“${answerText.en}” (${selfHarm})` : `«${answerText[lang]}» (${selfHarm})`;
+  const tag = planTag(input.planVersion);
   const finding: Finding = {
     ruleId: 'questionnaire:phq9:item9',
     kind: 'questionnaire',
@@ -471,14 +470,11 @@ export function evaluateQuestionnaire(input: {
     planVersion: input.planVersion,
     values: [toFindingValue(observation)],
     at: input.effectiveAt.toISOString(),
-    summary: localise((lang) => {
-      const answer = answerText === undefined ? String(selfHarm) : `«${answerText[lang]}» (${selfHarm})`;
-      return {
-        nb: `PHQ-9 spørsmål 9 (tanker om død eller selvskading) besvart med ${answer}; sum ${score} – vurder selvmordsrisiko samme dag ${planTag(input.planVersion)}`,
-        nn: `PHQ-9 spørsmål 9 (tankar om død eller sjølvskading) svara med ${answer}; sum ${score} – vurder sjølvmordsrisiko same dag ${planTag(input.planVersion)}`,
-        en: `PHQ-9 item 9 (thoughts of death or self-harm) answered ${answerText === undefined ? answer : `“${answerText.en}” (${selfHarm})`}; total ${score} – assess suicide risk the same day ${planTag(input.planVersion)}`,
-      }[lang];
-    }),
+    summary: {
+      nb: `PHQ-9 spørsmål 9 (tanker om død eller selvskading) besvart med ${quoted('nb')}; sum ${score} – vurder selvmordsrisiko samme dag ${tag}`,
+      nn: `PHQ-9 spørsmål 9 (tankar om død eller sjølvskading) svara med ${quoted('nn')}; sum ${score} – vurder sjølvmordsrisiko same dag ${tag}`,
+      en: `PHQ-9 item 9 (thoughts of death or self-harm) answered ${quoted('en')}; total ${score} – assess suicide risk the same day ${tag}`,
+    },
   };
   return ok({
     ...base,
@@ -571,6 +567,7 @@ export function detectMissing(input: {
     const reported = input.observations.some((o) => o.code === entry.code && o.effectiveAt.getTime() >= occ.windowStart.getTime());
     if (reported) continue;
     const label = CATALOGUE[entry.code].display;
+    const tag = planTag(input.planVersion);
     findings.push({
       ruleId: `missing:${entry.code}`,
       kind: 'missing',
@@ -579,14 +576,11 @@ export function detectMissing(input: {
       planVersion: input.planVersion,
       values: [],
       at: occ.due.toISOString(),
-      summary: localise(
-        (lang) =>
-          ({
-            nb: `Mangler ${midSentence(label.nb)}: skulle vært registrert innen ${localStamp(occ.due, input.timeZone, lang)} ${planTag(input.planVersion)}`,
-            nn: `Manglar ${midSentence(label.nn)}: skulle vore registrert innan ${localStamp(occ.due, input.timeZone, lang)} ${planTag(input.planVersion)}`,
-            en: `Missing ${midSentence(label.en)}: was due by ${localStamp(occ.due, input.timeZone, lang)} ${planTag(input.planVersion)}`,
-          })[lang],
-      ),
+      summary: {
+        nb: `Mangler ${midSentence(label.nb)}: skulle vært registrert innen ${localStamp(occ.due, input.timeZone, 'nb')} ${tag}`,
+        nn: `Manglar ${midSentence(label.nn)}: skulle vore registrert innan ${localStamp(occ.due, input.timeZone, 'nn')} ${tag}`,
+        en: `Missing ${midSentence(label.en)}: was due by ${localStamp(occ.due, input.timeZone, 'en')} ${tag}`,
+      },
     });
   }
   return findings;
@@ -596,7 +590,7 @@ export function detectMissing(input: {
 
 export type WorklistStatus = 'red' | 'yellow' | 'missing' | 'green';
 
-const WORKLIST_RANK: Record<WorklistStatus, number> = { red: 0, yellow: 2, missing: 1, green: 3 };
+const WORKLIST_RANK: Record<WorklistStatus, number> = { red: 0, yellow: 1, missing: 2, green: 3 };
 
 /**
  * Sort order for the nurse's worklist: red, then yellow, then missing, then green;

@@ -9,7 +9,8 @@ export type Need = 'read' | 'write';
  * Decides whether the actor may touch this patient's data (tjenstlig behov):
  * - a patient: only their own data;
  * - personnel: a clinical role, acting for an organisation that is in the care team of one of the
- *   patient's episodes (writes need an episode that has not ended);
+ *   patient's episodes (writes need an episode that has not ended), or — read only — a running
+ *   emergency access (selvautorisering) of their own;
  * - a device/integration client: scope `observation.write` and its organisation in the care team
  *   of the patient's open episode.
  * A refusal is itself audited, so attempts to look at other people's data leave a trace.
@@ -34,7 +35,8 @@ export async function hasPatientAccess(ctx: Ctx, patientId: string, need: Need):
       return a.patientId === patientId;
     case 'personnel': {
       if (!CLINICAL_ROLES.includes(a.role)) return false;
-      return careTeamIncludes(ctx, patientId, a.organisationId, need === 'write');
+      if (await careTeamIncludes(ctx, patientId, a.organisationId, need === 'write')) return true;
+      return need === 'read' && hasEmergencyAccess(ctx, patientId, a.personnelId, a.organisationId);
     }
     case 'client':
       return need === 'write' && a.scopes.includes('observation.write') && careTeamIncludes(ctx, patientId, a.organisationId, true);
@@ -48,6 +50,15 @@ async function careTeamIncludes(ctx: Ctx, patientId: string, orgId: string, open
     `select 1 from episodes e join care_team ct on ct.episode_id = e.id
       where e.patient_id = $1 and ct.organisation_id = $2 ${openOnly ? "and e.status <> 'ended'" : ''} limit 1`,
     [patientId, orgId],
+  );
+  return r.rows.length > 0;
+}
+
+/** Emergency access gives reading only, to the one person who asked, until it expires. */
+async function hasEmergencyAccess(ctx: Ctx, patientId: string, personnelId: string, organisationId: string): Promise<boolean> {
+  const r = await ctx.db.query(
+    `select 1 from emergency_access where patient_id = $1 and personnel_id = $2 and organisation_id = $3 and expires_at > $4 limit 1`,
+    [patientId, personnelId, organisationId, ctx.now()],
   );
   return r.rows.length > 0;
 }

@@ -96,3 +96,13 @@ export async function membershipsFor(q: Queryable, personnelId: string) {
   );
   return r.rows;
 }
+
+/** Personnel working for several organisations switch which one they act for, within the session. */
+export async function switchMembership(q: Queryable, token: string, personnelId: string, organisationId: string, role: PersonnelRole): Promise<boolean> {
+  const r = await q.query(
+    `update sessions set organisation_id = $3, role = $4 where id_hash = $1 and subject_id = $2
+        and exists (select 1 from memberships m where m.personnel_id = $2 and m.organisation_id = $3 and m.role = $4)`,
+    [hashToken(token), personnelId, organisationId, role],
+  );
+  return r.rowCount > 0;
+}

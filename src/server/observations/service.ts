@@ -1,6 +1,6 @@
 import { normaliseMeasurement, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
-import { evaluate, type ObservationPoint, type Zone } from '../../domain/triage.js';
+import { evaluate, worstZone as worstOf, type ObservationPoint, type Zone } from '../../domain/triage.js';
 import type { Lang, LocalText } from '../../domain/text.js';
 import { requirePatientAccess } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
@@ -143,6 +143,12 @@ export async function storeSitting(
   return { replayed: false, observations: stored, episode, plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null };
 }
 
+/** The worst zone among stored readings; readings taken without a plan in force have none. */
+export function worstZone(zones: (Zone | null)[]): Zone | null {
+  const known = zones.filter((z): z is Zone => z !== null);
+  return known.length ? worstOf(...known) : null;
+}
+
 /** What the patient is told after a sitting: zone, the plan's action text, and opening-hours notice. */
 export async function feedbackFor(ctx: Ctx, patientId: string, result: StoredSitting): Promise<RecordResult> {
   const patient = await getPatient(ctx.db, patientId);
@@ -166,12 +172,6 @@ function actionsFor(plan: import('../../domain/plan.js').PlanDefinition, obs: re
   return entry ? entry.actions[zone] : { nb: '', nn: '', en: '' };
 }
 
-export function worstZone(zones: (Zone | null)[]): Zone | null {
-  if (zones.includes('red')) return 'red';
-  if (zones.includes('yellow')) return 'yellow';
-  if (zones.includes('green')) return 'green';
-  return null;
-}
 
 export async function openingHoursFor(q: Queryable, organisationId: string): Promise<OpeningHours> {
   const r = await q.query<{ opening_hours: OpeningHours | null }>('select opening_hours from organisations where id = $1', [organisationId]);
