@@ -1,9 +1,49 @@
+import { after, before } from 'node:test';
 import { loadConfig } from '../config/index.js';
 import type { Db } from '../db/port.js';
 import { startServer, type Server } from '../server.js';
+import { testDb } from './db.js';
+import { cookiesFor, seedFixture, type Fixture } from './fixtures.js';
 
 /** The real server on 127.0.0.1 and a free port, with the test's database and clock. */
 export async function startTestServer(db: Db, opts: { now?: () => Date; env?: Record<string, string> } = {}): Promise<Server> {
   const config = loadConfig({}, { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', LOCAL_IDP: 'true', ...opts.env });
   return startServer(config, { db, sweepMs: 0, ...(opts.now ? { now: opts.now } : {}) });
+}
+
+export interface TestEnv {
+  db: Db;
+  server: Server;
+  f: Fixture;
+  c: Awaited<ReturnType<typeof cookiesFor>>;
+  /** JSON request through Fastify's inject (no socket); body parsed when there is one. */
+  call(method: string, url: string, cookie: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | null }>;
+}
+
+/**
+ * Registers before/after hooks that give the test file a fresh database with the standard
+ * fixture, session cookies for every role, and a running server. Fields are set in `before`.
+ */
+export function useTestServer(): TestEnv {
+  const env = {} as TestEnv;
+  before(async () => {
+    env.db = await testDb();
+    env.f = await seedFixture(env.db);
+    env.c = await cookiesFor(env.db, env.f);
+    env.server = await startTestServer(env.db);
+  });
+  after(async () => {
+    await env.server?.close();
+    await env.db?.close();
+  });
+  env.call = async (method, url, cookie, body) => {
+    const res = await env.server.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
+  };
+  return env;
 }
