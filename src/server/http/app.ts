@@ -67,7 +67,6 @@ export function parse<T>(schema: ZodType<T>, data: unknown, prefix = ''): T {
 export async function createHttp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: true,
     // 26 hex: a UUID-ish request id appears in logs and error bodies for support.
