@@ -352,7 +352,8 @@ describe('compareWorklist', () => {
     fc.assert(
       fc.property(itemArb, itemArb, itemArb, (a, b, c) => {
         assert.equal(compareWorklist(a, a), 0);
-        assert.equal(Math.sign(compareWorklist(a, b)), -Math.sign(compareWorklist(b, a)));
+        // `+ 0` turns -0 into 0: strict equality tells them apart, and equal items give sign 0 both ways.
+        assert.equal(Math.sign(compareWorklist(a, b)) + 0, -Math.sign(compareWorklist(b, a)) + 0);
         if (compareWorklist(a, b) <= 0 && compareWorklist(b, c) <= 0) assert.ok(compareWorklist(a, c) <= 0);
         if (rank[a.status] < rank[b.status]) assert.ok(compareWorklist(a, b) < 0);
         if (a.status === b.status && a.since < b.since) assert.ok(compareWorklist(a, b) < 0);
