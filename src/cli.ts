@@ -9,6 +9,7 @@ const USAGE = `Usage: varde <command>
   start [--demo]   start the server (PGlite in PGLITE_DIR unless DATABASE_URL is set)
   migrate          apply database migrations and exit
   seed             load the demo helsefellesskap into an empty database and exit
+  simulate         load a synthetic cohort, or stream its readings to a server (simulate --help)
 
 Configuration comes from the environment; see README.md.`;
 
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<void> {
       const log = createLogger(config.LOG_LEVEL);
       const server = await startServer(config, { log });
       log.info({ url: server.url, db: server.db.kind }, `Varde is running at ${server.url}`);
+      // Machine-readable, whatever LOG_LEVEL says: supervisors and the fault tests start servers on port 0.
+      if (process.env.VARDE_READY_LINE === '1') console.log(JSON.stringify({ varde: 'listening', url: server.url, db: server.db.kind, pid: process.pid }));
       const stop = async (signal: string) => {
         log.info({ signal }, 'shutting down');
         await server.close();
@@ -42,6 +45,11 @@ async function main(argv: string[]): Promise<void> {
       const r = await seedDemo(db, { now: new Date() });
       console.log(r ? `seeded: ${JSON.stringify(r)}` : 'database already has data; nothing seeded');
       await db.close();
+      return;
+    }
+    case 'simulate': {
+      const { runSimulate } = await import('./sim/cli.js');
+      await runSimulate(rest);
       return;
     }
     default:

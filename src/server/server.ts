@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import { adminRoutes } from './admin/routes.js';
 import { alertRoutes } from './alerts/routes.js';
 import { createLocalIdp, IDPORTEN_ACR_HIGH, localClients, type LocalIdp } from './auth/local-idp.js';
 import { OidcRp } from './auth/oidc-rp.js';
@@ -13,6 +14,11 @@ import { EventHub } from './events/bus.js';
 import { type App, type AppDeps, createHttp } from './http/app.js';
 import { meRoutes } from './me/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
+import { questionnaireRoutes } from './questionnaires/routes.js';
+import { escalationRoutes } from './escalations/routes.js';
+import { deviceRoutes } from './devices/routes.js';
+import { templateRoutes } from './templates/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
 import { worklistRoutes } from './worklist/routes.js';
@@ -92,6 +98,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   alertRoutes(app, deps);
   worklistRoutes(app, deps);
   organisationRoutes(app, deps);
+  questionnaireRoutes(app, deps);
+  escalationRoutes(app, deps);
+  deviceRoutes(app, deps);
+  templateRoutes(app, deps);
+  reportRoutes(app, deps);
+  (await import('./fhir/routes.js')).fhirRoutes(app, deps);
+  adminRoutes(app, deps);
+  (await import('./ingest/routes.js')).ingestRoutes(app, deps);
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address() as AddressInfo;

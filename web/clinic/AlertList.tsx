@@ -46,7 +46,15 @@ function describeValues(values: unknown, lang: Lang): string[] {
   return [];
 }
 
-function AlertCard({ alert, onAction }: { alert: Alert; onAction: (alert: Alert, action: AlertAction) => void }) {
+interface CardProps {
+  alert: Alert;
+  onAction: (alert: Alert, action: AlertAction) => void;
+  /** Offered to the follow-up service: hand the alert to the patient's GP office. */
+  onEscalate?: ((alert: Alert) => void) | undefined;
+  escalated?: ReadonlySet<string> | undefined;
+}
+
+function AlertCard({ alert, onAction, onEscalate, escalated }: CardProps) {
   const { t, lang } = useI18n();
   const titleId = alertTitleId(alert);
   const values = describeValues(alert.values, lang);
@@ -57,6 +65,7 @@ function AlertCard({ alert, onAction }: { alert: Alert; onAction: (alert: Alert,
         <span class="alert-status">
           {t.alertStatus}: {statusLabel(alert.status, t)}
         </span>
+        {escalated?.has(alert.id) && <span class="tag tag-strong">{t.escalatedTag}</span>}
       </h3>
       <p class="alert-summary">{localized(alert.summary, lang)}</p>
       <dl class="facts">
@@ -126,6 +135,11 @@ function AlertCard({ alert, onAction }: { alert: Alert; onAction: (alert: Alert,
           <button type="button" class="button button-secondary" aria-describedby={titleId} onClick={() => onAction(alert, 'resolve')}>
             {t.resolve}
           </button>
+          {onEscalate && !escalated?.has(alert.id) && (
+            <button type="button" class="button button-secondary" aria-describedby={titleId} onClick={() => onEscalate(alert)}>
+              {t.escalate}
+            </button>
+          )}
         </div>
       )}
     </article>
@@ -134,7 +148,17 @@ function AlertCard({ alert, onAction }: { alert: Alert; onAction: (alert: Alert,
 
 const STATUS_ORDER: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 };
 
-export function AlertList({ alerts, onAction }: { alerts: Alert[]; onAction: (alert: Alert, action: AlertAction) => void }) {
+export function AlertList({
+  alerts,
+  onAction,
+  onEscalate,
+  escalated,
+}: {
+  alerts: Alert[];
+  onAction: (alert: Alert, action: AlertAction) => void;
+  onEscalate?: ((alert: Alert) => void) | undefined;
+  escalated?: ReadonlySet<string> | undefined;
+}) {
   const { t } = useI18n();
   const newest = byTimeDesc<Alert>((a) => a.lastAt || a.firstAt);
   const active = alerts
@@ -148,7 +172,7 @@ export function AlertList({ alerts, onAction }: { alerts: Alert[]; onAction: (al
       ) : (
         <div class="alert-list">
           {active.map((a) => (
-            <AlertCard key={a.id} alert={a} onAction={onAction} />
+            <AlertCard key={a.id} alert={a} onAction={onAction} onEscalate={onEscalate} escalated={escalated} />
           ))}
         </div>
       )}

@@ -4,8 +4,14 @@ import { api, logout } from '../shared/api.js';
 import { LanguageSwitcher, LoadError, Loading, roleLabel } from '../shared/components.js';
 import { useAsync, useFocusHeadingOnNavigate, useHashPath } from '../shared/hooks.js';
 import { applyDocumentLang, i18nFor, I18nContext, isLang, type Lang } from '../shared/i18n.js';
-import type { Me } from '../shared/types.js';
+import type { Catalogue } from '../shared/i18n.js';
+import type { Me, PersonnelMe } from '../shared/types.js';
+import { DevicesPage } from './Devices.js';
+import { EnrolPage } from './EnrolPage.js';
+import { EscalationsPage } from './Escalations.js';
+import { canManageDevices, canSeeReports, isClinical, isGp, MeContext } from './me.js';
 import { PatientView } from './PatientView.js';
+import { ReportsPage } from './ReportsPage.js';
 import { StreamContext, useWorklistStreamSource } from './stream.js';
 import { Worklist } from './Worklist.js';
 
@@ -44,6 +50,22 @@ function patientIdFrom(path: string): string | null {
   }
 }
 
+interface Page {
+  path: string;
+  label: (t: Catalogue) => string;
+  allowed: (me: PersonnelMe) => boolean;
+  render: () => ComponentChildren;
+}
+
+/** Pages by role: the follow-up nurse's worklist, the GP's escalations and enrolment, reports for coordinators. */
+const PAGES: readonly Page[] = [
+  { path: '/', label: (t) => t.navWorklist, allowed: isClinical, render: () => <Worklist /> },
+  { path: '/eskaleringer', label: (t) => t.navEscalations, allowed: (me) => isClinical(me) && me.organisation.kind === 'gp_office', render: () => <EscalationsPage /> },
+  { path: '/innmelding', label: (t) => t.navEnrol, allowed: isGp, render: () => <EnrolPage /> },
+  { path: '/rapporter', label: (t) => t.navReports, allowed: canSeeReports, render: () => <ReportsPage /> },
+  { path: '/utstyr', label: (t) => t.navDevices, allowed: canManageDevices, render: () => <DevicesPage /> },
+];
+
 export function App() {
   const me = useAsync(() => api.get<Me>('/api/me'), []);
   const path = useHashPath();
@@ -51,7 +73,8 @@ export function App() {
   const i18n = useMemo(() => i18nFor(lang), [lang]);
   const { t } = i18n;
   const personnel = me.data?.kind === 'personnel' ? me.data : null;
-  const stream = useWorklistStreamSource(personnel !== null);
+  // Only clinical roles may open the live stream (coordinators and administrators see no patient data).
+  const stream = useWorklistStreamSource(personnel !== null && isClinical(personnel));
 
   useEffect(() => applyDocumentLang(lang), [lang]);
   useFocusHeadingOnNavigate(path);
@@ -62,6 +85,9 @@ export function App() {
   };
 
   const patientId = patientIdFrom(path);
+  const pages = personnel ? PAGES.filter((p) => p.allowed(personnel)) : [];
+  // A coordinator has no worklist: their start page is the first page they may see.
+  const page = patientId ? undefined : (pages.find((p) => p.path === path) ?? pages[0]);
 
   let content: ComponentChildren;
   if (me.error && !me.data) content = <LoadError error={me.error} onRetry={me.reload} />;
@@ -76,10 +102,12 @@ export function App() {
       </div>
     );
   else if (patientId) content = <PatientView key={patientId} id={patientId} />;
-  else content = <Worklist />;
+  else if (page) content = page.render();
+  else content = <p class="notice notice-info">{t.noPagesForRole}</p>;
 
   return (
     <I18nContext.Provider value={i18n}>
+      <MeContext.Provider value={personnel}>
       <StreamContext.Provider value={stream}>
         <a class="skip-link" href="#main" onClick={skipToMain}>
           {t.skipToContent}
@@ -108,11 +136,13 @@ export function App() {
           {personnel && (
             <nav class="main-nav" aria-label={t.clinicNav}>
               <ul>
-                <li>
-                  <a href="#/" aria-current={patientId ? undefined : 'page'}>
-                    {t.navWorklist}
-                  </a>
-                </li>
+                {pages.map((p) => (
+                  <li key={p.path}>
+                    <a href={`#${p.path}`} aria-current={p === page ? 'page' : undefined}>
+                      {p.label(t)}
+                    </a>
+                  </li>
+                ))}
               </ul>
             </nav>
           )}
@@ -121,6 +151,7 @@ export function App() {
           {content}
         </main>
       </StreamContext.Provider>
+      </MeContext.Provider>
     </I18nContext.Provider>
   );
 }

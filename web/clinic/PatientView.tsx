@@ -1,21 +1,31 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { api, isRecord, withQuery } from '../shared/api.js';
-import { Async, DateTime, MessageThread, ObservationsTable, roleLabel } from '../shared/components.js';
-import { formatDate, isoDaysAgo } from '../shared/format.js';
+import { TrendChart } from '../shared/chart.js';
+import { Async, DateTime, MessageThread, roleLabel } from '../shared/components.js';
+import { formatDate, formatNumber, isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
-import { useI18n, type Catalogue } from '../shared/i18n.js';
+import { localized, useI18n, type Catalogue } from '../shared/i18n.js';
+import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
 import type {
   Alert,
   AlertsResponse,
+  Episode,
+  EscalationsResponse,
   Identifier,
   ObservationsResponse,
   PatientDetailResponse,
   PatientSummary,
+  QuestionnaireResponse,
 } from '../shared/types.js';
+import { ZoneBadge } from '../shared/zone.js';
 import { AlertActionDialog, type AlertAction } from './AlertDialog.js';
 import { AlertList, alertTitleId } from './AlertList.js';
+import { PatientDevices } from './Devices.js';
+import { PatientEscalations } from './Escalations.js';
 import { Notes } from './Notes.js';
+import { PlanPanel } from './PlanPanel.js';
 import { useStreamRefresh } from './stream.js';
+import { TextDialog } from './TextDialog.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -71,6 +81,9 @@ function Episodes({ episodes }: { episodes: unknown }) {
       {episodes.filter(isRecord).map((ep, i) => {
         const team = Array.isArray(ep.careTeam) ? ep.careTeam.map((m) => memberText(m, t)).filter(Boolean) : [];
         const status = episodeStatusLabel(str(ep.status), t);
+        const diagnoses = Array.isArray(ep.diagnoses)
+          ? ep.diagnoses.filter(isRecord).map((d) => `${str(d.code) ?? ''} ${str(d.display) ?? ''}`.trim())
+          : [];
         const risk = riskLabel(str(ep.riskLevel) ?? str(ep.risk), t);
         return (
           <dl key={str(ep.id) ?? i} class="facts">
@@ -78,6 +91,20 @@ function Episodes({ episodes }: { episodes: unknown }) {
               <div>
                 <dt>{t.episodeStatus}</dt>
                 <dd>{status}</dd>
+              </div>
+            )}
+            {diagnoses.length > 0 && (
+              <div>
+                <dt>{t.episodeDiagnoses}</dt>
+                <dd>{diagnoses.join('; ')}</dd>
+              </div>
+            )}
+            {str(ep.startedAt) && (
+              <div>
+                <dt>{t.episodeStarted}</dt>
+                <dd>
+                  <DateTime iso={str(ep.startedAt)!} />
+                </dd>
               </div>
             )}
             {risk && (
@@ -103,7 +130,7 @@ function PatientFacts({ detail }: { detail: PatientDetailResponse }) {
   const { t, lang } = useI18n();
   const patient = patientOf(detail);
   const identifier = identifierInfo(patient?.identifier, t);
-  const plan = isRecord(detail.plan) ? detail.plan : null;
+  const plan = isRecord(detail.plan) ? detail.plan : (currentEpisode(detail)?.plan as unknown as Record<string, unknown> | null) ?? null;
   const planVersion = plan && (typeof plan.version === 'number' || typeof plan.version === 'string') ? String(plan.version) : undefined;
   const approvedAt = plan ? str(plan.approvedAt) : undefined;
   return (
@@ -138,29 +165,116 @@ function PatientFacts({ detail }: { detail: PatientDetailResponse }) {
   );
 }
 
-export function PatientView({ id }: { id: string }) {
+const PERIODS = [7, 30, 90] as const;
+
+function currentEpisode(detail: PatientDetailResponse | undefined): Episode | null {
+  const eps = Array.isArray(detail?.episodes) ? (detail.episodes as Episode[]) : [];
+  return eps.find((e) => e.status !== 'ended') ?? eps[0] ?? null;
+}
+
+/** Every measure of the plan as a chart with the plan's zone bands, each with its table. */
+function Trends({ base, episode, refreshKey }: { base: string; episode: Episode | null; refreshKey: number }) {
   const { t } = useI18n();
+  const [days, setDays] = useState<number>(30);
+  const periodId = useId();
+  const observations = useAsync(
+    () => api.get<ObservationsResponse>(withQuery(`${base}/observations`, { from: isoDaysAgo(days), limit: '5000' })),
+    [base, days, refreshKey],
+  );
+  const plan = asPlan(episode?.plan?.definition);
+  return (
+    <>
+      <div class="field period-field">
+        <label for={periodId}>{t.periodLabel}</label>
+        <select id={periodId} value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+          {PERIODS.map((d) => (
+            <option key={d} value={String(d)}>
+              {t.lastDays(d)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <Async state={observations}>
+        {(data) =>
+          data.observations.length === 0 && !plan ? (
+            <p>{t.clinicObservationsEmptyDays(days)}</p>
+          ) : (
+            <div class="trend-list trend-grid">
+              {chartCodes(plan, data.observations).map((code) => (
+                <TrendChart key={code} code={code} observations={data.observations.filter((o) => o.code === code)} thresholds={thresholdsFor(plan, code)} days={days} />
+              ))}
+            </div>
+          )
+        }
+      </Async>
+    </>
+  );
+}
+
+/** The latest questionnaire answers, item by item (PHQ-9 item 9 matters on its own). */
+function Questionnaires({ base, refreshKey }: { base: string; refreshKey: number }) {
+  const { t, lang } = useI18n();
+  const state = useAsync(() => api.get<{ responses: QuestionnaireResponse[] }>(`${base}/questionnaire-responses?limit=10`), [base, refreshKey]);
+  return (
+    <Async state={state}>
+      {(data) =>
+        data.responses.length === 0 ? (
+          <p>{t.responsesEmpty}</p>
+        ) : (
+          <ul class="response-list">
+            {data.responses.map((r) => (
+              <li key={r.id} class="response">
+                <p class="response-title">
+                  <strong>{r.title ? localized(r.title, lang) : r.code}</strong> · <DateTime iso={r.effectiveAt} /> · {t.scoreLine(r.score, r.maxScore ?? 0)}
+                  {r.severity && <> – {localized(r.severity, lang)}</>} {r.zone && <ZoneBadge zone={r.zone} size="sm" />}
+                </p>
+                <details>
+                  <summary>{t.responseShowAnswers}</summary>
+                  <ol class="answer-list">
+                    {r.answers.map((a) => (
+                      <li key={a.itemId}>
+                        {localized(a.text, lang)}: <strong>{a.answerText ? localized(a.answerText, lang) : '–'}</strong>
+                        {a.value !== null && <span class="muted"> ({formatNumber(a.value, lang)})</span>}
+                      </li>
+                    ))}
+                  </ol>
+                </details>
+              </li>
+            ))}
+          </ul>
+        )
+      }
+    </Async>
+  );
+}
+
+export function PatientView({ id }: { id: string }) {
+  const { t, lang } = useI18n();
   const base = `/api/patients/${encodeURIComponent(id)}`;
   const detail = useAsync(() => api.get<PatientDetailResponse>(base), [base]);
   const alerts = useAsync(() => api.get<AlertsResponse>(`${base}/alerts`), [base]);
-  const observations = useAsync(
-    () => api.get<ObservationsResponse>(withQuery(`${base}/observations`, { from: isoDaysAgo(14) })),
-    [base],
-  );
+  const escalations = useAsync(() => api.get<EscalationsResponse>(`${base}/escalations`), [base]);
   const [pending, setPending] = useState<{ alert: Alert; action: AlertAction } | null>(null);
+  const [escalating, setEscalating] = useState<Alert | null>(null);
+  const [ending, setEnding] = useState(false);
   // Server answers to acknowledge/resolve, shown until the refetched list arrives.
   const [patched, setPatched] = useState<ReadonlyMap<string, Alert>>(new Map());
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
-  const [status, setStatus] = useState<'ackDone' | 'resolveDone' | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [headerStatus, setHeaderStatus] = useState<string | null>(null);
   const [notesKey, setNotesKey] = useState(0);
+  const [dataKey, setDataKey] = useState(0);
 
   const patient = detail.data ? patientOf(detail.data) : null;
+  const episode = currentEpisode(detail.data);
+  const active = episode !== null && episode.status !== 'ended';
   useDocumentTitle(t.pageTitle(patient?.name ?? t.loading));
 
   useStreamRefresh((event) => {
     if (event && event.patientId !== id) return;
     alerts.reload();
-    observations.reload();
+    escalations.reload();
+    setDataKey((k) => k + 1);
   });
 
   useEffect(() => setPatched(new Map()), [alerts.data]);
@@ -177,12 +291,16 @@ export function PatientView({ id }: { id: string }) {
   const onDone = (alert: Alert, action: AlertAction, updated: Alert | null): void => {
     setPending(null);
     if (updated) setPatched((m) => new Map(m).set(updated.id, updated));
-    setStatus(action === 'acknowledge' ? 'ackDone' : 'resolveDone');
+    setStatus(action === 'acknowledge' ? t.ackDone : t.resolveDone);
     // The pressed button may no longer exist (acknowledged/resolved), so focus a stable heading.
     setFocusTarget(action === 'acknowledge' ? alertTitleId(alert) : 'alerts-heading');
     setNotesKey((k) => k + 1);
     alerts.reload();
   };
+
+  const escalated = new Set((escalations.data?.escalations ?? []).filter((e) => e.status === 'open').map((e) => e.alertId));
+  const gpOffice = episode?.careTeam.find((m) => m.responsibility === 'gp');
+  const canEscalate = active && gpOffice !== undefined && gpOffice.organisationId !== undefined;
 
   return (
     <>
@@ -194,13 +312,28 @@ export function PatientView({ id }: { id: string }) {
       </p>
       <h1>{patient?.name ?? t.loading}</h1>
       <Async state={detail}>{(data) => <PatientFacts detail={data} />}</Async>
+      {episode && !active && (
+        <p class="notice notice-info">
+          {t.episodeEndedNotice} {episode.endReason && <>({episode.endReason})</>}
+        </p>
+      )}
+      <p role="status" class="status-text">
+        {headerStatus}
+      </p>
+      {active && (
+        <div class="actions header-actions">
+          <button type="button" class="button button-secondary" onClick={() => setEnding(true)}>
+            {t.endEpisode}
+          </button>
+        </div>
+      )}
 
       <section class="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading" tabIndex={-1}>
           {t.alertsHeading}
         </h2>
         <p role="status" class="status-text">
-          {status && t[status]}
+          {status}
         </p>
         <Async state={alerts}>
           {(data) => (
@@ -210,22 +343,34 @@ export function PatientView({ id }: { id: string }) {
                 setStatus(null);
                 setPending({ alert, action });
               }}
+              onEscalate={canEscalate ? (alert) => {
+                setStatus(null);
+                setEscalating(alert);
+              } : undefined}
+              escalated={escalated}
             />
           )}
         </Async>
       </section>
 
+      <section class="card" aria-labelledby="escalations-heading">
+        <h2 id="escalations-heading">{t.escalationsHeading}</h2>
+        <PatientEscalations patientId={id} refreshKey={dataKey} />
+      </section>
+
       <section class="card" aria-labelledby="observations-heading">
-        <h2 id="observations-heading">{t.clinicObservationsHeading}</h2>
-        <Async state={observations}>
-          {(data) =>
-            data.observations.length === 0 ? (
-              <p>{t.clinicObservationsEmpty}</p>
-            ) : (
-              <ObservationsTable observations={data.observations} caption={t.clinicObservationsCaption} />
-            )
-          }
-        </Async>
+        <h2 id="observations-heading">{t.clinicTrendsHeading}</h2>
+        <Trends base={base} episode={episode} refreshKey={dataKey} />
+      </section>
+
+      <section class="card" aria-labelledby="responses-heading">
+        <h2 id="responses-heading">{t.responsesHeading}</h2>
+        <Questionnaires base={base} refreshKey={dataKey} />
+      </section>
+
+      <section class="card" aria-labelledby="plan-heading">
+        <h2 id="plan-heading">{t.planHeading}</h2>
+        <PlanPanel patientId={id} active={active} onChanged={detail.reload} />
       </section>
 
       <section class="card" aria-labelledby="notes-heading">
@@ -238,6 +383,11 @@ export function PatientView({ id }: { id: string }) {
         <MessageThread path={`${base}/messages`} self="personnel" />
       </section>
 
+      <section class="card" aria-labelledby="devices-heading">
+        <h2 id="devices-heading">{t.loansHeading}</h2>
+        <PatientDevices patientId={id} active={active} />
+      </section>
+
       {detail.data && <Episodes episodes={detail.data.episodes} />}
 
       {pending && (
@@ -247,6 +397,47 @@ export function PatientView({ id }: { id: string }) {
           action={pending.action}
           onClose={() => setPending(null)}
           onDone={(updated) => onDone(pending.alert, pending.action, updated)}
+        />
+      )}
+      {escalating && (
+        <TextDialog
+          key={escalating.id}
+          title={t.escalateTitle}
+          context={
+            <>
+              <ZoneBadge zone={escalating.zone} size="sm" />
+              <p>{localized(escalating.summary, lang)}</p>
+              {gpOffice && <p>{t.escalateTo(gpOffice.name)}</p>}
+            </>
+          }
+          label={t.escalateNote}
+          hint={t.escalateHint}
+          minLength={3}
+          confirm={t.escalateConfirm}
+          onSubmit={async (note) => {
+            await api.post<unknown>(`/api/alerts/${encodeURIComponent(escalating.id)}/escalate`, { note });
+            setStatus(t.escalateDone(gpOffice?.name ?? ''));
+            setFocusTarget(alertTitleId(escalating));
+            escalations.reload();
+            setDataKey((k) => k + 1);
+          }}
+          onClose={() => setEscalating(null)}
+        />
+      )}
+      {ending && (
+        <TextDialog
+          title={t.endEpisodeTitle}
+          context={<p>{t.endEpisodeContext(patient?.name ?? '')}</p>}
+          label={t.endEpisodeReason}
+          hint={t.endEpisodeHint}
+          minLength={3}
+          confirm={t.endEpisodeConfirm}
+          onSubmit={async (reason) => {
+            await api.post<unknown>(`${base}/end-episode`, { reason });
+            setHeaderStatus(t.endEpisodeDone);
+            detail.reload();
+          }}
+          onClose={() => setEnding(false)}
         />
       )}
     </>

@@ -6,7 +6,10 @@ import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hook
 import { localized, useI18n, type Catalogue } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
 import type { LatestValue, WorklistItem, WorklistResponse } from '../shared/types.js';
+import { Sparkline } from '../shared/sparkline.js';
+import type { EscalationsResponse } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
+import { useMe } from './me.js';
 import { useStreamRefresh, useStreamStatus } from './stream.js';
 import { diffWorklist, snapshot, type Change, type RowSnapshot } from './worklistDiff.js';
 
@@ -81,6 +84,9 @@ function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; 
         )}
       </td>
       <td class="num">{item.openAlerts > 0 ? <strong>{item.openAlerts}</strong> : item.openAlerts}</td>
+      <td class="cell-spark">
+        {item.spark && <Sparkline code={item.spark.code} unit={item.latest[item.spark.code]?.unit ?? ''} points={item.spark.points} />}
+      </td>
       <td>
         <LatestValues latest={item.latest} />
       </td>
@@ -99,7 +105,16 @@ export function Worklist() {
   const [changed, setChanged] = useState<ReadonlySet<string>>(new Set());
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
 
-  useStreamRefresh(() => state.reload());
+  const me = useMe();
+  const gpOffice = me?.organisation.kind === 'gp_office';
+  const escalations = useAsync(
+    () => (gpOffice ? api.get<EscalationsResponse>('/api/escalations?status=open') : Promise.resolve({ escalations: [] })),
+    [gpOffice],
+  );
+  useStreamRefresh(() => {
+    state.reload();
+    if (gpOffice) escalations.reload();
+  });
 
   useEffect(() => {
     if (!state.data) return;
@@ -139,6 +154,11 @@ export function Worklist() {
       <p class="live-announcement" aria-live="polite" aria-atomic="true">
         {message}
       </p>
+      {gpOffice && (escalations.data?.escalations.length ?? 0) > 0 && (
+        <p class="notice notice-warning escalation-banner">
+          <a href="#/eskaleringer">{t.escalationsBanner(escalations.data?.escalations.length ?? 0)}</a>
+        </p>
+      )}
       <Async state={state}>
         {(data) =>
           data.items.length === 0 ? (
@@ -157,6 +177,7 @@ export function Worklist() {
                     <th scope="col" class="num">
                       {t.colOpenAlerts}
                     </th>
+                    <th scope="col">{t.colTrend}</th>
                     <th scope="col">{t.colLatest}</th>
                   </tr>
                 </thead>

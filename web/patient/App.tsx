@@ -9,6 +9,9 @@ import { AccessLogPage } from './AccessLogPage.js';
 import { Home } from './Home.js';
 import { MessagesPage } from './MessagesPage.js';
 import { ObservationsPage } from './ObservationsPage.js';
+import { Outbox, OutboxContext } from './outbox.js';
+import { OutboxPanel } from './OutboxPanel.js';
+import { QuestionnairePage } from './QuestionnairePage.js';
 
 interface Route {
   path: string;
@@ -23,10 +26,51 @@ const ROUTES: readonly Route[] = [
   { path: '/tilgang', label: (t) => t.navAccess, render: () => <AccessLogPage /> },
 ];
 
+/** How often waiting submissions are retried while the app is open (besides the 'online' event). */
+const RETRY_MS = 15_000;
+
 function skipToMain(e: Event): void {
   // The hash is the router's, so the skip link moves focus itself instead of changing it.
   e.preventDefault();
   document.getElementById('main')?.focus();
+}
+
+/** Logging out removes the app's cached copies of the patient's data from this device. */
+async function logoutAndForget(): Promise<void> {
+  try {
+    if (typeof caches !== 'undefined') for (const k of await caches.keys()) if (k.startsWith('varde-patient')) await caches.delete(k);
+  } catch {
+    // Cache Storage may be unavailable (private mode); nothing is cached then.
+  }
+  await logout();
+}
+
+function questionnaireCode(path: string): string | null {
+  const m = /^\/skjema\/([a-z0-9_-]+)$/.exec(path);
+  return m?.[1] ?? null;
+}
+
+/** Retries the queue when the network comes back, when the app is shown again, and periodically. */
+function useOutboxRetry(outbox: Outbox | null): void {
+  useEffect(() => {
+    if (!outbox) return;
+    const flush = () => {
+      if (outbox.pending().length > 0) void outbox.flush();
+    };
+    flush();
+    const onVisible = () => document.visibilityState === 'visible' && flush();
+    const onStorage = () => outbox.notifyExternalChange();
+    window.addEventListener('online', flush);
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('storage', onStorage);
+    const id = window.setInterval(flush, RETRY_MS);
+    return () => {
+      window.removeEventListener('online', flush);
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('storage', onStorage);
+      window.clearInterval(id);
+    };
+  }, [outbox]);
 }
 
 export function App() {
@@ -40,6 +84,10 @@ export function App() {
   const lang = chosenLang ?? serverLang;
   const i18n = useMemo(() => i18nFor(lang), [lang]);
   const { t } = i18n;
+  const patient = me.data?.kind === 'patient' ? me.data.patient : null;
+  // One queue per patient, so a shared tablet never sends one person's readings as another's.
+  const outbox = useMemo(() => (patient ? new Outbox(`varde.outbox.v1.${patient.id}`) : null), [patient?.id]);
+  useOutboxRetry(outbox);
 
   useEffect(() => applyDocumentLang(lang), [lang]);
   useFocusHeadingOnNavigate(path);
@@ -60,8 +108,8 @@ export function App() {
     }
   };
 
-  const route = ROUTES.find((r) => r.path === path) ?? ROUTES[0];
-  const patient = me.data?.kind === 'patient' ? me.data.patient : null;
+  const code = questionnaireCode(path);
+  const route = code ? undefined : (ROUTES.find((r) => r.path === path) ?? ROUTES[0]);
 
   let content: ComponentChildren;
   if (me.error && !me.data) content = <LoadError error={me.error} onRetry={me.reload} />;
@@ -75,49 +123,53 @@ export function App() {
         </p>
       </div>
     );
+  else if (code) content = <QuestionnairePage key={code} code={code} />;
   else content = route?.render();
 
   return (
     <I18nContext.Provider value={i18n}>
-      <a class="skip-link" href="#main" onClick={skipToMain}>
-        {t.skipToContent}
-      </a>
-      <header class="site-header">
-        <div class="header-bar">
-          <a class="brand" href="#/">
-            <span class="brand-mark" aria-hidden="true" />
-            {t.appName}
-          </a>
-          {patient && <p class="user-name">{patient.name}</p>}
-          <div class="header-tools">
-            <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
-            <button type="button" class="button button-secondary" onClick={() => void logout()}>
-              {t.logout}
-            </button>
+      <OutboxContext.Provider value={outbox}>
+        <a class="skip-link" href="#main" onClick={skipToMain}>
+          {t.skipToContent}
+        </a>
+        <header class="site-header">
+          <div class="header-bar">
+            <a class="brand" href="#/">
+              <span class="brand-mark" aria-hidden="true" />
+              {t.appName}
+            </a>
+            {patient && <p class="user-name">{patient.name}</p>}
+            <div class="header-tools">
+              <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
+              <button type="button" class="button button-secondary" onClick={() => void logoutAndForget()}>
+                {t.logout}
+              </button>
+            </div>
           </div>
-        </div>
-        {langFailed && (
-          <p class="notice notice-error header-notice" role="alert">
-            {t.languageChangeFailed}
-          </p>
-        )}
-        {patient && (
-          <nav class="main-nav" aria-label={t.patientNav}>
-            <ul>
-              {ROUTES.map((r) => (
-                <li key={r.path}>
-                  <a href={`#${r.path}`} aria-current={r === route ? 'page' : undefined}>
-                    {r.label(t)}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
-        )}
-      </header>
-      <main id="main" tabIndex={-1} class="page">
-        {content}
-      </main>
+          {langFailed && (
+            <p class="notice notice-error header-notice" role="alert">
+              {t.languageChangeFailed}
+            </p>
+          )}
+          {patient && (
+            <nav class="main-nav" aria-label={t.patientNav}>
+              <ul>
+                {ROUTES.map((r) => (
+                  <li key={r.path}>
+                    <a href={`#${r.path}`} aria-current={r === route ? 'page' : undefined}>
+                      {r.label(t)}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+        </header>
+        <main id="main" tabIndex={-1} class="page">
+          {patient && <OutboxPanel />}
+          {content}
+        </main>
+      </OutboxContext.Provider>
     </I18nContext.Provider>
   );
 }

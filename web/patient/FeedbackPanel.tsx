@@ -1,9 +1,10 @@
 import type { RefObject } from 'preact';
 import { formatNumber } from '../shared/format.js';
-import { useI18n } from '../shared/i18n.js';
+import { localized, useI18n, type Lang } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
-import type { Observation, RecordResponse, Zone } from '../shared/types.js';
+import type { MeasurementInput, Observation, PlanDefinition, RecordResponse, Zone } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
+import { zoneFor } from '../shared/zones.js';
 
 const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
@@ -65,6 +66,78 @@ export function FeedbackPanel({
           </ul>
         </>
       )}
+      <button type="button" class="button button-primary button-large" onClick={onDone}>
+        {t.feedbackDone}
+      </button>
+    </div>
+  );
+}
+
+/** What the plan says about readings that could not be sent yet: a preliminary answer on the device. */
+export interface LocalAssessment {
+  zone: Zone | null;
+  action: string | null;
+  measurements: MeasurementInput[];
+}
+
+export function localAssessment(measurements: MeasurementInput[], plan: PlanDefinition | null, lang: Lang): LocalAssessment {
+  if (!plan) return { zone: null, action: null, measurements };
+  let zone: Zone | null = null;
+  let action: string | null = null;
+  for (const m of measurements) {
+    const entry = plan.measures.find((e) => e.code === m.code);
+    if (!entry) continue;
+    const z = zoneFor(entry.thresholds, m.value);
+    if (!zone || SEVERITY[z] > SEVERITY[zone]) {
+      zone = z;
+      action = localized(entry.actions[z], lang);
+    }
+  }
+  return { zone, action, measurements };
+}
+
+export function QueuedPanel({
+  assessment,
+  onDone,
+  panelRef,
+}: {
+  assessment: LocalAssessment;
+  onDone: () => void;
+  panelRef: RefObject<HTMLDivElement | null>;
+}) {
+  const { t, lang } = useI18n();
+  const deviating = assessment.zone === 'yellow' || assessment.zone === 'red';
+  return (
+    <div class={`feedback zone-panel zone-panel-${deviating ? assessment.zone : 'unknown'}`} ref={panelRef} tabIndex={-1}>
+      <h3 class="feedback-heading">{t.queuedHeading}</h3>
+      <p class="queued-intro">{t.queuedIntro}</p>
+      {deviating && (
+        <>
+          <p class="feedback-zone">
+            <span>{t.queuedPreliminary}</span> <ZoneBadge zone={assessment.zone} size="lg" />
+          </p>
+          {assessment.action && <p class="feedback-action">{assessment.action}</p>}
+        </>
+      )}
+      <div class="feedback-notice">
+        <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <circle cx="12" cy="12" r="11" fill="currentColor" />
+          <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
+          <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
+        </svg>
+        <p>{t.queuedNotice}</p>
+      </div>
+      <h4 class="feedback-subheading">{t.feedbackSent}</h4>
+      <ul class="feedback-values">
+        {assessment.measurements.map((m) => (
+          <li key={m.code}>
+            {measureName(m.code, lang)}:{' '}
+            <strong>
+              {formatNumber(m.value, lang)} {unitLabel(m.code, m.unit ?? '', lang)}
+            </strong>
+          </li>
+        ))}
+      </ul>
       <button type="button" class="button button-primary button-large" onClick={onDone}>
         {t.feedbackDone}
       </button>

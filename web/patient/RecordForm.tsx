@@ -5,8 +5,9 @@ import { parseDecimal } from '../shared/format.js';
 import { toApiError } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { BP_COMPONENTS, BP_PANEL, MEASURES, measureName, unitLabel } from '../shared/measures.js';
-import type { MeasurementInput, RecordResponse, TodayTask } from '../shared/types.js';
-import { FeedbackPanel } from './FeedbackPanel.js';
+import type { MeasurementInput, PlanDefinition, RecordResponse, TodayTask } from '../shared/types.js';
+import { FeedbackPanel, QueuedPanel, localAssessment, type LocalAssessment } from './FeedbackPanel.js';
+import { useOutbox } from './outbox.js';
 import { submissions } from './submission.js';
 
 interface FieldDef {
@@ -139,8 +140,10 @@ function MeasureInput({
   );
 }
 
-export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved: () => void }) {
+export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; plan: PlanDefinition | null; onSaved: () => void }) {
   const { t, lang } = useI18n();
+  const outbox = useOutbox();
+  const [queued, setQueued] = useState<LocalAssessment | null>(null);
   const groups = useMemo(() => buildGroups(tasks, lang), [tasks, lang]);
   const [values, setValues] = useState<Values>({});
   const [errors, setErrors] = useState<Errors>({});
@@ -151,8 +154,8 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    if (result) panelRef.current?.focus();
-  }, [result]);
+    if (result || queued) panelRef.current?.focus();
+  }, [result, queued]);
 
   const focusField = (code: string): void => {
     const field = groups.flatMap((g) => g.fields).find((f) => f.code === code);
@@ -178,12 +181,22 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
     setFormError([]);
     setSending(true);
     const request = submissions.prepare(measurements);
+    // The time of measuring travels with the reading, so a reading synced later keeps its own time.
+    const effectiveAt = new Date().toISOString();
     try {
-      const response = await api.post<RecordResponse>('/api/me/observations', request);
+      const r = outbox
+        ? await outbox.submit<RecordResponse>({
+            key: request.idempotencyKey, kind: 'observations', path: '/api/me/observations', body: { ...request, effectiveAt },
+            label: measurements.map((m) => ({ code: m.code, value: m.value, unit: m.unit ?? '' })),
+          })
+        : { queued: false as const, response: await api.post<RecordResponse>('/api/me/observations', { ...request, effectiveAt }) };
       submissions.succeeded();
       setValues({});
-      setResult(response);
-      onSaved();
+      if (r.queued) setQueued(localAssessment(measurements, plan, lang));
+      else {
+        setResult(r.response);
+        onSaved();
+      }
     } catch (err) {
       const apiError = toApiError(err);
       if (apiError.isNetwork) {
@@ -205,6 +218,7 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
 
   const done = (): void => {
     setResult(null);
+    setQueued(null);
     headingRef.current?.focus();
   };
 
@@ -216,8 +230,9 @@ export function RecordSection({ tasks, onSaved }: { tasks: TodayTask[]; onSaved:
       {/* Kept mounted so the result is announced as well as focused. */}
       <div role="status" class="feedback-region">
         {result && <FeedbackPanel result={result} onDone={done} panelRef={panelRef} />}
+        {queued && <QueuedPanel assessment={queued} onDone={done} panelRef={panelRef} />}
       </div>
-      {!result &&
+      {!result && !queued &&
         (groups.length === 0 ? (
           <p>{t.recordNoTasks}</p>
         ) : (

@@ -4,8 +4,19 @@ import { unitLabel } from '../shared/measures.js';
 import type { TodayTask } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 
-function DoneMark({ done }: { done: boolean }) {
+function DoneMark({ done, waiting }: { done: boolean; waiting: boolean }) {
   const { t } = useI18n();
+  if (!done && waiting) {
+    return (
+      <span class="task-state task-waiting">
+        <svg class="task-state-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+          <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="2.4" stroke-dasharray="4 2.6" />
+          <path d="M12 6.5v6l3.5 2" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" />
+        </svg>
+        {t.taskWaiting}
+      </span>
+    );
+  }
   return (
     <span class={`task-state ${done ? 'task-done' : 'task-open'}`}>
       <svg class="task-state-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -23,7 +34,7 @@ function DoneMark({ done }: { done: boolean }) {
   );
 }
 
-export function TodayList({ tasks }: { tasks: TodayTask[] }) {
+export function TodayList({ tasks, waiting = new Set() }: { tasks: TodayTask[]; waiting?: ReadonlySet<string> }) {
   const { t, lang } = useI18n();
   if (tasks.length === 0) return <p class="intro">{t.todayEmpty}</p>;
   return (
@@ -34,7 +45,7 @@ export function TodayList({ tasks }: { tasks: TodayTask[] }) {
             {localized(task.display, lang)}
             {task.kind === 'questionnaire' && <span class="tag">{t.taskQuestionnaire}</span>}
           </p>
-          <DoneMark done={task.done} />
+          <DoneMark done={task.done} waiting={waiting.has(task.code)} />
           {task.dueBy && <p class="task-due">{t.taskDueBy(formatTime(task.dueBy, lang))}</p>}
           {task.last && (
             <p class="task-last">
@@ -46,6 +57,14 @@ export function TodayList({ tasks }: { tasks: TodayTask[] }) {
                 (<time dateTime={task.last.effectiveAt}>{formatDateTime(task.last.effectiveAt, lang)}</time>)
               </span>{' '}
               <ZoneBadge zone={task.last.zone} size="sm" />
+            </p>
+          )}
+          {task.kind === 'questionnaire' && !task.done && !waiting.has(task.code) && (
+            <p class="task-action">
+              <a class="button button-primary button-block" href={`#/skjema/${encodeURIComponent(task.code)}`}>
+                {t.answerQuestionnaire}
+                <span class="visually-hidden">: {localized(task.display, lang)}</span>
+              </a>
             </p>
           )}
         </li>

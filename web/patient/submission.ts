@@ -1,5 +1,10 @@
 import type { MeasurementInput, RecordRequest } from '../shared/types.js';
 
+/** A random UUID for idempotency keys. */
+export function newKey(): string {
+  return randomUuid();
+}
+
 function randomUuid(): string {
   // randomUUID only exists in secure contexts; an iPad testing against a LAN address is not one.
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

@@ -205,3 +205,201 @@ export interface PatientDetailResponse {
   episodes?: unknown;
   plan?: unknown;
 }
+
+// ---- Plans (GET /api/me/plan definition, GET /api/patients/:id episodes[].plan, /plans) ----
+
+export interface Thresholds {
+  redBelow?: number;
+  yellowBelow?: number;
+  yellowAbove?: number;
+  redAbove?: number;
+}
+
+export type Schedule =
+  | { kind: 'daily'; dueBy: string; graceMinutes: number }
+  | { kind: 'weekly'; weekdays: number[]; dueBy: string; graceMinutes: number }
+  | { kind: 'as_needed' };
+
+export interface ZoneActions {
+  green: LocalizedText;
+  yellow: LocalizedText;
+  red: LocalizedText;
+}
+
+export interface PlanEntry {
+  code: string;
+  schedule: Schedule;
+  thresholds: Thresholds;
+  actions: ZoneActions;
+}
+
+export interface PlanDefinition {
+  measures: PlanEntry[];
+  questionnaires: PlanEntry[];
+  trendRules: unknown[];
+  news2: { enabled: boolean; scale: 1 | 2 };
+  medicines: string;
+  contacts: string;
+}
+
+export type PlanStatus = 'draft' | 'approved' | 'superseded';
+
+export interface PlanVersion {
+  id: string;
+  episodeId: string;
+  version: number;
+  status: PlanStatus;
+  definition: PlanDefinition;
+  createdAt: string;
+  approvedAt: string | null;
+  approvedBy: string | null;
+}
+
+export interface PlansResponse {
+  plans: PlanVersion[];
+}
+
+export interface CareTeamMember {
+  organisationId: string;
+  name: string;
+  kind: string;
+  responsibility: 'follow_up' | 'gp' | 'hospital';
+}
+
+export interface Episode {
+  id: string;
+  status: 'active' | 'paused' | 'ended';
+  endReason: string | null;
+  diagnoses: { system: string; code: string; display: string }[];
+  riskLevel: 'medium' | 'high';
+  consentAt: string;
+  startedAt: string;
+  endedAt: string | null;
+  careTeam: CareTeamMember[];
+  plan: PlanVersion | null;
+}
+
+// ---- Questionnaires ----
+
+export interface QuestionnaireOption {
+  value: number;
+  text: LocalizedText;
+}
+
+export interface QuestionnaireItem {
+  id: string;
+  text: LocalizedText;
+  options: QuestionnaireOption[];
+}
+
+export interface QuestionnaireDef {
+  code: string;
+  title: LocalizedText;
+  intro: LocalizedText;
+  items: QuestionnaireItem[];
+  maxScore: number;
+  source: string;
+}
+
+export interface QuestionnaireResponse {
+  id: string;
+  code: string;
+  title: LocalizedText | null;
+  score: number;
+  maxScore: number | null;
+  severity: LocalizedText | null;
+  zone: Zone | null;
+  planVersion: number | null;
+  effectiveAt: string;
+  answers: { itemId: string; text: LocalizedText; value: number | null; answerText: LocalizedText | null }[];
+}
+
+export interface AnswerResponse {
+  response: QuestionnaireResponse;
+  observation: Observation | null;
+  feedback: Feedback;
+  replayed: boolean;
+}
+
+// ---- Escalations, devices, templates, reports ----
+
+export interface Escalation {
+  id: string;
+  alertId: string;
+  status: 'open' | 'handled';
+  note: string;
+  createdAt: string;
+  patient: { id: string; name: string | null; birthDate: string | null };
+  fromOrganisation: string;
+  toOrganisation: string;
+  toOrganisationId: string;
+  createdBy: string;
+  handledBy: string | null;
+  handledAt: string | null;
+  handledNote: string | null;
+  alert: { zone: Zone | 'missing' | null; summary: LocalizedText | null; status: AlertStatus | null };
+}
+
+export interface EscalationsResponse {
+  escalations: Escalation[];
+}
+
+export interface Device {
+  id: string;
+  serial: string;
+  model: string;
+  kind: string;
+  createdAt: string;
+  loan: { id: string; lentAt: string | null; patient: { id: string; name: string | null } | null } | null;
+}
+
+export interface DeviceLoan {
+  id: string;
+  deviceId: string;
+  patientId: string;
+  serial: string;
+  model: string;
+  kind: string;
+  organisation: string;
+  lentAt: string;
+  returnedAt: string | null;
+}
+
+export interface Organisation {
+  id: string;
+  orgNumber: string;
+  name: string;
+  kind: 'municipality' | 'hospital' | 'gp_office';
+}
+
+export interface Template {
+  code: string;
+  title: LocalizedText;
+  diagnoses: { system: 'ICPC-2' | 'ICD-10'; code: string; display: string }[];
+  definition: PlanDefinition;
+  source: string;
+}
+
+export type ReportCount = number | '<5';
+
+export interface IndicatorRow {
+  municipalityId: string | null;
+  diagnosis: string | null;
+  suppressed: boolean;
+  patients: ReportCount;
+  adherence: number | null;
+  alerts: ReportCount | null;
+  alertsPerPatientMonth: number | null;
+  redAlertsAcknowledged: ReportCount | null;
+  ackMedianMinutes: number | null;
+  ackP90Minutes: number | null;
+}
+
+export interface IndicatorReport {
+  helsefellesskap: string;
+  period: { from: string; to: string };
+  generatedAt: string;
+  minCount: number;
+  municipalities: { id: string; name: string }[];
+  rows: IndicatorRow[];
+}

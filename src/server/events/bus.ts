@@ -5,7 +5,7 @@ import { notify } from '../db/port.js';
 export const EVENTS_CHANNEL = 'varde_events';
 
 export interface ClinicalEvent {
-  type: 'alert' | 'alert-updated' | 'observation' | 'message';
+  type: 'alert' | 'alert-updated' | 'observation' | 'message' | 'escalation';
   patientId: string;
   /** Organisations in the patient's care team: only their screens are told. */
   organisationIds: string[];

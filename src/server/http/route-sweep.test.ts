@@ -27,6 +27,9 @@ interface Spec {
 interface Ids {
   alertId: string;
   draftPlanId: string;
+  escalationId?: string;
+  loanId?: string;
+  deviceId?: string;
 }
 
 const note = { note: { contactType: 'phone', text: 'Snakket med pasienten.' } };
@@ -53,8 +56,18 @@ const SPECS: Record<string, Spec> = {
   'GET /api/me/access-log': { kind: 'self' },
   'PUT /api/me/language': { kind: 'self', body: () => ({ lang: 'nn' }), expect: 204 },
   'GET /api/worklist': { kind: 'personnel' },
+  'GET /api/me/memberships': { kind: 'personnel' },
+  'POST /api/me/organisation': { kind: 'personnel' },
+  'POST /api/patients/:id/emergency-access': { kind: 'personnel' },
+  'GET /api/admin/emergency-access': { kind: 'personnel' },
+  'POST /api/admin/emergency-access/:id/review': { kind: 'personnel' },
+  'GET /api/admin/members': { kind: 'personnel' },
+  'POST /api/admin/members': { kind: 'personnel' },
+  'DELETE /api/admin/members/:id/roles/:role': { kind: 'personnel' },
   'GET /api/worklist/stream': { kind: 'personnel' },
   'GET /api/organisations': { kind: 'personnel' },
+  // Device route (bearer token, observation.write): nobody with a session may use it; device rules are tested in ingest/.
+  'POST /api/ingest/observations': { kind: 'personnel' },
   'POST /api/patients': { kind: 'personnel' },
   'GET /api/patients/:id': { kind: 'patient-data' },
   'POST /api/patients/:id/end-episode': { kind: 'patient-data', body: () => ({ reason: 'Flyttet' }), expect: -1 },
@@ -70,8 +83,61 @@ const SPECS: Record<string, Spec> = {
   'POST /api/patients/:id/messages': { kind: 'patient-data', body: () => ({ body: 'Hei fra sykepleier' }), expect: 201 },
   'POST /api/alerts/:id/acknowledge': { kind: 'patient-data', body: () => note },
   'POST /api/alerts/:id/resolve': { kind: 'patient-data', body: () => note },
+  'GET /api/questionnaires/:code': { kind: 'session' },
+  'POST /api/me/questionnaires/:code': {
+    kind: 'self', expect: 201,
+    body: () => ({ idempotencyKey: 'sweep-gad7-1', answers: Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((i) => [`gad7-${i}`, 0])) }),
+  },
+  'GET /api/patients/:id/questionnaire-responses': { kind: 'patient-data' },
+  'POST /api/alerts/:id/escalate': { kind: 'patient-data', body: () => ({ note: 'Vurder antibiotika.' }), expect: 201 },
+  'GET /api/escalations': { kind: 'personnel' },
+  'POST /api/escalations/:id/handle': { kind: 'patient-data', as: 'gp', body: () => ({ note: 'Ringte pasienten.' }) },
+  'GET /api/patients/:id/escalations': { kind: 'patient-data' },
+  'GET /api/devices': { kind: 'personnel' },
+  'POST /api/devices': { kind: 'personnel' },
+  'GET /api/patients/:id/device-loans': { kind: 'patient-data' },
+  'POST /api/patients/:id/device-loans': { kind: 'patient-data', body: (_f, ids) => ({ deviceId: ids.deviceId }), expect: 201 },
+  'POST /api/device-loans/:id/return': { kind: 'patient-data' },
+  'GET /api/templates': { kind: 'personnel' },
+  'GET /api/templates/plan': { kind: 'personnel' },
+  'GET /api/reports/indicators': { kind: 'personnel' },
+  'GET /api/reports/indicators.csv': { kind: 'personnel' },
+  // FHIR face (src/server/fhir). Reads and searches take resource ids and query parameters this sweep
+  // cannot fill in, so they are 'session' here; fhir/fhir.test.ts sweeps every /fhir route with the
+  // same rules (401 without session, 403 + audited refusal without care relation, audited when served).
+  'GET /fhir/metadata': { kind: 'public' },
+  'GET /fhir/*': { kind: 'session' },
+  'GET /fhir': { kind: 'session' },
+  'GET /fhir/Patient/:id': { kind: 'patient-data' },
+  'GET /fhir/Patient': { kind: 'session' },
+  'GET /fhir/Observation/:id': { kind: 'session' },
+  'GET /fhir/Observation': { kind: 'session' },
+  'POST /fhir/Observation': { kind: 'patient-data', body: (f) => fhirObservation(f, 'sweep-fhir-obs-1'), expect: 201 },
+  'GET /fhir/QuestionnaireResponse/:id': { kind: 'session' },
+  'GET /fhir/QuestionnaireResponse': { kind: 'session' },
+  'GET /fhir/CarePlan/:id': { kind: 'session' },
+  'GET /fhir/CarePlan': { kind: 'session' },
+  'GET /fhir/Flag/:id': { kind: 'session' },
+  'GET /fhir/Flag': { kind: 'session' },
+  'GET /fhir/Communication/:id': { kind: 'session' },
+  'GET /fhir/Communication': { kind: 'session' },
+  'GET /fhir/Device/:id': { kind: 'session' },
+  'GET /fhir/Device': { kind: 'session' },
+  'GET /fhir/AuditEvent': { kind: 'session' },
+  'POST /fhir': {
+    kind: 'patient-data', expect: 200,
+    body: (f) => ({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: fhirObservation(f, 'sweep-fhir-tx-1'), request: { method: 'POST', url: 'Observation' } }] }),
+  },
 };
 let TEST_DEF: unknown;
+/** A FHIR heart-rate Observation for the sweep's /fhir writes. */
+function fhirObservation(f: Fixture, key: string) {
+  return {
+    resourceType: 'Observation', status: 'final', identifier: [{ system: 'urn:varde:idempotency', value: key }],
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${f.patient.id}` },
+    effectiveDateTime: new Date(Date.now() - 60_000).toISOString(), valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+  };
+}
 
 let db: Db;
 let server: Server;
@@ -108,6 +174,9 @@ function registered(): { method: string; url: string }[] {
 function fill(url: string, ids: Ids, patientId: string): string {
   return url
     .replace(':planId', ids.draftPlanId)
+    .replace(':code', 'gad7')
+    .replace('/api/escalations/:id', `/api/escalations/${ids.escalationId ?? ids.alertId}`)
+    .replace('/api/device-loans/:id', `/api/device-loans/${ids.loanId ?? ids.alertId}`)
     .replace('/api/alerts/:id', `/api/alerts/${ids.alertId}`)
     .replace(':id', patientId);
 }
@@ -145,13 +214,19 @@ test('patient data: refused without care relation (403, audited); allowed and au
   assert.equal(alertIds.length, 2);
   const draft = await server.app.inject({ method: 'POST', url: `/api/patients/${f.patient.id}/plans`, headers: { cookie: c.gp, 'content-type': 'application/json' }, payload: JSON.stringify({ definition: TEST_DEF }) });
   const draftPlanId = (JSON.parse(draft.body) as { id: string }).id;
+  // An escalation for the GP to handle, a device to lend and a loan to take back.
+  const esc = await server.app.inject({ method: 'POST', url: `/api/alerts/${alertIds[1]}/escalate`, headers: { cookie: c.nurseA, 'content-type': 'application/json' }, payload: JSON.stringify({ note: 'Se på pulsen.' }) });
+  const escalationId = (JSON.parse(esc.body) as { id: string }).id;
+  const dev = async (serial: string) => (await db.query<{ id: string }>(`insert into devices (organisation_id, serial, model, kind) values ($1,$2,'Nonin 3230','pulse_oximeter') returning id`, [f.orgs.muniA, serial])).rows[0]!.id;
+  const deviceId = await dev('SWEEP-1');
+  const loanId = (await db.query<{ id: string }>('insert into device_loans (device_id, patient_id) values ($1,$2) returning id', [await dev('SWEEP-2'), f.patient.id])).rows[0]!.id;
 
   const ordered = registered().filter((r) => SPECS[`${r.method} ${r.url}`]!.kind === 'patient-data')
     // End the episode last: after it, writes are refused.
     .sort((a, b) => Number(a.url.endsWith('end-episode')) - Number(b.url.endsWith('end-episode')));
   for (const r of ordered) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
-    const ids = { alertId: r.url.endsWith('resolve') ? alertIds[1]! : alertIds[0]!, draftPlanId };
+    const ids = { alertId: r.url.endsWith('resolve') ? alertIds[1]! : alertIds[0]!, draftPlanId, escalationId, deviceId, loanId };
     const url = fill(r.url, ids, f.patient.id);
     const body = spec.body?.(f, ids);
 
@@ -175,9 +250,10 @@ test('own-data routes: personnel are refused, the patient is served and audited'
     const spec = SPECS[`${r.method} ${r.url}`]!;
     if (spec.kind !== 'self') continue;
     const body = spec.body?.(f, { alertId: '', draftPlanId: '' });
-    assert.equal(await inject(r.method, r.url, c.nurseA, body), 403, `${r.method} ${r.url}`);
+    const url = fill(r.url, { alertId: '', draftPlanId: '' }, f.otherPatient.id);
+    assert.equal(await inject(r.method, url, c.nurseA, body), 403, `${r.method} ${r.url}`);
     const before = await auditCount();
-    const status = await inject(r.method, r.url, c.otherPatient, body);
+    const status = await inject(r.method, url, c.otherPatient, body);
     assert.ok(status >= 200 && status < 300, `${r.method} ${r.url} → ${status}`);
     assert.ok((await auditCount()) > before, `audited: ${r.method} ${r.url}`);
   }

@@ -1,6 +1,9 @@
 import type { MeasureCode } from '../../domain/catalogue.js';
 import type { ObservationPoint } from '../../domain/triage.js';
+import type { AuditInsert } from '../audit/repo.js';
 import type { Queryable } from '../db/port.js';
+import type { EpisodeRow } from '../patients/repo.js';
+import type { PlanRow } from '../plans/repo.js';
 
 export interface ObservationRow {
   id: string;
@@ -75,4 +78,158 @@ export async function latestPerCode(q: Queryable, patientId: string): Promise<Ob
     [patientId],
   );
   return r.rows;
+}
+
+// ---------------------------------------------------------------- set-based write path (storeSittings)
+
+/** An open episode locked for triage, with its care team (whose screens hear about new data). */
+export type LockedEpisode = EpisodeRow & { care_team_orgs: string[] };
+
+/**
+ * Locks the open episodes of these patients, in id order (two writers for overlapping patients
+ * queue instead of deadlocking), and returns them with their care teams and the transaction's
+ * start time (= the `received_at` default of rows inserted in this transaction).
+ */
+export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
+  const r = await q.query<LockedEpisode & { tx_now: Date }>(
+    `select e.*, array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs, now() as tx_now
+       from episodes e where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e`,
+    [patientIds],
+  );
+  const txNow = r.rows[0]?.tx_now ?? new Date();
+  return { episodes: r.rows.map(({ tx_now: _t, ...e }) => e), txNow };
+}
+
+export interface TriageContext {
+  /** Rows already stored under one of the idempotency keys asked for. */
+  existing: ObservationRow[];
+  plans: PlanRow[];
+  /** Observations of each episode since the time asked for, for trend rules and NEWS2. */
+  history: (ObservationPoint & { episodeId: string })[];
+}
+
+/**
+ * Everything triage reads, for many sittings in one round trip: stored rows of the idempotency
+ * keys, the approved plans and each episode's recent observations. Run it AFTER the episode lock,
+ * as its own statement, so it sees whatever a writer that held the lock before us committed.
+ * The lateral joins keep it an index probe per key and episode even when table statistics are stale
+ * (a plain join on unnest() turns into a scan of all observations after a bulk import).
+ */
+export async function triageContext(
+  q: Queryable,
+  keys: { patientId: string; key: string }[],
+  episodes: { id: string; since: Date }[],
+): Promise<TriageContext> {
+  type PlanHead = Omit<Json<PlanRow>, 'definition'> & { definition_md5: string };
+  const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string][] }>(
+    `select
+       coalesce((select jsonb_agg(to_jsonb(o) order by o.code) from unnest($1::uuid[], $2::text[]) as u(p, k)
+                   cross join lateral (select * from observations x where x.patient_id = u.p and x.idempotency_key = u.k) o), '[]') as existing,
+       coalesce((select jsonb_agg((to_jsonb(p) - 'definition') || jsonb_build_object('approved_by_name', pe.name))
+                   from plans p left join personnel pe on pe.id = p.approved_by where p.episode_id = any($3::uuid[]) and p.status = 'approved'), '[]') as plans,
+       coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at) order by o.effective_at)
+                   from unnest($3::uuid[], $4::timestamptz[]) as u(e, since)
+                   cross join lateral (select * from observations x where x.episode_id = u.e and x.effective_at >= u.since) o), '[]') as history`,
+    [keys.map((k) => k.patientId), keys.map((k) => k.key), episodes.map((e) => e.id), episodes.map((e) => e.since)],
+  );
+  const row = r.rows[0]!;
+  const definitions = await planDefinitions(q, row.plans.map((p) => ({ id: p.id, md5: p.definition_md5 })));
+  return {
+    existing: row.existing.map((o) => ({ ...o, effective_at: new Date(o.effective_at), received_at: new Date(o.received_at) })),
+    plans: row.plans.map(({ definition_md5, ...p }) => ({
+      ...p, definition: definitions.get(definition_md5)!, created_at: new Date(p.created_at), approved_at: p.approved_at === null ? null : new Date(p.approved_at),
+    })),
+    history: row.history.map(([episodeId, id, code, value, unit, at]) => ({ episodeId, id, code, value, unit, effectiveAt: new Date(at) })),
+  };
+}
+
+/*
+ * Plan definitions by content hash (plans.definition_md5, migration 002). A definition is several
+ * kB of JSON and most patients share a template-made one, so each distinct definition is read and
+ * parsed once per process; writes read only the hash. Entries are frozen: every caller shares them.
+ * Bounded; the least recently used goes first.
+ */
+const definitionCache = new Map<string, PlanRow['definition']>();
+const DEFINITION_CACHE_MAX = 1000;
+
+async function planDefinitions(q: Queryable, plans: { id: string; md5: string }[]): Promise<Map<string, PlanRow['definition']>> {
+  const out = new Map<string, PlanRow['definition']>();
+  const missing: string[] = [];
+  for (const p of plans) {
+    const d = definitionCache.get(p.md5);
+    if (d) {
+      definitionCache.delete(p.md5);
+      definitionCache.set(p.md5, d);
+      out.set(p.md5, d);
+    } else missing.push(p.id);
+  }
+  if (missing.length > 0) {
+    const r = await q.query<{ definition_md5: string; definition: PlanRow['definition'] }>(
+      'select definition_md5, definition from plans where id = any($1::uuid[])', [missing]);
+    for (const { definition_md5: md5, definition } of r.rows) {
+      if (out.has(md5)) continue;
+      deepFreeze(definition);
+      if (definitionCache.size >= DEFINITION_CACHE_MAX) definitionCache.delete(definitionCache.keys().next().value!);
+      definitionCache.set(md5, definition);
+      out.set(md5, definition);
+    }
+  }
+  return out;
+}
+
+function deepFreeze(x: unknown): void {
+  if (x === null || typeof x !== 'object' || Object.isFrozen(x)) return;
+  for (const v of Object.values(x)) deepFreeze(v);
+  Object.freeze(x);
+}
+
+/** A row as jsonb gives it back: timestamps are ISO strings. */
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+export interface SittingsWrite {
+  observations: Omit<ObservationRow, 'received_at'>[];
+  /** Missing-measurement alerts the new readings answer: (episode, `missing:<code>`). */
+  resolveMissing: { episodeId: string; ruleId: string }[];
+  resolvedAt: Date;
+  audit: { actor: Pick<AuditInsert, 'actorKind' | 'actorId' | 'actorName' | 'organisationId' | 'role' | 'route'>; events: { action: 'create' | 'read'; patientId: string; details: Record<string, unknown> }[] };
+  /** NOTIFY payloads for the events channel. */
+  notify: { channel: string; payloads: string[] };
+}
+
+/**
+ * The rest of a write in ONE statement: insert the observations, resolve the missing-measurement
+ * alerts they answer, write the audit events and send the notifications. Data-modifying CTEs all
+ * run to completion whether or not the final select reads them, inside the caller's transaction.
+ */
+export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<void> {
+  const o = w.observations;
+  const a = w.audit.actor;
+  await q.query(
+    `with ins as (
+       insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by,
+                                 idempotency_key, zone, plan_version, device_clock_offset_ms)
+       select u.id, u.patient_id, u.episode_id, u.code, u.value, u.unit, u.effective_at, u.source, u.device_id, u.recorded_by,
+              u.idempotency_key, u.zone, u.plan_version, u.offset_ms
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::text[], $7::timestamptz[], $8::text[], $9::uuid[],
+                     $10::text[], $11::text[], $12::text[], $13::int[], $14::int[])
+              as u(id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version, offset_ms)
+     ), res as (
+       update alerts a set status = 'resolved', resolved_at = $17 from (select distinct * from unnest($15::uuid[], $16::text[])) as m(episode_id, rule_id)
+        where a.episode_id = m.episode_id and a.rule_id = m.rule_id and a.status <> 'resolved' and a.zone = 'missing'
+     ), aud as (
+       insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, outcome, route, details)
+       select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details::jsonb
+         from unnest($24::text[], $25::uuid[], $26::text[]) as u(action, patient_id, details)
+     )
+     select pg_notify($27, e) from unnest($28::text[]) as e`,
+    [
+      o.map((x) => x.id), o.map((x) => x.patient_id), o.map((x) => x.episode_id), o.map((x) => x.code), o.map((x) => x.value), o.map((x) => x.unit),
+      o.map((x) => x.effective_at), o.map((x) => x.source), o.map((x) => x.device_id), o.map((x) => x.recorded_by), o.map((x) => x.idempotency_key),
+      o.map((x) => x.zone), o.map((x) => x.plan_version), o.map((x) => x.device_clock_offset_ms),
+      w.resolveMissing.map((r) => r.episodeId), w.resolveMissing.map((r) => r.ruleId), w.resolvedAt,
+      a.actorKind, a.actorId, a.actorName, a.organisationId, a.role, a.route,
+      w.audit.events.map((e) => e.action), w.audit.events.map((e) => e.patientId), w.audit.events.map((e) => JSON.stringify(e.details)),
+      w.notify.channel, w.notify.payloads,
+    ],
+  );
 }

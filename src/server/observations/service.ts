@@ -1,18 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { normaliseMeasurement, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
-import { evaluate, worstZone as worstOf, type ObservationPoint, type Zone } from '../../domain/triage.js';
+import { evaluate, worstZone as worstOf, type Finding, type ObservationPoint, type Zone } from '../../domain/triage.js';
 import type { Lang, LocalText } from '../../domain/text.js';
 import { requirePatientAccess } from '../auth/access.js';
-import { actorTag } from '../auth/actor.js';
+import { actorRef, actorTag } from '../auth/actor.js';
 import * as alerts from '../alerts/repo.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
-import { careTeamOrgs, publish } from '../events/bus.js';
+import { EVENTS_CHANNEL, type ClinicalEvent } from '../events/bus.js';
 import { AppError } from '../http/errors.js';
-import { getPatientEpisode } from '../patients/service.js';
 import { getPatient, type EpisodeRow } from '../patients/repo.js';
-import { approvedPlan, type PlanRow } from '../plans/repo.js';
+import type { PlanRow } from '../plans/repo.js';
 import * as repo from './repo.js';
 import type { ListFilter } from './repo.js';
 import type { RecordBody } from './schema.js';
@@ -98,49 +98,152 @@ export async function storeSitting(
   sitting: CheckedSitting,
   opts: RecordOptions,
 ): Promise<StoredSitting> {
-  const { effectiveAt, measurements } = sitting;
+  return (await storeSittings(ctx, tx, [{ patientId, idempotencyKey, sitting }], opts))[0]!;
+}
+
+export interface SittingToStore {
+  patientId: string;
+  idempotencyKey: string;
+  sitting: CheckedSitting;
+  /** Overrides the call's device and clock offset for this sitting (uploads combined from several devices). */
+  device?: { deviceId: string | null; deviceClockOffsetMs: number | null };
+}
+
+/**
+ * Stores many sittings inside the caller's transaction, with the same result as calling
+ * storeSitting for each in turn (same zones, alerts, audit events and notifications), in a fixed
+ * number of round trips instead of a dozen per sitting: lock the episodes, read the triage context,
+ * upsert alerts (only for findings), write everything else in one statement. Sittings are triaged in
+ * the order given; each sees the ones before it as history, and a repeated key is a replay.
+ * The caller has authorised and run checkSitting.
+ * @throws AppError 409 when a patient has no active episode
+ */
+export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToStore[], opts: RecordOptions): Promise<StoredSitting[]> {
+  if (items.length === 0) return [];
   const now = ctx.now();
-  // Row lock on the episode: one sitting is triaged at a time per patient, so alert merging and
+  // Row locks on the episodes: one writer triages a patient at a time, so alert merging and
   // idempotency checks never race between app processes.
-  const episode = await getPatientEpisode(ctx, patientId, tx, true);
-  const existing = await repo.byIdempotencyKey(tx, patientId, idempotencyKey);
-  if (existing.length > 0) {
-    await audit(ctx, { action: 'read', resourceType: 'Observation', patientId, details: { replayOf: idempotencyKey } }, tx);
-    return { replayed: true, observations: existing, episode, plan: await approvedPlan(tx, episode.id), zone: null, actions: null };
+  const patientIds = [...new Set(items.map((i) => i.patientId))];
+  const { episodes, txNow } = await repo.lockEpisodesForTriage(tx, patientIds);
+  const episodeOf = new Map(episodes.map((e) => [e.patient_id, e]));
+  for (const id of patientIds) {
+    if (!episodeOf.has(id)) throw new AppError(409, 'no_active_episode', 'The patient has no active follow-up episode.');
+  }
+  // Read after the lock, in a statement of its own: it sees everything committed before we got it.
+  const since = new Map<string, number>();
+  for (const i of items) {
+    const e = episodeOf.get(i.patientId)!;
+    const t = i.sitting.effectiveAt.getTime() - HISTORY_DAYS * 86_400_000;
+    since.set(e.id, Math.min(t, since.get(e.id) ?? t));
+  }
+  const context = await repo.triageContext(
+    tx,
+    items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })),
+    [...since].map(([id, t]) => ({ id, since: new Date(t) })),
+  );
+  const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
+  const historyOf = new Map<string, ObservationPoint[]>();
+  for (const h of context.history) {
+    const list = historyOf.get(h.episodeId) ?? [];
+    list.push(h);
+    historyOf.set(h.episodeId, list);
+  }
+  const stored = new Map<string, repo.ObservationRow[]>();
+  for (const o of context.existing) {
+    const k = `${o.patient_id} ${o.idempotency_key}`;
+    stored.set(k, [...(stored.get(k) ?? []), o]);
   }
 
-  const plan = await approvedPlan(tx, episode.id);
-  const history = plan ? await repo.pointsSince(tx, episode.id, new Date(effectiveAt.getTime() - HISTORY_DAYS * 86_400_000)) : [];
-  const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({ id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt }));
-  const evaluation = plan ? evaluate({ plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history }) : null;
-  const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
+  const results: StoredSitting[] = [];
+  const rows: Omit<repo.ObservationRow, 'received_at'>[] = [];
+  const resolveMissing: { episodeId: string; ruleId: string }[] = [];
+  const auditEvents: { action: 'create' | 'read'; patientId: string; details: Record<string, unknown> }[] = [];
+  const findings: { item: number; patientId: string; episodeId: string; planId: string; finding: Finding }[] = [];
+  const recordedBy = actorTag(ctx.actor);
+  for (const item of items) {
+    const { patientId, idempotencyKey, sitting } = item;
+    const episode = episodeOf.get(patientId)!;
+    const plan = planOf.get(episode.id);
+    const key = `${patientId} ${idempotencyKey}`;
+    const existing = stored.get(key);
+    if (existing) {
+      auditEvents.push({ action: 'read', patientId, details: { replayOf: idempotencyKey } });
+      results.push({ replayed: true, observations: existing, episode: episodeRow(episode), plan, zone: null, actions: null });
+      continue;
+    }
+    const { effectiveAt, measurements } = sitting;
+    const from = effectiveAt.getTime() - HISTORY_DAYS * 86_400_000;
+    const history = plan ? (historyOf.get(episode.id) ?? []).filter((h) => h.effectiveAt.getTime() >= from) : [];
+    const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({ id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt }));
+    const evaluation = plan ? evaluate({ plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history }) : null;
+    const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
+    // Ids are made here, so findings can point at the rows before they are inserted.
+    const made = measurements.map((m, i) => ({
+      id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
+      source: opts.source, device_id: item.device ? item.device.deviceId : (opts.deviceId ?? null), recorded_by: recordedBy, idempotency_key: idempotencyKey,
+      zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null,
+      device_clock_offset_ms: item.device ? item.device.deviceClockOffsetMs : (opts.deviceClockOffsetMs ?? null),
+    }));
+    rows.push(...made);
+    const observations = made.map((m) => ({ ...m, received_at: txNow }));
+    stored.set(key, observations);
+    const list = historyOf.get(episode.id) ?? [];
+    list.push(...made.map((m) => ({ id: m.id, code: m.code, value: m.value, unit: m.unit, effectiveAt })));
+    historyOf.set(episode.id, list);
+    const idFor = new Map(made.map((m, i) => [`new-${i}`, m.id]));
+    resolveMissing.push(...measurements.map((m) => ({ episodeId: episode.id, ruleId: `missing:${m.code}` })));
+    for (const finding of evaluation?.findings ?? []) {
+      const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
+      findings.push({ item: results.length, patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
+    }
+    auditEvents.push({ action: 'create', patientId, details: { ids: made.map((m) => m.id), source: opts.source } });
+    results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null });
+  }
 
-  const stored: repo.ObservationRow[] = [];
-  for (const [i, m] of measurements.entries()) {
-    stored.push(
-      await repo.insertObservation(tx, {
-        patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
-        source: opts.source, device_id: opts.deviceId ?? null, recorded_by: actorTag(ctx.actor), idempotency_key: idempotencyKey,
-        zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null, device_clock_offset_ms: opts.deviceClockOffsetMs ?? null,
-      }),
-    );
+  // Alerts one finding at a time, in order: each may merge into what the previous one raised.
+  const raised = new Set<number>();
+  const worst = new Map<number, 'yellow' | 'red'>();
+  for (const f of findings) {
+    const up = await alerts.upsertFromFinding(tx, { patientId: f.patientId, episodeId: f.episodeId, planId: f.planId, finding: f.finding });
+    if (up.raised || up.escalated) raised.add(f.item);
+    const z = f.finding.zone;
+    if (z === 'red' || (z === 'yellow' && worst.get(f.item) !== 'red')) worst.set(f.item, z);
   }
-  const idFor = new Map(stored.map((s, i) => [`new-${i}`, s.id]));
-  await alerts.resolveMissing(tx, episode.id, measurements.map((m) => m.code), now);
-  let raised = false;
-  let worst: 'yellow' | 'red' | undefined;
-  for (const finding of evaluation?.findings ?? []) {
-    const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
-    const up = await alerts.upsertFromFinding(tx, { patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
-    if (up.raised || up.escalated) raised = true;
-    if (finding.zone === 'red' || (finding.zone === 'yellow' && worst !== 'red')) worst = finding.zone;
-  }
-  await audit(ctx, { action: 'create', resourceType: 'Observation', patientId, details: { ids: stored.map((s) => s.id), source: opts.source } }, tx);
-  await publish(tx, {
-    type: raised ? 'alert' : 'observation', patientId, organisationIds: await careTeamOrgs(tx, patientId),
-    ...(worst ? { zone: worst } : {}),
+  const payloads = new Set<string>();
+  results.forEach((r, i) => {
+    if (r.replayed) return;
+    const patientId = items[i]!.patientId;
+    const zone = worst.get(i);
+    const event: ClinicalEvent = {
+      type: raised.has(i) ? 'alert' : 'observation', patientId, organisationIds: episodeOf.get(patientId)!.care_team_orgs,
+      ...(zone ? { zone } : {}),
+    };
+    // PostgreSQL folds identical payloads of one transaction into one notification anyway.
+    payloads.add(JSON.stringify(event));
   });
-  return { replayed: false, observations: stored, episode, plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null };
+  const ref = actorRef(ctx.actor);
+  await repo.writeSittings(tx, {
+    observations: rows,
+    resolveMissing,
+    resolvedAt: now,
+    audit: {
+      // The same columns audit() writes for this actor.
+      actor: {
+        actorKind: ref.kind, actorId: ref.id, actorName: ref.name,
+        organisationId: ctx.actor.kind === 'personnel' || ctx.actor.kind === 'client' ? ctx.actor.organisationId : null,
+        role: ctx.actor.kind === 'personnel' ? ctx.actor.role : null,
+        route: ctx.route ?? null,
+      },
+      events: auditEvents,
+    },
+    notify: { channel: EVENTS_CHANNEL, payloads: [...payloads] },
+  });
+  return results;
+}
+
+function episodeRow(e: repo.LockedEpisode): EpisodeRow {
+  const { care_team_orgs: _orgs, ...row } = e;
+  return row;
 }
 
 /** The worst zone among stored readings; readings taken without a plan in force have none. */

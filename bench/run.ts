@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: throughput and latency of the ingest, worklist and trend paths on PGlite and on
+ * PostgreSQL, against a real server process (spawned, so its RSS and CPU are its own) loaded with a
+ * simulated cohort (10 000 patients, ~200 000 observations).
+ *
+ *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE]
+ *
+ * PostgreSQL comes from BENCH_DATABASE_URL, else TEST_DATABASE_URL, else a throwaway cluster is
+ * started from the local binaries (durable defaults: fsync on); without any, that column is skipped.
+ * Everything is bounded: each load phase runs for a fixed time and request count.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createSession, SESSION_COOKIE } from '../src/server/auth/session.js';
+import { openDb } from '../src/server/db/open.js';
+import type { Db } from '../src/server/db/port.js';
+import { spawnServer, processStats, type ChildServer } from '../src/sim/child-server.js';
+import { simPatient, sittingOn, type CohortOptions, type SimMeasurement } from '../src/sim/cohort.js';
+import { loadCohort } from '../src/sim/load.js';
+import { percentile, runLoad, type LoadResult } from './http-load.js';
+import { benchPostgres, type PgServer } from './postgres.js';
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
+  },
+});
+const PATIENTS = Number(args.patients ?? 10_000);
+const DAYS = Number(args.days ?? 6);
+const SECONDS = Number(args.seconds ?? 10);
+const CLIENT_ID = 'bench-gateway';
+const CLIENT_SECRET = randomBytes(18).toString('base64url');
+/** The reference: a FHIR server on this machine (single Observation creates; Observations in transaction bundles). */
+const PEER = { singlePerS: 240, batchObsPerS: 250 };
+
+interface Figures {
+  store: string;
+  note: string;
+  loaded: { patients: number; observations: number; alerts: number; seconds: number };
+  single?: Phase;
+  batch?: Phase & { obsPerS: number; obsPerUpload: number };
+  worklist?: Phase & { items: number; bytes: number };
+  trend?: Phase & { observationsInDb: number };
+  rssIdleMb?: number;
+  rssPeakMb?: number;
+}
+interface Phase {
+  /** CPU over the phase, % of one core: server process, database cluster, load generator, everything else. */
+  cpu: { server: number; db: number; bench: number; other: number };
+  perS: number;
+  p50: number;
+  p99: number;
+  n: number;
+  errors: number;
+  concurrency: number;
+  rssMb: number;
+  samples: string[];
+}
+
+const log = (s: string) => console.error(s);
+
+async function main(): Promise<void> {
+  log(`Varde bench: ${PATIENTS} patients × ${DAYS} days, ${SECONDS} s per load phase, ${cpus().length} CPUs, Node ${process.version}`);
+  const results: Figures[] = [];
+  if (args.only !== 'postgres') results.push(await benchStore('pglite'));
+  if (args.only !== 'pglite') {
+    const server = await benchPostgres();
+    if (!server) log('\nPostgreSQL: skipped — set BENCH_DATABASE_URL or TEST_DATABASE_URL, or install postgresql (initdb) for a throwaway cluster.');
+    else {
+      try {
+        if (server.cpuMs) dbCpuMs = server.cpuMs;
+        results.push(await benchStore('postgres', server));
+      } finally {
+        server.stop();
+      }
+    }
+  }
+  console.log(report(results));
+  if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+}
+
+async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Promise<Figures> {
+  log(`\n== ${kind}`);
+  const cohortOpts: CohortOptions = { patients: PATIENTS, days: DAYS, seed: 1, end: new Date() };
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  let note: string;
+  let db: Db;
+  if (kind === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), 'varde-bench-pglite-'));
+    env = { PGLITE_DIR: dir };
+    db = await openDb({ PGLITE_DIR: dir, DATABASE_URL: undefined });
+    note = 'embedded, on disk (tmp), in the server process';
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const name = `varde_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: pgServer!.adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const settings = await admin.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version') order by name`,
+    );
+    await admin.end();
+    const url = new URL(pgServer!.adminUrl);
+    url.pathname = `/${name}`;
+    env = { DATABASE_URL: url.href };
+    db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
+    note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`;
+    cleanup = async () => {
+      const a = new pg.Client({ connectionString: pgServer!.adminUrl });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    };
+  }
+
+  let server: ChildServer | undefined;
+  try {
+    log(`loading the cohort (${note})`);
+    const loaded = await loadCohort(db, { ...cohortOpts, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log: (l) => log(l) });
+    const nurseCookie = `${SESSION_COOKIE}=${await createSession(db, { subjectKind: 'personnel', subjectId: loaded.nurseId, organisationId: loaded.organisationId, role: 'nurse', ttlHours: 2 })}`;
+    const ids = new Map((await db.query<{ id: string; identifier: string }>('select id, identifier from patients')).rows.map((r) => [r.identifier, r.id]));
+    await db.close();
+
+    // Patients with device measures, in a scattered order so consecutive requests hit different rows.
+    const people = Array.from({ length: PATIENTS }, (_, i) => simPatient((i * 7919) % PATIENTS, cohortOpts))
+      .filter((p) => p.plan.measures.length > 0)
+      .map((p) => ({ id: ids.get(p.identifier)!, identifier: p.identifier, code: p.plan.measures[0]!.code, today: sittingOn(p, DAYS, { ...cohortOpts, adherence: 1 }) }));
+
+    server = await spawnServer(env);
+    log(`server pid ${server.pid} at ${server.url}`);
+    const token = await fetchToken(server.url);
+    const idle = processStats(server.pid);
+    const fig: Figures = {
+      store: kind === 'pglite' ? 'PGlite' : 'PostgreSQL', note,
+      loaded: { patients: loaded.patients, observations: loaded.observations, alerts: loaded.alerts, seconds: loaded.ms / 1000 },
+      rssIdleMb: idle ? idle.rssKb / 1024 : undefined,
+    };
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const reading = (n: string, p: (typeof people)[number], measurements: SimMeasurement[]) => ({
+      readingId: n, patientId: p.id, effectiveAt: new Date(Date.now() - 1000).toISOString(), measurements,
+    });
+    const single = (tag: string) => (i: number) => {
+      const p = people[i % people.length]!;
+      const m = p.today?.measurements[0] ?? { code: p.code, value: 0, unit: '' };
+      return { method: 'POST' as const, path: '/api/ingest/observations', headers: auth, body: JSON.stringify({ sentAt: new Date().toISOString(), readings: [reading(`${tag}-${i}`, p, [m])] }) };
+    };
+
+    // Warm-up: JIT, connection pool, caches.
+    await runLoad({ base: server.url, concurrency: 4, durationMs: 3000, maxRequests: 300, make: single('warm') });
+
+    const conc = kind === 'pglite' ? 8 : 32;
+    log(`single-observation ingest: ${conc} concurrent, ${SECONDS} s`);
+    fig.single = await phase(server, conc, () => runLoad({ base: server!.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000, make: single('one') }));
+
+    const perUpload = 100;
+    const batchConc = kind === 'pglite' ? 1 : 4;
+    let obsSent = 0;
+    log(`batched ingest: ${perUpload} readings per upload, ${batchConc} concurrent, ${SECONDS} s`);
+    const batchPhase = await phase(server, batchConc, () =>
+      runLoad({
+        base: server!.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
+        make: (i) => {
+          const readings = Array.from({ length: perUpload }, (_, k) => {
+            const p = people[(i * perUpload + k) % people.length]!;
+            const ms = p.today?.measurements ?? [{ code: p.code, value: 0, unit: '' }];
+            obsSent += ms.length;
+            return reading(`many-${i}-${k}`, p, ms);
+          });
+          return { method: 'POST', path: '/api/ingest/observations', headers: auth, body: JSON.stringify({ sentAt: new Date().toISOString(), device: { serial: 'BENCH-1' }, readings }) };
+        },
+      }),
+    );
+    const uploads = batchPhase.n;
+    const obsPerUpload = uploads + batchPhase.errors > 0 ? obsSent / (uploads + batchPhase.errors) : 0;
+    fig.batch = { ...batchPhase, obsPerUpload, obsPerS: batchPhase.perS * obsPerUpload };
+
+    log('worklist (10 000 patients) as the nurse: sequential');
+    let items = 0;
+    let bytes = 0;
+    {
+      const res = await fetch(`${server.url}/api/worklist`, { headers: { cookie: nurseCookie } });
+      const text = await res.text();
+      bytes = text.length;
+      items = (JSON.parse(text) as { items: unknown[] }).items.length;
+    }
+    const wl = await phase(server, 1, () =>
+      runLoad({ base: server!.url, concurrency: 1, durationMs: SECONDS * 2000, maxRequests: 30, make: () => ({ method: 'GET', path: '/api/worklist', headers: { cookie: nurseCookie } }) }),
+    );
+    fig.worklist = { ...wl, items, bytes };
+
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const trendConc = kind === 'pglite' ? 4 : 16;
+    log(`patient trend query: ${trendConc} concurrent, ${SECONDS} s`);
+    const trend = await phase(server, trendConc, () =>
+      runLoad({
+        base: server!.url, concurrency: trendConc, durationMs: SECONDS * 1000, maxRequests: 100_000,
+        make: (i) => {
+          const p = people[(i * 31) % people.length]!;
+          return { method: 'GET', path: `/api/patients/${p.id}/observations?code=${p.code}&from=${encodeURIComponent(from)}`, headers: { cookie: nurseCookie } };
+        },
+      }),
+    );
+    fig.trend = { ...trend, observationsInDb: loaded.observations + (fig.single.n ?? 0) + Math.round(fig.batch.obsPerS * SECONDS) };
+    const end = processStats(server.pid);
+    fig.rssPeakMb = end ? end.hwmKb / 1024 : undefined;
+    return fig;
+  } finally {
+    await server?.stop();
+    await cleanup();
+  }
+}
+
+/** Busy CPU time of the whole machine so far, ms (from /proc/stat: user, nice, system, irq, softirq, steal). */
+function machineBusyMs(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0)) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+let dbCpuMs: () => number = () => NaN;
+
+/** Runs one load phase and adds the server's CPU use and RSS over it. */
+async function phase(server: ChildServer, concurrency: number, run: () => Promise<LoadResult>): Promise<Phase> {
+  const before = processStats(server.pid);
+  const db0 = dbCpuMs();
+  const bench0 = process.cpuUsage();
+  const machine0 = machineBusyMs();
+  const r = await run();
+  const after = processStats(server.pid);
+  const benchUs = process.cpuUsage(bench0);
+  const pct = (ms: number) => (ms / r.elapsedMs) * 100;
+  const serverPct = before && after ? pct(after.cpuMs - before.cpuMs) : NaN;
+  const dbPct = pct(dbCpuMs() - db0);
+  const benchPct = pct((benchUs.user + benchUs.system) / 1000);
+  const machinePct = pct(machineBusyMs() - machine0);
+  const n = r.latencies.length;
+  const out: Phase = {
+    cpu: { server: serverPct, db: dbPct, bench: benchPct, other: machinePct - serverPct - (Number.isNaN(dbPct) ? 0 : dbPct) - benchPct },
+    perS: (n / r.elapsedMs) * 1000,
+    p50: percentile(r.latencies, 50),
+    p99: percentile(r.latencies, 99),
+    n, errors: r.errors, concurrency,
+    rssMb: after ? after.rssKb / 1024 : NaN,
+    samples: r.samples,
+  };
+  log(`  ${n} ok, ${r.errors} failed, ${out.perS.toFixed(0)}/s, p50 ${out.p50.toFixed(1)} ms, p99 ${out.p99.toFixed(1)} ms, CPU % server ${out.cpu.server.toFixed(0)} db ${out.cpu.db.toFixed(0)} bench ${out.cpu.bench.toFixed(0)} other ${out.cpu.other.toFixed(0)}${r.samples.length ? `\n  e.g. ${r.samples.join('\n  ')}` : ''}`);
+  return out;
+}
+
+async function fetchToken(base: string): Promise<string> {
+  const res = await fetch(`${base}/auth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'observation.write' }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token: ${res.status}`);
+  return body.access_token;
+}
+
+function report(rs: Figures[]): string {
+  const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+  const cpuCell = (p?: Phase) => (p ? `${f(p.cpu.server)} / ${f(p.cpu.db)} / ${f(p.cpu.bench)} / ${f(p.cpu.other)} (of 200)` : '–');
+  const lat = (p?: Phase) => (p ? `${f(p.p50, 1)} / ${f(p.p99, 1)}` : '–');
+  const rows: [string, ...string[]][] = [
+    ['cohort loaded (patients / observations / open alerts)', ...rs.map((r) => `${r.loaded.patients} / ${r.loaded.observations} / ${r.loaded.alerts} in ${f(r.loaded.seconds, 1)} s`)],
+    ['single-observation ingest over HTTP, req/s (= obs/s)', ...rs.map((r) => `${f(r.single?.perS)} (${f((r.single?.perS ?? NaN) / PEER.singlePerS, 1)}× peer)`)],
+    ['  latency p50 / p99, ms', ...rs.map((r) => `${lat(r.single)} @ ${r.single?.concurrency} concurrent`)],
+    ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.single))],
+    ['batched ingest, obs/s (100 readings per upload)', ...rs.map((r) => `${f(r.batch?.obsPerS)} (${f((r.batch?.obsPerS ?? NaN) / PEER.batchObsPerS, 1)}× peer)`)],
+    ['  uploads/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.batch?.perS, 1)}/s, ${lat(r.batch)} @ ${r.batch?.concurrency} concurrent`)],
+    ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.batch))],
+    ['worklist, 10 000 patients: p50 / p99, ms', ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} items, ${f((r.worklist?.bytes ?? 0) / 1e6, 1)} MB, n=${r.worklist?.n})`)],
+    ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.worklist))],
+    ['patient trend query: p50 / p99, ms', ...rs.map((r) => `${lat(r.trend)} @ ${r.trend?.concurrency} concurrent, ${f(r.trend?.perS)}/s`)],
+    ['  observations in the database', ...rs.map((r) => `≥ ${r.trend?.observationsInDb ?? '–'}`)],
+    ['server RSS idle / peak, MB', ...rs.map((r) => `${f(r.rssIdleMb)} / ${f(r.rssPeakMb)}`)],
+    ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],
+  ];
+  const header: [string, ...string[]] = ['', ...rs.map((r) => r.store)];
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
+  const out = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  out.push('', `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Load generator, server and database share these CPUs.`);
+  for (const r of rs) out.push(`${r.store}: ${r.note}.`);
+  out.push('CPU: 100 = one core; "database" is only measured for a throwaway cluster (PGlite runs inside the server); "other" is everything else on the machine.');
+  out.push(`Reference (peer FHIR server on this machine): ~${PEER.singlePerS} single Observation creates/s, ~${PEER.batchObsPerS} Observations/s in bundles.`);
+  return out.join('\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

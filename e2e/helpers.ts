@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/** Where SCREENSHOTS=1 puts the README pictures. */
+export const SHOTS = process.env.SCREENSHOTS ? 'docs/screenshots' : null;
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+export const IPAD = { viewport: { width: 1024, height: 1366 }, locale: 'nb-NO', hasTouch: true } as const;
+export const DESKTOP = { viewport: { width: 1366, height: 900 }, locale: 'nb-NO' } as const;
+
+/** Uncaught script errors in any page; tests assert it stays empty. */
+export const pageErrors: string[] = [];
+
+export async function newPage(browser: Browser, opts: typeof IPAD | typeof DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  return { context, page };
+}
+
+export async function loginClinic(page: Page, base: string, name: RegExp): Promise<void> {
+  await page.goto(`${base}/auth/login?app=clinic`);
+  await page.getByRole('button', { name }).click();
+  await page.waitForURL(/\/clinic\//);
+}
+
+export async function loginPatient(page: Page, base: string, fnr: string): Promise<void> {
+  await page.goto(`${base}/auth/login?app=patient`);
+  await page.getByLabel('Fødselsnummer (11 siffer)').fill(fnr);
+  await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+  await page.waitForURL(/\/patient\//);
+}
+
+export interface AxeSummary {
+  page: string;
+  violations: number;
+  serious: number;
+  ids: string[];
+}
+
+/** Every axe result of the run, printed at the end as the accessibility report. */
+export const axeLog: AxeSummary[] = [];
+
+/**
+ * Runs axe (WCAG 2.0/2.1 A and AA rules) on the page as it is now and fails on any serious or
+ * critical violation, naming the rule and the elements.
+ */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  axeLog.push({ page: name, violations: r.violations.length, serious: bad.length, ids: r.violations.map((v) => `${v.id}:${v.impact}`) });
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`),
+    [],
+    `axe on "${name}"`,
+  );
+}
+
+export function printAxeReport(): void {
+  if (axeLog.length === 0) return;
+  const width = Math.max(...axeLog.map((a) => a.page.length));
+  console.log(`\naxe (wcag2a, wcag2aa, wcag21a, wcag21aa) — ${axeLog.length} page states`);
+  for (const a of axeLog) console.log(`  ${a.page.padEnd(width)}  serious/critical: ${a.serious}  all: ${a.violations}${a.ids.length ? `  (${a.ids.join(', ')})` : ''}`);
+}
+
+/** Waits until no "Laster …" text is left in the main area. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('Laster …'));
+}

@@ -1,0 +1,221 @@
+import type { Ctx } from '../context.js';
+import type { Db, Queryable } from '../db/port.js';
+import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
+
+/*
+ * Group commit for device uploads. Every upload is validated and authorised on its own; its write
+ * then joins whatever other uploads of the same client arrived while the previous write was
+ * committing, and they are stored in ONE transaction (one lock statement, one context read, one
+ * write statement, one commit) instead of one each. Nothing waits on a timer: an upload that
+ * arrives when no write is running is written at once; under load the groups form by themselves.
+ *
+ * Each upload keeps its own guarantees. It is acknowledged only after the transaction holding its
+ * readings has committed, with their triage, alerts and audit records; and it stays all-or-nothing:
+ * an upload naming a patient the client may not write for is refused whole (the others of the
+ * group go on), and if a combined write fails, every upload of the group is written again on its
+ * own, so one upload's problem (say, an episode ended a moment ago) is answered to that upload alone.
+ *
+ * The group also shares the database work that is per patient rather than per reading: resolving
+ * identity numbers and the access check (the device-client rule of auth/access.ts: the client's
+ * organisation is in the care team of the patient's open episode) are one statement per group.
+ */
+
+/** A patient as the device names it: Varde's id, or a (normalised) fødselsnummer / D-nummer. */
+export type PatientRef = { id: string } | { identifier: string };
+
+export interface Upload {
+  readings: { patient: PatientRef; idempotencyKey: string; sitting: CheckedSitting }[];
+  device?: { serial: string; model?: string | undefined };
+  /** Offset of this upload's device clock, stored with each of its readings. */
+  clockOffsetMs: number;
+}
+
+/** Stored (one StoredSitting per reading, in order), or refused because of these readings' patients. */
+export type UploadOutcome =
+  | { ok: true; patientIds: string[]; stored: StoredSitting[] }
+  | { ok: false; refused: { index: number; patientId: string | null }[] };
+
+interface Job extends Upload {
+  ctx: Ctx;
+  resolve(r: UploadOutcome): void;
+  reject(err: unknown): void;
+}
+
+/** Readings in one combined transaction at most (an upload bigger than this is written alone). */
+const MAX_GROUP_READINGS = 2000;
+/** Deadlocks and serialisation failures are retried this many times before giving up. */
+const TX_ATTEMPTS = 3;
+
+class Combiner {
+  private readonly queue: Job[] = [];
+  private running = 0;
+
+  /** @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection. */
+  constructor(private readonly maxRunning: number) {}
+
+  submit(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...upload, ctx, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.maxRunning && this.queue.length > 0) {
+      const group: Job[] = [this.queue.shift()!];
+      let n = group[0]!.readings.length;
+      while (this.queue.length > 0 && n + this.queue[0]!.readings.length <= MAX_GROUP_READINGS) {
+        const j = this.queue.shift()!;
+        group.push(j);
+        n += j.readings.length;
+      }
+      this.running++;
+      void this.run(group).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(group: Job[]): Promise<void> {
+    // Same client in every job (that is how groups are keyed); the first request's context writes.
+    const ctx = group[0]!.ctx;
+    try {
+      const results = await write(ctx, group);
+      group.forEach((j, g) => j.resolve(results[g]!));
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      // Find out whose problem it was: each upload alone, in arrival order.
+      for (const j of group) {
+        try {
+          j.resolve((await write(j.ctx, [j]))[0]!);
+        } catch (e) {
+          j.reject(e);
+        }
+      }
+    }
+  }
+}
+
+/** One transaction for the uploads: access, devices, then every reading in time order through storeSittings. */
+async function write(ctx: Ctx, uploads: Upload[]): Promise<UploadOutcome[]> {
+  const a = ctx.actor;
+  if (a.kind !== 'client') throw new Error('device uploads come from clients');
+  return withRetry(() =>
+    ctx.db.tx(async (tx) => {
+      const { allowed: access, known } = await patientAccess(tx, a.organisationId, uploads.flatMap((u) => u.readings.map((r) => r.patient)));
+      const outcomes: (UploadOutcome | null)[] = uploads.map((u) => {
+        const refused = u.readings.flatMap((r, i) => (access(r.patient) ? [] : [{ index: i, patientId: known(r.patient) }]));
+        return refused.length > 0 ? { ok: false, refused } : null;
+      });
+      const accepted = uploads.flatMap((u, g) => (outcomes[g] === null ? [{ u, g }] : []));
+      const deviceIds = new Map<string, string>();
+      for (const { u } of accepted) {
+        if (u.device && !deviceIds.has(u.device.serial)) deviceIds.set(u.device.serial, await deviceFor(tx, a.organisationId, u.device));
+      }
+      const all = accepted.flatMap(({ u, g }) =>
+        u.readings.map((r, k) => ({
+          g, k,
+          item: {
+            patientId: access(r.patient)!, idempotencyKey: r.idempotencyKey, sitting: r.sitting,
+            device: { deviceId: u.device ? deviceIds.get(u.device.serial)! : null, deviceClockOffsetMs: u.clockOffsetMs },
+          },
+        })),
+      );
+      // Time order (then arrival order): triage sees an offline backlog in the order it was measured.
+      all.sort((x, y) => x.item.sitting.effectiveAt.getTime() - y.item.sitting.effectiveAt.getTime() || x.g - y.g || x.k - y.k);
+      const stored = await storeSittings(ctx, tx, all.map((x) => x.item), { source: 'device' });
+      const out = uploads.map((u) => new Array<StoredSitting>(u.readings.length));
+      all.forEach((x, i) => {
+        out[x.g]![x.k] = stored[i]!;
+      });
+      return outcomes.map((o, g) => o ?? { ok: true, patientIds: uploads[g]!.readings.map((r) => access(r.patient)!), stored: out[g]! });
+    }),
+  );
+}
+
+/**
+ * Resolves the patients of a group and applies the device-client access rule in one statement.
+ * `allowed` gives the patient id for a reference the client may write for, else null (not in the
+ * care team, or no such patient: the caller refuses both alike); `known` gives the id of any
+ * existing patient, so a refusal can be audited against the patient it concerns.
+ */
+async function patientAccess(
+  tx: Queryable,
+  organisationId: string,
+  refs: PatientRef[],
+): Promise<{ allowed: (ref: PatientRef) => string | null; known: (ref: PatientRef) => string | null }> {
+  const ids = [...new Set(refs.flatMap((r) => ('id' in r ? [r.id] : [])))];
+  const identifiers = [...new Set(refs.flatMap((r) => ('identifier' in r ? [r.identifier] : [])))];
+  const r = await tx.query<{ id: string; identifier: string; allowed: boolean }>(
+    `select p.id::text as id, p.identifier,
+            exists (select 1 from episodes e join care_team ct on ct.episode_id = e.id
+                     where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended') as allowed
+       from patients p where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
+    [ids, identifiers, organisationId],
+  );
+  const byId = new Map(r.rows.map((x) => [x.id, x]));
+  const byIdentifier = new Map(r.rows.map((x) => [x.identifier, x]));
+  const row = (ref: PatientRef) => ('id' in ref ? byId.get(ref.id) : byIdentifier.get(ref.identifier));
+  return {
+    allowed: (ref) => {
+      const x = row(ref);
+      return x?.allowed ? x.id : null;
+    },
+    known: (ref) => row(ref)?.id ?? null,
+  };
+}
+
+/** The organisation's device row for this serial, registered on first upload. */
+async function deviceFor(tx: Queryable, organisationId: string, device: { serial: string; model?: string | undefined }): Promise<string> {
+  const find = async () =>
+    (await tx.query<{ id: string }>('select id from devices where organisation_id = $1 and serial = $2', [organisationId, device.serial])).rows[0]?.id;
+  const existing = await find();
+  if (existing) return existing;
+  const ins = await tx.query<{ id: string }>(
+    `insert into devices (organisation_id, serial, model, kind) values ($1, $2, $3, 'unspecified')
+     on conflict (organisation_id, serial) do nothing returning id`,
+    [organisationId, device.serial, device.model ?? 'unknown'],
+  );
+  // Empty when a concurrent upload registered it first; it has committed by the time we get here.
+  const id = ins.rows[0]?.id ?? (await find());
+  if (!id) throw new Error('device registration raced and lost');
+  return id;
+}
+
+/** Runs `fn` again on deadlock (40P01) or serialisation failure (40001); anything else is thrown. */
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
+}
+
+/** One combiner per database and client: only uploads of the same actor share a transaction. */
+const combiners = new WeakMap<Db, Map<string, Combiner>>();
+
+/**
+ * Writes an upload's validated readings through the client's group-commit queue. Resolves once
+ * they are committed (one StoredSitting per reading, in order), or with the readings whose
+ * patients the client may not write for (then nothing of the upload was stored).
+ */
+export function submitUpload(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
+  const a = ctx.actor;
+  if (a.kind !== 'client') throw new Error('device uploads come from clients');
+  let perDb = combiners.get(ctx.db);
+  if (!perDb) {
+    perDb = new Map();
+    combiners.set(ctx.db, perDb);
+  }
+  const key = `${a.clientId} ${a.organisationId}`;
+  let c = perDb.get(key);
+  if (!c) {
+    c = new Combiner(ctx.db.kind === 'postgres' ? 2 : 1);
+    perDb.set(key, c);
+  }
+  return c.submit(ctx, upload);
+}

@@ -1,0 +1,50 @@
+import type { PlanDefinition } from '../../domain/plan.js';
+import type { Queryable } from '../db/port.js';
+import type { AlertInput, EpisodeInput, ObservationInput, PlanInput } from './indicators.js';
+
+export async function municipalitiesOf(q: Queryable, organisationId: string): Promise<{ id: string; name: string; helsefellesskap: string }[]> {
+  const r = await q.query<{ id: string; name: string; helsefellesskap: string }>(
+    `select id, name, helsefellesskap from organisations
+      where kind = 'municipality' and helsefellesskap = (select helsefellesskap from organisations where id = $1) order by name`,
+    [organisationId],
+  );
+  return r.rows;
+}
+
+export async function episodesIn(q: Queryable, municipalityIds: string[], from: Date, to: Date): Promise<EpisodeInput[]> {
+  const r = await q.query<{ id: string; patient_id: string; follow_up_org: string; diagnoses: { system: string; code: string }[]; time_zone: string; started_at: Date; ended_at: Date | null }>(
+    `select id, patient_id, follow_up_org, diagnoses, time_zone, started_at, ended_at from episodes
+      where follow_up_org = any($1) and started_at < $3 and (ended_at is null or ended_at >= $2)`,
+    [municipalityIds, from, to],
+  );
+  return r.rows.map((e) => ({
+    id: e.id, patientId: e.patient_id, municipalityId: e.follow_up_org, diagnoses: e.diagnoses, timeZone: e.time_zone, startedAt: e.started_at, endedAt: e.ended_at,
+  }));
+}
+
+export async function plansOf(q: Queryable, episodeIds: string[]): Promise<PlanInput[]> {
+  const r = await q.query<{ episode_id: string; approved_at: Date; definition: PlanDefinition }>(
+    'select episode_id, approved_at, definition from plans where episode_id = any($1) and approved_at is not null',
+    [episodeIds],
+  );
+  return r.rows.map((p) => ({ episodeId: p.episode_id, approvedAt: p.approved_at, definition: p.definition }));
+}
+
+/** Only what adherence needs: which code was reported when (no values). */
+export async function reportTimes(q: Queryable, episodeIds: string[], from: Date, to: Date): Promise<ObservationInput[]> {
+  const r = await q.query<{ episode_id: string; code: string; effective_at: Date }>(
+    'select episode_id, code, effective_at from observations where episode_id = any($1) and effective_at >= $2 and effective_at < $3',
+    [episodeIds, from, to],
+  );
+  return r.rows.map((o) => ({ episodeId: o.episode_id, code: o.code, effectiveAt: o.effective_at }));
+}
+
+export async function alertsOf(q: Queryable, episodeIds: string[], from: Date, to: Date): Promise<AlertInput[]> {
+  const r = await q.query<{ episode_id: string; zone: string; first_at: Date; red_at: Date | null; acknowledged_at: Date | null }>(
+    `select episode_id, zone, first_at, acknowledged_at,
+        (select min((f->>'at')::timestamptz) from jsonb_array_elements(findings) f where f->>'zone' = 'red') as red_at
+       from alerts where episode_id = any($1) and first_at >= $2 and first_at < $3`,
+    [episodeIds, from, to],
+  );
+  return r.rows.map((a) => ({ episodeId: a.episode_id, zone: a.zone, firstAt: a.first_at, redAt: a.red_at, acknowledgedAt: a.acknowledged_at }));
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { PlanDefinition } from '../../domain/plan.js';
+import { zonedInstant } from '../../domain/time.js';
+import type { Db } from '../db/port.js';
+import type { Server } from '../server.js';
+import { testDb } from '../testing/db.js';
+import { cookiesFor, seedFixture, TEST_PLAN, type Fixture } from '../testing/fixtures.js';
+import { startTestServer } from '../testing/server.js';
+import { computeIndicators, diagnosisGroups, median, percentile, type AlertInput, type EpisodeInput, type ObservationInput } from './indicators.js';
+
+const SPO2_ONLY: PlanDefinition = { ...TEST_PLAN, measures: [TEST_PLAN.measures[0]!] };
+const at = (date: string, time: string) => zonedInstant(date, time, 'Europe/Oslo');
+
+describe('indicator arithmetic', () => {
+  const from = at('2026-03-02', '00:00');
+  const to = at('2026-03-10', '00:00'); // 8 local days
+  const now = at('2026-03-20', '12:00');
+  const days = ['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08', '2026-03-09'];
+  const episode = (i: number, municipalityId: string, codes: [string, string][]): EpisodeInput => ({
+    id: `e${i}`, patientId: `p${i}`, municipalityId, diagnoses: codes.map(([system, code]) => ({ system, code })), timeZone: 'Europe/Oslo',
+    startedAt: at('2026-02-01', '09:00'), endedAt: null,
+  });
+  const episodes = [
+    ...[0, 1, 2, 3, 4, 5].map((i) => episode(i, 'A', i === 5 ? [['ICD-10', 'J44.1'], ['ICPC-2', 'K77']] : [['ICPC-2', 'R95']])),
+    episode(6, 'B', [['ICPC-2', 'K77']]),
+  ];
+  const plans = episodes.map((e) => ({ episodeId: e.id, approvedAt: at('2026-02-01', '09:00'), definition: SPO2_ONLY }));
+  // Everyone measures every morning, except patient 0 who skips the first four days.
+  const observations: ObservationInput[] = episodes.flatMap((e, i) => days.filter((_, d) => i !== 0 || d >= 4).map((d) => ({ episodeId: e.id, code: 'spo2', effectiveAt: at(d, '08:30') })));
+  // One red alert per patient in A, acknowledged after 10, 20 … 60 minutes.
+  const alerts: AlertInput[] = [0, 1, 2, 3, 4, 5].map((i) => ({
+    episodeId: `e${i}`, zone: 'red', firstAt: at('2026-03-04', '08:30'), redAt: at('2026-03-04', '08:30'), acknowledgedAt: new Date(at('2026-03-04', '08:30').getTime() + (i + 1) * 600_000),
+  }));
+  const rows = computeIndicators({ municipalities: ['A', 'B'], episodes, plans, observations, alerts, from, to, now });
+  const find = (m: string | null, d: string | null) => rows.find((r) => r.municipalityId === m && r.diagnosis === d)!;
+
+  test('adherence is the share of scheduled measurements done, alerts are per patient-month', () => {
+    const copd = find('A', 'copd');
+    assert.equal(copd.patients, 6);
+    assert.equal(copd.adherence, 44 / 48);
+    assert.equal(copd.alerts, 6);
+    assert.equal(copd.alertsPerPatientMonth, Math.round((6 / ((6 * 8) / (365.25 / 12))) * 100) / 100);
+  });
+
+  test('median and 90th percentile time from red alert to acknowledgement', () => {
+    const copd = find('A', 'copd');
+    assert.equal(copd.redAlertsAcknowledged, 6);
+    assert.equal(copd.ackMedianMinutes, 35);
+    assert.equal(copd.ackP90Minutes, 60);
+    assert.equal(median([1, 2, 3]), 2);
+    assert.equal(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 90), 90);
+  });
+
+  test('groups under five are shown as "<5" with nothing derived from them', () => {
+    assert.deepEqual(find('B', null), {
+      municipalityId: 'B', diagnosis: null, suppressed: true, patients: '<5', adherence: null, alerts: null,
+      alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null,
+    });
+    // Patient 5 has heart failure as well: one patient in that group in A.
+    assert.equal(find('A', 'heart_failure').patients, '<5');
+    assert.equal(find(null, null).patients, 7);
+    assert.equal(find('A', 'diabetes').patients, '<5');
+    // Fewer than five alerts: the count and the rate (which would reveal it) are both hidden.
+    const few = computeIndicators({ municipalities: ['A'], episodes, plans, observations, alerts: alerts.slice(0, 2), from, to, now });
+    const row = few.find((r) => r.municipalityId === 'A' && r.diagnosis === 'copd')!;
+    assert.equal(row.alerts, '<5');
+    assert.equal(row.alertsPerPatientMonth, null);
+  });
+
+  test('diagnosis codes map to template groups, ICD-10 by prefix', () => {
+    assert.deepEqual(diagnosisGroups([{ system: 'ICD-10', code: 'J44.1' }]), ['copd']);
+    assert.deepEqual(diagnosisGroups([{ system: 'ICPC-2', code: 'T90' }, { system: 'ICPC-2', code: 'K77' }]), ['heart_failure', 'diabetes']);
+    assert.deepEqual(diagnosisGroups([{ system: 'ICPC-2', code: 'L88' }]), ['other']);
+  });
+
+  test('occurrences not yet due do not count against adherence', () => {
+    const early = computeIndicators({ municipalities: ['A'], episodes, plans, observations: [], alerts: [], from, to, now: at('2026-03-02', '10:30') });
+    // Due 10:00 with 60 minutes grace: nothing is overdue at 10:30 on the first day.
+    assert.equal(early.find((r) => r.municipalityId === 'A' && r.diagnosis === null)!.adherence, null);
+  });
+});
+
+describe('the report API', () => {
+  let db: Db;
+  let server: Server;
+  let f: Fixture;
+  let c: Awaited<ReturnType<typeof cookiesFor>>;
+  before(async () => {
+    db = await testDb();
+    f = await seedFixture(db);
+    c = await cookiesFor(db, f);
+    server = await startTestServer(db);
+  });
+  after(async () => {
+    await server.close();
+    await db.close();
+  });
+  const get = async (url: string, cookie: string) => {
+    const res = await server.app.inject({ method: 'GET', url, headers: { cookie } });
+    return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body };
+  };
+
+  test('coordinators and clinicians get aggregated rows for their helsefellesskap; patients do not', async () => {
+    const r = await get('/api/reports/indicators', c.coordinator);
+    assert.equal(r.status, 200, r.text);
+    const body = JSON.parse(r.text) as { helsefellesskap: string; municipalities: { name: string }[]; rows: { patients: unknown }[] };
+    assert.equal(body.helsefellesskap, 'Test');
+    assert.deepEqual(body.municipalities.map((m) => m.name), ['Kommune A', 'Kommune B']);
+    // One patient per municipality: every figure is suppressed.
+    assert.ok(body.rows.every((row) => row.patients === '<5'));
+    assert.ok(!r.text.includes(f.patient.id) && !r.text.includes('Kari'), 'no patient-level data');
+    assert.equal((await get('/api/reports/indicators', c.nurseA)).status, 200);
+    assert.equal((await get('/api/reports/indicators', c.patient)).status, 403);
+    const audited = await db.query<{ n: number }>(`select count(*)::int as n from audit_events where resource_type = 'Report' and patient_id is null`);
+    assert.ok(audited.rows[0]!.n >= 2);
+  });
+
+  test('CSV export carries the same suppressed figures', async () => {
+    const r = await get('/api/reports/indicators.csv?from=2026-01-01&to=2026-01-31&lang=en', c.coordinator);
+    assert.equal(r.status, 200);
+    assert.match(r.type, /text\/csv/);
+    const lines = r.text.replace(/^\ufeff/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'Municipality;Diagnosis;Active patients;Adherence (%);Alerts;Alerts per patient-month;Red alerts acknowledged;Median minutes to acknowledgement;90th percentile minutes to acknowledgement');
+    assert.ok(lines.slice(1).every((l) => l.split(';')[2] === '<5'));
+    assert.equal(lines.length, 1 + 2 * 7 + 1);
+  });
+
+  test('a period that ends before it starts is refused', async () => {
+    assert.equal((await get('/api/reports/indicators?from=2026-02-01&to=2026-01-01', c.coordinator)).status, 400);
+    assert.equal((await get('/api/reports/indicators?from=2024-01-01&to=2026-01-01', c.coordinator)).status, 400);
+  });
+});

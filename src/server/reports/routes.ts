@@ -1,0 +1,20 @@
+import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { indicatorReport, reportCsv, ReportQuery } from './service.js';
+
+/** Aggregated indicators (no patient-level data) as JSON and as CSV. */
+export function reportRoutes(app: App, deps: AppDeps): void {
+  app.get('/api/reports/indicators', async (req) => {
+    const ctx = ctxOf(req, deps);
+    return indicatorReport(ctx, parse(ReportQuery, req.query));
+  });
+  app.get('/api/reports/indicators.csv', async (req, reply) => {
+    const ctx = ctxOf(req, deps);
+    const q = parse(ReportQuery, req.query);
+    const report = await indicatorReport(ctx, q);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="varde-indikatorer-${report.period.from}-${report.period.to}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(reportCsv(report, q.lang));
+  });
+}

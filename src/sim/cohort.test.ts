@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parseNorwegianId } from '../domain/identifiers.js';
+import { evaluate } from '../domain/triage.js';
+import type { Db } from '../server/db/port.js';
+import type { Server } from '../server/server.js';
+import { testDb } from '../server/testing/db.js';
+import { startTestServer } from '../server/testing/server.js';
+import { cohort, simPatient, sittingOn, sittingsFor, type CohortOptions } from './cohort.js';
+import { loadCohort } from './load.js';
+import { streamLive } from './stream.js';
+
+const END = new Date('2026-11-23T12:00:00Z');
+
+describe('cohort generator', () => {
+  const opts: CohortOptions = { patients: 3000, days: 14, seed: 7, end: END };
+
+  test('is deterministic and gives every patient a valid, unique synthetic identity number', () => {
+    const a = [...cohort(opts)];
+    const ids = new Set(a.map((p) => p.identifier));
+    assert.equal(ids.size, a.length);
+    for (const p of a.slice(0, 200)) {
+      const id = parseNorwegianId(p.identifier);
+      assert.ok(id.ok && id.value.synthetic && id.value.birthDate === p.birthDate && id.value.sex === p.sex, p.identifier);
+    }
+    assert.deepEqual(simPatient(123, opts), a[123]);
+    assert.deepEqual(sittingOn(a[5]!, 3, opts), sittingOn(simPatient(5, opts), 3, opts));
+    const other = [...cohort({ ...opts, patients: 50, seed: 8 })];
+    assert.ok(other.some((p, i) => p.name !== a[i]!.name), 'another seed, other people');
+  });
+
+  test('series follow each plan: its measures, plausible values, mornings of the right days', () => {
+    for (const p of [...cohort({ ...opts, patients: 100 })]) {
+      const planned = new Set(p.plan.measures.map((m) => m.code));
+      for (const s of sittingsFor(p, opts)) {
+        assert.ok(s.day >= 0 && s.day < opts.days);
+        assert.ok(s.effectiveAt < END);
+        const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', hour: '2-digit', hourCycle: 'h23' }).format(s.effectiveAt));
+        assert.ok(hour >= 7 && hour < 10, `morning sitting, got ${hour}`);
+        for (const m of s.measurements) assert.ok(planned.has(m.code), `${m.code} is in the plan`);
+      }
+    }
+  });
+
+  test('injected deteriorations turn into findings; stable patients mostly stay green', () => {
+    let sickFindings = 0;
+    let stableSittings = 0;
+    let stableFindings = 0;
+    for (const p of cohort({ ...opts, patients: 600, deteriorationRate: 0.2 })) {
+      const series = sittingsFor(p, opts, 0, opts.days + 1);
+      const points = series.flatMap((s, i) => s.measurements.map((m) => ({ id: `${i}-${m.code}`, ...m, effectiveAt: s.effectiveAt })));
+      const findings = evaluate({ plan: p.plan, planVersion: 1, newObservations: points, history: [] }).findings.length;
+      if (p.deterioration && p.deterioration.startDay < opts.days - 2) sickFindings += findings > 0 ? 1 : 0;
+      if (!p.deterioration) {
+        stableSittings += series.length;
+        stableFindings += findings;
+      }
+    }
+    const sick = [...cohort({ ...opts, patients: 600, deteriorationRate: 0.2 })].filter((p) => p.deterioration && p.deterioration.startDay < opts.days - 2).length;
+    assert.ok(sick > 20);
+    assert.ok(sickFindings / sick > 0.9, `${sickFindings}/${sick} deteriorations were noticed`);
+    assert.ok(stableFindings / stableSittings < 0.05, `false alarms per sitting ${stableFindings}/${stableSittings}`);
+  });
+});
+
+describe('loading and streaming', () => {
+  let db: Db;
+  let server: Server;
+  const opts: CohortOptions = { patients: 40, days: 10, seed: 3, end: new Date(), deteriorationRate: 0.5 };
+  before(async () => {
+    db = await testDb();
+    server = await startTestServer(db);
+  });
+  after(async () => {
+    await server.close();
+    await db.close();
+  });
+
+  test('the bulk load stores what live triage would: zones, open alerts, care teams, a device client', async () => {
+    const r = await loadCohort(db, { ...opts, clientId: 'sim-test', clientSecret: 'sim-test-secret-123' });
+    assert.equal(r.patients, 40);
+    const n = (await db.query<{ n: number }>('select count(*)::int as n from observations')).rows[0]!.n;
+    assert.equal(n, r.observations);
+    const expected = [...cohort(opts)].reduce((s, p) => s + sittingsFor(p, opts).reduce((t, x) => t + x.measurements.length, 0), 0);
+    assert.equal(r.observations, expected);
+    const zones = (await db.query<{ zone: string | null }>('select distinct zone from observations')).rows.map((x) => x.zone);
+    assert.ok(zones.every((z) => z === 'green' || z === 'yellow' || z === 'red'));
+    const careTeams = (await db.query<{ n: number }>(`select count(distinct e.id)::int as n from episodes e join care_team ct on ct.episode_id = e.id where ct.organisation_id = $1`, [r.organisationId])).rows[0]!.n;
+    assert.equal(careTeams, 40);
+    const open = (await db.query<{ n: number }>(`select count(*)::int as n from alerts where status = 'open'`)).rows[0]!.n;
+    assert.ok(open > 0, 'deteriorating patients have open alerts');
+    await assert.rejects(loadCohort(db, { ...opts, clientId: 'sim-test' }), /already in the database/);
+  });
+
+  test('the live stream sends today over the ingest API; a second run stores nothing twice', async () => {
+    const live = { ...opts, url: server.url, clientId: 'sim-test', clientSecret: 'sim-test-secret-123', rate: 1000, batchSize: 10, durationMs: 20_000 };
+    const first = await streamLive(live);
+    const today = [...cohort(opts)].filter((p) => sittingOn(p, opts.days, opts) !== null).length;
+    assert.equal(first.readings, today);
+    assert.equal(first.created, today);
+    assert.equal(first.refused, 0);
+    const again = await streamLive(live);
+    assert.equal(again.created, 0);
+    assert.equal(again.duplicates, today);
+    // A loaded history day re-sent by a device is recognised as already stored.
+    const p = simPatient(0, opts);
+    const s = sittingsFor(p, opts).at(-1)!;
+    const token = await (await fetch(`${server.url}/auth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'sim-test', client_secret: 'sim-test-secret-123' }),
+    })).json() as { access_token: string };
+    const res = await fetch(`${server.url}/api/ingest/observations`, {
+      method: 'POST', headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sentAt: new Date().toISOString(), readings: [{ readingId: s.readingId, patientIdentifier: p.identifier, effectiveAt: s.effectiveAt.toISOString(), measurements: s.measurements }] }),
+    });
+    const body = (await res.json()) as { results: { status: string }[] };
+    assert.equal(body.results[0]!.status, 'duplicate');
+  });
+});

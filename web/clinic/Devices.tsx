@@ -1,0 +1,345 @@
+import { useId, useState } from 'preact/hooks';
+import { api } from '../shared/api.js';
+import { Async, DateTime, errorKey, FieldError, TableRegion } from '../shared/components.js';
+import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
+import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
+import type { Device, DeviceLoan } from '../shared/types.js';
+
+export const DEVICE_KINDS = ['pulse_oximeter', 'bp_monitor', 'scale', 'thermometer', 'glucometer', 'tablet', 'other'] as const;
+
+export function deviceKindLabel(kind: string, t: Catalogue): string {
+  switch (kind) {
+    case 'pulse_oximeter':
+      return t.devicePulseOximeter;
+    case 'bp_monitor':
+      return t.deviceBpMonitor;
+    case 'scale':
+      return t.deviceScale;
+    case 'thermometer':
+      return t.deviceThermometer;
+    case 'glucometer':
+      return t.deviceGlucometer;
+    case 'tablet':
+      return t.deviceTablet;
+    default:
+      return t.deviceOther;
+  }
+}
+
+function failure(err: unknown): Text {
+  const e = toApiError(err);
+  return e.status === 409 ? raw(e.message) : msg(errorKey(e));
+}
+
+/** Devices lent to one patient, lending a free device and registering returns (patient view). */
+export function PatientDevices({ patientId, active }: { patientId: string; active: boolean }) {
+  const { t } = useI18n();
+  const path = `/api/patients/${encodeURIComponent(patientId)}/device-loans`;
+  const loans = useAsync(() => api.get<{ loans: DeviceLoan[] }>(path), [path]);
+  const devices = useAsync(() => api.get<{ devices: Device[] }>('/api/devices'), []);
+  const [deviceId, setDeviceId] = useState('');
+  const [fieldError, setFieldError] = useState<Text | undefined>(undefined);
+  const [error, setError] = useState<Text | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { select: useId(), error: useId() };
+
+  const lend = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setStatus(null);
+    setError(null);
+    if (!deviceId) {
+      setFieldError(msg('errChooseDevice'));
+      document.getElementById(ids.select)?.focus();
+      return;
+    }
+    setFieldError(undefined);
+    setBusy(true);
+    try {
+      const loan = await api.post<DeviceLoan>(path, { deviceId });
+      setStatus(t.deviceLent(`${deviceKindLabel(loan.kind, t)} ${loan.serial}`));
+      setDeviceId('');
+      loans.reload();
+      devices.reload();
+    } catch (err) {
+      setError(failure(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const giveBack = async (loan: DeviceLoan): Promise<void> => {
+    setStatus(null);
+    setError(null);
+    try {
+      await api.post<DeviceLoan>(`/api/device-loans/${encodeURIComponent(loan.id)}/return`, {});
+      setStatus(t.deviceReturned(`${deviceKindLabel(loan.kind, t)} ${loan.serial}`));
+      loans.reload();
+      devices.reload();
+    } catch (err) {
+      setError(failure(err));
+    }
+  };
+
+  const free = devices.data?.devices.filter((d) => d.loan === null) ?? [];
+  return (
+    <>
+      <p role="status" class="status-text">
+        {status}
+      </p>
+      <div role="alert" class="form-alert">
+        {error && <p class="notice notice-error">{textOf(error, t)}</p>}
+      </div>
+      <Async state={loans}>
+        {(data) =>
+          data.loans.length === 0 ? (
+            <p>{t.loansEmpty}</p>
+          ) : (
+            <TableRegion label={t.loansCaption}>
+              <table class="data-table">
+                <caption>{t.loansCaption}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t.colDevice}</th>
+                    <th scope="col">{t.colSerial}</th>
+                    <th scope="col">{t.colLent}</th>
+                    <th scope="col">{t.colReturned}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.loans.map((l) => (
+                    <tr key={l.id}>
+                      <th scope="row">
+                        {deviceKindLabel(l.kind, t)} <span class="muted">({l.model})</span>
+                      </th>
+                      <td>{l.serial}</td>
+                      <td>
+                        <DateTime iso={l.lentAt} />
+                      </td>
+                      <td>
+                        {l.returnedAt ? (
+                          <DateTime iso={l.returnedAt} />
+                        ) : (
+                          <button type="button" class="button button-secondary" onClick={() => void giveBack(l)}>
+                            {t.deviceRegisterReturn}
+                            <span class="visually-hidden"> {l.serial}</span>
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
+          )
+        }
+      </Async>
+      {active && devices.data && (
+        <form class="inline-form" onSubmit={(e) => void lend(e)} noValidate>
+          <div class={`field${fieldError ? ' has-error' : ''}`}>
+            <label for={ids.select}>{t.deviceChoose}</label>
+            <select
+              id={ids.select}
+              value={deviceId}
+              aria-invalid={fieldError ? true : undefined}
+              aria-describedby={ids.error}
+              onChange={(e) => setDeviceId(e.currentTarget.value)}
+            >
+              <option value="">{free.length === 0 ? t.deviceNoneFree : t.deviceChoosePlaceholder}</option>
+              {free.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {deviceKindLabel(d.kind, t)} – {d.model} – {d.serial}
+                </option>
+              ))}
+            </select>
+            <FieldError id={ids.error} message={fieldError && textOf(fieldError, t)} />
+          </div>
+          <button type="submit" class="button button-primary" aria-busy={busy}>
+            {t.deviceLend}
+          </button>
+        </form>
+      )}
+    </>
+  );
+}
+
+/** The organisation's device register: register new devices, see what is lent to whom, take devices back. */
+export function DevicesPage() {
+  const { t } = useI18n();
+  useDocumentTitle(t.pageTitle(t.devicesHeading));
+  const devices = useAsync(() => api.get<{ devices: Device[] }>('/api/devices'), []);
+  const [form, setForm] = useState({ kind: '', model: '', serial: '' });
+  const [errors, setErrors] = useState<Record<string, Text>>({});
+  const [error, setError] = useState<Text | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { kind: useId(), model: useId(), serial: useId() };
+
+  const register = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setStatus(null);
+    setError(null);
+    const errs: Record<string, Text> = {};
+    if (!form.kind) errs.kind = msg('errChooseKind');
+    if (form.model.trim().length < 2) errs.model = msg('errModelRequired');
+    if (form.serial.trim().length < 2) errs.serial = msg('errSerialRequired');
+    setErrors(errs);
+    const first = (['kind', 'model', 'serial'] as const).find((k) => errs[k]);
+    if (first) {
+      document.getElementById(ids[first])?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const d = await api.post<Device>('/api/devices', { kind: form.kind, model: form.model.trim(), serial: form.serial.trim() });
+      setStatus(t.deviceRegistered(`${deviceKindLabel(d.kind, t)} ${d.serial}`));
+      setForm({ kind: form.kind, model: form.model, serial: '' });
+      devices.reload();
+    } catch (err) {
+      const apiError = toApiError(err);
+      const byField: Record<string, Text> = {};
+      for (const [k, m] of Object.entries(apiError.fields)) byField[k] = raw(m);
+      setErrors(byField);
+      setError(failure(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const giveBack = async (d: Device): Promise<void> => {
+    if (!d.loan) return;
+    setStatus(null);
+    setError(null);
+    try {
+      await api.post<DeviceLoan>(`/api/device-loans/${encodeURIComponent(d.loan.id)}/return`, {});
+      setStatus(t.deviceReturned(`${deviceKindLabel(d.kind, t)} ${d.serial}`));
+      devices.reload();
+    } catch (err) {
+      setError(failure(err));
+    }
+  };
+
+  const field = (key: 'model' | 'serial', label: string) => (
+    <div class={`field${errors[key] ? ' has-error' : ''}`}>
+      <label for={ids[key]}>{label}</label>
+      <input
+        id={ids[key]}
+        type="text"
+        autoComplete="off"
+        value={form[key]}
+        aria-invalid={errors[key] ? true : undefined}
+        aria-describedby={`${ids[key]}-error`}
+        onInput={(e) => {
+          const value = e.currentTarget.value;
+          setForm((f) => ({ ...f, [key]: value }));
+        }}
+      />
+      <FieldError id={`${ids[key]}-error`} message={errors[key] && textOf(errors[key], t)} />
+    </div>
+  );
+
+  return (
+    <>
+      <h1>{t.devicesHeading}</h1>
+      <p class="intro">{t.devicesIntro}</p>
+      <p role="status" class="status-text">
+        {status}
+      </p>
+      <div role="alert" class="form-alert">
+        {error && <p class="notice notice-error">{textOf(error, t)}</p>}
+      </div>
+      <Async state={devices}>
+        {(data) =>
+          data.devices.length === 0 ? (
+            <p>{t.devicesEmpty}</p>
+          ) : (
+            <TableRegion label={t.devicesCaption}>
+              <table class="data-table">
+                <caption>{t.devicesCaption}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t.colDevice}</th>
+                    <th scope="col">{t.colSerial}</th>
+                    <th scope="col">{t.colStatus}</th>
+                    <th scope="col">{t.colAction}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.devices.map((d) => (
+                    <tr key={d.id}>
+                      <th scope="row">
+                        {deviceKindLabel(d.kind, t)} <span class="muted">({d.model})</span>
+                      </th>
+                      <td>{d.serial}</td>
+                      <td>
+                        {d.loan ? (
+                          <>
+                            {d.loan.patient ? (
+                              <>
+                                {t.deviceLentTo}{' '}
+                                <a href={`#/pasient/${encodeURIComponent(d.loan.patient.id)}`}>{d.loan.patient.name}</a>
+                              </>
+                            ) : (
+                              t.deviceLentOut
+                            )}
+                            {d.loan.lentAt && (
+                              <>
+                                {' '}
+                                (<DateTime iso={d.loan.lentAt} />)
+                              </>
+                            )}
+                          </>
+                        ) : (
+                          t.deviceFree
+                        )}
+                      </td>
+                      <td>
+                        {d.loan && (
+                          <button type="button" class="button button-secondary" onClick={() => void giveBack(d)}>
+                            {t.deviceRegisterReturn}
+                            <span class="visually-hidden"> {d.serial}</span>
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
+          )
+        }
+      </Async>
+      <section class="card" aria-labelledby="register-device-heading">
+        <h2 id="register-device-heading">{t.deviceRegisterHeading}</h2>
+        <form class="stack" onSubmit={(e) => void register(e)} noValidate>
+          <div class={`field${errors.kind ? ' has-error' : ''}`}>
+            <label for={ids.kind}>{t.deviceKind}</label>
+            <select
+              id={ids.kind}
+              value={form.kind}
+              aria-invalid={errors.kind ? true : undefined}
+              aria-describedby={`${ids.kind}-error`}
+              onChange={(e) => {
+                const kind = e.currentTarget.value;
+                setForm((f) => ({ ...f, kind }));
+              }}
+            >
+              <option value="">{t.deviceKindChoose}</option>
+              {DEVICE_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {deviceKindLabel(k, t)}
+                </option>
+              ))}
+            </select>
+            <FieldError id={`${ids.kind}-error`} message={errors.kind && textOf(errors.kind, t)} />
+          </div>
+          {field('model', t.deviceModel)}
+          {field('serial', t.deviceSerial)}
+          <button type="submit" class="button button-primary" aria-busy={busy}>
+            {t.deviceRegister}
+          </button>
+        </form>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,205 @@
+import { useState } from 'preact/hooks';
+import { api } from '../shared/api.js';
+import { Async, DateTime, errorKey, TableRegion } from '../shared/components.js';
+import { formatNumber } from '../shared/format.js';
+import { toApiError, useAsync } from '../shared/hooks.js';
+import { localized, msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
+import { measureName, unitLabel } from '../shared/measures.js';
+import { planEntries, scheduleText } from '../shared/plan.js';
+import type { PlanStatus, PlanVersion, PlansResponse } from '../shared/types.js';
+import { isGp, useMe } from './me.js';
+import { PlanEditor } from './PlanEditor.js';
+
+function statusLabel(s: PlanStatus, t: Catalogue): string {
+  return s === 'draft' ? t.planStatusDraft : s === 'approved' ? t.planStatusApproved : t.planStatusSuperseded;
+}
+
+const UNIT_OF: Record<string, string> = { spo2: '%', heart_rate: '/min', resp_rate: '/min', bp_systolic: 'mm[Hg]', bp_diastolic: 'mm[Hg]', weight: 'kg', temperature: 'Cel', glucose: 'mmol/L' };
+
+/** The plan in force: when each thing is due, its limits, and what the patient is told per zone. */
+export function PlanSummary({ plan }: { plan: PlanVersion }) {
+  const { t, lang } = useI18n();
+  const entries = planEntries(plan.definition);
+  const n = (code: string, v: number | undefined) => (v === undefined ? '–' : `${formatNumber(v, lang)} ${unitLabel(code, UNIT_OF[code] ?? '{score}', lang)}`.trim());
+  const caption = t.planCaption(plan.version);
+  return (
+    <>
+      <p>
+        {t.planApprovedBy(plan.approvedBy ?? '')} <DateTime iso={plan.approvedAt ?? plan.createdAt} />
+      </p>
+      <TableRegion label={caption}>
+        <table class="data-table plan-table">
+          <caption>{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.colMeasure}</th>
+              <th scope="col">{t.colWhen}</th>
+              <th scope="col" class="num">{t.limitRedBelowLabel}</th>
+              <th scope="col" class="num">{t.limitYellowBelowLabel}</th>
+              <th scope="col" class="num">{t.limitYellowAboveLabel}</th>
+              <th scope="col" class="num">{t.limitRedAboveLabel}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.code}>
+                <th scope="row">{measureName(e.code, lang)}</th>
+                <td>{scheduleText(e.schedule, t)}</td>
+                <td class="num">{n(e.code, e.thresholds.redBelow)}</td>
+                <td class="num">{n(e.code, e.thresholds.yellowBelow)}</td>
+                <td class="num">{n(e.code, e.thresholds.yellowAbove)}</td>
+                <td class="num">{n(e.code, e.thresholds.redAbove)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableRegion>
+      <details class="plan-advice">
+        <summary>{t.planAdviceHeading}</summary>
+        {entries.map((e) => (
+          <div key={e.code} class="plan-advice-entry">
+            <h4>{measureName(e.code, lang)}</h4>
+            <dl class="facts">
+              <div>
+                <dt>{t.zoneGreen}</dt>
+                <dd>{localized(e.actions.green, lang)}</dd>
+              </div>
+              <div>
+                <dt>{t.zoneYellow}</dt>
+                <dd>{localized(e.actions.yellow, lang)}</dd>
+              </div>
+              <div>
+                <dt>{t.zoneRed}</dt>
+                <dd>{localized(e.actions.red, lang)}</dd>
+              </div>
+            </dl>
+          </div>
+        ))}
+        {plan.definition.medicines && (
+          <p>
+            <strong>{t.planMedicines}:</strong> {plan.definition.medicines}
+          </p>
+        )}
+        {plan.definition.contacts && (
+          <p>
+            <strong>{t.planContacts}:</strong> {plan.definition.contacts}
+          </p>
+        )}
+      </details>
+    </>
+  );
+}
+
+/** The plan section of the patient view: plan in force, every version, drafts to approve, and the editor. */
+export function PlanPanel({ patientId, active, onChanged }: { patientId: string; active: boolean; onChanged: () => void }) {
+  const { t } = useI18n();
+  const me = useMe();
+  const gp = isGp(me);
+  const path = `/api/patients/${encodeURIComponent(patientId)}/plans`;
+  const plans = useAsync(() => api.get<PlansResponse>(path), [path]);
+  const [editing, setEditing] = useState(false);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<Text | null>(null);
+  const [approving, setApproving] = useState<string | null>(null);
+
+  const approve = async (plan: PlanVersion): Promise<void> => {
+    setApproving(plan.id);
+    setError(null);
+    setStatus(null);
+    try {
+      await api.post<PlanVersion>(`${path}/${encodeURIComponent(plan.id)}/approve`, {});
+      setStatus(t.planApprovedStatus(plan.version));
+      plans.reload();
+      onChanged();
+    } catch (err) {
+      const e = toApiError(err);
+      setError(e.status === 409 || e.status === 403 ? raw(e.message) : msg(errorKey(e)));
+    } finally {
+      setApproving(null);
+    }
+  };
+
+  if (plans.error?.status === 409) return <p>{t.planNoActiveEpisode}</p>;
+
+  return (
+    <Async state={plans}>
+      {(data) => {
+        const current = data.plans.find((p) => p.status === 'approved') ?? null;
+        const drafts = data.plans.filter((p) => p.status === 'draft');
+        return (
+          <>
+            <p role="status" class="status-text">
+              {status}
+            </p>
+            <div role="alert" class="form-alert">
+              {error && <p class="notice notice-error">{textOf(error, t)}</p>}
+            </div>
+            {current ? <PlanSummary plan={current} /> : <p>{t.planNone}</p>}
+            <TableRegion label={t.planVersionsCaption}>
+              <table class="data-table">
+                <caption>{t.planVersionsCaption}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t.planVersion}</th>
+                    <th scope="col">{t.colStatus}</th>
+                    <th scope="col">{t.planCreated}</th>
+                    <th scope="col">{t.planApprovedCol}</th>
+                    <th scope="col">{t.colAction}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.plans.map((p) => (
+                    <tr key={p.id}>
+                      <th scope="row">{p.version}</th>
+                      <td>{statusLabel(p.status, t)}</td>
+                      <td>
+                        <DateTime iso={p.createdAt} />
+                      </td>
+                      <td>
+                        {p.approvedAt ? (
+                          <>
+                            {p.approvedBy} <DateTime iso={p.approvedAt} />
+                          </>
+                        ) : (
+                          '–'
+                        )}
+                      </td>
+                      <td>
+                        {p.status === 'draft' &&
+                          (gp && active ? (
+                            <button type="button" class="button button-primary" aria-busy={approving === p.id} onClick={() => void approve(p)}>
+                              {t.planApprove(p.version)}
+                            </button>
+                          ) : (
+                            t.planAwaitsGp
+                          ))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableRegion>
+            {drafts.length > 0 && !gp && <p class="hint">{t.planApproveGpOnly}</p>}
+            {active && !editing && (
+              <button type="button" class="button button-secondary" onClick={() => setEditing(true)}>
+                {t.planNewVersion}
+              </button>
+            )}
+            {editing && (
+              <PlanEditor
+                patientId={patientId}
+                current={current}
+                onCancel={() => setEditing(false)}
+                onSaved={(p) => {
+                  setEditing(false);
+                  setStatus(t.planDraftSaved(p.version));
+                  plans.reload();
+                }}
+              />
+            )}
+          </>
+        );
+      }}
+    </Async>
+  );
+}

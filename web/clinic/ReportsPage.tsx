@@ -1,0 +1,182 @@
+import { useId, useState } from 'preact/hooks';
+import { api, withQuery } from '../shared/api.js';
+import { Async, TableRegion } from '../shared/components.js';
+import { formatNumber } from '../shared/format.js';
+import { useAsync, useDocumentTitle } from '../shared/hooks.js';
+import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
+import type { IndicatorReport, IndicatorRow, ReportCount } from '../shared/types.js';
+
+const DIAGNOSES = ['copd', 'heart_failure', 'diabetes', 'mental_health', 'cancer', 'other'] as const;
+
+function localDate(d: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return parts;
+}
+
+export function diagnosisLabel(code: string | null, t: Catalogue): string {
+  switch (code) {
+    case null:
+      return t.reportAllDiagnoses;
+    case 'copd':
+      return t.dxCopd;
+    case 'heart_failure':
+      return t.dxHeartFailure;
+    case 'diabetes':
+      return t.dxDiabetes;
+    case 'mental_health':
+      return t.dxMentalHealth;
+    case 'cancer':
+      return t.dxCancer;
+    default:
+      return t.dxOther;
+  }
+}
+
+const count = (c: ReportCount | null, lang: Lang): string => (c === null ? '–' : c === '<5' ? '<5' : formatNumber(c, lang));
+const pct = (v: number | null, lang: Lang): string => (v === null ? '–' : `${formatNumber(Math.round(v * 1000) / 10, lang)} %`);
+
+function minutes(v: number | null, t: Catalogue): string {
+  if (v === null) return '–';
+  if (v < 60) return t.minutesShort(Math.round(v));
+  return t.hoursMinutesShort(Math.floor(v / 60), Math.round(v % 60));
+}
+
+function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow[] }) {
+  const { t, lang } = useI18n();
+  return (
+    <TableRegion label={caption}>
+      <table class="data-table report-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t.reportColDiagnosis}</th>
+            <th scope="col" class="num">{t.reportColPatients}</th>
+            <th scope="col" class="num">{t.reportColAdherence}</th>
+            <th scope="col" class="num">{t.reportColAlerts}</th>
+            <th scope="col" class="num">{t.reportColAlertRate}</th>
+            <th scope="col" class="num">{t.reportColRedAck}</th>
+            <th scope="col" class="num">{t.reportColMedian}</th>
+            <th scope="col" class="num">{t.reportColP90}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.municipalityId}-${r.diagnosis}`} class={r.diagnosis === null ? 'row-total' : undefined}>
+              <th scope="row">{diagnosisLabel(r.diagnosis, t)}</th>
+              <td class="num">{count(r.patients, lang)}</td>
+              <td class="num">{pct(r.adherence, lang)}</td>
+              <td class="num">{count(r.alerts, lang)}</td>
+              <td class="num">{r.alertsPerPatientMonth === null ? '–' : formatNumber(r.alertsPerPatientMonth, lang)}</td>
+              <td class="num">{count(r.redAlertsAcknowledged, lang)}</td>
+              <td class="num">{minutes(r.ackMedianMinutes, t)}</td>
+              <td class="num">{minutes(r.ackP90Minutes, t)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
+/** Horizontal bars with the value printed next to each: readable without the bars, and in forced colours. */
+function BarChart({ title, bars, max, format }: { title: string; bars: { label: string; value: number | null }[]; max: number; format: (v: number) => string }) {
+  const { t } = useI18n();
+  const headingId = useId();
+  return (
+    <figure class="bar-chart" aria-labelledby={headingId}>
+      <figcaption id={headingId} class="bar-chart-title">
+        {title}
+      </figcaption>
+      <ul class="bar-list">
+        {bars.map((b) => (
+          <li key={b.label} class="bar-row">
+            <span class="bar-label">{b.label}</span>
+            <span class="bar-track" aria-hidden="true">
+              {b.value !== null && <span class="bar-fill" style={{ width: `${Math.max(1, (b.value / (max || 1)) * 100)}%` }} />}
+            </span>
+            <span class="bar-value">{b.value === null ? t.reportSuppressedShort : format(b.value)}</span>
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+/** Indicators for the national programme, aggregated per municipality and diagnosis; small numbers shown as "<5". */
+export function ReportsPage() {
+  const { t, lang } = useI18n();
+  useDocumentTitle(t.pageTitle(t.reportsHeading));
+  const today = localDate(new Date());
+  const monthAgo = localDate(new Date(Date.now() - 29 * 86_400_000));
+  const [period, setPeriod] = useState({ from: monthAgo, to: today });
+  const [draft, setDraft] = useState(period);
+  const ids = { from: useId(), to: useId() };
+  const state = useAsync(() => api.get<IndicatorReport>(withQuery('/api/reports/indicators', period)), [period.from, period.to]);
+  const csv = withQuery('/api/reports/indicators.csv', { ...period, lang });
+
+  return (
+    <>
+      <h1>{t.reportsHeading}</h1>
+      <p class="intro">{t.reportsIntro}</p>
+      <form
+        class="inline-form report-period"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPeriod(draft);
+        }}
+      >
+        <div class="field">
+          <label for={ids.from}>{t.reportFrom}</label>
+          <input id={ids.from} type="date" value={draft.from} max={draft.to} onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
+        </div>
+        <div class="field">
+          <label for={ids.to}>{t.reportTo}</label>
+          <input id={ids.to} type="date" value={draft.to} min={draft.from} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
+        </div>
+        <button type="submit" class="button button-primary">
+          {t.reportShow}
+        </button>
+        <a class="button button-secondary" href={csv} download>
+          {t.reportDownloadCsv}
+        </a>
+      </form>
+      <Async state={state}>
+        {(r) => {
+          const totals = r.municipalities.map((m) => ({ m, row: r.rows.find((x) => x.municipalityId === m.id && x.diagnosis === null) }));
+          const all = r.rows.find((x) => x.municipalityId === null && x.diagnosis === null);
+          const rates = totals.map(({ row }) => row?.alertsPerPatientMonth ?? 0);
+          return (
+            <>
+              <p class="report-meta">{t.reportMeta(r.helsefellesskap, r.period.from, r.period.to)}</p>
+              <div class="chart-grid">
+                <BarChart
+                  title={t.reportChartAdherence}
+                  bars={totals.map(({ m, row }) => ({ label: m.name, value: row?.adherence ?? null }))}
+                  max={1}
+                  format={(v) => pct(v, lang)}
+                />
+                <BarChart
+                  title={t.reportChartAlerts}
+                  bars={totals.map(({ m, row }) => ({ label: m.name, value: row?.alertsPerPatientMonth ?? null }))}
+                  max={Math.max(...rates, 0.01)}
+                  format={(v) => formatNumber(v, lang)}
+                />
+              </div>
+              {all && <IndicatorTable caption={t.reportAllCaption(r.helsefellesskap)} rows={[all]} />}
+              {r.municipalities.map((m) => (
+                <IndicatorTable
+                  key={m.id}
+                  caption={m.name}
+                  rows={[...DIAGNOSES.map((d) => r.rows.find((x) => x.municipalityId === m.id && x.diagnosis === d)), r.rows.find((x) => x.municipalityId === m.id && x.diagnosis === null)].filter(
+                    (x): x is IndicatorRow => x !== undefined,
+                  )}
+                />
+              ))}
+              <p class="hint">{t.reportFootnote(r.minCount)}</p>
+            </>
+          );
+        }}
+      </Async>
+    </>
+  );
+}

@@ -1,0 +1,191 @@
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { useEffect, useId, useRef } from 'preact/hooks';
+import { ObservationsTable } from './components.js';
+import { formatNumber } from './format.js';
+import { INTL_LOCALE, useI18n, type Lang } from './i18n.js';
+import { measureName, unitLabel } from './measures.js';
+import type { Observation, Thresholds } from './types.js';
+import { limitsOf, zoneBands } from './zones.js';
+import { zoneWord } from './zone.js';
+
+const HEIGHT = 220;
+const DAY_S = 86_400;
+/** Band fills are light tints so the line and points stay readable; the limits are drawn as dashed lines. */
+const BAND: Record<'green' | 'yellow' | 'red', string> = {
+  green: 'rgba(46, 125, 50, 0.10)',
+  yellow: 'rgba(237, 170, 0, 0.22)',
+  red: 'rgba(198, 40, 40, 0.16)',
+};
+const POINT: Record<'yellow' | 'red', string> = { yellow: '#8a5a00', red: '#b3261e' };
+const LINE = '#0b4f8a';
+
+function dayLabel(lang: Lang): (s: number) => string {
+  const f = new Intl.DateTimeFormat(INTL_LOCALE[lang], { day: 'numeric', month: 'short', timeZone: 'Europe/Oslo' });
+  return (s) => f.format(new Date(s * 1000));
+}
+
+/** y range covering the values and every plan limit, with a little air. */
+function yRange(values: number[], th: Thresholds): [number, number] {
+  const all = [...values, ...limitsOf(th)];
+  let lo = Math.min(...all);
+  let hi = Math.max(...all);
+  if (hi - lo < 1e-9) {
+    lo -= 1;
+    hi += 1;
+  }
+  const pad = (hi - lo) * 0.12;
+  return [lo - pad, hi + pad];
+}
+
+/**
+ * One measure over time with the patient's zone bands from the plan (uPlot on a canvas). The
+ * canvas is an image for assistive technology, with a text summary as its name; the numbers are
+ * always available as a table right below it.
+ */
+export function TrendChart({
+  code,
+  observations,
+  thresholds,
+  days,
+  now = Date.now(),
+}: {
+  code: string;
+  observations: Observation[];
+  thresholds: Thresholds | null;
+  days: number;
+  now?: number;
+}) {
+  const { t, lang } = useI18n();
+  const ref = useRef<HTMLDivElement>(null);
+  const headingId = useId();
+  const sorted = [...observations].sort((a, b) => Date.parse(a.effectiveAt) - Date.parse(b.effectiveAt));
+  const name = measureName(code, lang);
+  const unit = sorted[0] ? unitLabel(code, sorted[0].unit, lang) : '';
+  const th = thresholds ?? {};
+  const key = JSON.stringify([sorted.map((o) => [o.effectiveAt, o.value, o.zone]), th, days, lang]);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || sorted.length === 0) return;
+    const xs = sorted.map((o) => Date.parse(o.effectiveAt) / 1000);
+    const ys = sorted.map((o) => o.value);
+    const zones = sorted.map((o) => o.zone);
+    const range = yRange(ys, th);
+    const end = now / 1000;
+    const fmtDay = dayLabel(lang);
+    const bands = zoneBands(th);
+    const opts: uPlot.Options = {
+      width: Math.max(280, el.clientWidth),
+      height: HEIGHT,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false, setScale: false } },
+      scales: { x: { time: true, range: [end - days * DAY_S, end] }, y: { range: () => range } },
+      axes: [
+        { stroke: '#3d3d3d', grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map(fmtDay) },
+        { stroke: '#3d3d3d', size: 56, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map((v) => formatNumber(v, lang)) },
+      ],
+      series: [{}, { stroke: LINE, width: 2, points: { show: true, size: 7, fill: LINE, stroke: LINE } }],
+      hooks: {
+        drawClear: [
+          (u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            for (const b of bands) {
+              const top = u.valToPos(Math.min(b.to, range[1]), 'y', true);
+              const bottom = u.valToPos(Math.max(b.from, range[0]), 'y', true);
+              if (bottom <= top) continue;
+              ctx.fillStyle = BAND[b.zone];
+              ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
+            }
+            ctx.setLineDash([6, 4]);
+            ctx.lineWidth = 1;
+            for (const limit of limitsOf(th)) {
+              const y = u.valToPos(limit, 'y', true);
+              ctx.strokeStyle = '#6b6b6b';
+              ctx.beginPath();
+              ctx.moveTo(bbox.left, y);
+              ctx.lineTo(bbox.left + bbox.width, y);
+              ctx.stroke();
+            }
+            ctx.restore();
+          },
+        ],
+        draw: [
+          (u) => {
+            // Readings outside the green zone get a larger ring in their zone colour.
+            const { ctx } = u;
+            ctx.save();
+            zones.forEach((z, i) => {
+              if (z !== 'yellow' && z !== 'red') return;
+              const x = u.valToPos(xs[i]!, 'x', true);
+              const y = u.valToPos(ys[i]!, 'y', true);
+              ctx.beginPath();
+              ctx.lineWidth = 3;
+              ctx.strokeStyle = POINT[z];
+              ctx.arc(x, y, 7 * devicePixelRatio, 0, 2 * Math.PI);
+              ctx.stroke();
+            });
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    const plot = new uPlot(opts, [xs, ys], el);
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height: HEIGHT })) : null;
+    observer?.observe(el);
+    return () => {
+      observer?.disconnect();
+      plot.destroy();
+    };
+    // `key` captures every input of the drawing.
+  }, [key]);
+
+  const last = sorted[sorted.length - 1];
+  const values = sorted.map((o) => o.value);
+  const summary =
+    last === undefined
+      ? t.chartEmpty(name)
+      : t.chartSummary({
+          name,
+          count: sorted.length,
+          days,
+          last: `${formatNumber(last.value, lang)} ${unit}`.trim(),
+          lastZone: zoneWord(last.zone, t),
+          min: `${formatNumber(Math.min(...values), lang)} ${unit}`.trim(),
+          max: `${formatNumber(Math.max(...values), lang)} ${unit}`.trim(),
+        });
+  const limits = thresholdText(th, unit, lang, t);
+
+  return (
+    <section class="trend" aria-labelledby={headingId}>
+      <h3 id={headingId} class="trend-title">
+        {name}
+        {unit && <span class="trend-unit"> ({unit})</span>}
+      </h3>
+      {limits && <p class="trend-limits">{limits}</p>}
+      {sorted.length === 0 ? (
+        <p>{summary}</p>
+      ) : (
+        <>
+          <div class="trend-chart" ref={ref} role="img" aria-label={`${summary} ${limits ?? ''}`.trim()} />
+          <details class="trend-table">
+            <summary>{t.chartShowTable(name)}</summary>
+            <ObservationsTable observations={[...sorted].reverse()} caption={t.chartTableCaption(name, days)} />
+          </details>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** "Grenser: rød under 88, gul under 92" in words, so the bands are not only colour. */
+export function thresholdText(th: Thresholds, unit: string, lang: Lang, t: ReturnType<typeof useI18n>['t']): string | null {
+  const n = (v: number) => `${formatNumber(v, lang)}${unit ? ` ${unit}` : ''}`;
+  const parts: string[] = [];
+  if (th.redBelow !== undefined) parts.push(t.limitRedBelow(n(th.redBelow)));
+  if (th.yellowBelow !== undefined) parts.push(t.limitYellowBelow(n(th.yellowBelow)));
+  if (th.yellowAbove !== undefined) parts.push(t.limitYellowAbove(n(th.yellowAbove)));
+  if (th.redAbove !== undefined) parts.push(t.limitRedAbove(n(th.redAbove)));
+  return parts.length === 0 ? null : t.limitsLabel(parts.join(', '));
+}
