@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
 import { alertRoutes } from './alerts/routes.js';
+import { fhirRoutes } from './fhir/routes.js';
+import { ingestRoutes } from './ingest/routes.js';
 import { createLocalIdp, IDPORTEN_ACR_HIGH, localClients, type LocalIdp } from './auth/local-idp.js';
 import { OidcRp } from './auth/oidc-rp.js';
 import { authRoutes, localIdpRoutes } from './auth/routes.js';
@@ -103,9 +105,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   deviceRoutes(app, deps);
   templateRoutes(app, deps);
   reportRoutes(app, deps);
-  (await import('./fhir/routes.js')).fhirRoutes(app, deps);
+  fhirRoutes(app, deps);
   adminRoutes(app, deps);
-  (await import('./ingest/routes.js')).ingestRoutes(app, deps);
+  ingestRoutes(app, deps);
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address() as AddressInfo;

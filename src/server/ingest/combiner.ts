@@ -3,11 +3,12 @@ import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
 
 /*
- * Group commit for device uploads. Every upload is validated and authorised on its own; its write
- * then joins whatever other uploads of the same client arrived while the previous write was
- * committing, and they are stored in ONE transaction (one lock statement, one context read, one
- * write statement, one commit) instead of one each. Nothing waits on a timer: an upload that
- * arrives when no write is running is written at once; under load the groups form by themselves.
+ * Group commit for device uploads. Every upload is validated on its own; its write then joins
+ * whatever other uploads of the same client arrived while the previous write was committing, and
+ * they are stored in ONE transaction (one access check, one lock statement, one context read, one
+ * write statement, one commit) instead of one each. On PostgreSQL nothing waits on a timer: an
+ * upload that arrives when no write is running is written at once, and under load the groups form
+ * by themselves. On PGlite a write waits 3 ms for company first (see Combiner).
  *
  * Each upload keeps its own guarantees. It is acknowledged only after the transaction holding its
  * readings has committed, with their triage, alerts and audit records; and it stays all-or-nothing:
@@ -41,6 +42,8 @@ interface Job extends Upload {
   reject(err: unknown): void;
 }
 
+/** See Combiner: long enough for a few requests' token checks to run on PGlite, short next to its commit. */
+const PGLITE_LINGER_MS = 3;
 /** Readings in one combined transaction at most (an upload bigger than this is written alone). */
 const MAX_GROUP_READINGS = 2000;
 /** Deadlocks and serialisation failures are retried this many times before giving up. */
@@ -49,14 +52,26 @@ const TX_ATTEMPTS = 3;
 class Combiner {
   private readonly queue: Job[] = [];
   private running = 0;
+  private lingering: NodeJS.Timeout | undefined;
 
-  /** @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection. */
-  constructor(private readonly maxRunning: number) {}
+  /**
+   * @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection.
+   * @param lingerMs how long a write that could start at once waits for company. PGlite runs every
+   *   statement on one thread, and its transaction holds off every other query, so the requests
+   *   behind it (token lookup, validation) only reach the queue once it has finished: without a
+   *   short wait each of them would start a transaction of its own. PostgreSQL needs none.
+   */
+  constructor(private readonly maxRunning: number, private readonly lingerMs: number) {}
 
   submit(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...upload, ctx, resolve, reject });
-      this.pump();
+      if (this.lingerMs > 0 && this.running === 0) {
+        this.lingering ??= setTimeout(() => {
+          this.lingering = undefined;
+          this.pump();
+        }, this.lingerMs);
+      } else this.pump();
     });
   }
 
@@ -214,7 +229,7 @@ export function submitUpload(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
   const key = `${a.clientId} ${a.organisationId}`;
   let c = perDb.get(key);
   if (!c) {
-    c = new Combiner(ctx.db.kind === 'postgres' ? 2 : 1);
+    c = ctx.db.kind === 'postgres' ? new Combiner(2, 0) : new Combiner(1, PGLITE_LINGER_MS);
     perDb.set(key, c);
   }
   return c.submit(ctx, upload);
