@@ -4,7 +4,7 @@ import type { Db } from '../db/port.js';
 import type { Server } from '../server.js';
 import { testDb } from '../testing/db.js';
 import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { startTestServer } from '../testing/server.js';
+import { countRows, injectJson, startTestServer } from '../testing/server.js';
 
 let db: Db;
 let server: Server;
@@ -25,15 +25,8 @@ after(async () => {
   await db.close();
 });
 
-async function call(method: string, url: string, cookie: string | null, body?: unknown) {
-  const res = await server.app.inject({
-    method: method as 'GET', url,
-    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
-}
-const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const call = (method: string, url: string, cookie: string | null, body?: unknown) => injectJson(server, method, url, cookie, body);
+const count = (fromClause: string, params: unknown[] = []) => countRows(db, fromClause, params);
 
 /** Opens the live stream as `cookie`, runs `act`, and returns the first worklist event (or null after `ms`). */
 async function firstEvent(cookie: string, act: () => Promise<void>, ms = 3000): Promise<{ patientId: string; reason: string } | null> {

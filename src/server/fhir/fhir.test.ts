@@ -8,7 +8,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { FNR_SYSTEM } from '../../domain/identifiers.js';
 import { registerClient } from '../auth/clients.js';
-import { useTestServer } from '../testing/server.js';
+import { countRows, useTestServer } from '../testing/server.js';
 import {
   IDEMPOTENCY_SYSTEM, PLAN_DEFINITION_EXT, PLAN_VERSION_EXT, VITALSIGNS_PROFILE, ZONE_EXT, carePlanStatus, derivedKey, keyFromIfNoneExist,
   measuresForCodeTokens, observationInput, scheduleText,
@@ -75,7 +75,7 @@ const ok = <T extends Resource>(r: Res<T>, status = 200): T => {
   return r.body;
 };
 const entries = <T extends Resource>(b: Bundle): T[] => (b.entry ?? []).map((e) => e.resource as T);
-const count = async (sql: string, params: unknown[] = []) => (await env.db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const count = (fromClause: string, params: unknown[] = []) => countRows(env.db, fromClause, params);
 const audits = () => count('audit_events');
 const denied = () => count(`audit_events where outcome = 'denied'`);
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();

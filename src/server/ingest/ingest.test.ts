@@ -5,7 +5,7 @@ import type { Db } from '../db/port.js';
 import type { Server } from '../server.js';
 import { testDb } from '../testing/db.js';
 import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { startTestServer } from '../testing/server.js';
+import { countRows, startTestServer } from '../testing/server.js';
 import { CLOCK_SKEW_TOLERANCE_MS, idempotencyKeyFor } from './service.js';
 
 let db: Db;
@@ -62,7 +62,7 @@ async function ingest(body: unknown, auth: { bearer?: string; cookie?: string } 
 }
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const count = (fromClause: string, params: unknown[] = []) => countRows(db, fromClause, params);
 
 describe('device uploads', () => {
   test('a batch is stored with zones, device, clock offset, alert and audit; by patient id or identity number', async () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { useTestServer } from '../testing/server.js';
+import { countRows, useTestServer } from '../testing/server.js';
 
 const env = useTestServer();
 
 const call = (method: string, url: string, cookie: string | null, body?: unknown) => env.call(method, url, cookie, body);
 
-const count = async (sql: string, params: unknown[] = []) => (await env.db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const count = (fromClause: string, params: unknown[] = []) => countRows(env.db, fromClause, params);
 
 describe('patient records measurements', () => {
   test('a red SpO2 gives red feedback with the plan action, an explained alert and an audit record', async () => {

@@ -5,7 +5,7 @@ import type { Db } from '../db/port.js';
 import type { Server } from '../server.js';
 import { testDb } from '../testing/db.js';
 import { cookiesFor, seedFixture, TEST_PLAN, type Fixture } from '../testing/fixtures.js';
-import { startTestServer } from '../testing/server.js';
+import { countRows, injectJson, startTestServer } from '../testing/server.js';
 
 let db: Db;
 let server: Server;
@@ -24,15 +24,8 @@ after(async () => {
   await db.close();
 });
 
-async function call(method: string, url: string, cookie: string | null, body?: unknown) {
-  const res = await server.app.inject({
-    method: method as 'GET', url,
-    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
-}
-const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params)).rows[0]!.n;
+const call = (method: string, url: string, cookie: string | null, body?: unknown) => injectJson(server, method, url, cookie, body);
+const count = (fromClause: string, params: unknown[] = []) => countRows(db, fromClause, params);
 const phq9 = (values: number[]) => Object.fromEntries(values.map((v, i) => [`phq9-${i + 1}`, v]));
 
 describe('questionnaire texts', () => {

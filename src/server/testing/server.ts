@@ -36,14 +36,28 @@ export function useTestServer(): TestEnv {
     await env.server?.close();
     await env.db?.close();
   });
-  env.call = async (method, url, cookie, body) => {
-    const res = await env.server.app.inject({
-      method: method as 'GET',
-      url,
-      headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-    });
-    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
-  };
+  env.call = (method, url, cookie, body) => injectJson(env.server, method, url, cookie, body);
   return env;
+}
+
+/** A JSON request through Fastify's inject (no socket); the body is parsed when there is one. */
+export async function injectJson(
+  server: Server,
+  method: string,
+  url: string,
+  cookie: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  const res = await server.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
+}
+
+/** `select count(*)` over a from-clause (`'alerts where patient_id = $1'`), as a number. */
+export async function countRows(db: Db, fromClause: string, params: unknown[] = []): Promise<number> {
+  return (await db.query<{ n: number }>(`select count(*)::int as n from ${fromClause}`, params)).rows[0]!.n;
 }
