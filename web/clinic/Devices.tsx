@@ -1,6 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { Async, DateTime, errorKey, FieldError, TableRegion } from '../shared/components.js';
+import { ActionFeedback, Async, DateTime, FieldError, TableRegion, errorKey } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import type { Device, DeviceLoan } from '../shared/types.js';
@@ -84,12 +84,7 @@ export function PatientDevices({ patientId, active }: { patientId: string; activ
   const free = devices.data?.devices.filter((d) => d.loan === null) ?? [];
   return (
     <>
-      <p role="status" class="status-text">
-        {status}
-      </p>
-      <div role="alert" class="form-alert">
-        {error && <p class="notice notice-error">{textOf(error, t)}</p>}
-      </div>
+      <ActionFeedback status={status} error={error} />
       <Async state={loans}>
         {(data) =>
           data.loans.length === 0 ? (
@@ -242,12 +237,7 @@ export function DevicesPage() {
     <>
       <h1>{t.devicesHeading}</h1>
       <p class="intro">{t.devicesIntro}</p>
-      <p role="status" class="status-text">
-        {status}
-      </p>
-      <div role="alert" class="form-alert">
-        {error && <p class="notice notice-error">{textOf(error, t)}</p>}
-      </div>
+      <ActionFeedback status={status} error={error} />
       <Async state={devices}>
         {(data) =>
           data.devices.length === 0 ? (

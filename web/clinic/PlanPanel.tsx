@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { Async, DateTime, errorKey, TableRegion } from '../shared/components.js';
+import { ActionFeedback, Async, DateTime, TableRegion, errorKey } from '../shared/components.js';
 import { formatNumber } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
-import { localized, msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
+import { localized, msg, raw, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import { planEntries, scheduleText } from '../shared/plan.js';
 import type { PlanStatus, PlanVersion, PlansResponse } from '../shared/types.js';
@@ -128,12 +128,7 @@ export function PlanPanel({ patientId, active, onChanged }: { patientId: string;
         const drafts = data.plans.filter((p) => p.status === 'draft');
         return (
           <>
-            <p role="status" class="status-text">
-              {status}
-            </p>
-            <div role="alert" class="form-alert">
-              {error && <p class="notice notice-error">{textOf(error, t)}</p>}
-            </div>
+            <ActionFeedback status={status} error={error} />
             {current ? <PlanSummary plan={current} /> : <p>{t.planNone}</p>}
             <TableRegion label={t.planVersionsCaption}>
               <table class="data-table">

@@ -155,6 +155,24 @@ export function FieldError({ id, message }: { id: string; message: string | unde
 }
 
 /** Scrollable tables need a focusable, named region so keyboard users can scroll them. */
+/**
+ * The outcome of an action on a page: a polite status line (what succeeded) and an assertive
+ * region (what failed). Both regions are always in the DOM so screen readers announce changes.
+ */
+export function ActionFeedback({ status, error }: { status: string | null; error: Text | null }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <p role="status" class="status-text">
+        {status}
+      </p>
+      <div role="alert" class="form-alert">
+        {error && <p class="notice notice-error">{textOf(error, t)}</p>}
+      </div>
+    </>
+  );
+}
+
 export function TableRegion({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
