@@ -12,6 +12,8 @@ export NODE_OPTIONS="${NODE_OPTIONS:-} --no-warnings=ExperimentalWarning"
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "runtime: node $(node --version) ($(command -v node))"
+
 step "type check"
 npx tsc --noEmit -p tsconfig.json
 
