@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Lang, type LocalText, t } from './text.js';
-import { addDays, formatDate, isoWeekday, minutesOf, parseDate, toLocal, zonedInstant } from './time.js';
+import { addDays, formatDate, isValidTimeZone, isoWeekday, minutesOf, parseDate, toLocal, zonedInstant } from './time.js';
 import type { Zone } from './triage.js';
 
 /*
@@ -14,39 +14,55 @@ export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 export interface OpeningHours {
   /** IANA time zone the hours are given in. */
   timeZone: string;
-  /** Opening intervals per ISO weekday as ['HH:MM', 'HH:MM'] (start inclusive, end exclusive). */
+  /** Opening intervals per ISO weekday as ['HH:MM', 'HH:MM'] (start inclusive, end exclusive; '24:00' = midnight). */
   weekly: Partial<Record<IsoWeekday, [string, string][]>>;
-  /** Local dates ('YYYY-MM-DD') the service is closed all day (public holidays etc.). */
+  /**
+   * Extra local dates ('YYYY-MM-DD') the service is closed all day: julaften, romjul, a staff
+   * day. Public holidays need not be listed; they are computed for every year.
+   */
   closedDates: string[];
+  /**
+   * Closed on Norwegian public holidays (computed for any year). Absent means true: the safe
+   * reading for a municipal day service, and what hours stored before this field existed meant.
+   */
+  publicHolidays?: boolean;
 }
 
-const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-const Interval = z.tuple([HHMM, HHMM]).refine(([a, b]) => a < b, 'opening time must be before closing time');
-const DateStr = z.string().refine((s) => parseDate(s) !== null, 'must be a valid YYYY-MM-DD date');
+const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
+const HHMM = z.string().regex(HHMM_RE, 'must be HH:MM');
+// A service open until midnight closes at 24:00, which is not a valid HH:MM start.
+const END = z.string().refine((s) => HHMM_RE.test(s) || s === '24:00', 'must be HH:MM (or 24:00)');
+// zod runs refinements even after a format issue, so these must not throw on '8:00'.
+const safeMinutes = (s: string): number => (/^\d\d:\d\d$/.test(s) ? minutesOf(s) : Number.NaN);
+const Interval = z.tuple([HHMM, END]).refine(([a, b]) => !(safeMinutes(a) >= safeMinutes(b)), 'opening time must be before closing time');
+const DayIntervals = z
+  .array(Interval)
+  .max(12)
+  .refine((list) => {
+    const sorted = [...list].sort((a, b) => safeMinutes(a[0]) - safeMinutes(b[0]));
+    return sorted.every((iv, i) => i === 0 || !(safeMinutes(iv[0]) < safeMinutes(sorted[i - 1]?.[1] ?? '00:00')));
+  }, 'opening intervals on one day must not overlap');
+/** 'YYYY-MM-DD' that is a real calendar date (2026-02-29 is refused). */
+export const LocalDateSchema = z.string().refine((s) => parseDate(s) !== null, 'must be a valid YYYY-MM-DD date');
 
 export const OpeningHoursSchema = z.object({
-  timeZone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'unknown IANA time zone'),
+  timeZone: z.string().refine(isValidTimeZone, 'unknown IANA time zone'),
   weekly: z.object({
-    1: z.array(Interval).optional(),
-    2: z.array(Interval).optional(),
-    3: z.array(Interval).optional(),
-    4: z.array(Interval).optional(),
-    5: z.array(Interval).optional(),
-    6: z.array(Interval).optional(),
-    7: z.array(Interval).optional(),
+    1: DayIntervals.optional(),
+    2: DayIntervals.optional(),
+    3: DayIntervals.optional(),
+    4: DayIntervals.optional(),
+    5: DayIntervals.optional(),
+    6: DayIntervals.optional(),
+    7: DayIntervals.optional(),
   }),
-  closedDates: z.array(DateStr),
+  closedDates: z.array(LocalDateSchema).max(1000),
+  publicHolidays: z.boolean().optional(),
 });
 
 /**
- * Easter Sunday (Gregorian) by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+ * Easter Sunday (Gregorian) by the anonymous Gregorian algorithm (Meeus/Jones/Butcher,
+ * J. Meeus, Astronomical Algorithms, 2nd ed., ch. 8). Valid for every Gregorian year.
  * @param year e.g. 2026
  * @returns 'YYYY-MM-DD'
  */
@@ -68,35 +84,82 @@ export function easterSunday(year: number): string {
   return formatDate(year, month, day);
 }
 
+/** A public holiday and its name. */
+export interface PublicHoliday {
+  date: string;
+  name: LocalText;
+}
+
 /**
- * Norwegian public holidays (helligdager and høytidsdager under lov om 1. og 17. mai
- * og lov om helligdager og helligdagsfred): New Year's Day, Maundy Thursday, Good
- * Friday, Easter Sunday and Monday, 1 May, 17 May, Ascension Day, Whit Sunday and
- * Monday, Christmas Day and Boxing Day. Christmas Eve and New Year's Eve are not
- * public holidays; a service closed on those must add them to closedDates itself.
- * @param year e.g. 2026
+ * Norwegian public holidays with their names: the helligdager of lov om helligdager og
+ * helligdagsfred § 1 (Sundays aside) and the høgtidsdager of lov om 1. og 17. mai som
+ * høgtidsdager. Christmas Eve and New Year's Eve are not public holidays; a service closed on
+ * those adds them to closedDates itself. In sorted order; a date that is two holidays at once
+ * (Whit Monday on 17 May in 2027) is listed once, under both names.
+ * @param year any Gregorian year
+ */
+export function norwegianPublicHolidaysNamed(year: number): PublicHoliday[] {
+  const easter = easterSunday(year);
+  const list: PublicHoliday[] = [
+    { date: formatDate(year, 1, 1), name: { nb: 'Første nyttårsdag', nn: 'Første nyttårsdag', en: "New Year's Day" } },
+    { date: addDays(easter, -3), name: { nb: 'Skjærtorsdag', nn: 'Skjærtorsdag', en: 'Maundy Thursday' } },
+    { date: addDays(easter, -2), name: { nb: 'Langfredag', nn: 'Langfredag', en: 'Good Friday' } },
+    { date: easter, name: { nb: 'Første påskedag', nn: 'Første påskedag', en: 'Easter Sunday' } },
+    { date: addDays(easter, 1), name: { nb: 'Andre påskedag', nn: 'Andre påskedag', en: 'Easter Monday' } },
+    { date: formatDate(year, 5, 1), name: { nb: 'Første mai', nn: 'Første mai', en: 'May Day' } },
+    { date: formatDate(year, 5, 17), name: { nb: 'Grunnlovsdag', nn: 'Grunnlovsdag', en: 'Constitution Day' } },
+    { date: addDays(easter, 39), name: { nb: 'Kristi himmelfartsdag', nn: 'Kristi himmelfartsdag', en: 'Ascension Day' } },
+    { date: addDays(easter, 49), name: { nb: 'Første pinsedag', nn: 'Første pinsedag', en: 'Whit Sunday' } },
+    { date: addDays(easter, 50), name: { nb: 'Andre pinsedag', nn: 'Andre pinsedag', en: 'Whit Monday' } },
+    { date: formatDate(year, 12, 25), name: { nb: 'Første juledag', nn: 'Første juledag', en: 'Christmas Day' } },
+    { date: formatDate(year, 12, 26), name: { nb: 'Andre juledag', nn: 'Andre juledag', en: 'Boxing Day' } },
+  ];
+  const byDate = new Map<string, PublicHoliday>();
+  for (const h of list) {
+    const seen = byDate.get(h.date);
+    byDate.set(
+      h.date,
+      seen ? { date: h.date, name: { nb: `${seen.name.nb} og ${h.name.nb.toLowerCase()}`, nn: `${seen.name.nn} og ${h.name.nn.toLowerCase()}`, en: `${seen.name.en} and ${h.name.en}` } } : h,
+    );
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/**
+ * Norwegian public holidays of a year (see norwegianPublicHolidaysNamed).
+ * @param year any Gregorian year
  * @returns sorted, unique 'YYYY-MM-DD' dates
  */
 export function norwegianPublicHolidays(year: number): string[] {
-  const easter = easterSunday(year);
-  const dates = [
-    formatDate(year, 1, 1),
-    addDays(easter, -3), // skjærtorsdag
-    addDays(easter, -2), // langfredag
-    easter, // første påskedag
-    addDays(easter, 1), // andre påskedag
-    formatDate(year, 5, 1),
-    formatDate(year, 5, 17),
-    addDays(easter, 39), // Kristi himmelfartsdag
-    addDays(easter, 49), // første pinsedag
-    addDays(easter, 50), // andre pinsedag
-    formatDate(year, 12, 25),
-    formatDate(year, 12, 26),
-  ];
-  return [...new Set(dates)].sort();
+  return norwegianPublicHolidaysNamed(year).map((h) => h.date);
 }
 
-/** Mon–Fri 08:00–15:30 in Europe/Oslo, closed on Norwegian public holidays 2026–2027 (a typical municipal day service). */
+// isOpen runs for every reading and nextOpening probes up to a year of days: compute each year once.
+const holidaySets = new Map<number, ReadonlySet<string>>();
+
+/**
+ * Whether a local date is a Norwegian public holiday.
+ * @param date 'YYYY-MM-DD'
+ */
+export function isNorwegianPublicHoliday(date: string): boolean {
+  const year = Number(date.slice(0, 4));
+  let set = holidaySets.get(year);
+  if (set === undefined) {
+    set = new Set(norwegianPublicHolidays(year));
+    holidaySets.set(year, set);
+  }
+  return set.has(date);
+}
+
+/** Whether the service is closed all day on a local date (an extra closed day or, unless switched off, a public holiday). */
+export function isClosedDay(h: OpeningHours, date: string): boolean {
+  return h.closedDates.includes(date) || (h.publicHolidays !== false && isNorwegianPublicHoliday(date));
+}
+
+/**
+ * Mon–Fri 08:00–15:30 in Europe/Oslo, closed on Norwegian public holidays of every year (a
+ * typical municipal day service). Used until a service has edited its own hours.
+ */
 export const DEFAULT_OPENING_HOURS: OpeningHours = {
   timeZone: 'Europe/Oslo',
   weekly: {
@@ -106,12 +169,13 @@ export const DEFAULT_OPENING_HOURS: OpeningHours = {
     4: [['08:00', '15:30']],
     5: [['08:00', '15:30']],
   },
-  closedDates: [...norwegianPublicHolidays(2026), ...norwegianPublicHolidays(2027)],
+  closedDates: [],
+  publicHolidays: true,
 };
 
 function intervalsOn(h: OpeningHours, date: string): [string, string][] {
-  if (h.closedDates.includes(date)) return [];
-  return [...(h.weekly[isoWeekday(date)] ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (isClosedDay(h, date)) return [];
+  return [...(h.weekly[isoWeekday(date)] ?? [])].sort((a, b) => minutesOf(a[0]) - minutesOf(b[0]));
 }
 
 /**
@@ -123,6 +187,32 @@ export function isOpen(h: OpeningHours, at: Date): boolean {
   const l = toLocal(at, h.timeZone);
   const minute = l.hour * 60 + l.minute + l.second / 60;
   return intervalsOn(h, l.date).some(([from, to]) => minute >= minutesOf(from) && minute < minutesOf(to));
+}
+
+/** The instant a local interval boundary falls on ('24:00' is the next day's midnight). */
+function boundary(date: string, time: string, timeZone: string): Date {
+  return time === '24:00' ? zonedInstant(addDays(date, 1), '00:00', timeZone) : zonedInstant(date, time, timeZone);
+}
+
+/**
+ * When the service closes, if it is open at `at`: the end of the current opening interval,
+ * followed through intervals that run straight on (23:00–24:00 then 00:00–07:00).
+ * @returns the closing instant, or null if the service is closed at `at` or never closes within two weeks
+ */
+export function closesAt(h: OpeningHours, at: Date): Date | null {
+  if (!isOpen(h, at)) return null;
+  let t = at;
+  // A service open around the clock has no closing time within reach; stop after two weeks of intervals.
+  for (let i = 0; i < 14 * 12; i++) {
+    const l = toLocal(t, h.timeZone);
+    const minute = l.hour * 60 + l.minute + l.second / 60;
+    const current = intervalsOn(h, l.date).find(([from, to]) => minute >= minutesOf(from) && minute < minutesOf(to));
+    if (!current) return t;
+    const end = boundary(l.date, current[1], h.timeZone);
+    if (!isOpen(h, end)) return end;
+    t = end;
+  }
+  return null;
 }
 
 // A year and a bit: enough to get past any run of closed dates an office would configure.
@@ -191,27 +281,55 @@ const CLOSED_RED: LocalText = {
   en: 'Your measurement is in the red zone. Call the out-of-hours service (legevakt) on 116 117 now. If it is life-threatening, call 113.',
 };
 const CLOSED_YELLOW: LocalText = {
+  nb: 'Tjenesten ser på målingen din når den åpner {when}. Følg rådet i planen din. Blir du verre, ring legevakten på 116 117, eller 113 hvis det er livstruende.',
+  nn: 'Tenesta ser på målinga di når ho opnar {when}. Følg rådet i planen din. Blir du verre, ring legevakta på 116 117, eller 113 om det er livstrugande.',
+  en: 'The service will look at your measurement when it opens {when}. Follow the advice in your plan. If you get worse, call the out-of-hours service (legevakt) on 116 117, or 113 if it is life-threatening.',
+};
+const CLOSED_YELLOW_UNKNOWN: LocalText = {
   nb: 'Følg rådet i planen din. Blir du verre, ring legevakten på 116 117, eller 113 hvis det er livstruende.',
   nn: 'Følg rådet i planen din. Blir du verre, ring legevakta på 116 117, eller 113 om det er livstrugande.',
   en: 'Follow the advice in your plan. If you get worse, call the out-of-hours service (legevakt) on 116 117, or 113 if it is life-threatening.',
+};
+const CLOSED_SHORT: LocalText = {
+  nb: 'Oppfølgingstjenesten er stengt nå.',
+  nn: 'Oppfølgingstenesta er stengd no.',
+  en: 'The follow-up service is closed now.',
 };
 const OPEN_RED: LocalText = {
   nb: 'Sykepleieren i oppfølgingstjenesten er varslet og tar kontakt med deg. Gjør dette nå: {action} Er det livstruende, ring 113.',
   nn: 'Sjukepleiaren i oppfølgingstenesta er varsla og tek kontakt med deg. Gjer dette no: {action} Er det livstrugande, ring 113.',
   en: 'The nurse at the follow-up service has been notified and will contact you. Do this now: {action} If it is life-threatening, call 113.',
 };
+// Open now is no promise that anyone looks before closing time (a reading at 15:25), so the
+// patient is told both when the service closes and when it opens next.
 const OPEN_YELLOW: LocalText = {
-  nb: 'Sykepleieren ser på målingen din i løpet av åpningstiden i dag.',
-  nn: 'Sjukepleiaren ser på målinga di i løpet av opningstida i dag.',
-  en: 'A nurse will look at your measurement during opening hours today.',
+  nb: 'Oppfølgingstjenesten ser på målingen din i åpningstiden: {until}, ellers når den åpner igjen {next}. Blir du verre, ring legevakten på 116 117, eller 113 hvis det er livstruende.',
+  nn: 'Oppfølgingstenesta ser på målinga di i opningstida: {until}, elles når ho opnar igjen {next}. Blir du verre, ring legevakta på 116 117, eller 113 om det er livstrugande.',
+  en: 'The follow-up service will look at your measurement during opening hours: {until}, or otherwise when it opens again {next}. If you get worse, call the out-of-hours service (legevakt) on 116 117, or 113 if it is life-threatening.',
+};
+const OPEN_YELLOW_NO_CLOSE: LocalText = {
+  nb: 'Oppfølgingstjenesten ser på målingen din. Blir du verre, ring legevakten på 116 117, eller 113 hvis det er livstruende.',
+  nn: 'Oppfølgingstenesta ser på målinga di. Blir du verre, ring legevakta på 116 117, eller 113 om det er livstrugande.',
+  en: 'The follow-up service will look at your measurement. If you get worse, call the out-of-hours service (legevakt) on 116 117, or 113 if it is life-threatening.',
 };
 
+/** "i dag til kl. 15:30", "today until 15:30" — the closing instant relative to `now`. */
+function describeUntil(close: Date, now: Date, timeZone: string, lang: Lang): string {
+  const opening = describeOpening(close, now, timeZone, lang);
+  // describeOpening reads "i dag kl. 15:30" / "today at 15:30"; "until" fits better before a closing time.
+  return lang === 'en' ? opening.replace(/ at (\d\d:\d\d)$/, ' until $1') : opening.replace(/ kl\. (\d\d:\d\d)$/, ' til kl. $1');
+}
+
 /**
- * What the patient app shows after a report: the plan's action for the zone, and a
- * notice that depends on whether the service is staffed right now. When closed it
- * says nobody is watching, when the service opens next, and for red points to
- * legevakt 116 117 / 113; when open and red it says the nurse has been notified and
- * repeats the plan action.
+ * What the patient app shows after a report: the plan's action for the zone, and a notice that
+ * depends on whether the service is staffed right now, using the service's own opening hours,
+ * extra closed days and the public holidays of the year.
+ * - red while closed: nobody is watching, when the service opens, and always: call legevakt
+ *   116 117 now, 113 if life-threatening;
+ * - yellow while closed: the service looks at it when it opens (named), plus where to call if
+ *   worse — never a promise of a call nobody will make;
+ * - red while open: the nurse has been notified, and the plan action;
+ * - yellow while open: looked at during opening hours (until when, else when it opens next).
  * @param input zone and the plan's action text for it, opening hours, current time, language
  */
 export function patientFeedback(input: { zone: Zone; actions: LocalText; hours: OpeningHours; now: Date; lang: Lang }): {
@@ -223,14 +341,28 @@ export function patientFeedback(input: { zone: Zone; actions: LocalText; hours: 
   const { zone, hours, now, lang } = input;
   const action = t(input.actions, lang);
   const serviceOpen = isOpen(hours, now);
-  let notice: string | null;
+  let notice: string | null = null;
   if (serviceOpen) {
-    notice = zone === 'red' ? t(OPEN_RED, lang).replace('{action}', ensureStop(action)) : zone === 'yellow' ? t(OPEN_YELLOW, lang) : null;
+    if (zone === 'red') notice = t(OPEN_RED, lang).replace('{action}', ensureStop(action));
+    else if (zone === 'yellow') {
+      const close = closesAt(hours, now);
+      const next = close === null ? null : nextOpening(hours, close);
+      notice =
+        close === null || next === null
+          ? t(OPEN_YELLOW_NO_CLOSE, lang)
+          : t(OPEN_YELLOW, lang)
+              .replace('{until}', describeUntil(close, now, hours.timeZone, lang))
+              .replace('{next}', describeOpening(next, now, hours.timeZone, lang));
+    }
   } else {
     const next = nextOpening(hours, now);
-    const closed = next === null ? t(CLOSED_UNKNOWN, lang) : t(CLOSED, lang).replace('{when}', describeOpening(next, now, hours.timeZone, lang));
-    const extra = zone === 'red' ? t(CLOSED_RED, lang) : zone === 'yellow' ? t(CLOSED_YELLOW, lang) : null;
-    notice = extra === null ? closed : `${closed} ${extra}`;
+    const when = next === null ? null : describeOpening(next, now, hours.timeZone, lang);
+    if (zone === 'yellow') {
+      notice = when === null ? `${t(CLOSED_UNKNOWN, lang)} ${t(CLOSED_YELLOW_UNKNOWN, lang)}` : `${t(CLOSED_SHORT, lang)} ${t(CLOSED_YELLOW, lang).replace('{when}', when)}`;
+    } else {
+      const closed = when === null ? t(CLOSED_UNKNOWN, lang) : t(CLOSED, lang).replace('{when}', when);
+      notice = zone === 'red' ? `${closed} ${t(CLOSED_RED, lang)}` : closed;
+    }
   }
   return { zone, action, serviceOpen, notice };
 }
