@@ -13,7 +13,7 @@ function basePlan(): PlanDefinition {
     ],
     questionnaires: [{ code: 'cat', schedule: { kind: 'weekly', weekdays: [1, 4], dueBy: '12:00', graceMinutes: 1440 }, thresholds: { yellowAbove: 20, redAbove: 30 }, actions }],
     trendRules: [{ id: 'weight-rise', code: 'weight', kind: 'rise', amount: 2, windowDays: 3, zone: 'yellow' }],
-    news2: { enabled: true, scale: 2 },
+    news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true },
     medicines: 'Spiriva 1x1',
     contacts: 'Fastlege: 22 22 22 22',
   };
@@ -187,5 +187,53 @@ describe('ThresholdsSchema', () => {
 
   test('schema type and validatePlan agree', () => {
     assert.equal(PlanDefinitionSchema.safeParse(basePlan()).success, true);
+  });
+});
+
+describe('plan rules: nothing a plan states is silently dropped', () => {
+  const bad: [string, (p: Record<string, unknown> & PlanDefinition) => void, string, RegExp][] = [
+    ['unknown top-level rule list', (p) => { (p as Record<string, unknown>)['alarmRules'] = [{ id: 'x' }]; }, '', /unrecognized key/i],
+    ['unknown key in a trend rule', (p) => { (p.trendRules[0] as Record<string, unknown>)['days'] = 3; }, 'trendRules.0', /unrecognized key/i],
+    ['unknown key in a measure', (p) => { (p.measures[0] as Record<string, unknown>)['trend'] = { amount: 2 }; }, 'measures.0', /unrecognized key/i],
+    ['unknown combined rule kind', (p) => { p.combinedRules = [{ kind: 'weekly', id: 'a' } as never]; }, 'combinedRules.0.kind', /invalid/i],
+    ['unknown item', (p) => { p.questionnaires[0]!.itemRules = [{ kind: 'answer', id: 'x', item: 'cat-99', atLeast: 3, zone: 'yellow' }]; }, 'questionnaires.0.itemRules.0.item', /not an item of CAT/],
+    ['answer above the scale', (p) => { p.questionnaires[0]!.itemRules = [{ kind: 'answer', id: 'x', item: 'cat-1', atLeast: 6, zone: 'yellow' }]; }, 'questionnaires.0.itemRules.0.atLeast', /could never fire/],
+    ['count larger than the items', (p) => { p.questionnaires[0]!.itemRules = [{ kind: 'count', id: 'x', items: ['cat-1'], atLeast: 1, count: 2, zone: 'yellow' }]; }, 'questionnaires.0.itemRules.0.count', /more than the 1 items/],
+    ['combined rule on an unplanned measure', (p) => { p.combinedRules = [{ kind: 'sitting', id: 's', minYellow: 2, codes: ['spo2', 'glucose'], zone: 'red' }]; }, 'combinedRules.0.codes.1', /glucose, which is not a planned measure/],
+    ['sitting rule needing more measures than listed', (p) => { p.combinedRules = [{ kind: 'sitting', id: 's', minYellow: 3, codes: ['spo2', 'weight'], zone: 'red' }]; }, 'combinedRules.0.minYellow', /needs 3 measures/],
+    // Plans accept windows up to 90 days (the server loads that much history).
+    ['trend window over 90 days', (p) => { p.trendRules[0]!.windowDays = 91; }, 'trendRules.0.windowDays', /90/],
+    ['trend window in fractions of a day', (p) => { p.trendRules[0]!.windowDays = 2.5; }, 'trendRules.0.windowDays', /whole local days/],
+    // RCP 2017: scale 2 only for confirmed hypercapnic respiratory failure.
+    ['scale 2 without confirmed hypercapnic failure', (p) => { p.news2 = { enabled: true, scale: 2 }; }, 'news2.scale', /hypercapnic/],
+    ['re-measure window shorter than the rest', (p) => { p.measures[0]!.remeasure = { restMinutes: 10, withinMinutes: 5 }; }, 'measures.0.remeasure.withinMinutes', /./],
+  ];
+  for (const [name, f, field, message] of bad) {
+    test(`refuses: ${name}`, () => {
+      const r = validatePlan(mutate(f));
+      assert.equal(r.ok, false);
+      if (r.ok) return;
+      assert.equal(r.error.field ?? '', field);
+      assert.match(r.error.message, message);
+    });
+  }
+
+  test('accepts every rule family at once', () => {
+    const p = mutate((p) => {
+      p.measures[0]!.remeasure = { restMinutes: 5, withinMinutes: 30 };
+      p.questionnaires[0]!.itemRules = [
+        { kind: 'answer', id: 'breathless', item: 'cat-4', atLeast: 5, zone: 'yellow' },
+        { kind: 'count', id: 'many', atLeast: 4, count: 3, zone: 'yellow' },
+      ];
+      p.trendRules.push({ id: 'spo2-fall', code: 'spo2', kind: 'fall', amount: 3, inclusive: true, windowDays: 7, baseline: 93, zone: 'yellow' });
+      p.combinedRules = [
+        { kind: 'sitting', id: 'two-yellow', minYellow: 2, zone: 'red' },
+        { kind: 'consecutive_days', id: 'three-days', days: 3, codes: ['spo2'], zone: 'red' },
+      ];
+      p.news2 = { enabled: true, scale: 1, longTermOxygen: true };
+    });
+    const r = validatePlan(p);
+    assert.equal(r.ok, true, r.ok ? '' : r.error.message);
+    assert.deepEqual(r.ok ? r.value : null, p);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MEASURE_CODE_LIST } from './catalogue.js';
 import { type Result, ok, err } from './result.js';
+import { QUESTIONNAIRES } from './questionnaires.js';
 import { LocalTextSchema } from './text.js';
 
 /*
@@ -22,8 +23,8 @@ const MAX_GRACE_MINUTES = 7 * 24 * 60;
 const Grace = z.number().int('must be whole minutes').min(0).max(MAX_GRACE_MINUTES);
 
 export const ScheduleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('daily'), dueBy: HHMM, graceMinutes: Grace }),
-  z.object({
+  z.strictObject({ kind: z.literal('daily'), dueBy: HHMM, graceMinutes: Grace }),
+  z.strictObject({
     kind: z.literal('weekly'),
     weekdays: z
       .array(z.number().int().min(1, 'ISO weekday 1 (Monday)–7 (Sunday)').max(7, 'ISO weekday 1 (Monday)–7 (Sunday)'))
@@ -32,7 +33,7 @@ export const ScheduleSchema = z.discriminatedUnion('kind', [
     dueBy: HHMM,
     graceMinutes: Grace,
   }),
-  z.object({ kind: z.literal('as_needed') }),
+  z.strictObject({ kind: z.literal('as_needed') }),
 ]);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
@@ -69,46 +70,152 @@ export const ThresholdsSchema = z
   });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
-export const ZoneActionsSchema = z.object({ green: LocalTextSchema, yellow: LocalTextSchema, red: LocalTextSchema });
+export const ZoneActionsSchema = z.strictObject({ green: LocalTextSchema, yellow: LocalTextSchema, red: LocalTextSchema });
 export type ZoneActions = z.infer<typeof ZoneActionsSchema>;
 
-export const MeasurePlanSchema = z.object({
+/** Stable rule ids: they become part of alert rule ids, so they are restricted to a safe alphabet. */
+const RuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
+const AlertZone = z.enum(['yellow', 'red']);
+
+/**
+ * Re-measure before a yellow is raised (e.g. SpO2 or blood pressure after rest: poor technique,
+ * cold fingers and walking to the chair are the common causes of a single low SpO2 or high BP;
+ * ESC/ESH 2018 home BP: sit 5 minutes, measure twice). A yellow reading of this measure is held:
+ * the patient is asked to rest `restMinutes` and measure again; the re-measurement decides. If no
+ * re-measurement arrives within `withinMinutes`, the first yellow is raised after all. A red is
+ * never held.
+ */
+export const RemeasureSchema = z.strictObject({
+  restMinutes: z.number().int('must be whole minutes').min(1).max(60),
+  withinMinutes: z.number().int('must be whole minutes').min(5).max(240),
+}).refine((r) => r.withinMinutes > r.restMinutes, { message: 'withinMinutes must be longer than restMinutes', path: ['withinMinutes'] });
+export type Remeasure = z.infer<typeof RemeasureSchema>;
+
+export const MeasurePlanSchema = z.strictObject({
   code: MeasureCodeSchema,
   schedule: ScheduleSchema,
   thresholds: ThresholdsSchema,
   actions: ZoneActionsSchema,
+  remeasure: RemeasureSchema.optional(),
 });
 export type MeasurePlan = z.infer<typeof MeasurePlanSchema>;
 
-export const QuestionnairePlanSchema = z.object({
+/**
+ * A rule on single answers of a questionnaire, evaluated whatever the total and even when other
+ * items are unanswered.
+ * - 'answer': item `item` answered with a value ≥ `atLeast` (e.g. "short of breath at rest" = 3).
+ * - 'count': at least `count` of `items` (all items when omitted) answered ≥ `atLeast`
+ *   (e.g. two or more symptoms worse than usual, Anthonisen 1987).
+ * The finding's ruleId is `questionnaire:<code>:<id>`.
+ */
+export const ItemRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('answer'),
+    id: RuleId,
+    item: z.string().min(1),
+    atLeast: z.number().int().min(1, 'an answer rule must be above the lowest answer (0)'),
+    zone: AlertZone,
+    actions: LocalTextSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('count'),
+    id: RuleId,
+    items: z.array(z.string().min(1)).min(1).optional(),
+    atLeast: z.number().int().min(1),
+    count: z.number().int().min(1),
+    zone: AlertZone,
+    actions: LocalTextSchema.optional(),
+  }),
+]);
+export type ItemRule = z.infer<typeof ItemRuleSchema>;
+
+export const QuestionnairePlanSchema = z.strictObject({
   code: QuestionnaireCodeSchema,
   schedule: ScheduleSchema,
   /** Limits on the total score. */
   thresholds: ThresholdsSchema,
   actions: ZoneActionsSchema,
+  itemRules: z.array(ItemRuleSchema).optional(),
 });
 export type QuestionnairePlan = z.infer<typeof QuestionnairePlanSchema>;
 
+/** Longest window any trend or day-count rule may state; the server loads this much history for triage. */
+export const MAX_WINDOW_DAYS = 90;
+
+/**
+ * A change over local calendar days in the patient's time zone. The newest reading is compared
+ * with every earlier reading of the same measure from local midnight `windowDays` days before its
+ * own local day (so a weighing at 07:20 is compared with one at 07:00 three days earlier, across
+ * DST changes), and fires on the most extreme one (lowest for a rise, highest for a fall). With
+ * `baseline`, the change is measured from that recorded value (the patient's own stable value,
+ * e.g. habitual SpO2) instead of from the window.
+ */
 export const TrendRuleSchema = z.strictObject({
-  /** Stable id; the finding's ruleId is `trend:<id>`, which the server uses to merge alerts. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+  /** Stable id; the finding's ruleId is `trend:<id>`. */
+  id: RuleId,
   code: MeasureCodeSchema,
   kind: z.enum(['rise', 'fall']),
-  /** Triggers when the change is strictly greater than this amount (canonical unit). */
+  /** The change that fires the rule, in the measure's canonical unit. */
   amount: z.number().finite().positive(),
-  windowDays: z.number().finite().positive().max(90),
-  zone: z.enum(['yellow', 'red']),
+  /** false (default): fires when the change is strictly more than `amount` ("> 2 kg"); true: at least `amount` ("≥ 3 points"). */
+  inclusive: z.boolean().optional(),
+  windowDays: z.number().int('must be whole local days').min(1).max(MAX_WINDOW_DAYS),
+  baseline: z.number().finite().optional(),
+  zone: AlertZone,
   /** Patient-facing action when the rule fires; defaults to the measure's action for `zone`. */
   actions: LocalTextSchema.optional(),
 });
 export type TrendRule = z.infer<typeof TrendRuleSchema>;
 
+/**
+ * Rules over several readings at once.
+ * - 'sitting': `minYellow` or more measures (of `codes`, default all) yellow or worse in one
+ *   sitting (the latest reading of each measure within an hour) → `zone` (UKONS 2016 triage
+ *   tool: two or more amber = red).
+ * - 'consecutive_days': a measure of `codes` (default all) yellow or worse on each of `days`
+ *   consecutive local days → `zone`.
+ * The finding's ruleId is `combined:<id>`.
+ */
+export const CombinedRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sitting'),
+    id: RuleId,
+    minYellow: z.number().int().min(2).max(MEASURE_CODE_LIST.length),
+    codes: z.array(MeasureCodeSchema).min(2).optional(),
+    zone: AlertZone,
+    actions: LocalTextSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('consecutive_days'),
+    id: RuleId,
+    days: z.number().int().min(2).max(MAX_WINDOW_DAYS),
+    codes: z.array(MeasureCodeSchema).min(1).optional(),
+    zone: AlertZone,
+    actions: LocalTextSchema.optional(),
+  }),
+]);
+export type CombinedRule = z.infer<typeof CombinedRuleSchema>;
+
+/**
+ * NEWS2 at home (RCP 2017). Scale 2 is only for confirmed hypercapnic respiratory failure with a
+ * prescribed 88–92 % target, so the plan must record that confirmation to use it. Long-term oxygen
+ * therapy scores "on oxygen" (2 points) on every set of vitals.
+ */
+export const News2SettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  scale: z.union([z.literal(1), z.literal(2)]),
+  hypercapnicFailureConfirmed: z.boolean().optional(),
+  longTermOxygen: z.boolean().optional(),
+});
+export type News2Settings = z.infer<typeof News2SettingsSchema>;
+
 export const PlanDefinitionSchema = z
-  .object({
+  .strictObject({
     measures: z.array(MeasurePlanSchema),
     questionnaires: z.array(QuestionnairePlanSchema),
     trendRules: z.array(TrendRuleSchema),
-    news2: z.object({ enabled: z.boolean(), scale: z.union([z.literal(1), z.literal(2)]) }),
+    combinedRules: z.array(CombinedRuleSchema).optional(),
+    news2: News2SettingsSchema,
     medicines: z.string(),
     contacts: z.string(),
   })
@@ -126,6 +233,7 @@ export const PlanDefinitionSchema = z
       if (where !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['questionnaires', i, 'code'], message: `${q.code} is already planned in ${where}` });
       } else seen.set(q.code, `questionnaires.${i}`);
+      checkItemRules(q, i, ctx);
     });
     const ids = new Set<string>();
     plan.trendRules.forEach((r, i) => {
@@ -138,8 +246,54 @@ export const PlanDefinitionSchema = z
         ctx.addIssue({ code: 'custom', path: ['trendRules', i, 'code'], message: `trend rule "${r.id}" uses ${r.code}, which is not in the plan` });
       }
     });
+    const combinedIds = new Set<string>();
+    (plan.combinedRules ?? []).forEach((r, i) => {
+      if (combinedIds.has(r.id)) {
+        ctx.addIssue({ code: 'custom', path: ['combinedRules', i, 'id'], message: `combined rule id "${r.id}" is used twice` });
+      }
+      combinedIds.add(r.id);
+      (r.codes ?? []).forEach((c, j) => {
+        if (!plan.measures.some((m) => m.code === c)) {
+          ctx.addIssue({ code: 'custom', path: ['combinedRules', i, 'codes', j], message: `combined rule "${r.id}" uses ${c}, which is not a planned measure` });
+        }
+      });
+      if (r.kind === 'sitting' && r.codes !== undefined && r.minYellow > r.codes.length) {
+        ctx.addIssue({ code: 'custom', path: ['combinedRules', i, 'minYellow'], message: `combined rule "${r.id}" needs ${r.minYellow} measures but lists only ${r.codes.length}` });
+      }
+    });
+    if (plan.news2.enabled && plan.news2.scale === 2 && plan.news2.hypercapnicFailureConfirmed !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['news2', 'scale'],
+        message: 'SpO2 scale 2 is only for confirmed hypercapnic respiratory failure (RCP 2017); record the confirmation (hypercapnicFailureConfirmed) or use scale 1',
+      });
+    }
   });
 export type PlanDefinition = z.infer<typeof PlanDefinitionSchema>;
+
+/** Item rules must name items and answers that exist, or they could never fire. */
+function checkItemRules(q: QuestionnairePlan, index: number, ctx: z.RefinementCtx): void {
+  const def = QUESTIONNAIRES[q.code];
+  const ruleIds = new Set<string>();
+  (q.itemRules ?? []).forEach((r, j) => {
+    const path = ['questionnaires', index, 'itemRules', j];
+    if (ruleIds.has(r.id)) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `item rule id "${r.id}" is used twice` });
+    ruleIds.add(r.id);
+    const items = r.kind === 'answer' ? [r.item] : (r.items ?? def.items.map((it) => it.id));
+    items.forEach((id, k) => {
+      const item = def.items.find((it) => it.id === id);
+      const itemPath = r.kind === 'answer' ? [...path, 'item'] : [...path, 'items', k];
+      if (item === undefined) {
+        ctx.addIssue({ code: 'custom', path: itemPath, message: `"${id}" is not an item of ${def.title.en}; items: ${def.items.map((it) => it.id).join(', ')}` });
+      } else if (r.kind === 'answer' && !item.options.some((o) => o.value >= r.atLeast)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'atLeast'], message: `no answer to "${id}" is ${r.atLeast} or more; the rule could never fire` });
+      }
+    });
+    if (r.kind === 'count' && r.count > items.length) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'count'], message: `count ${r.count} is more than the ${items.length} items the rule looks at` });
+    }
+  });
+}
 
 /**
  * Validates an untrusted plan (from the GP's editor, the database or FHIR CarePlan).

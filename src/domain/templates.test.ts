@@ -27,7 +27,7 @@ describe('templates', () => {
     assert.equal(zoneFor(spo2!.thresholds, 88), 'green');
     assert.equal(zoneFor(spo2!.thresholds, 87), 'yellow');
     assert.equal(zoneFor(spo2!.thresholds, 85), 'red');
-    assert.deepEqual(d.news2, { enabled: true, scale: 2 });
+    assert.deepEqual(d.news2, { enabled: true, scale: 2, hypercapnicFailureConfirmed: true });
     assert.deepEqual(d.questionnaires.find((q) => q.code === 'cat')?.schedule, { kind: 'weekly', weekdays: [1], dueBy: '12:00', graceMinutes: 1440 });
     assert.equal(d.questionnaires.find((q) => q.code === 'symptoms')?.schedule.kind, 'daily');
     assert.deepEqual(d.measures.map((m) => m.code).sort(), ['heart_rate', 'resp_rate', 'spo2', 'temperature']);
@@ -104,7 +104,7 @@ describe('planFromTemplates (multimorbidity)', () => {
     const spo2 = plan.measures.find((m) => m.code === 'spo2');
     assert.deepEqual(spo2?.thresholds, { redBelow: 86, yellowBelow: 88 });
     assert.deepEqual(spo2?.actions, TEMPLATES.copd.definition.measures.find((m) => m.code === 'spo2')?.actions);
-    assert.deepEqual(plan.news2, { enabled: true, scale: 2 });
+    assert.deepEqual(plan.news2, { enabled: true, scale: 2, hypercapnicFailureConfirmed: true });
     assert.deepEqual(plan.trendRules.map((r) => r.id), ['weight-rise']);
     assert.equal(plan.measures.filter((m) => m.code === 'heart_rate').length, 1);
     assert.equal(plan.questionnaires.filter((q) => q.code === 'symptoms').length, 1);

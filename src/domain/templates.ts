@@ -261,7 +261,9 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
       ],
       questionnaires: [questionnaire('cat', WEEKLY_MONDAY, CAT, CAT_ACTIONS), questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS)],
       trendRules: [],
-      news2: { enabled: true, scale: 2 },
+      // The template's 88–92 % target is the BTS 2017 target for patients with hypercapnic respiratory failure;
+      // scale 2 goes with it (RCP 2017). The GP approving the plan confirms it, or switches to scale 1 and 92/94 % limits.
+      news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true },
       medicines: '',
       contacts: '',
     },
@@ -441,13 +443,16 @@ export function planFromTemplates(codes: TemplateCode[]): PlanDefinition {
   for (const d of templates) for (const r of d.trendRules) if (!trendRules.has(r.id)) trendRules.set(r.id, r);
   const enabled = templates.some((d) => d.news2.enabled);
   const scale: 1 | 2 = templates.some(copdLike) ? 2 : 1;
+  const news2: PlanDefinition['news2'] = { enabled, scale };
+  if (scale === 2) news2.hypercapnicFailureConfirmed = true;
+  if (templates.some((d) => d.news2.longTermOxygen === true)) news2.longTermOxygen = true;
   const join = (xs: string[]): string => [...new Set(xs.map((x) => x.trim()).filter((x) => x !== ''))].join('\n\n');
   // Cloned so a caller editing the plan can never change the shared templates.
   return structuredClone({
     measures,
     questionnaires,
     trendRules: [...trendRules.values()],
-    news2: { enabled, scale },
+    news2,
     medicines: join(templates.map((d) => d.medicines)),
     contacts: join(templates.map((d) => d.contacts)),
   });

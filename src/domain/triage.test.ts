@@ -233,7 +233,7 @@ describe('evaluate — NEWS2', () => {
     const batch = vitals('2026-03-02T08:00:00Z', { rr: 18, spo2: 89, sbp: 130, hr: 85, temp: 37 });
     const s1 = evaluate({ plan: testPlan({ news2: { enabled: true, scale: 1 } }), planVersion: 1, newObservations: batch, history: [] });
     assert.equal(s1.findings.find((f) => f.ruleId === 'news2')?.zone, 'yellow');
-    const s2 = evaluate({ plan: testPlan({ news2: { enabled: true, scale: 2 } }), planVersion: 1, newObservations: batch, history: [] });
+    const s2 = evaluate({ plan: testPlan({ news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true } }), planVersion: 1, newObservations: batch, history: [] });
     assert.equal(s2.findings.some((f) => f.ruleId === 'news2'), false);
   });
 
@@ -302,7 +302,7 @@ describe('evaluate — properties', () => {
   });
 
   test('property: overall zone is at least every per-observation zone and every finding zone', () => {
-    const plan = testPlan({ news2: { enabled: true, scale: 2 } });
+    const plan = testPlan({ news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true } });
     fc.assert(
       fc.property(batchArb, (batch) => {
         const r = evaluate({ plan, planVersion: 1, newObservations: batch, history: [] });
