@@ -15,6 +15,7 @@ import { seedDemo } from './demo/seed.js';
 import { EventHub } from './events/bus.js';
 import { type App, type AppDeps, createHttp } from './http/app.js';
 import { meRoutes } from './me/routes.js';
+import { openingHoursRoutes } from './opening-hours/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { questionnaireRoutes } from './questionnaires/routes.js';
 import { escalationRoutes } from './escalations/routes.js';
@@ -100,6 +101,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   alertRoutes(app, deps);
   worklistRoutes(app, deps);
   organisationRoutes(app, deps);
+  openingHoursRoutes(app, deps);
   questionnaireRoutes(app, deps);
   escalationRoutes(app, deps);
   deviceRoutes(app, deps);

@@ -66,6 +66,9 @@ const SPECS: Record<string, Spec> = {
   'DELETE /api/admin/members/:id/roles/:role': { kind: 'personnel' },
   'GET /api/worklist/stream': { kind: 'personnel' },
   'GET /api/organisations': { kind: 'personnel' },
+  // The hours of the caller's own service: no patient data; writes audited (opening-hours/opening-hours.test.ts).
+  'GET /api/opening-hours': { kind: 'personnel' },
+  'PUT /api/opening-hours': { kind: 'personnel' },
   // Device route (bearer token, observation.write): nobody with a session may use it; device rules are tested in ingest/.
   'POST /api/ingest/observations': { kind: 'personnel' },
   'POST /api/patients': { kind: 'personnel' },
