@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Db } from '../db/port.js';
+import fc from 'fast-check';
+import { detectMissing } from '../../domain/triage.js';
+import { validatePlan, type PlanDefinition, type Schedule } from '../../domain/plan.js';
+import * as alerts from '../alerts/repo.js';
+import type { Db, Queryable } from '../db/port.js';
+import { pointsSince } from '../observations/repo.js';
 import { testDb } from '../testing/db.js';
 import { seedFixture, type Fixture } from '../testing/fixtures.js';
 import { sweepMissing } from './missing-job.js';
+import { nextDeadline } from './schedule.js';
 
 let db: Db;
 let f: Fixture;
@@ -13,10 +19,73 @@ before(async () => {
 });
 after(async () => db.close());
 
-const missingAlerts = async () =>
+const missingAlerts = async (episodeId = f.patient.episodeId) =>
   (await db.query<{ rule_id: string; status: string; occurrences: number }>(
-    `select rule_id, status, occurrences from alerts where episode_id = $1 and zone = 'missing' order by rule_id, created_at`, [f.patient.episodeId],
+    `select rule_id, status, occurrences from alerts where episode_id = $1 and zone = 'missing' order by rule_id, created_at`, [episodeId],
   )).rows;
+
+/**
+ * The per-episode sweep as it was before it became set-based (and the definition the set-based one
+ * must equal): for every active episode with an approved plan, `detectMissing` over its readings
+ * of the last 8 days, then one upsert per finding not alerted before. Bad data skips the episode.
+ */
+async function referenceSweep(q: Queryable, now: Date): Promise<void> {
+  const eps = await q.query<{ id: string; patient_id: string; time_zone: string; plan_id: string; version: number; definition: unknown; approved_at: Date }>(
+    `select e.id, e.patient_id, e.time_zone, p.id as plan_id, p.version, p.definition, p.approved_at
+       from episodes e join plans p on p.episode_id = e.id and p.status = 'approved' where e.status = 'active'`,
+  );
+  for (const e of eps.rows) {
+    const plan = validatePlan(e.definition);
+    if (!plan.ok) continue;
+    const obs = await pointsSince(q, e.id, new Date(now.getTime() - 8 * 86_400_000));
+    let findings;
+    try {
+      findings = detectMissing({ plan: plan.value, planVersion: e.version, observations: obs, now, timeZone: e.time_zone, since: e.approved_at });
+    } catch {
+      continue;
+    }
+    const seen = await q.query<{ rule_id: string; last_at: Date }>(
+      `select rule_id, max(last_at) as last_at from alerts where episode_id = $1 and zone = 'missing' group by rule_id`, [e.id],
+    );
+    const lastAt = new Map(seen.rows.map((r) => [r.rule_id, r.last_at.getTime()]));
+    for (const fd of findings) {
+      if ((lastAt.get(fd.ruleId) ?? -Infinity) >= new Date(fd.at).getTime()) continue;
+      await alerts.upsertFromFinding(q, { patientId: e.patient_id, episodeId: e.id, planId: e.plan_id, finding: fd });
+    }
+  }
+}
+
+const daily = (dueBy: string, graceMinutes: number): Schedule => ({ kind: 'daily', dueBy, graceMinutes });
+const planWith = (measures: { code: 'spo2' | 'heart_rate' | 'weight'; schedule: Schedule }[], questionnaire?: Schedule): PlanDefinition => ({
+  measures: measures.map((m) => ({ ...m, thresholds: {}, actions: { green: { nb: 'g', nn: 'g', en: 'g' }, yellow: { nb: 'y', nn: 'y', en: 'y' }, red: { nb: 'r', nn: 'r', en: 'r' } } })),
+  questionnaires: questionnaire ? [{ code: 'cat', schedule: questionnaire, thresholds: {}, actions: { green: { nb: 'g', nn: 'g', en: 'g' }, yellow: { nb: 'y', nn: 'y', en: 'y' }, red: { nb: 'r', nn: 'r', en: 'r' } } }] : [],
+  trendRules: [], news2: { enabled: false, scale: 1 }, medicines: '', contacts: '',
+});
+
+let serial = 0;
+/** A new synthetic patient (month + 80) with an active episode in municipality A and an approved plan. */
+async function enrol(timeZone: string, definition: unknown, approvedAt: Date): Promise<{ patientId: string; episodeId: string; planId: string }> {
+  serial++;
+  const identifier = `${String(10 + (serial % 18))}${81 + (serial % 12)}70${String(serial).padStart(5, '0')}`;
+  const patientId = (await db.query<{ id: string }>(
+    `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1970-01-10', 'female') returning id`,
+    [identifier, `Testpasient ${serial}`],
+  )).rows[0]!.id;
+  const episodeId = (await db.query<{ id: string }>(
+    `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, time_zone, started_at) values ($1, 'medium', $2, $3, $4, $5, $2) returning id`,
+    [patientId, new Date(approvedAt.getTime() - 86_400_000), f.people.gp, f.orgs.muniA, timeZone],
+  )).rows[0]!.id;
+  await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [episodeId, f.orgs.muniA]);
+  const planId = (await db.query<{ id: string }>(
+    `insert into plans (episode_id, version, status, definition, created_by, approved_by, approved_at) values ($1, 3, 'approved', $2, $3, $3, $4) returning id`,
+    [episodeId, JSON.stringify(definition), f.people.gp, approvedAt],
+  )).rows[0]!.id;
+  return { patientId, episodeId, planId };
+}
+
+async function endEpisodes(ids: string[]): Promise<void> {
+  await db.query(`update episodes set status = 'ended', ended_at = now() where id = any($1::uuid[])`, [ids]);
+}
 
 test('overdue measurements raise one missing alert per measure, and a repeat sweep adds nothing', async () => {
   // Test plan: SpO2 and pulse daily by 10:00 Oslo time + 60 min grace. 12:00 Oslo in winter = 11:00Z.
@@ -33,4 +102,138 @@ test('overdue measurements raise one missing alert per measure, and a repeat swe
   const again = await sweepMissing(db, new Date(probe.getTime() + 60_000));
   assert.equal(again.raised, 0);
   assert.deepEqual((await missingAlerts()).map((a) => a.occurrences), [1, 1]);
+  // Nothing is looked at again before the next deadline.
+  assert.equal(again.episodes, 0);
+});
+
+test("one episode's bad data (unknown time zone, malformed plan) is logged and skipped; the others are swept", async () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+  const approved = new Date('2026-03-01T00:00:00Z');
+  const good = planWith([{ code: 'spo2', schedule: daily('09:00', 30) }]);
+  const badZone = await enrol('Mars/Olympus', good, approved);
+  const badPlan = await enrol('Europe/Oslo', { measures: 'every day', questionnaires: [] }, approved);
+  const ok = await enrol('Europe/Oslo', good, approved);
+  const warnings: string[] = [];
+  const r = await sweepMissing(db, now, { log: { warn: (_o, msg) => warnings.push(msg) } });
+  assert.equal(r.failed, 2, JSON.stringify(r));
+  assert.equal(warnings.length, 2);
+  assert.deepEqual((await missingAlerts(ok.episodeId)).map((a) => a.rule_id), ['missing:spo2']);
+  assert.deepEqual(await missingAlerts(badZone.episodeId), []);
+  assert.deepEqual(await missingAlerts(badPlan.episodeId), []);
+  // The bad episode is not retried (and logged) every minute.
+  const again = await sweepMissing(db, new Date(now.getTime() + 60_000), { log: { warn: (_o, msg) => warnings.push(msg) } });
+  assert.equal(again.failed, 0);
+  assert.equal(warnings.length, 2);
+  // Once the zone is fixed, the episode is swept.
+  await db.query(`update episodes set time_zone = 'Europe/Oslo' where id = $1`, [badZone.episodeId]);
+  await sweepMissing(db, new Date(now.getTime() + 120_000));
+  assert.deepEqual((await missingAlerts(badZone.episodeId)).map((a) => a.rule_id), ['missing:spo2']);
+  await endEpisodes([badZone.episodeId, badPlan.episodeId, ok.episodeId]);
+});
+
+test('a new plan version takes effect at the next sweep', async () => {
+  const now = new Date('2026-04-02T12:00:00Z');
+  const e = await enrol('Europe/Oslo', planWith([{ code: 'spo2', schedule: { kind: 'as_needed' } }]), new Date('2026-03-20T00:00:00Z'));
+  assert.equal((await sweepMissing(db, now)).raised, 0);
+  await db.query(`update plans set status = 'superseded' where id = $1`, [e.planId]);
+  await db.query(
+    `insert into plans (episode_id, version, status, definition, created_by, approved_by, approved_at) values ($1, 4, 'approved', $2, $3, $3, $4)`,
+    [e.episodeId, JSON.stringify(planWith([{ code: 'weight', schedule: daily('08:00', 0) }])), f.people.gp, new Date('2026-03-25T00:00:00Z')],
+  );
+  assert.equal((await sweepMissing(db, new Date(now.getTime() + 60_000))).raised, 1);
+  assert.deepEqual((await missingAlerts(e.episodeId)).map((a) => a.rule_id), ['missing:weight']);
+  await endEpisodes([e.episodeId]);
+});
+
+test('nextDeadline is the first deadline after now, across the spring DST change in Oslo', () => {
+  // 2026-03-29: clocks go from 02:00 to 03:00 CET→CEST. Due 09:00 local + 30 min = 07:30Z that day.
+  assert.equal(nextDeadline(daily('09:00', 30), new Date('2026-03-28T09:00:00Z'), 'Europe/Oslo')?.toISOString(), '2026-03-29T07:30:00.000Z');
+  assert.equal(nextDeadline(daily('09:00', 30), new Date('2026-03-28T08:00:00Z'), 'Europe/Oslo')?.toISOString(), '2026-03-28T08:30:00.000Z');
+  // Weekly on Mondays with a week's grace: the deadline of the occurrence 6 days ago is still ahead.
+  assert.equal(
+    nextDeadline({ kind: 'weekly', weekdays: [1], dueBy: '10:00', graceMinutes: 7 * 24 * 60 }, new Date('2026-03-08T12:00:00Z'), 'UTC')?.toISOString(),
+    '2026-03-09T10:00:00.000Z',
+  );
+  assert.equal(nextDeadline({ kind: 'as_needed' }, new Date(), 'UTC'), null);
+});
+
+// ---------------------------------------------------------------- property
+
+const ZONES = ['Europe/Oslo', 'UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Not/AZone'] as const;
+const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 59)).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+const scheduleArb: fc.Arbitrary<Schedule> = fc.oneof(
+  fc.record({ kind: fc.constant('daily' as const), dueBy: hhmm, graceMinutes: fc.constantFrom(0, 30, 60, 600, 1440, 3000) }),
+  fc.record({
+    kind: fc.constant('weekly' as const),
+    weekdays: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 }),
+    dueBy: hhmm,
+    graceMinutes: fc.constantFrom(0, 60, 1440, 10080),
+  }),
+  fc.constant({ kind: 'as_needed' as const }),
+);
+const HOUR = 3_600_000;
+const episodeArb = fc.record({
+  zone: fc.constantFrom(...ZONES),
+  measures: fc.uniqueArray(fc.record({ code: fc.constantFrom('spo2' as const, 'heart_rate' as const, 'weight' as const), schedule: scheduleArb }), { selector: (m) => m.code, maxLength: 3 }),
+  questionnaire: fc.option(scheduleArb, { nil: undefined }),
+  approvedHoursAgo: fc.integer({ min: 0, max: 20 * 24 }),
+  readings: fc.array(fc.record({ code: fc.constantFrom('spo2', 'heart_rate', 'weight', 'cat'), hoursAgo: fc.integer({ min: -2, max: 12 * 24 }) }), { maxLength: 6 }),
+  priorAlerts: fc.array(fc.record({ code: fc.constantFrom('spo2', 'heart_rate', 'weight', 'cat'), hoursAgo: fc.integer({ min: 0, max: 10 * 24 }), resolved: fc.boolean() }), { maxLength: 2 }),
+});
+
+async function snapshotAlerts(q: Queryable, episodeIds: string[]): Promise<unknown[]> {
+  return (await q.query(
+    `select episode_id, rule_id, kind, zone, status, plan_version, summary, findings, first_at, last_at, occurrences from alerts
+      where episode_id = any($1::uuid[]) order by episode_id, rule_id, status, first_at`,
+    [episodeIds],
+  )).rows;
+}
+
+test('property: the set-based sweep raises exactly what the per-episode reference raises, on random cohorts', { timeout: 600_000 }, async () => {
+  const base = new Date('2026-03-20T00:00:00Z').getTime();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(episodeArb, { minLength: 1, maxLength: 4 }),
+      // Around the spring DST change in Europe and the US, at any minute of the day.
+      fc.integer({ min: 0, max: 20 * 24 * 60 }),
+      async (cohort, minutes) => {
+        const now = new Date(base + minutes * 60_000);
+        const eps: string[] = [];
+        for (const c of cohort) {
+          const e = await enrol(c.zone, planWith(c.measures, c.questionnaire), new Date(now.getTime() - c.approvedHoursAgo * HOUR));
+          eps.push(e.episodeId);
+          for (const [i, r] of c.readings.entries()) {
+            await db.query(
+              `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
+               values ($1, $2, $3, 1, '1', $4, 'patient', 'patient:test', $5)`,
+              [e.patientId, e.episodeId, r.code, new Date(now.getTime() - r.hoursAgo * HOUR), `k${i}`],
+            );
+          }
+          for (const a of c.priorAlerts) {
+            const at = new Date(now.getTime() - a.hoursAgo * HOUR);
+            await db.query(
+              `insert into alerts (patient_id, episode_id, rule_id, kind, zone, status, plan_id, plan_version, summary, first_at, last_at, resolved_at)
+               values ($1, $2, $3, 'missing', 'missing', $4, $5, 3, '{"nb":"x","nn":"x","en":"x"}', $6, $6, $7)
+               on conflict do nothing`,
+              [e.patientId, e.episodeId, `missing:${a.code}`, a.resolved ? 'resolved' : 'open', e.planId, at, a.resolved ? at : null],
+            );
+          }
+        }
+        let expected: unknown[] = [];
+        const rollback = new Error('rollback');
+        await db.tx(async (tx) => {
+          await referenceSweep(tx, now);
+          expected = await snapshotAlerts(tx, eps);
+          throw rollback;
+        }).catch((err: unknown) => {
+          if (err !== rollback) throw err;
+        });
+        await sweepMissing(db, now, { batchSize: 3 });
+        const actual = await snapshotAlerts(db, eps);
+        await endEpisodes(eps);
+        assert.deepEqual(actual, expected);
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
