@@ -57,6 +57,8 @@ function resourceLabel(type: string, t: Catalogue): string {
     case 'auditevent':
     case 'accesslog':
       return t.resourceAudit;
+    case 'emergencyaccess':
+      return t.actionEmergency;
     default:
       return type;
   }
@@ -97,15 +99,21 @@ export function AccessLogPage() {
                   {[...data.events]
                     .sort(byTimeDesc((ev) => ev.at))
                     .map((ev, i) => (
-                      <tr key={`${ev.at}-${i}`}>
+                      <tr key={`${ev.at}-${i}`} class={ev.emergency ? 'row-emergency' : undefined}>
                         <th scope="row" class="cell-time">
                           <DateTime iso={ev.at} />
                         </th>
                         <td>{ev.actorName}</td>
                         <td>{organisationName(ev.organisation)}</td>
                         <td>{roleLabel(ev.role, t)}</td>
-                        <td>{actionLabel(ev.action, t)}</td>
-                        <td>{resourceLabel(ev.resourceType, t)}</td>
+                        <td>
+                          {actionLabel(ev.action, t)}
+                          {ev.emergency && <strong class="tag-emergency"> ({t.actionEmergency})</strong>}
+                        </td>
+                        <td>
+                          {resourceLabel(ev.resourceType, t)}
+                          {ev.reason && <span class="hint">: «{ev.reason}»</span>}
+                        </td>
                       </tr>
                     ))}
                 </tbody>

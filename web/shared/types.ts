@@ -109,6 +109,10 @@ export interface AccessEvent {
   role: string | null;
   action: string;
   resourceType: string;
+  /** Taken or done under emergency access (selvautorisering). */
+  emergency?: boolean;
+  /** The reason given when the emergency access was taken. */
+  reason?: string | null;
 }
 
 export interface AccessLogResponse {

@@ -63,11 +63,12 @@ export async function upsertFromFinding(
 const SELECT = `select al.*, ack.name as acknowledged_by_name, res.name as resolved_by_name from alerts al
   left join personnel ack on ack.id = al.acknowledged_by left join personnel res on res.id = al.resolved_by`;
 
-export async function listForPatient(q: Queryable, patientId: string, status?: string): Promise<AlertRow[]> {
+/** The patient's alerts; `episodeIds` (null = all) limits them to the episodes the caller may read. */
+export async function listForPatient(q: Queryable, patientId: string, status?: string, episodeIds: string[] | null = null): Promise<AlertRow[]> {
   const r = await q.query<AlertRow>(
-    `${SELECT} where al.patient_id = $1 and ($2::text is null or al.status = $2)
+    `${SELECT} where al.patient_id = $1 and ($2::text is null or al.status = $2) and ($3::uuid[] is null or al.episode_id = any($3))
       order by case al.status when 'open' then 0 when 'acknowledged' then 1 else 2 end, al.first_at desc limit 500`,
-    [patientId, status ?? null],
+    [patientId, status ?? null, episodeIds],
   );
   return r.rows;
 }

@@ -1,4 +1,4 @@
-import { isUuid, requirePatientAccess } from '../auth/access.js';
+import { isUuid, requireEpisodeAccess, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
@@ -7,8 +7,8 @@ import * as notes from '../notes/repo.js';
 import * as repo from './repo.js';
 
 export async function listAlerts(ctx: Ctx, patientId: string, status?: string): Promise<repo.AlertRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'Flag');
-  const rows = await repo.listForPatient(ctx.db, patientId, status);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'Flag');
+  const rows = await repo.listForPatient(ctx.db, patientId, status, scopeEpisodeIds(scope));
   await audit(ctx, { action: 'read', resourceType: 'Flag', patientId, details: { count: rows.length } });
   return rows;
 }
@@ -30,7 +30,7 @@ export async function actOnAlert(
     if (ctx.actor.kind !== 'personnel') throw forbidden();
     throw notFound('Alert');
   }
-  await requirePatientAccess(ctx, found.patient_id, 'write', 'Flag');
+  await requireEpisodeAccess(ctx, found.patient_id, found.episode_id, 'write', 'Flag');
   const a = ctx.actor;
   if (a.kind !== 'personnel') throw forbidden('Only health personnel handle alerts.');
   return ctx.db.tx(async (tx) => {

@@ -35,12 +35,23 @@ export interface AccessLogRow {
   role: string | null;
   action: string;
   resource_type: string;
+  /** Taken or done under emergency access (selvautorisering). */
+  emergency: boolean;
+  /** The reason given, on the event that opened the emergency access. */
+  reason: string | null;
 }
 
-/** What a patient sees of who touched their data: everyone but themselves, newest first. */
+/**
+ * What a patient sees of who touched their data: everyone but themselves, newest first. Emergency
+ * access is marked — the grant with its reason, and what the person read while it ran.
+ */
 export async function accessLogForPatient(q: Queryable, patientId: string, limit: number): Promise<AccessLogRow[]> {
   const r = await q.query<AccessLogRow>(
-    `select a.at, a.actor_kind, a.actor_name, o.name as organisation_name, a.role, a.action, a.resource_type
+    `select a.at, a.actor_kind, a.actor_name, o.name as organisation_name, a.role, a.action, a.resource_type,
+            (a.resource_type = 'EmergencyAccess' or (a.actor_kind = 'personnel' and exists (
+               select 1 from emergency_access ea where ea.patient_id = a.patient_id and ea.personnel_id::text = a.actor_id
+                  and ea.organisation_id = a.organisation_id and a.at >= ea.granted_at and a.at < ea.expires_at))) as emergency,
+            case when a.resource_type = 'EmergencyAccess' and a.action = 'create' then a.details ->> 'reason' end as reason
        from audit_events a left join organisations o on o.id = a.organisation_id
       where a.patient_id = $1 and a.outcome = 'success' and a.actor_kind <> 'patient'
       order by a.at desc, a.id desc limit $2`,

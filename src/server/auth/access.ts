@@ -6,6 +6,14 @@ import { CLINICAL_ROLES } from './actor.js';
 export type Need = 'read' | 'write';
 
 /**
+ * Which of a patient's episodes the actor may read. The care relation is per episode: an
+ * organisation keeps read access to the episodes it was part of (its documentation duty), not to
+ * earlier or later episodes run by others. `all` is the patient themself, the system and a running
+ * emergency access (which is reviewed afterwards).
+ */
+export type EpisodeScope = { all: true } | { all: false; episodeIds: string[]; organisationId: string };
+
+/**
  * Decides whether the actor may touch this patient's data (tjenstlig behov):
  * - a patient: only their own data;
  * - personnel: a clinical role, acting for an organisation that is in the care team of one of the
@@ -14,9 +22,11 @@ export type Need = 'read' | 'write';
  * - a device/integration client: scope `observation.write` and its organisation in the care team
  *   of the patient's open episode.
  * A refusal is itself audited, so attempts to look at other people's data leave a trace.
+ * @returns the episodes the actor may read; every list query of patient data must be limited to them
  */
-export async function requirePatientAccess(ctx: Ctx, patientId: string, need: Need, resourceType = 'Patient'): Promise<void> {
-  if (await hasPatientAccess(ctx, patientId, need)) return;
+export async function requirePatientAccess(ctx: Ctx, patientId: string, need: Need, resourceType = 'Patient'): Promise<EpisodeScope> {
+  const scope = await patientAccess(ctx, patientId, need);
+  if (scope) return scope;
   await audit(ctx, {
     action: need === 'read' ? 'read' : 'update',
     resourceType,
@@ -28,36 +38,84 @@ export async function requirePatientAccess(ctx: Ctx, patientId: string, need: Ne
 }
 
 export async function hasPatientAccess(ctx: Ctx, patientId: string, need: Need): Promise<boolean> {
+  return (await patientAccess(ctx, patientId, need)) !== null;
+}
+
+/** The access decision and, when granted, the episode scope (null = no access). */
+export async function patientAccess(ctx: Ctx, patientId: string, need: Need): Promise<EpisodeScope | null> {
   const a = ctx.actor;
-  if (!isUuid(patientId)) return false;
+  if (!isUuid(patientId)) return null;
   switch (a.kind) {
     case 'patient':
-      return a.patientId === patientId;
+      return a.patientId === patientId ? { all: true } : null;
     case 'personnel': {
-      if (!CLINICAL_ROLES.includes(a.role)) return false;
-      if (await careTeamIncludes(ctx, patientId, a.organisationId, need === 'write')) return true;
-      return need === 'read' && hasEmergencyAccess(ctx, patientId, a.personnelId, a.organisationId);
+      if (!CLINICAL_ROLES.includes(a.role)) return null;
+      const episodes = await careTeamEpisodes(ctx, patientId, a.organisationId);
+      if (need === 'write') return episodes.some((e) => e.open) ? scopeOf(episodes, a.organisationId) : null;
+      // A running emergency access opens the whole record (read only), also for a former care team.
+      if (await hasEmergencyAccess(ctx, patientId, a.personnelId, a.organisationId)) return { all: true };
+      return episodes.length > 0 ? scopeOf(episodes, a.organisationId) : null;
     }
-    case 'client':
-      return need === 'write' && a.scopes.includes('observation.write') && careTeamIncludes(ctx, patientId, a.organisationId, true);
+    case 'client': {
+      if (need !== 'write' || !a.scopes.includes('observation.write')) return null;
+      const episodes = await careTeamEpisodes(ctx, patientId, a.organisationId);
+      return episodes.some((e) => e.open) ? scopeOf(episodes, a.organisationId) : null;
+    }
     case 'system':
-      return true;
+      return { all: true };
   }
 }
 
-async function careTeamIncludes(ctx: Ctx, patientId: string, orgId: string, openOnly: boolean): Promise<boolean> {
-  const r = await ctx.db.query(
-    `select 1 from episodes e join care_team ct on ct.episode_id = e.id
-      where e.patient_id = $1 and ct.organisation_id = $2 ${openOnly ? "and e.status <> 'ended'" : ''} limit 1`,
+function scopeOf(episodes: { id: string }[], organisationId: string): EpisodeScope {
+  return { all: false, episodeIds: episodes.map((e) => e.id), organisationId };
+}
+
+/** For SQL: `$n::uuid[] is null or episode_id = any($n)`; null means every episode. */
+export function scopeEpisodeIds(scope: EpisodeScope): string[] | null {
+  return scope.all ? null : scope.episodeIds;
+}
+
+/** Whether a row of the given episode is inside the scope (rows without an episode: only with full access). */
+export function inScope(scope: EpisodeScope, episodeId: string | null | undefined): boolean {
+  return scope.all || (episodeId != null && scope.episodeIds.includes(episodeId));
+}
+
+/**
+ * Whether a stored row is inside the scope: rows of an episode by its `episode_id`; rows written
+ * outside any episode (a note or message with no episode) only for the organisation that wrote them.
+ * Rows without an episode column (the patient's demographics, audit events) are not episode data.
+ */
+export function rowInScope(scope: EpisodeScope, row: unknown): boolean {
+  if (scope.all || typeof row !== 'object' || row === null || !('episode_id' in row)) return true;
+  const r = row as { episode_id: unknown; organisation_id?: unknown };
+  if (typeof r.episode_id === 'string') return scope.episodeIds.includes(r.episode_id);
+  return r.organisation_id === scope.organisationId;
+}
+
+/**
+ * Requires access to one episode's data (an alert, a plan, an escalation): the patient-level
+ * check, then the episode must be one the actor's organisation is in. A refusal is audited.
+ */
+export async function requireEpisodeAccess(ctx: Ctx, patientId: string, episodeId: string, need: Need, resourceType: string): Promise<EpisodeScope> {
+  const scope = await requirePatientAccess(ctx, patientId, need, resourceType);
+  if (inScope(scope, episodeId)) return scope;
+  await audit(ctx, { action: need === 'read' ? 'read' : 'update', resourceType, patientId, outcome: 'denied', details: { episodeId } });
+  throw forbidden('You have no care relation to this episode.');
+}
+
+async function careTeamEpisodes(ctx: Ctx, patientId: string, orgId: string): Promise<{ id: string; open: boolean }[]> {
+  const r = await ctx.db.query<{ id: string; open: boolean }>(
+    `select e.id, e.status <> 'ended' as open from episodes e join care_team ct on ct.episode_id = e.id
+      where e.patient_id = $1 and ct.organisation_id = $2`,
     [patientId, orgId],
   );
-  return r.rows.length > 0;
+  return r.rows;
 }
 
 /** Emergency access gives reading only, to the one person who asked, until it expires. */
 async function hasEmergencyAccess(ctx: Ctx, patientId: string, personnelId: string, organisationId: string): Promise<boolean> {
   const r = await ctx.db.query(
-    `select 1 from emergency_access where patient_id = $1 and personnel_id = $2 and organisation_id = $3 and expires_at > $4 limit 1`,
+    `select 1 from emergency_access where patient_id = $1 and personnel_id = $2 and organisation_id = $3 and granted_at <= $4 and expires_at > $4 limit 1`,
     [patientId, personnelId, organisationId, ctx.now()],
   );
   return r.rows.length > 0;

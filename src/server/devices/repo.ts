@@ -74,6 +74,16 @@ export async function returnLoan(q: Queryable, id: string, at: Date): Promise<vo
   await q.query('update device_loans set returned_at = $2 where id = $1', [id, at]);
 }
 
-export async function loansOfPatient(q: Queryable, patientId: string): Promise<LoanRow[]> {
-  return (await q.query<LoanRow>(`${LOAN_SELECT} where l.patient_id = $1 order by l.returned_at is not null, l.lent_at desc`, [patientId])).rows;
+/**
+ * The patient's loans. With a scope (`episodeIds` not null), only loans of the caller's own
+ * organisation's devices or loans made while one of those episodes ran.
+ */
+export async function loansOfPatient(q: Queryable, patientId: string, episodeIds: string[] | null = null, organisationId: string | null = null): Promise<LoanRow[]> {
+  return (await q.query<LoanRow>(
+    `${LOAN_SELECT} where l.patient_id = $1
+        and ($2::uuid[] is null or d.organisation_id = $3 or exists (select 1 from episodes e where e.id = any($2)
+              and l.lent_at >= e.started_at and (e.ended_at is null or l.lent_at <= e.ended_at)))
+      order by l.returned_at is not null, l.lent_at desc`,
+    [patientId, episodeIds, organisationId],
+  )).rows;
 }

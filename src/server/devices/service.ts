@@ -1,4 +1,4 @@
-import { hasPatientAccess, isUuid, requirePatientAccess, requireRole } from '../auth/access.js';
+import { hasPatientAccess, isUuid, requirePatientAccess, requireRole, scopeEpisodeIds } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
@@ -79,8 +79,8 @@ export async function returnDevice(ctx: Ctx, loanId: string): Promise<repo.LoanR
 }
 
 export async function loansOfPatient(ctx: Ctx, patientId: string): Promise<repo.LoanRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'DeviceLoan');
-  const rows = await repo.loansOfPatient(ctx.db, patientId);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'DeviceLoan');
+  const rows = await repo.loansOfPatient(ctx.db, patientId, scopeEpisodeIds(scope), scope.all ? null : scope.organisationId);
   await audit(ctx, { action: 'read', resourceType: 'DeviceLoan', patientId, details: { count: rows.length } });
   return rows;
 }

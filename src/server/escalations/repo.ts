@@ -76,8 +76,10 @@ export async function forOrganisation(q: Queryable, orgId: string, status: strin
   return r.rows;
 }
 
-export async function forPatient(q: Queryable, patientId: string): Promise<EscalationRow[]> {
-  return (await q.query<EscalationRow>(`${SELECT} where e.patient_id = $1 order by e.created_at desc limit 500`, [patientId])).rows;
+/** The patient's escalations; `episodeIds` (null = all) limits them to the episodes the caller may read. */
+export async function forPatient(q: Queryable, patientId: string, episodeIds: string[] | null = null): Promise<EscalationRow[]> {
+  return (await q.query<EscalationRow>(
+    `${SELECT} where e.patient_id = $1 and ($2::uuid[] is null or e.episode_id = any($2)) order by e.created_at desc limit 500`, [patientId, episodeIds])).rows;
 }
 
 /** The GP office of the episode's care team, which receives escalations. */

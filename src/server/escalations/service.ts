@@ -1,5 +1,5 @@
 import * as alerts from '../alerts/repo.js';
-import { isUuid, requirePatientAccess } from '../auth/access.js';
+import { isUuid, requireEpisodeAccess, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
@@ -18,7 +18,7 @@ export async function escalateAlert(ctx: Ctx, alertId: string, note: string): Pr
     if (ctx.actor.kind !== 'personnel') throw forbidden();
     throw notFound('Alert');
   }
-  await requirePatientAccess(ctx, found.patient_id, 'write', 'Escalation');
+  await requireEpisodeAccess(ctx, found.patient_id, found.episode_id, 'write', 'Escalation');
   const a = ctx.actor;
   if (a.kind !== 'personnel') throw forbidden('Only health personnel escalate alerts.');
   return ctx.db.tx(async (tx) => {
@@ -71,8 +71,8 @@ export async function listForOrganisation(ctx: Ctx, status: 'open' | 'handled' |
 }
 
 export async function listForPatient(ctx: Ctx, patientId: string): Promise<repo.EscalationRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'Escalation');
-  const rows = await repo.forPatient(ctx.db, patientId);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'Escalation');
+  const rows = await repo.forPatient(ctx.db, patientId, scopeEpisodeIds(scope));
   await audit(ctx, { action: 'read', resourceType: 'Escalation', patientId, details: { count: rows.length } });
   return rows;
 }

@@ -4,7 +4,7 @@ import type {
 import { z } from 'zod';
 import { DNR_SYSTEM, FNR_SYSTEM } from '../../domain/identifiers.js';
 import * as alertsRepo from '../alerts/repo.js';
-import { hasPatientAccess, isUuid, requirePatientAccess } from '../auth/access.js';
+import { hasPatientAccess, isUuid, requirePatientAccess, rowInScope } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
@@ -45,15 +45,20 @@ function searchPatient(ctx: Ctx, param: string | undefined, name = 'patient'): s
 async function readOne<T extends { patient_id: string }>(ctx: Ctx, type: string, id: string, load: (id: string) => Promise<T | undefined>): Promise<T> {
   const row = isUuid(id) ? await load(id) : undefined;
   if (!row) throw fhirError(404, 'not-found', `${type}/${id} is not known.`);
-  await requirePatientAccess(ctx, row.patient_id, 'read', type);
+  const scope = await requirePatientAccess(ctx, row.patient_id, 'read', type);
+  // The care relation is per episode: a former care team reads only the episodes it was part of.
+  if (!rowInScope(scope, row)) {
+    await audit(ctx, { action: 'read', resourceType: type, resourceId: id, patientId: row.patient_id, outcome: 'denied' });
+    throw fhirError(403, 'forbidden', 'You have no care relation to this episode.');
+  }
   await audit(ctx, { action: 'read', resourceType: type, resourceId: id, patientId: row.patient_id });
   return row;
 }
 
 /** Authorises a patient-scoped search, runs it and audits what was returned. */
 async function searchFor<T>(ctx: Ctx, type: string, patientId: string, run: () => Promise<T[]>): Promise<T[]> {
-  await requirePatientAccess(ctx, patientId, 'read', type);
-  const rows = await run();
+  const scope = await requirePatientAccess(ctx, patientId, 'read', type);
+  const rows = (await run()).filter((r) => rowInScope(scope, r));
   await audit(ctx, { action: 'search', resourceType: type, patientId, details: { count: rows.length } });
   return rows;
 }

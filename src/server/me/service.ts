@@ -81,7 +81,7 @@ export async function myAccessLog(ctx: Ctx) {
   return {
     events: rows.map((r) => ({
       at: r.at.toISOString(), actorKind: r.actor_kind, actorName: r.actor_name, organisation: r.organisation_name, role: r.role,
-      action: r.action, resourceType: r.resource_type,
+      action: r.action, resourceType: r.resource_type, emergency: r.emergency, reason: r.reason,
     })),
   };
 }

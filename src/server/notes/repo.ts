@@ -26,12 +26,18 @@ export async function insertNote(
   return r.rows[0]!;
 }
 
-export async function notesFor(q: Queryable, patientId: string, alertId?: string): Promise<NoteRow[]> {
+/**
+ * The patient's contact notes. `episodeIds` (null = all) limits them to the episodes the caller
+ * may read; notes written outside any episode are shown to the organisation that wrote them.
+ */
+export async function notesFor(q: Queryable, patientId: string, alertId?: string, episodeIds: string[] | null = null, organisationId: string | null = null): Promise<NoteRow[]> {
   const r = await q.query<NoteRow>(
     `select n.*, p.name as author_name, o.name as organisation_name from contact_notes n
        join personnel p on p.id = n.author_id join organisations o on o.id = n.organisation_id
-      where n.patient_id = $1 and ($2::uuid is null or n.alert_id = $2) order by n.created_at desc limit 500`,
-    [patientId, alertId ?? null],
+      where n.patient_id = $1 and ($2::uuid is null or n.alert_id = $2)
+        and ($3::uuid[] is null or n.episode_id = any($3) or (n.episode_id is null and n.organisation_id = $4))
+      order by n.created_at desc limit 500`,
+    [patientId, alertId ?? null, episodeIds, organisationId],
   );
   return r.rows;
 }

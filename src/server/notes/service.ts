@@ -1,4 +1,4 @@
-import { requirePatientAccess } from '../auth/access.js';
+import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { forbidden, notFound } from '../http/errors.js';
@@ -7,8 +7,8 @@ import { getAlert } from '../alerts/repo.js';
 import * as repo from './repo.js';
 
 export async function listNotes(ctx: Ctx, patientId: string): Promise<repo.NoteRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'ContactNote');
-  const notes = await repo.notesFor(ctx.db, patientId);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'ContactNote');
+  const notes = await repo.notesFor(ctx.db, patientId, undefined, scopeEpisodeIds(scope), scope.all ? null : scope.organisationId);
   await audit(ctx, { action: 'read', resourceType: 'ContactNote', patientId, details: { count: notes.length } });
   return notes;
 }

@@ -58,15 +58,17 @@ export interface ListFilter {
   from?: Date;
   to?: Date;
   limit: number;
+  /** Only these episodes (the ones the caller may read); null or absent = all. */
+  episodeIds?: string[] | null;
 }
 
 export async function listForPatient(q: Queryable, patientId: string, f: ListFilter): Promise<ObservationRow[]> {
   const r = await q.query<ObservationRow>(
     `select * from observations where patient_id = $1
         and ($2::text is null or code = $2) and ($3::timestamptz is null or effective_at >= $3)
-        and ($4::timestamptz is null or effective_at < $4)
+        and ($4::timestamptz is null or effective_at < $4) and ($6::uuid[] is null or episode_id = any($6))
       order by effective_at desc, code limit $5`,
-    [patientId, f.code ?? null, f.from ?? null, f.to ?? null, f.limit],
+    [patientId, f.code ?? null, f.from ?? null, f.to ?? null, f.limit, f.episodeIds ?? null],
   );
   return r.rows;
 }

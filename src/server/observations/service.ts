@@ -3,7 +3,7 @@ import { normaliseMeasurement, type MeasureCode } from '../../domain/catalogue.j
 import { DEFAULT_OPENING_HOURS, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
 import { evaluate, worstZone as worstOf, type Finding, type ObservationPoint, type Zone } from '../../domain/triage.js';
 import type { Lang, LocalText } from '../../domain/text.js';
-import { requirePatientAccess } from '../auth/access.js';
+import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorRef, actorTag } from '../auth/actor.js';
 import * as alerts from '../alerts/repo.js';
 import { audit } from '../audit/service.js';
@@ -44,8 +44,21 @@ export interface RecordResult {
 export async function recordObservations(ctx: Ctx, patientId: string, body: RecordBody, opts: RecordOptions): Promise<RecordResult> {
   await requirePatientAccess(ctx, patientId, 'write', 'Observation');
   const checked = checkSitting(ctx, body);
-  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, opts));
+  const source = sourceForCaller(ctx, opts.source);
+  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, { ...opts, source }));
   return feedbackFor(ctx, patientId, stored);
+}
+
+/**
+ * The source stored with a reading follows who is calling, not which route was used: the patient
+ * is author only when the patient is the caller, personnel recording (e.g. on a home visit) is
+ * 'personnel'. Readings from a device keep 'device'.
+ */
+export function sourceForCaller(ctx: Ctx, requested: RecordOptions['source']): RecordOptions['source'] {
+  if (requested === 'device') return 'device';
+  if (ctx.actor.kind === 'patient') return 'patient';
+  if (ctx.actor.kind === 'personnel') return 'personnel';
+  return requested;
 }
 
 export interface CheckedSitting {
@@ -282,8 +295,8 @@ export async function openingHoursFor(q: Queryable, organisationId: string): Pro
 }
 
 export async function listObservations(ctx: Ctx, patientId: string, filter: ListFilter): Promise<repo.ObservationRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'Observation');
-  const rows = await repo.listForPatient(ctx.db, patientId, filter);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'Observation');
+  const rows = await repo.listForPatient(ctx.db, patientId, { ...filter, episodeIds: scopeEpisodeIds(scope) });
   await audit(ctx, { action: 'read', resourceType: 'Observation', patientId, details: { count: rows.length, code: filter.code ?? null } });
   return rows;
 }

@@ -1,6 +1,6 @@
 import { parseNorwegianId } from '../../domain/identifiers.js';
 import { planFromTemplates } from '../../domain/templates.js';
-import { requirePatientAccess } from '../auth/access.js';
+import { inScope, requirePatientAccess } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
@@ -19,10 +19,12 @@ export async function getPatientEpisode(ctx: Ctx, patientId: string, q: Queryabl
 
 /** Patient header, episodes with care teams and the plan in force: the clinic's patient view. */
 export async function getPatientOverview(ctx: Ctx, patientId: string) {
-  await requirePatientAccess(ctx, patientId, 'read');
+  const scope = await requirePatientAccess(ctx, patientId, 'read');
   const patient = await repo.getPatient(ctx.db, patientId);
   if (!patient) throw notFound('Patient');
-  const episodes = await repo.episodesOf(ctx.db, patientId);
+  // Only the episodes the caller's organisation took part in: a former care team does not see
+  // what another municipality does with the patient later.
+  const episodes = (await repo.episodesOf(ctx.db, patientId)).filter((e) => inScope(scope, e.id));
   const withTeams = await Promise.all(
     episodes.map(async (e) => ({ ...e, careTeam: await repo.careTeam(ctx.db, e.id), plan: (await plans.approvedPlan(ctx.db, e.id)) ?? null })),
   );
@@ -51,38 +53,65 @@ export async function enrolPatient(ctx: Ctx, body: EnrolBody) {
     throw new AppError(400, 'validation_failed', 'Not a hospital.', { hospitalOrganisationId: 'Not a hospital' });
   }
 
-  return ctx.db.tx(async (tx) => {
-    let patient = await repo.findPatientByIdentifier(tx, id.value.value);
-    if (!patient) {
-      patient = await repo.insertPatient(tx, {
-        identifier: id.value.value, identifier_system: id.value.kind, name: body.name, birth_date: id.value.birthDate,
-        sex: id.value.sex, phone: body.phone ?? null, lang: body.lang,
+  const seen: { patientId: string | null } = { patientId: null };
+  try {
+    return await ctx.db.tx(async (tx) => {
+      let patient = await repo.findPatientByIdentifier(tx, id.value.value);
+      seen.patientId = patient?.id ?? null;
+      if (!patient) {
+        patient = await repo.insertPatient(tx, {
+          identifier: id.value.value, identifier_system: id.value.kind, name: body.name, birth_date: id.value.birthDate,
+          sex: id.value.sex, phone: body.phone ?? null, lang: body.lang,
+        });
+        await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
+      }
+      if (await repo.openEpisode(tx, patient.id)) throw conflict('The patient is already in an active follow-up episode.');
+      const episode = await repo.insertEpisode(tx, {
+        patient_id: patient.id, diagnoses: body.diagnoses, risk_level: body.riskLevel, consent_at: ctx.now(),
+        enrolled_by: a.personnelId, follow_up_org: body.followUpOrganisationId, time_zone: body.timeZone,
       });
-      await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
-    }
-    if (await repo.openEpisode(tx, patient.id)) throw conflict('The patient is already in an active follow-up episode.');
-    const episode = await repo.insertEpisode(tx, {
-      patient_id: patient.id, diagnoses: body.diagnoses, risk_level: body.riskLevel, consent_at: ctx.now(),
-      enrolled_by: a.personnelId, follow_up_org: body.followUpOrganisationId, time_zone: body.timeZone,
+      await repo.addToCareTeam(tx, episode.id, a.organisationId, 'gp');
+      await repo.addToCareTeam(tx, episode.id, body.followUpOrganisationId, 'follow_up');
+      if (body.hospitalOrganisationId) await repo.addToCareTeam(tx, episode.id, body.hospitalOrganisationId, 'hospital');
+      await audit(ctx, { action: 'create', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId: patient.id }, tx);
+      let draft = null;
+      if (body.templates) {
+        draft = await plans.insertDraft(tx, episode.id, planFromTemplates(body.templates), a.personnelId);
+        await audit(ctx, { action: 'create', resourceType: 'CarePlan', resourceId: draft.id, patientId: patient.id }, tx);
+      }
+      return { patient, episode, draftPlan: draft };
     });
-    await repo.addToCareTeam(tx, episode.id, a.organisationId, 'gp');
-    await repo.addToCareTeam(tx, episode.id, body.followUpOrganisationId, 'follow_up');
-    if (body.hospitalOrganisationId) await repo.addToCareTeam(tx, episode.id, body.hospitalOrganisationId, 'hospital');
-    await audit(ctx, { action: 'create', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId: patient.id }, tx);
-    let draft = null;
-    if (body.templates) {
-      draft = await plans.insertDraft(tx, episode.id, planFromTemplates(body.templates), a.personnelId);
-      await audit(ctx, { action: 'create', resourceType: 'CarePlan', resourceId: draft.id, patientId: patient.id }, tx);
+  } catch (e) {
+    // The refusal names a person the GP may have no relation to yet: it is audited like any other
+    // refused access (the transaction rolled back, so this is written on its own).
+    if (e instanceof AppError && e.status === 409 && seen.patientId) {
+      await audit(ctx, { action: 'create', resourceType: 'EpisodeOfCare', patientId: seen.patientId, outcome: 'denied', details: { reason: 'already_in_active_episode' } });
     }
-    return { patient, episode, draftPlan: draft };
-  });
+    throw e;
+  }
 }
 
+/**
+ * Ends the patient's episode. Only the organisations responsible for it may: the follow-up service
+ * that runs it and the GP office; a hospital or another team member cannot end someone else's
+ * follow-up. A refusal is audited.
+ */
 export async function endEpisode(ctx: Ctx, patientId: string, reason: string) {
   await requirePatientAccess(ctx, patientId, 'write', 'EpisodeOfCare');
-  if (ctx.actor.kind !== 'personnel') throw forbidden();
+  const a = ctx.actor;
+  if (a.kind !== 'personnel') throw forbidden();
+  const current = await getPatientEpisode(ctx, patientId);
+  const team = await repo.careTeam(ctx.db, current.id);
+  const responsible = current.follow_up_org === a.organisationId
+    || team.some((c) => c.organisation_id === a.organisationId && (c.responsibility === 'follow_up' || c.responsibility === 'gp'));
+  if (!responsible) {
+    await audit(ctx, { action: 'update', resourceType: 'EpisodeOfCare', resourceId: current.id, patientId, outcome: 'denied', details: { end: 'not_responsible' } });
+    throw forbidden('Only the follow-up service or the GP office of the episode can end it.');
+  }
   return ctx.db.tx(async (tx) => {
     const episode = await getPatientEpisode(ctx, patientId, tx, true);
+    // Ended and re-enrolled between the check and the lock: not the episode that was checked.
+    if (episode.id !== current.id) throw conflict('The episode changed while it was being ended; reload and try again.');
     const orgs = await careTeamOrgs(tx, patientId);
     const ended = await repo.endEpisode(tx, episode.id, reason);
     await audit(ctx, { action: 'update', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId, details: { ended: reason } }, tx);

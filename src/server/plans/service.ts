@@ -1,5 +1,5 @@
 import { validatePlan, type PlanDefinition } from '../../domain/plan.js';
-import { requirePatientAccess } from '../auth/access.js';
+import { requireEpisodeAccess, requirePatientAccess } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
@@ -17,6 +17,8 @@ export function checkPlanDefinition(input: unknown): PlanDefinition {
 export async function listPlans(ctx: Ctx, patientId: string): Promise<repo.PlanRow[]> {
   await requirePatientAccess(ctx, patientId, 'read', 'CarePlan');
   const episode = await getPatientEpisode(ctx, patientId);
+  // A former care team reads its own episodes only, not the plan another service runs now.
+  await requireEpisodeAccess(ctx, patientId, episode.id, 'read', 'CarePlan');
   const plans = await repo.plansOf(ctx.db, episode.id);
   await audit(ctx, { action: 'read', resourceType: 'CarePlan', patientId, details: { count: plans.length } });
   return plans;

@@ -29,11 +29,13 @@ export async function insertResponse(q: Queryable, row: Omit<ResponseRow, 'id' |
   return r.rows[0]!;
 }
 
-export async function listForPatient(q: Queryable, patientId: string, code: string | undefined, limit: number): Promise<ResponseRow[]> {
+/** The patient's responses; `episodeIds` (null = all) limits them to the episodes the caller may read. */
+export async function listForPatient(q: Queryable, patientId: string, code: string | undefined, limit: number, episodeIds: string[] | null = null): Promise<ResponseRow[]> {
   const r = await q.query<ResponseRow>(
     `select * from questionnaire_responses where patient_id = $1 and ($2::text is null or questionnaire = $2)
+        and ($4::uuid[] is null or episode_id = any($4))
       order by effective_at desc limit $3`,
-    [patientId, code ?? null, limit],
+    [patientId, code ?? null, limit, episodeIds],
   );
   return r.rows;
 }

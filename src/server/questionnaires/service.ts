@@ -4,7 +4,7 @@ import { QUESTIONNAIRES, isQuestionnaireCode, scoreQuestionnaire, severityFor, t
 import type { LocalText, Lang } from '../../domain/text.js';
 import { evaluateQuestionnaire, type QuestionnaireEvaluation, type Zone } from '../../domain/triage.js';
 import * as alerts from '../alerts/repo.js';
-import { requirePatientAccess } from '../auth/access.js';
+import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
@@ -111,8 +111,8 @@ function evaluate(plan: PlanRow, code: string, answers: Record<string, number>, 
 
 /** Questionnaire responses with their answers, for the clinic (PHQ-9 item 9 matters on its own). */
 export async function listResponses(ctx: Ctx, patientId: string, code: string | undefined, limit: number): Promise<repo.ResponseRow[]> {
-  await requirePatientAccess(ctx, patientId, 'read', 'QuestionnaireResponse');
-  const rows = await repo.listForPatient(ctx.db, patientId, code, limit);
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'QuestionnaireResponse');
+  const rows = await repo.listForPatient(ctx.db, patientId, code, limit, scopeEpisodeIds(scope));
   await audit(ctx, { action: 'read', resourceType: 'QuestionnaireResponse', patientId, details: { count: rows.length } });
   return rows;
 }
