@@ -15,6 +15,7 @@ import { seedDemo } from './demo/seed.js';
 import { EventHub } from './events/bus.js';
 import { type App, type AppDeps, createHttp } from './http/app.js';
 import { meRoutes } from './me/routes.js';
+import { messageRoutes } from './messages/routes.js';
 import { openingHoursRoutes } from './opening-hours/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { questionnaireRoutes } from './questionnaires/routes.js';
@@ -97,6 +98,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   authRoutes(app, deps, rp);
   meRoutes(app, deps);
+  messageRoutes(app, deps);
   patientRoutes(app, deps);
   alertRoutes(app, deps);
   worklistRoutes(app, deps);

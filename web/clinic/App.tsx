@@ -9,6 +9,8 @@ import type { Me, PersonnelMe } from '../shared/types.js';
 import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
 import { EscalationsPage } from './Escalations.js';
+import { OpeningHoursPage } from './OpeningHoursPage.js';
+import { InboxNavBadge, InboxPage } from './InboxPage.js';
 import { canManageDevices, canSeeReports, isClinical, isGp, MeContext } from './me.js';
 import { PatientView } from './PatientView.js';
 import { ReportsPage } from './ReportsPage.js';
@@ -55,15 +57,21 @@ interface Page {
   label: (t: Catalogue) => string;
   allowed: (me: PersonnelMe) => boolean;
   render: () => ComponentChildren;
+  /** Shown after the label in the navigation (a count). */
+  badge?: () => ComponentChildren;
 }
 
 /** Pages by role: the follow-up nurse's worklist, the GP's escalations and enrolment, reports for coordinators. */
 const PAGES: readonly Page[] = [
   { path: '/', label: (t) => t.navWorklist, allowed: isClinical, render: () => <Worklist /> },
+  // The follow-up service answers patients' messages; a GP office has its escalations instead.
+  { path: '/meldinger', label: (t) => t.navInbox, allowed: (me) => isClinical(me) && me.organisation.kind !== 'gp_office', render: () => <InboxPage />, badge: () => <InboxNavBadge /> },
   { path: '/eskaleringer', label: (t) => t.navEscalations, allowed: (me) => isClinical(me) && me.organisation.kind === 'gp_office', render: () => <EscalationsPage /> },
   { path: '/innmelding', label: (t) => t.navEnrol, allowed: isGp, render: () => <EnrolPage /> },
   { path: '/rapporter', label: (t) => t.navReports, allowed: canSeeReports, render: () => <ReportsPage /> },
   { path: '/utstyr', label: (t) => t.navDevices, allowed: canManageDevices, render: () => <DevicesPage /> },
+  // Those who run the follow-up service keep its opening hours (what patients are told after hours).
+  { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
 ];
 
 export function App() {
@@ -140,6 +148,7 @@ export function App() {
                   <li key={p.path}>
                     <a href={`#${p.path}`} aria-current={p === page ? 'page' : undefined}>
                       {p.label(t)}
+                      {p.badge?.()}
                     </a>
                   </li>
                 ))}

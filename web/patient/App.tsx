@@ -7,7 +7,7 @@ import { applyDocumentLang, i18nFor, I18nContext, isLang, type Catalogue, type L
 import type { Me } from '../shared/types.js';
 import { AccessLogPage } from './AccessLogPage.js';
 import { Home } from './Home.js';
-import { MessagesPage } from './MessagesPage.js';
+import { MessagesNavBadge, MessagesPage } from './MessagesPage.js';
 import { ObservationsPage } from './ObservationsPage.js';
 import { Outbox, OutboxContext } from './outbox.js';
 import { OutboxPanel } from './OutboxPanel.js';
@@ -17,12 +17,14 @@ interface Route {
   path: string;
   label: (t: Catalogue) => string;
   render: () => ComponentChildren;
+  /** Shown after the label in the navigation (a count). */
+  badge?: () => ComponentChildren;
 }
 
 const ROUTES: readonly Route[] = [
   { path: '/', label: (t) => t.navToday, render: () => <Home /> },
   { path: '/maal', label: (t) => t.navObservations, render: () => <ObservationsPage /> },
-  { path: '/meldinger', label: (t) => t.navMessages, render: () => <MessagesPage /> },
+  { path: '/meldinger', label: (t) => t.navMessages, render: () => <MessagesPage />, badge: () => <MessagesNavBadge /> },
   { path: '/tilgang', label: (t) => t.navAccess, render: () => <AccessLogPage /> },
 ];
 
@@ -158,6 +160,7 @@ export function App() {
                   <li key={r.path}>
                     <a href={`#${r.path}`} aria-current={r === route ? 'page' : undefined}>
                       {r.label(t)}
+                      {r.badge?.()}
                     </a>
                   </li>
                 ))}

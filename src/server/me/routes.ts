@@ -1,13 +1,14 @@
-import { z } from 'zod';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { listMessages, messageDto, sendMessage } from '../messages/service.js';
+import { MessageBody } from '../messages/schema.js';
+import { listMessages, myReplyExpectation, myUnread, patientMessageDto, sendMessage } from '../messages/service.js';
 import { ListQuery, RecordBody } from '../observations/schema.js';
 import { listObservations, observationDto, recordObservations } from '../observations/service.js';
 import { LanguageBody } from '../patients/schema.js';
 import { setOwnLanguage } from '../patients/service.js';
 import { myAccessLog, myPlan, myToday, selfId } from './service.js';
 
-export const MessageBody = z.object({ body: z.string().trim().min(1, 'Write a message').max(4000) });
+/** Kept here too: the clinic's patient routes import it from this module. */
+export { MessageBody };
 
 /** The patient app's API: the logged-in patient's own data only. */
 export function meRoutes(app: App, deps: AppDeps): void {
@@ -28,14 +29,23 @@ export function meRoutes(app: App, deps: AppDeps): void {
     return { observations: rows.map(observationDto) };
   });
 
+  // Opening the thread marks the service's replies read; the line says when to expect an answer.
   app.get('/api/me/messages', async (req) => {
     const ctx = ctxOf(req, deps);
-    return { messages: (await listMessages(ctx, selfId(ctx))).map(messageDto) };
+    const id = selfId(ctx);
+    return { messages: (await listMessages(ctx, id)).map(patientMessageDto), replyExpectation: await myReplyExpectation(ctx, id) };
   });
   app.post('/api/me/messages', async (req, reply) => {
     const ctx = ctxOf(req, deps);
     const { body } = parse(MessageBody, req.body);
-    return reply.code(201).send(messageDto(await sendMessage(ctx, selfId(ctx), body)));
+    const id = selfId(ctx);
+    const m = await sendMessage(ctx, id, body);
+    return reply.code(201).send({ ...patientMessageDto(m), replyExpectation: await myReplyExpectation(ctx, id) });
+  });
+  // The navigation badge: replies the patient has not opened yet (does not mark anything read).
+  app.get('/api/me/messages/unread', async (req) => {
+    const ctx = ctxOf(req, deps);
+    return myUnread(ctx, selfId(ctx));
   });
 
   app.get('/api/me/access-log', async (req) => myAccessLog(ctxOf(req, deps)));

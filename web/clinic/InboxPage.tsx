@@ -1,0 +1,399 @@
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { api } from '../shared/api.js';
+import { Async, DateTime, errorKey, FieldError, TableRegion } from '../shared/components.js';
+import { formatDate, formatTime, relativeTime } from '../shared/format.js';
+import { toApiError, useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
+import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { useStreamRefresh, useStreamStatus } from './stream.js';
+import './inbox.css';
+
+/** Pages that change the inbox tell the navigation badge at once, before the stream event arrives. */
+const INBOX_CHANGED = 'varde:inbox-changed';
+
+interface InboxThread {
+  patient: { id: string; name: string; birthDate: string; identifier: string };
+  episodeId: string;
+  unhandled: number;
+  unread: number;
+  oldestAt: string;
+  latestAt: string;
+  latestBody: string;
+}
+interface HandledItem {
+  patient: { id: string; name: string };
+  messageId: string;
+  body: string;
+  createdAt: string;
+  handledAt: string;
+  handledHow: 'reply' | 'no_reply';
+  handledBy: string;
+  note: string | null;
+}
+interface InboxResponse {
+  threads: InboxThread[];
+  handled: HandledItem[];
+}
+interface UnreadSummary {
+  messages: number;
+  patients: number;
+  byEpisode: Record<string, number>;
+}
+interface ThreadMessage {
+  id: string;
+  from: 'patient' | 'personnel';
+  senderName: string | null;
+  body: string;
+  createdAt: string;
+  readAt: string | null;
+  handledAt: string | null;
+  handledBy: string | null;
+  handledHow: 'reply' | 'no_reply' | null;
+  handledNote: string | null;
+}
+
+/** Unhandled patient messages of the service, for the navigation and the worklist. */
+export function useUnreadSummary(): UnreadSummary | undefined {
+  const state = useAsync(() => api.get<UnreadSummary>('/api/messages/unread-count'), []);
+  useStreamRefresh(() => state.reload());
+  useEffect(() => {
+    const onChange = (): void => state.reload();
+    window.addEventListener(INBOX_CHANGED, onChange);
+    return () => window.removeEventListener(INBOX_CHANGED, onChange);
+  }, [state.reload]);
+  return state.data;
+}
+
+/** The count next to "Meldinger" in the clinic navigation; nothing when no message waits. */
+export function InboxNavBadge() {
+  const { t } = useI18n();
+  const n = useUnreadSummary()?.messages ?? 0;
+  if (n === 0) return null;
+  return (
+    <span class="nav-badge">
+      <span aria-hidden="true">{n}</span>
+      <span class="visually-hidden">{t.inboxBadge(n)}</span>
+    </span>
+  );
+}
+
+function excerpt(s: string, max = 140): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/**
+ * The follow-up service's inbox: patients whose messages nobody has answered, longest wait first,
+ * updated live. Opening a patient shows the conversation; replying or "mark as handled" closes it.
+ */
+export function InboxPage() {
+  const { t, lang } = useI18n();
+  useDocumentTitle(t.pageTitle(t.inboxHeading));
+  const state = useAsync(() => api.get<InboxResponse>('/api/messages/inbox'), []);
+  const now = useNow(30_000);
+  const streamStatus = useStreamStatus();
+  const [message, announce] = useAnnouncer();
+  const [selected, setSelected] = useState<{ id: string; name: string } | null>(null);
+  const [convNonce, setConvNonce] = useState(0);
+  const known = useRef<number | null>(null);
+
+  useStreamRefresh((event) => {
+    state.reload();
+    if (selected && (event === null || event.patientId === selected.id)) setConvNonce((n) => n + 1);
+  });
+
+  useEffect(() => {
+    if (!state.data) return;
+    const total = state.data.threads.reduce((s, x) => s + x.unhandled, 0);
+    // The first load is not news; a later rise in waiting messages is announced once.
+    if (known.current !== null && total > known.current) announce(t.inboxNewMessage);
+    known.current = total;
+  }, [state.data]);
+
+  const changed = (): void => {
+    state.reload();
+    window.dispatchEvent(new Event(INBOX_CHANGED));
+  };
+
+  return (
+    <>
+      <h1>{t.inboxHeading}</h1>
+      <p class="intro">{t.inboxIntro}</p>
+      <p class={`live-status live-${streamStatus === 'error' ? 'off' : 'on'}`}>
+        <span class="live-dot" aria-hidden="true" />
+        {streamStatus === 'error' ? t.liveOff : t.liveOn}
+      </p>
+      <p class="live-announcement" aria-live="polite" aria-atomic="true">
+        {message}
+      </p>
+      <div class="inbox-layout">
+        <section aria-labelledby="inbox-list-heading">
+          <h2 id="inbox-list-heading" class="visually-hidden">
+            {t.inboxCaption}
+          </h2>
+          <Async state={state}>
+            {(data) =>
+              data.threads.length === 0 ? (
+                <p class="notice notice-info">{t.inboxEmpty}</p>
+              ) : (
+                <TableRegion label={t.inboxCaption}>
+                  <table class="data-table inbox-table">
+                    <caption>{t.inboxCaption}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t.inboxColPatient}</th>
+                        <th scope="col">{t.inboxColWaiting}</th>
+                        <th scope="col" class="num">
+                          {t.inboxColCount}
+                        </th>
+                        <th scope="col">{t.inboxColLatest}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {data.threads.map((x) => (
+                        <tr key={x.patient.id} class={selected?.id === x.patient.id ? 'inbox-row-selected' : undefined}>
+                          <th scope="row">
+                            <button
+                              type="button"
+                              class="link-button"
+                              aria-expanded={selected?.id === x.patient.id}
+                              aria-controls="inbox-conversation"
+                              onClick={() => setSelected({ id: x.patient.id, name: x.patient.name })}
+                            >
+                              {x.patient.name}
+                            </button>
+                            <span class="inbox-sub">
+                              {formatDate(x.patient.birthDate, lang)} · {x.patient.identifier}
+                            </span>
+                          </th>
+                          <td class="nowrap">
+                            <time dateTime={x.oldestAt} title={formatTime(x.oldestAt, lang)}>
+                              {relativeTime(x.oldestAt, now, t)}
+                            </time>
+                          </td>
+                          <td class="num">
+                            {x.unhandled}
+                            {x.unread > 0 && <span class="tag tag-strong">{t.inboxUnreadTag}</span>}
+                          </td>
+                          <td class="inbox-latest">{excerpt(x.latestBody)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </TableRegion>
+              )
+            }
+          </Async>
+        </section>
+        <section id="inbox-conversation" class="card inbox-conversation" aria-live="off">
+          {selected ? (
+            <Conversation
+              key={selected.id}
+              patient={selected}
+              nonce={convNonce}
+              onChanged={changed}
+              onClose={() => setSelected(null)}
+            />
+          ) : (
+            <p class="inbox-hint">{t.inboxSelectHint}</p>
+          )}
+        </section>
+      </div>
+      <HandledList data={state.data?.handled} />
+    </>
+  );
+}
+
+function HandledList({ data }: { data: HandledItem[] | undefined }) {
+  const { t } = useI18n();
+  if (!data) return null;
+  return (
+    <section aria-labelledby="inbox-handled-heading">
+      <h2 id="inbox-handled-heading">{t.inboxHandledHeading}</h2>
+      {data.length === 0 ? (
+        <p>{t.inboxHandledEmpty}</p>
+      ) : (
+        <TableRegion label={t.inboxHandledCaption}>
+          <table class="data-table">
+            <caption class="visually-hidden">{t.inboxHandledCaption}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.inboxColHandledAt}</th>
+                <th scope="col">{t.inboxColPatient}</th>
+                <th scope="col">{t.inboxColMessage}</th>
+                <th scope="col">{t.inboxColHandledBy}</th>
+                <th scope="col">{t.inboxColNote}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.map((h) => (
+                <tr key={h.messageId}>
+                  <td class="nowrap">
+                    <DateTime iso={h.handledAt} />
+                  </td>
+                  <th scope="row">
+                    <a href={`#/pasient/${encodeURIComponent(h.patient.id)}`}>{h.patient.name}</a>
+                  </th>
+                  <td class="inbox-latest">{excerpt(h.body, 100)}</td>
+                  <td>{h.handledHow === 'reply' ? t.inboxHandledByReply(h.handledBy) : t.inboxHandledByNoReply(h.handledBy)}</td>
+                  <td>{h.note ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableRegion>
+      )}
+    </section>
+  );
+}
+
+function Conversation({
+  patient,
+  nonce,
+  onChanged,
+  onClose,
+}: {
+  patient: { id: string; name: string };
+  nonce: number;
+  onChanged: () => void;
+  onClose: () => void;
+}) {
+  const { t } = useI18n();
+  const base = `/api/patients/${encodeURIComponent(patient.id)}/messages`;
+  const state = useAsync(() => api.get<{ messages: ThreadMessage[] }>(base), [base, nonce]);
+  const [body, setBody] = useState('');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Text | undefined>(undefined);
+  const [status, setStatus] = useState<string | null>(null);
+  const ids = { heading: useId(), reply: useId(), replyError: useId(), note: useId() };
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => heading.current?.focus(), []);
+  // Opening the thread marks it read on the server; the list's "Ulest" should follow.
+  useEffect(() => {
+    if (state.data) window.dispatchEvent(new Event(INBOX_CHANGED));
+  }, [state.data]);
+
+  const waiting = state.data?.messages.some((m) => m.from === 'patient' && !m.handledAt) ?? false;
+
+  const reply = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setStatus(null);
+    if (!body.trim()) {
+      setError(msg('messageRequired'));
+      document.getElementById(ids.reply)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      await api.post<unknown>(base, { body: body.trim() });
+      setBody('');
+      setError(undefined);
+      setStatus(t.inboxReplySent);
+      state.reload();
+      onChanged();
+    } catch (err) {
+      const apiError = toApiError(err);
+      const fieldMessage = apiError.fields.body;
+      setError(fieldMessage ? raw(fieldMessage) : msg(errorKey(apiError)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const markHandled = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setStatus(null);
+    setBusy(true);
+    try {
+      const r = await api.post<{ handled: number }>(`${base}/handled`, { note: note.trim() || undefined });
+      setNote('');
+      setError(undefined);
+      setStatus(r.handled > 0 ? t.inboxHandledDone : t.inboxHandledNone);
+      state.reload();
+      onChanged();
+    } catch (err) {
+      setError(msg(errorKey(toApiError(err))));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="stack">
+      <div class="inbox-conversation-head">
+        <h2 id={ids.heading} ref={heading} tabIndex={-1}>
+          {t.inboxConversation(patient.name)}
+        </h2>
+        <a href={`#/pasient/${encodeURIComponent(patient.id)}`}>{t.inboxOpenPatient}</a>
+        <button type="button" class="button button-secondary" onClick={onClose}>
+          {t.inboxClose}
+        </button>
+      </div>
+      <Async state={state}>
+        {(data) =>
+          data.messages.length === 0 ? (
+            <p>{t.messagesEmpty}</p>
+          ) : (
+            <ol class="message-list inbox-thread" aria-label={t.messageListLabel} tabIndex={0}>
+              {data.messages.map((m) => (
+                <li key={m.id} class={`message ${m.from === 'personnel' ? 'message-mine' : 'message-theirs'}`}>
+                  <p class="message-meta">
+                    <strong>{m.senderName}</strong> · <DateTime iso={m.createdAt} />
+                    {m.from === 'patient' && !m.handledAt && <span class="tag tag-strong">{t.inboxWaitingReply}</span>}
+                  </p>
+                  <p class="message-body">{m.body}</p>
+                  {m.from === 'patient' && m.handledAt && m.handledBy && (
+                    <p class="message-handled">
+                      {m.handledHow === 'reply' ? t.inboxHandledByReply(m.handledBy) : t.inboxHandledByNoReply(m.handledBy)} ·{' '}
+                      <DateTime iso={m.handledAt} />
+                      {m.handledNote && <> · {m.handledNote}</>}
+                    </p>
+                  )}
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </Async>
+      <form class="stack" onSubmit={reply} noValidate>
+        <div class="field">
+          <label for={ids.reply}>{t.inboxReplyLabel}</label>
+          <textarea
+            id={ids.reply}
+            rows={4}
+            value={body}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={ids.replyError}
+            onInput={(e) => setBody(e.currentTarget.value)}
+          />
+          <FieldError id={ids.replyError} message={error && textOf(error, t)} />
+        </div>
+        <div class="actions">
+          <button type="submit" class="button button-primary" disabled={busy}>
+            {busy ? t.messageSending : t.inboxReplySend}
+          </button>
+        </div>
+      </form>
+      {waiting && (
+        <form class="inbox-handle" onSubmit={markHandled} noValidate>
+          <fieldset>
+            <legend>{t.inboxHandleLegend}</legend>
+            <div class="field">
+              <label for={ids.note}>{t.inboxHandleNote}</label>
+              <input id={ids.note} type="text" maxLength={1000} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+            </div>
+            <div class="actions">
+              <button type="submit" class="button button-secondary" disabled={busy}>
+                {t.inboxHandleButton}
+              </button>
+            </div>
+          </fieldset>
+        </form>
+      )}
+      <p role="status" class="status-text">
+        {status}
+      </p>
+    </div>
+  );
+}
