@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiDateTime } from '../http/validation.js';
 import { MeasurementInput } from '../observations/schema.js';
 
 /** Most readings one upload may carry: a gateway that was offline for a week with 10 patients fits. */
@@ -12,7 +13,7 @@ export const IngestReading = z
     /** Fødselsnummer or D-nummer, for gateways that know the patient by identity number only. */
     patientIdentifier: z.string().min(1).max(20).optional(),
     /** When the reading was taken, by the device's clock. */
-    effectiveAt: z.iso.datetime({ offset: true }),
+    effectiveAt: ApiDateTime,
     measurements: z.array(MeasurementInput).min(1, 'A reading needs at least one measurement').max(20),
   })
   .superRefine((r, ctx) => {
@@ -30,7 +31,7 @@ export type IngestReading = z.infer<typeof IngestReading>;
 export const IngestBody = z
   .object({
     /** The device's clock when this upload was sent (set anew on every retransmission). */
-    sentAt: z.iso.datetime({ offset: true }),
+    sentAt: ApiDateTime,
     device: z.object({ serial: z.string().min(1).max(64), model: z.string().min(1).max(100).optional() }).optional(),
     readings: z.array(IngestReading).min(1, 'Send at least one reading').max(MAX_READINGS, `At most ${MAX_READINGS} readings per upload`),
   })

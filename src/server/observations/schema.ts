@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiDateTime } from '../http/validation.js';
 
 export const MeasurementInput = z.object({
   code: z.string().min(1).max(40),
@@ -10,7 +11,7 @@ export const RecordBody = z
   .object({
     /** Client-made key; the same key again returns the first result instead of storing twice. */
     idempotencyKey: z.string().min(8).max(100),
-    effectiveAt: z.iso.datetime({ offset: true }).optional(),
+    effectiveAt: ApiDateTime.optional(),
     measurements: z.array(MeasurementInput).min(1, 'Enter at least one measurement').max(20),
   })
   .superRefine((b, ctx) => {
@@ -24,7 +25,7 @@ export type RecordBody = z.infer<typeof RecordBody>;
 
 export const ListQuery = z.object({
   code: z.string().max(40).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: ApiDateTime.optional(),
+  to: ApiDateTime.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { LocalDateSchema, OpeningHoursSchema } from '../../domain/opening-hours.js';
+import { OpeningHoursSchema } from '../../domain/opening-hours.js';
+import { ApiDate, ApiTimeZone } from '../http/validation.js';
 
 /** One extra closed day with what staff call it (julaften, romjul, fagdag). */
 export const ClosedDay = z.object({
-  date: LocalDateSchema,
+  date: ApiDate,
   label: z.string().trim().max(100, 'Label: at most 100 characters').default(''),
 });
 
@@ -14,7 +15,7 @@ export const ClosedDay = z.object({
 export const OpeningHoursBody = z
   .object({
     version: z.number().int().min(0),
-    timeZone: OpeningHoursSchema.shape.timeZone,
+    timeZone: ApiTimeZone,
     weekly: OpeningHoursSchema.shape.weekly,
     publicHolidays: z.boolean(),
     closedDays: z.array(ClosedDay).max(1000),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseNorwegianId } from '../../domain/identifiers.js';
 import { TEMPLATES, type TemplateCode } from '../../domain/templates.js';
+import { ApiTimeZone } from '../http/validation.js';
 
 const templateCodes = Object.keys(TEMPLATES) as [TemplateCode, ...TemplateCode[]];
 
@@ -25,7 +26,7 @@ export const EnrolBody = z.object({
   followUpOrganisationId: z.uuid(),
   hospitalOrganisationId: z.uuid().optional(),
   templates: z.array(z.enum(templateCodes)).min(1).optional(),
-  timeZone: z.string().default('Europe/Oslo'),
+  timeZone: ApiTimeZone.default('Europe/Oslo'),
 });
 export type EnrolBody = z.infer<typeof EnrolBody>;
 

@@ -6,6 +6,7 @@ import { requireRole } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
+import { ApiDate } from '../http/validation.js';
 import { computeIndicators, MIN_COUNT, type DiagnosisGroup, type IndicatorRow } from './indicators.js';
 import * as repo from './repo.js';
 
@@ -16,8 +17,7 @@ const MAX_DAYS = 366;
 /** Weekly schedules look back up to a week before the period for their window. */
 const LOOKBACK_MS = 8 * 86_400_000;
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date YYYY-MM-DD');
-export const ReportQuery = z.object({ from: Day.optional(), to: Day.optional(), lang: z.enum(['nb', 'nn', 'en']).default('nb') });
+export const ReportQuery = z.object({ from: ApiDate.optional(), to: ApiDate.optional(), lang: z.enum(['nb', 'nn', 'en']).default('nb') });
 export type ReportQuery = z.infer<typeof ReportQuery>;
 
 export interface Report {
