@@ -1,61 +1,106 @@
 import type { LocalText } from '../../domain/text.js';
 import type { Queryable } from '../db/port.js';
 
-export interface EpisodeInScope {
+/** Where a page continues: the sort key of the last row shown (status rank, since as PostgreSQL text, episode). */
+export interface Cursor {
+  rank: number;
+  since: string;
+  episodeId: string;
+}
+
+export interface WorklistFilter {
+  organisationId: string;
+  /** 0 red, 1 yellow, 2 missing, 3 green. */
+  rank?: number;
+  /** Part of the name, or the start of the fødselsnummer. */
+  search?: string;
+  /** Only episodes this person follows (wrote a contact note, acknowledged or resolved an alert). */
+  minePersonnelId?: string;
+}
+
+export interface WorklistRow {
+  status_rank: number;
+  sort_since: Date;
+  /** `sort_since` exactly as stored (microseconds), for the cursor. */
+  since_key: string;
   episode_id: string;
   patient_id: string;
   name: string;
   birth_date: string;
   identifier: string;
-  started_at: Date;
   diagnoses: { system: string; code: string; display: string }[];
+  reason: LocalText | null;
+  open_alerts: number;
+  unresolved_alerts: number;
+  latest: Record<string, { value: number; unit: string; effectiveAt: string; zone: string | null }>;
+  last_contact_at: Date | null;
 }
 
-/** Active episodes whose care team includes the organisation (the nurse's caseload). */
-export async function episodesForOrganisation(q: Queryable, organisationId: string): Promise<EpisodeInScope[]> {
-  const r = await q.query<EpisodeInScope>(
-    `select e.id as episode_id, p.id as patient_id, p.name, p.birth_date, p.identifier, e.started_at, e.diagnoses
-       from care_team ct join episodes e on e.id = ct.episode_id join patients p on p.id = e.patient_id
-      where ct.organisation_id = $1 and e.status = 'active'`,
-    [organisationId],
-  );
+const SELECT = `select w.status_rank, w.sort_since, w.sort_since::text as since_key, w.episode_id, s.patient_id,
+       p.name, p.birth_date, p.identifier, e.diagnoses, s.reason, s.open_alerts, s.unresolved_alerts, s.latest, s.last_contact_at
+  from worklist_rows w
+  join episode_state s on s.episode_id = w.episode_id
+  join episodes e on e.id = w.episode_id
+  join patients p on p.id = s.patient_id`;
+
+/** `%` and `_` in what the nurse typed are letters, not wildcards. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The filter as SQL over `w` (worklist_rows) and `p` (patients), parameters from `$first`. */
+function where(f: WorklistFilter, first: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [f.organisationId];
+  const parts = [`w.organisation_id = $${first}`];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    parts.push(sql(first + params.length - 1));
+  };
+  if (f.search) {
+    const s = f.search.trim();
+    if (/^\d+$/.test(s)) add((n) => `p.identifier like $${n}`, `${s}%`);
+    else add((n) => `p.name ilike $${n}`, `%${likeEscape(s)}%`);
+  }
+  if (f.minePersonnelId) add((n) => `exists (select 1 from worklist_mine m where m.personnel_id = $${n} and m.episode_id = w.episode_id)`, f.minePersonnelId);
+  return { sql: parts.join(' and '), params };
+}
+
+/**
+ * One page of the organisation's worklist in the order red → yellow → missing → green, oldest
+ * first, after `cursor` (keyset: rows inserted before the cursor do not shift later pages).
+ * Reads the maintained worklist_rows/episode_state (migration 010), an index range scan.
+ */
+export async function page(q: Queryable, f: WorklistFilter, cursor: Cursor | null, limit: number): Promise<WorklistRow[]> {
+  const w = where(f, 1);
+  const params = [...w.params];
+  let sql = `${SELECT} where ${w.sql}`;
+  if (f.rank !== undefined) {
+    params.push(f.rank);
+    sql += ` and w.status_rank = $${params.length}`;
+  }
+  if (cursor) {
+    params.push(cursor.rank, cursor.since, cursor.episodeId);
+    const n = params.length;
+    sql += ` and (w.status_rank, w.sort_since, w.episode_id) > ($${n - 2}::smallint, $${n - 1}::timestamptz, $${n}::uuid)`;
+  }
+  params.push(limit);
+  sql += ` order by w.status_rank, w.sort_since, w.episode_id limit $${params.length}`;
+  return (await q.query<WorklistRow>(sql, params)).rows;
+}
+
+/** The rows of these patients in the organisation's worklist (for the live stream). */
+export async function rowsForPatients(q: Queryable, organisationId: string, patientIds: string[]): Promise<WorklistRow[]> {
+  const r = await q.query<WorklistRow>(`${SELECT} where w.organisation_id = $1 and s.patient_id = any($2::uuid[])`, [organisationId, patientIds]);
   return r.rows;
 }
 
-export interface OpenAlert {
-  id: string;
-  episode_id: string;
-  zone: 'yellow' | 'red' | 'missing';
-  status: 'open' | 'acknowledged';
-  first_at: Date;
-  summary: LocalText;
-}
-
-export async function unresolvedAlerts(q: Queryable, episodeIds: string[]): Promise<OpenAlert[]> {
-  const r = await q.query<OpenAlert>(
-    `select id, episode_id, zone, status, first_at, summary from alerts
-      where status <> 'resolved' and episode_id = any($1) order by first_at`,
-    [episodeIds],
+/** Rows per status rank under the filter (without the status filter: the chips show every status). */
+export async function counts(q: Queryable, f: WorklistFilter): Promise<Map<number, number>> {
+  const w = where(f, 1);
+  const join = f.search ? 'join episode_state s on s.episode_id = w.episode_id join patients p on p.id = s.patient_id' : '';
+  const r = await q.query<{ status_rank: number; n: number }>(
+    `select w.status_rank, count(*)::int as n from worklist_rows w ${join} where ${w.sql} group by w.status_rank`,
+    w.params,
   );
-  return r.rows;
-}
-
-export interface LatestValue {
-  episode_id: string;
-  code: string;
-  value: number;
-  unit: string;
-  effective_at: Date;
-  zone: string | null;
-}
-
-export async function latestValues(q: Queryable, episodeIds: string[], since: Date): Promise<LatestValue[]> {
-  const r = await q.query<LatestValue>(
-    `select distinct on (episode_id, code) episode_id, code, value, unit, effective_at, zone from observations
-      where episode_id = any($1) and effective_at >= $2 order by episode_id, code, effective_at desc`,
-    [episodeIds, since],
-  );
-  return r.rows;
+  return new Map(r.rows.map((x) => [x.status_rank, x.n]));
 }
 
 export async function sparkValues(q: Queryable, episodeIds: string[], code: string, since: Date, perEpisode: number) {

@@ -1,15 +1,21 @@
 import { CLINICAL_ROLES } from '../auth/actor.js';
-import { type App, type AppDeps, ctxOf } from '../http/app.js';
+import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { forbidden } from '../http/errors.js';
-import { worklist } from './service.js';
+import { changedRows, worklist, WorklistQuery } from './service.js';
 
 /** Keeps proxies and load balancers from closing an idle stream. */
 const HEARTBEAT_MS = 25_000;
+/** Changes within this window go out as one `rows` event: a burst of uploads costs one read. */
+const ROWS_DEBOUNCE_MS = 200;
+/** More changed patients than this in one window: the client refetches its page instead. */
+const MAX_ROWS_PER_EVENT = 200;
 
 export function worklistRoutes(app: App, deps: AppDeps): void {
-  app.get('/api/worklist', async (req) => ({ items: await worklist(ctxOf(req, deps)) }));
+  app.get('/api/worklist', async (req) => worklist(ctxOf(req, deps), parse(WorklistQuery, req.query)));
 
-  // Server-Sent Events: tells the nurse's screen that something changed for one of its patients.
+  // Server-Sent Events for the nurse's screen. `worklist`: which patient changed and why (the
+  // patient view refetches on it). `rows`: the changed worklist rows themselves and the counts per
+  // status, so the worklist updates in place without reading the whole caseload again.
   app.get('/api/worklist/stream', async (req, reply) => {
     const ctx = ctxOf(req, deps);
     const a = ctx.actor;
@@ -18,20 +24,50 @@ export function worklistRoutes(app: App, deps: AppDeps): void {
     const res = reply.raw;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      'cache-control': 'no-store, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\n: connected\n\n');
+    let pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const flush = async () => {
+      timer = undefined;
+      const ids = [...pending];
+      pending = new Set();
+      if (closed || ids.length === 0) return;
+      if (ids.length > MAX_ROWS_PER_EVENT) {
+        res.write(`event: rows\ndata: ${JSON.stringify({ refetch: true })}\n\n`);
+        return;
+      }
+      try {
+        const rows = await changedRows(ctx, ids);
+        if (!closed) res.write(`event: rows\ndata: ${JSON.stringify(rows)}\n\n`);
+      } catch (err) {
+        req.log.warn({ err }, 'worklist stream: changed rows not sent');
+        if (!closed) res.write(`event: rows\ndata: ${JSON.stringify({ refetch: true })}\n\n`);
+      }
+    };
     const unsubscribe = deps.hub.subscribe((e) => {
       if (!e.organisationIds.includes(a.organisationId)) return;
       res.write(`event: worklist\ndata: ${JSON.stringify({ patientId: e.patientId, reason: e.type, zone: e.zone ?? null })}\n\n`);
+      pending.add(e.patientId);
+      timer ??= setTimeout(() => void flush(), ROWS_DEBOUNCE_MS);
     });
     const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     const stop = () => {
+      closed = true;
       clearInterval(beat);
+      clearTimeout(timer);
       unsubscribe();
+      unwatch();
     };
+    // The stream ends with its session (logout, idle or absolute expiry), not only with the tab.
+    const unwatch = deps.sessions.watchRequest(req, () => {
+      stop();
+      res.end();
+    });
     req.raw.on('close', stop);
     res.on('error', stop);
   });

@@ -1,14 +1,21 @@
-import { compareWorklist, type WorklistStatus } from '../../domain/triage.js';
+import { z } from 'zod';
+import type { WorklistStatus } from '../../domain/triage.js';
 import type { LocalText } from '../../domain/text.js';
-import { CLINICAL_ROLES } from '../auth/actor.js';
+import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
-import { forbidden } from '../http/errors.js';
+import { AppError, forbidden } from '../http/errors.js';
 import * as repo from './repo.js';
 
 /** Measures shown as a sparkline, first one the patient has. */
 const SPARK_CODES = ['spo2', 'weight', 'glucose', 'heart_rate', 'phq9'] as const;
+/** Latest values older than this are not shown on the worklist (as before it was maintained). */
 const LATEST_WINDOW_DAYS = 30;
 const SPARK_DAYS = 14;
+export const PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
+
+/** The order of domain/triage.ts#compareWorklist, as stored in episode_state.status_rank. */
+const STATUS_BY_RANK: WorklistStatus[] = ['red', 'yellow', 'missing', 'green'];
 
 export interface WorklistItem {
   patient: { id: string; name: string; birthDate: string; identifier: string };
@@ -21,87 +28,155 @@ export interface WorklistItem {
   diagnoses: { system: string; code: string; display: string }[];
   latest: Record<string, { value: number; unit: string; effectiveAt: string; zone: string | null }>;
   spark: { code: string; points: [string, number][] } | null;
+  lastContactAt: string | null;
+  /** Opaque position of this row: pass as `cursor` to continue after it. */
+  cursor: string;
+}
+
+export type WorklistCounts = Record<WorklistStatus | 'all', number>;
+
+export interface WorklistPage {
+  items: WorklistItem[];
+  counts: WorklistCounts;
+  /** Give as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const WorklistQuery = z.object({
+  status: z.enum(['red', 'yellow', 'missing', 'green']).optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+  mine: z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+});
+export type WorklistQuery = z.infer<typeof WorklistQuery>;
+
+const CursorSchema = z.tuple([z.number().int().min(0).max(3), z.string().min(1).max(64), z.uuid()]);
+
+function encodeCursor(r: repo.WorklistRow): string {
+  return Buffer.from(JSON.stringify([r.status_rank, r.since_key, r.episode_id])).toString('base64url');
+}
+
+function decodeCursor(s: string): repo.Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const c = CursorSchema.safeParse(parsed);
+  // The since part goes to PostgreSQL as timestamptz: only its own ISO output is let through.
+  if (!c.success || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(c.data[1])) {
+    throw new AppError(400, 'validation_failed', 'Invalid input: cursor: not a worklist position', { cursor: 'not a worklist position' });
+  }
+  return { rank: c.data[0], since: c.data[1], episodeId: c.data[2] };
+}
+
+function clinician(actor: Actor): Extract<Actor, { kind: 'personnel' }> {
+  if (actor.kind !== 'personnel' || !CLINICAL_ROLES.includes(actor.role)) throw forbidden('The worklist is for clinical personnel.');
+  return actor;
 }
 
 /**
- * The follow-up nurse's triage list: every active patient of the nurse's organisation, ordered
- * red → yellow → missing → green, oldest first. An acknowledged alert no longer drives the order
- * (someone is on it) but still counts as unresolved.
+ * The follow-up nurse's triage list: the active patients of the nurse's organisation, ordered
+ * red → yellow → missing → green, oldest first, one page at a time with counts per status. Status
+ * comes from open alerts (an acknowledged alert no longer drives the order — someone is on it —
+ * but still counts as unresolved). Filters: status, name or fødselsnummer, "my patients". Read from
+ * the per-episode state maintained by triggers (migration 010), so its cost follows the page size,
+ * not the caseload. Every patient on the page is audited (once per hour and nurse).
  */
-export async function worklist(ctx: Ctx): Promise<WorklistItem[]> {
-  const a = ctx.actor;
-  if (a.kind !== 'personnel' || !CLINICAL_ROLES.includes(a.role)) throw forbidden('The worklist is for clinical personnel.');
-  const episodes = await repo.episodesForOrganisation(ctx.db, a.organisationId);
-  const ids = episodes.map((e) => e.episode_id);
-  const now = ctx.now();
-  const [alerts, latest] = await Promise.all([
-    repo.unresolvedAlerts(ctx.db, ids),
-    repo.latestValues(ctx.db, ids, new Date(now.getTime() - LATEST_WINDOW_DAYS * 86_400_000)),
+export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<WorklistPage> {
+  const a = clinician(ctx.actor);
+  const filter: repo.WorklistFilter = {
+    organisationId: a.organisationId,
+    search: query.q,
+    minePersonnelId: query.mine ? a.personnelId : undefined,
+  };
+  const limit = query.limit ?? PAGE_SIZE;
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  const [rows, counts] = await Promise.all([
+    repo.page(ctx.db, { ...filter, rank: query.status ? STATUS_BY_RANK.indexOf(query.status) : undefined }, cursor, limit + 1),
+    repo.counts(ctx.db, filter),
   ]);
-  const alertsBy = groupBy(alerts, (x) => x.episode_id);
-  const latestBy = groupBy(latest, (x) => x.episode_id);
+  const more = rows.length > limit;
+  const shown = more ? rows.slice(0, limit) : rows;
+  const items = await toItems(ctx, a, shown);
+  return { items, counts: countsOf(counts), nextCursor: more ? items[items.length - 1]!.cursor : null };
+}
 
+/**
+ * The current rows of these patients on the actor's worklist (the live stream's "changed rows"),
+ * plus the counts per status; patients no longer on it are listed in `removed`. Audited as the page.
+ */
+export async function changedRows(ctx: Ctx, patientIds: string[]): Promise<{ items: WorklistItem[]; removed: string[]; counts: WorklistCounts }> {
+  const a = clinician(ctx.actor);
+  const [rows, counts] = await Promise.all([
+    repo.rowsForPatients(ctx.db, a.organisationId, patientIds),
+    repo.counts(ctx.db, { organisationId: a.organisationId }),
+  ]);
+  const items = await toItems(ctx, a, rows);
+  const present = new Set(items.map((i) => i.patient.id));
+  return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts) };
+}
+
+function countsOf(m: Map<number, number>): WorklistCounts {
+  const c: WorklistCounts = { all: 0, red: 0, yellow: 0, missing: 0, green: 0 };
+  for (const [rank, n] of m) {
+    const s = STATUS_BY_RANK[rank];
+    if (s) c[s] = n;
+    c.all += n;
+  }
+  return c;
+}
+
+async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows: repo.WorklistRow[]): Promise<WorklistItem[]> {
+  const now = ctx.now();
+  const latestSince = now.getTime() - LATEST_WINDOW_DAYS * 86_400_000;
+  const latestOf = (r: repo.WorklistRow) =>
+    Object.fromEntries(
+      Object.entries(r.latest ?? {})
+        .filter(([, v]) => Date.parse(v.effectiveAt) >= latestSince)
+        .map(([code, v]) => [code, { value: v.value, unit: v.unit, effectiveAt: new Date(v.effectiveAt).toISOString(), zone: v.zone ?? null }]),
+    );
+  const latest = new Map(rows.map((r) => [r.episode_id, latestOf(r)]));
+
+  // Sparklines for this page only: one query per measure shown.
   const sparkCodeOf = new Map<string, string>();
-  for (const e of episodes) {
-    const codes = new Set((latestBy.get(e.episode_id) ?? []).map((l) => l.code));
-    const code = SPARK_CODES.find((c) => codes.has(c));
-    if (code) sparkCodeOf.set(e.episode_id, code);
+  for (const r of rows) {
+    const codes = latest.get(r.episode_id)!;
+    const code = SPARK_CODES.find((c) => c in codes);
+    if (code) sparkCodeOf.set(r.episode_id, code);
   }
   const sparks = new Map<string, [string, number][]>();
   for (const code of new Set(sparkCodeOf.values())) {
     const eps = [...sparkCodeOf].filter(([, c]) => c === code).map(([id]) => id);
-    for (const r of await repo.sparkValues(ctx.db, eps, code, new Date(now.getTime() - SPARK_DAYS * 86_400_000), 20)) {
-      const list = sparks.get(r.episode_id) ?? [];
-      list.push([r.effective_at.toISOString(), r.value]);
-      sparks.set(r.episode_id, list);
+    for (const s of await repo.sparkValues(ctx.db, eps, code, new Date(now.getTime() - SPARK_DAYS * 86_400_000), 20)) {
+      const list = sparks.get(s.episode_id) ?? [];
+      list.push([s.effective_at.toISOString(), s.value]);
+      sparks.set(s.episode_id, list);
     }
   }
 
-  const items = episodes.map((e): WorklistItem & { sinceDate: Date } => {
-    const unresolved = alertsBy.get(e.episode_id) ?? [];
-    const open = unresolved.filter((x) => x.status === 'open');
-    const lat = latestBy.get(e.episode_id) ?? [];
-    let status: WorklistStatus = 'green';
-    for (const z of ['red', 'yellow', 'missing'] as const) {
-      if (open.some((x) => x.zone === z)) {
-        status = z;
-        break;
-      }
-    }
-    const driver = open.filter((x) => x.zone === status).sort((x, y) => x.first_at.getTime() - y.first_at.getTime())[0];
-    const lastObs = lat.reduce<Date | null>((m, l) => (!m || l.effective_at > m ? l.effective_at : m), null);
-    const sinceDate = driver?.first_at ?? lastObs ?? e.started_at;
-    const spark = sparkCodeOf.get(e.episode_id);
-    return {
-      patient: { id: e.patient_id, name: e.name, birthDate: e.birth_date, identifier: e.identifier },
-      episodeId: e.episode_id,
-      status,
-      since: sinceDate.toISOString(),
-      sinceDate,
-      reason: driver?.summary ?? null,
-      openAlerts: open.length,
-      unresolvedAlerts: unresolved.length,
-      diagnoses: e.diagnoses,
-      latest: Object.fromEntries(lat.map((l) => [l.code, { value: l.value, unit: l.unit, effectiveAt: l.effective_at.toISOString(), zone: l.zone }])),
-      spark: spark ? { code: spark, points: sparks.get(e.episode_id) ?? [] } : null,
-    };
-  });
-  items.sort((x, y) => compareWorklist({ status: x.status, since: x.sinceDate }, { status: y.status, since: y.sinceDate }));
   await repo.auditWorklistView(
     ctx.db,
     { actorId: a.personnelId, actorName: a.name, organisationId: a.organisationId, role: a.role, route: ctx.route ?? '' },
-    episodes.map((e) => e.patient_id),
+    rows.map((r) => r.patient_id),
   );
-  return items.map(({ sinceDate: _s, ...rest }) => rest);
-}
-
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
+  return rows.map((r) => {
+    const spark = sparkCodeOf.get(r.episode_id);
+    return {
+      patient: { id: r.patient_id, name: r.name, birthDate: r.birth_date, identifier: r.identifier },
+      episodeId: r.episode_id,
+      status: STATUS_BY_RANK[r.status_rank] ?? 'green',
+      since: r.sort_since.toISOString(),
+      reason: r.reason,
+      openAlerts: r.open_alerts,
+      unresolvedAlerts: r.unresolved_alerts,
+      diagnoses: r.diagnoses,
+      latest: latest.get(r.episode_id)!,
+      spark: spark ? { code: spark, points: sparks.get(r.episode_id) ?? [] } : null,
+      lastContactAt: r.last_contact_at?.toISOString() ?? null,
+      cursor: encodeCursor(r),
+    };
+  });
 }
