@@ -6,7 +6,9 @@ import { createLogger, startServer } from './server/server.js';
 
 const USAGE = `Usage: varde <command>
 
-  start [--demo]   start the server (PGlite in PGLITE_DIR unless DATABASE_URL is set)
+  start [--demo] [--production]
+                   start the server (PGlite in PGLITE_DIR unless DATABASE_URL is set);
+                   --production (or NODE_ENV=production) refuses demo data and the local test IdP
   migrate          apply database migrations and exit
   seed             load the demo helsefellesskap into an empty database and exit
   simulate         load a synthetic cohort, or stream its readings to a server (simulate --help)
@@ -17,7 +19,10 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': {
-      const config = loadConfig(process.env, rest.includes('--demo') ? { DEMO: 'true' } : {});
+      const config = loadConfig(process.env, {
+        ...(rest.includes('--demo') ? { DEMO: 'true' } : {}),
+        ...(rest.includes('--production') ? { NODE_ENV: 'production' } : {}),
+      });
       const log = createLogger(config.LOG_LEVEL);
       const server = await startServer(config, { log });
       log.info({ url: server.url, db: server.db.kind }, `Varde is running at ${server.url}`);

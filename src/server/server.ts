@@ -5,9 +5,11 @@ import { adminRoutes } from './admin/routes.js';
 import { alertRoutes } from './alerts/routes.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
-import { createLocalIdp, IDPORTEN_ACR_HIGH, localClients, type LocalIdp } from './auth/local-idp.js';
+import { createLocalIdp, IDPORTEN_ACR_HIGH, IDPORTEN_ACR_SUBSTANTIAL, localClients, type LocalIdp } from './auth/local-idp.js';
 import { OidcRp } from './auth/oidc-rp.js';
 import { authRoutes, localIdpRoutes } from './auth/routes.js';
+import { lockoutRoutes } from './auth/lockout-routes.js';
+import { purgeExpiredSessions, SessionWatch } from './auth/session.js';
 import type { Config } from './config/index.js';
 import { openDb } from './db/open.js';
 import type { Db } from './db/port.js';
@@ -52,6 +54,10 @@ export interface StartOptions {
   log?: Logger;
   /** Interval of the missing-measurement sweep; 0 turns it off (tests call sweepMissing directly). */
   sweepMs?: number;
+  /** How often open SSE streams are checked against their session (idle/absolute expiry); 0 = never. */
+  sessionCheckMs?: number;
+  /** How often expired sessions, their ID tokens and expired device tokens are deleted; 0 = never. */
+  purgeMs?: number;
 }
 
 /** Opens the store, builds the app with every feature and listens. */
@@ -67,7 +73,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await hub.start(db);
 
   let origin = config.PUBLIC_URL;
+  const idle = { personnelMinutes: config.SESSION_IDLE_MINUTES_PERSONNEL, patientMinutes: config.SESSION_IDLE_MINUTES_PATIENT };
   const deps: AppDeps = {
+    sessions: new SessionWatch(db, idle),
     config, db, log, hub, now: opts.now ?? (() => new Date()), publicUrl: () => origin,
     cookieSecret: config.COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
   };
@@ -78,12 +86,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let idp: Promise<LocalIdp> | undefined;
   const getIdp = () => (idp ??= createLocalIdp(db, origin, [deps.cookieSecret], local));
   let rp: OidcRp;
+  // The lowest level the configuration accepts is what we ask the provider for (ID-porten's acr_values).
+  const patientAcr = config.IDPORTEN_ACR.split(',').map((a) => a.trim()).includes(IDPORTEN_ACR_SUBSTANTIAL) ? IDPORTEN_ACR_SUBSTANTIAL : IDPORTEN_ACR_HIGH;
+  // loadConfig refuses this already; a second lock on the door that lists test people and patients.
+  if (config.PRODUCTION && config.LOCAL_IDP) throw new Error('The local test identity provider must not run in production.');
   if (config.LOCAL_IDP) {
     localIdpRoutes(app, deps, getIdp);
     rp = new OidcRp(
       {
         clinic: { issuer: () => `${origin}/idp`, ...local.clinic, scope: 'openid profile helseid' },
-        patient: { issuer: () => `${origin}/idp`, ...local.patient, scope: 'openid profile pid', params: { acr_values: IDPORTEN_ACR_HIGH } },
+        patient: { issuer: () => `${origin}/idp`, ...local.patient, scope: 'openid profile pid', params: { acr_values: patientAcr } },
       },
       () => origin,
     );
@@ -91,12 +103,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rp = new OidcRp(
       {
         clinic: { issuer: () => config.HELSEID_ISSUER!, clientId: config.HELSEID_CLIENT_ID!, clientSecret: config.HELSEID_CLIENT_SECRET ?? '', scope: 'openid profile helseid://scopes/identity/pid helseid://scopes/hpr/hpr_number' },
-        patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile', params: { acr_values: IDPORTEN_ACR_HIGH } },
+        patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile', params: { acr_values: patientAcr } },
       },
       () => origin,
     );
   }
   authRoutes(app, deps, rp);
+  lockoutRoutes(app, deps);
   meRoutes(app, deps);
   messageRoutes(app, deps);
   patientRoutes(app, deps);
@@ -124,11 +137,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }, sweepMs)
     : undefined;
   sweep?.unref();
+  const every = (ms: number, what: string, job: () => Promise<unknown>) => {
+    if (ms <= 0) return undefined;
+    const t = setInterval(() => void job().catch((err: unknown) => log.error({ err }, `${what} failed`)), ms);
+    t.unref();
+    return t;
+  };
+  const sessionCheck = every(opts.sessionCheckMs ?? 30_000, 'session check of open streams', () => deps.sessions.sweep());
+  const purge = every(opts.purgeMs ?? 10 * 60_000, 'purge of expired sessions', () => purgeExpiredSessions(db, idle));
 
   return {
     app, db, deps, url: origin,
     async close() {
       if (sweep) clearInterval(sweep);
+      if (sessionCheck) clearInterval(sessionCheck);
+      if (purge) clearInterval(purge);
       await app.close();
       await hub.close();
       if (ownsDb) await db.close();

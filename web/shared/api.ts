@@ -110,13 +110,25 @@ export function withQuery(path: string, params: Record<string, string | undefine
   return s ? `${path}?${s}` : path;
 }
 
+/**
+ * Ends the Varde session, then the identity provider's (RP-initiated logout): the server answers
+ * with the provider's end-session URL. Without that second step a shared or lent tablet would log
+ * the next person straight back in as the one who just logged out.
+ */
 export async function logout(): Promise<void> {
+  let next = '/';
   try {
-    await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+    const res = await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const body: unknown = res.ok ? await res.json() : null;
+    if (isRecord(body) && typeof body.redirect === 'string') {
+      // Only our own origin (the local test IdP) or an https identity provider.
+      const url = new URL(body.redirect, window.location.href);
+      if (url.origin === window.location.origin || url.protocol === 'https:') next = url.href;
+    }
   } catch {
     // Going to the landing page is still the right thing; the session cookie expires anyway.
   }
-  window.location.assign('/');
+  window.location.assign(next);
 }
 
 export { isRecord };

@@ -1,7 +1,8 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/port.js';
+import { page } from '../http/html.js';
 
 /**
  * A local OpenID Connect provider standing in for HelseID (personnel) and ID-porten (patients)
@@ -27,9 +28,12 @@ export function localClients(): LocalIdp['clients'] {
 }
 
 export const HELSEID_HPR_CLAIM = 'helseid://claims/hpr/hpr_number';
+/** HelseID's claim for the login's security level: "4" high (BankID, Buypass, smart card), "3" substantial. */
+export const HELSEID_SECURITY_LEVEL_CLAIM = 'helseid://claims/identity/security_level';
 export const IDPORTEN_ACR_HIGH = 'idporten-loa-high';
+export const IDPORTEN_ACR_SUBSTANTIAL = 'idporten-loa-substantial';
 
-/** Account ids carry their kind: `patient:<fnr>` or `personnel:<hpr>`. */
+/** Account ids carry their kind: `patient:<fnr>` or `personnel:<hpr>` (`personnel:<hpr>:3` for security level 3). */
 export async function createLocalIdp(
   db: Db,
   publicUrl: string,
@@ -53,7 +57,7 @@ export async function createLocalIdp(
     jwks: { keys: [jwk] },
     cookies: { keys: cookieKeys },
     pkce: { required: () => true },
-    acrValues: ['idporten-loa-substantial', IDPORTEN_ACR_HIGH],
+    acrValues: [IDPORTEN_ACR_SUBSTANTIAL, IDPORTEN_ACR_HIGH],
     claims: {
       acr: null,
       auth_time: null,
@@ -61,12 +65,12 @@ export async function createLocalIdp(
       openid: ['sub'],
       profile: ['name'],
       pid: ['pid'],
-      helseid: [HELSEID_HPR_CLAIM],
+      helseid: [HELSEID_HPR_CLAIM, HELSEID_SECURITY_LEVEL_CLAIM],
     },
     scopes: ['openid', 'profile', 'pid', 'helseid'],
     // The relying party reads identity straight from the ID token, as with ID-porten.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true, logoutSource } },
     interactions: { url: (_ctx, interaction) => `/idp/interaction/${interaction.uid}` },
     ttl: { Session: 10 * 3600, Interaction: 3600, Grant: 10 * 3600, IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
     // First-party clients: no consent screen; grant exactly what was asked for.
@@ -82,7 +86,7 @@ export async function createLocalIdp(
       return grant;
     },
     async findAccount(_ctx, id) {
-      const [kind, key] = id.split(':', 2) as [string, string];
+      const [kind, key, level] = id.split(':', 3) as [string, string, string | undefined];
       if (kind === 'patient') {
         const r = await db.query<{ name: string }>('select name from patients where identifier = $1', [key]);
         // ID-porten knows every resident; an unknown number still logs in and Varde then refuses it.
@@ -93,7 +97,7 @@ export async function createLocalIdp(
         const r = await db.query<{ name: string }>('select name from personnel where hpr_number = $1', [key]);
         if (!r.rows[0]) return undefined;
         const name = r.rows[0].name;
-        return { accountId: id, claims: () => ({ sub: id, name, [HELSEID_HPR_CLAIM]: key }) };
+        return { accountId: id, claims: () => ({ sub: id, name, [HELSEID_HPR_CLAIM]: key, [HELSEID_SECURITY_LEVEL_CLAIM]: level === '3' ? '3' : '4' }) };
       }
       return undefined;
     },
@@ -113,4 +117,25 @@ export async function createLocalIdp(
       callback(req, res);
     },
   };
+}
+
+const AUTO_SUBMIT = "document.getElementById('op.logoutForm').submit();";
+
+/**
+ * The end-session page. The apps come here after their own logout (RP-initiated logout), so the
+ * person has already chosen to log out: the form ends the provider's session at once, as
+ * ID-porten and HelseID do, and the next person on a shared tablet must log in again. The
+ * one-line script is allowed by its hash, not by 'unsafe-inline'; without scripts a button does it.
+ */
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  const csp = ctx.response.get('content-security-policy');
+  if (csp) {
+    const hash = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).digest('base64')}'`;
+    ctx.set('content-security-policy', csp.replace(/script-src ([^;]*)/, (_m, v: string) => `script-src ${v} ${hash}`));
+  }
+  const withChoice = form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>');
+  ctx.type = 'html';
+  ctx.body = page('Logger ut', `<h1>Logger ut …</h1>${withChoice}
+    <p><button type="submit" form="op.logoutForm">Logg ut</button></p>
+    <script>${AUTO_SUBMIT}</script>`);
 }

@@ -4,9 +4,10 @@ import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { esc, page } from '../http/html.js';
 import { issueClientToken } from './clients.js';
 import type { LocalIdp } from './local-idp.js';
-import { HELSEID_HPR_CLAIM } from './local-idp.js';
+import { HELSEID_HPR_CLAIM, HELSEID_SECURITY_LEVEL_CLAIM, IDPORTEN_ACR_HIGH, IDPORTEN_ACR_SUBSTANTIAL } from './local-idp.js';
 import type { LoginApp, OidcRp, PendingLogin } from './oidc-rp.js';
 import { SESSION_COOKIE, createSession, deleteSession, membershipsFor } from './session.js';
+import { auditAuthEvent, perAddressLimit, perClientLimit } from './throttle.js';
 
 const LOGIN_COOKIE = 'varde_login';
 const LoginQuery = z.object({ app: z.enum(['patient', 'clinic']) });
@@ -16,8 +17,10 @@ const PendingSchema = z.object({ app: z.enum(['patient', 'clinic']), state: z.st
 export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
   const secure = () => deps.publicUrl().startsWith('https://');
   const home = (a: LoginApp) => (a === 'patient' ? '/patient/' : '/clinic/');
+  const limit = () => perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const acceptedAcr = deps.config.IDPORTEN_ACR.split(',').map((a) => a.trim()).filter(Boolean);
 
-  app.get('/auth/login', { config: { public: true } }, async (req, reply) => {
+  app.get('/auth/login', { config: { public: true, rateLimit: limit() } }, async (req, reply) => {
     const { app: which } = parse(LoginQuery, req.query);
     const { url, pending } = await rp.start(which);
     reply.setCookie(LOGIN_COOKIE, JSON.stringify(pending), {
@@ -26,7 +29,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     return reply.redirect(url);
   });
 
-  app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true } }, async (req, reply) => {
+  app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true, rateLimit: limit() } }, async (req, reply) => {
     const which = parse(z.enum(['patient', 'clinic']), req.params.app, 'app');
     const raw = req.cookies[LOGIN_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : null;
@@ -51,7 +54,9 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
 
     if (which === 'patient') {
       const acr = String(claims.acr ?? '');
-      if (!deps.config.IDPORTEN_ACR.split(',').includes(acr)) {
+      // Health data needs ID-porten's high level (BankID, Buypass, Commfides) unless configured otherwise.
+      if (!acceptedAcr.includes(acr)) {
+        await auditAuthEvent(deps, req, { actorKind: 'system', actorId: 'login', resourceType: 'Session', outcome: 'denied', details: { app: which, reason: 'assurance_level', acr } });
         return loginFailed(reply, which, 'Du må logge inn med et høyt sikkerhetsnivå (for eksempel BankID).');
       }
       const pid = String(claims.pid ?? '');
@@ -71,6 +76,15 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     }
 
     const hpr = String(claims[HELSEID_HPR_CLAIM] ?? '');
+    // HelseID's security level of the login: 4 (high) by default, as for the patient's ID-porten level.
+    const level = Number(claims[HELSEID_SECURITY_LEVEL_CLAIM] ?? 0);
+    if (!(level >= deps.config.HELSEID_SECURITY_LEVEL)) {
+      await auditAuthEvent(deps, req, {
+        actorKind: 'system', actorId: 'login', resourceType: 'Session', outcome: 'denied',
+        details: { app: which, reason: 'security_level', hpr, level: claims[HELSEID_SECURITY_LEVEL_CLAIM] ?? null },
+      });
+      return loginFailed(reply, which, 'Du må logge inn med høyt sikkerhetsnivå (for eksempel BankID eller Buypass).');
+    }
     const r = await deps.db.query<{ id: string; name: string }>('select id, name from personnel where hpr_number = $1', [hpr]);
     const person = r.rows[0];
     const membership = person ? (await membershipsFor(deps.db, person.id))[0] : undefined;
@@ -81,7 +95,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     });
     await audit(
       { ...ctxBase(deps), actor: { kind: 'system', name: `personnel:${person.id}` } },
-      { action: 'login', resourceType: 'Session', details: { hpr, organisationId: membership.organisation_id, role: membership.role } },
+      { action: 'login', resourceType: 'Session', details: { hpr, organisationId: membership.organisation_id, role: membership.role, securityLevel: level } },
     );
     setSession(reply, token, secure(), deps.config.SESSION_TTL_HOURS);
     return reply.redirect(home(which));
@@ -93,6 +107,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     let logoutUrl: string | null = null;
     if (token) {
       const s = await deleteSession(deps.db, token);
+      deps.sessions.ended(token);
       if (actor && (actor.kind === 'patient' || actor.kind === 'personnel')) {
         await audit({ ...ctxBase(deps), actor }, { action: 'logout', resourceType: 'Session', patientId: actor.kind === 'patient' ? actor.patientId : null });
         logoutUrl = await rp.logoutUrl(actor.kind === 'patient' ? 'patient' : 'clinic', s?.id_token ?? null);
@@ -103,24 +118,44 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
   });
 
   // OAuth 2.0 client credentials (RFC 6749 §4.4) for device gateways; errors per §5.2.
-  app.post('/auth/token', { config: { public: true } }, async (req, reply) => {
+  const clientLimit = perClientLimit(app, deps, deps.config.CLIENT_RATE_LIMIT_PER_MINUTE);
+  app.post('/auth/token', { config: { public: true, forms: true, rateLimit: limit() } }, async (req, reply) => {
+    reply.header('cache-control', 'no-store');
     const body = (req.body ?? {}) as Record<string, unknown>;
     let clientId = typeof body.client_id === 'string' ? body.client_id : '';
     let secret = typeof body.client_secret === 'string' ? body.client_secret : '';
-    const basic = req.headers.authorization;
-    if (basic?.startsWith('Basic ')) {
-      const decoded = Buffer.from(basic.slice(6), 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      clientId = decodeURIComponent(decoded.slice(0, i));
-      secret = decodeURIComponent(decoded.slice(i + 1));
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const basic = parseBasic(header);
+      if (!basic) {
+        await auditAuthEvent(deps, req, { actorKind: 'client', actorId: clientId, resourceType: 'AccessToken', outcome: 'denied', details: { reason: 'malformed_authorization' } });
+        return reply.code(401).header('www-authenticate', 'Basic realm="varde"')
+          .send({ error: 'invalid_client', error_description: 'The Authorization header is not valid HTTP Basic client authentication.' });
+      }
+      ({ clientId, secret } = basic);
     }
     if (body.grant_type !== 'client_credentials') {
       return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'Only client_credentials is supported.' });
     }
+    if (!clientId || !secret) {
+      return reply.code(401).send({ error: 'invalid_client', error_description: 'Client authentication is required.' });
+    }
+    if (!(await clientLimit(req, clientId))) {
+      return reply.code(429).header('retry-after', '60').send({ error: 'slow_down', error_description: 'Too many attempts for this client. Wait a minute.' });
+    }
     const scopes = typeof body.scope === 'string' && body.scope.trim() ? body.scope.trim().split(/\s+/) : null;
-    const t = clientId && secret ? await issueClientToken(deps.db, clientId, secret, scopes) : null;
-    if (!t) return reply.code(401).send({ error: 'invalid_client', error_description: 'Unknown client, wrong secret or scope not allowed.' });
-    reply.header('cache-control', 'no-store');
+    const t = await issueClientToken(deps.db, clientId, secret, scopes, deps.config.CLIENT_LOCKOUT_AFTER);
+    if (!t.ok) {
+      await auditAuthEvent(deps, req, {
+        actorKind: 'client', actorId: clientId, organisationId: t.organisationId, resourceType: 'AccessToken', outcome: 'denied',
+        details: { reason: t.reason, ...(t.lockedNow ? { lockedNow: true } : {}) },
+      });
+      if (t.lockedNow) req.log.warn({ clientId }, 'device client locked after repeated wrong secrets');
+      return reply.code(401).send({ error: 'invalid_client', error_description: 'Unknown client, wrong secret, locked client or scope not allowed.' });
+    }
+    await auditAuthEvent(deps, req, {
+      actorKind: 'client', actorId: clientId, organisationId: t.organisationId, resourceType: 'AccessToken', outcome: 'success', details: { scopes: t.scopes },
+    });
     return { access_token: t.accessToken, token_type: 'Bearer', expires_in: t.expiresIn, scope: t.scopes.join(' ') };
   });
 
@@ -138,6 +173,25 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     }
     return { kind: a.kind };
   });
+}
+
+/**
+ * HTTP Basic client authentication (RFC 6749 §2.3.1: id and secret form-urlencoded, then base64).
+ * Anything else in the header — another scheme, bad base64, no colon, bad %-escapes — is null.
+ */
+export function parseBasic(header: string): { clientId: string; secret: string } | null {
+  const m = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 1) return null;
+  try {
+    const clientId = decodeURIComponent(decoded.slice(0, i));
+    const secret = decodeURIComponent(decoded.slice(i + 1));
+    return clientId && secret ? { clientId, secret } : null;
+  } catch {
+    return null;
+  }
 }
 
 function ctxBase(deps: AppDeps) {
@@ -208,7 +262,8 @@ export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<Lo
         .join('')}</ul>`);
   });
 
-  app.post<{ Params: { uid: string } }>('/idp/interaction/:uid/login', { config: { public: true } }, async (req, reply) => {
+  const limit = perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+  app.post<{ Params: { uid: string } }>('/idp/interaction/:uid/login', { config: { public: true, forms: true, rateLimit: limit } }, async (req, reply) => {
     const idp = await getIdp();
     const body = (req.body ?? {}) as Record<string, string>;
     const details = await idp.provider.interactionDetails(req.raw, reply.raw);
@@ -219,10 +274,13 @@ export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<Lo
       if (!/^\d{11}$/.test(pid)) return reply.redirect(`/idp/interaction/${encodeURIComponent(req.params.uid)}?error=1`);
       accountId = `patient:${pid}`;
     } else {
-      accountId = `personnel:${String(body.hpr ?? '')}`;
+      // HelseID's test IdP lets the tester pick the security level; the account id carries it to the ID token.
+      accountId = `personnel:${String(body.hpr ?? '')}${body.level === '3' ? ':3' : ''}`;
     }
+    // Like TestID, a lower assurance level can be chosen (tests of the refusal); high by default.
+    const acr = body.acr === IDPORTEN_ACR_SUBSTANTIAL ? IDPORTEN_ACR_SUBSTANTIAL : IDPORTEN_ACR_HIGH;
     const result = isPatient
-      ? { login: { accountId, acr: 'idporten-loa-high', amr: ['TestID'] } }
+      ? { login: { accountId, acr, amr: ['TestID'] } }
       : { login: { accountId, amr: ['pwd'] } };
     reply.hijack();
     await idp.provider.interactionFinished(req.raw, reply.raw, result, { mergeWithLastSubmission: false });

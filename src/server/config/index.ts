@@ -4,17 +4,45 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** What production needs instead of the local test IdP, with what each one is for. */
+const PRODUCTION_IDP_SETTINGS = {
+  HELSEID_ISSUER: 'HelseID issuer URL (personnel login)',
+  HELSEID_CLIENT_ID: 'client id registered with HelseID',
+  HELSEID_CLIENT_SECRET: 'client secret registered with HelseID',
+  IDPORTEN_ISSUER: 'ID-porten issuer URL (patient login)',
+  IDPORTEN_CLIENT_ID: 'client id registered with ID-porten',
+  IDPORTEN_CLIENT_SECRET: 'client secret registered with ID-porten',
+} as const;
+
 const ConfigSchema = z
   .object({
+    /** `production` (or `start --production`) refuses every demo convenience; see SECURITY.md. */
+    NODE_ENV: z.string().optional(),
     HOST: z.string().default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    /** Where browsers reach us; OIDC redirect URIs are built from it. Defaults to http://HOST:PORT. */
+    /** Where browsers reach us; OIDC redirect URIs and the CSRF origin check are built from it. Defaults to http://HOST:PORT. */
     PUBLIC_URL: z.url().optional(),
+    /**
+     * Which proxies may set X-Forwarded-For/-Proto: `loopback` (default), `false`, `true` (any:
+     * only behind a proxy that overwrites the header), or comma-separated addresses/CIDRs.
+     * Rate limits are per client address, so trusting too much lets a caller pick its own address.
+     */
+    TRUST_PROXY: z.string().default('loopback'),
     /** A real PostgreSQL; unset = embedded PGlite in PGLITE_DIR. */
     DATABASE_URL: z.string().optional(),
     PGLITE_DIR: z.string().default('./data/pglite'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Absolute session lifetime, however active the session is. */
     SESSION_TTL_HOURS: z.coerce.number().positive().default(10),
+    /** Idle timeouts (sliding: every request moves them on). Shared and lent devices make these matter. */
+    SESSION_IDLE_MINUTES_PERSONNEL: z.coerce.number().positive().default(30),
+    SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().positive().default(60),
+    /** Requests per minute and client address on each login route and on the token endpoint. */
+    AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Token requests per minute for one client id, from wherever they come. */
+    CLIENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(10),
+    /** Consecutive wrong secrets after which a device client is locked until an administrator lifts it. */
+    CLIENT_LOCKOUT_AFTER: z.coerce.number().int().positive().default(10),
     /** Seeds the demo helsefellesskap when the database has no organisations yet. */
     DEMO: bool.default(false),
     /** Runs the local OIDC provider at /idp (demo and tests). Production points at HelseID and ID-porten. */
@@ -22,21 +50,41 @@ const ConfigSchema = z
     HELSEID_ISSUER: z.url().optional(),
     HELSEID_CLIENT_ID: z.string().optional(),
     HELSEID_CLIENT_SECRET: z.string().optional(),
+    /**
+     * Lowest HelseID security level (claim helseid://claims/identity/security_level) accepted for
+     * personnel. 4 = high (BankID, Buypass, Commfides smart cards), as Normen requires for health data.
+     */
+    HELSEID_SECURITY_LEVEL: z.coerce.number().int().min(1).max(4).default(4),
     IDPORTEN_ISSUER: z.url().optional(),
     IDPORTEN_CLIENT_ID: z.string().optional(),
     IDPORTEN_CLIENT_SECRET: z.string().optional(),
-    /** ID-porten assurance levels accepted for patients. */
-    IDPORTEN_ACR: z.string().default('idporten-loa-high,idporten-loa-substantial'),
-    /** Signs the local IdP's cookies; random per process when unset (logins then do not survive restarts). */
+    /** ID-porten assurance levels accepted for patients; `idporten-loa-substantial` only when added here on purpose. */
+    IDPORTEN_ACR: z.string().default('idporten-loa-high'),
+    /** Signs the login-state cookie and the local IdP's cookies; random per process when unset (required in production). */
     COOKIE_SECRET: z.string().min(16).optional(),
   })
   .transform((c) => {
+    const production = c.NODE_ENV === 'production';
     const publicUrl = (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/$/, '');
-    const localIdp = c.LOCAL_IDP ?? !(c.HELSEID_ISSUER || c.IDPORTEN_ISSUER);
-    return { ...c, PUBLIC_URL: publicUrl, LOCAL_IDP: localIdp };
+    // Production never falls back to the test IdP: missing HelseID/ID-porten settings are an error, not a demo.
+    const localIdp = c.LOCAL_IDP ?? (!production && !(c.HELSEID_ISSUER || c.IDPORTEN_ISSUER));
+    return { ...c, PRODUCTION: production, PUBLIC_URL: publicUrl, LOCAL_IDP: localIdp };
   })
   .superRefine((c, ctx) => {
-    if (!c.LOCAL_IDP) {
+    if (c.PRODUCTION) {
+      if (c.LOCAL_IDP) {
+        ctx.addIssue({ code: 'custom', path: ['LOCAL_IDP'], message: 'the local test identity provider (/idp) must not run in production; unset LOCAL_IDP and configure HelseID and ID-porten' });
+      }
+      if (c.DEMO) ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'demo data (--demo, DEMO=true) must not be loaded in production' });
+      for (const [k, what] of Object.entries(PRODUCTION_IDP_SETTINGS)) {
+        if (!c[k as keyof typeof PRODUCTION_IDP_SETTINGS]) ctx.addIssue({ code: 'custom', path: [k], message: `missing: ${what}` });
+      }
+      if (!c.COOKIE_SECRET) ctx.addIssue({ code: 'custom', path: ['COOKIE_SECRET'], message: 'missing: at least 32 random characters, the same for every process' });
+      else if (c.COOKIE_SECRET.length < 32) ctx.addIssue({ code: 'custom', path: ['COOKIE_SECRET'], message: 'must be at least 32 characters in production' });
+      if (!c.PUBLIC_URL.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be the https:// address browsers use (session cookies are Secure only over TLS)' });
+      }
+    } else if (!c.LOCAL_IDP) {
       for (const k of ['HELSEID_ISSUER', 'HELSEID_CLIENT_ID', 'IDPORTEN_ISSUER', 'IDPORTEN_CLIENT_ID'] as const) {
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required when LOCAL_IDP is off` });
       }
@@ -50,9 +98,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const r = ConfigSchema.safeParse({ ...pickDefined(env), ...overrides });
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+    const production = (overrides.NODE_ENV ?? env.NODE_ENV) === 'production';
+    const head = production
+      ? 'Refusing to start in production (NODE_ENV=production or --production) with this configuration:'
+      : 'Invalid configuration:';
+    throw new Error(`${head}\n${lines.join('\n')}\nSee SECURITY.md (production checklist) and README.md (configuration).`);
   }
   return r.data;
+}
+
+/** Fastify's trustProxy from TRUST_PROXY: a boolean, or addresses/CIDRs/`loopback`. */
+export function trustProxyOption(value: string): boolean | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  return value;
 }
 
 function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -4,13 +4,15 @@ import { join, resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Actor } from '../auth/actor.js';
 import { actorForAccessToken } from '../auth/clients.js';
-import { SESSION_COOKIE, actorForSession } from '../auth/session.js';
-import type { Config } from '../config/index.js';
+import { SESSION_COOKIE, type SessionWatch, actorForSession } from '../auth/session.js';
+import { type Config, trustProxyOption } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
 import type { EventHub } from '../events/bus.js';
@@ -27,6 +29,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session (health, login). Everything else under /api and /fhir needs one. */
     public?: boolean;
+    /** Takes HTML-form bodies (OAuth token endpoint, local IdP login). Everything else under /api, /fhir and /auth takes JSON only. */
+    forms?: boolean;
   }
 }
 
@@ -39,6 +43,8 @@ export interface AppDeps {
   /** The origin browsers use; known only after listen() when PORT is 0. */
   publicUrl: () => string;
   cookieSecret: string;
+  /** Ends long-lived responses (SSE) with their session. */
+  sessions: SessionWatch;
 }
 
 export type App = FastifyInstance;
@@ -68,7 +74,8 @@ export async function createHttp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 5 * 1024 * 1024,
-    trustProxy: true,
+    // Only proxies we were told about may set the client address: rate limits are per address.
+    trustProxy: trustProxyOption(deps.config.TRUST_PROXY),
     // 26 hex: a UUID-ish request id appears in logs and error bodies for support.
     genReqId: () => randomBytes(8).toString('hex'),
   });
@@ -78,20 +85,41 @@ export async function createHttp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
+  await app.register(helmet, helmetOptions(deps.config));
   await app.register(cookie, { secret: deps.cookieSecret });
   await app.register(formbody);
+  // Limits are set per route (login, token endpoint); see auth/routes.ts.
+  await app.register(rateLimit, { global: false });
+
+  // Before authentication: a forged cross-site request must not even reach the session lookup.
+  app.addHook('onRequest', async (req) => {
+    refuseCrossSite(req, deps.publicUrl());
+    refuseNonJsonBody(req);
+  });
 
   app.addHook('onRequest', async (req) => {
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) {
-      req.actor = await actorForAccessToken(deps.db, auth.slice(7).trim());
+    if (auth !== undefined && /^bearer\b/i.test(auth)) {
+      const token = auth.slice(6).trim();
+      req.actor = token ? await actorForAccessToken(deps.db, token) : null;
     } else {
       const token = req.cookies[SESSION_COOKIE];
-      if (token) req.actor = await actorForSession(deps.db, token);
+      if (token) {
+        req.actor = await actorForSession(deps.db, token, {
+          personnelMinutes: deps.config.SESSION_IDLE_MINUTES_PERSONNEL,
+          patientMinutes: deps.config.SESSION_IDLE_MINUTES_PATIENT,
+        });
+      }
     }
     const url = req.url;
     const guarded = url.startsWith('/api/') || url.startsWith('/fhir');
     if (guarded && !req.routeOptions.config?.public && !req.actor) throw unauthenticated();
+  });
+
+  // Answers of the API and FHIR carry patient data: no browser or proxy may keep a copy.
+  app.addHook('onSend', async (req, reply) => {
+    const path = req.url;
+    if (path.startsWith('/api/') || path.startsWith('/fhir') || path.startsWith('/auth/')) reply.header('cache-control', 'no-store');
   });
 
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
@@ -112,6 +140,71 @@ export async function createHttp(deps: AppDeps): Promise<App> {
   }
   app.get('/api/health', { config: { public: true } }, async () => ({ status: 'ok', db: deps.db.kind }));
   return app;
+}
+
+/**
+ * Security headers for every answer. Scripts only from our own origin (the built apps have no
+ * inline scripts); styles may be inline (server-rendered login pages, style attributes).
+ */
+export function helmetOptions(config: Pick<Config, 'PUBLIC_URL'>) {
+  const https = config.PUBLIC_URL.startsWith('https://');
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        workerSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // HSTS over plain http would be ignored at best and pin a demo host to https at worst.
+    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' as const },
+    crossOriginEmbedderPolicy: false,
+  };
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * CSRF defence: a state-changing request that a browser marks as coming from another site, or
+ * whose Origin is not ours, is refused. Machine clients with a bearer or basic credential and no
+ * cookie cannot be forged by a browser and are let through; so are requests without either header
+ * (not sent by a browser on a cross-site form post).
+ */
+function refuseCrossSite(req: FastifyRequest, publicUrl: string): void {
+  if (!UNSAFE_METHODS.has(req.method)) return;
+  if (req.headers.authorization && !req.headers.cookie) return;
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw crossSite();
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== new URL(publicUrl).origin) throw crossSite();
+}
+
+const crossSite = () => new AppError(403, 'cross_site_request', 'Requests from other sites are not accepted.');
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** The JSON API takes JSON only: HTML forms (the classic CSRF vector) get 415 unless the route takes forms. */
+function refuseNonJsonBody(req: FastifyRequest): void {
+  if (!UNSAFE_METHODS.has(req.method) || req.routeOptions.config?.forms) return;
+  const url = req.url;
+  if (!(url.startsWith('/api/') || url.startsWith('/fhir') || url.startsWith('/auth/'))) return;
+  const type = req.headers['content-type'];
+  if (type !== undefined && !JSON_TYPE.test(type)) {
+    throw new AppError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).');
+  }
 }
 
 function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply) {

@@ -65,6 +65,9 @@ const SPECS: Record<string, Spec> = {
   'GET /api/admin/members': { kind: 'personnel' },
   'POST /api/admin/members': { kind: 'personnel' },
   'DELETE /api/admin/members/:id/roles/:role': { kind: 'personnel' },
+  // Device clients and lifting a brute-force lockout: administrators of the client's organisation (auth/security.test.ts).
+  'GET /api/admin/api-clients': { kind: 'personnel' },
+  'POST /api/admin/api-clients/:clientId/unlock': { kind: 'personnel' },
   'GET /api/worklist/stream': { kind: 'personnel' },
   'GET /api/organisations': { kind: 'personnel' },
   // The hours of the caller's own service: no patient data; writes audited (opening-hours/opening-hours.test.ts).
