@@ -40,12 +40,33 @@ export interface MeasureDef {
   unit: string;
   /** Human-readable unit for screens and messages. */
   unitDisplay: string;
-  /** Plausibility limits (inclusive): values outside are rejected, not triaged. */
+  /**
+   * Plausibility limits (inclusive): values outside cannot be a reading of a living patient at
+   * home (typing errors, unit mix-ups, sensor glitches) and are refused. They are deliberately
+   * wide: anything clinically possible must get through to triage, however alarming.
+   */
   min: number;
   max: number;
+  /** Why these limits (the source). */
+  limitsSource: string;
+  /** Digits shown on screens. Display only: values are stored and triaged exactly as measured. */
   decimals: number;
   kind: 'vital' | 'score';
+  /**
+   * Values that are red whatever the plan says (a floor no plan can switch off): `redBelow` strict,
+   * `redFrom` inclusive.
+   */
+  critical?: { redBelow?: number; redFrom?: number; source: string };
+  /**
+   * Measuring range of home devices: a meter showing "LO" or "HI" is below `lo` or above `hi`.
+   * Such a reading is stored at that edge with its flag and is red.
+   */
+  deviceRange?: { lo: number; hi: number; source: string };
 }
+
+/** A home meter's out-of-range flag ("LO"/"HI" on the display), sent instead of a number. */
+export type Interpretation = 'HI' | 'LO';
+export const INTERPRETATIONS: readonly Interpretation[] = ['HI', 'LO'];
 
 /**
  * Max total of the daily symptom form; must equal QUESTIONNAIRES.symptoms.maxScore
@@ -66,10 +87,10 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'SpO2', nn: 'SpO2', en: 'SpO2' },
     unit: '%',
     unitDisplay: '%',
-    // Device range: home pulse oximeters are not validated below ~70 % and report nothing
-    // meaningful below 50 %; saturation cannot exceed 100 %.
-    min: 50,
+    min: 20,
     max: 100,
+    limitsSource:
+      'Saturation cannot exceed 100 %. ISO 80601-2-61 specifies oximeter accuracy for 70–100 %, but oximeters display lower values and a reading of 50 % is a dying patient (red), not an error; below 20 % a patient cannot measure themselves.',
     decimals: 0,
     kind: 'vital',
   },
@@ -79,9 +100,10 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Puls', nn: 'Puls', en: 'Heart rate' },
     unit: '/min',
     unitDisplay: '/min',
-    // Physiological limits: sustained rates outside 20–250/min are not compatible with a patient measuring at home.
-    min: 20,
-    max: 250,
+    min: 15,
+    max: 300,
+    limitsSource:
+      'Ventricular rates up to 300/min occur (atrial flutter with 1:1 conduction, pre-excited atrial fibrillation; ESC 2019 SVT guideline); complete heart block can give 20–30/min. Home monitors measure about 30–240/min.',
     decimals: 0,
     kind: 'vital',
   },
@@ -91,9 +113,9 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Respirasjonsfrekvens', nn: 'Respirasjonsfrekvens', en: 'Respiratory rate' },
     unit: '/min',
     unitDisplay: '/min',
-    // Physiological limits for a conscious adult counting their own breaths.
-    min: 4,
-    max: 60,
+    min: 2,
+    max: 80,
+    limitsSource: 'Outside 2–80/min breaths cannot be counted by a patient or carer at home; NEWS2 already scores ≤8 and ≥25 as 3 (RCP 2017).',
     decimals: 0,
     kind: 'vital',
   },
@@ -103,9 +125,10 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Systolisk blodtrykk', nn: 'Systolisk blodtrykk', en: 'Systolic blood pressure' },
     unit: 'mm[Hg]',
     unitDisplay: 'mmHg',
-    // Device range of common validated home oscillometric monitors (about 50–280 mmHg).
-    min: 50,
-    max: 280,
+    min: 30,
+    max: 300,
+    limitsSource:
+      'Cuff range of validated home oscillometric monitors is 0–299 mmHg (e.g. Omron M-series manuals); a systolic below 30 mmHg is not a readable pressure.',
     decimals: 0,
     kind: 'vital',
   },
@@ -115,9 +138,9 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Diastolisk blodtrykk', nn: 'Diastolisk blodtrykk', en: 'Diastolic blood pressure' },
     unit: 'mm[Hg]',
     unitDisplay: 'mmHg',
-    // Device range of common validated home oscillometric monitors (about 20–200 mmHg).
-    min: 20,
-    max: 200,
+    min: 10,
+    max: 250,
+    limitsSource: 'Cuff range of validated home oscillometric monitors (0–299 mmHg); diastolic pressures above 250 mmHg are not reported in humans.',
     decimals: 0,
     kind: 'vital',
   },
@@ -127,9 +150,9 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Vekt', nn: 'Vekt', en: 'Weight' },
     unit: 'kg',
     unitDisplay: 'kg',
-    // Physiological limits for the adult population followed up; also the range of home bathroom scales.
-    min: 20,
-    max: 350,
+    min: 10,
+    max: 650,
+    limitsSource: 'Adults followed up at home weigh more than 10 kg; the heaviest recorded humans weighed about 635 kg (Guinness World Records).',
     decimals: 1,
     kind: 'vital',
   },
@@ -139,10 +162,13 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Temperatur', nn: 'Temperatur', en: 'Temperature' },
     unit: 'Cel',
     unitDisplay: '°C',
-    // Physiological limits: below 30 °C / above 44 °C a patient cannot take their own temperature.
-    min: 30,
-    max: 44,
+    min: 25,
+    max: 46,
+    limitsSource:
+      'Survived accidental hypothermia goes far below 25 °C, but not in a patient measuring at home; heat stroke above 46 °C is not reported as survived (Bouchama, N Engl J Med 2002).',
     decimals: 1,
+    // Home thermometers show "Lo"/"Hi" outside about 32–42.9 °C (EN 12470-3 clinical thermometer range).
+    deviceRange: { lo: 32, hi: 42.9, source: 'EN 12470-3: clinical electrical thermometers measure at least 35.5–42.0 °C; home devices show Lo/Hi outside about 32–42.9 °C.' },
     kind: 'vital',
   },
   glucose: {
@@ -151,10 +177,19 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     display: { nb: 'Blodsukker', nn: 'Blodsukker', en: 'Blood glucose' },
     unit: 'mmol/L',
     unitDisplay: 'mmol/L',
-    // Device range: home glucometers measure about 0.6–33.3 mmol/L and show "LO"/"HI" outside it.
-    min: 0.6,
-    max: 33.3,
+    // Not refused above the meter range: a value of 35 from a lab or CGM is a hyperglycaemic crisis (red).
+    min: 0.1,
+    max: 150,
+    limitsSource:
+      'Blood glucose above 33.3 mmol/L (600 mg/dL) occurs in the hyperosmolar hyperglycaemic state (ADA consensus, Kitabchi et al., Diabetes Care 2009;32:1335); values up to about 147 mmol/L have been survived. Any value above 0 mmol/L is possible.',
     decimals: 1,
+    critical: {
+      redBelow: 3.0,
+      redFrom: 33.3,
+      source:
+        'ADA Standards of Care 2024 §6: level 2 hypoglycaemia < 3.0 mmol/L (54 mg/dL) needs immediate action; ≥ 33.3 mmol/L (600 mg/dL) is the glucose criterion of the hyperosmolar hyperglycaemic state (Kitabchi 2009).',
+    },
+    deviceRange: { lo: 0.6, hi: 33.3, source: 'ISO 15197:2013 meters; common home glucometers measure 0.6–33.3 mmol/L and show LO/HI outside it (e.g. Accu-Chek, Contour, FreeStyle manuals).' },
     kind: 'vital',
   },
   phq9: {
@@ -166,6 +201,7 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     // Score range of the instrument: 9 items × 0–3 (Kroenke 2001).
     min: 0,
     max: 27,
+    limitsSource: 'The range of the instrument.',
     decimals: 0,
     kind: 'score',
   },
@@ -178,6 +214,7 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     // Score range of the instrument: 7 items × 0–3 (Spitzer 2006).
     min: 0,
     max: 21,
+    limitsSource: 'The range of the instrument.',
     decimals: 0,
     kind: 'score',
   },
@@ -190,6 +227,7 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     // Score range of the instrument: 8 items × 0–5 (Jones 2009).
     min: 0,
     max: 40,
+    limitsSource: 'The range of the instrument.',
     decimals: 0,
     kind: 'score',
   },
@@ -202,6 +240,7 @@ export const CATALOGUE: Readonly<Record<MeasureCode, MeasureDef>> = {
     // Score range of the form itself (see questionnaires.ts).
     min: 0,
     max: SYMPTOM_FORM_MAX_SCORE,
+    limitsSource: 'The range of the instrument.',
     decimals: 0,
     kind: 'score',
   },
@@ -279,24 +318,41 @@ export function acceptedUnits(code: MeasureCode): string[] {
 }
 
 /**
- * Validates and normalises one reported value to its canonical unit.
- * Accepts the canonical UCUM unit, an omitted unit (meaning canonical), exact
- * synonyms, and explicit conversions: glucose mg/dL → mmol/L (÷18), weight
- * [lb_av] → kg, temperature [degF] → Cel. Rounds to the measure's decimals and
- * then checks plausibility.
- * @param input raw code, value and optional unit as received
+ * Validates and normalises one reported value to its canonical unit, exactly: nothing is rounded,
+ * because a limit such as "red below 86" must see 85.5 as 85.5 (rounding is for display only).
+ * Accepts the canonical UCUM unit, an omitted unit (meaning canonical), exact synonyms, and
+ * explicit conversions: glucose mg/dL → mmol/L (÷18), weight [lb_av] → kg, temperature
+ * [degF] → Cel. Then checks plausibility (see MeasureDef.min/max). A meter's "HI"/"LO" flag
+ * (`interpretation`) is accepted for measures with a device range, with or without a value; without
+ * one the reading is stored at the edge of the range.
+ * @param input raw code, value, optional unit and optional meter flag as received
  * @returns the canonical measurement, or an error with code 'unknown_measure',
- *   'unit_not_accepted' or 'implausible_value'
+ *   'unit_not_accepted', 'flag_not_accepted' or 'implausible_value'
  */
 export function normaliseMeasurement(input: {
   code: string;
-  value: number;
-  unit?: string;
-}): Result<{ code: MeasureCode; value: number; unit: string }> {
+  value?: number | undefined;
+  unit?: string | undefined;
+  interpretation?: string | undefined;
+}): Result<{ code: MeasureCode; value: number; unit: string; interpretation?: Interpretation }> {
   if (!isMeasureCode(input.code)) {
     return err('unknown_measure', `Unknown measure "${input.code}"; expected one of ${MEASURE_CODES.join(', ')}`, 'code');
   }
   const def = CATALOGUE[input.code];
+  let interpretation: Interpretation | undefined;
+  if (input.interpretation !== undefined) {
+    if (!(INTERPRETATIONS as readonly string[]).includes(input.interpretation)) {
+      return err('flag_not_accepted', `"${input.interpretation}" is not a meter flag; use "HI" or "LO"`, 'interpretation');
+    }
+    if (def.deviceRange === undefined) {
+      return err('flag_not_accepted', `${def.display.en} meters have no HI/LO flag; send the value`, 'interpretation');
+    }
+    interpretation = input.interpretation as Interpretation;
+    if (input.value === undefined) {
+      const value = interpretation === 'HI' ? def.deviceRange.hi : def.deviceRange.lo;
+      return ok({ code: def.code, value, unit: def.unit, interpretation });
+    }
+  }
   if (typeof input.value !== 'number' || !Number.isFinite(input.value)) {
     return err('implausible_value', `${def.display.en} must be a finite number, got ${String(input.value)}`, 'value');
   }
@@ -319,14 +375,31 @@ export function normaliseMeasurement(input: {
     value = conv.to(input.value);
     fromNote = ` (${plain(input.value)} ${conv.from})`;
   }
-  const rounded = roundTo(value, def.decimals);
-  if (rounded < def.min || rounded > def.max) {
+  if (value < def.min || value > def.max) {
     const u = def.unitDisplay === '' ? '' : ` ${def.unitDisplay}`;
     return err(
       'implausible_value',
-      `${def.display.en} of ${plain(rounded)}${u}${fromNote} is not possible: must be between ${plain(def.min)} and ${plain(def.max)}${u}`,
+      `${def.display.en} of ${plain(value)}${u}${fromNote} is not possible: must be between ${plain(def.min)} and ${plain(def.max)}${u}`,
       'value',
     );
   }
-  return ok({ code: def.code, value: rounded, unit: def.unit });
+  return ok(interpretation === undefined ? { code: def.code, value, unit: def.unit } : { code: def.code, value, unit: def.unit, interpretation });
+}
+
+/**
+ * Plausibility across the measurements of one sitting: a systolic pressure below the diastolic
+ * one cannot be measured (the cuff reads systolic first, as the higher pressure) and means the
+ * two were swapped or mistyped.
+ * @param measurements canonical measurements of one sitting
+ * @returns ok, or 'implausible_value' naming the index of the systolic value as `field` (`<i>.value`)
+ */
+export function checkSittingPlausibility(measurements: readonly { code: MeasureCode; value: number }[]): Result<true> {
+  const sys = measurements.findIndex((m) => m.code === 'bp_systolic');
+  const dia = measurements.findIndex((m) => m.code === 'bp_diastolic');
+  const s = measurements[sys];
+  const d = measurements[dia];
+  if (s !== undefined && d !== undefined && s.value < d.value) {
+    return err('implausible_value', `Systolic blood pressure ${plain(s.value)} mmHg is below diastolic ${plain(d.value)} mmHg: check that the two are not swapped`, `${sys}.value`);
+  }
+  return ok(true);
 }

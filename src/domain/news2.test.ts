@@ -21,12 +21,25 @@ describe('NEWS2 single parameters (RCP 2017 chart 1)', () => {
     }
   }
 
-  test('device fractions are rounded like a chart entry, not dropped between bands', () => {
-    assert.equal(scoreRespRate(20.4), 0);
-    assert.equal(scoreRespRate(20.6), 2);
-    assert.equal(scoreTemperature(38.04), 0);
-    assert.equal(scoreTemperature(38.06), 1);
-  });
+  // RCP 2017 prints whole numbers (temperature to one decimal). A device fraction between two printed
+  // bands gets the higher score of the two: it is never rounded into the safer band.
+  const between: [string, (v: number) => number, number, number][] = [
+    ['resp rate', scoreRespRate, 20.4, 2],
+    ['resp rate', scoreRespRate, 11.5, 1],
+    ['resp rate', scoreRespRate, 8.5, 3],
+    ['SpO2 scale 1', (v) => scoreSpo2(v, 1, false), 91.5, 3],
+    ['SpO2 scale 1', (v) => scoreSpo2(v, 1, false), 95.5, 1],
+    ['SpO2 scale 1', (v) => scoreSpo2(v, 1, false), 96, 0],
+    ['systolic', scoreSystolic, 90.5, 3],
+    ['pulse', scorePulse, 90.4, 1],
+    ['pulse', scorePulse, 40.5, 3],
+    ['temperature', scoreTemperature, 38.04, 1],
+    ['temperature', scoreTemperature, 35.05, 3],
+    ['temperature', scoreTemperature, 38.0, 0],
+  ];
+  for (const [name, f, value, points] of between) {
+    test(`between printed bands: ${name} ${value} → ${points}`, () => assert.equal(f(value), points));
+  }
 });
 
 describe('NEWS2 aggregate — worked examples', () => {

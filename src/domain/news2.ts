@@ -25,6 +25,8 @@ export type News2Risk = 'low' | 'low-medium' | 'medium' | 'high';
 export interface News2Result {
   /** True when every parameter a patient measures at home is present (resp rate, SpO2, systolic, pulse, temperature). */
   complete: boolean;
+  /** Home parameters not measured (a partial score counts them as 0: it can only under-state). */
+  missing: ('respRate' | 'spo2' | 'systolic' | 'pulse' | 'temperature')[];
   /** Sum of the parts that could be scored. */
   score: number;
   /** Points per parameter: respRate, spo2, airOrOxygen, systolic, pulse, consciousness, temperature. */
@@ -114,16 +116,20 @@ export const NEWS2_HIGH_FROM = 7;
 export const NEWS2_SINGLE_PARAMETER_RED = 3;
 
 /*
- * The chart is printed for whole numbers (one decimal for temperature). Devices
- * may send 95.5 % or 88.4/min, so values are rounded the way a nurse writing them
- * on the chart would, instead of letting a fraction fall between two bands.
+ * The chart is printed for whole numbers (one decimal for temperature). Devices send 91.5 % or
+ * 90.4/min; such a value lies between two printed bands and gets the higher score of the two, so a
+ * fraction never rounds a deterioration away (SpO2 91.5 scores like 91, pulse 90.4 like 91).
  */
-const whole = (v: number): number => Math.round(v);
-const tenth = (v: number): number => Math.round(v * 10) / 10;
+function between(value: number, step: 1 | 0.1, score: (v: number) => number): number {
+  const f = step === 1 ? 1 : 10;
+  const lo = Math.floor(value * f + 1e-9) / f;
+  const hi = Math.ceil(value * f - 1e-9) / f;
+  return Math.max(score(lo), score(hi));
+}
 
 /** NEWS2 points for respiration rate (RCP 2017). */
 export function scoreRespRate(perMinute: number): number {
-  return band(whole(perMinute), RESP_RATE_BANDS);
+  return between(perMinute, 1, (v) => band(v, RESP_RATE_BANDS));
 }
 
 /**
@@ -133,25 +139,26 @@ export function scoreRespRate(perMinute: number): number {
  * @param onOxygen whether the patient is on supplemental oxygen
  */
 export function scoreSpo2(spo2: number, scale: 1 | 2, onOxygen: boolean): number {
-  const v = whole(spo2);
-  if (scale === 1) return band(v, SPO2_SCALE1_BANDS);
-  if (v <= 92) return band(v, SPO2_SCALE2_LOW_BANDS);
-  return onOxygen ? band(v, SPO2_SCALE2_OXYGEN_HIGH_BANDS) : 0;
+  return between(spo2, 1, (v) => {
+    if (scale === 1) return band(v, SPO2_SCALE1_BANDS);
+    if (v <= 92) return band(v, SPO2_SCALE2_LOW_BANDS);
+    return onOxygen ? band(v, SPO2_SCALE2_OXYGEN_HIGH_BANDS) : 0;
+  });
 }
 
 /** NEWS2 points for systolic blood pressure (RCP 2017). */
 export function scoreSystolic(mmHg: number): number {
-  return band(whole(mmHg), SYSTOLIC_BANDS);
+  return between(mmHg, 1, (v) => band(v, SYSTOLIC_BANDS));
 }
 
 /** NEWS2 points for pulse (RCP 2017). */
 export function scorePulse(perMinute: number): number {
-  return band(whole(perMinute), PULSE_BANDS);
+  return between(perMinute, 1, (v) => band(v, PULSE_BANDS));
 }
 
 /** NEWS2 points for temperature in °C (RCP 2017). */
 export function scoreTemperature(celsius: number): number {
-  return band(tenth(celsius), TEMPERATURE_BANDS);
+  return between(celsius, 0.1, (v) => band(v, TEMPERATURE_BANDS));
 }
 
 /**
@@ -189,11 +196,6 @@ export function news2(input: News2Input): News2Result {
   const values = Object.values(parts);
   const score = values.reduce((a, b) => a + b, 0);
   const anyParameterThree = values.some((p) => p >= NEWS2_SINGLE_PARAMETER_RED);
-  const complete =
-    input.respRate !== undefined &&
-    input.spo2 !== undefined &&
-    input.systolic !== undefined &&
-    input.pulse !== undefined &&
-    input.temperature !== undefined;
-  return { complete, score, parts, risk: news2Risk(score, anyParameterThree), anyParameterThree };
+  const missing = (['respRate', 'spo2', 'systolic', 'pulse', 'temperature'] as const).filter((k) => input[k] === undefined);
+  return { complete: missing.length === 0, missing, score, parts, risk: news2Risk(score, anyParameterThree), anyParameterThree };
 }

@@ -170,7 +170,7 @@ export type TrendRule = z.infer<typeof TrendRuleSchema>;
 /**
  * Rules over several readings at once.
  * - 'sitting': `minYellow` or more measures (of `codes`, default all) yellow or worse in one
- *   sitting (the latest reading of each measure within an hour) → `zone` (UKONS 2016 triage
+ *   sitting (readings within an hour; a yellow replaced by a planned re-measurement does not count) → `zone` (UKONS 2016 triage
  *   tool: two or more amber = red).
  * - 'consecutive_days': a measure of `codes` (default all) yellow or worse on each of `days`
  *   consecutive local days → `zone`.

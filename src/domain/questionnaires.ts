@@ -307,19 +307,37 @@ export function severityFor(code: QuestionnaireCode, score: number): LocalText {
 
 export interface QuestionnaireScore {
   code: QuestionnaireCode;
-  score: number;
+  /**
+   * The total, or null when too many items are unanswered to estimate it. With one item
+   * unanswered the total is prorated (see MAX_MISSING_FOR_TOTAL) and not rounded.
+   */
+  score: number | null;
   maxScore: number;
-  severity: LocalText;
+  severity: LocalText | null;
+  /** Ids of unanswered items, in questionnaire order. */
+  missing: string[];
+  /** The answered items (what item rules and PHQ-9 item 9 look at). */
+  answers: Record<string, number>;
 }
 
 /**
- * Scores a completed questionnaire. Every item must be answered with one of that
- * item's option values — a partially filled PHQ-9 would under-report and look
- * reassuring, so it is rejected rather than summed.
+ * Unanswered items a total may be estimated over: one. The total is then prorated (mean of the
+ * answered items × number of items), the usual handling of a single missing item in summed symptom
+ * scales (e.g. the PROMIS and SF-36 scoring manuals allow prorating; Kroenke 2001 gives no rule for
+ * PHQ-9). With more missing the total is not estimated — but the answered items are still checked,
+ * so a positive PHQ-9 item 9 is never lost because another item was skipped.
+ */
+export const MAX_MISSING_FOR_TOTAL = 1;
+
+/**
+ * Scores a questionnaire response. Every given answer must be one of its item's option values;
+ * unanswered items are allowed (listed in `missing`): with at most MAX_MISSING_FOR_TOTAL of them
+ * the total is prorated, with more it is null.
  * @param code 'phq9' | 'gad7' | 'cat' | 'symptoms'
- * @param answers item id → chosen option value
- * @returns total, maximum and severity band, or 'unknown_questionnaire',
- *   'missing_answer', 'invalid_answer' or 'unknown_item' naming the item
+ * @param answers item id → chosen option value (absent = unanswered)
+ * @returns total (or null), maximum, severity band (or null) and the unanswered items, or
+ *   'unknown_questionnaire', 'missing_answer' (nothing answered), 'invalid_answer' or
+ *   'unknown_item' naming the item
  */
 export function scoreQuestionnaire(code: string, answers: Record<string, number>): Result<QuestionnaireScore> {
   if (!isQuestionnaireCode(code)) {
@@ -330,11 +348,16 @@ export function scoreQuestionnaire(code: string, answers: Record<string, number>
   for (const id of Object.keys(answers)) {
     if (!known.has(id)) return err('unknown_item', `${def.title.en}: "${id}" is not an item of this questionnaire`, `answers.${id}`);
   }
-  let score = 0;
+  let sum = 0;
+  const missing: string[] = [];
+  const given: Record<string, number> = {};
   for (const [index, item] of def.items.entries()) {
     const value = answers[item.id];
     const label = `${def.title.en} item ${index + 1} ("${item.id}")`;
-    if (value === undefined) return err('missing_answer', `${label} is not answered`, `answers.${item.id}`);
+    if (value === undefined) {
+      missing.push(item.id);
+      continue;
+    }
     if (!item.options.some((o) => o.value === value)) {
       return err(
         'invalid_answer',
@@ -342,7 +365,14 @@ export function scoreQuestionnaire(code: string, answers: Record<string, number>
         `answers.${item.id}`,
       );
     }
-    score += value;
+    given[item.id] = value;
+    sum += value;
   }
-  return ok({ code, score, maxScore: def.maxScore, severity: severityFor(code, score) });
+  const answered = def.items.length - missing.length;
+  if (answered === 0) {
+    const first = def.items[0]!;
+    return err('missing_answer', `${def.title.en}: no item is answered`, `answers.${first.id}`);
+  }
+  const score = missing.length === 0 ? sum : missing.length <= MAX_MISSING_FOR_TOTAL ? (sum * def.items.length) / answered : null;
+  return ok({ code, score, maxScore: def.maxScore, severity: score === null ? null : severityFor(code, score), missing, answers: given });
 }

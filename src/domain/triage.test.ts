@@ -120,7 +120,11 @@ describe('evaluate — thresholds', () => {
     ['heart_rate', 50, 'yellow', 'threshold:heart_rate'],
     ['phq9', 12, 'yellow', 'questionnaire:phq9'],
     ['phq9', 20, 'red', 'questionnaire:phq9'],
-    ['glucose', 2.0, 'green', null], // not in this plan: stored, never triaged
+    // Not in this plan, but below the catalogue's critical limit (ADA level 2 hypoglycaemia < 3.0 mmol/L): red whatever the plan.
+    ['glucose', 2.0, 'red', 'threshold:glucose'],
+    ['glucose', 5.0, 'green', null], // not in this plan: stored, not triaged
+    ['glucose', 35, 'red', 'threshold:glucose'], // ≥ 33.3 mmol/L hyperosmolar range (Kitabchi 2009)
+    ['spo2', 91.5, 'yellow', 'threshold:spo2'], // exact: 91.5 is below 92, not rounded up to it
   ];
   for (const [code, value, zone, ruleId] of rows) {
     test(`${code} ${value} → ${zone}`, () => {
@@ -208,14 +212,18 @@ describe('evaluate — NEWS2', () => {
     assert.deepEqual(r2.actions, tx('spo2 yellow'));
   });
 
-  test('incomplete set → no finding; history within the hour completes it, older history does not', () => {
+  test('a partial set is reported as partial and still fires; history within the hour completes it, older history does not', () => {
+    // rr 22 (2) + SpO2 93 (2) + sbp 105 (1) + pulse 102 (1) = 6 without temperature: already medium.
     const batch = vitals('2026-03-02T08:00:00Z', { rr: 22, spo2: 93, sbp: 105, hr: 102, temp: 38.4 }).filter((o) => o.code !== 'temperature');
-    const none = evaluate({ plan, planVersion: 1, newObservations: batch, history: [] });
-    assert.equal(none.findings.some((f) => f.ruleId === 'news2'), false);
-    const recent = evaluate({ plan, planVersion: 1, newObservations: batch, history: [obs('temperature', 38.4, '2026-03-02T07:15:00Z')] });
-    assert.equal(recent.findings.some((f) => f.ruleId === 'news2'), true);
-    const old = evaluate({ plan, planVersion: 1, newObservations: batch, history: [obs('temperature', 38.4, '2026-03-02T06:59:00Z')] });
-    assert.equal(old.findings.some((f) => f.ruleId === 'news2'), false);
+    const partial = evaluate({ plan, planVersion: 1, newObservations: batch, history: [] }).findings.find((f) => f.ruleId === 'news2');
+    assert.equal(partial?.zone, 'yellow');
+    assert.equal(partial?.partial, true);
+    assert.match(partial?.summary.en ?? '', /^Partial NEWS2 \(missing temp\.\) 6 \(medium risk\)/);
+    const recent = evaluate({ plan, planVersion: 1, newObservations: batch, history: [obs('temperature', 38.4, '2026-03-02T07:15:00Z')] }).findings.find((f) => f.ruleId === 'news2');
+    assert.equal(recent?.zone, 'red');
+    assert.equal(recent?.partial, undefined);
+    const old = evaluate({ plan, planVersion: 1, newObservations: batch, history: [obs('temperature', 38.4, '2026-03-02T06:59:00Z')] }).findings.find((f) => f.ruleId === 'news2');
+    assert.equal(old?.partial, true);
   });
 
   test('uses the latest value of each vital: a re-measure within the hour supersedes', () => {
