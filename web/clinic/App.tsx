@@ -10,6 +10,7 @@ import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
 import { EscalationsPage } from './Escalations.js';
 import { OpeningHoursPage } from './OpeningHoursPage.js';
+import { OpeningHoursPage } from './OpeningHoursPage.js';
 import { InboxNavBadge, InboxPage } from './InboxPage.js';
 import { canManageDevices, canSeeReports, isClinical, isGp, MeContext } from './me.js';
 import { PatientView } from './PatientView.js';
@@ -70,6 +71,8 @@ const PAGES: readonly Page[] = [
   { path: '/innmelding', label: (t) => t.navEnrol, allowed: isGp, render: () => <EnrolPage /> },
   { path: '/rapporter', label: (t) => t.navReports, allowed: canSeeReports, render: () => <ReportsPage /> },
   { path: '/utstyr', label: (t) => t.navDevices, allowed: canManageDevices, render: () => <DevicesPage /> },
+  // Those who run the follow-up service keep its opening hours (what patients are told after hours).
+  { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
   // Those who run the follow-up service keep its opening hours (what patients are told after hours).
   { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
 ];
