@@ -32,7 +32,7 @@ export function diagnosisLabel(code: string | null, t: Catalogue): string {
   }
 }
 
-const count = (c: ReportCount | null, lang: Lang): string => (c === null ? '–' : c === '<5' ? '<5' : formatNumber(c, lang));
+const count = (c: ReportCount | null, lang: Lang): string => (c === null ? '–' : c === '<5' ? '<5' : c === 'hidden' ? '×' : formatNumber(c, lang));
 const pct = (v: number | null, lang: Lang): string => (v === null ? '–' : `${formatNumber(Math.round(v * 1000) / 10, lang)} %`);
 
 function minutes(v: number | null, t: Catalogue): string {

@@ -569,7 +569,7 @@ const nb = {
   reportColP90: '90-persentil tid til kvittering',
   reportSuppressedShort: 'Skjult (<5)',
   reportFootnote: (n: number) =>
-    `Tall under ${n} vises som «<${n}» (rater som ville avsløre dem, skjules også), og grupper med færre enn ${n} pasienter vises uten andre tall, slik at ingen kan kjennes igjen. En pasient med flere diagnoser telles under hver av dem. Tid til kvittering måles fra varselet ble rødt.`,
+    `Tall under ${n} vises som «<${n}» (rater som ville avsløre dem, skjules også), og grupper med færre enn ${n} pasienter vises uten andre tall, slik at ingen kan kjennes igjen. Tall som ellers ville gjort det mulig å regne ut et skjult tall fra summene, vises som «×». En pasient med flere diagnoser telles under hver av dem. Tid til kvittering måles fra varselet ble rødt.`,
   minutesShort: (n: number) => `${n} min`,
   hoursMinutesShort: (h: number, m: number) => `${h} t ${m} min`,
   dxCopd: 'Kols',
@@ -1112,7 +1112,7 @@ const nn: Catalogue = {
   reportColP90: '90-persentil tid til kvittering',
   reportSuppressedShort: 'Skjult (<5)',
   reportFootnote: (n) =>
-    `Tal under ${n} blir viste som «<${n}» (ratar som ville avsløre dei, blir òg skjulte), og grupper med færre enn ${n} pasientar blir viste utan andre tal, slik at ingen kan kjennast att. Ein pasient med fleire diagnosar blir talt under kvar av dei. Tid til kvittering blir målt frå varselet vart raudt.`,
+    `Tal under ${n} blir viste som «<${n}» (ratar som ville avsløre dei, blir òg skjulte), og grupper med færre enn ${n} pasientar blir viste utan andre tal, slik at ingen kan kjennast att. Tal som elles ville gjort det mogleg å rekne ut eit skjult tal frå summane, blir viste som «×». Ein pasient med fleire diagnosar blir talt under kvar av dei. Tid til kvittering blir målt frå varselet vart raudt.`,
   minutesShort: (n) => `${n} min`,
   hoursMinutesShort: (h, m) => `${h} t ${m} min`,
   dxCopd: 'Kols',
@@ -1653,7 +1653,7 @@ const en: Catalogue = {
   reportColP90: '90th percentile time to acknowledgement',
   reportSuppressedShort: 'Hidden (<5)',
   reportFootnote: (n) =>
-    `Numbers under ${n} are shown as "<${n}" (rates that would reveal them are hidden too), and groups with fewer than ${n} patients are shown without other figures, so nobody can be identified. A patient with several diagnoses counts under each of them. Time to acknowledgement is measured from when the alert turned red.`,
+    `Numbers under ${n} are shown as "<${n}" (rates that would reveal them are hidden too), and groups with fewer than ${n} patients are shown without other figures, so nobody can be identified. Numbers that would otherwise let a hidden number be worked out from the totals are shown as "×". A patient with several diagnoses counts under each of them. Time to acknowledgement is measured from when the alert turned red.`,
   minutesShort: (n) => `${n} min`,
   hoursMinutesShort: (h, m) => `${h} h ${m} min`,
   dxCopd: 'COPD',

@@ -384,7 +384,8 @@ export interface Template {
   source: string;
 }
 
-export type ReportCount = number | '<5';
+/** '<5': under five; 'hidden': hidden so that a total does not give a '<5' back (shown as ×). */
+export type ReportCount = number | '<5' | 'hidden';
 
 export interface IndicatorRow {
   municipalityId: string | null;

@@ -6,6 +6,9 @@ export interface DeviceRow {
   serial: string;
   model: string;
   kind: string;
+  manufacturer: string | null;
+  bluetooth_id: string | null;
+  system_id: string | null;
   created_at: Date;
   // The open loan, if any.
   loan_id: string | null;
@@ -27,12 +30,16 @@ export interface LoanRow {
   organisation_name: string;
 }
 
-export async function insertDevice(q: Queryable, d: { organisationId: string; serial: string; model: string; kind: string }): Promise<DeviceRow | null> {
+export async function insertDevice(
+  q: Queryable,
+  d: { organisationId: string; serial: string; model: string; kind: string; manufacturer?: string | undefined; bluetoothId?: string | undefined; systemId?: string | undefined },
+): Promise<DeviceRow | null> {
+  // No conflict target: a taken serial, Bluetooth id or System ID (migration 012) all give null.
   const r = await q.query<DeviceRow>(
-    `insert into devices (organisation_id, serial, model, kind) values ($1,$2,$3,$4)
-     on conflict (organisation_id, serial) do nothing
+    `insert into devices (organisation_id, serial, model, kind, manufacturer, bluetooth_id, system_id) values ($1,$2,$3,$4,$5,$6,$7)
+     on conflict do nothing
      returning *, null::uuid as loan_id, null::uuid as loan_patient_id, null::text as loan_patient_name, null::timestamptz as lent_at`,
-    [d.organisationId, d.serial, d.model, d.kind],
+    [d.organisationId, d.serial, d.model, d.kind, d.manufacturer ?? null, d.bluetoothId ?? null, d.systemId ?? null],
   );
   return r.rows[0] ?? null;
 }

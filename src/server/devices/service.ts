@@ -3,17 +3,19 @@ import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { conflict, forbidden, notFound } from '../http/errors.js';
+import { identityConflict } from './identity.js';
 import * as repo from './repo.js';
+import type { RegisterDeviceBody } from './schema.js';
 
 /** Everyone who manages equipment for an organisation; only clinical roles see who has borrowed it. */
 export const DEVICE_ROLES = ['nurse', 'gp', 'specialist', 'coordinator', 'admin'] as const;
 
-export async function registerDevice(ctx: Ctx, input: { serial: string; model: string; kind: string }): Promise<repo.DeviceRow> {
+export async function registerDevice(ctx: Ctx, input: RegisterDeviceBody): Promise<repo.DeviceRow> {
   requireRole(ctx, DEVICE_ROLES);
   const a = ctx.actor;
   if (a.kind !== 'personnel') throw forbidden();
   const d = await repo.insertDevice(ctx.db, { organisationId: a.organisationId, ...input });
-  if (!d) throw conflict(`A device with serial number ${input.serial} is already registered.`);
+  if (!d) throw await identityConflict(ctx.db, a.organisationId, input, null);
   await audit(ctx, { action: 'create', resourceType: 'Device', resourceId: d.id });
   return d;
 }
@@ -88,6 +90,7 @@ export async function loansOfPatient(ctx: Ctx, patientId: string): Promise<repo.
 export function deviceDto(d: repo.DeviceRow) {
   return {
     id: d.id, serial: d.serial, model: d.model, kind: d.kind, createdAt: d.created_at.toISOString(),
+    manufacturer: d.manufacturer, bluetoothId: d.bluetooth_id, systemId: d.system_id,
     loan: d.loan_id
       ? { id: d.loan_id, lentAt: d.lent_at?.toISOString() ?? null, patient: d.loan_patient_id ? { id: d.loan_patient_id, name: d.loan_patient_name } : null }
       : null,

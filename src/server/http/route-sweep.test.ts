@@ -105,6 +105,8 @@ const SPECS: Record<string, Spec> = {
   'GET /api/patients/:id/escalations': { kind: 'patient-data' },
   'GET /api/devices': { kind: 'personnel' },
   'POST /api/devices': { kind: 'personnel' },
+  // Bluetooth identity of a device of the caller's own register: no patient data; audited (devices/identity.test.ts).
+  'PATCH /api/devices/:id': { kind: 'personnel' },
   'GET /api/patients/:id/device-loans': { kind: 'patient-data' },
   'POST /api/patients/:id/device-loans': { kind: 'patient-data', body: (_f, ids) => ({ deviceId: ids.deviceId }), expect: 201 },
   'POST /api/device-loans/:id/return': { kind: 'patient-data' },

@@ -17,7 +17,8 @@ export const IngestReading = z
     measurements: z.array(MeasurementInput).min(1, 'A reading needs at least one measurement').max(20),
   })
   .superRefine((r, ctx) => {
-    if ((r.patientId === undefined) === (r.patientIdentifier === undefined)) {
+    // Neither is allowed when the upload names a device: the reading goes to the device's borrower (checked on IngestBody).
+    if (r.patientId !== undefined && r.patientIdentifier !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['patientId'], message: 'Give exactly one of patientId and patientIdentifier' });
     }
     const seen = new Set<string>();
@@ -32,13 +33,20 @@ export const IngestBody = z
   .object({
     /** The device's clock when this upload was sent (set anew on every retransmission). */
     sentAt: ApiDateTime,
-    device: z.object({ serial: z.string().min(1).max(64), model: z.string().min(1).max(100).optional() }).optional(),
+    device: z.object({
+      serial: z.string().min(1).max(64), model: z.string().min(1).max(100).optional(),
+      /** Bluetooth address or platform identifier and Device Information System ID (devices/identity.ts). */
+      bluetoothId: z.string().min(1).max(100).optional(), systemId: z.string().min(1).max(40).optional(),
+    }).optional(),
     readings: z.array(IngestReading).min(1, 'Send at least one reading').max(MAX_READINGS, `At most ${MAX_READINGS} readings per upload`),
   })
   .superRefine((b, ctx) => {
     // The same reading twice in one upload is a device bug worth surfacing, not a retry.
     const first = new Map<string, number>();
     b.readings.forEach((r, i) => {
+      if (r.patientId === undefined && r.patientIdentifier === undefined && b.device === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['readings', i, 'patientId'], message: 'Give patientId or patientIdentifier, or name the device so the reading goes to the patient it is lent to' });
+      }
       const j = first.get(r.readingId);
       if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['readings', i, 'readingId'], message: `Same readingId as reading ${j}` });
       else first.set(r.readingId, i);

@@ -2,6 +2,7 @@ import { parseNorwegianId } from '../../domain/identifiers.js';
 import type { Zone } from '../../domain/triage.js';
 import { requirePatientAccess } from '../auth/access.js';
 import type { Ctx } from '../context.js';
+import { resolveUploadDevice } from '../devices/identity.js';
 import { AppError, forbidden } from '../http/errors.js';
 import { checkSitting, FUTURE_TOLERANCE_MS, worstZone, type CheckedSitting } from '../observations/service.js';
 import { submitUpload } from './combiner.js';
@@ -115,14 +116,33 @@ export async function ingestReadings(ctx: Ctx, body: IngestBody, receivedAt: Dat
   });
   if (errors.length > 0) throw combined(422, errors, body.readings.length);
 
+  // The registered device and its borrower (devices/identity.ts): an unknown Bluetooth device is
+  // refused, a reading without a patient goes to the borrower, a reading for anyone else is refused.
+  const lent = body.device ? await resolveUploadDevice(ctx.db, a.organisationId, body.device, body.readings.some((r) => r.patientId === undefined && r.patientIdentifier === undefined)) : null;
+  if (lent?.borrower) {
+    const other = body.readings.flatMap((r, i) => {
+      const named = r.patientId?.toLowerCase() ?? (r.patientIdentifier !== undefined ? normalisedIdentifier(r.patientIdentifier) : undefined);
+      return named === undefined || named === lent.borrower!.id || named === lent.borrower!.identifier ? [] : [i];
+    });
+    if (other.length > 0) {
+      throw combined(422, other.map((i) => ({
+        code: 'device_lent_to_another_patient',
+        message: `Reading ${i}: device ${lent.serial} is lent to another patient.`,
+        fields: { [`readings.${i}.${body.readings[i]!.patientId !== undefined ? 'patientId' : 'patientIdentifier'}`]: 'The device is lent to another patient' },
+      })), body.readings.length);
+    }
+  }
+  const device = body.device ? { ...body.device, serial: lent?.serial ?? body.device.serial } : undefined;
+
   // 2. Stored in one transaction, possibly shared with other uploads of this client (group
   // commit); the patients are resolved and the access rule applied inside it.
   const readings = body.readings.map((r, i) => ({
-    patient: r.patientId !== undefined ? { id: r.patientId.toLowerCase() } : { identifier: normalisedIdentifier(r.patientIdentifier!) },
-    idempotencyKey: idempotencyKeyFor(a.clientId, body.device?.serial, r.readingId),
+    patient: r.patientId !== undefined ? { id: r.patientId.toLowerCase() }
+      : r.patientIdentifier !== undefined ? { identifier: normalisedIdentifier(r.patientIdentifier) } : { id: lent!.borrower!.id },
+    idempotencyKey: idempotencyKeyFor(a.clientId, device?.serial, r.readingId),
     sitting: checked[i]!,
   }));
-  const outcome = await submitUpload(ctx, { readings, ...(body.device ? { device: body.device } : {}), clockOffsetMs });
+  const outcome = await submitUpload(ctx, { readings, ...(device ? { device: { serial: device.serial, model: device.model } } : {}), clockOffsetMs });
   if (!outcome.ok) return refuse(ctx, body, outcome.refused);
   const results = body.readings.map((r, i): ReadingResult => {
     const s = outcome.stored[i]!;

@@ -5,12 +5,16 @@ import { addDays, isoWeekday, toLocal, zonedInstant } from '../../domain/time.js
 /*
  * Indicators for the national programme, computed from plain rows so the arithmetic is testable
  * without a database. Everything that leaves this module is aggregated; counts under
- * MIN_COUNT are replaced by '<5' so no patient can be picked out of a small group.
+ * MIN_COUNT are replaced by '<5' so no patient can be picked out of a small group, and enough
+ * other counts are replaced by 'hidden' (complementary suppression) that no '<5' can be worked
+ * out again by subtracting the visible counts from a total.
  */
 
 export const MIN_COUNT = 5;
 export type Suppressed = '<5';
-export type Count = number | Suppressed;
+/** Hidden although not small: shown, it would give a '<5' back through a total. */
+export type Hidden = 'hidden';
+export type Count = number | Suppressed | Hidden;
 export type DiagnosisGroup = TemplateCode | 'other';
 export const DIAGNOSIS_GROUPS: readonly DiagnosisGroup[] = [...TEMPLATE_CODES, 'other'];
 
@@ -64,6 +68,9 @@ export interface IndicatorRow {
 
 /** Which template groups an episode's diagnoses belong to (ICPC-2/ICD-10 codes, ICD-10 by prefix). */
 export function diagnosisGroups(diagnoses: { system: string; code: string }[]): DiagnosisGroup[] {
+  // Stored data the report cannot read (not a list, entries without a code) counts as 'other'.
+  if (!Array.isArray(diagnoses)) return ['other'];
+  diagnoses = diagnoses.filter((x) => typeof x === 'object' && x !== null && typeof x.code === 'string');
   const groups = TEMPLATE_CODES.filter((t) =>
     TEMPLATES[t].diagnoses.some((d) => diagnoses.some((x) => x.system === d.system && (x.code === d.code || x.code.startsWith(`${d.code}.`) || (d.system === 'ICD-10' && x.code.startsWith(d.code))))),
   );
@@ -193,6 +200,8 @@ export function computeIndicators(input: {
   from: Date;
   to: Date;
   now: Date;
+  /** Told about an episode whose stored data could not be used in full (it still counts, without adherence). */
+  onProblem?: (episodeId: string, error: unknown) => void;
 }): IndicatorRow[] {
   const group = <T extends { episodeId: string }>(xs: T[]) => {
     const m = new Map<string, T[]>();
@@ -208,10 +217,7 @@ export function computeIndicators(input: {
   const alerts = group(input.alerts);
   const episodes = input.episodes
     .filter((e) => e.startedAt.getTime() < input.to.getTime() && (e.endedAt === null || e.endedAt.getTime() >= input.from.getTime()))
-    .map((e) => ({
-      e, groups: diagnosisGroups(e.diagnoses),
-      stats: episodeStats(e, plans.get(e.id) ?? [], obs.get(e.id) ?? [], alerts.get(e.id) ?? [], input.from, input.to, input.now),
-    }));
+    .map((e) => ({ e, groups: diagnosisGroups(e.diagnoses), stats: safeEpisodeStats(e, plans.get(e.id) ?? [], obs.get(e.id) ?? [], alerts.get(e.id) ?? [], input) }));
   const rows: IndicatorRow[] = [];
   for (const m of input.municipalities) {
     const inMuni = episodes.filter((x) => x.e.municipalityId === m);
@@ -221,5 +227,127 @@ export function computeIndicators(input: {
     rows.push(row(m, null, inMuni.map((x) => ({ patientId: x.e.patientId, stats: x.stats }))));
   }
   rows.push(row(null, null, episodes.filter((x) => input.municipalities.includes(x.e.municipalityId)).map((x) => ({ patientId: x.e.patientId, stats: x.stats }))));
-  return rows;
+  return protectRows(rows, input.municipalities);
+}
+
+/** A time zone the report can use for the episode: its own, or Oslo when the stored one is unknown. */
+const FALLBACK_TZ = 'Europe/Oslo';
+
+/**
+ * One episode's figures, never failing the report: stored data it cannot read (an unknown time
+ * zone, a malformed plan) costs that episode its adherence, not everyone their report.
+ */
+function safeEpisodeStats(
+  e: EpisodeInput,
+  plans: PlanInput[],
+  obs: ObservationInput[],
+  alerts: AlertInput[],
+  input: { from: Date; to: Date; now: Date; onProblem?: (episodeId: string, error: unknown) => void },
+): EpisodeStats {
+  try {
+    return episodeStats(e, plans, obs, alerts, input.from, input.to, input.now);
+  } catch (error) {
+    input.onProblem?.(e.id, error);
+    try {
+      // Exposure and alerts without the plan schedule (that is what needs the zone and the plan).
+      return episodeStats({ ...e, timeZone: FALLBACK_TZ }, [], obs, alerts, input.from, input.to, input.now);
+    } catch {
+      return { scheduled: 0, done: 0, days: 0, alerts: 0, ackMinutes: [] };
+    }
+  }
+}
+
+// ------------------------------------------------------------------ complementary suppression
+
+/**
+ * The published counts of one measure as a two-level table: cells (municipality × diagnosis
+ * group), a total per municipality, and a grand total. The relations a reader can use are
+ * `rowTotal[i] = Σ cells[i][j]` and `grand = Σ rowTotal[i]` (diagnosis groups overlap, so the first
+ * is really ≤; treating it as = is the cautious reading). No per-diagnosis totals across
+ * municipalities are published, so columns carry no relation.
+ */
+export interface CountTable {
+  cells: number[][];
+  rowTotals: number[];
+  grand: number;
+}
+
+/** Which entries of a CountTable are hidden. */
+export interface HiddenMask {
+  cells: boolean[][];
+  rowTotals: boolean[];
+  grand: boolean;
+}
+
+/**
+ * Complementary suppression. Starts from `primary` (the entries under MIN_COUNT, or otherwise
+ * hidden) and hides more until every relation that has a hidden entry has at least two: a lone
+ * hidden entry in a sum would be the total minus the visible rest. The extra entry is the
+ * smallest visible part of the relation (a cell before its row total, a municipality total before
+ * the grand total), which loses the least. Because the relations form a tree (rows hang off the
+ * grand total through their row totals), two hidden entries per affected relation are enough for
+ * no hidden entry to be determined by the visible ones — the property test checks exactly that.
+ */
+export function complementarySuppression(t: CountTable, primary: HiddenMask): HiddenMask {
+  const hidden: HiddenMask = { cells: primary.cells.map((r) => [...r]), rowTotals: [...primary.rowTotals], grand: primary.grand };
+  type Ref = { get: () => boolean; hide: () => void; value: number; part: boolean };
+  const rowRelation = (i: number): Ref[] => [
+    { get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: t.rowTotals[i]!, part: false },
+    ...t.cells[i]!.map((v, j) => ({ get: () => hidden.cells[i]![j]!, hide: () => (hidden.cells[i]![j] = true), value: v, part: true })),
+  ];
+  const grandRelation = (): Ref[] => [
+    { get: () => hidden.grand, hide: () => (hidden.grand = true), value: t.grand, part: false },
+    ...t.rowTotals.map((v, i) => ({ get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: v, part: true })),
+  ];
+  const relations = () => [...t.cells.map((_, i) => rowRelation(i)), grandRelation()];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const rel of relations()) {
+      if (rel.filter((r) => r.get()).length !== 1) continue;
+      const visible = rel.filter((r) => !r.get());
+      const parts = visible.filter((r) => r.part);
+      const pick = (parts.length > 0 ? parts : visible).reduce<Ref | undefined>((best, r) => (best === undefined || r.value < best.value ? r : best), undefined);
+      if (pick) {
+        pick.hide();
+        changed = true;
+      }
+    }
+  }
+  return hidden;
+}
+
+/** Applies complementary suppression to each count of the indicator rows (patients, alerts, red alerts acknowledged). */
+function protectRows(rows: IndicatorRow[], municipalities: string[]): IndicatorRow[] {
+  const at = (m: string | null, d: DiagnosisGroup | null) => rows.find((r) => r.municipalityId === m && r.diagnosis === d)!;
+  const groups = DIAGNOSIS_GROUPS;
+  const measures = ['patients', 'alerts', 'redAlertsAcknowledged'] as const;
+  const out = new Map(rows.map((r) => [r, { ...r }]));
+  for (const k of measures) {
+    const value = (r: IndicatorRow) => (typeof r[k] === 'number' ? (r[k] as number) : 0);
+    const isHidden = (r: IndicatorRow) => typeof r[k] !== 'number';
+    const table: CountTable = {
+      cells: municipalities.map((m) => groups.map((g) => value(at(m, g)))),
+      rowTotals: municipalities.map((m) => value(at(m, null))),
+      grand: value(at(null, null)),
+    };
+    const primary: HiddenMask = {
+      cells: municipalities.map((m) => groups.map((g) => isHidden(at(m, g)))),
+      rowTotals: municipalities.map((m) => isHidden(at(m, null))),
+      grand: isHidden(at(null, null)),
+    };
+    const mask = complementarySuppression(table, primary);
+    const hide = (r: IndicatorRow, was: boolean, now: boolean) => {
+      if (was || !now) return;
+      const o = out.get(r)!;
+      o[k] = 'hidden';
+      // A rate over a hidden count gives it back (rate × exposure), so it goes with it.
+      if (k === 'alerts') o.alertsPerPatientMonth = null;
+    };
+    municipalities.forEach((m, i) => {
+      groups.forEach((g, j) => hide(at(m, g), primary.cells[i]![j]!, mask.cells[i]![j]!));
+      hide(at(m, null), primary.rowTotals[i]!, mask.rowTotals[i]!);
+    });
+    hide(at(null, null), primary.grand, mask.grand);
+  }
+  return rows.map((r) => out.get(r)!);
 }

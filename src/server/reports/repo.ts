@@ -39,12 +39,21 @@ export async function reportTimes(q: Queryable, episodeIds: string[], from: Date
   return r.rows.map((o) => ({ episodeId: o.episode_id, code: o.code, effectiveAt: o.effective_at }));
 }
 
+/**
+ * Alerts first raised in the period, with when each first turned red. The finding times are read
+ * as text and parsed here: one alert with a malformed stored finding must not fail the cast in SQL
+ * and with it everyone's report (it then counts from its first_at).
+ */
 export async function alertsOf(q: Queryable, episodeIds: string[], from: Date, to: Date): Promise<AlertInput[]> {
-  const r = await q.query<{ episode_id: string; zone: string; first_at: Date; red_at: Date | null; acknowledged_at: Date | null }>(
+  const r = await q.query<{ episode_id: string; zone: string; first_at: Date; red_ats: string[] | null; acknowledged_at: Date | null }>(
     `select episode_id, zone, first_at, acknowledged_at,
-        (select min((f->>'at')::timestamptz) from jsonb_array_elements(findings) f where f->>'zone' = 'red') as red_at
+        (select array_agg(f->>'at') from jsonb_array_elements(case when jsonb_typeof(findings) = 'array' then findings else '[]'::jsonb end) f
+          where jsonb_typeof(f) = 'object' and f->>'zone' = 'red') as red_ats
        from alerts where episode_id = any($1) and first_at >= $2 and first_at < $3`,
     [episodeIds, from, to],
   );
-  return r.rows.map((a) => ({ episodeId: a.episode_id, zone: a.zone, firstAt: a.first_at, redAt: a.red_at, acknowledgedAt: a.acknowledged_at }));
+  return r.rows.map((a) => {
+    const times = (a.red_ats ?? []).map((t) => (typeof t === 'string' ? Date.parse(t) : Number.NaN)).filter(Number.isFinite);
+    return { episodeId: a.episode_id, zone: a.zone, firstAt: a.first_at, redAt: times.length ? new Date(Math.min(...times)) : null, acknowledgedAt: a.acknowledged_at };
+  });
 }

@@ -60,6 +60,9 @@ describe('indicator arithmetic', () => {
     // Patient 5 has heart failure as well: one patient in that group in A.
     assert.equal(find('A', 'heart_failure').patients, '<5');
     assert.equal(find(null, null).patients, 7);
+    // B's total is under five: shown, A's total would give it back (7 − 6), so it is hidden too.
+    assert.equal(find('A', null).patients, 'hidden');
+    assert.equal(find('A', null).adherence, 44 / 48, 'the other figures of a complementary-hidden row stay');
     assert.equal(find('A', 'diabetes').patients, '<5');
     // Fewer than five alerts: the count and the rate (which would reveal it) are both hidden.
     const few = computeIndicators({ municipalities: ['A'], episodes, plans, observations, alerts: alerts.slice(0, 2), from, to, now });
@@ -124,6 +127,21 @@ describe('the report API', () => {
     assert.equal(lines[0], 'Municipality;Diagnosis;Active patients;Adherence (%);Alerts;Alerts per patient-month;Red alerts acknowledged;Median minutes to acknowledgement;90th percentile minutes to acknowledgement');
     assert.ok(lines.slice(1).every((l) => l.split(';')[2] === '<5'));
     assert.equal(lines.length, 1 + 2 * 7 + 1);
+  });
+
+  test('one episode with bad stored data does not fail the report for everyone', async () => {
+    // An unknown time zone, a diagnosis list that is not a list, and an alert whose finding time
+    // is not a time: stored before validation existed, or written by hand.
+    await db.query(`update episodes set time_zone = 'Mars/Olympus', diagnoses = '"oops"' where id = $1`, [f.patient.episodeId]);
+    await db.query(
+      `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+       values ($1, $2, 'threshold:spo2', 'threshold', 'red', $3, 1, '{}', '[{"zone":"red","at":"not a time"}, 7]', now() - interval '1 day', now() - interval '1 day')`,
+      [f.otherPatient.id, f.otherPatient.episodeId, f.otherPatient.planId],
+    );
+    const r = await get('/api/reports/indicators', c.coordinator);
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await get('/api/reports/indicators.csv', c.coordinator)).status, 200);
+    await db.query(`update episodes set time_zone = 'Europe/Oslo', diagnoses = '[]' where id = $1`, [f.patient.episodeId]);
   });
 
   test('a period that ends before it starts is refused', async () => {

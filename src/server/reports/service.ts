@@ -51,7 +51,11 @@ export async function indicatorReport(ctx: Ctx, q: ReportQuery): Promise<Report>
     repo.reportTimes(ctx.db, eids, new Date(fromAt.getTime() - LOOKBACK_MS), toAt),
     repo.alertsOf(ctx.db, eids, fromAt, toAt),
   ]);
-  const rows = computeIndicators({ municipalities: ids, episodes, plans, observations, alerts, from: fromAt, to: toAt, now });
+  const rows = computeIndicators({
+    municipalities: ids, episodes, plans, observations, alerts, from: fromAt, to: toAt, now,
+    // One episode's bad stored data is logged and costs only its own adherence, not the report.
+    onProblem: (episodeId, error) => ctx.log.warn({ episodeId, err: error }, 'report: episode data could not be used in full'),
+  });
   await audit(ctx, { action: 'read', resourceType: 'Report', details: { report: 'indicators', from, to } });
   return {
     helsefellesskap: municipalities[0]?.helsefellesskap ?? '',
@@ -77,6 +81,7 @@ const HEADER: Record<Lang, string[]> = {
 
 function cell(v: string | number | null): string {
   if (v === null) return '';
+  if (v === 'hidden') return '×';
   const s = String(v);
   return /[;"\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
