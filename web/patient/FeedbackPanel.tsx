@@ -1,5 +1,6 @@
 import type { RefObject } from 'preact';
 import { formatNumber } from '../shared/format.js';
+import { PhoneLinks } from '../shared/phoneLinks.js';
 import { localized, useI18n, type Lang } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, Observation, PlanDefinition, RecordResponse, Zone } from '../shared/types.js';
@@ -45,7 +46,9 @@ export function FeedbackPanel({
             <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
             <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
           </svg>
-          <p>{notice}</p>
+          <p>
+            <PhoneLinks text={notice} />
+          </p>
         </div>
       )}
       {observations.length > 0 && (
@@ -125,7 +128,9 @@ export function QueuedPanel({
           <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
           <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
         </svg>
-        <p>{t.queuedNotice}</p>
+        <p>
+          <PhoneLinks text={t.queuedNotice} />
+        </p>
       </div>
       <h4 class="feedback-subheading">{t.feedbackSent}</h4>
       <ul class="feedback-values">

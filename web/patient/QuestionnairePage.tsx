@@ -3,6 +3,7 @@ import { api } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { PhoneLinks } from '../shared/phoneLinks.js';
 import type { AnswerResponse, QuestionnaireDef } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useOutbox } from './outbox.js';
@@ -30,7 +31,9 @@ function ResultPanel({ result }: { result: AnswerResponse }) {
       {feedback.action && <p class="feedback-action">{feedback.action}</p>}
       {feedback.notice && (
         <div class="feedback-notice">
-          <p>{feedback.notice}</p>
+          <p>
+            <PhoneLinks text={feedback.notice} />
+          </p>
         </div>
       )}
       <a class="button button-primary button-large" href="#/">
