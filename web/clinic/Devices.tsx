@@ -163,12 +163,12 @@ export function DevicesPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.devicesHeading));
   const devices = useAsync(() => api.get<{ devices: Device[] }>('/api/devices'), []);
-  const [form, setForm] = useState({ kind: '', model: '', serial: '' });
+  const [form, setForm] = useState({ kind: '', model: '', serial: '', manufacturer: '', bluetoothId: '', systemId: '' });
   const [errors, setErrors] = useState<Record<string, Text>>({});
   const [error, setError] = useState<Text | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { kind: useId(), model: useId(), serial: useId() };
+  const ids = { kind: useId(), model: useId(), serial: useId(), manufacturer: useId(), bluetoothId: useId(), systemId: useId() };
 
   const register = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -178,17 +178,22 @@ export function DevicesPage() {
     if (!form.kind) errs.kind = msg('errChooseKind');
     if (form.model.trim().length < 2) errs.model = msg('errModelRequired');
     if (form.serial.trim().length < 2) errs.serial = msg('errSerialRequired');
+    // Same rule as the server (devices/schema.ts): 8 bytes as hex digits, separators allowed.
+    if (form.systemId.trim() && !/^[0-9a-f]{16}$/i.test(form.systemId.replace(/[\s:-]/g, ''))) errs.systemId = msg('deviceSystemIdHint');
     setErrors(errs);
-    const first = (['kind', 'model', 'serial'] as const).find((k) => errs[k]);
+    const first = (['kind', 'model', 'serial', 'systemId'] as const).find((k) => errs[k]);
     if (first) {
       document.getElementById(ids[first])?.focus();
       return;
     }
     setBusy(true);
     try {
-      const d = await api.post<Device>('/api/devices', { kind: form.kind, model: form.model.trim(), serial: form.serial.trim() });
+      const d = await api.post<Device>('/api/devices', {
+        kind: form.kind, model: form.model.trim(), serial: form.serial.trim(),
+        manufacturer: form.manufacturer.trim(), bluetoothId: form.bluetoothId.trim(), systemId: form.systemId.trim(),
+      });
       setStatus(t.deviceRegistered(`${deviceKindLabel(d.kind, t)} ${d.serial}`));
-      setForm({ kind: form.kind, model: form.model, serial: '' });
+      setForm({ ...form, serial: '', bluetoothId: '', systemId: '' });
       devices.reload();
     } catch (err) {
       const apiError = toApiError(err);
@@ -214,16 +219,22 @@ export function DevicesPage() {
     }
   };
 
-  const field = (key: 'model' | 'serial', label: string) => (
+  const field = (key: 'model' | 'serial' | 'manufacturer' | 'bluetoothId' | 'systemId', label: string, hint?: string) => (
     <div class={`field${errors[key] ? ' has-error' : ''}`}>
       <label for={ids[key]}>{label}</label>
+      {hint && (
+        <p class="hint" id={`${ids[key]}-hint`}>
+          {hint}
+        </p>
+      )}
       <input
         id={ids[key]}
         type="text"
         autoComplete="off"
+        spellcheck={false}
         value={form[key]}
         aria-invalid={errors[key] ? true : undefined}
-        aria-describedby={`${ids[key]}-error`}
+        aria-describedby={hint ? `${ids[key]}-hint ${ids[key]}-error` : `${ids[key]}-error`}
         onInput={(e) => {
           const value = e.currentTarget.value;
           setForm((f) => ({ ...f, [key]: value }));
@@ -260,7 +271,17 @@ export function DevicesPage() {
                       <th scope="row">
                         {deviceKindLabel(d.kind, t)} <span class="muted">({d.model})</span>
                       </th>
-                      <td>{d.serial}</td>
+                      <td>
+                        {d.serial}
+                        {d.bluetoothId && (
+                          <>
+                            <br />
+                            <span class="muted">
+                              {t.deviceBluetooth} {d.bluetoothId}
+                            </span>
+                          </>
+                        )}
+                      </td>
                       <td>
                         {d.loan ? (
                           <>
@@ -325,6 +346,9 @@ export function DevicesPage() {
           </div>
           {field('model', t.deviceModel)}
           {field('serial', t.deviceSerial)}
+          {field('manufacturer', t.deviceManufacturer)}
+          {field('bluetoothId', t.deviceBluetoothId, t.deviceBluetoothIdHint)}
+          {field('systemId', t.deviceSystemId, t.deviceSystemIdHint)}
           <button type="submit" class="button button-primary" aria-busy={busy}>
             {t.deviceRegister}
           </button>

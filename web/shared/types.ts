@@ -354,6 +354,10 @@ export interface Device {
   model: string;
   kind: string;
   createdAt: string;
+  /** Bluetooth identity (issue 13); null when not registered. */
+  manufacturer?: string | null;
+  bluetoothId?: string | null;
+  systemId?: string | null;
   loan: { id: string; lentAt: string | null; patient: { id: string; name: string | null } | null } | null;
 }
 
