@@ -5,13 +5,13 @@ import { formatDate, formatDateTime, formatNumber, formatTime, relativeTime } fr
 import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
-import type { LatestValue, WorklistItem, WorklistResponse } from '../shared/types.js';
+import type { LatestValue, WorklistItem, WorklistStatus } from '../shared/types.js';
 import { Sparkline } from '../shared/sparkline.js';
 import type { EscalationsResponse } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useMe } from './me.js';
-import { useStreamRefresh, useStreamStatus } from './stream.js';
-import { diffWorklist, snapshot, type Change, type RowSnapshot } from './worklistDiff.js';
+import { useStreamRefresh, useStreamRows, useStreamStatus } from './stream.js';
+import { diffWorklist, mergeRows, snapshot, type Change, type PagedItem, type RowSnapshot, type WorklistCounts, type WorklistPage } from './worklistDiff.js';
 
 /** Vital signs first, in the order nurses read them (NEWS2-like), then anything else. */
 const LATEST_ORDER = ['59408-5', '2708-6', '8867-4', '9279-1', '8480-6', '8462-4', '8310-5', '29463-7', '14743-9', '15074-8'];
@@ -94,14 +94,61 @@ function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; 
   );
 }
 
+/** Filter chips: every status that needs attention, and all. */
+const CHIPS: Array<WorklistStatus | null> = [null, 'red', 'yellow', 'missing'];
+/** Typing pauses this long before the search goes to the server. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+function chipLabel(status: WorklistStatus | null, t: Catalogue): string {
+  switch (status) {
+    case 'red':
+      return t.zoneRed;
+    case 'yellow':
+      return t.zoneYellow;
+    case 'missing':
+      return t.zoneMissing;
+    case 'green':
+      return t.zoneGreen;
+    default:
+      return t.worklistAll;
+  }
+}
+
+function worklistUrl(f: { status: WorklistStatus | null; query: string; mine: boolean }, cursor?: string | null): string {
+  const p = new URLSearchParams();
+  if (f.status) p.set('status', f.status);
+  if (f.query) p.set('q', f.query);
+  if (f.mine) p.set('mine', '1');
+  if (cursor) p.set('cursor', cursor);
+  const qs = p.toString();
+  return `/api/worklist${qs ? `?${qs}` : ''}`;
+}
+
+/**
+ * The nurse's worklist: one page (50) at a time from the server, with counts per status on the
+ * filter chips, search by name or fødselsnummer and "only my patients". Live: the stream's
+ * `rows` events carry just the rows that changed, merged in place; a burst or a reconnect refetches.
+ */
 export function Worklist() {
   const { t, lang } = useI18n();
   useDocumentTitle(t.pageTitle(t.worklistHeading));
-  const state = useAsync(() => api.get<WorklistResponse>('/api/worklist'), []);
+  const [status, setStatus] = useState<WorklistStatus | null>(null);
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const [mine, setMine] = useState(false);
+  const filter = { status, query, mine };
+  const state = useAsync(() => api.get<WorklistPage>(worklistUrl(filter)), [status, query, mine]);
+  const [rows, setRows] = useState<PagedItem[]>([]);
+  const [counts, setCounts] = useState<WorklistCounts | null>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const now = useNow(30_000);
   const streamStatus = useStreamStatus();
   const [message, announce] = useAnnouncer();
   const previous = useRef<Map<string, RowSnapshot> | null>(null);
+  const shownFilter = useRef('');
+  const rowsRef = useRef<PagedItem[]>([]);
+  const cursorRef = useRef<string | null>(null);
   const [changed, setChanged] = useState<ReadonlySet<string>>(new Set());
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
 
@@ -112,15 +159,17 @@ export function Worklist() {
     [gpOffice],
   );
   useStreamRefresh(() => {
-    state.reload();
     if (gpOffice) escalations.reload();
   });
 
   useEffect(() => {
-    if (!state.data) return;
-    const items = state.data.items;
-    // The first load is not news; only later refetches are compared and announced.
-    if (previous.current) {
+    const id = window.setTimeout(() => setQuery(search.trim()), SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(id);
+  }, [search]);
+
+  /** Shows new rows; announces what got worse unless the nurse changed the filter herself. */
+  const show = (items: PagedItem[], news: boolean) => {
+    if (news && previous.current) {
       const changes = diffWorklist(previous.current, items);
       if (changes.length > 0) {
         announce(changes.map((c) => announcement(c, t)).join('. '));
@@ -128,15 +177,61 @@ export function Worklist() {
       }
     }
     previous.current = snapshot(items);
+    rowsRef.current = items;
+    setRows(items);
     setUpdatedAt(new Date().toISOString());
+  };
+
+  useEffect(() => {
+    if (!state.data) return;
+    const key = `${status}|${query}|${mine}`;
+    // The first load and a new filter are not news; only refetches of the same view are compared.
+    show(state.data.items, shownFilter.current === key);
+    shownFilter.current = key;
+    setCounts(state.data.counts);
+    cursorRef.current = state.data.nextCursor;
+    setNextCursor(state.data.nextCursor);
     // Only new data is diffed; a language switch must not re-announce the last change.
   }, [state.data]);
+
+  useStreamRows((event) => {
+    // Counts under a search or "mine" filter are not the stream's (whole caseload): refetch those.
+    if (event === null || query || mine) {
+      state.reload();
+      return;
+    }
+    show(mergeRows(rowsRef.current, event, { status, complete: cursorRef.current === null }), true);
+    setCounts(event.counts);
+  });
+
+  const showMore = async () => {
+    if (!nextCursor) return;
+    setLoadingMore(true);
+    try {
+      const p = await api.get<WorklistPage>(worklistUrl(filter, nextCursor));
+      const have = new Set(rowsRef.current.map((r) => r.patient.id));
+      const items = [...rowsRef.current, ...p.items.filter((i) => !have.has(i.patient.id))];
+      previous.current = snapshot(items);
+      rowsRef.current = items;
+      setRows(items);
+      setCounts(p.counts);
+      cursorRef.current = p.nextCursor;
+      setNextCursor(p.nextCursor);
+    } catch {
+      state.reload();
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   useEffect(() => {
     if (changed.size === 0) return;
     const id = window.setTimeout(() => setChanged(new Set()), 15_000);
     return () => window.clearTimeout(id);
   }, [changed]);
+
+  const total = counts ? (status ? counts[status] : counts.all) : rows.length;
+  const filtered = status !== null || query !== '' || mine;
 
   return (
     <>
@@ -151,6 +246,22 @@ export function Worklist() {
           {t.refresh}
         </button>
       </div>
+      <div class="toolbar">
+        <div class="lang-switcher" role="group" aria-label={t.worklistFilterLabel}>
+          {CHIPS.map((s) => (
+            <button key={s ?? 'all'} type="button" class="lang-button" aria-pressed={status === s} onClick={() => setStatus(s)}>
+              {chipLabel(s, t)} ({counts ? formatNumber(s ? counts[s] : counts.all, lang) : '…'})
+            </button>
+          ))}
+        </div>
+        <form role="search" onSubmit={(e) => e.preventDefault()}>
+          <label for="worklist-search">{t.worklistSearch}</label>{' '}
+          <input id="worklist-search" type="text" autocomplete="off" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />{' '}
+          <label>
+            <input type="checkbox" checked={mine} onChange={(e) => setMine(e.currentTarget.checked)} /> {t.worklistMine}
+          </label>
+        </form>
+      </div>
       <p class="live-announcement" aria-live="polite" aria-atomic="true">
         {message}
       </p>
@@ -160,39 +271,44 @@ export function Worklist() {
         </p>
       )}
       <Async state={state}>
-        {(data) =>
-          data.items.length === 0 ? (
-            <p>{t.worklistEmpty}</p>
+        {() =>
+          rows.length === 0 ? (
+            <p>{filtered ? t.worklistNoMatch : t.worklistEmpty}</p>
           ) : (
-            <TableRegion label={t.worklistCaption}>
-              <table class="data-table worklist">
-                <caption>{t.worklistCaption}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t.colStatus}</th>
-                    <th scope="col">{t.colName}</th>
-                    <th scope="col">{t.colBirthDate}</th>
-                    <th scope="col">{t.colReason}</th>
-                    <th scope="col">{t.colSince}</th>
-                    <th scope="col" class="num">
-                      {t.colOpenAlerts}
-                    </th>
-                    <th scope="col">{t.colTrend}</th>
-                    <th scope="col">{t.colLatest}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((item) => (
-                    <WorklistRow
-                      key={item.patient.id}
-                      item={item}
-                      now={now}
-                      changed={changed.has(item.patient.id)}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
+            <>
+              <TableRegion label={t.worklistCaption}>
+                <table class="data-table worklist">
+                  <caption>{t.worklistCaption}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t.colStatus}</th>
+                      <th scope="col">{t.colName}</th>
+                      <th scope="col">{t.colBirthDate}</th>
+                      <th scope="col">{t.colReason}</th>
+                      <th scope="col">{t.colSince}</th>
+                      <th scope="col" class="num">
+                        {t.colOpenAlerts}
+                      </th>
+                      <th scope="col">{t.colTrend}</th>
+                      <th scope="col">{t.colLatest}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((item) => (
+                      <WorklistRow key={item.patient.id} item={item} now={now} changed={changed.has(item.patient.id)} />
+                    ))}
+                  </tbody>
+                </table>
+              </TableRegion>
+              <div class="toolbar">
+                <p class="live-status">{t.worklistShowing(rows.length, Math.max(total, rows.length))}</p>
+                {nextCursor && (
+                  <button type="button" class="button button-secondary" aria-busy={loadingMore} disabled={loadingMore} onClick={() => void showMore()}>
+                    {t.worklistShowMore}
+                  </button>
+                )}
+              </div>
+            </>
           )
         }
       </Async>

@@ -2,18 +2,34 @@ import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, isRecord } from '../shared/api.js';
 import type { WorklistEvent } from '../shared/types.js';
+import type { RowsEvent } from './worklistDiff.js';
 
 export type StreamStatus = 'connecting' | 'open' | 'error';
 
 /** null means "something may have changed, refetch everything" (e.g. after a reconnect). */
 export type StreamListener = (event: WorklistEvent | null) => void;
 
+/** The server's `rows` event: the changed worklist rows, or null for "refetch your page" (a burst, a reconnect). */
+export type RowsListener = (rows: RowsEvent | null) => void;
+
 export interface StreamApi {
   status: StreamStatus;
   subscribe: (listener: StreamListener) => () => void;
+  subscribeRows: (listener: RowsListener) => () => void;
 }
 
-export const StreamContext = createContext<StreamApi>({ status: 'connecting', subscribe: () => () => undefined });
+export const StreamContext = createContext<StreamApi>({ status: 'connecting', subscribe: () => () => undefined, subscribeRows: () => () => undefined });
+
+function parseRows(data: unknown): RowsEvent | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const value: unknown = JSON.parse(data);
+    if (isRecord(value) && Array.isArray(value.items) && Array.isArray(value.removed) && isRecord(value.counts)) return value as unknown as RowsEvent;
+  } catch {
+    // Unreadable: refetch.
+  }
+  return null;
+}
 
 function parseEvent(data: unknown): WorklistEvent | null {
   if (typeof data !== 'string') return null;
@@ -35,6 +51,7 @@ function parseEvent(data: unknown): WorklistEvent | null {
  */
 export function useWorklistStreamSource(enabled: boolean): StreamApi {
   const listeners = useRef(new Set<StreamListener>());
+  const rowListeners = useRef(new Set<RowsListener>());
   const [status, setStatus] = useState<StreamStatus>('connecting');
 
   useEffect(() => {
@@ -44,6 +61,7 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
     let hadError = false;
     const emit = (event: WorklistEvent | null): void => {
       for (const listener of listeners.current) listener(event);
+      if (event === null) for (const listener of rowListeners.current) listener(null);
     };
 
     const connect = (): void => {
@@ -66,6 +84,10 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
         }
       };
       source.addEventListener('worklist', (e: MessageEvent) => emit(parseEvent(e.data)));
+      source.addEventListener('rows', (e: MessageEvent) => {
+        const rows = parseRows(e.data);
+        for (const listener of rowListeners.current) listener(rows);
+      });
     };
 
     connect();
@@ -82,7 +104,22 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
     };
   }, []);
 
-  return useMemo(() => ({ status, subscribe }), [status, subscribe]);
+  const subscribeRows = useCallback((listener: RowsListener) => {
+    rowListeners.current.add(listener);
+    return () => {
+      rowListeners.current.delete(listener);
+    };
+  }, []);
+
+  return useMemo(() => ({ status, subscribe, subscribeRows }), [status, subscribe, subscribeRows]);
+}
+
+/** Calls the handler with each `rows` event (changed worklist rows; null = refetch). */
+export function useStreamRows(handler: RowsListener): void {
+  const { subscribeRows } = useContext(StreamContext);
+  const handlerRef = useRef(handler);
+  handlerRef.current = handler;
+  useEffect(() => subscribeRows((rows) => handlerRef.current(rows)), [subscribeRows]);
 }
 
 /** Calls the handler for stream events, debounced so a burst of uploads causes one refetch. */
