@@ -269,9 +269,9 @@ function Conversation({
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => heading.current?.focus(), []);
-  // Opening the thread marks it read on the server; the list's "Ulest" should follow.
+  // Opening the thread marks it read on the server; the list's "Ulest" and the badge follow.
   useEffect(() => {
-    if (state.data) window.dispatchEvent(new Event(INBOX_CHANGED));
+    if (state.data) onChanged();
   }, [state.data]);
 
   const waiting = state.data?.messages.some((m) => m.from === 'patient' && !m.handledAt) ?? false;
