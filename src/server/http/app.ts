@@ -178,16 +178,19 @@ export function helmetOptions(config: Pick<Config, 'PUBLIC_URL'>) {
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * CSRF defence: a state-changing request that a browser marks as coming from another site, or
- * whose Origin is not ours, is refused. Machine clients with a bearer or basic credential and no
+ * CSRF defence: a state-changing request that a browser marks as coming from another site (or
+ * sibling subdomain), or whose Origin is not ours, is refused. Machine clients with a bearer or basic credential and no
  * cookie cannot be forged by a browser and are let through; so are requests without either header
  * (not sent by a browser on a cross-site form post).
  */
 function refuseCrossSite(req: FastifyRequest, publicUrl: string): void {
   if (!UNSAFE_METHODS.has(req.method)) return;
   if (req.headers.authorization && !req.headers.cookie) return;
+  // Browsers that send Sec-Fetch-Site say exactly where the request comes from. They also send
+  // `Origin: null` on our own form posts (Referrer-Policy: no-referrer), so this answer wins.
   const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw crossSite();
+  if (site === 'same-origin' || site === 'none') return;
+  if (site !== undefined) throw crossSite();
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== new URL(publicUrl).origin) throw crossSite();
 }

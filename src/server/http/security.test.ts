@@ -44,7 +44,7 @@ describe('CSRF: state-changing requests from other sites', () => {
 
   test('a foreign Origin or Sec-Fetch-Site: cross-site is refused with 403 and nothing is written', async () => {
     const before = await notesOf(t.f.patient.id);
-    for (const h of [{ origin: EVIL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
+    for (const h of [{ origin: EVIL }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'cross-site', origin: 'null' }] as Record<string, string>[]) {
       const res = await post(notes(), { cookie: t.c.nurseA, 'content-type': 'application/json', ...h }, body);
       assert.equal(res.statusCode, 403, JSON.stringify(h));
       assert.equal(res.json().error.code, 'cross_site_request');
@@ -63,6 +63,9 @@ describe('CSRF: state-changing requests from other sites', () => {
   test('our own origin and same-origin fetches are served', async () => {
     const res = await post(notes(), { cookie: t.c.nurseA, 'content-type': 'application/json', origin: t.server.url, 'sec-fetch-site': 'same-origin' }, body);
     assert.equal(res.statusCode, 201, res.body);
+    // Our own HTML form posts carry `Origin: null` under Referrer-Policy: no-referrer; Sec-Fetch-Site tells the truth.
+    const form = await post(notes(), { cookie: t.c.nurseA, 'content-type': 'application/json', origin: 'null', 'sec-fetch-site': 'same-origin' }, body);
+    assert.equal(form.statusCode, 201, form.body);
   });
 
   test('machine clients with a bearer token and no cookie are not affected', async () => {
