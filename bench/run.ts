@@ -1,9 +1,13 @@
 /**
- * `npm run bench`: throughput and latency of the ingest, worklist and trend paths on PGlite and on
- * PostgreSQL, against a real server process (spawned, so its RSS and CPU are its own) loaded with a
- * simulated cohort (10 000 patients, ~200 000 observations).
+ * `npm run bench`: throughput and latency of the ingest (app API and FHIR), worklist and trend
+ * paths and the missing-measurement sweep on PGlite and on PostgreSQL, against a real server
+ * process (spawned, so its RSS and CPU are its own) loaded with a simulated cohort (10 000
+ * patients, ~200 000 observations).
  *
- *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE]
+ *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-]
+ *
+ * `--json` writes one object per store with (among others) single.perS, batch.obsPerS,
+ * fhirSingle.perS, fhirBatch.obsPerS, worklist.p99, sweep.seconds and rssPeakMb; `-` prints it.
  *
  * PostgreSQL comes from BENCH_DATABASE_URL, else TEST_DATABASE_URL, else a throwaway cluster is
  * started from the local binaries (durable defaults: fsync on); without any, that column is skipped.
@@ -21,6 +25,8 @@ import type { Db } from '../src/server/db/port.js';
 import { spawnServer, processStats, type ChildServer } from '../src/sim/child-server.js';
 import { simPatient, sittingOn, type CohortOptions, type SimMeasurement } from '../src/sim/cohort.js';
 import { loadCohort } from '../src/sim/load.js';
+import { sweepMissing } from '../src/server/triage/missing-job.js';
+import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
 import { benchPostgres, type PgServer } from './postgres.js';
 
@@ -36,6 +42,13 @@ const CLIENT_ID = 'bench-gateway';
 const CLIENT_SECRET = randomBytes(18).toString('base64url');
 /** The reference: a FHIR server on this machine (single Observation creates; Observations in transaction bundles). */
 const PEER = { singlePerS: 240, batchObsPerS: 250 };
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
+const IDEMPOTENCY_SYSTEM = 'urn:varde:idempotency';
+/** Measures sent as single FHIR Observations (blood pressure would need a panel). */
+const CATALOGUE_LOINC = new Map(
+  (['spo2', 'heart_rate', 'weight'] as const).map((c) => [c as string, CATALOGUE[c].loinc.code]),
+);
 
 interface Figures {
   store: string;
@@ -43,7 +56,11 @@ interface Figures {
   loaded: { patients: number; observations: number; alerts: number; seconds: number };
   single?: Phase;
   batch?: Phase & { obsPerS: number; obsPerUpload: number };
-  worklist?: Phase & { items: number; bytes: number };
+  fhirSingle?: Phase;
+  fhirBatch?: Phase & { obsPerS: number; obsPerBundle: number };
+  worklist?: Phase & { items: number; bytes: number; total: number };
+  /** The missing-measurement sweep, run from the bench process on the loaded store: the first (every episode due) and the next minute's. */
+  sweep?: { seconds: number; episodes: number; raised: number; failed: number; nextSeconds: number; nextEpisodes: number };
   trend?: Phase & { observationsInDb: number };
   rssIdleMb?: number;
   rssPeakMb?: number;
@@ -80,7 +97,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(report(results));
-  if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+  if (args.json === '-') console.log(JSON.stringify(results, null, 2));
+  else if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
 }
 
 async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Promise<Figures> {
@@ -124,6 +142,16 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     const loaded = await loadCohort(db, { ...cohortOpts, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log: (l) => log(l) });
     const nurseCookie = `${SESSION_COOKIE}=${await createSession(db, { subjectKind: 'personnel', subjectId: loaded.nurseId, organisationId: loaded.organisationId, role: 'nurse', ttlHours: 2 })}`;
     const ids = new Map((await db.query<{ id: string; identifier: string }>('select id, identifier from patients')).rows.map((r) => [r.identifier, r.id]));
+    // The sweep as the server runs it every minute, timed here so no load phase shares the machine
+    // with it: first with every episode due (as after start-up), then a minute later.
+    log('missing-measurement sweep: every episode due');
+    let t0 = performance.now();
+    const first = await sweepMissing(db, new Date());
+    const sweepSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const next = await sweepMissing(db, new Date(Date.now() + 60_000));
+    const sweep = { seconds: sweepSeconds, ...first, nextSeconds: (performance.now() - t0) / 1000, nextEpisodes: next.episodes };
+    log(`  ${sweep.episodes} episode schedules due, ${sweep.raised} alerts raised, ${sweep.failed} skipped in ${sweepSeconds.toFixed(2)} s; a minute later ${sweep.nextEpisodes} in ${sweep.nextSeconds.toFixed(3)} s`);
     await db.close();
 
     // Patients with device measures, in a scattered order so consecutive requests hit different rows.
@@ -151,6 +179,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       store: kind === 'pglite' ? 'PGlite' : 'PostgreSQL', note,
       loaded: { patients: loaded.patients, observations: loaded.observations, alerts: loaded.alerts, seconds: loaded.ms / 1000 },
       rssIdleMb: idle ? idle.rssKb / 1024 : undefined,
+      sweep,
     };
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const reading = (n: string, p: (typeof people)[number], measurements: SimMeasurement[]) => ({
@@ -194,20 +223,68 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     const obsPerUpload = uploads + batchPhase.errors > 0 ? obsSent / (uploads + batchPhase.errors) : 0;
     fig.batch = { ...batchPhase, obsPerUpload, obsPerS: batchPhase.perS * obsPerUpload };
 
+    // FHIR: the same readings as Observation resources, one per POST and 100 per transaction Bundle.
+    const fhirAuth = { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' };
+    const observation = (key: string, p: (typeof people)[number]) => {
+      const m = p.today?.measurements[0];
+      const loinc = m ? CATALOGUE_LOINC.get(m.code) : undefined;
+      const value = loinc && m ? m.value : 96;
+      const unit = loinc && m ? CATALOGUE[m.code].unit : '%';
+      return {
+        resourceType: 'Observation',
+        identifier: [{ system: IDEMPOTENCY_SYSTEM, value: key }],
+        status: 'final',
+        code: { coding: [{ system: LOINC, code: loinc ?? '59408-5' }] },
+        subject: { reference: `Patient/${p.id}` },
+        effectiveDateTime: new Date(Date.now() - 1000).toISOString(),
+        valueQuantity: { value, unit, system: UCUM, code: unit },
+      };
+    };
     srv = await fresh();
-    log(`worklist (${PATIENTS} patients) as the nurse: sequential`);
+    await warm('warm3');
+    log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s`);
+    fig.fhirSingle = await phase(srv, conc, () =>
+      runLoad({
+        base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
+        make: (i) => ({ method: 'POST', path: '/fhir/Observation', headers: fhirAuth, body: JSON.stringify(observation(`fhir-one-${i}`, people[(i * 13) % people.length]!)) }),
+      }),
+    );
+    const perBundle = 100;
+    log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s`);
+    const fhirBatch = await phase(srv, batchConc, () =>
+      runLoad({
+        base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
+        make: (i) => ({
+          method: 'POST', path: '/fhir', headers: fhirAuth,
+          body: JSON.stringify({
+            resourceType: 'Bundle', type: 'transaction',
+            entry: Array.from({ length: perBundle }, (_, k) => ({
+              resource: observation(`fhir-tx-${i}-${k}`, people[(i * perBundle + k * 7) % people.length]!),
+              request: { method: 'POST', url: 'Observation' },
+            })),
+          }),
+        }),
+      }),
+    );
+    fig.fhirBatch = { ...fhirBatch, obsPerBundle: perBundle, obsPerS: fhirBatch.perS * perBundle };
+
+    srv = await fresh();
+    log(`worklist first page (${PATIENTS} patients in the service) as the nurse: sequential`);
     let items = 0;
     let bytes = 0;
+    let total = 0;
     {
       const res = await fetch(`${srv.url}/api/worklist`, { headers: { cookie: nurseCookie } });
       const text = await res.text();
       bytes = text.length;
-      items = (JSON.parse(text) as { items: unknown[] }).items.length;
+      const body = JSON.parse(text) as { items: unknown[]; counts?: { all: number } };
+      items = body.items.length;
+      total = body.counts?.all ?? items;
     }
     const wl = await phase(srv, 1, () =>
-      runLoad({ base: srv.url, concurrency: 1, durationMs: SECONDS * 2000, maxRequests: 30, make: () => ({ method: 'GET', path: '/api/worklist', headers: { cookie: nurseCookie } }) }),
+      runLoad({ base: srv.url, concurrency: 1, durationMs: SECONDS * 1000, maxRequests: 2000, make: () => ({ method: 'GET', path: '/api/worklist', headers: { cookie: nurseCookie } }) }),
     );
-    fig.worklist = { ...wl, items, bytes };
+    fig.worklist = { ...wl, items, bytes, total };
 
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
     const trendConc = 16;
@@ -222,7 +299,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         },
       }),
     );
-    fig.trend = { ...trend, observationsInDb: loaded.observations + (fig.single.n ?? 0) + Math.round(fig.batch.obsPerS * SECONDS) };
+    fig.trend = { ...trend, observationsInDb: loaded.observations + (fig.single.n ?? 0) + Math.round(fig.batch.obsPerS * SECONDS) + fig.fhirSingle.n + fig.fhirBatch.n * perBundle };
     peakKb = Math.max(peakKb, processStats(srv.pid)?.hwmKb ?? 0);
     fig.rssPeakMb = peakKb > 0 ? peakKb / 1024 : undefined;
     return fig;
@@ -295,12 +372,20 @@ function report(rs: Figures[]): string {
     ['batched ingest, obs/s (100 readings per upload)', ...rs.map((r) => `${f(r.batch?.obsPerS)} (${f((r.batch?.obsPerS ?? NaN) / PEER.batchObsPerS, 1)}× peer)`)],
     ['  uploads/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.batch?.perS, 1)}/s, ${lat(r.batch)} @ ${r.batch?.concurrency} concurrent`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.batch))],
-    [`worklist, ${PATIENTS} patients: p50 / p99, ms`, ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} items, ${f((r.worklist?.bytes ?? 0) / 1e6, 1)} MB, n=${r.worklist?.n})`)],
+    ['FHIR single create (POST /fhir/Observation), req/s', ...rs.map((r) => `${f(r.fhirSingle?.perS)} (${f((r.fhirSingle?.perS ?? NaN) / PEER.singlePerS, 1)}× peer)`)],
+    ['  latency p50 / p99, ms', ...rs.map((r) => `${lat(r.fhirSingle)} @ ${r.fhirSingle?.concurrency} concurrent`)],
+    ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.fhirSingle))],
+    ['FHIR transaction Bundle (100 Observations), obs/s', ...rs.map((r) => `${f(r.fhirBatch?.obsPerS)} (${f((r.fhirBatch?.obsPerS ?? NaN) / PEER.batchObsPerS, 1)}× peer)`)],
+    ['  bundles/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.fhirBatch?.perS, 1)}/s, ${lat(r.fhirBatch)} @ ${r.fhirBatch?.concurrency} concurrent`)],
+    ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.fhirBatch))],
+    [`worklist first page, ${PATIENTS} patients: p50 / p99, ms`, ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} of ${r.worklist?.total} rows, ${f((r.worklist?.bytes ?? 0) / 1e3, 1)} kB, n=${r.worklist?.n})`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.worklist))],
     ['patient trend query: p50 / p99, ms', ...rs.map((r) => `${lat(r.trend)} @ ${r.trend?.concurrency} concurrent, ${f(r.trend?.perS)}/s`)],
     ['  observations in the database', ...rs.map((r) => `≥ ${r.trend?.observationsInDb ?? '–'}`)],
+    ['missing-measurement sweep, all episodes due: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.seconds, 2)} (${r.sweep.episodes} episodes, ${r.sweep.raised} raised, ${r.sweep.failed} skipped)` : '–'))],
+    ['  the next minute\'s sweep: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.nextSeconds, 3)} (${r.sweep.nextEpisodes} episodes due)` : '–'))],
     ['server RSS idle / peak, MB', ...rs.map((r) => `${f(r.rssIdleMb)} / ${f(r.rssPeakMb)}`)],
-    ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],
+    ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.fhirSingle?.errors ?? 0) + (r.fhirBatch?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],
   ];
   const header: [string, ...string[]] = ['', ...rs.map((r) => r.store)];
   const all = [header, ...rows];
