@@ -93,6 +93,11 @@ test('re-enrolment and a former care team: each organisation reads only the epis
   const later = (await env.db.query<{ id: string }>('select id from observations where episode_id = $1', [episode2])).rows[0]!.id;
   assert.equal((await env.server.app.inject({ method: 'GET', url: `/fhir/Observation/${later}`, headers: { cookie: env.c.nurseA } })).statusCode, 403);
 
+  // Nor does the audit log tell the former care team who follows the patient now.
+  const log = await env.server.app.inject({ method: 'GET', url: `/fhir/AuditEvent?patient=Patient/${pid}`, headers: { cookie: env.c.nurseA } });
+  assert.equal(log.statusCode, 200);
+  assert.ok(log.body.includes('Sykepleier A') && !log.body.includes('Sykepleier B') && !log.body.includes('Kommune B'), 'own organisation only');
+
   // Enrolling again while the episode runs is refused, and the refusal is audited.
   const again = await call('POST', '/api/patients', env.c.gp, enrolBody(patient.identifier, orgs.muniA));
   assert.equal(again.status, 409);
