@@ -12,6 +12,7 @@ const USAGE = `Usage: varde <command>
   migrate          apply database migrations and exit
   seed             load the demo helsefellesskap into an empty database and exit
   simulate         load a synthetic cohort, or stream its readings to a server (simulate --help)
+  gateway          read Bluetooth health devices and upload their readings (gateway --help)
 
 Configuration comes from the environment; see README.md.`;
 
@@ -50,6 +51,11 @@ async function main(argv: string[]): Promise<void> {
       const r = await seedDemo(db, { now: new Date() });
       console.log(r ? `seeded: ${JSON.stringify(r)}` : 'database already has data; nothing seeded');
       await db.close();
+      return;
+    }
+    case 'gateway': {
+      const { runGatewayCli } = await import('./gateway/cli.js');
+      await runGatewayCli(rest);
       return;
     }
     case 'simulate': {
