@@ -1,5 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { IDEMPOTENCY_SYSTEM, VITALSIGNS_PROFILE } from './mappers.js';
+import { IDEMPOTENCY_SYSTEM, TRIAGE_EXT, VITALSIGNS_PROFILE } from './mappers.js';
 import { SEARCH, type SearchType } from './search.js';
 
 /*
@@ -11,7 +11,7 @@ import { SEARCH, type SearchType } from './search.js';
 export type Interaction = 'read' | 'search-type' | 'create';
 
 export interface ResourceCapability {
-  type: SearchType;
+  type: SearchType | 'DeviceMetric';
   interactions: Interaction[];
   documentation: string;
   supportedProfile?: string[];
@@ -28,14 +28,23 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
   {
     type: 'Observation',
     interactions: ['read', 'search-type', 'create'],
-    supportedProfile: [VITALSIGNS_PROFILE],
+    supportedProfile: [
+      VITALSIGNS_PROFILE,
+      'http://hl7.no/fhir/vkpobservation/StructureDefinition/vkp-Observation',
+      'http://hl7.org/fhir/uv/phd/StructureDefinition/PhdNumericObservation',
+      'http://hl7.org/fhir/uv/phd/StructureDefinition/PhdCompoundNumericObservation',
+    ],
     conditionalCreate: true,
     documentation:
-      'Home measurements and questionnaire totals. Blood pressure is stored and returned as separate systolic (8480-6) and diastolic (8462-4) observations; ' +
-      'a blood pressure panel (85354-9 with components) is accepted on create and split. Create runs the triage engine (zone, alerts) and is idempotent: ' +
-      `an identifier with system ${IDEMPOTENCY_SYSTEM} (or If-None-Exist: identifier=${IDEMPOTENCY_SYSTEM}|[key]) names the sitting; without one the key is a hash ` +
-      'of the measurement time and values. A repeated key returns the stored observation with 200. The zone is in the extension ' +
-      'https://varde.no/fhir/StructureDefinition/zone and in interpretation (N/A/AA) and is judged by the patient\'s own plan.',
+      'Home measurements as real devices, gateways and EHRs send them. A posted Observation is stored exactly as sent (decimals with their precision, ' +
+      'time-zone offset, every coding, identifier, component and extension) and read back unchanged, with Varde\'s extensions added ' +
+      `(${TRIAGE_EXT}, zone, plan-version, effective-precision). Codings that name a catalogue measure (LOINC, IEEE 11073 MDC) are triaged under the ` +
+      'patient\'s plan; other codes, other value types and dataAbsentReason are stored and readable but not triaged (Prefer: handling=strict refuses unknown codes). ' +
+      'Readings measured before the episode started or older than the live window (72 h by default) are stored as history without a live alert. ' +
+      'status amended/corrected with the same business identifier replaces the earlier version and is triaged again; entered-in-error retracts it and its alert findings; ' +
+      'registered/preliminary/cancelled are stored, not triaged. A business identifier (or ' + IDEMPOTENCY_SYSTEM + ' key) sent again with the same content returns the ' +
+      'stored resource (200); with different content it is a 409. Conditional create: If-None-Exist: identifier=system|value. Date-only and zone-less times are read ' +
+      'in the patient\'s time zone and flagged. Blood pressure panels (85354-9, MDC 150020) are kept as panels, with MAP and other components.',
   },
   {
     type: 'QuestionnaireResponse',
@@ -61,10 +70,17 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
   },
   {
     type: 'Device',
-    interactions: ['read', 'search-type'],
+    interactions: ['read', 'search-type', 'create'],
+    conditionalCreate: true,
     documentation:
-      'Home-monitoring devices of the caller\'s organisation (personnel, or clients with scope device.read); patients see devices lent to them. ' +
-      'Device.patient (the current loan) is shown to clients of the owning organisation and to callers with access to that patient.',
+      'Home-monitoring devices of the caller\'s organisation (personnel, or clients with scope device.read or observation.write); patients see devices lent to them. ' +
+      'Create (gateways, PHD): matched by any identifier (serial, IEEE 11073 system id, MAC) or serialNumber within the organisation, else registered; ' +
+      'the posted Device is returned as sent. Device.patient (the current loan) is shown to clients of the owning organisation and to callers with access to that patient.',
+  },
+  {
+    type: 'DeviceMetric',
+    interactions: ['read'],
+    documentation: 'Device metrics posted by gateways in a Bundle (PHD), kept as sent for the organisation. Read only by id.',
   },
   {
     type: 'AuditEvent',
@@ -81,7 +97,7 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
  */
 export function capabilityStatement(base: string, origin: string, date: string): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = CAPABILITIES.map((c) => {
-    const specs = SEARCH[c.type].specs as Record<string, { type: 'token' | 'reference' | 'date' | 'number' | 'string'; documentation: string; result?: boolean }>;
+    const specs = (c.type in SEARCH ? SEARCH[c.type as SearchType].specs : {}) as Record<string, { type: 'token' | 'reference' | 'date' | 'number' | 'string' | 'quantity'; documentation: string; result?: boolean }>;
     const results = Object.values(specs).filter((s) => s.result).map((s) => s.documentation);
     return {
       type: c.type,
@@ -116,7 +132,10 @@ export function capabilityStatement(base: string, origin: string, date: string):
     rest: [
       {
         mode: 'server',
-        documentation: 'Unknown search parameters are ignored (see the self link) unless Prefer: handling=strict. POST _search, history, update, delete and operations are not offered.',
+        documentation:
+          'Unknown or unsupported search parameters are refused with 400 unless Prefer: handling=lenient (then ignored, left out of the self link and named in an ' +
+          'OperationOutcome entry). Searches return Bundle.total and page with _count/_offset (next/previous links) in a stable order. ' +
+          'POST _search, history, update, delete and operations are not offered.',
         security: {
           cors: false,
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }] }],
@@ -127,8 +146,8 @@ export function capabilityStatement(base: string, origin: string, date: string):
         },
         resource,
         interaction: [
-          { code: 'transaction', documentation: 'Observation creates only (device uploads); all or nothing, in one database transaction.' },
-          { code: 'batch', documentation: 'Observation creates only; each entry (or group of entries sharing an idempotency identifier) succeeds or fails on its own.' },
+          { code: 'transaction', documentation: 'POST entries: Observation, Device and DeviceMetric creates and Patient conditional creates (matched by fødselsnummer, never created), with urn:uuid references; all or nothing, in one database transaction.' },
+          { code: 'batch', documentation: 'Same entries; each succeeds or fails on its own with its own status and OperationOutcome. A collection Bundle (VKP examples) is processed as a batch.' },
         ],
       },
     ],

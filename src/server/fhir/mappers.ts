@@ -14,7 +14,7 @@ import type { AlertRow } from '../alerts/repo.js';
 import type { MessageRow } from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
 import type { PatientRow } from '../patients/repo.js';
-import { FhirError, type Issue, fhirError } from './outcome.js';
+import { lexemeOf } from './json.js';
 import type { AuditRow, DeviceRow, PlanWithEpisode, QuestionnaireResponseRow } from './repo.js';
 import { type Token, tokenMatches } from './search.js';
 
@@ -46,6 +46,12 @@ export const PLAN_DEFINITION_EXT = `${EXT}/plan-definition`;
 /** Alert workflow state: open / acknowledged / resolved (Flag.status only knows active/inactive). */
 export const ALERT_STATUS_EXT = `${EXT}/alert-status`;
 export const QUESTIONNAIRE_SCORE_EXT = `${EXT}/total-score`;
+/** What triage did with a posted Observation: live, history, none or retracted (see fhir_resources.triage). */
+export const TRIAGE_EXT = `${EXT}/triage`;
+/** Why, in words (history: before the episode / older than the live window; none: unknown code, no value, status). */
+export const TRIAGE_NOTE_EXT = `${EXT}/triage-note`;
+/** effectiveDateTime was date-only or zone-less: local, day, month or year (read in the patient's time zone). */
+export const EFFECTIVE_PRECISION_EXT = `${EXT}/effective-precision`;
 
 const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
@@ -76,8 +82,6 @@ const EXTRA_CODINGS: { measure: MeasureCode; system: string; code: string; displ
   { measure: 'spo2', system: LOINC_SYSTEM, code: '2708-6', display: 'Oxygen saturation in Arterial blood', output: true },
   { measure: 'glucose', system: LOINC_SYSTEM, code: '15074-8', display: 'Glucose [Moles/volume] in Blood', output: false },
 ];
-/** Blood pressure panels: accepted on create (split into systolic/diastolic), and as a search code. */
-const BP_PANEL_CODES = [BP_PANEL_LOINC, '55284-4'];
 
 /** The codings an Observation of this measure carries. */
 export function codingsFor(code: MeasureCode): Coding[] {
@@ -96,39 +100,8 @@ export function categoryOf(code: MeasureCode): Category {
 
 const CATEGORY_DISPLAY: Record<Category, string> = { 'vital-signs': 'Vital Signs', survey: 'Survey', laboratory: 'Laboratory' };
 
-function measureForCoding(system: string | undefined, code: string | undefined): MeasureCode | 'bp-panel' | undefined {
-  if (!system || !code) return undefined;
-  if (system === LOINC_SYSTEM && BP_PANEL_CODES.includes(code)) return 'bp-panel';
-  for (const m of MEASURE_CODE_LIST) {
-    const l = CATALOGUE[m].loinc;
-    if (l.system === system && l.code === code) return m;
-  }
-  return EXTRA_CODINGS.find((e) => e.system === system && e.code === code)?.measure;
-}
 
-/**
- * Measures selected by `code` search tokens (OR). A blood pressure panel code selects both
- * blood pressure measures, since the server keeps them as two observations.
- */
-export function measuresForCodeTokens(tokens: Token[]): MeasureCode[] {
-  const out = new Set<MeasureCode>();
-  for (const t of tokens) {
-    for (const m of MEASURE_CODE_LIST) {
-      if (codingsFor(m).some((c) => tokenMatches(t, c.system, c.code!))) out.add(m);
-      if (EXTRA_CODINGS.some((e) => e.measure === m && tokenMatches(t, e.system, e.code))) out.add(m);
-    }
-    if (BP_PANEL_CODES.some((c) => tokenMatches(t, LOINC_SYSTEM, c)) && t.code !== undefined) {
-      out.add('bp_systolic');
-      out.add('bp_diastolic');
-    }
-  }
-  return [...out];
-}
 
-/** Measures selected by `category` search tokens (OR). */
-export function measuresForCategoryTokens(tokens: Token[]): MeasureCode[] {
-  return MEASURE_CODE_LIST.filter((m) => tokens.some((t) => tokenMatches(t, OBS_CATEGORY, categoryOf(m))));
-}
 
 // ------------------------------------------------------------------ Patient
 
@@ -163,6 +136,16 @@ const ZONE_INTERPRETATION: Record<'green' | 'yellow' | 'red', Coding> = {
   red: { system: INTERPRETATION, code: 'AA', display: 'Critical abnormal' },
 };
 const ZONE_TEXT = { green: 'Grønn sone', yellow: 'Gul sone', red: 'Rød sone' } as const;
+
+/** The zone as a v3 ObservationInterpretation coding (N / A / AA). */
+export function zoneInterpretation(zone: 'green' | 'yellow' | 'red'): Coding {
+  return ZONE_INTERPRETATION[zone];
+}
+
+/** The zone in words, with the plan version it was judged by. */
+export function zoneText(zone: 'green' | 'yellow' | 'red', planVersion: number | null): string {
+  return `${ZONE_TEXT[zone]}${planVersion !== null ? ` (egenbehandlingsplan versjon ${planVersion})` : ''}`;
+}
 
 function planExtensions(zone: string | null, planVersion: number | null): Extension[] {
   return [
@@ -203,208 +186,41 @@ export function observationResource(o: ObservationRow): Observation {
   });
 }
 
-/** One reading of a posted Observation, with the FHIRPath of its parts for error messages. */
-export interface MeasurementInput {
-  code: MeasureCode;
-  value: number;
-  unit?: string;
-  codePath: string;
-  valuePath: string;
-  unitPath: string;
-}
-
-export type SubjectInput = { patientId: string } | { identifierSystem: 'fnr' | 'dnr'; identifier: string };
-
-/** What a posted Observation asks the server to record. */
-export interface ObservationInput {
-  subject: SubjectInput;
-  /** Client-chosen idempotency key (identifier with system urn:varde:idempotency), if any. */
-  key?: string;
-  /** ISO 8601 with offset, as posted. */
-  effectiveAt: string;
-  measurements: MeasurementInput[];
-  deviceId?: string;
-  /** A blood pressure panel: one posted resource becomes several stored observations. */
-  panel: boolean;
-}
-
-const CodingIn = z.looseObject({ system: z.string().optional(), code: z.string().optional() });
-const ConceptIn = z.looseObject({ coding: z.array(CodingIn).optional(), text: z.string().optional() });
-const QuantityIn = z.looseObject({
-  value: z.number({ error: 'must be a number' }),
-  unit: z.string().optional(),
-  system: z.string().optional(),
-  code: z.string().optional(),
-});
-const ReferenceIn = z.looseObject({
-  reference: z.string().optional(),
-  identifier: z.looseObject({ system: z.string().optional(), value: z.string().optional() }).optional(),
-});
-const ObservationIn = z.looseObject({
-  resourceType: z.literal('Observation', { error: 'must be Observation' }),
-  identifier: z.array(z.looseObject({ system: z.string().optional(), value: z.string().optional() })).optional(),
-  status: z.enum(['registered', 'preliminary', 'final', 'amended', 'corrected', 'cancelled', 'entered-in-error', 'unknown'], {
-    error: 'must be an Observation status code (e.g. final)',
-  }),
-  code: ConceptIn,
-  subject: ReferenceIn,
-  effectiveDateTime: z.string().optional(),
-  effectiveInstant: z.string().optional(),
-  valueQuantity: QuantityIn.optional(),
-  component: z.array(z.looseObject({ code: ConceptIn, valueQuantity: QuantityIn.optional() })).optional(),
-  device: ReferenceIn.optional(),
-});
-
 /** A zod path as FHIRPath under `root`: ['component', 1, 'code'] → `Observation.component[1].code`. */
 export function fhirPath(root: string, path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), root);
 }
 
-const FULL_DATETIME = z.iso.datetime({ offset: true });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Last `Type/id` of a reference (relative or absolute), or undefined. */
-export function referenceId(ref: string | undefined, type: string): string | undefined {
-  if (!ref) return undefined;
-  const m = new RegExp(`(?:^|/)${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref);
-  return m?.[1];
-}
-
-/** The catalogue's codes in a form a client can act on, for "unknown code" messages. */
-function supportedCodes(): string {
-  return [...MEASURE_CODE_LIST.map((m) => `${CATALOGUE[m].loinc.system}|${CATALOGUE[m].loinc.code}`), `${LOINC_SYSTEM}|${BP_PANEL_LOINC} (panel)`].join(', ');
+/** The decimal text of `holder[key].value` as written (see json.ts), e.g. "48.0". */
+export function decimalText(resource: Record<string, unknown>, key: string): string | undefined {
+  const q = resource[key];
+  if (!q || typeof q !== 'object' || typeof (q as { value?: unknown }).value !== 'number') return undefined;
+  return lexemeOf(q, 'value') ?? String((q as { value: number }).value);
 }
 
 /**
- * Reads a posted Observation into measurements to record. Accepts a single reading (catalogue
- * LOINC or local code with valueQuantity) or a blood pressure panel (85354-9) whose components
- * (systolic 8480-6 and diastolic 8462-4, optionally heart rate) become separate readings of one
- * sitting. Unit conversion and plausibility are left to the recording service, which owns them.
- * @param body the posted resource (untrusted)
- * @returns the input, or throws FhirError 400 (malformed) / 422 (well-formed but not acceptable)
+ * Blood pressure entered in the apps or by device upload (two stored readings of one sitting) as
+ * the 85354-9 panel the vital signs profile describes, under the systolic reading's id.
  */
-export function observationInput(body: unknown): ObservationInput {
-  const parsed = ObservationIn.safeParse(body);
-  if (!parsed.success) {
-    throw new FhirError(400, parsed.error.issues.map((i) => ({ code: 'invalid', diagnostics: i.message, expression: [fhirPath('Observation', i.path)] })));
-  }
-  const o = parsed.data;
-  const issues: Issue[] = [];
-  // Malformed input (400) wins over business rules (422): the client must fix the syntax first.
-  let malformed = false;
-  const fail = (status: 400 | 422, code: Issue['code'], diagnostics: string, expression: string): void => {
-    issues.push({ code, diagnostics, expression: [expression] });
-    if (status === 400) malformed = true;
-  };
-
-  if (!['final', 'amended', 'corrected'].includes(o.status)) {
-    fail(422, 'business-rule', `Only results (status final, amended or corrected) are recorded, not "${o.status}".`, 'Observation.status');
-  }
-  const otherValue = Object.keys(o).find((k) => k.startsWith('value') && k !== 'valueQuantity');
-  if (otherValue) fail(400, 'not-supported', `Only valueQuantity is accepted, not ${otherValue}.`, `Observation.${otherValue}`);
-  if ('dataAbsentReason' in o) fail(422, 'business-rule', 'A reading without a value (dataAbsentReason) is not recorded.', 'Observation.dataAbsentReason');
-
-  const effective = o.effectiveDateTime ?? o.effectiveInstant;
-  const effectivePath = o.effectiveDateTime !== undefined ? 'Observation.effectiveDateTime' : 'Observation.effectiveInstant';
-  if (effective === undefined) fail(400, 'required', 'effectiveDateTime is required: when was it measured?', 'Observation.effectiveDateTime');
-  else if (!FULL_DATETIME.safeParse(effective).success) {
-    fail(400, 'value', 'Give the measurement time as a date and time with a time zone, e.g. 2025-03-01T08:30:00+01:00.', effectivePath);
-  }
-
-  let subject: SubjectInput | undefined;
-  const patientId = referenceId(o.subject.reference, 'Patient');
-  const ident = o.subject.identifier;
-  if (patientId) subject = { patientId };
-  else if (ident?.value && (ident.system === FNR_SYSTEM || ident.system === DNR_SYSTEM)) {
-    subject = { identifierSystem: ident.system === DNR_SYSTEM ? 'dnr' : 'fnr', identifier: ident.value.replace(/\s/g, '') };
-  } else {
-    fail(400, 'required', `subject must be Patient/[id] or an identifier with system ${FNR_SYSTEM} (or ${DNR_SYSTEM}).`, 'Observation.subject');
-  }
-
-  let deviceId: string | undefined;
-  if (o.device) {
-    deviceId = referenceId(o.device.reference, 'Device');
-    if (!deviceId || !UUID.test(deviceId)) fail(400, 'value', 'device must be Device/[id] of a known device.', 'Observation.device');
-  }
-
-  const keys = (o.identifier ?? []).filter((i) => i.system === IDEMPOTENCY_SYSTEM);
-  if (keys.length > 1) fail(400, 'invalid', `At most one identifier with system ${IDEMPOTENCY_SYSTEM}.`, 'Observation.identifier');
-  if (keys.length === 1 && !keys[0]!.value) fail(400, 'required', `The ${IDEMPOTENCY_SYSTEM} identifier needs a value.`, 'Observation.identifier');
-  const key = keys[0]?.value;
-
-  const measurements: MeasurementInput[] = [];
-  const quantity = (q: z.infer<typeof QuantityIn>, path: string) => {
-    if (q.system !== undefined && q.system !== UCUM_SYSTEM) {
-      fail(422, 'value', `Units must be UCUM (${UCUM_SYSTEM}).`, `${path}.system`);
-    }
-    return { value: q.value, unit: q.code ?? q.unit, valuePath: `${path}.value`, unitPath: `${path}.${q.code !== undefined ? 'code' : 'unit'}` };
-  };
-  const codeOf = (c: z.infer<typeof ConceptIn>) => {
-    for (const coding of c.coding ?? []) {
-      const m = measureForCoding(coding.system, coding.code);
-      if (m) return m;
-    }
-    return undefined;
-  };
-  const main = codeOf(o.code);
-  if (main === undefined) {
-    fail(422, 'code-invalid', `Unknown or unsupported code. Supported: ${supportedCodes()}.`, 'Observation.code');
-  } else if (main === 'bp-panel') {
-    if (o.valueQuantity) fail(400, 'invalid', 'A blood pressure panel carries its values in component, not valueQuantity.', 'Observation.valueQuantity');
-    (o.component ?? []).forEach((c, i) => {
-      const path = `Observation.component[${i}]`;
-      const m = codeOf(c.code);
-      if (m === undefined || m === 'bp-panel') return fail(422, 'code-invalid', `Unknown component code. Supported: ${supportedCodes()}.`, `${path}.code`);
-      if (!c.valueQuantity) return fail(400, 'required', 'The component needs a valueQuantity.', `${path}.valueQuantity`);
-      measurements.push({ code: m, codePath: `${path}.code`, ...quantity(c.valueQuantity, `${path}.valueQuantity`) });
-    });
-    const codes = new Set(measurements.map((m) => m.code));
-    if (!codes.has('bp_systolic') || !codes.has('bp_diastolic')) {
-      fail(422, 'required', 'A blood pressure panel needs both a systolic (8480-6) and a diastolic (8462-4) component.', 'Observation.component');
-    }
-  } else {
-    if (o.component?.length) fail(400, 'not-supported', 'component is only accepted on a blood pressure panel (85354-9).', 'Observation.component');
-    if (!o.valueQuantity) fail(400, 'required', 'valueQuantity is required.', 'Observation.valueQuantity');
-    else measurements.push({ code: main, codePath: 'Observation.code', ...quantity(o.valueQuantity, 'Observation.valueQuantity') });
-  }
-
-  if (issues.length > 0) throw new FhirError(malformed ? 400 : 422, issues);
-  return prune({ subject: subject!, key, effectiveAt: effective!, measurements, deviceId, panel: main === 'bp-panel' });
-}
-
-/**
- * The idempotency key for a posted Observation that names none: a hash of when and what was
- * measured. A device re-sending the same reading for the same time gets the stored one back
- * instead of a duplicate; two different readings cannot collide. Values are normalised first so
- * 99 mg/dL and 5.5 mmol/L of the same sitting are one reading.
- */
-export function derivedKey(effectiveAt: string, measurements: Pick<MeasurementInput, 'code' | 'value' | 'unit'>[]): string {
-  const canonical = measurements
-    .map((m) => {
-      const n = normaliseMeasurement({ code: m.code, value: m.value, ...(m.unit !== undefined ? { unit: m.unit } : {}) });
-      return n.ok ? [n.value.code, n.value.value, n.value.unit] : [m.code, m.value, m.unit ?? ''];
-    })
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  const at = new Date(effectiveAt).toISOString();
-  return `fhir-sha256:${createHash('sha256').update(JSON.stringify([at, canonical])).digest('base64url')}`;
-}
-
-/**
- * Reads the key from a conditional-create header (`If-None-Exist: identifier=urn:varde:idempotency|KEY`).
- * Only that form is supported: the server has no general conditional create.
- */
-export function keyFromIfNoneExist(header: string): string {
-  const params = new URLSearchParams(header.trim());
-  const ident = params.get('identifier');
-  if ([...params.keys()].length !== 1 || ident === null) {
-    throw fhirError(400, 'not-supported', `If-None-Exist supports only identifier=${IDEMPOTENCY_SYSTEM}|[key].`);
-  }
-  const i = ident.indexOf('|');
-  const system = i < 0 ? undefined : ident.slice(0, i);
-  if (system !== undefined && system !== IDEMPOTENCY_SYSTEM) {
-    throw fhirError(400, 'not-supported', `If-None-Exist supports only identifiers of system ${IDEMPOTENCY_SYSTEM}.`);
-  }
-  return i < 0 ? ident : ident.slice(i + 1);
+export function bloodPressurePanel(sys: ObservationRow, dia: ObservationRow): Observation {
+  const one = observationResource(sys);
+  const component = [sys, dia].map((o) => ({
+    code: { coding: codingsFor(o.code), text: CATALOGUE[o.code].display.nb },
+    valueQuantity: { value: o.value, unit: CATALOGUE[o.code].unitDisplay, system: UCUM_SYSTEM, code: o.unit },
+    ...(o.zone ? { interpretation: [{ coding: [ZONE_INTERPRETATION[o.zone]] }] } : {}),
+  }));
+  const zones = [sys.zone, dia.zone];
+  const zone = zones.includes('red') ? 'red' : zones.includes('yellow') ? 'yellow' : (sys.zone ?? dia.zone);
+  return prune<Observation>({
+    ...one,
+    extension: [...planExtensions(zone, sys.plan_version), { url: SOURCE_EXT, valueCode: sys.source }],
+    code: { coding: [{ system: LOINC_SYSTEM, code: BP_PANEL_LOINC, display: 'Blood pressure panel with all children optional' }], text: 'Blodtrykk' },
+    valueQuantity: undefined,
+    interpretation: zone
+      ? [{ coding: [ZONE_INTERPRETATION[zone]], text: `${ZONE_TEXT[zone]}${sys.plan_version !== null ? ` (egenbehandlingsplan versjon ${sys.plan_version})` : ''}` }]
+      : undefined,
+    component,
+  });
 }
 
 // ------------------------------------------------------------------ QuestionnaireResponse
@@ -427,7 +243,7 @@ export function questionnaireResponseResource(r: QuestionnaireResponseRow): Ques
     resourceType: 'QuestionnaireResponse',
     id: r.id,
     meta: { lastUpdated: iso(r.received_at) },
-    extension: [{ url: QUESTIONNAIRE_SCORE_EXT, valueDecimal: r.score }, ...planExtensions(r.zone, r.plan_version)],
+    extension: [...(r.score !== null ? [{ url: QUESTIONNAIRE_SCORE_EXT, valueDecimal: r.score }] : []), ...planExtensions(r.zone, r.plan_version)],
     identifier: r.idempotency_key ? { system: IDEMPOTENCY_SYSTEM, value: r.idempotency_key } : undefined,
     questionnaire: `${QUESTIONNAIRE_BASE}/${r.questionnaire}`,
     status: 'completed',
@@ -644,9 +460,4 @@ export function searchset(base: string, selfUrl: string, resources: Resource[]):
       ? { entry: resources.map((r): BundleEntry => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })) }
       : {}),
   };
-}
-
-/** The patient id part of a SubjectInput, for callers that resolved it. */
-export function isPatientRef(s: SubjectInput): s is { patientId: string } {
-  return 'patientId' in s;
 }

@@ -61,7 +61,8 @@ export interface QuestionnaireResponseRow {
   episode_id: string;
   questionnaire: string;
   answers: Record<string, number>;
-  score: number;
+  /** Null when too many items were left unanswered to score (questionnaires repo). */
+  score: number | null;
   zone: 'green' | 'yellow' | 'red' | null;
   plan_version: number | null;
   effective_at: Date;
@@ -131,6 +132,8 @@ export interface DeviceRow {
   /** The patient the device is lent to now, if any. */
   lent_to: string | null;
   lent_at: Date | null;
+  /** 'system|value' of every identifier a gateway gave (migration 009). */
+  identifiers: string[];
 }
 
 export interface DeviceQuery {
@@ -185,4 +188,201 @@ export async function auditEventsFor(q: Queryable, patientId: string, f: { from?
     [patientId, f.from ?? null, f.to ?? null, f.limit],
   );
   return r.rows;
+}
+
+// ------------------------------------------------------------------ fhir_resources (migration 009)
+
+/** A FHIR resource as posted, with what Varde made of it. `resource_text` is the jsonb as text (decimals exact). */
+export interface FhirResourceRow {
+  id: string;
+  resource_type: string;
+  patient_id: string | null;
+  organisation_id: string | null;
+  resource_text: string;
+  status: string | null;
+  codes: string[];
+  identifiers: string[];
+  categories: string[];
+  effective_at: Date | null;
+  effective_precision: string | null;
+  value_num: string | null;
+  value_unit: string | null;
+  device_id: string | null;
+  content_hash: string;
+  observation_ids: string[];
+  triage: 'live' | 'history' | 'none' | 'retracted';
+  triage_note: string | null;
+  replaced_by: string | null;
+  recorded_by: string;
+  received_at: Date;
+  last_updated: Date;
+}
+
+const FHIR_COLS = `id, resource_type, patient_id, organisation_id, resource::text as resource_text, status, codes, identifiers, categories,
+  effective_at, effective_precision, value_num::text as value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note,
+  replaced_by, recorded_by, received_at, last_updated`;
+
+export type NewFhirResource = Omit<FhirResourceRow, 'received_at' | 'last_updated' | 'replaced_by'>;
+
+/** Stores a posted resource (resource_text is FHIR JSON text, see json.ts). */
+export async function insertFhirResource(q: Queryable, r: NewFhirResource): Promise<FhirResourceRow> {
+  const res = await q.query<FhirResourceRow>(
+    `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at,
+       effective_precision, value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note, recorded_by)
+     values ($1,$2,$3,$4,$5::jsonb,$6,$7,$8,$9,$10,$11,$12::numeric,$13,$14,$15,$16::uuid[],$17,$18,$19) returning ${FHIR_COLS}`,
+    [r.id, r.resource_type, r.patient_id, r.organisation_id, r.resource_text, r.status, r.codes, r.identifiers, r.categories, r.effective_at,
+      r.effective_precision, r.value_num, r.value_unit, r.device_id, r.content_hash, r.observation_ids, r.triage, r.triage_note, r.recorded_by],
+  );
+  return res.rows[0]!;
+}
+
+/** Replaces a stored resource in place (amended, corrected, entered-in-error): same id, new content. */
+export async function replaceFhirResource(q: Queryable, id: string, r: Omit<NewFhirResource, 'id' | 'resource_type' | 'patient_id' | 'organisation_id' | 'recorded_by'>): Promise<FhirResourceRow> {
+  const res = await q.query<FhirResourceRow>(
+    `update fhir_resources set resource = $2::jsonb, status = $3, codes = $4, identifiers = $5, categories = $6, effective_at = $7, effective_precision = $8,
+       value_num = $9::numeric, value_unit = $10, device_id = $11, content_hash = $12, observation_ids = $13::uuid[], triage = $14, triage_note = $15,
+       last_updated = now()
+     where id = $1 returning ${FHIR_COLS}`,
+    [id, r.resource_text, r.status, r.codes, r.identifiers, r.categories, r.effective_at, r.effective_precision, r.value_num, r.value_unit, r.device_id,
+      r.content_hash, r.observation_ids, r.triage, r.triage_note],
+  );
+  return res.rows[0]!;
+}
+
+/** One stored resource by id and type. */
+export async function fhirResourceById(q: Queryable, type: string, id: string): Promise<FhirResourceRow | undefined> {
+  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where id = $1 and resource_type = $2`, [id, type])).rows[0];
+}
+
+/**
+ * Stored resources of a type that share one of the identifiers ('system|value'), for one patient
+ * (or, for patient-less resources, one organisation).
+ */
+export async function fhirResourcesByIdentifier(q: Queryable, type: string, scope: { patientId: string | null; organisationId: string | null }, identifiers: string[]): Promise<FhirResourceRow[]> {
+  if (identifiers.length === 0) return [];
+  const r = await q.query<FhirResourceRow>(
+    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[]
+        and (case when $3::uuid is null then patient_id is null and organisation_id is not distinct from $4::uuid else patient_id = $3 end)
+      order by received_at, id for update`,
+    [type, identifiers, scope.patientId, scope.organisationId],
+  );
+  return r.rows;
+}
+
+/** A stored resource without identifiers with exactly this content (a re-send of the same resource). */
+export async function fhirResourceByHash(q: Queryable, type: string, scope: { patientId: string | null; organisationId: string | null }, hash: string): Promise<FhirResourceRow | undefined> {
+  const r = await q.query<FhirResourceRow>(
+    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and content_hash = $2 and identifiers = '{}'
+        and (case when $3::uuid is null then patient_id is null and organisation_id is not distinct from $4::uuid else patient_id = $3 end)
+      order by received_at limit 1`,
+    [type, hash, scope.patientId, scope.organisationId],
+  );
+  return r.rows[0];
+}
+
+/** Stored FHIR Observations of a patient (all of them: search filters and pages in the service). */
+export async function fhirObservationsOf(q: Queryable, patientId: string): Promise<FhirResourceRow[]> {
+  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where resource_type = 'Observation' and patient_id = $1`, [patientId])).rows;
+}
+
+/** The FHIR resource a triaged reading came from, if it came through FHIR. */
+export async function fhirResourceOfObservation(q: Queryable, observationId: string): Promise<FhirResourceRow | undefined> {
+  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where observation_ids @> array[$1::uuid] limit 1`, [observationId])).rows[0];
+}
+
+/** Readings by id. */
+export async function observationsByIds(q: Queryable, ids: string[]): Promise<ObservationRow[]> {
+  if (ids.length === 0) return [];
+  return (await q.query<ObservationRow>('select * from observations where id = any($1::uuid[])', [ids])).rows;
+}
+
+/** A patient's readings (every one; the service filters, sorts and pages). */
+export async function observationsOf(q: Queryable, patientId: string): Promise<ObservationRow[]> {
+  return (await q.query<ObservationRow>('select * from observations where patient_id = $1', [patientId])).rows;
+}
+
+/** The patient's open episode (the one readings are triaged in), with its time zone and start. */
+export async function openEpisode(q: Queryable, patientId: string): Promise<{ id: string; time_zone: string; started_at: Date } | undefined> {
+  return (await q.query<{ id: string; time_zone: string; started_at: Date }>(
+    `select id, time_zone, started_at from episodes where patient_id = $1 and status <> 'ended' order by started_at desc limit 1`, [patientId])).rows[0];
+}
+
+/** The time zone the patient's local days are counted in (latest episode; Europe/Oslo when none). */
+export async function patientTimeZone(q: Queryable, patientId: string): Promise<string> {
+  const r = await q.query<{ time_zone: string }>('select time_zone from episodes where patient_id = $1 order by started_at desc limit 1', [patientId]);
+  return r.rows[0]?.time_zone ?? 'Europe/Oslo';
+}
+
+/**
+ * Stores readings as history: in `observations` (so charts and tables show them) without a zone,
+ * plan version or alert. For readings from before the episode or older than the live window.
+ */
+export async function insertHistoryObservations(q: Queryable, rows: Omit<ObservationRow, 'received_at'>[]): Promise<ObservationRow[]> {
+  const out: ObservationRow[] = [];
+  for (const o of rows) {
+    out.push((await q.query<ObservationRow>(
+      `insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version,
+         device_clock_offset_ms, interpretation)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,null,null,null,$12) returning *`,
+      [o.id, o.patient_id, o.episode_id, o.code, o.value, o.unit, o.effective_at, o.source, o.device_id, o.recorded_by, o.idempotency_key, o.interpretation ?? null],
+    )).rows[0]!);
+  }
+  return out;
+}
+
+/**
+ * Retracts readings: moves them out of `observations` (triage, trends, charts and worklists stop
+ * counting them) into observations_retracted with who, when and why; removes the findings that
+ * cite them from their alerts, resolving an alert left without findings.
+ * @returns the ids of the alerts that changed
+ */
+export async function retractObservations(q: Queryable, ids: string[], by: string, reason: string, fhirResourceId: string, now: Date): Promise<string[]> {
+  if (ids.length === 0) return [];
+  await q.query(
+    `with moved as (delete from observations where id = any($1::uuid[]) returning *)
+     insert into observations_retracted select m.*, $4::timestamptz, $2, $3, $5::uuid from moved m`,
+    [ids, by, reason, now, fhirResourceId],
+  );
+  const r = await q.query<{ id: string }>(
+    `update alerts a set
+        findings = coalesce((select jsonb_agg(f order by n) from jsonb_array_elements(a.findings) with ordinality as x(f, n)
+                             where not exists (select 1 from jsonb_array_elements(coalesce(f->'values', '[]')) v where v->>'observationId' = any($1::text[]))), '[]'),
+        status = case when not exists (select 1 from jsonb_array_elements(a.findings) f
+                                        where not exists (select 1 from jsonb_array_elements(coalesce(f->'values', '[]')) v where v->>'observationId' = any($1::text[])))
+                      then 'resolved' else a.status end,
+        resolved_at = case when a.status <> 'resolved' and not exists (select 1 from jsonb_array_elements(a.findings) f
+                                        where not exists (select 1 from jsonb_array_elements(coalesce(f->'values', '[]')) v where v->>'observationId' = any($1::text[])))
+                      then $2::timestamptz else a.resolved_at end
+      where exists (select 1 from jsonb_array_elements(a.findings) f, jsonb_array_elements(coalesce(f->'values', '[]')) v where v->>'observationId' = any($1::text[]))
+      returning a.id`,
+    [ids, now],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Devices of an organisation with any of the identifiers ('system|value'; the serial counts as urn:varde:device-serial). */
+export async function devicesByIdentifier(q: Queryable, organisationId: string | null, identifiers: string[]): Promise<DeviceRow[]> {
+  const r = await q.query<DeviceRow>(
+    `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
+       from devices d join organisations o on o.id = d.organisation_id
+       left join device_loans l on l.device_id = d.id and l.returned_at is null
+      where ($1::uuid is null or d.organisation_id = $1) and (d.identifiers && $2::text[] or ('urn:varde:device-serial|' || d.serial) = any($2::text[]))
+      order by d.created_at, d.id`,
+    [organisationId, identifiers],
+  );
+  return r.rows;
+}
+
+/** Registers a device a gateway described (FHIR Device create). */
+export async function insertDevice(q: Queryable, d: { id: string; organisationId: string; serial: string; model: string; kind: string; identifiers: string[]; resourceText: string }): Promise<string> {
+  const r = await q.query<{ id: string }>(
+    `insert into devices (id, organisation_id, serial, model, kind, identifiers, fhir_resource) values ($1,$2,$3,$4,$5,$6,$7::jsonb) returning id`,
+    [d.id, d.organisationId, d.serial, d.model, d.kind, d.identifiers, d.resourceText],
+  );
+  return r.rows[0]!.id;
+}
+
+/** The posted Device resource of a device, as text (decimals exact), if it came through FHIR. */
+export async function deviceResourceText(q: Queryable, id: string): Promise<string | null> {
+  return (await q.query<{ t: string | null }>('select fhir_resource::text as t from devices where id = $1', [id])).rows[0]?.t ?? null;
 }

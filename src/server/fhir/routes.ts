@@ -1,9 +1,13 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requirePatientAccess } from '../auth/access.js';
 import type { Ctx } from '../context.js';
 import { type App, type AppDeps, ctxOf } from '../http/app.js';
+import { conditionalIdentifiers, processBundle } from './bundle.js';
 import { CAPABILITIES, capabilityStatement } from './capability.js';
-import { observationResource, searchset } from './mappers.js';
+import { parseFhir, stringifyFhir } from './json.js';
+import { observationIn } from './observation-in.js';
+import { resolveSubject, storedObservation, writeObservation } from './observations.js';
 import { fhirError, information, operationOutcome, toFhirError } from './outcome.js';
 import { SEARCH, type SearchType } from './search.js';
 import * as svc from './service.js';
@@ -11,21 +15,23 @@ import * as svc from './service.js';
 /*
  * The FHIR R4 face under /fhir, as an encapsulated Fastify plugin: it has its own error and
  * not-found handlers (everything, including the global 401, becomes an OperationOutcome), its own
- * JSON content type, and registers exactly the interactions listed in capability.ts.
+ * JSON parser and serializer (decimals keep the precision they were written with, see json.ts),
+ * and registers exactly the interactions listed in capability.ts.
  */
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 type Query = Record<string, string | string[] | undefined>;
-type Prefer = { return: 'minimal' | 'representation' | 'OperationOutcome'; strict: boolean };
+type Prefer = { return: 'minimal' | 'representation' | 'OperationOutcome'; strict: boolean; lenient: boolean };
 
-/** Reads the Prefer header (RFC 7240): return=… for writes, handling=strict|lenient for searches. */
+/** Reads the Prefer header (RFC 7240): return=… for writes, handling=strict|lenient. */
 export function parsePrefer(header: string | string[] | undefined): Prefer {
   const parts = [header ?? []].flat().join(',').split(/[;,]/).map((p) => p.trim().replace(/"/g, ''));
   const ret = parts.find((p) => p.startsWith('return='))?.slice('return='.length);
   return {
     return: ret === 'minimal' || ret === 'OperationOutcome' ? ret : 'representation',
     strict: parts.includes('handling=strict'),
+    lenient: parts.includes('handling=lenient'),
   };
 }
 
@@ -48,17 +54,25 @@ function negotiate(req: FastifyRequest): void {
 }
 
 type ReadFn = (ctx: Ctx, id: string) => Promise<Resource>;
-type SearchFn = (ctx: Ctx, query: Query, strict: boolean) => Promise<{ resources: Resource[]; applied: URLSearchParams }>;
+type SearchFn = (ctx: Ctx, query: Query, lenient: boolean) => Promise<{ resources: Resource[]; applied: URLSearchParams; ignored: string[]; result: ResultParams }>;
+
+interface ResultParams {
+  _count?: number;
+  _offset?: number;
+  _summary?: 'count' | 'false';
+  _elements?: string[];
+  _include?: string[];
+}
 
 /** Binds a resource's search parameters to its service function, keeping the parsed values typed. */
 function searchOf<K extends SearchType>(type: K, run: (ctx: Ctx, values: ReturnType<(typeof SEARCH)[K]['parse']>['values']) => Promise<Resource[]>): SearchFn {
-  return async (ctx, query, strict) => {
-    const { values, applied } = SEARCH[type].parse(query, strict) as ReturnType<(typeof SEARCH)[K]['parse']>;
-    return { resources: await run(ctx, values), applied };
+  return async (ctx, query, lenient) => {
+    const { values, applied, ignored } = SEARCH[type].parse(query, lenient) as ReturnType<(typeof SEARCH)[K]['parse']>;
+    return { resources: await run(ctx, values), applied, ignored, result: values as ResultParams };
   };
 }
 
-const READ: Partial<Record<SearchType, ReadFn>> = {
+const READ: Partial<Record<string, ReadFn>> = {
   Patient: svc.readPatient,
   Observation: svc.readObservation,
   QuestionnaireResponse: svc.readQuestionnaireResponse,
@@ -66,6 +80,7 @@ const READ: Partial<Record<SearchType, ReadFn>> = {
   Flag: svc.readFlag,
   Communication: svc.readCommunication,
   Device: svc.readDevice,
+  DeviceMetric: (ctx, id) => svc.readOrgResource(ctx, 'DeviceMetric', id),
 };
 
 const SEARCH_FN: Record<SearchType, SearchFn> = {
@@ -79,6 +94,65 @@ const SEARCH_FN: Record<SearchType, SearchFn> = {
   AuditEvent: searchOf('AuditEvent', svc.searchAuditEvents),
 };
 
+export const DEFAULT_PAGE = 50;
+const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
+
+/** Keeps the listed top-level elements (plus id and meta, as R4 search.html#elements says) and tags the resource SUBSETTED. */
+function subset(r: Resource, elements: string[]): Resource {
+  const src = r as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { resourceType: r.resourceType, id: r.id };
+  for (const e of elements) if (src[e] !== undefined) out[e] = src[e];
+  const meta = (src.meta ?? {}) as Record<string, unknown>;
+  out.meta = { ...meta, tag: [...((meta.tag as unknown[] | undefined) ?? []), SUBSETTED] };
+  return out as unknown as Resource;
+}
+
+/**
+ * A searchset page: Bundle.total is the number of matches, the self link lists exactly the
+ * parameters applied (R4 search.html#conformance), first/previous/next link the neighbouring pages
+ * (_offset/_count) of a stable order, and parameters ignored under Prefer: handling=lenient are
+ * named in an OperationOutcome entry.
+ */
+async function searchBundle(ctx: Ctx, base: string, type: string, all: Resource[], applied: URLSearchParams, ignored: string[], r: ResultParams): Promise<Bundle> {
+  const count = r._count ?? DEFAULT_PAGE;
+  const offset = r._offset ?? 0;
+  const url = (o: number) => {
+    const p = new URLSearchParams(applied);
+    p.delete('_offset');
+    p.delete('_count');
+    p.set('_count', String(count));
+    if (o > 0) p.set('_offset', String(o));
+    return `${base}/${type}?${p.toString()}`;
+  };
+  const selfParams = new URLSearchParams(applied);
+  const link: BundleLink[] = [{ relation: 'self', url: `${base}/${type}${selfParams.toString() ? `?${selfParams.toString()}` : ''}` }];
+  if (r._summary === 'count') return { resourceType: 'Bundle', type: 'searchset', total: all.length, link };
+  const page = all.slice(offset, offset + count);
+  link.push({ relation: 'first', url: url(0) });
+  if (offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, offset - count)) });
+  if (offset + count < all.length) link.push({ relation: 'next', url: url(offset + count) });
+  link.push({ relation: 'last', url: url(all.length === 0 ? 0 : Math.floor((all.length - 1) / count) * count) });
+  const entry: BundleEntry[] = page.map((res) => ({
+    fullUrl: `${base}/${res.resourceType}/${res.id}`,
+    resource: r._elements ? subset(res, r._elements) : res,
+    search: { mode: 'match' },
+  }));
+  if (r._include?.length) {
+    const ids = [...new Set(page.flatMap((res) => {
+      const ref = (res as { subject?: { reference?: string } }).subject?.reference;
+      return ref?.startsWith('Patient/') ? [ref.slice('Patient/'.length)] : [];
+    }))];
+    for (const p of await svc.includedPatients(ctx, ids)) entry.push({ fullUrl: `${base}/Patient/${p.id}`, resource: p, search: { mode: 'include' } });
+  }
+  if (ignored.length) {
+    entry.push({
+      resource: operationOutcome([{ severity: 'warning', code: 'not-supported', diagnostics: `Ignored (Prefer: handling=lenient): ${ignored.join(', ')}. They are not in the self link; the result is NOT narrowed by them.` }]),
+      search: { mode: 'outcome' },
+    });
+  }
+  return { resourceType: 'Bundle', type: 'searchset', total: all.length, link, ...(entry.length ? { entry } : {}) };
+}
+
 /** Registers the FHIR face at /fhir. */
 export function fhirRoutes(app: App, deps: AppDeps): void {
   void app.register((f) => fhirPlugin(f, deps), { prefix: '/fhir' });
@@ -88,7 +162,18 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
   const base = () => `${deps.publicUrl()}/fhir`;
   const startedAt = deps.now().toISOString();
 
-  f.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, f.getDefaultJsonParser('error', 'error'));
+  // Decimals keep the text they were written with (37.0, 48.0), in and out.
+  const parser = (_req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, parseFhir(body));
+    } catch (err) {
+      done(Object.assign(err as Error, { statusCode: 400 }));
+    }
+  };
+  f.removeContentTypeParser('application/json');
+  f.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, parser);
+  f.setReplySerializer((payload) => stringifyFhir(payload));
   f.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   f.setNotFoundHandler((req, reply) => sendError(unsupported(req), req, reply));
   f.addHook('onRequest', async (req, reply) => {
@@ -104,35 +189,52 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
       f.get<{ Params: { id: string } }>(`/${cap.type}/:id`, async (req) => read(ctxOf(req, deps), req.params.id));
     }
     if (cap.interactions.includes('search-type')) {
+      const search = SEARCH_FN[cap.type as SearchType];
       f.get(`/${cap.type}`, async (req) => {
         const ctx = ctxOf(req, deps);
-        const { resources, applied } = await SEARCH_FN[cap.type](ctx, (req.query ?? {}) as Query, parsePrefer(req.headers.prefer).strict);
-        const qs = applied.toString();
-        return searchset(base(), `${base()}/${cap.type}${qs ? `?${qs}` : ''}`, resources);
+        const { resources, applied, ignored, result } = await search(ctx, (req.query ?? {}) as Query, parsePrefer(req.headers.prefer).lenient);
+        return searchBundle(ctx, base(), cap.type, resources, applied, ignored, result);
       });
     }
   }
 
-  // Observation create: the one write of the FHIR face besides bundles (see capability.ts).
+  // Observation create (also conditional, If-None-Exist: identifier=system|value).
   f.post('/Observation', async (req, reply) => {
     const ctx = ctxOf(req, deps);
     const prefer = parsePrefer(req.headers.prefer);
-    const ifNoneExist = req.headers['if-none-exist'];
-    const created = await svc.createObservation(ctx, req.body, Array.isArray(ifNoneExist) ? ifNoneExist[0] : ifNoneExist);
-    const first = created.rows[0]!;
+    const header = req.headers['if-none-exist'];
+    const conditional = conditionalIdentifiers(Array.isArray(header) ? header[0] : header, 'If-None-Exist');
+    const p = observationIn(req.body, prefer.strict);
+    const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
+    // Authorise before the business checks: a caller without access learns nothing about the data.
+    if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+    const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
+    const w = await ctx.db.tx((tx) => writeObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }));
     reply
-      .code(created.replayed ? 200 : 201)
-      .header('location', `${base()}/Observation/${first.id}`)
-      .header('last-modified', first.received_at.toUTCString());
+      .code(w.status)
+      .header('location', `${base()}/Observation/${w.row.id}`)
+      .header('last-modified', w.row.last_updated.toUTCString());
     if (prefer.return === 'minimal') return reply.send();
-    // A blood pressure panel is stored as separate observations: there is no one resource to return.
-    if (created.rows.length > 1) return reply.send(information(svc.storedAs(created.rows)));
-    if (prefer.return === 'OperationOutcome') return reply.send(information(`Stored as Observation/${first.id}.`));
-    return reply.send(observationResource(first));
+    if (prefer.return === 'OperationOutcome') return reply.send(information(w.notes.join(' ') || `Stored as Observation/${w.row.id}.`));
+    return reply.send(storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))));
   });
 
-  // transaction / batch of Observation creates (device uploads).
-  f.post('/', async (req) => svc.processBundle(ctxOf(req, deps), req.body, base(), parsePrefer(req.headers.prefer).return));
+  // Device create (also conditional): how gateways register the meters they read.
+  f.post('/Device', async (req, reply) => {
+    const ctx = ctxOf(req, deps);
+    const header = req.headers['if-none-exist'];
+    const conditional = conditionalIdentifiers(Array.isArray(header) ? header[0] : header, 'If-None-Exist');
+    const d = await ctx.db.tx((tx) => svc.createDevice(ctx, tx, req.body, conditional));
+    reply.code(d.created ? 201 : 200).header('location', `${base()}/Device/${d.id}`);
+    if (parsePrefer(req.headers.prefer).return === 'minimal') return reply.send();
+    return reply.send(await svc.createdDevice(ctx, d.id));
+  });
+
+  // transaction / batch / collection (device uploads, PHD gateways, VKP).
+  f.post('/', async (req) => {
+    const prefer = parsePrefer(req.headers.prefer);
+    return processBundle(ctxOf(req, deps), req.body, base(), prefer.return, prefer.strict);
+  });
 
   // The web apps' static wildcard (GET /*) would otherwise answer unknown GET /fhir/… paths (and the
   // base itself) with text; these more specific routes keep them on the FHIR face (404/405 OperationOutcome).

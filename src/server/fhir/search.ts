@@ -1,19 +1,22 @@
 import { z } from 'zod';
 import { parseDate, zonedInstant } from '../../domain/time.js';
 import { fhirError } from './outcome.js';
+import { dateProblem } from '../http/validation.js';
 
 /*
  * FHIR search parameter parsing (R4 search.html), limited to what the server implements. Each
  * resource declares its parameters once (`defineSearch`); the same declaration parses requests and
  * lists the parameters in the CapabilityStatement, so the two cannot drift apart.
  *
- * Handling of unknown parameters follows the spec: ignored by default (lenient) and left out of
- * the Bundle's self link so the client can see what was applied; `Prefer: handling=strict` turns
- * them into 400. A known parameter with an unsupported modifier (`code:text`) is always refused,
- * because ignoring it would silently widen the result.
+ * Unknown parameters are refused (400) by default, because a search that silently ignores a
+ * filter returns more than the client asked for and looks like an answer (issue 9). With
+ * `Prefer: handling=lenient` they are ignored instead: left out of the Bundle's self link (which,
+ * as R4 search.html requires, lists exactly the parameters applied) and named in an
+ * OperationOutcome entry (search.mode = outcome). A known parameter with an unsupported modifier
+ * (`code:text`) is always refused, because ignoring it would silently widen the result.
  */
 
-export type SearchParamType = 'token' | 'reference' | 'date' | 'number' | 'string';
+export type SearchParamType = 'token' | 'reference' | 'date' | 'number' | 'string' | 'quantity';
 
 /** `system|code`, `|code` (system: ''), `code` (system undefined = any) or `system|` (code undefined). */
 export interface Token {
@@ -34,6 +37,8 @@ export interface ParamSpec<T> {
   schema: z.ZodType<T, string[]>;
   /** Result parameters (`_count`, `_sort`) shape the result but are not search parameters in the CapabilityStatement. */
   result?: boolean;
+  /** Modifiers accepted besides none (e.g. string :exact, :contains); the value is passed as `name:modifier`. */
+  modifiers?: readonly string[];
 }
 
 type Specs = Record<string, ParamSpec<unknown>>;
@@ -44,12 +49,15 @@ export interface SearchDef<S extends Specs> {
   /**
    * Parses a query string object (as Fastify gives it) into typed values.
    * @param query parameter → value(s)
-   * @param strict refuse unknown parameters (`Prefer: handling=strict`)
-   * @returns the values and the applied parameters, for the Bundle's self link
-   * @throws FhirError 400 for invalid values, unsupported modifiers, or (strict) unknown parameters
+   * @param lenient ignore unknown parameters (`Prefer: handling=lenient`) instead of refusing them
+   * @returns the values, the applied parameters (for the Bundle's self link) and the ignored ones
+   * @throws FhirError 400 for invalid values, unsupported modifiers, or (unless lenient) unknown parameters
    */
-  parse(query: unknown, strict: boolean): { values: SearchValues<S>; applied: URLSearchParams };
+  parse(query: unknown, lenient: boolean): { values: SearchValues<S>; applied: URLSearchParams; ignored: string[] };
 }
+
+/** Separates a modifier from the value handed to a schema: `\u0000exact\u0000Nordmann`. */
+export const MOD = '\u0000';
 
 /** Parameters every request may carry that are not search parameters (content negotiation). */
 const IGNORED = new Set(['_format', '_pretty']);
@@ -58,30 +66,39 @@ const IGNORED = new Set(['_format', '_pretty']);
 export function defineSearch<S extends Specs>(specs: S): SearchDef<S> {
   return {
     specs,
-    parse(query, strict) {
-      const raw = new Map<string, string[]>();
+    parse(query, lenient) {
+      const raw = new Map<string, { key: string; values: string[] }>();
+      const ignored: string[] = [];
       for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
         if (IGNORED.has(key)) continue;
         const values = (Array.isArray(value) ? value : [value]).map(String);
         const [name, modifier] = key.split(':', 2) as [string, string | undefined];
         if (!Object.hasOwn(specs, name)) {
-          if (strict) throw fhirError(400, 'not-supported', `Search parameter "${key}" is not supported here (Prefer: handling=strict).`);
+          if (!lenient) {
+            throw fhirError(400, 'not-supported', `Search parameter "${key}" is not supported here (see /fhir/metadata). Send Prefer: handling=lenient to have unknown parameters ignored instead.`);
+          }
+          ignored.push(key);
           continue;
         }
-        if (modifier !== undefined) throw fhirError(400, 'not-supported', `Modifier ":${modifier}" on "${name}" is not supported.`);
-        raw.set(name, [...(raw.get(name) ?? []), ...values]);
+        if (modifier !== undefined && !(specs[name]!.modifiers ?? []).includes(modifier)) {
+          throw fhirError(400, 'not-supported', `Modifier ":${modifier}" on "${name}" is not supported.`);
+        }
+        const prev = raw.get(name);
+        if (prev && prev.key !== key) throw fhirError(400, 'not-supported', `"${name}" with different modifiers in one search is not supported.`);
+        raw.set(name, { key, values: [...(prev?.values ?? []), ...values] });
       }
       const values: Record<string, unknown> = {};
       const applied = new URLSearchParams();
-      for (const [name, list] of raw) {
-        const r = specs[name]!.schema.safeParse(list);
+      for (const [name, { key, values: list }] of raw) {
+        const modifier = key.includes(':') ? key.slice(key.indexOf(':') + 1) : undefined;
+        const r = specs[name]!.schema.safeParse(modifier ? list.map((v) => `${MOD}${modifier}${MOD}${v}`) : list);
         if (!r.success) {
-          throw fhirError(400, 'invalid', `Search parameter "${name}": ${r.error.issues[0]?.message ?? 'invalid value'}`);
+          throw fhirError(400, 'invalid', `Search parameter "${key}": ${r.error.issues[0]?.message ?? 'invalid value'}`);
         }
         values[name] = r.data;
-        for (const v of list) applied.append(name, v);
+        for (const v of list) applied.append(key, v);
       }
-      return { values: values as SearchValues<S>, applied };
+      return { values: values as SearchValues<S>, applied, ignored };
     },
   };
 }
@@ -167,7 +184,7 @@ export function parseDateParam(raw: string): DateRange | string {
   if (hh !== undefined) {
     if (tz === undefined) return `"${raw}" has a time but no time zone; add Z or ±hh:mm`;
     lo = new Date(`${y}-${mo}-${d}T${hh}:${mi}:${ss ?? '00'}${frac ?? ''}${tz}`);
-    if (Number.isNaN(lo.getTime())) return `"${raw}" is not a valid date and time`;
+    if (Number.isNaN(lo.getTime()) || dateProblem(`${y}-${mo}-${d}`) !== null) return `"${raw}" is not a valid date and time`;
     const step = frac !== undefined ? 1 : ss !== undefined ? 1000 : 60_000;
     hi = new Date(lo.getTime() + step);
   } else {
@@ -175,7 +192,7 @@ export function parseDateParam(raw: string): DateRange | string {
     const month = mo === undefined ? 1 : Number(mo);
     const day = d === undefined ? 1 : Number(d);
     const start = `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-    if (parseDate(start) === null) return `"${raw}" is not a valid date`;
+    if (parseDate(start) === null || dateProblem(start) !== null) return `"${raw}" is not a valid date`;
     let end: string;
     if (d !== undefined) {
       const next = new Date(Date.UTC(year, month - 1, day + 1));
@@ -217,11 +234,148 @@ export const dates = (): z.ZodType<DateRange, string[]> =>
     return range;
   });
 
-const COUNT_DOC = '_count: page size 1–1000 (default 100). No paging links: narrow the search (e.g. by date) to see more.';
+/** A string search value: starts-with (default, case- and accent-insensitive), :exact or :contains. */
+export interface StringMatch {
+  mode: 'start' | 'exact' | 'contains';
+  values: string[];
+}
+
+/** String parameter: comma = OR; repeated = AND (each occurrence one StringMatch). */
+export const strings = (): z.ZodType<StringMatch[], string[]> =>
+  z.array(z.string()).transform((list) =>
+    list.map((raw) => {
+      const m = raw.startsWith(MOD) ? raw.slice(1).split(MOD) : null;
+      const mode = (m?.[0] ?? 'start') as StringMatch['mode'];
+      const v = m ? m.slice(1).join(MOD) : raw;
+      return { mode, values: v.split(',').map((x) => x.trim()).filter(Boolean) };
+    }),
+  );
+
+/** Normalises text for string search (R4: case- and accent-insensitive). */
+export function foldText(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** Whether a string search matches any of the element's values. */
+export function stringMatches(q: StringMatch, candidates: string[]): boolean {
+  const c = q.mode === 'exact' ? candidates : candidates.map(foldText);
+  return q.values.some((v) => {
+    if (q.mode === 'exact') return c.includes(v);
+    const f = foldText(v);
+    return c.some((x) => (q.mode === 'contains' ? x.includes(f) : x.startsWith(f)));
+  });
+}
+
+/** A quantity search value: prefix, number (with its precision) and optional system|code. */
+export interface QuantityQuery {
+  prefix: 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le';
+  value: number;
+  /** Half the unit of the last written digit: 5.4 means [5.35, 5.45) for eq (R4 search.html#number). */
+  halfStep: number;
+  system?: string;
+  code?: string;
+}
+
+const QTY = /^(eq|ne|gt|lt|ge|le)?(-?\d+(?:\.(\d+))?)(?:\|([^|]*)\|(.*))?$/;
+
+/** `value-quantity`: comma = OR, repeated = AND. */
+export const quantities = (): z.ZodType<QuantityQuery[][], string[]> =>
+  z.array(z.string()).transform((list, ctx) =>
+    list.map((raw) =>
+      raw.split(',').map((v) => {
+        const m = QTY.exec(v.trim());
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${v}" is not a quantity (e.g. gt100, 5.4|http://unitsofmeasure.org|mmol/L)` });
+          return z.NEVER;
+        }
+        const decimals = m[3]?.length ?? 0;
+        return {
+          prefix: (m[1] ?? 'eq') as QuantityQuery['prefix'],
+          value: Number(m[2]),
+          halfStep: 0.5 * 10 ** -decimals,
+          ...(m[4] ? { system: m[4] } : {}),
+          ...(m[5] ? { code: m[5] } : {}),
+        };
+      }),
+    ),
+  );
+
+/** Whether a quantity search value matches a stored value and unit. */
+export function quantityMatches(q: QuantityQuery, value: number | undefined, system: string | undefined, code: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (q.code !== undefined && q.code !== code) return false;
+  if (q.system !== undefined && q.system !== (system ?? '')) return false;
+  const lo = q.value - q.halfStep;
+  const hi = q.value + q.halfStep;
+  switch (q.prefix) {
+    case 'eq': return value >= lo && value < hi;
+    case 'ne': return value < lo || value >= hi;
+    case 'gt': return value > q.value;
+    case 'lt': return value < q.value;
+    case 'ge': return value >= q.value;
+    case 'le': return value <= q.value;
+  }
+}
+
+/** `date` over a date-only element (Patient.birthDate): ranges of 'YYYY-MM-DD' strings, [from, to). */
+export interface DayRange {
+  from?: string;
+  to?: string;
+}
+
+export const dayRanges = (): z.ZodType<DayRange, string[]> =>
+  z.array(z.string()).transform((list, ctx) => {
+    const out: DayRange = {};
+    for (const raw of list) {
+      const m = /^(eq|ge|gt|le|lt)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(raw.trim());
+      if (!m || (m[4] && parseDate(`${m[2]}-${m[3]}-${m[4]}`) === null)) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" is not a date (e.g. 1940-01-01, ge1940)` });
+        return z.NEVER;
+      }
+      const [, prefix = 'eq', y, mo, d] = m;
+      const lo = `${y}-${mo ?? '01'}-${d ?? '01'}`;
+      let hi: string;
+      if (d) hi = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d) + 1)).toISOString().slice(0, 10);
+      else if (mo) hi = Number(mo) === 12 ? `${Number(y) + 1}-01-01` : `${y}-${String(Number(mo) + 1).padStart(2, '0')}-01`;
+      else hi = `${Number(y) + 1}-01-01`;
+      const r: DayRange = prefix === 'ge' ? { from: lo } : prefix === 'gt' ? { from: hi } : prefix === 'le' ? { to: hi } : prefix === 'lt' ? { to: lo } : { from: lo, to: hi };
+      if (r.from && (!out.from || r.from > out.from)) out.from = r.from;
+      if (r.to && (!out.to || r.to < out.to)) out.to = r.to;
+    }
+    return out;
+  });
+
+/** `_offset`: where the page starts (paging links use it). */
+export const offset = (): z.ZodType<number, string[]> =>
+  once.pipe(z.coerce.number<string>({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative'));
+
+const COUNT_DOC = '_count: page size 1–1000 (default 50); Bundle.total gives the full number of matches and next/previous links page through them (_offset).';
 
 const countSpec = { type: 'number', documentation: COUNT_DOC, schema: count(), result: true } as const satisfies ParamSpec<number>;
+const offsetSpec = { type: 'number', documentation: '_offset: index of the first match on the page (used by the paging links).', schema: offset(), result: true } as const satisfies ParamSpec<number>;
+const summarySpec = {
+  type: 'token', result: true, documentation: '_summary=count: only Bundle.total, no entries (_summary=false: the full resources, the default).',
+  schema: once.pipe(z.enum(['count', 'false'], { error: 'only _summary=count and _summary=false are supported' })),
+} as const satisfies ParamSpec<'count' | 'false'>;
+const elementsSpec = {
+  type: 'string', result: true, documentation: '_elements: comma-separated top-level elements to return (resources are tagged SUBSETTED).',
+  schema: once.transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+} as const satisfies ParamSpec<string[]>;
+const sortSpec = <T extends readonly [string, ...string[]]>(keys: T, doc: string) =>
+  ({
+    type: 'string', result: true, documentation: `_sort: ${doc} Ties are broken by id, so pages are stable.`,
+    schema: once.pipe(z.enum(keys, { error: `only ${keys.join(', ')} are supported` })),
+  }) as const;
+const includeSpec = <T extends readonly [string, ...string[]]>(keys: T) =>
+  ({
+    type: 'string', result: true, documentation: `_include: ${keys.join(', ')}.`,
+    schema: z.array(z.string()).pipe(z.array(z.enum(keys, { error: `only ${keys.join(', ')} are supported` }))),
+  }) as const;
+const lastUpdatedSpec = { type: 'date', documentation: 'When the server last changed it, with eq, ge, gt, le or lt.', schema: dates() } as const satisfies ParamSpec<DateRange>;
+const common = { _count: countSpec, _offset: offsetSpec, _summary: summarySpec, _elements: elementsSpec } as const;
 const patientSpec = (what: string) =>
   ({ type: 'reference', documentation: `The patient ${what}. Required for personnel; a patient's own data by default when a patient is logged in.`, schema: reference('Patient') }) as const satisfies ParamSpec<string>;
+const stringSpec = (doc: string) => ({ type: 'string', documentation: `${doc} Starts-with, case- and accent-insensitive; :exact and :contains supported.`, schema: strings(), modifiers: ['exact', 'contains'] }) as const;
 
 /** The search parameters of every resource type the server searches. */
 export const SEARCH = {
@@ -229,46 +383,57 @@ export const SEARCH = {
     _id: { type: 'token', documentation: 'Logical id(s), comma-separated.', schema: ids() },
     identifier: {
       type: 'token',
-      documentation: 'Fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1) or D-nummer (urn:oid:2.16.578.1.12.4.1.4.2): system|value or value.',
+      documentation: 'Fødselsnummer (urn:oid:2.16.578.1.12.4.1.4.1), D-nummer (urn:oid:2.16.578.1.12.4.1.4.2) or H-nummer (urn:oid:2.16.578.1.12.4.1.4.3): system|value or value.',
       schema: tokens(),
     },
-    _count: countSpec,
+    name: stringSpec('Any part of the name.'),
+    family: stringSpec('Family name.'),
+    given: stringSpec('Given name(s).'),
+    birthdate: { type: 'date', documentation: 'Date of birth, with eq, ge, gt, le or lt (YYYY, YYYY-MM or YYYY-MM-DD).', schema: dayRanges() },
+    gender: { type: 'token', documentation: 'male, female, other or unknown.', schema: tokens() },
+    _lastUpdated: lastUpdatedSpec,
+    _sort: sortSpec(['name', '-name', 'birthdate', '-birthdate', '_lastUpdated', '-_lastUpdated'] as const, 'name (default), birthdate or _lastUpdated; prefix - for descending.'),
+    ...common,
   }),
   Observation: defineSearch({
     patient: patientSpec('the observations are about'),
-    code: { type: 'token', documentation: 'LOINC (http://loinc.org|8867-4) or local (urn:varde:codes|cat-total) code, or a bare code. 85354-9 (blood pressure panel) finds the systolic and diastolic observations.', schema: tokens() },
-    category: { type: 'token', documentation: 'vital-signs, survey or laboratory (http://terminology.hl7.org/CodeSystem/observation-category).', schema: tokens() },
-    date: { type: 'date', documentation: 'effectiveDateTime with eq, ge, gt, le or lt; repeat for a range. Dates without a time are days in Europe/Oslo.', schema: dates() },
-    _count: countSpec,
-    _sort: {
-      type: 'string', result: true,
-      documentation: '_sort: -date (newest first, default) or date.',
-      schema: once.pipe(z.enum(['date', '-date'], { error: 'only date and -date are supported' })),
-    },
+    subject: { type: 'reference', documentation: 'Same as patient (Patient/[id]).', schema: reference('Patient') },
+    _id: { type: 'token', documentation: 'Logical id(s), comma-separated.', schema: ids() },
+    identifier: { type: 'token', documentation: 'Business identifier as posted (system|value), including urn:varde:idempotency keys.', schema: tokens() },
+    status: { type: 'token', documentation: 'final, amended, corrected, preliminary, cancelled, entered-in-error, …', schema: tokens() },
+    code: { type: 'token', documentation: 'Any coding of code or of a component: LOINC (http://loinc.org|8867-4), IEEE 11073 MDC, SNOMED CT, local codes, or a bare code. 85354-9 finds blood pressure panels.', schema: tokens() },
+    category: { type: 'token', documentation: 'vital-signs, survey, laboratory … (http://terminology.hl7.org/CodeSystem/observation-category).', schema: tokens() },
+    date: { type: 'date', documentation: 'effective[x] with eq, ge, gt, le or lt; repeat for a range. Dates without a time are days in Europe/Oslo.', schema: dates() },
+    'value-quantity': { type: 'quantity', documentation: 'valueQuantity as posted: [prefix]number[|system|code], e.g. gt100 or 5.4|http://unitsofmeasure.org|mmol/L (eq uses the precision written).', schema: quantities() },
+    device: { type: 'reference', documentation: 'The device that measured (Device/[id]).', schema: reference('Device') },
+    _lastUpdated: lastUpdatedSpec,
+    _sort: sortSpec(['-date', 'date', '_lastUpdated', '-_lastUpdated'] as const, '-date (newest first, default), date or _lastUpdated.'),
+    _include: includeSpec(['Observation:patient', 'Observation:subject'] as const),
+    ...common,
   }),
-  QuestionnaireResponse: defineSearch({ patient: patientSpec('who answered'), _count: countSpec }),
+  QuestionnaireResponse: defineSearch({ patient: patientSpec('who answered'), ...common }),
   CarePlan: defineSearch({
     patient: patientSpec('the plan is for'),
     status: { type: 'token', documentation: 'active, draft, revoked (superseded versions) or completed (episode ended).', schema: tokens() },
-    _count: countSpec,
+    ...common,
   }),
   Flag: defineSearch({
     patient: patientSpec('the alert is about'),
     status: { type: 'token', documentation: 'active (open or acknowledged alert) or inactive (resolved).', schema: tokens() },
-    _count: countSpec,
+    ...common,
   }),
-  Communication: defineSearch({ patient: patientSpec('the conversation is with'), _count: countSpec }),
+  Communication: defineSearch({ patient: patientSpec('the conversation is with'), ...common }),
   Device: defineSearch({
     _id: { type: 'token', documentation: 'Logical id(s), comma-separated.', schema: ids() },
-    identifier: { type: 'token', documentation: 'Serial number: urn:varde:device-serial|serial or serial.', schema: tokens() },
+    identifier: { type: 'token', documentation: 'Any identifier: serial (urn:varde:device-serial|serial), IEEE 11073 system id, MAC …; system|value or value.', schema: tokens() },
     patient: { type: 'reference', documentation: 'Devices currently lent to the patient (needs read access to the patient).', schema: reference('Patient') },
-    _count: countSpec,
+    ...common,
   }),
   AuditEvent: defineSearch({
     patient: patientSpec('whose data was touched'),
     entity: { type: 'reference', documentation: 'Same as patient (Patient/[id]); other entities are not searchable.', schema: reference('Patient') },
     date: { type: 'date', documentation: 'When it was recorded, with eq, ge, gt, le or lt.', schema: dates() },
-    _count: countSpec,
+    ...common,
   }),
 } as const;
 

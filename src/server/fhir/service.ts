@@ -1,35 +1,40 @@
 import type {
-  AuditEvent, Bundle, BundleEntry, CarePlan, Communication, Device, Flag, Observation, Patient, QuestionnaireResponse,
+  AuditEvent, CarePlan, Communication, Device, Flag, Observation, Patient, QuestionnaireResponse, Resource,
 } from '@medplum/fhirtypes';
-import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import type { MeasureCode } from '../../domain/catalogue.js';
 import { DNR_SYSTEM, FNR_SYSTEM } from '../../domain/identifiers.js';
 import * as alertsRepo from '../alerts/repo.js';
-import { hasPatientAccess, isUuid, requirePatientAccess, rowInScope } from '../auth/access.js';
+import { hasPatientAccess, isUuid, patientAccess, requirePatientAccess, rowInScope } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
-import { forbidden, fromZod } from '../http/errors.js';
+import type { Queryable } from '../db/port.js';
 import * as messagesRepo from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
-import { RecordBody } from '../observations/schema.js';
-import { type CheckedSitting, type RecordOptions, checkSitting, recordObservations, storeSitting } from '../observations/service.js';
 import * as questionnairesRepo from '../questionnaires/repo.js';
 import { type PatientRow, findPatientByIdentifier, getPatient } from '../patients/repo.js';
+import { parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
-import { type FieldToPath, FhirError, fhirError, inEntry, information, operationOutcome, statusLine, toFhirError } from './outcome.js';
+import { codesOfMeasure, HNR_SYSTEM } from './observation-in.js';
+import { orgOf, storedObservation } from './observations.js';
+import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
-import type { SEARCH, SearchType, SearchValues, Token } from './search.js';
+import {
+  type DateRange, type QuantityQuery, type SEARCH, type SearchType, type SearchValues, type Token, quantityMatches, stringMatches,
+} from './search.js';
 
 /*
- * The FHIR face's use cases. Same rules as the app API: authorisation first (requirePatientAccess
- * decides and audits refusals), every read and write of patient data audited, writes through the
- * feature services (recordObservations) so triage, alerts and idempotency behave identically
- * whichever door a reading comes in through.
+ * The FHIR face's read and search use cases. Same rules as the app API: authorisation first
+ * (requirePatientAccess decides and audits refusals), every read of patient data audited. Searches
+ * return every match in a stable order; routes.ts pages them (Bundle.total, next/previous links),
+ * so a result is never silently cut short.
  */
 
 type Q<K extends SearchType> = SearchValues<(typeof SEARCH)[K]['specs']>;
 
-const DEFAULT_COUNT = 100;
+/** No silent limit: searches return every match and the route pages them. */
+const ALL = 1_000_000_000;
 
 /** The patient a search is about: the parameter, or the logged-in patient themself. */
 function searchPatient(ctx: Ctx, param: string | undefined, name = 'patient'): string {
@@ -58,12 +63,39 @@ async function readOne<T extends { patient_id: string }>(ctx: Ctx, type: string,
 /** Authorises a patient-scoped search, runs it and audits what was returned. */
 async function searchFor<T>(ctx: Ctx, type: string, patientId: string, run: () => Promise<T[]>): Promise<T[]> {
   const scope = await requirePatientAccess(ctx, patientId, 'read', type);
+  // Only the episodes the caller's organisation was part of (rows and items carry episode_id).
   const rows = (await run()).filter((r) => rowInScope(scope, r));
   await audit(ctx, { action: 'search', resourceType: type, patientId, details: { count: rows.length } });
   return rows;
 }
 
 const statusIn = (tokens: Token[] | undefined, status: string) => !tokens || tokens.some((t) => t.code === status);
+
+/** Whether any 'system|code' token of an element matches any search token (OR). */
+function tokensMatch(search: Token[], have: string[]): boolean {
+  return search.some((t) =>
+    have.some((h) => {
+      const i = h.indexOf('|');
+      const system = h.slice(0, i);
+      const code = h.slice(i + 1);
+      if (t.system !== undefined && t.system !== system) return false;
+      return t.code === undefined || t.code === code;
+    }),
+  );
+}
+
+const inRange = (at: Date | null | undefined, r: DateRange | undefined) =>
+  !r || (at != null && (!r.from || at >= r.from) && (!r.to || at < r.to));
+
+/** Stable order: the key, then id (so pages never overlap or skip). */
+function sortBy<T>(items: T[], key: (x: T) => string | number, desc: boolean, id: (x: T) => string): T[] {
+  return items.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    const c = ka < kb ? -1 : ka > kb ? 1 : 0;
+    return (desc ? -c : c) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  });
+}
 
 // ------------------------------------------------------------------ Patient
 
@@ -76,17 +108,37 @@ export async function readPatient(ctx: Ctx, id: string): Promise<Patient> {
   return m.patientResource(row);
 }
 
+/** Patients for _include (the caller was authorised for them by the search that found them). */
+export async function includedPatients(ctx: Ctx, ids: string[]): Promise<Patient[]> {
+  const rows = await repo.patientsByIds(ctx.db, ids.filter(isUuid));
+  const out: Patient[] = [];
+  for (const p of rows) {
+    if (!(await hasPatientAccess(ctx, p.id, 'read'))) continue;
+    await audit(ctx, { action: 'read', resourceType: 'Patient', resourceId: p.id, patientId: p.id, details: { include: true } });
+    out.push(m.patientResource(p));
+  }
+  return out;
+}
+
 async function patientsByIdentifier(ctx: Ctx, tokens: Token[]): Promise<PatientRow[]> {
   const out: PatientRow[] = [];
   for (const t of tokens) {
     if (!t.code) continue;
-    // No system = either kind; any other system than fnr/D-nr cannot match a Norwegian patient.
-    const kind = t.system === undefined ? undefined : t.system === FNR_SYSTEM ? 'fnr' : t.system === DNR_SYSTEM ? 'dnr' : null;
+    // No system = any kind; a system that is not a Norwegian national identifier cannot match.
+    const kind = t.system === undefined ? undefined : t.system === FNR_SYSTEM ? 'fnr' : t.system === DNR_SYSTEM ? 'dnr' : t.system === HNR_SYSTEM ? 'hnr' : null;
     if (kind === null) continue;
     const p = await findPatientByIdentifier(ctx.db, t.code.replace(/\s/g, ''));
     if (p && (kind === undefined || p.identifier_system === kind) && !out.some((x) => x.id === p.id)) out.push(p);
   }
   return out;
+}
+
+/** Family name = last word of the registered name; given = the words before (as patientResource writes them). */
+function nameParts(p: PatientRow): { family: string[]; given: string[]; all: string[] } {
+  const parts = p.name.trim().split(/\s+/);
+  const family = parts.length > 1 ? [parts[parts.length - 1]!] : [];
+  const given = parts.length > 1 ? parts.slice(0, -1) : parts;
+  return { family, given, all: [...parts, p.name] };
 }
 
 /**
@@ -96,7 +148,6 @@ async function patientsByIdentifier(ctx: Ctx, tokens: Token[]): Promise<PatientR
  * audited as refused.
  */
 export async function searchPatients(ctx: Ctx, q: Q<'Patient'>): Promise<Patient[]> {
-  const limit = q._count ?? DEFAULT_COUNT;
   const a = ctx.actor;
   let candidates: PatientRow[];
   if (q._id || q.identifier) {
@@ -107,387 +158,180 @@ export async function searchPatients(ctx: Ctx, q: Q<'Patient'>): Promise<Patient
     const self = await getPatient(ctx.db, a.patientId);
     candidates = self ? [self] : [];
   } else if (a.kind === 'personnel' && CLINICAL_ROLES.includes(a.role)) {
-    candidates = await repo.patientsInCareOf(ctx.db, a.organisationId, limit);
+    candidates = await repo.patientsInCareOf(ctx.db, a.organisationId, ALL);
   } else {
     candidates = [];
   }
+  candidates = candidates.filter((p) => {
+    const n = nameParts(p);
+    return (q.name ?? []).every((s) => stringMatches(s, n.all))
+      && (q.family ?? []).every((s) => stringMatches(s, n.family))
+      && (q.given ?? []).every((s) => stringMatches(s, n.given))
+      && (!q.gender || q.gender.some((t) => t.code === p.sex && (t.system === undefined || t.system === 'http://hl7.org/fhir/administrative-gender')))
+      && (!q.birthdate || ((!q.birthdate.from || p.birth_date >= q.birthdate.from) && (!q.birthdate.to || p.birth_date < q.birthdate.to)))
+      && inRange(p.created_at, q._lastUpdated);
+  });
   const visible: PatientRow[] = [];
   for (const p of candidates) {
     if (await hasPatientAccess(ctx, p.id, 'read')) visible.push(p);
     else await audit(ctx, { action: 'search', resourceType: 'Patient', resourceId: p.id, patientId: p.id, outcome: 'denied' });
   }
-  const page = visible.slice(0, limit);
-  for (const p of page) await audit(ctx, { action: 'search', resourceType: 'Patient', resourceId: p.id, patientId: p.id });
-  if (page.length === 0) await audit(ctx, { action: 'search', resourceType: 'Patient', details: { count: 0 } });
-  return page.map(m.patientResource);
+  const sort = q._sort ?? 'name';
+  const desc = sort.startsWith('-');
+  const key = sort.replace(/^-/, '');
+  sortBy(visible, (p) => (key === 'birthdate' ? p.birth_date : key === '_lastUpdated' ? p.created_at.getTime() : p.name.toLowerCase()), desc, (p) => p.id);
+  for (const p of visible) await audit(ctx, { action: 'search', resourceType: 'Patient', resourceId: p.id, patientId: p.id });
+  if (visible.length === 0) await audit(ctx, { action: 'search', resourceType: 'Patient', details: { count: 0 } });
+  return visible.map(m.patientResource);
 }
 
 // ------------------------------------------------------------------ Observation
 
-/** FHIR read of one stored reading. */
-export async function readObservation(ctx: Ctx, id: string): Promise<Observation> {
-  return m.observationResource(await readOne(ctx, 'Observation', id, (x) => repo.observationById(ctx.db, x)));
+/** What Observation search filters and sorts on, for stored FHIR resources and app-entered readings alike. */
+interface ObsItem {
+  id: string;
+  patientId: string | null;
+  effectiveAt: Date | null;
+  lastUpdated: Date;
+  status: string;
+  codes: string[];
+  identifiers: string[];
+  categories: string[];
+  value?: number;
+  unit?: string;
+  deviceId: string | null;
+  /** For access scoping (auth/access.ts#rowInScope): the episode of the reading, or who posted it when it has none. */
+  episode_id: string | null;
+  organisation_id: string | null;
+  build: () => Observation;
+}
+
+const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const tok = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
+
+function fhirItem(r: repo.FhirResourceRow, rows: Map<string, ObservationRow>): ObsItem {
+  return {
+    id: r.id, patientId: r.patient_id, effectiveAt: r.effective_at, lastUpdated: r.last_updated, status: r.status ?? 'unknown',
+    codes: r.codes, identifiers: r.identifiers, categories: r.categories,
+    value: r.value_num !== null ? Number(r.value_num) : undefined, unit: r.value_unit ?? undefined, deviceId: r.device_id,
+    episode_id: r.observation_ids.map((id) => rows.get(id)?.episode_id).find((e) => e !== undefined) ?? null, organisation_id: r.organisation_id,
+    build: () => storedObservation(r, rows),
+  };
+}
+
+function appCodes(code: MeasureCode): string[] {
+  return [...codesOfMeasure(code).map(tok), ...m.codingsFor(code).map((c) => `${c.system}|${c.code}`)];
+}
+
+function appItem(o: ObservationRow): ObsItem {
+  return {
+    id: o.id, patientId: o.patient_id, effectiveAt: o.effective_at, lastUpdated: o.received_at, status: 'final',
+    codes: appCodes(o.code), identifiers: o.idempotency_key ? [`${m.IDEMPOTENCY_SYSTEM}|${o.idempotency_key}`] : [],
+    categories: [`${OBS_CATEGORY}|${m.categoryOf(o.code)}`], value: o.value, unit: o.unit, deviceId: o.device_id,
+    episode_id: o.episode_id, organisation_id: null,
+    build: () => m.observationResource(o),
+  };
+}
+
+function panelItem(sys: ObservationRow, dia: ObservationRow): ObsItem {
+  return {
+    ...appItem(sys),
+    codes: [`http://loinc.org|85354-9`, ...appCodes('bp_systolic'), ...appCodes('bp_diastolic')],
+    value: undefined,
+    unit: undefined,
+    build: () => m.bloodPressurePanel(sys, dia),
+  };
+}
+
+/** The diastolic reading of the same sitting as a systolic one (app and device uploads store BP as two rows). */
+function partnerOf(sys: ObservationRow, rows: ObservationRow[]): ObservationRow | undefined {
+  return rows.find((d) => d.code === 'bp_diastolic' && d.idempotency_key === sys.idempotency_key && d.effective_at.getTime() === sys.effective_at.getTime());
+}
+
+/** Every Observation of a patient as search items: posted FHIR resources, and readings entered elsewhere (BP as one panel). */
+async function observationItems(q: Queryable, patientId: string): Promise<ObsItem[]> {
+  const [fhirRows, obsRows] = await Promise.all([repo.fhirObservationsOf(q, patientId), repo.observationsOf(q, patientId)]);
+  const byId = new Map(obsRows.map((o) => [o.id, o]));
+  const covered = new Set(fhirRows.flatMap((r) => r.observation_ids));
+  const app = obsRows.filter((o) => !covered.has(o.id));
+  const partners = new Map<string, ObservationRow>();
+  for (const o of app) {
+    const d = o.code === 'bp_systolic' ? partnerOf(o, app) : undefined;
+    if (d) partners.set(o.id, d);
+  }
+  const paired = new Set([...partners.values()].map((d) => d.id));
+  const items = fhirRows.map((r) => fhirItem(r, byId));
+  for (const o of app) {
+    const d = partners.get(o.id);
+    if (d) items.push(panelItem(o, d));
+    else if (!paired.has(o.id)) items.push(appItem(o));
+  }
+  return items;
 }
 
 /**
- * Observation search for one patient: `code` and `category` narrow the measures (a BP panel code
- * selects systolic and diastolic), `date` the effective time; `_sort` and `_count` shape the page.
+ * FHIR read of one Observation: a posted resource exactly as sent (plus id, meta and Varde's
+ * extensions), or a reading entered in the apps (blood pressure as a panel under the systolic id;
+ * the diastolic reading stays readable on its own).
+ */
+export async function readObservation(ctx: Ctx, id: string): Promise<Observation> {
+  if (!isUuid(id)) throw fhirError(404, 'not-found', `Observation/${id} is not known.`);
+  const stored = await repo.fhirResourceById(ctx.db, 'Observation', id);
+  if (stored) {
+    if (stored.patient_id) {
+      const scope = await requirePatientAccess(ctx, stored.patient_id, 'read', 'Observation');
+      const first = stored.observation_ids.length ? (await repo.observationsByIds(ctx.db, stored.observation_ids))[0] : undefined;
+      if (!rowInScope(scope, { episode_id: first?.episode_id ?? null, organisation_id: stored.organisation_id })) {
+        await audit(ctx, { action: 'read', resourceType: 'Observation', resourceId: id, patientId: stored.patient_id, outcome: 'denied' });
+        throw fhirError(403, 'forbidden', 'You have no care relation to this episode.');
+      }
+      await audit(ctx, { action: 'read', resourceType: 'Observation', resourceId: id, patientId: stored.patient_id });
+    } else if (stored.organisation_id !== orgOf(ctx)) {
+      throw fhirError(403, 'forbidden', 'This observation belongs to another organisation.');
+    }
+    const rows = await repo.observationsByIds(ctx.db, stored.observation_ids);
+    return storedObservation(stored, new Map(rows.map((o) => [o.id, o])));
+  }
+  const row = await readOne(ctx, 'Observation', id, (x) => repo.observationById(ctx.db, x));
+  if (row.code === 'bp_systolic') {
+    const partner = partnerOf(row, await repo.observationsOf(ctx.db, row.patient_id));
+    if (partner) return m.bloodPressurePanel(row, partner);
+  }
+  return m.observationResource(row);
+}
+
+/** Sorts items by effective time (missing times last) or last update. */
+function sortObservations(items: ObsItem[], sort: string | undefined): ObsItem[] {
+  const s = sort ?? '-date';
+  const desc = s.startsWith('-');
+  const key = s.replace(/^-/, '');
+  return sortBy(items, (i) => (key === '_lastUpdated' ? i.lastUpdated.getTime() : (i.effectiveAt?.getTime() ?? (desc ? -Infinity : Infinity))), desc, (i) => i.id);
+}
+
+/**
+ * Observation search for one patient. Every declared parameter filters (code and category over
+ * every coding as posted, value-quantity over the value as posted, identifier over business
+ * identifiers); the result is complete and in a stable order.
  */
 export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise<Observation[]> {
-  const patientId = searchPatient(ctx, q.patient);
-  let codes: string[] | null = q.code ? m.measuresForCodeTokens(q.code) : null;
-  if (q.category) {
-    const inCategory = m.measuresForCategoryTokens(q.category);
-    codes = codes ? codes.filter((c) => inCategory.some((x) => x === c)) : inCategory;
-  }
-  const rows = await searchFor(ctx, 'Observation', patientId, async () =>
-    codes && codes.length === 0
-      ? []
-      : repo.findObservations(ctx.db, {
-          patientId, codes, from: q.date?.from, to: q.date?.to, order: q._sort === 'date' ? 'asc' : 'desc', limit: q._count ?? DEFAULT_COUNT,
-        }),
-  );
-  return rows.map(m.observationResource);
-}
-
-/** What one posted Observation became: the stored readings (two or three for a blood pressure panel). */
-export interface Created {
-  replayed: boolean;
-  rows: ObservationRow[];
-  panel: boolean;
-}
-
-/**
- * The idempotency key of a posted Observation: If-None-Exist, else its urn:varde:idempotency
- * identifier, else a hash of its time and values (see derivedKey).
- */
-function keyOf(input: m.ObservationInput, ifNoneExist: string | undefined): { key: string; explicit: boolean } {
-  const fromHeader = ifNoneExist !== undefined ? m.keyFromIfNoneExist(ifNoneExist) : undefined;
-  if (fromHeader !== undefined && input.key !== undefined && fromHeader !== input.key) {
-    throw fhirError(400, 'invalid', 'If-None-Exist and Observation.identifier name different idempotency keys.', 'Observation.identifier');
-  }
-  const key = fromHeader ?? input.key;
-  return key !== undefined ? { key, explicit: true } : { key: m.derivedKey(input.effectiveAt, input.measurements), explicit: false };
-}
-
-/** Resolves Observation.subject to a patient id; identifiers are looked up, ids are taken as given (access is checked later). */
-async function resolveSubject(ctx: Ctx, s: m.SubjectInput): Promise<string> {
-  if (m.isPatientRef(s)) return s.patientId;
-  const p = await findPatientByIdentifier(ctx.db, s.identifier);
-  if (p && p.identifier_system === s.identifierSystem) return p.id;
-  // Unknown and foreign patients look the same (403): a client cannot probe who is enrolled.
-  await requirePatientAccess(ctx, 'unknown-identifier', 'write', 'Observation');
-  throw forbidden();
-}
-
-async function checkDevice(ctx: Ctx, id: string, path: string): Promise<string> {
-  const [d] = await repo.findDevices(ctx.db, { ids: [id], limit: 1 });
-  const a = ctx.actor;
-  if (!d || (a.kind === 'client' && d.organisation_id !== a.organisationId)) {
-    throw fhirError(422, 'business-rule', `Device/${id} is not a device this caller can report from.`, path);
-  }
-  return d.id;
-}
-
-function sourceOf(ctx: Ctx, deviceId: string | null): RecordOptions['source'] {
-  if (ctx.actor.kind === 'client' || deviceId) return 'device';
-  return ctx.actor.kind === 'patient' ? 'patient' : 'personnel';
-}
-
-/**
- * One sitting to record: one posted Observation, or the bundle entries that share an idempotency
- * identifier, as the RecordBody the observation service takes, plus how to point app-level field
- * errors (`measurements.1.value`) back at the FHIR element that caused them.
- */
-interface Sitting {
-  patientId: string;
-  entries: { input: m.ObservationInput; index?: number }[];
-  body: RecordBody;
-  toPath: FieldToPath;
-  devicePath: string;
-  deviceId: string | null;
-}
-
-function sittingOf(patientId: string, key: string, entries: Sitting['entries']): Sitting {
-  const first = entries[0]!.input;
-  const at = (entry: number, path: string) => {
-    const index = entries[entry]?.index;
-    return index === undefined ? path : path.replace(/^Observation/, `Bundle.entry[${index}].resource`);
-  };
-  for (const [i, e] of entries.entries()) {
-    if (new Date(e.input.effectiveAt).getTime() !== new Date(first.effectiveAt).getTime()) {
-      throw fhirError(422, 'business-rule', 'Observations sharing an idempotency identifier are one sitting and need the same effective time.', at(i, 'Observation.effectiveDateTime'));
-    }
-    if (e.input.deviceId !== first.deviceId) {
-      throw fhirError(422, 'business-rule', 'Observations sharing an idempotency identifier are one sitting and need the same device.', at(i, 'Observation.device'));
-    }
-  }
-  const flat = entries.flatMap((e, entry) => e.input.measurements.map((x) => ({ ...x, entry })));
-  const toPath = (field: string): string | undefined => {
-    if (field === 'idempotencyKey') return at(0, 'Observation.identifier');
-    if (field === 'effectiveAt') return at(0, 'Observation.effectiveDateTime');
-    const f = /^measurements\.(\d+)\.(code|value|unit)$/.exec(field);
-    const x = f ? flat[Number(f[1])] : undefined;
-    if (f && x) return at(x.entry, f[2] === 'code' ? x.codePath : f[2] === 'value' ? x.valuePath : x.unitPath);
-    return field.startsWith('measurements') ? at(0, 'Observation') : undefined;
-  };
-  const body = RecordBody.safeParse({
-    idempotencyKey: key,
-    effectiveAt: first.effectiveAt,
-    measurements: flat.map((x) => ({ code: x.code, value: x.value, ...(x.unit !== undefined ? { unit: x.unit } : {}) })),
+  if (q.patient && q.subject && q.patient !== q.subject) return [];
+  const patientId = searchPatient(ctx, q.patient ?? q.subject);
+  const items = await searchFor(ctx, 'Observation', patientId, async () => {
+    const all = await observationItems(ctx.db, patientId);
+    const hit = all.filter((i) =>
+      (!q._id || q._id.includes(i.id))
+      && (!q.identifier || tokensMatch(q.identifier, i.identifiers))
+      && (!q.status || q.status.some((t) => t.code === i.status))
+      && (!q.code || tokensMatch(q.code, i.codes))
+      && (!q.category || tokensMatch(q.category, i.categories))
+      && inRange(i.effectiveAt, q.date)
+      && inRange(i.lastUpdated, q._lastUpdated)
+      && (!q.device || i.deviceId === q.device)
+      && (!q['value-quantity'] || q['value-quantity'].every((alts: QuantityQuery[]) => alts.some((v) => quantityMatches(v, i.value, i.unit ? 'http://unitsofmeasure.org' : undefined, i.unit)))),
+    );
+    return sortObservations(hit, q._sort);
   });
-  if (!body.success) throw toFhirError(fromZod(body.error), toPath)!;
-  return { patientId, entries, body: body.data, toPath, devicePath: at(0, 'Observation.device'), deviceId: null };
-}
-
-/** Device references are checked against the devices table (and, for a client, its own organisation). */
-async function resolveDevice(ctx: Ctx, s: Sitting): Promise<void> {
-  const id = s.entries[0]!.input.deviceId;
-  if (id) s.deviceId = await checkDevice(ctx, id, s.devicePath);
-}
-
-/** Runs a service call, translating app errors into FhirErrors that name FHIR elements. */
-async function translated<T>(s: Sitting, fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toFhirError(err, s.toPath) ?? err;
-  }
-}
-
-/** What each entry of the sitting became; refuses a replayed key that named other measurements. */
-function createdFrom(s: Sitting, r: { replayed: boolean; observations: ObservationRow[] }): Created[] {
-  if (r.replayed) {
-    // The same key with other measurements is a client bug (a reused identifier), not a retry.
-    const stored = new Set<string>(r.observations.map((o) => o.code));
-    const asked = new Set<string>(s.body.measurements.map((x) => x.code));
-    if (stored.size !== asked.size || [...asked].some((c) => !stored.has(c))) {
-      throw fhirError(422, 'business-rule', `The idempotency identifier was already used for other measurements (${[...stored].join(', ')}); use a new identifier for a new sitting.`, s.toPath('idempotencyKey'));
-    }
-  }
-  // Rows in the order the entry named its measurements, so a replay answers with the same Location.
-  return s.entries.map((e) => ({
-    replayed: r.replayed,
-    panel: e.input.panel,
-    rows: e.input.measurements.flatMap((x) => r.observations.filter((o) => o.code === x.code)),
-  }));
-}
-
-/** Records a sitting on its own (single create, batch entry): recordObservations authorises, validates, stores and triages in its own transaction. */
-async function recordAlone(ctx: Ctx, s: Sitting): Promise<Created[]> {
-  await resolveDevice(ctx, s);
-  const r = await translated(s, () => recordObservations(ctx, s.patientId, s.body, { source: sourceOf(ctx, s.deviceId), deviceId: s.deviceId }));
-  return createdFrom(s, r);
-}
-
-/**
- * FHIR create of one Observation (single reading or blood pressure panel).
- * @param ifNoneExist the If-None-Exist header, if sent (only identifier=urn:varde:idempotency|key)
- */
-export async function createObservation(ctx: Ctx, body: unknown, ifNoneExist?: string): Promise<Created> {
-  const input = m.observationInput(body);
-  const { key } = keyOf(input, ifNoneExist);
-  const patientId = await resolveSubject(ctx, input.subject);
-  // Authorise before the business checks: a caller without access learns nothing about the data.
-  await requirePatientAccess(ctx, patientId, 'write', 'Observation');
-  const [created] = await recordAlone(ctx, sittingOf(patientId, key, [{ input }]));
-  return created!;
-}
-
-/** "Stored as 2 observations: …", for a posted panel that has no single stored counterpart. */
-export function storedAs(rows: ObservationRow[]): string {
-  return `Stored as ${rows.length} observations: ${rows.map((r) => `Observation/${r.id} (${m.codingsFor(r.code)[0]!.code})`).join(', ')}.`;
-}
-
-// ------------------------------------------------------------------ transaction / batch
-
-export const MAX_BUNDLE_ENTRIES = 500;
-
-const BundleIn = z.looseObject({
-  resourceType: z.literal('Bundle', { error: 'POST [base] takes a Bundle' }),
-  type: z.string(),
-  entry: z
-    .array(
-      z.looseObject({
-        fullUrl: z.string().optional(),
-        resource: z.unknown().optional(),
-        request: z.looseObject({ method: z.string(), url: z.string(), ifNoneExist: z.string().optional() }).optional(),
-      }),
-    )
-    .optional(),
-});
-type EntryIn = NonNullable<z.infer<typeof BundleIn>['entry']>[number];
-
-interface Prepared {
-  index: number;
-  input: m.ObservationInput;
-  key: string;
-  explicit: boolean;
-}
-
-/** Checks one bundle entry is an Observation create and reads it. Throws FhirError with entry-relative paths. */
-function prepareEntry(e: EntryIn, index: number): Prepared {
-  if (!e.request) throw fhirError(400, 'required', 'Each entry needs request (method POST, url Observation).', 'request');
-  const url = e.request.url.replace(/^.*\/fhir\//, '').replace(/^\/+|\/+$/g, '');
-  if (e.request.method.toUpperCase() !== 'POST' || url !== 'Observation') {
-    throw fhirError(400, 'not-supported', `Only POST Observation entries are supported in a bundle, not ${e.request.method} ${e.request.url}.`, 'request');
-  }
-  if (e.resource === undefined) throw fhirError(400, 'required', 'The entry has no resource.', 'resource');
-  const input = m.observationInput(e.resource);
-  return { index, input, ...keyOf(input, e.request.ifNoneExist) };
-}
-
-/**
- * Processes a transaction or batch Bundle of Observation creates (device uploads).
- *
- * transaction — all or nothing: every entry is read and validated (values, units, times) and
- * access to every patient is checked before anything is written (refusals are audited outside the
- * transaction, so they survive the rollback); then every sitting is stored with storeSitting in ONE
- * database transaction. Any failure rolls back every observation, alert, audit record and event of
- * the bundle, and the answer is one OperationOutcome naming the entry. Because storing is idempotent
- * per sitting, re-sending a bundle after a timeout is always safe.
- *
- * batch — each sitting commits on its own (recordObservations); failures are reported per entry.
- *
- * In both, entries that share an idempotency identifier (and patient) are one sitting, triaged
- * together (NEWS2 wants SpO2, pulse and respiratory rate of the same sitting); sittings are stored
- * in time order so trend rules see late uploads in the order they were measured. The response lists
- * entries in request order, as FHIR requires.
- */
-export async function processBundle(ctx: Ctx, body: unknown, base: string, prefer: 'minimal' | 'representation' | 'OperationOutcome'): Promise<Bundle> {
-  const parsed = BundleIn.safeParse(body);
-  if (!parsed.success) {
-    throw new FhirError(400, parsed.error.issues.map((i) => ({ code: 'invalid', diagnostics: i.message, expression: [m.fhirPath('Bundle', i.path)] })));
-  }
-  const bundle = parsed.data;
-  if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
-    throw fhirError(400, 'not-supported', `POST [base] accepts Bundle type transaction or batch, not "${bundle.type}".`, 'Bundle.type');
-  }
-  const transaction = bundle.type === 'transaction';
-  const entries = bundle.entry ?? [];
-  if (entries.length > MAX_BUNDLE_ENTRIES) throw fhirError(413, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per bundle.`, 'Bundle.entry');
-
-  const outcome = new Map<number, Created | FhirError>();
-  const failed: FhirError[] = [];
-  /** Records a failure of entries; a transaction collects them, a batch answers them per entry. */
-  const fail = (err: unknown, indexes: number[]) => {
-    const fe = toFhirError(err);
-    if (!fe) throw err;
-    if (transaction) failed.push(inEntry(fe, indexes[0]!));
-    else for (const i of indexes) outcome.set(i, inEntry(fe, i));
-  };
-  const stopIfFailed = () => {
-    // One status for the whole transaction: the first problem's; every problem is listed.
-    if (failed.length) throw new FhirError(failed[0]!.status, failed.flatMap((f) => f.issues));
-  };
-
-  // 1. Read every entry (no I/O), so a transaction reports all malformed entries at once.
-  const prepared: Prepared[] = [];
-  for (const [index, e] of entries.entries()) {
-    try {
-      prepared.push(prepareEntry(e, index));
-    } catch (err) {
-      fail(err, [index]);
-    }
-  }
-  stopIfFailed();
-
-  // 2. Whose data is it? Unknown identifiers are refused (403, audited) like foreign patients.
-  const withPatient: (Prepared & { patientId: string })[] = [];
-  for (const p of prepared) {
-    try {
-      withPatient.push({ ...p, patientId: await resolveSubject(ctx, p.input.subject) });
-    } catch (err) {
-      fail(err, [p.index]);
-      stopIfFailed();
-    }
-  }
-
-  // 3. Sittings: entries with the same explicit key and patient belong together; the others stand alone.
-  const groups = new Map<string, (Prepared & { patientId: string })[]>();
-  for (const p of withPatient) {
-    const id = p.explicit ? `${p.patientId}\u0000${p.key}` : `#${p.index}`;
-    groups.set(id, [...(groups.get(id) ?? []), p]);
-  }
-  const sittings: Sitting[] = [];
-  for (const group of groups.values()) {
-    try {
-      sittings.push(sittingOf(group[0]!.patientId, group[0]!.key, group.map((p) => ({ input: p.input, index: p.index }))));
-    } catch (err) {
-      fail(err, group.map((p) => p.index));
-    }
-  }
-  stopIfFailed();
-  const indexes = (s: Sitting) => s.entries.map((e) => e.index!);
-  const store = (s: Sitting, results: Created[]) => s.entries.forEach((e, i) => outcome.set(e.index!, results[i]!));
-  // Time order, then request order: late (offline) uploads are triaged in the order they were measured.
-  sittings.sort((a, b) => Date.parse(a.body.effectiveAt!) - Date.parse(b.body.effectiveAt!) || indexes(a)[0]! - indexes(b)[0]!);
-
-  if (!transaction) {
-    for (const s of sittings) {
-      try {
-        store(s, await recordAlone(ctx, s));
-      } catch (err) {
-        fail(err, indexes(s));
-      }
-    }
-  } else {
-    // 4. Everything that can be refused without writing is refused now: access, devices, values.
-    for (const patientId of new Set(sittings.map((s) => s.patientId))) {
-      try {
-        await requirePatientAccess(ctx, patientId, 'write', 'Observation');
-      } catch (err) {
-        fail(err, indexes(sittings.find((s) => s.patientId === patientId)!));
-        stopIfFailed();
-      }
-    }
-    const checked = new Map<Sitting, CheckedSitting>();
-    for (const s of sittings) {
-      try {
-        await resolveDevice(ctx, s);
-        checked.set(s, await translated(s, () => checkSitting(ctx, s.body)));
-      } catch (err) {
-        fail(err, indexes(s));
-      }
-    }
-    stopIfFailed();
-    // 5. One transaction. Episodes are locked up front in id order, so two bundles for overlapping
-    // patients queue instead of deadlocking; each storeSitting then finds its lock already held.
-    await ctx.db.tx(async (tx) => {
-      await repo.lockOpenEpisodes(tx, [...new Set(sittings.map((s) => s.patientId))]);
-      for (const s of sittings) {
-        try {
-          const r = await translated(s, () =>
-            storeSitting(ctx, tx, s.patientId, s.body.idempotencyKey, checked.get(s)!, { source: sourceOf(ctx, s.deviceId), deviceId: s.deviceId }),
-          );
-          store(s, createdFrom(s, r));
-        } catch (err) {
-          fail(err, indexes(s));
-          stopIfFailed();
-        }
-      }
-    });
-  }
-
-  const responseEntries = entries.map((_, index): BundleEntry => {
-    const o = outcome.get(index) ?? fhirError(500, 'exception', 'The entry was not processed.');
-    if (o instanceof FhirError) return { response: { status: statusLine(o.status), outcome: operationOutcome(o.issues) } };
-    const first = o.rows[0]!;
-    const single = o.rows.length === 1;
-    const response = {
-      status: statusLine(o.replayed ? 200 : 201),
-      location: `Observation/${first.id}`,
-      lastModified: first.received_at.toISOString(),
-      ...(!single && prefer !== 'minimal' ? { outcome: information(storedAs(o.rows)) } : {}),
-    };
-    if (!single || prefer !== 'representation') return { response };
-    return { fullUrl: `${base}/Observation/${first.id}`, resource: m.observationResource(first), response };
-  });
-  return {
-    resourceType: 'Bundle',
-    type: transaction ? 'transaction-response' : 'batch-response',
-    ...(responseEntries.length ? { entry: responseEntries } : {}),
-  };
+  return items.map((i) => i.build());
 }
 
 // ------------------------------------------------------------------ QuestionnaireResponse
@@ -500,7 +344,7 @@ export async function readQuestionnaireResponse(ctx: Ctx, id: string): Promise<Q
 /** A patient's questionnaire responses, newest first. */
 export async function searchQuestionnaireResponses(ctx: Ctx, q: Q<'QuestionnaireResponse'>): Promise<QuestionnaireResponse[]> {
   const patientId = searchPatient(ctx, q.patient);
-  const rows = await searchFor(ctx, 'QuestionnaireResponse', patientId, () => questionnairesRepo.listForPatient(ctx.db, patientId, undefined, q._count ?? DEFAULT_COUNT));
+  const rows = await searchFor(ctx, 'QuestionnaireResponse', patientId, () => questionnairesRepo.listForPatient(ctx.db, patientId, undefined, ALL));
   return rows.map(m.questionnaireResponseResource);
 }
 
@@ -515,7 +359,7 @@ export async function readCarePlan(ctx: Ctx, id: string): Promise<CarePlan> {
 export async function searchCarePlans(ctx: Ctx, q: Q<'CarePlan'>): Promise<CarePlan[]> {
   const patientId = searchPatient(ctx, q.patient);
   const rows = await searchFor(ctx, 'CarePlan', patientId, async () =>
-    (await repo.plansForPatient(ctx.db, patientId)).filter((p) => statusIn(q.status, m.carePlanStatus(p))).slice(0, q._count ?? DEFAULT_COUNT),
+    (await repo.plansForPatient(ctx.db, patientId)).filter((p) => statusIn(q.status, m.carePlanStatus(p))),
   );
   return rows.map(m.carePlanResource);
 }
@@ -533,7 +377,7 @@ export async function searchFlags(ctx: Ctx, q: Q<'Flag'>): Promise<Flag[]> {
   const rows = await searchFor(ctx, 'Flag', patientId, async () =>
     (await alertsRepo.listForPatient(ctx.db, patientId))
       .filter((a) => statusIn(q.status, a.status === 'resolved' ? 'inactive' : 'active'))
-      .slice(0, q._count ?? DEFAULT_COUNT),
+      ,
   );
   return rows.map(m.flagResource);
 }
@@ -549,7 +393,7 @@ export async function readCommunication(ctx: Ctx, id: string): Promise<Communica
 export async function searchCommunications(ctx: Ctx, q: Q<'Communication'>): Promise<Communication[]> {
   const patientId = searchPatient(ctx, q.patient);
   const rows = await searchFor(ctx, 'Communication', patientId, async () =>
-    (await messagesRepo.messagesFor(ctx.db, patientId)).slice(0, q._count ?? DEFAULT_COUNT),
+    (await messagesRepo.messagesFor(ctx.db, patientId)),
   );
   return rows.map(m.communicationResource);
 }
@@ -583,11 +427,26 @@ async function mayShowLoan(ctx: Ctx, d: repo.DeviceRow): Promise<boolean> {
   return hasPatientAccess(ctx, d.lent_to, 'read');
 }
 
+/** A device as FHIR: the Device a gateway posted (exactly, with id and meta), or one built from the register. */
 async function deviceOut(ctx: Ctx, d: repo.DeviceRow, action: 'read' | 'search'): Promise<Device> {
   const show = await mayShowLoan(ctx, d);
   // The device itself is not patient data; the loan is, so disclosing it is audited.
   if (show) await audit(ctx, { action, resourceType: 'Device', resourceId: d.id, patientId: d.lent_to });
-  return m.deviceResource(d, show);
+  const text = await repo.deviceResourceText(ctx.db, d.id);
+  if (!text) return m.deviceResource(d, show);
+  const r = parseFhir(text) as Record<string, unknown>;
+  const { id: _id, meta, ...rest } = r;
+  const out = { resourceType: 'Device', id: d.id, meta: { ...((meta as object | undefined) ?? {}), lastUpdated: d.created_at.toISOString() }, ...rest } as Record<string, unknown>;
+  delete (out.meta as Record<string, unknown>).versionId;
+  if (show && d.lent_to) out.patient = { reference: `Patient/${d.lent_to}` };
+  else delete out.patient;
+  return out as unknown as Device;
+}
+
+/** A device the caller just registered or matched in its own organisation (the answer to a Device create). */
+export async function createdDevice(ctx: Ctx, id: string): Promise<Device> {
+  const [d] = await repo.findDevices(ctx.db, { ids: [id], limit: 1 });
+  return deviceOut(ctx, d!, 'read');
 }
 
 /** FHIR read of a device the caller may see (404 unknown, 403 another organisation's). */
@@ -602,18 +461,114 @@ export async function readDevice(ctx: Ctx, id: string): Promise<Device> {
   return deviceOut(ctx, d, 'read');
 }
 
-/** Devices the caller may see, by id, serial number or current borrower. */
+/** Devices the caller may see, by id, any identifier (serial, IEEE 11073 system id, MAC …) or current borrower. */
 export async function searchDevices(ctx: Ctx, q: Q<'Device'>): Promise<Device[]> {
   const scope = deviceScope(ctx);
   if (q.patient) await requirePatientAccess(ctx, q.patient, 'read', 'Device');
-  const serials = q.identifier?.filter((t) => t.code && (t.system === undefined || t.system === m.DEVICE_SERIAL_SYSTEM)).map((t) => t.code!);
-  if (serials && serials.length === 0) return [];
-  const rows = await repo.findDevices(ctx.db, {
-    ids: q._id?.filter(isUuid), serials, organisationId: scope.organisationId, lentTo: q.patient ?? scope.lentTo, limit: q._count ?? DEFAULT_COUNT,
-  });
+  const rows = (await repo.findDevices(ctx.db, {
+    ids: q._id?.filter(isUuid), organisationId: scope.organisationId, lentTo: q.patient ?? scope.lentTo, limit: ALL,
+  })).filter((d) => !q.identifier || tokensMatch(q.identifier, [`${m.DEVICE_SERIAL_SYSTEM}|${d.serial}`, ...(d.identifiers ?? [])]));
   const out: Device[] = [];
   for (const d of rows) out.push(await deviceOut(ctx, d, 'search'));
   return out;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** 'system|value' of every identifier of a posted resource. */
+export function identifierTokens(r: Record<string, unknown>): string[] {
+  return (Array.isArray(r.identifier) ? r.identifier : []).filter(isObj)
+    .filter((i) => typeof i.value === 'string')
+    .map((i) => `${typeof i.system === 'string' ? i.system : ''}|${i.value as string}`);
+}
+
+/**
+ * Checks a posted Device and finds it among the caller's organisation's devices by any identifier
+ * or serial number (conditional create, If-None-Exist: identifier=system|value).
+ * @returns the registered device's id, or undefined when it is new
+ */
+export async function findPostedDevice(ctx: Ctx, q: Queryable, body: unknown, conditional: string[] = []): Promise<string | undefined> {
+  if (!isObj(body) || body.resourceType !== 'Device') throw fhirError(400, 'invalid', 'The body must be a Device resource.', 'Device');
+  const org = orgOf(ctx);
+  const a = ctx.actor;
+  if (!org || (a.kind === 'client' && !a.scopes.includes('observation.write') && !a.scopes.includes('device.write'))
+    || (a.kind === 'personnel' && !CLINICAL_ROLES.includes(a.role))) {
+    throw fhirError(403, 'forbidden', 'Only a device gateway or clinical staff of an organisation can register devices.');
+  }
+  const serialNumber = typeof body.serialNumber === 'string' ? body.serialNumber : undefined;
+  const lookup = [...new Set([...identifierTokens(body), ...conditional, ...(serialNumber ? [`${m.DEVICE_SERIAL_SYSTEM}|${serialNumber}`] : [])])];
+  if (lookup.length === 0) throw fhirError(422, 'required', 'A Device needs an identifier or serialNumber so the same device is recognised next time.', 'Device.identifier');
+  const [found] = await repo.devicesByIdentifier(q, org, lookup);
+  return found?.id;
+}
+
+/**
+ * Device create as gateways do it (PHD): matched by identifier within the caller's organisation,
+ * else registered (under `presetId` when the caller already handed that id out, in a Bundle).
+ * @returns the device id and whether it was created
+ */
+export async function createDevice(ctx: Ctx, tx: Queryable, body: unknown, conditional: string[] = [], presetId?: string): Promise<{ id: string; created: boolean }> {
+  const found = await findPostedDevice(ctx, tx, body, conditional);
+  if (found) return { id: found, created: false };
+  const r = body as Record<string, unknown>;
+  const idents = identifierTokens(r);
+  const names = Array.isArray(r.deviceName) ? r.deviceName.filter(isObj) : [];
+  const type = isObj(r.type) ? r.type : undefined;
+  const typeText = typeof type?.text === 'string' ? type.text : Array.isArray(type?.coding) && isObj(type.coding[0]) && typeof type.coding[0].display === 'string' ? type.coding[0].display : 'device';
+  const serial = typeof r.serialNumber === 'string' ? r.serialNumber : idents.length ? idents[0]!.slice(idents[0]!.indexOf('|') + 1) : conditional[0]!.slice(conditional[0]!.indexOf('|') + 1);
+  const id = await repo.insertDevice(tx, {
+    id: presetId ?? randomUUID(), organisationId: orgOf(ctx)!, serial,
+    model: typeof r.modelNumber === 'string' ? r.modelNumber : typeof names[0]?.name === 'string' ? names[0].name : typeText,
+    kind: typeText, identifiers: idents, resourceText: stringifyFhir(r),
+  });
+  await audit(ctx, { action: 'create', resourceType: 'Device', resourceId: id }, tx);
+  return { id, created: true };
+}
+
+/**
+ * Resolves Observation.device: Device/[id] of a known device (of the caller's organisation for a
+ * client), a contained Device or an identifier reference matched against registered devices. A
+ * device named only by display (US Core) is kept as written with no link.
+ */
+export async function resolveDevice(ctx: Ctx, q: Queryable, ref: { type?: string; id?: string; raw?: string; identifier?: { system?: string; value?: string } } | undefined, resource: Record<string, unknown>, pending: ReadonlySet<string> = new Set(), path = 'Observation.device'): Promise<string | null> {
+  if (!ref) return null;
+  const org = orgOf(ctx);
+  if (ref.raw?.startsWith('#')) {
+    const contained = (Array.isArray(resource.contained) ? resource.contained : []).filter(isObj).find((c) => `#${String(c.id)}` === ref.raw);
+    if (!contained) throw fhirError(400, 'invalid', `${ref.raw} names no contained resource.`, path);
+    const [d] = await repo.devicesByIdentifier(q, org, identifierTokens(contained));
+    return d?.id ?? null;
+  }
+  if (ref.raw?.startsWith('urn:uuid:')) throw fhirError(400, 'invalid', `device ${ref.raw} names no entry of this Bundle that was processed.`, path);
+  if (ref.type === 'Device' && ref.id) {
+    if (pending.has(ref.id)) return ref.id;
+    const [d] = isUuid(ref.id) ? await repo.findDevices(q, { ids: [ref.id], limit: 1 }) : [];
+    if (!d || (ctx.actor.kind === 'client' && d.organisation_id !== org)) {
+      throw fhirError(422, 'business-rule', `Device/${ref.id} is not a device this caller can report from.`, path);
+    }
+    return d.id;
+  }
+  if (ref.identifier?.value) {
+    const [d] = await repo.devicesByIdentifier(q, org, [`${ref.identifier.system ?? ''}|${ref.identifier.value}`]);
+    return d?.id ?? null;
+  }
+  return null;
+}
+
+/** FHIR read of a stored patient-less resource (DeviceMetric) of the caller's organisation. */
+export async function readOrgResource(ctx: Ctx, type: string, id: string): Promise<Resource> {
+  const row = isUuid(id) ? await repo.fhirResourceById(ctx.db, type, id) : undefined;
+  if (!row) throw fhirError(404, 'not-found', `${type}/${id} is not known.`);
+  if (row.organisation_id !== orgOf(ctx)) {
+    await audit(ctx, { action: 'read', resourceType: type, resourceId: id, outcome: 'denied' });
+    throw fhirError(403, 'forbidden', `This ${type} belongs to another organisation.`);
+  }
+  await audit(ctx, { action: 'read', resourceType: type, resourceId: id });
+  const r = parseFhir(row.resource_text) as Record<string, unknown>;
+  const { id: _id, meta, ...rest } = r;
+  const mm = { ...((meta as object | undefined) ?? {}), lastUpdated: row.last_updated.toISOString() } as Record<string, unknown>;
+  delete mm.versionId;
+  return { resourceType: type, id: row.id, meta: mm, ...rest } as unknown as Resource;
 }
 
 // ------------------------------------------------------------------ AuditEvent
@@ -622,8 +577,13 @@ export async function searchDevices(ctx: Ctx, q: Q<'Device'>): Promise<Device[]>
 export async function searchAuditEvents(ctx: Ctx, q: Q<'AuditEvent'>): Promise<AuditEvent[]> {
   if (q.patient && q.entity && q.patient !== q.entity) return [];
   const patientId = searchPatient(ctx, q.patient ?? q.entity);
-  const rows = await searchFor(ctx, 'AuditEvent', patientId, () =>
-    repo.auditEventsFor(ctx.db, patientId, { from: q.date?.from, to: q.date?.to, limit: q._count ?? DEFAULT_COUNT }),
+  // Personnel see their own organisation's part of the log (internal control), not who else
+  // follows the patient now; the patient and a running emergency access see all of it.
+  const scope = await patientAccess(ctx, patientId, 'read');
+  const rows = await searchFor(ctx, 'AuditEvent', patientId, async () =>
+    (await repo.auditEventsFor(ctx.db, patientId, { from: q.date?.from, to: q.date?.to, limit: ALL })).filter(
+      (r) => scope === null || scope.all || r.organisation_id === scope.organisationId,
+    ),
   );
   return rows.map(m.auditEventResource);
 }

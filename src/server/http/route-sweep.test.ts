@@ -135,6 +135,8 @@ const SPECS: Record<string, Spec> = {
   'GET /fhir/Communication': { kind: 'session' },
   'GET /fhir/Device/:id': { kind: 'session' },
   'GET /fhir/Device': { kind: 'session' },
+  'POST /fhir/Device': { kind: 'session' },
+  'GET /fhir/DeviceMetric/:id': { kind: 'session' },
   'GET /fhir/AuditEvent': { kind: 'session' },
   'POST /fhir': {
     kind: 'patient-data', expect: 200,

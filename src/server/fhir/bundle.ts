@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { isUuid, requirePatientAccess } from '../auth/access.js';
+import { actorTag } from '../auth/actor.js';
+import { audit } from '../audit/service.js';
+import type { Ctx } from '../context.js';
+import type { Queryable } from '../db/port.js';
+import { forbidden } from '../http/errors.js';
+import { findPatientByIdentifier, getPatient } from '../patients/repo.js';
+import { contentHash, stringifyFhir } from './json.js';
+import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
+import { type Written, asFhirError, orgOf, resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
+import * as repo from './repo.js';
+import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
+
+/*
+ * POST [base]: transaction, batch and collection Bundles the way gateways send them (HL7 PHD IG):
+ * conditional creates of the Patient (matched by fødselsnummer, never created: enrolment is done
+ * by the GP in Varde) and Device (matched by identifier, registered if new), DeviceMetric, and
+ * Observations that point at them with urn:uuid fullUrls (R4 http.html#trules: references to an
+ * entry's fullUrl are rewritten to the id the server gave it).
+ *
+ * transaction — all or nothing: every entry is read and every patient authorised first (refusals
+ * are audited outside the transaction, so they survive the rollback); then everything is written
+ * in ONE database transaction. Any failure rolls back the whole bundle and the answer is one
+ * OperationOutcome naming the entry.
+ * batch — each entry succeeds or fails on its own, with its own status and OperationOutcome.
+ * collection — the VKP "pasientens måledata" examples send their observations as a collection
+ * Bundle while the guide's text asks for batch: a collection is processed as a batch.
+ */
+
+export const MAX_BUNDLE_ENTRIES = 500;
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Prefer = 'minimal' | 'representation' | 'OperationOutcome';
+
+/** Conditional-create criteria: only identifier=system|value (comma = any of them) is supported. */
+export function conditionalIdentifiers(header: string | undefined, path: string): string[] {
+  if (header === undefined) return [];
+  const params = new URLSearchParams(header.trim().replace(/^\?/, ''));
+  const keys = [...params.keys()];
+  if (keys.length === 0 || keys.some((k) => k !== 'identifier')) {
+    throw fhirError(400, 'not-supported', `If-None-Exist supports identifier=system|value only, not "${header}".`, path);
+  }
+  return params.getAll('identifier').flatMap((v) => v.split(',')).map((v) => (v.includes('|') ? v : `|${v}`));
+}
+
+interface Entry {
+  index: number;
+  fullUrl?: string;
+  resource: Json;
+  type: string;
+  conditional: string[];
+  /** Filled in as the entry is processed. */
+  result?: { status: number; location?: string; resource?: Resource; notes?: string[] };
+  error?: FhirError;
+}
+
+function entryPath(index: number, path: string): string {
+  return path.replace(/^(Observation|Device|Patient|DeviceMetric|Bundle\.entry\[\d+\]\.resource)/, `Bundle.entry[${index}].resource`);
+}
+
+function inEntry(fe: FhirError, index: number): FhirError {
+  return new FhirError(fe.status, fe.issues.map((i) => ({
+    ...i,
+    diagnostics: `Entry ${index}: ${i.diagnostics}`,
+    expression: i.expression?.map((e) => entryPath(index, e)) ?? [`Bundle.entry[${index}]`],
+  })));
+}
+
+/** Reads one entry: its request (POST of a supported type, or none in a collection) and resource. */
+function readEntry(e: unknown, index: number, collection: boolean): Entry {
+  if (!isObj(e)) throw fhirError(400, 'invalid', 'An entry must be an object.', `Bundle.entry[${index}]`);
+  const req = isObj(e.request) ? e.request : undefined;
+  if (!req && !collection) throw fhirError(400, 'required', 'Each entry of a transaction or batch needs request (method POST).', `Bundle.entry[${index}].request`);
+  const method = typeof req?.method === 'string' ? req.method.toUpperCase() : 'POST';
+  if (method !== 'POST') {
+    throw fhirError(400, 'not-supported', `Only POST (create) entries are supported in a bundle, not ${method} ${String(req?.url ?? '')}.`, `Bundle.entry[${index}].request`);
+  }
+  const resource = e.resource;
+  if (!isObj(resource) || typeof resource.resourceType !== 'string') throw fhirError(400, 'required', 'The entry has no resource.', `Bundle.entry[${index}].resource`);
+  const type = resource.resourceType;
+  const url = typeof req?.url === 'string' ? req.url.replace(/^.*\/fhir\//, '').replace(/^\/+|\/+$/g, '') : type;
+  if (url !== type) {
+    throw fhirError(400, 'not-supported', `Only POST (create) entries are supported in a bundle, not ${method} ${String(req?.url ?? '')}.`, `Bundle.entry[${index}].request`);
+  }
+  if (!['Observation', 'Patient', 'Device', 'DeviceMetric'].includes(type)) {
+    throw fhirError(400, 'not-supported', `${type} cannot be created here; a bundle may create Observation, Device and DeviceMetric and match Patient.`, `Bundle.entry[${index}].resource`);
+  }
+  return {
+    index, resource, type,
+    fullUrl: typeof e.fullUrl === 'string' ? e.fullUrl : undefined,
+    conditional: conditionalIdentifiers(typeof req?.ifNoneExist === 'string' ? req.ifNoneExist : undefined, `Bundle.entry[${index}].request.ifNoneExist`),
+  };
+}
+
+/** Rewrites every Reference.reference equal to a processed entry's fullUrl to the server's Type/id. */
+function rewriteReferences(v: unknown, map: Map<string, string>): void {
+  if (Array.isArray(v)) for (const x of v) rewriteReferences(x, map);
+  else if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'reference' && typeof x === 'string' && map.has(x)) v[k] = map.get(x);
+      else rewriteReferences(x, map);
+    }
+  }
+}
+
+/**
+ * A Patient entry: matched by fødselsnummer / D-nummer (If-None-Exist or the resource's own
+ * identifiers), never created. Unknown and foreign patients look the same (403, audited).
+ */
+async function matchPatient(ctx: Ctx, e: Entry): Promise<string> {
+  const tokens = [...e.conditional, ...identifierTokens(e.resource)];
+  for (const t of tokens) {
+    const i = t.indexOf('|');
+    const kind = nationalIdKind(t.slice(0, i));
+    if (!kind) continue;
+    const p = await findPatientByIdentifier(ctx.db, t.slice(i + 1).replace(/\s/g, ''));
+    if (p && p.identifier_system === kind) {
+      await requirePatientAccess(ctx, p.id, 'write', 'Patient');
+      return p.id;
+    }
+  }
+  if (typeof e.resource.id === 'string' && isUuid(e.resource.id) && (await getPatient(ctx.db, e.resource.id))) {
+    await requirePatientAccess(ctx, e.resource.id, 'write', 'Patient');
+    return e.resource.id;
+  }
+  await requirePatientAccess(ctx, 'unknown-identifier', 'write', 'Patient');
+  throw forbidden('No enrolled patient with this identifier that you follow up. Varde does not create patients over FHIR: the GP enrols them.');
+}
+
+interface PreparedObs {
+  entry: Entry;
+  p: ObservationIn;
+  patientId: string | null;
+  deviceId: string | null;
+}
+
+/** DeviceMetric: kept as posted for the organisation (its Device link rewritten), not patient data. */
+async function storeDeviceMetric(ctx: Ctx, tx: Queryable, r: Json, id: string): Promise<{ id: string; created: boolean }> {
+  const org = orgOf(ctx);
+  if (!org) throw fhirError(403, 'forbidden', 'Only a device gateway or staff of an organisation can register device metrics.');
+  const idents = identifierTokens(r);
+  const hash = contentHash(r);
+  const scope = { patientId: null, organisationId: org };
+  const [same] = idents.length ? await repo.fhirResourcesByIdentifier(tx, 'DeviceMetric', scope, idents) : [await repo.fhirResourceByHash(tx, 'DeviceMetric', scope, hash)];
+  if (same) return { id: same.id, created: false };
+  const row = await repo.insertFhirResource(tx, {
+    id, resource_type: 'DeviceMetric', patient_id: null, organisation_id: org, resource_text: stringifyFhir(r), status: typeof r.operationalStatus === 'string' ? r.operationalStatus : null,
+    codes: [], identifiers: idents, categories: [], effective_at: null, effective_precision: null, value_num: null, value_unit: null, device_id: null,
+    content_hash: hash, observation_ids: [], triage: 'none', triage_note: null, recorded_by: actorTag(ctx.actor),
+  });
+  await audit(ctx, { action: 'create', resourceType: 'DeviceMetric', resourceId: row.id }, tx);
+  return { id: row.id, created: true };
+}
+
+/**
+ * Processes a transaction, batch or collection Bundle (see the comment at the top).
+ * @param strict Prefer: handling=strict — unknown Observation codes are refused instead of stored
+ */
+export async function processBundle(ctx: Ctx, body: unknown, base: string, prefer: Prefer, strict: boolean): Promise<Bundle> {
+  if (!isObj(body) || body.resourceType !== 'Bundle') throw fhirError(400, 'invalid', 'POST [base] takes a Bundle.', 'Bundle');
+  const type = body.type;
+  if (type !== 'transaction' && type !== 'batch' && type !== 'collection') {
+    throw fhirError(400, 'not-supported', `POST [base] accepts Bundle type transaction, batch or collection, not "${String(type)}".`, 'Bundle.type');
+  }
+  const transaction = type === 'transaction';
+  const raw = Array.isArray(body.entry) ? body.entry : [];
+  if (raw.length > MAX_BUNDLE_ENTRIES) throw fhirError(413, 'too-costly', `At most ${MAX_BUNDLE_ENTRIES} entries per bundle.`, 'Bundle.entry');
+
+  const entries: (Entry | undefined)[] = [];
+  const errors = new Map<number, FhirError>();
+  const failed: FhirError[] = [];
+  const fail = (index: number, err: unknown) => {
+    const fe = inEntry(asFhirError(err), index);
+    if (transaction) failed.push(fe);
+    else errors.set(index, fe);
+  };
+  const stopIfFailed = () => {
+    if (failed.length) throw new FhirError(failed[0]!.status, failed.flatMap((f) => f.issues));
+  };
+
+  // 1. Read every entry (no I/O), so a transaction reports all malformed entries at once.
+  raw.forEach((e, index) => {
+    try {
+      entries.push(readEntry(e, index, type === 'collection'));
+    } catch (err) {
+      entries.push(undefined);
+      fail(index, err);
+    }
+  });
+  stopIfFailed();
+  const ok = entries.filter((e): e is Entry => e !== undefined);
+  const refMap = new Map<string, string>();
+  const results = new Map<number, NonNullable<Entry['result']>>();
+
+  // 2. Patients are matched before anything is written (read-only; refusals audited outside any transaction).
+  for (const e of ok.filter((x) => x.type === 'Patient')) {
+    try {
+      const id = await matchPatient(ctx, e);
+      if (e.fullUrl) refMap.set(e.fullUrl, `Patient/${id}`);
+      results.set(e.index, { status: 200, location: `Patient/${id}` });
+    } catch (err) {
+      fail(e.index, err);
+      stopIfFailed();
+    }
+  }
+
+  /** Runs one step of an entry; a batch records the failure and goes on, a transaction fails as a whole. */
+  const guarded = async <T>(e: Entry, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      fail(e.index, err);
+      if (transaction) stopIfFailed();
+      return undefined;
+    }
+  };
+
+  // 3. Devices and device metrics get their ids now (found by identifier, or handed out for the
+  // create), so observations can be read and authorised before anything is written.
+  const pendingDevices = new Set<string>();
+  const devices: { e: Entry; id: string }[] = [];
+  for (const e of ok.filter((x) => x.type === 'Device')) {
+    rewriteReferences(e.resource, refMap);
+    const found = await guarded(e, async () => (await findPostedDevice(ctx, ctx.db, e.resource, e.conditional)) ?? null);
+    if (found === undefined) continue;
+    const id = found ?? randomUUID();
+    if (!found) pendingDevices.add(id);
+    if (e.fullUrl) refMap.set(e.fullUrl, `Device/${id}`);
+    devices.push({ e, id });
+  }
+  const metrics: { e: Entry; id: string }[] = [];
+  for (const e of ok.filter((x) => x.type === 'DeviceMetric')) {
+    rewriteReferences(e.resource, refMap);
+    const id = randomUUID();
+    if (e.fullUrl) refMap.set(e.fullUrl, `DeviceMetric/${id}`);
+    metrics.push({ e, id });
+  }
+  const prepared: PreparedObs[] = [];
+  for (const e of ok.filter((x) => x.type === 'Observation')) {
+    const x = await guarded(e, async () => {
+      rewriteReferences(e.resource, refMap);
+      const p = observationIn(e.resource, strict);
+      const patientId = await resolveSubject(ctx, ctx.db, p.subject, base);
+      if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+      const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
+      return { entry: e, p, patientId, deviceId };
+    });
+    if (x) prepared.push(x);
+  }
+  stopIfFailed();
+  // Time order: late (offline) uploads are triaged in the order they were measured.
+  prepared.sort((a, b) => (a.p.effective?.text ?? '').localeCompare(b.p.effective?.text ?? '') || a.entry.index - b.entry.index);
+
+  const writeDevice = async (tx: Queryable, d: { e: Entry; id: string }) => {
+    const r = await createDevice(ctx, tx, d.e.resource, d.e.conditional, d.id);
+    results.set(d.e.index, { status: r.created ? 201 : 200, location: `Device/${r.id}` });
+  };
+  const writeMetric = async (tx: Queryable, d: { e: Entry; id: string }) => {
+    const r = await storeDeviceMetric(ctx, tx, d.e.resource, d.id);
+    results.set(d.e.index, { status: r.created ? 201 : 200, location: `DeviceMetric/${r.id}` });
+  };
+  const bundleKeys = new Set<string>();
+  const writeObs = async (tx: Queryable, x: PreparedObs) => {
+    const w = await writeObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys });
+    if (x.p.key) bundleKeys.add(x.p.key);
+    results.set(x.entry.index, resultOf(w));
+  };
+
+  if (transaction) {
+    // 4. One database transaction; any failure rolls back every device, observation, alert and audit record of the bundle.
+    const step = async <T>(e: Entry, fn: () => Promise<T>) => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw inEntry(asFhirError(err), e.index);
+      }
+    };
+    await ctx.db.tx(async (tx) => {
+      for (const d of devices) await step(d.e, () => writeDevice(tx, d));
+      for (const d of metrics) await step(d.e, () => writeMetric(tx, d));
+      await repo.lockOpenEpisodes(tx, [...new Set(prepared.map((x) => x.patientId).filter((x): x is string => x !== null))]);
+      for (const x of prepared) await step(x.entry, () => writeObs(tx, x));
+    });
+  } else {
+    for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));
+    for (const d of metrics) await guarded(d.e, () => ctx.db.tx((tx) => writeMetric(tx, d)));
+    for (const x of prepared) await guarded(x.entry, () => ctx.db.tx((tx) => writeObs(tx, x)));
+  }
+
+  const response = raw.map((_, index): BundleEntry => {
+    const err = errors.get(index);
+    if (err) return { response: { status: statusLine(err.status), outcome: operationOutcome(err.issues) } };
+    const r = results.get(index);
+    if (!r) return { response: { status: statusLine(500), outcome: operationOutcome([{ code: 'exception', diagnostics: 'The entry was not processed.' }]) } };
+    const outcome = r.notes?.length && prefer !== 'minimal' ? information(r.notes.join(' ')) : undefined;
+    return {
+      ...(r.resource && prefer === 'representation' ? { fullUrl: `${base}/${r.location}`, resource: r.resource } : {}),
+      response: { status: statusLine(r.status), ...(r.location ? { location: r.location } : {}), ...(outcome ? { outcome } : {}) },
+    };
+  });
+  return {
+    resourceType: 'Bundle',
+    type: transaction ? 'transaction-response' : 'batch-response',
+    ...(response.length ? { entry: response } : {}),
+  };
+}
+
+function resultOf(w: Written): NonNullable<Entry['result']> {
+  return { status: w.status, location: `Observation/${w.row.id}`, resource: storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))), notes: w.notes };
+}

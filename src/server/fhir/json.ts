@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+
+/*
+ * FHIR JSON that keeps decimals exactly as written. FHIR decimals carry their precision in the
+ * text ("37.0" is not "37", "48.0" beats/min is a one-decimal reading); JSON.parse turns both into
+ * the same double. The parser below remembers the source text of every number whose text is not
+ * what JavaScript would print, and the serializer writes that text back (JSON.rawJSON). The stored
+ * resource goes into a jsonb column, whose numeric type keeps the written scale (48.0 stays 48.0),
+ * so a resource round-trips through the database with its decimals unchanged.
+ */
+
+type Holder = object;
+/** Number lexemes by holder object and key, for numbers whose text differs from String(value). */
+const lexemes = new WeakMap<Holder, Map<string, string>>();
+
+interface ParseContext {
+  source?: string;
+}
+type Reviver = (this: Holder, key: string, value: unknown, context?: ParseContext) => unknown;
+const parseWithSource = JSON.parse as (text: string, reviver: Reviver) => unknown;
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/**
+ * Parses FHIR JSON, remembering the exact text of decimals (see stringifyFhir).
+ * @throws SyntaxError for malformed JSON
+ */
+export function parseFhir(text: string): unknown {
+  return parseWithSource(text, function (this: Holder, key, value, context) {
+    if (typeof value === 'number' && context?.source !== undefined && context.source !== String(value)) {
+      let m = lexemes.get(this);
+      if (!m) lexemes.set(this, (m = new Map()));
+      m.set(key, context.source);
+    }
+    return value;
+  });
+}
+
+/** The decimal text a number was written with, if it differs from JavaScript's own. */
+export function lexemeOf(holder: object, key: string | number): string | undefined {
+  return lexemes.get(holder)?.get(String(key));
+}
+
+/** Copies remembered decimal texts when a value is cloned into a new holder. */
+export function copyLexeme(from: object, fromKey: string | number, to: object, toKey: string | number): void {
+  const s = lexemeOf(from, fromKey);
+  if (s === undefined) return;
+  let m = lexemes.get(to);
+  if (!m) lexemes.set(to, (m = new Map()));
+  m.set(String(toKey), s);
+}
+
+/** JSON text of a resource with every remembered decimal written as it was received. */
+export function stringifyFhir(value: unknown, space?: number): string {
+  return JSON.stringify(
+    value,
+    function (this: Holder, key, v: unknown) {
+      const s = typeof v === 'number' ? lexemes.get(this)?.get(key) : undefined;
+      return s !== undefined ? rawJSON(s) : v;
+    },
+    space,
+  );
+}
+
+/**
+ * Deep copy that keeps remembered decimals (structuredClone would drop them).
+ */
+export function cloneFhir<T>(value: T): T {
+  return parseFhir(stringifyFhir(value)) as T;
+}
+
+/** Key-sorted JSON (numbers as values, not lexemes), for comparing content. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Hash of what a resource says, ignoring what a server may assign or regenerate (id, meta, narrative).
+ * Two posts with the same identifier and the same hash are one resource sent twice; a different
+ * hash is a different resource under a reused identifier.
+ */
+export function contentHash(resource: Record<string, unknown>): string {
+  const { id: _id, meta: _meta, text: _text, ...rest } = resource;
+  return createHash('sha256').update(canonical(rest)).digest('base64url');
+}

@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import type { Observation, Resource } from '@medplum/fhirtypes';
+import type { MeasureCode } from '../../domain/catalogue.js';
+import { zonedInstant } from '../../domain/time.js';
+import { requirePatientAccess } from '../auth/access.js';
+import { actorTag } from '../auth/actor.js';
+import { audit } from '../audit/service.js';
+import type { Ctx } from '../context.js';
+import type { Queryable } from '../db/port.js';
+import { forbidden } from '../http/errors.js';
+import type { ObservationRow } from '../observations/repo.js';
+import { checkSitting, storeSitting, type RecordOptions } from '../observations/service.js';
+import { findPatientByIdentifier } from '../patients/repo.js';
+import { parseFhir, stringifyFhir } from './json.js';
+import * as m from './mappers.js';
+import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, nationalIdKind } from './observation-in.js';
+import { FhirError, fhirError, toFhirError } from './outcome.js';
+import * as repo from './repo.js';
+
+/*
+ * Observation writes through FHIR (issue 9). The posted resource is kept exactly (fhir_resources);
+ * what triage can judge goes through the clinical engine (storeSitting) as live readings, or is
+ * stored as history (older than the live window or before the episode started) without zones or
+ * alerts. Status handling follows the R4 Observation status codes: amended/corrected replace the
+ * earlier version (same business identifier) and are triaged again; entered-in-error retracts it
+ * and its alert findings; registered/preliminary/cancelled/unknown are stored, not triaged.
+ */
+
+/** Readings older than this are history, not news: no live alert. VARDE_FHIR_LIVE_WINDOW_HOURS, default 72 h. */
+export function liveWindowMs(): number {
+  const h = Number(process.env.VARDE_FHIR_LIVE_WINDOW_HOURS ?? '72');
+  return (Number.isFinite(h) && h > 0 ? h : 72) * 3_600_000;
+}
+
+export interface WriteOptions {
+  /** Absolute FHIR base of this server: an absolute reference elsewhere is not a local patient. */
+  base: string;
+  strict: boolean;
+  /** Extra identifier tokens from If-None-Exist (identifier=system|value). */
+  conditional?: string[];
+  /**
+   * Idempotency keys already used by earlier entries of the same Bundle: entries sharing a key
+   * are one sitting (other measures of it), not a reused key.
+   */
+  bundleKeys?: Set<string>;
+}
+
+export interface Written {
+  row: repo.FhirResourceRow;
+  /** 201 created, 200 already there (replay / conditional match / replaced). */
+  status: 200 | 201;
+  notes: string[];
+  /** The stored readings it produced (for zones in the answer). */
+  readings: ObservationRow[];
+}
+
+const tokenOfIdentifier = (i: { system?: string; value: string }) => `${i.system ?? ''}|${i.value}`;
+
+/** The organisation the caller acts for (clients and personnel), if any. */
+export function orgOf(ctx: Ctx): string | null {
+  const a = ctx.actor;
+  return a.kind === 'personnel' || a.kind === 'client' ? a.organisationId : null;
+}
+
+/**
+ * Resolves Observation.subject to a local patient. A reference and an identifier naming different
+ * patients is refused; an absolute reference to another server is not taken as local; unknown
+ * and foreign patients look the same (403, audited) so a client cannot probe who is enrolled.
+ * @returns the patient id, or null for an observation about a device (PHD coincident time stamp)
+ */
+export async function resolveSubject(ctx: Ctx, q: Queryable, s: ReferenceIn | undefined, base: string, path = 'Observation.subject'): Promise<string | null> {
+  if (!s || (!s.raw && !s.identifier)) throw fhirError(422, 'required', 'subject is required: whose measurement is it? Give Patient/[id] or the patient\'s fødselsnummer as subject.identifier.', path);
+  if (s.type === 'Device' && !s.identifier) return null;
+  let byRef: string | undefined;
+  let refUnusable = false;
+  if (s.raw) {
+    if (s.raw.startsWith('urn:uuid:')) throw fhirError(400, 'invalid', `subject ${s.raw} names no entry of this Bundle that was processed.`, `${path}.reference`);
+    if (s.base !== undefined && s.base.replace(/\/$/, '') !== base.replace(/\/$/, '')) {
+      if (!s.identifier) {
+        throw fhirError(422, 'business-rule', `subject.reference ${s.raw} is on another server, not a patient here. Send Patient/[id] of this server or the patient's fødselsnummer as subject.identifier.`, `${path}.reference`);
+      }
+      refUnusable = true;
+    } else if (s.type === 'Patient' && s.id) byRef = s.id;
+    else refUnusable = true;
+  }
+  let byIdent: string | undefined;
+  if (s.identifier) {
+    const kind = nationalIdKind(s.identifier.system);
+    const value = s.identifier.value?.replace(/\s/g, '');
+    const p = kind && value ? await findPatientByIdentifier(q, value) : undefined;
+    if (p && p.identifier_system === kind) byIdent = p.id;
+    if (byRef && byIdent && byRef !== byIdent) {
+      throw fhirError(422, 'business-rule', `subject.reference (Patient/${byRef}) and subject.identifier name different patients; nothing was stored.`, path);
+    }
+    if (byRef && !byIdent && kind) {
+      // The identifier names nobody (or someone else): the two do not agree.
+      throw fhirError(422, 'business-rule', `subject.reference (Patient/${byRef}) and subject.identifier (${s.identifier.system}|${s.identifier.value}) do not name the same patient; nothing was stored.`, path);
+    }
+  }
+  const id = byRef ?? byIdent;
+  if (id && !refUnusable) return id;
+  if (byIdent) return byIdent;
+  await requirePatientAccess(ctx, byRef ?? 'unknown-identifier', 'write', 'Observation');
+  throw forbidden();
+}
+
+/** The instant of a measurement: as written when it has an offset, else read in the patient's time zone. */
+export function instantOf(e: EffectiveIn, timeZone: string): Date {
+  if (e.precision === 'instant') return new Date(e.text);
+  return new Date(zonedInstant(e.date!, e.time!, timeZone).getTime() + Math.round((e.seconds ?? 0) * 1000));
+}
+
+const PRECISION_NOTE: Record<string, string> = {
+  local: 'effectiveDateTime has no time zone: read in the patient\'s time zone',
+  day: 'effectiveDateTime is a date only: taken as the start of that day in the patient\'s time zone (imprecise)',
+  month: 'effectiveDateTime is a month only: taken as the start of that month in the patient\'s time zone (imprecise)',
+  year: 'effectiveDateTime is a year only: taken as the start of that year in the patient\'s time zone (imprecise)',
+};
+
+function sourceOf(ctx: Ctx, deviceId: string | null): RecordOptions['source'] {
+  if (ctx.actor.kind === 'client' || deviceId) return 'device';
+  return ctx.actor.kind === 'patient' ? 'patient' : 'personnel';
+}
+
+/** App-level field names (measurements.1.value) back to the FHIR element that caused them. */
+function pathMapper(p: ObservationIn) {
+  return (field: string): string | undefined => {
+    if (field === 'effectiveAt') return p.effective?.path;
+    const f = /^measurements\.(\d+)\.(code|value|unit)$/.exec(field);
+    const r = f ? p.readings[Number(f[1])] : undefined;
+    if (f && r) return f[2] === 'value' ? `${r.path}.value` : f[2] === 'unit' ? `${r.path}.code` : r.path.replace(/\.valueQuantity$/, '.code');
+    return undefined;
+  };
+}
+
+function same(stored: ObservationRow[], readings: { code: MeasureCode; value: number; interpretation?: string }[]): boolean {
+  if (stored.length !== readings.length) return false;
+  return readings.every((r) => stored.some((s) => s.code === r.code && Math.abs(s.value - r.value) < 1e-9 && (s.interpretation ?? undefined) === r.interpretation));
+}
+
+/**
+ * Stores one posted Observation inside the caller's transaction (a transaction Bundle passes its
+ * own, so the whole bundle commits or fails as one). The caller has resolved the subject and
+ * device and authorised the write.
+ */
+export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn, patientId: string | null, deviceId: string | null, opts: WriteOptions): Promise<Written> {
+  const orgId = orgOf(ctx);
+  const scope = { patientId, organisationId: patientId ? null : orgId };
+  const tokens = [...new Set([...p.identifiers.map(tokenOfIdentifier), ...(opts.conditional ?? [])])];
+  const notes: string[] = [];
+  // An idempotency key names a sitting: other measures of the same sitting may share it (NEWS2
+  // wants SpO2, pulse and respiratory rate of one sitting). Business identifiers name one resource.
+  const idemKey = (t: string) => t.startsWith(`${IDEMPOTENCY_SYSTEM}|`);
+  const disjoint = (a: string[], b: string[]) => !a.some((x) => b.includes(x));
+  const key0 = p.key ?? tokens.find(idemKey)?.slice(IDEMPOTENCY_SYSTEM.length + 1);
+  const sameSitting = key0 !== undefined && (opts.bundleKeys?.has(key0) ?? false);
+  const existing = (await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))
+    .filter((e) => !(sameSitting && tokens.filter((t) => e.identifiers.includes(t)).every(idemKey) && disjoint(e.codes, p.codes)));
+  const target = existing[0];
+  const replacing = ['amended', 'corrected', 'entered-in-error'].includes(p.status);
+  if (target) {
+    if (target.content_hash === p.hash) return { row: target, status: 200, notes: [`Already stored as Observation/${target.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, target.observation_ids) };
+    if (!replacing) {
+      const shared = tokens.filter((t) => target.identifiers.includes(t));
+      throw fhirError(409, 'duplicate',
+        `The identifier ${shared.join(', ')} is already used by Observation/${target.id} with different content. ` +
+        'Send a new identifier for a new reading, or status amended/corrected to replace that one.', 'Observation.identifier');
+    }
+  } else if (tokens.length === 0) {
+    const twin = await repo.fhirResourceByHash(tx, 'Observation', scope, p.hash);
+    if (twin) return { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) };
+  }
+
+  const id = target?.id ?? randomUUID();
+  const now = ctx.now();
+  const by = actorTag(ctx.actor);
+  let retracted: string[] = [];
+  if (target && replacing) {
+    const alerts = await repo.retractObservations(tx, target.observation_ids, by, p.status, target.id, now);
+    retracted = target.observation_ids;
+    await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: target.id, patientId, details: { status: p.status, retracted, alerts } }, tx);
+    for (const a of alerts) await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: a, patientId, details: { retractedFindingsOf: retracted } }, tx);
+    notes.push(p.status === 'entered-in-error'
+      ? `Observation/${target.id} is retracted (entered-in-error): its ${retracted.length} reading(s) and their alert findings are withdrawn${alerts.length ? ` (alerts changed: ${alerts.length})` : ''}.`
+      : `Observation/${target.id} is replaced by this ${p.status} version; the earlier reading(s) are withdrawn and the new values triaged again.`);
+  }
+
+  let triage: repo.FhirResourceRow['triage'] = 'none';
+  let note = p.notTriaged;
+  let observationIds: string[] = [];
+  let readings: ObservationRow[] = [];
+  let effectiveAt: Date | null = null;
+  const tz = patientId ? await repo.patientTimeZone(tx, patientId) : 'Europe/Oslo';
+  if (p.effective) effectiveAt = instantOf(p.effective, tz);
+  if (p.effective && p.effective.precision !== 'instant') notes.push(`${PRECISION_NOTE[p.effective.precision]} (${tz}).`);
+
+  const triageable = patientId !== null && p.readings.length > 0 && ['final', 'amended', 'corrected'].includes(p.status) && !p.notTriaged;
+  if (p.status === 'entered-in-error') {
+    triage = 'retracted';
+    note = target ? 'Entered in error: retracted.' : 'Entered in error: there was no earlier version under this identifier to retract.';
+  } else if (!patientId) {
+    note = 'About a device, not a patient: stored, not triaged.';
+  } else if (triageable) {
+    const episode = await repo.openEpisode(tx, patientId);
+    if (!episode) throw fhirError(422, 'business-rule', 'The patient has no active follow-up episode: readings cannot be triaged.', 'Observation.subject');
+    const toPath = pathMapper(p);
+    let checked;
+    try {
+      checked = checkSitting(ctx, {
+        effectiveAt: effectiveAt!.toISOString(),
+        measurements: p.readings.map((r) => ({ code: r.code, ...(r.value !== undefined ? { value: r.value } : {}), ...(r.unit !== undefined ? { unit: r.unit } : {}), ...(r.interpretation ? { interpretation: r.interpretation } : {}) })),
+      });
+    } catch (err) {
+      throw toFhirError(err, toPath) ?? err;
+    }
+    const source = sourceOf(ctx, deviceId);
+    const tooOld = now.getTime() - effectiveAt!.getTime() > liveWindowMs();
+    const beforeEpisode = effectiveAt! < episode.started_at;
+    const key = key0 ?? `fhir:${id}:${randomUUID().slice(0, 8)}`;
+    if (tooOld || beforeEpisode) {
+      const rows = await repo.insertHistoryObservations(tx, checked.measurements.map((x) => ({
+        id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: x.code, value: x.value, unit: x.unit, effective_at: checked.effectiveAt,
+        source, device_id: deviceId, recorded_by: by, idempotency_key: key, zone: null, plan_version: null, device_clock_offset_ms: null,
+        interpretation: x.interpretation ?? null,
+      })));
+      observationIds = rows.map((r) => r.id);
+      readings = rows;
+      triage = 'history';
+      note = beforeEpisode
+        ? `Measured ${effectiveAt!.toISOString()}, before this follow-up episode started (${episode.started_at.toISOString()}): stored as history and shown, no live alert raised.`
+        : `Measured ${effectiveAt!.toISOString()}, more than ${liveWindowMs() / 3_600_000} hours ago: stored as history and shown, no live alert raised.`;
+      await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { ids: observationIds, triage: 'history' } }, tx);
+    } else {
+      const store = async (k: string) => {
+        try {
+          return await storeSitting(ctx, tx, patientId, k, checked, { source, deviceId });
+        } catch (err) {
+          throw toFhirError(err, toPath) ?? err;
+        }
+      };
+      let stored = await store(key);
+      // Another measure of a sitting already stored under this key: its own part of the sitting.
+      if (sameSitting && stored.replayed && !stored.observations.some((o) => checked.measurements.some((x) => x.code === o.code))) {
+        stored = await store(`${key}#${checked.measurements.map((x) => x.code).sort().join('+')}`);
+      }
+      if (stored.replayed && !same(stored.observations, checked.measurements)) {
+        throw fhirError(409, 'duplicate',
+          `The idempotency identifier ${IDEMPOTENCY_SYSTEM}|${key} was already used for other values (${stored.observations.map((o) => `Observation/${o.id}: ${o.code} ${o.value} ${o.unit}`).join('; ')}). Use a new identifier for a new sitting.`,
+          'Observation.identifier');
+      }
+      observationIds = stored.observations.map((o) => o.id);
+      readings = stored.observations;
+      triage = 'live';
+      const zone = stored.zone ?? null;
+      note = stored.plan ? `Triaged under the patient's plan (version ${stored.plan.version})${zone ? `: ${zone} zone` : ''}.` : 'No approved plan yet: stored without a zone.';
+      if (stored.replayed) notes.push('These readings were already stored under the same idempotency identifier.');
+    }
+  }
+  if (note) notes.unshift(note);
+
+  const fields = {
+    resource_text: stringifyFhir(p.resource),
+    status: p.status,
+    codes: p.codes,
+    // If-None-Exist criteria are kept with the resource, so the same conditional create finds it again.
+    identifiers: tokens,
+    categories: p.categories,
+    effective_at: effectiveAt,
+    effective_precision: p.effective?.precision ?? null,
+    value_num: p.valueNum !== undefined ? (m.decimalText(p.resource, 'valueQuantity') ?? String(p.valueNum)) : null,
+    value_unit: p.valueUnit ?? null,
+    device_id: deviceId,
+    content_hash: p.hash,
+    observation_ids: observationIds,
+    triage,
+    triage_note: note ?? null,
+  };
+  if (target) {
+    const row = await repo.replaceFhirResource(tx, target.id, fields);
+    if (!replacing) await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: row.id, patientId }, tx);
+    return { row, status: 200, notes, readings };
+  }
+  const row = await repo.insertFhirResource(tx, { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields });
+  if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
+  return { row, status: 201, notes, readings };
+}
+
+// ------------------------------------------------------------------ output
+
+/** Stored readings by id, for zones and plan versions of FHIR resources. */
+export type RowsById = Map<string, ObservationRow>;
+
+/**
+ * A stored FHIR resource as this server returns it: the resource as posted, with the server's id
+ * and meta.lastUpdated, and Varde's extensions (triage, zone, plan version, time precision) added.
+ * Nothing the client sent is changed or dropped.
+ */
+export function storedObservation(row: repo.FhirResourceRow, rows: RowsById): Observation {
+  const r = parseFhir(row.resource_text) as Record<string, unknown>;
+  const meta = { ...((r.meta as Record<string, unknown> | undefined) ?? {}) };
+  delete meta.versionId;
+  meta.lastUpdated = row.last_updated.toISOString();
+  const linked = row.observation_ids.map((id) => rows.get(id)).filter((x): x is ObservationRow => x !== undefined);
+  const zones = linked.map((o) => o.zone).filter((z): z is 'green' | 'yellow' | 'red' => z !== null);
+  const zone = zones.includes('red') ? 'red' : zones.includes('yellow') ? 'yellow' : zones[0];
+  const planVersion = linked.find((o) => o.plan_version !== null)?.plan_version ?? null;
+  const ext = [
+    ...((r.extension as unknown[] | undefined) ?? []),
+    { url: m.TRIAGE_EXT, valueCode: row.triage },
+    ...(row.triage_note ? [{ url: m.TRIAGE_NOTE_EXT, valueString: row.triage_note }] : []),
+    ...(zone ? [{ url: m.ZONE_EXT, valueCode: zone }] : []),
+    ...(planVersion !== null ? [{ url: m.PLAN_VERSION_EXT, valueInteger: planVersion }] : []),
+    ...(row.effective_precision && row.effective_precision !== 'instant' ? [{ url: m.EFFECTIVE_PRECISION_EXT, valueCode: row.effective_precision }] : []),
+  ];
+  const { id: _id, meta: _meta, extension: _ext, ...rest } = r;
+  // Added only where the client sent nothing: who it is about (when sent by identifier only), who
+  // measured (a patient's own reading) and the zone as a standard interpretation.
+  const subject = (rest.subject ?? {}) as Record<string, unknown>;
+  if (row.patient_id && typeof subject.reference !== 'string') rest.subject = { reference: `Patient/${row.patient_id}`, ...subject };
+  const [kind, who] = row.recorded_by.split(':', 2);
+  if (rest.performer === undefined && kind === 'patient' && who) rest.performer = [{ reference: `Patient/${who}` }];
+  if (rest.interpretation === undefined && zone) rest.interpretation = [{ coding: [m.zoneInterpretation(zone)], text: m.zoneText(zone, planVersion) }];
+  const source = linked[0]?.source;
+  if (source) ext.push({ url: m.SOURCE_EXT, valueCode: source });
+  return { resourceType: 'Observation', id: row.id, meta, extension: ext, ...rest } as unknown as Observation;
+}
+
+export function isResource(x: unknown): x is Resource {
+  return typeof x === 'object' && x !== null && typeof (x as { resourceType?: unknown }).resourceType === 'string';
+}
+
+/** Re-throws anything that is not already a FhirError as one (for per-entry answers). */
+export function asFhirError(err: unknown): FhirError {
+  const fe = toFhirError(err);
+  if (!fe) throw err;
+  return fe;
+}
