@@ -10,13 +10,13 @@ import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
 import { EscalationsPage } from './Escalations.js';
 import { OpeningHoursPage } from './OpeningHoursPage.js';
-import { OpeningHoursPage } from './OpeningHoursPage.js';
 import { InboxNavBadge, InboxPage } from './InboxPage.js';
 import { canManageDevices, canSeeReports, isClinical, isGp, MeContext } from './me.js';
 import { PatientView } from './PatientView.js';
 import { ReportsPage } from './ReportsPage.js';
 import { StreamContext, useWorklistStreamSource } from './stream.js';
 import { Worklist } from './Worklist.js';
+import { EmergencyReviewPage } from './EmergencyReview.js';
 
 const LANG_KEY = 'varde.clinic.lang';
 
@@ -73,8 +73,7 @@ const PAGES: readonly Page[] = [
   { path: '/utstyr', label: (t) => t.navDevices, allowed: canManageDevices, render: () => <DevicesPage /> },
   // Those who run the follow-up service keep its opening hours (what patients are told after hours).
   { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
-  // Those who run the follow-up service keep its opening hours (what patients are told after hours).
-  { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
+  { path: '/nodtilgang', label: (t) => t.navEmergency, allowed: (me) => ['coordinator', 'admin'].includes(me.role), render: () => <EmergencyReviewPage /> },
 ];
 
 export function App() {
