@@ -47,7 +47,7 @@ export function toQueued(session: DeviceSession, now: Date, log: (line: string) 
     // One implausible value must not make the server refuse the whole upload: leave it out, say so.
     const measurements = r.measurements.filter((m) => {
       const n = normaliseMeasurement(m);
-      if (!n.ok) log(`${id.serial}: ${m.code} ${m.value} ${m.unit} left out: ${n.error.message}`);
+      if (!n.ok) log(`${id.serial}: ${m.code} ${m.value ?? m.interpretation} ${m.unit} left out: ${n.error.message}`);
       return n.ok;
     });
     if (measurements.length === 0) {

@@ -79,7 +79,9 @@ export class HttpFailure extends Error {
 function groups(pending: readonly QueuedReading[]): QueuedReading[][] {
   const by = new Map<string, QueuedReading[]>();
   for (const r of pending) {
-    const k = `${r.device.serial}\n${r.device.bluetoothId}\n${r.deviceOffsetMs}`;
+    // HI/LO readings go in an upload of their own, so a server that does not take meter flags yet refuses only them.
+    const flagged = r.measurements.some((m) => m.interpretation !== undefined);
+    const k = `${r.device.serial}\n${r.device.bluetoothId}\n${r.deviceOffsetMs}\n${flagged}`;
     by.set(k, [...(by.get(k) ?? []), r]);
   }
   return [...by.values()];

@@ -1,4 +1,4 @@
-import type { MeasureCode } from '../catalogue.js';
+import type { Interpretation as MeterFlag, MeasureCode } from '../catalogue.js';
 import { isCompleteDateTime, type BleDateTime } from './bytes.js';
 import { GLUCOSE_LOCATIONS, GLUCOSE_TYPES, glucoseSensorStatus, glucoseTime, type GlucoseMeasurement, type GlucoseSensorStatus } from './glucose.js';
 import { medicalFloatText, medicalFloatValue, scaleDecimal, type MedicalFloat } from './ieee11073.js';
@@ -26,9 +26,12 @@ export interface Interpretation {
 
 export interface DeviceMeasurement {
   code: MeasureCode;
-  value: number;
+  /** As measured; absent only when a meter showed HI or LO without a number. */
+  value?: number;
   /** UCUM; the catalogue converts mg/dL, [lb_av] and [degF]. */
   unit: string;
+  /** The meter's out-of-range flag (catalogue.ts Interpretation): stored at the range edge and red. */
+  interpretation?: MeterFlag;
 }
 
 export interface DeviceReading {
@@ -205,9 +208,19 @@ function glucose(p: GlucoseMeasurement): DeviceReading {
         : { code: 'glucose', value: scaleDecimal(f.mantissa, f.exponent + 5), unit: 'mg/dL' });
     } else put(r, 'glucose', f, 'mmol/L');
   } else r.excluded = 'The record has no glucose concentration.';
-  for (const s of glucoseSensorStatus(p.sensorStatus ?? 0)) {
+  const status = glucoseSensorStatus(p.sensorStatus ?? 0);
+  for (const s of status) {
     const code = s === 'result_too_high' ? 'glucose_hi' : s === 'result_too_low' ? 'glucose_lo' : `glucose_${s}`;
     flag(r, code, GLUCOSE_STATUS_TEXT[s], ['glucose']);
+  }
+  // HI/LO: a result beyond the meter's range is clinically urgent, never dropped. With a number it
+  // travels with the flag; without one (±INFINITY, NaN) the flag alone goes, and the catalogue
+  // stores it at the meter range's edge.
+  const meterFlag: MeterFlag | undefined = status.includes('result_too_high') ? 'HI' : status.includes('result_too_low') ? 'LO' : undefined;
+  if (meterFlag && c && !r.excluded) {
+    const m = r.measurements.find((x) => x.code === 'glucose');
+    if (m) m.interpretation = meterFlag;
+    else r.measurements.push({ code: 'glucose', unit: 'mmol/L', interpretation: meterFlag });
   }
   return r;
 }

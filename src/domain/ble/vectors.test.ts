@@ -98,7 +98,7 @@ describe('Blood Pressure Measurement 0x2A35', () => {
     const r = toDeviceReading(m);
     // 18.9 kPa = 141.76 mmHg (1 mmHg = 133.322387415 Pa); not rounded here.
     const sys = r.measurements.find((x) => x.code === 'bp_systolic')!;
-    assert.ok(Math.abs(sys.value - 141.7616) < 0.0001, String(sys.value));
+    assert.ok(Math.abs(sys.value! - 141.7616) < 0.0001, String(sys.value));
     assert.equal(ok(normaliseMeasurement(sys)).unit, 'mm[Hg]');
     assert.deepEqual(r.interpretations.map((i) => i.code), ['bp_cuff_too_loose', 'bp_pulse_below_range']);
   });
@@ -210,9 +210,12 @@ describe('Glucose Measurement 0x2A18 and Context 0x2A34', () => {
   });
   test('GLS: HI/LO annunciations are kept; a control-solution test is not a blood sample', () => {
     const hi = toDeviceReading(ok(parseGlucoseMeasurement(fromHex('0E 09 00 EA 07 0B 1E 08 00 00 FE 07 11 20 00'))));
-    assert.deepEqual(hi.measurements, []);
+    assert.deepEqual(hi.measurements, [{ code: 'glucose', unit: 'mmol/L', interpretation: 'HI' }]);
     assert.deepEqual(hi.interpretations.map((i) => i.code), ['value_plus_infinity', 'glucose_hi']);
+    assert.deepEqual(ok(normaliseMeasurement(hi.measurements[0]!)).interpretation, 'HI');
+    // 6 × 10⁻⁴ mol/L = 0.6 mmol/L with the LO annunciation: the number travels with the flag.
     const lo = toDeviceReading(ok(parseGlucoseMeasurement(fromHex('0E 0A 00 EA 07 0B 1E 08 00 00 06 C0 11 40 00'))));
+    assert.deepEqual(lo.measurements, [{ code: 'glucose', value: 0.6, unit: 'mmol/L', interpretation: 'LO' }]);
     assert.deepEqual(lo.interpretations.map((i) => i.code), ['glucose_lo']);
     const control = toDeviceReading(ok(parseGlucoseMeasurement(fromHex('06 0B 00 EA 07 0B 1E 08 00 00 43 C0 4A'))));
     assert.match(control.excluded!, /Control solution/);
