@@ -367,7 +367,7 @@ function HoursEditor({ hours, onReload }: { hours: ServiceHours; onReload: () =>
         </fieldset>
 
         <fieldset class="stack">
-          <legend>{t.ohHolidays}</legend>
+          <legend>{t.ohHolidaysLegend}</legend>
           <label class="choice" for={`${base}-ph`}>
             <input
               type="checkbox"

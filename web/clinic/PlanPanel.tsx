@@ -1,14 +1,16 @@
 import { useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { ActionFeedback, Async, DateTime, TableRegion, errorKey } from '../shared/components.js';
+import { ActionFeedback, Async, DateTime, TableRegion } from '../shared/components.js';
 import { formatNumber } from '../shared/format.js';
-import { toApiError, useAsync } from '../shared/hooks.js';
-import { localized, msg, raw, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
+import { useAsync } from '../shared/hooks.js';
+import { localized, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import { planEntries, scheduleText } from '../shared/plan.js';
 import type { PlanStatus, PlanVersion, PlansResponse } from '../shared/types.js';
 import { isGp, useMe } from './me.js';
 import { PlanEditor } from './PlanEditor.js';
+import { planLines, type PlanDefinition } from './planModel.js';
+import { ApprovePlanDialog, useItemNames, useQuestionnaires } from './PlanReview.js';
 
 function statusLabel(s: PlanStatus, t: Catalogue): string {
   return s === 'draft' ? t.planStatusDraft : s === 'approved' ? t.planStatusApproved : t.planStatusSuperseded;
@@ -86,7 +88,31 @@ export function PlanSummary({ plan }: { plan: PlanVersion }) {
           </p>
         )}
       </details>
+      <PlanRules plan={plan.definition as unknown as PlanDefinition} />
     </>
+  );
+}
+
+/** Everything else the plan says: re-measure, item rules, trend and combined rules, NEWS2. */
+function PlanRules({ plan }: { plan: PlanDefinition }) {
+  const { t, lang } = useI18n();
+  const questionnaires = useQuestionnaires();
+  const itemNames = useItemNames(questionnaires.data);
+  const rules = planLines(plan, t, lang, itemNames).filter((l) => !l.key.includes(':advice:') && !l.key.endsWith(':schedule') && !/:(red|yellow)(Below|Above)$/.test(l.key) && l.key !== 'medicines' && l.key !== 'contacts');
+  return (
+    <details class="plan-advice">
+      <summary>{t.pePlanRulesHeading}</summary>
+      <ul class="preview-rules">
+        {rules.map((l) => (
+          <li key={l.key}>
+            <strong>
+              {l.section}, {l.what}:
+            </strong>{' '}
+            {l.value}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
@@ -100,23 +126,18 @@ export function PlanPanel({ patientId, active, onChanged }: { patientId: string;
   const [editing, setEditing] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<Text | null>(null);
-  const [approving, setApproving] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<PlanVersion | null>(null);
+  const questionnaires = useQuestionnaires();
+  const itemNames = useItemNames(questionnaires.data);
 
+  /** Called from the confirmation dialog; a failure stays in the dialog. */
   const approve = async (plan: PlanVersion): Promise<void> => {
-    setApproving(plan.id);
     setError(null);
     setStatus(null);
-    try {
-      await api.post<PlanVersion>(`${path}/${encodeURIComponent(plan.id)}/approve`, {});
-      setStatus(t.planApprovedStatus(plan.version));
-      plans.reload();
-      onChanged();
-    } catch (err) {
-      const e = toApiError(err);
-      setError(e.status === 409 || e.status === 403 ? raw(e.message) : msg(errorKey(e)));
-    } finally {
-      setApproving(null);
-    }
+    await api.post<PlanVersion>(`${path}/${encodeURIComponent(plan.id)}/approve`, {});
+    setStatus(t.planApprovedStatus(plan.version));
+    plans.reload();
+    onChanged();
   };
 
   if (plans.error?.status === 409) return <p>{t.planNoActiveEpisode}</p>;
@@ -162,8 +183,8 @@ export function PlanPanel({ patientId, active, onChanged }: { patientId: string;
                       <td>
                         {p.status === 'draft' &&
                           (gp && active ? (
-                            <button type="button" class="button button-primary" aria-busy={approving === p.id} onClick={() => void approve(p)}>
-                              {t.planApprove(p.version)}
+                            <button type="button" class="button button-primary" onClick={() => setConfirming(p)}>
+                              {t.peReviewApprove(p.version)}
                             </button>
                           ) : (
                             t.planAwaitsGp
@@ -175,6 +196,17 @@ export function PlanPanel({ patientId, active, onChanged }: { patientId: string;
               </table>
             </TableRegion>
             {drafts.length > 0 && !gp && <p class="hint">{t.planApproveGpOnly}</p>}
+            {confirming && (
+              <ApprovePlanDialog
+                version={confirming.version}
+                draft={confirming.definition as unknown as PlanDefinition}
+                current={current ? (current.definition as unknown as PlanDefinition) : null}
+                currentVersion={current?.version ?? null}
+                itemNames={itemNames}
+                onConfirm={() => approve(confirming)}
+                onClose={() => setConfirming(null)}
+              />
+            )}
             {active && !editing && (
               <button type="button" class="button button-secondary" onClick={() => setEditing(true)}>
                 {t.planNewVersion}
