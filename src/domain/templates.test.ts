@@ -47,9 +47,9 @@ describe('templates', () => {
     assert.match(r.actions.nb, /mer enn 2 kg på 3 dager/);
   });
 
-  test('diabetes: glucose below 4 is red, 4.0 is green, above 13.9 yellow, above 20 red', () => {
+  test('diabetes: hypoglycaemia level 1 (< 3.9) yellow and level 2 (< 3.0) red (ADA 2024 §6); above 13.9 yellow, above 20 red', () => {
     const th = TEMPLATES.diabetes.definition.measures[0]!.thresholds;
-    const rows: [number, string][] = [[3.9, 'red'], [4.0, 'green'], [13.9, 'green'], [14.0, 'yellow'], [20.0, 'yellow'], [20.1, 'red']];
+    const rows: [number, string][] = [[2.9, 'red'], [2.99, 'red'], [3.0, 'yellow'], [3.8, 'yellow'], [3.89, 'yellow'], [3.9, 'green'], [13.9, 'green'], [14.0, 'yellow'], [20.0, 'yellow'], [20.1, 'red']];
     for (const [v, z] of rows) assert.equal(zoneFor(th, v), z, String(v));
   });
 
@@ -105,9 +105,15 @@ describe('planFromTemplates (multimorbidity)', () => {
     assert.deepEqual(spo2?.thresholds, { redBelow: 86, yellowBelow: 88 });
     assert.deepEqual(spo2?.actions, TEMPLATES.copd.definition.measures.find((m) => m.code === 'spo2')?.actions);
     assert.deepEqual(plan.news2, { enabled: true, scale: 2, hypercapnicFailureConfirmed: true });
-    assert.deepEqual(plan.trendRules.map((r) => r.id), ['weight-rise']);
+    assert.deepEqual(plan.trendRules.map((r) => r.id), ['weight-rise', 'spo2-fall', 'cat-rise']);
     assert.equal(plan.measures.filter((m) => m.code === 'heart_rate').length, 1);
-    assert.equal(plan.questionnaires.filter((q) => q.code === 'symptoms').length, 1);
+    const symptoms = plan.questionnaires.filter((q) => q.code === 'symptoms');
+    assert.equal(symptoms.length, 1);
+    // Nothing either template states is dropped: the answer rules of both are united.
+    assert.deepEqual(symptoms[0]!.itemRules?.map((r) => r.id), ['breathless-at-rest', 'cannot-lie-flat', 'orthopnoea', 'oedema', 'two-cardinal-symptoms', 'purulent-sputum']);
+    // Both ask to re-measure SpO2? Only COPD does — but COPD's SpO2 entry wins outright, hold included.
+    assert.deepEqual(plan.measures.find((m) => m.code === 'spo2')?.remeasure, { restMinutes: 10, withinMinutes: 40 });
+    assert.deepEqual(plan.measures.find((m) => m.code === 'bp_systolic')?.remeasure, { restMinutes: 5, withinMinutes: 30 });
   });
 
   test('COPD + cancer: stricter temperature limits (neutropenic fever) win', () => {
@@ -116,6 +122,12 @@ describe('planFromTemplates (multimorbidity)', () => {
     assert.deepEqual(temp?.thresholds, { redBelow: 35.1, yellowBelow: 36.1, yellowAbove: 37.4, redAbove: 37.9 });
     // COPD asks as needed, cancer daily: the merged plan asks daily.
     assert.equal(temp?.schedule.kind, 'daily');
+  });
+
+  test('cancer + heart failure: combined rules kept, temperature without a re-measure hold', () => {
+    const plan = planFromTemplates(['cancer', 'heart_failure']);
+    assert.deepEqual(plan.combinedRules?.map((r) => r.id), ['ukons-two-amber', 'ukons-temperature-again']);
+    assert.equal(validatePlan(plan).ok, true);
   });
 
   test('diabetes + mental health + NEWS2 off everywhere stays off', () => {

@@ -1,5 +1,5 @@
 import type { MeasureCode } from './catalogue.js';
-import type { MeasurePlan, PlanDefinition, QuestionnairePlan, Schedule, Thresholds, TrendRule, ZoneActions } from './plan.js';
+import type { CombinedRule, ItemRule, MeasurePlan, PlanDefinition, QuestionnairePlan, Remeasure, Schedule, Thresholds, TrendRule, ZoneActions } from './plan.js';
 import type { LocalText } from './text.js';
 
 /*
@@ -116,14 +116,14 @@ const WEIGHT_ACTIONS = act(
 const GLUCOSE_ACTIONS = act(
   GREEN,
   {
-    nb: 'Blodsukkeret er høyt. Drikk vann, ta insulin slik planen din sier, og mål igjen om 2 timer. Mål ketoner hvis du har utstyr til det.',
-    nn: 'Blodsukkeret er høgt. Drikk vatn, ta insulin slik planen din seier, og mål igjen om 2 timar. Mål ketonar om du har utstyr til det.',
-    en: 'Your blood sugar is high. Drink water, take insulin as your plan says, and measure again in 2 hours. Check ketones if you have the equipment.',
+    nb: 'Blodsukkeret er utenfor målet ditt. Er det under 3,9: spis eller drikk noe søtt nå (for eksempel 2 dl juice eller 4 druesukkertabletter) og mål igjen etter 15 minutter. Er det høyt: drikk vann, ta insulin slik planen din sier, og mål igjen om 2 timer; mål ketoner hvis du har utstyr til det.',
+    nn: 'Blodsukkeret er utanfor målet ditt. Er det under 3,9: et eller drikk noko søtt no (til dømes 2 dl juice eller 4 druesukkertablettar) og mål igjen etter 15 minutt. Er det høgt: drikk vatn, ta insulin slik planen din seier, og mål igjen om 2 timar; mål ketonar om du har utstyr til det.',
+    en: 'Your blood sugar is outside your target. If it is below 3.9: eat or drink something sugary now (for example 200 ml of juice or 4 glucose tablets) and measure again after 15 minutes. If it is high: drink water, take insulin as your plan says, and measure again in 2 hours; check ketones if you have the equipment.',
   },
   {
-    nb: 'Blodsukkeret er i rødt område. Er det under 4: spis eller drikk noe søtt nå (for eksempel 2 dl juice eller 4 druesukkertabletter) og mål igjen etter 15 minutter. Er det over 20: ring fastlegen eller legevakten på 116 117 nå. Blir du forvirret eller svært dårlig, ring 113.',
-    nn: 'Blodsukkeret er i raudt område. Er det under 4: et eller drikk noko søtt no (til dømes 2 dl juice eller 4 druesukkertablettar) og mål igjen etter 15 minutt. Er det over 20: ring fastlegen eller legevakta på 116 117 no. Blir du forvirra eller svært dårleg, ring 113.',
-    en: 'Your blood sugar is in the red zone. If it is below 4: eat or drink something sugary now (for example 200 ml of juice or 4 glucose tablets) and measure again after 15 minutes. If it is above 20: call your GP or the out-of-hours service (legevakt) on 116 117 now. If you become confused or very unwell, call 113.',
+    nb: 'Blodsukkeret er i rødt område. Er det under 3,0 eller viser måleren LO: spis eller drikk noe søtt nå (for eksempel 2 dl juice eller 4 druesukkertabletter), mål igjen etter 15 minutter, og ring fastlegen eller legevakten på 116 117. Er det over 20 eller viser måleren HI: ring fastlegen eller legevakten på 116 117 nå. Blir du forvirret eller svært dårlig, ring 113.',
+    nn: 'Blodsukkeret er i raudt område. Er det under 3,0 eller viser måleren LO: et eller drikk noko søtt no (til dømes 2 dl juice eller 4 druesukkertablettar), mål igjen etter 15 minutt, og ring fastlegen eller legevakta på 116 117. Er det over 20 eller viser måleren HI: ring fastlegen eller legevakta på 116 117 no. Blir du forvirra eller svært dårleg, ring 113.',
+    en: 'Your blood sugar is in the red zone. If it is below 3.0 or the meter shows LO: eat or drink something sugary now (for example 200 ml of juice or 4 glucose tablets), measure again after 15 minutes, and call your GP or the out-of-hours service (legevakt) on 116 117. If it is above 20 or the meter shows HI: call your GP or the out-of-hours service (legevakt) on 116 117 now. If you become confused or very unwell, call 113.',
   },
 );
 
@@ -192,7 +192,8 @@ const SPO2_COPD: Thresholds = { redBelow: 86, yellowBelow: 88 };
 const TEMPERATURE: Thresholds = { redBelow: 35.1, yellowAbove: 38.0, redAbove: 39.0 };
 // Neutropenic fever: a single temperature ≥38.0 °C during chemotherapy needs same-day assessment
 // (ESMO 2016 febrile neutropenia guideline, Klastersky et al., Ann Oncol 27 suppl 5; NICE CG151: >38 °C).
-// With one decimal, "≥ 38.0" is "above 37.9". 37.5–37.9 is subfebrile (yellow: re-measure);
+// Values are compared exactly as measured: anything above 37.9 (so 38.0, and a device's 37.95) is red — the
+// limits are strict, and erring towards fever is the safe side. 37.5–37.9 is subfebrile (yellow: re-measure);
 // ≤36.0 scores NEWS2 1 point and may be a sepsis sign under chemotherapy (yellow), ≤35.0 red as above.
 const TEMPERATURE_NEUTROPENIC: Thresholds = { redBelow: 35.1, yellowBelow: 36.1, yellowAbove: 37.4, redAbove: 37.9 };
 // Systolic BP: ≤90 → 3 and 91–100 → 2 (RCP 2017) → red below 91, yellow below 101; ≥220 → 3 → red above 219.
@@ -200,22 +201,73 @@ const TEMPERATURE_NEUTROPENIC: Thresholds = { redBelow: 35.1, yellowBelow: 36.1,
 const SYSTOLIC: Thresholds = { redBelow: 91, yellowBelow: 101, yellowAbove: 179, redAbove: 219 };
 // Diastolic BP: ≥110 is grade 3 hypertension; ≥120 with symptoms may be a hypertensive emergency (ESC/ESH 2018).
 const DIASTOLIC: Thresholds = { yellowAbove: 109, redAbove: 119 };
-// Glucose: <4.0 mmol/L is treated as hypoglycaemia in Norwegian practice ("4 er gulvet",
-// Helsedirektoratet, Nasjonal faglig retningslinje for diabetes; ADA Standards of Care 2024 §6 level 1 hypo <3.9 mmol/L).
+// Glucose: ADA Standards of Care 2024 §6 (and the International Hypoglycaemia Study Group 2017): level 1
+// hypoglycaemia < 3.9 mmol/L (70 mg/dL) → yellow (treat and re-measure); level 2 < 3.0 mmol/L (54 mg/dL),
+// clinically significant → red. (Norwegian practice teaches "4 er gulvet"; the plan can raise the yellow limit to 4.0.)
 // Above 13.9 mmol/L (250 mg/dL, the glucose criterion for DKA in the ADA consensus, Kitabchi 2009; ADA patient
 // guidance says check ketones above 240 mg/dL) the patient should check ketones (yellow). Above 20 mmol/L is a Varde default
 // for "contact a doctor now", well below the hyperosmolar range (>33.3 mmol/L, ADA consensus, Kitabchi 2009);
 // individualise per patient.
-const GLUCOSE: Thresholds = { redBelow: 4.0, yellowAbove: 13.9, redAbove: 20 };
+const GLUCOSE: Thresholds = { redBelow: 3.0, yellowBelow: 3.9, yellowAbove: 13.9, redAbove: 20 };
 // PHQ-9 (Kroenke 2001): ≥10 moderate depression (yellow), ≥20 severe (red).
 const PHQ9: Thresholds = { yellowAbove: 9, redAbove: 19 };
 // GAD-7 (Spitzer 2006): ≥10 moderate anxiety (yellow), ≥15 severe (red).
 const GAD7: Thresholds = { yellowAbove: 9, redAbove: 14 };
 // CAT (Jones 2009; CAT user guide; GOLD 2024): 21–30 high impact (yellow), >30 very high impact (red).
 const CAT: Thresholds = { yellowAbove: 20, redAbove: 30 };
-// Daily symptom form (0–13, not a validated instrument): 4+ means at least two symptoms worse than usual,
-// in line with Anthonisen 1987 (two of three cardinal symptoms = exacerbation); 8+ means most symptoms much worse.
+// Daily symptom form (0–13, not a validated instrument). The total alone cannot say "two symptoms worse"
+// (breathless at rest alone scores 3; two symptoms a little worse score 2), so what the form means is said by
+// its answer rules below; the total adds a broad signal: 4+ clearly more symptoms than usual (e.g. two symptoms
+// much worse), 8+ most symptoms much worse.
 const SYMPTOMS: Thresholds = { yellowAbove: 3, redAbove: 7 };
+
+// Answer rules on the daily symptom form (item ids in questionnaires.ts).
+const COUNT_WORSE_RESPIRATORY: ItemRule = {
+  // Anthonisen 1987 (Ann Intern Med 106:196): two of the three cardinal symptoms (more breathless, more sputum
+  // or cough, purulent sputum) = exacerbation; GOLD 2024 action plans act on it.
+  kind: 'count', id: 'two-cardinal-symptoms', items: ['sym-breath', 'sym-cough', 'sym-sputum'], atLeast: 1, count: 2, zone: 'yellow',
+};
+const BREATHLESS_AT_REST: ItemRule = {
+  // Breathless at rest ("even when sitting still") is a red-flag symptom in COPD (GOLD 2024, severe exacerbation)
+  // and in heart failure (ESC 2021, acute heart failure).
+  kind: 'answer', id: 'breathless-at-rest', item: 'sym-breath', atLeast: 3, zone: 'red',
+};
+const PURULENT_SPUTUM: ItemRule = {
+  // Green or brown sputum (Anthonisen's sputum purulence; GOLD 2024: consider antibiotics) → call from the nurse.
+  kind: 'answer', id: 'purulent-sputum', item: 'sym-sputum', atLeast: 2, zone: 'yellow',
+};
+const ORTHOPNOEA: ItemRule = {
+  // ESC 2021 heart failure self-care: needing more pillows or waking breathless (orthopnoea, PND) is congestion.
+  kind: 'answer', id: 'orthopnoea', item: 'sym-sleep', atLeast: 1, zone: 'yellow',
+};
+const CANNOT_LIE_FLAT: ItemRule = {
+  // Unable to lie flat and having to sit up: decompensated heart failure, same-day medical review (ESC 2021).
+  kind: 'answer', id: 'cannot-lie-flat', item: 'sym-sleep', atLeast: 2, zone: 'red',
+};
+const OEDEMA: ItemRule = {
+  // ESC 2021 self-care: increasing ankle or leg swelling is a congestion sign to report.
+  kind: 'answer', id: 'oedema', item: 'sym-legs', atLeast: 2, zone: 'yellow',
+};
+
+// Re-measure before a yellow: SpO2 after 10 minutes' rest (a single low reading is often cold fingers or
+// movement; BTS 2017 recommends confirming a low reading), blood pressure after 5 minutes seated (ESC/ESH 2018:
+// home BP after 5 minutes' rest, two readings). A red is never held.
+const REMEASURE_SPO2: Remeasure = { restMinutes: 10, withinMinutes: 40 };
+const REMEASURE_BP: Remeasure = { restMinutes: 5, withinMinutes: 30 };
+
+// COPD: a fall in SpO2 of ≥ 3 percentage points from the patient's own stable value signals an exacerbation
+// (BTS 2017 emergency oxygen guideline, O'Driscoll et al.; home-monitoring studies use the same 3-point fall).
+// The template compares with the best reading of the last 7 local days; the GP records the patient's own
+// baseline in the plan (`baseline`) when it is known.
+const SPO2_FALL: TrendRule = { id: 'spo2-fall', code: 'spo2', kind: 'fall', amount: 3, inclusive: true, windowDays: 7, zone: 'yellow' };
+// CAT: a rise of ≥ 2 points is the minimal clinically important difference (Kon et al., Lancet Respir Med 2014;2:195);
+// weekly CAT compared with the lowest of the last four weeks.
+const CAT_RISE: TrendRule = { id: 'cat-rise', code: 'cat', kind: 'rise', amount: 2, inclusive: true, windowDays: 28, zone: 'yellow' };
+
+// UK Oncology Nursing Society (UKONS) 24-hour triage tool 2016: two or more amber (yellow) findings at one
+// assessment = red; an amber still there when reassessed (here: the next day) = red.
+const UKONS_TWO_AMBER: CombinedRule = { kind: 'sitting', id: 'ukons-two-amber', minYellow: 2, zone: 'red' };
+const UKONS_AMBER_AGAIN: CombinedRule = { kind: 'consecutive_days', id: 'ukons-temperature-again', days: 2, codes: ['temperature'], zone: 'red' };
 
 // ESC 2021 heart failure guideline (McDonagh et al., Eur Heart J 42:3599), self-care: patients should weigh daily
 // and act on a weight gain of more than 2 kg in 3 days.
@@ -229,18 +281,10 @@ const WEIGHT_RISE: TrendRule = {
   actions: WEIGHT_RISE_ACTION,
 };
 
-const measure = (code: MeasureCode, schedule: Schedule, thresholds: Thresholds, actions: ZoneActions = VITAL_ACTIONS): MeasurePlan => ({
-  code,
-  schedule,
-  thresholds,
-  actions,
-});
-const questionnaire = (code: QuestionnairePlan['code'], schedule: Schedule, thresholds: Thresholds, actions: ZoneActions): QuestionnairePlan => ({
-  code,
-  schedule,
-  thresholds,
-  actions,
-});
+const measure = (code: MeasureCode, schedule: Schedule, thresholds: Thresholds, actions: ZoneActions = VITAL_ACTIONS, remeasure?: Remeasure): MeasurePlan =>
+  remeasure === undefined ? { code, schedule, thresholds, actions } : { code, schedule, thresholds, actions, remeasure };
+const questionnaire = (code: QuestionnairePlan['code'], schedule: Schedule, thresholds: Thresholds, actions: ZoneActions, itemRules?: ItemRule[]): QuestionnairePlan =>
+  itemRules === undefined ? { code, schedule, thresholds, actions } : { code, schedule, thresholds, actions, itemRules };
 
 // ---------------------------------------------------------------- templates
 
@@ -254,13 +298,16 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
     ],
     definition: {
       measures: [
-        measure('spo2', MORNING, SPO2_COPD, COPD_SPO2_ACTIONS),
+        measure('spo2', MORNING, SPO2_COPD, COPD_SPO2_ACTIONS, REMEASURE_SPO2),
         measure('heart_rate', MORNING, PULSE),
         measure('resp_rate', MORNING, RESP_RATE),
         measure('temperature', { kind: 'as_needed' }, TEMPERATURE),
       ],
-      questionnaires: [questionnaire('cat', WEEKLY_MONDAY, CAT, CAT_ACTIONS), questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS)],
-      trendRules: [],
+      questionnaires: [
+        questionnaire('cat', WEEKLY_MONDAY, CAT, CAT_ACTIONS),
+        questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS, [BREATHLESS_AT_REST, COUNT_WORSE_RESPIRATORY, PURULENT_SPUTUM]),
+      ],
+      trendRules: [SPO2_FALL, CAT_RISE],
       // The template's 88–92 % target is the BTS 2017 target for patients with hypercapnic respiratory failure;
       // scale 2 goes with it (RCP 2017). The GP approving the plan confirms it, or switches to scale 1 and 92/94 % limits.
       news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true },
@@ -268,7 +315,7 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
       contacts: '',
     },
     source:
-      'GOLD 2024 report; Helsedirektoratet, Nasjonal faglig retningslinje for diagnostisering og behandling av kols; BTS 2017 emergency oxygen guideline (target 88–92 %); RCP 2017 NEWS2 (SpO2 scale 2); Jones 2009 (CAT).',
+      'GOLD 2024 report; Helsedirektoratet, Nasjonal faglig retningslinje for diagnostisering og behandling av kols; BTS 2017 emergency oxygen guideline (target 88–92 %, a fall of ≥ 3 points from baseline); RCP 2017 NEWS2 (SpO2 scale 2, for confirmed hypercapnic respiratory failure); Jones 2009 (CAT); Kon 2014 (CAT MCID 2 points); Anthonisen 1987 (cardinal symptoms).',
   },
   heart_failure: {
     code: 'heart_failure',
@@ -281,18 +328,19 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
       measures: [
         // No absolute weight limits: only the patient's own dry weight makes sense; the trend rule does the work.
         measure('weight', MORNING, {}, WEIGHT_ACTIONS),
-        measure('bp_systolic', MORNING, SYSTOLIC),
-        measure('bp_diastolic', MORNING, DIASTOLIC),
+        measure('bp_systolic', MORNING, SYSTOLIC, VITAL_ACTIONS, REMEASURE_BP),
+        measure('bp_diastolic', MORNING, DIASTOLIC, VITAL_ACTIONS, REMEASURE_BP),
         measure('heart_rate', MORNING, PULSE),
         measure('spo2', MORNING, SPO2_SCALE1),
       ],
-      questionnaires: [questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS)],
+      questionnaires: [questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS, [BREATHLESS_AT_REST, CANNOT_LIE_FLAT, ORTHOPNOEA, OEDEMA])],
       trendRules: [WEIGHT_RISE],
       news2: { enabled: true, scale: 1 },
       medicines: '',
       contacts: '',
     },
-    source: 'ESC 2021 heart failure guideline (McDonagh et al.): daily weight, act on >2 kg gain in 3 days; ESC/ESH 2018 hypertension guideline; RCP 2017 NEWS2.',
+    source:
+      'ESC 2021 heart failure guideline (McDonagh et al.): daily weight, act on >2 kg gain in 3 days; orthopnoea, breathlessness and ankle swelling as congestion signs; ESC/ESH 2018 hypertension guideline (home BP after 5 minutes\' rest); RCP 2017 NEWS2.',
   },
   diabetes: {
     code: 'diabetes',
@@ -311,7 +359,8 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
       medicines: '',
       contacts: '',
     },
-    source: 'Helsedirektoratet, Nasjonal faglig retningslinje for diabetes; ADA Standards of Care in Diabetes 2024, section 6 (glycaemic targets and hypoglycaemia).',
+    source:
+      'Helsedirektoratet, Nasjonal faglig retningslinje for diabetes; ADA Standards of Care in Diabetes 2024, section 6 (hypoglycaemia level 1 < 3.9 mmol/L, level 2 < 3.0 mmol/L); Kitabchi 2009 (hyperglycaemic crises). Meter HI/LO is always red.',
   },
   mental_health: {
     code: 'mental_health',
@@ -345,13 +394,15 @@ export const TEMPLATES: Record<TemplateCode, Template> = {
         measure('heart_rate', MORNING, PULSE),
         measure('spo2', MORNING, SPO2_SCALE1),
       ],
-      questionnaires: [questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS)],
+      questionnaires: [questionnaire('symptoms', MORNING, SYMPTOMS, SYMPTOM_ACTIONS, [BREATHLESS_AT_REST])],
       trendRules: [],
+      combinedRules: [UKONS_TWO_AMBER, UKONS_AMBER_AGAIN],
       news2: { enabled: true, scale: 1 },
       medicines: '',
       contacts: '',
     },
-    source: 'ESMO 2016 febrile neutropenia guideline (Klastersky et al.); NICE CG151 neutropenic sepsis; RCP 2017 NEWS2.',
+    source:
+      'ESMO 2016 febrile neutropenia guideline (Klastersky et al.); NICE CG151 neutropenic sepsis (temperature ≥ 38.0 °C after chemotherapy = red); UKONS 2016 24-hour triage tool (two or more amber = red); RCP 2017 NEWS2.',
   },
 };
 
@@ -404,6 +455,34 @@ export function stricterThresholds(a: Thresholds, b: Thresholds): Thresholds {
   return out;
 }
 
+/** Union by id, first one wins: nothing either template states is dropped. */
+function unionById<R extends { id: string }>(a: readonly R[] | undefined, b: readonly R[] | undefined): R[] | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  const out = [...(a ?? [])];
+  for (const r of b ?? []) if (!out.some((x) => x.id === r.id)) out.push(r);
+  return out;
+}
+
+/**
+ * What two entries for the same code add up to: answer rules united (nothing either template states is
+ * dropped); a re-measurement hold only when both templates ask for one (holding a yellow delays it, so
+ * the template that wants it at once wins).
+ */
+function mergeExtras<E extends MeasurePlan | QuestionnairePlan>(merged: E, a: E, b: E, aWins = false): E {
+  const out: Record<string, unknown> = { ...merged };
+  delete out['itemRules'];
+  delete out['remeasure'];
+  if ('itemRules' in a || 'itemRules' in b) {
+    const rules = unionById((a as QuestionnairePlan).itemRules, (b as QuestionnairePlan).itemRules);
+    if (rules !== undefined) out['itemRules'] = rules;
+  }
+  const ra = (a as MeasurePlan).remeasure;
+  const rb = (b as MeasurePlan).remeasure;
+  if (aWins && ra !== undefined) out['remeasure'] = ra;
+  else if (ra !== undefined && rb !== undefined) out['remeasure'] = ra.withinMinutes <= rb.withinMinutes ? ra : rb;
+  return out as E;
+}
+
 /** Merges entries with the same code; an entry marked `wins` replaces limits and texts outright. */
 function mergeEntries<E extends MeasurePlan | QuestionnairePlan>(entries: { entry: E; wins: boolean }[]): E[] {
   const byCode = new Map<string, { entry: E; wins: boolean }>();
@@ -414,10 +493,13 @@ function mergeEntries<E extends MeasurePlan | QuestionnairePlan>(entries: { entr
       continue;
     }
     const schedule = mergeSchedules(prev.entry.schedule, entry.schedule);
-    if (prev.wins) byCode.set(entry.code, { entry: { ...prev.entry, schedule }, wins: true });
-    else if (wins) byCode.set(entry.code, { entry: { ...entry, schedule }, wins: true });
+    if (prev.wins) byCode.set(entry.code, { entry: mergeExtras({ ...prev.entry, schedule }, prev.entry, entry, true), wins: true });
+    else if (wins) byCode.set(entry.code, { entry: mergeExtras({ ...entry, schedule }, entry, prev.entry, true), wins: true });
     // Otherwise actions stay with the first template listed: the main diagnosis speaks to the patient.
-    else byCode.set(entry.code, { entry: { ...prev.entry, schedule, thresholds: stricterThresholds(prev.entry.thresholds, entry.thresholds) }, wins: false });
+    else {
+      const merged = { ...prev.entry, schedule, thresholds: stricterThresholds(prev.entry.thresholds, entry.thresholds) };
+      byCode.set(entry.code, { entry: mergeExtras(merged, prev.entry, entry), wins: false });
+    }
   }
   return [...byCode.values()].map((x) => x.entry);
 }
@@ -430,7 +512,7 @@ function mergeEntries<E extends MeasurePlan | QuestionnairePlan>(entries: { entr
  * SpO2 limits and texts win outright, because the "stricter" 94 % limit of other
  * templates would alarm on a COPD patient's normal values and push for oxygen that
  * can cause CO2 retention (BTS 2017). NEWS2 is on if any template enables it, with
- * scale 2 if any says so. Trend rules are united by id; medicines and contacts are
+ * scale 2 if any says so. Trend, combined and answer rules are united by id (nothing a template states is dropped); medicines and contacts are
  * concatenated.
  * @param codes templates in order of importance (the first one's texts win on a tie)
  */
@@ -441,6 +523,7 @@ export function planFromTemplates(codes: TemplateCode[]): PlanDefinition {
   const questionnaires = mergeEntries(templates.flatMap((d) => d.questionnaires.map((entry) => ({ entry, wins: false }))));
   const trendRules = new Map<string, TrendRule>();
   for (const d of templates) for (const r of d.trendRules) if (!trendRules.has(r.id)) trendRules.set(r.id, r);
+  const combinedRules = templates.reduce<CombinedRule[] | undefined>((acc, d) => unionById(acc, d.combinedRules), undefined);
   const enabled = templates.some((d) => d.news2.enabled);
   const scale: 1 | 2 = templates.some(copdLike) ? 2 : 1;
   const news2: PlanDefinition['news2'] = { enabled, scale };
@@ -452,6 +535,7 @@ export function planFromTemplates(codes: TemplateCode[]): PlanDefinition {
     measures,
     questionnaires,
     trendRules: [...trendRules.values()],
+    ...(combinedRules === undefined ? {} : { combinedRules }),
     news2,
     medicines: join(templates.map((d) => d.medicines)),
     contacts: join(templates.map((d) => d.contacts)),

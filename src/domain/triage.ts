@@ -1,4 +1,4 @@
-import { CATALOGUE, type Interpretation, type MeasureCode, roundTo } from './catalogue.js';
+import { CATALOGUE, type Interpretation, MEASURE_CODE_LIST, type MeasureCode, roundTo } from './catalogue.js';
 import { news2 as computeNews2, type News2Result } from './news2.js';
 import {
   type CombinedRule,
@@ -762,6 +762,7 @@ export function evaluate(input: {
   const news2Findings: Finding[] = [];
   const news2Candidates: Candidate[] = [];
   if (plan.news2.enabled) {
+    const held = new Set(remeasure.map((r) => r.observationId));
     const opts = news2OptionsFor(plan, input.newConfusion === true);
     const vitals = ordered.filter((o) => isNews2Vital(o.code));
     const moments = vitals.filter((o, i) => {
@@ -776,6 +777,11 @@ export function evaluate(input: {
       if (snap === null) continue;
       const zone = news2Zone(snap.result, serviceOpen);
       if (zone === null) continue;
+      if (zone === 'yellow' && held.size > 0) {
+        // A yellow NEWS2 that only a held reading makes yellow waits for the re-measurement too.
+        const without = news2Snapshot(all.all.filter((o) => !held.has(o.id)), at, opts);
+        if (without === null || news2Zone(without.result, serviceOpen) === null) continue;
+      }
       news2Findings.push(news2Finding(snap.result, snap.used, at, zone, opts, serviceOpen, planVersion));
       const entry = plan.measures.find((m) => snap.used.some((u) => u.code === m.code));
       news2Candidates.push({ zone, actions: entry?.actions[zone] ?? DEFAULT_ACTIONS[zone] });
@@ -816,13 +822,14 @@ export function expiredRemeasures(input: { plan: PlanDefinition; planVersion: nu
 // ---------------------------------------------------------------- one alert per sitting
 
 const KIND_ORDER: Finding['kind'][] = ['combined', 'news2', 'trend', 'threshold'];
+const codeOrder = (c: MeasureCode | undefined): number => (c === undefined ? -1 : MEASURE_CODE_LIST.indexOf(c));
 const ZONE_ORDER = { red: 0, yellow: 1, missing: 2 } as const;
 
 /**
  * Combines the measurement findings of each sitting (threshold, trend, combined and NEWS2
  * findings at the same moment) into one finding, so one sitting raises one alert that lists every
  * deviating measure instead of one alert per measure. The combined finding keeps the ruleId of its
- * lead rule — the worst zone first, then combined > NEWS2 > trend > threshold, then code order —
+ * lead rule — the worst zone first, then combined > NEWS2 > trend > threshold, then catalogue order —
  * so a single deviation keeps its own ruleId ('threshold:spo2') and repeats merge as before, while
  * `rules` lists every rule that fired. Questionnaire and missing findings are left as they are.
  * @param findings findings of one evaluation
@@ -850,7 +857,7 @@ export function groupSittingFindings(findings: readonly Finding[]): Finding[] {
       (a, b) =>
         ZONE_ORDER[a.zone] - ZONE_ORDER[b.zone] ||
         KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
-        (a.code ?? '').localeCompare(b.code ?? '') ||
+        codeOrder(a.code) - codeOrder(b.code) ||
         a.ruleId.localeCompare(b.ruleId),
     );
     const lead = sorted[0]!;

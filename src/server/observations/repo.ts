@@ -1,4 +1,4 @@
-import type { MeasureCode } from '../../domain/catalogue.js';
+import type { Interpretation, MeasureCode } from '../../domain/catalogue.js';
 import type { ObservationPoint } from '../../domain/triage.js';
 import type { AuditInsert } from '../audit/repo.js';
 import type { Queryable } from '../db/port.js';
@@ -10,10 +10,13 @@ export interface ObservationRow {
   patient_id: string;
   episode_id: string;
   code: MeasureCode;
+  /** Exactly as measured, in the canonical unit. */
   value: number;
   unit: string;
   effective_at: Date;
   received_at: Date;
+  /** A meter's HI/LO flag: the value is then the edge of its range (migration 007). */
+  interpretation?: Interpretation | null;
   source: 'patient' | 'device' | 'personnel';
   device_id: string | null;
   recorded_by: string;
@@ -36,21 +39,21 @@ export async function byIdempotencyKey(q: Queryable, patientId: string, key: str
 export async function insertObservation(q: Queryable, o: NewObservation): Promise<ObservationRow> {
   const r = await q.query<ObservationRow>(
     `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by,
-       idempotency_key, zone, plan_version, device_clock_offset_ms)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) returning *`,
+       idempotency_key, zone, plan_version, device_clock_offset_ms, interpretation)
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) returning *`,
     [o.patient_id, o.episode_id, o.code, o.value, o.unit, o.effective_at, o.source, o.device_id, o.recorded_by,
-      o.idempotency_key, o.zone, o.plan_version, o.device_clock_offset_ms],
+      o.idempotency_key, o.zone, o.plan_version, o.device_clock_offset_ms, o.interpretation ?? null],
   );
   return r.rows[0]!;
 }
 
 /** Observations of an episode in a time window, as the triage engine wants them. */
 export async function pointsSince(q: Queryable, episodeId: string, since: Date): Promise<ObservationPoint[]> {
-  const r = await q.query<{ id: string; code: MeasureCode; value: number; unit: string; effective_at: Date }>(
-    'select id, code, value, unit, effective_at from observations where episode_id = $1 and effective_at >= $2 order by effective_at',
+  const r = await q.query<{ id: string; code: MeasureCode; value: number; unit: string; effective_at: Date; interpretation: Interpretation | null }>(
+    'select id, code, value, unit, effective_at, interpretation from observations where episode_id = $1 and effective_at >= $2 order by effective_at',
     [episodeId, since],
   );
-  return r.rows.map((x) => ({ id: x.id, code: x.code, value: x.value, unit: x.unit, effectiveAt: x.effective_at }));
+  return r.rows.map((x) => ({ id: x.id, code: x.code, value: x.value, unit: x.unit, effectiveAt: x.effective_at, ...(x.interpretation ? { interpretation: x.interpretation } : {}) }));
 }
 
 export interface ListFilter {
@@ -123,13 +126,13 @@ export async function triageContext(
   episodes: { id: string; since: Date }[],
 ): Promise<TriageContext> {
   type PlanHead = Omit<Json<PlanRow>, 'definition'> & { definition_md5: string };
-  const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string][] }>(
+  const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string, Interpretation | null][] }>(
     `select
        coalesce((select jsonb_agg(to_jsonb(o) order by o.code) from unnest($1::uuid[], $2::text[]) as u(p, k)
                    cross join lateral (select * from observations x where x.patient_id = u.p and x.idempotency_key = u.k) o), '[]') as existing,
        coalesce((select jsonb_agg((to_jsonb(p) - 'definition') || jsonb_build_object('approved_by_name', pe.name))
                    from plans p left join personnel pe on pe.id = p.approved_by where p.episode_id = any($3::uuid[]) and p.status = 'approved'), '[]') as plans,
-       coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at) order by o.effective_at)
+       coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
                    from unnest($3::uuid[], $4::timestamptz[]) as u(e, since)
                    cross join lateral (select * from observations x where x.episode_id = u.e and x.effective_at >= u.since) o), '[]') as history`,
     [keys.map((k) => k.patientId), keys.map((k) => k.key), episodes.map((e) => e.id), episodes.map((e) => e.since)],
@@ -141,7 +144,9 @@ export async function triageContext(
     plans: row.plans.map(({ definition_md5, ...p }) => ({
       ...p, definition: definitions.get(definition_md5)!, created_at: new Date(p.created_at), approved_at: p.approved_at === null ? null : new Date(p.approved_at),
     })),
-    history: row.history.map(([episodeId, id, code, value, unit, at]) => ({ episodeId, id, code, value, unit, effectiveAt: new Date(at) })),
+    history: row.history.map(([episodeId, id, code, value, unit, at, interpretation]) => ({
+      episodeId, id, code, value, unit, effectiveAt: new Date(at), ...(interpretation ? { interpretation } : {}),
+    })),
   };
 }
 
@@ -209,12 +214,12 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
   await q.query(
     `with ins as (
        insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by,
-                                 idempotency_key, zone, plan_version, device_clock_offset_ms)
+                                 idempotency_key, zone, plan_version, device_clock_offset_ms, interpretation)
        select u.id, u.patient_id, u.episode_id, u.code, u.value, u.unit, u.effective_at, u.source, u.device_id, u.recorded_by,
-              u.idempotency_key, u.zone, u.plan_version, u.offset_ms
+              u.idempotency_key, u.zone, u.plan_version, u.offset_ms, u.interpretation
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::text[], $7::timestamptz[], $8::text[], $9::uuid[],
-                     $10::text[], $11::text[], $12::text[], $13::int[], $14::int[])
-              as u(id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version, offset_ms)
+                     $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $29::text[])
+              as u(id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version, offset_ms, interpretation)
      ), res as (
        update alerts a set status = 'resolved', resolved_at = $17 from (select distinct * from unnest($15::uuid[], $16::text[])) as m(episode_id, rule_id)
         where a.episode_id = m.episode_id and a.rule_id = m.rule_id and a.status <> 'resolved' and a.zone = 'missing'
@@ -232,6 +237,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
       a.actorKind, a.actorId, a.actorName, a.organisationId, a.role, a.route,
       w.audit.events.map((e) => e.action), w.audit.events.map((e) => e.patientId), w.audit.events.map((e) => JSON.stringify(e.details)),
       w.notify.channel, w.notify.payloads,
+      o.map((x) => x.interpretation ?? null),
     ],
   );
 }

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { ApiDateTime } from '../http/validation.js';
 
-export const MeasurementInput = z.object({
-  code: z.string().min(1).max(40),
-  value: z.number({ error: 'Must be a number' }),
-  unit: z.string().max(20).optional(),
-});
+export const MeasurementInput = z
+  .object({
+    code: z.string().min(1).max(40),
+    /** Exactly as measured; may be left out when the meter only showed HI or LO. */
+    value: z.number({ error: 'Must be a number' }).optional(),
+    unit: z.string().max(20).optional(),
+    /** The meter showed "HI" or "LO" (outside its measuring range): red, never refused. */
+    interpretation: z.enum(['HI', 'LO'], { error: 'Must be HI or LO' }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.value === undefined && m.interpretation === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'Enter a value (or HI/LO from the meter)' });
+  });
 
 export const RecordBody = z
   .object({
@@ -13,6 +20,8 @@ export const RecordBody = z
     idempotencyKey: z.string().min(8).max(100),
     effectiveAt: ApiDateTime.optional(),
     measurements: z.array(MeasurementInput).min(1, 'Enter at least one measurement').max(20),
+    /** New confusion noticed by the patient, a relative or a nurse (NEWS2 ACVPU "C", 3 points). */
+    newConfusion: z.boolean().optional(),
   })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { normaliseMeasurement, type MeasureCode } from '../../domain/catalogue.js';
-import { DEFAULT_OPENING_HOURS, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
-import { evaluate, worstZone as worstOf, type Finding, type ObservationPoint, type Zone } from '../../domain/triage.js';
+import { checkSittingPlausibility, normaliseMeasurement, type Interpretation, type MeasureCode } from '../../domain/catalogue.js';
+import { DEFAULT_OPENING_HOURS, isOpen, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
+import { MAX_WINDOW_DAYS } from '../../domain/plan.js';
+import {
+  evaluate, groupSittingFindings, worstZone as worstOf, type Finding, type ObservationPoint, type RemeasureRequest, type Zone,
+} from '../../domain/triage.js';
 import type { Lang, LocalText } from '../../domain/text.js';
 import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorRef, actorTag } from '../auth/actor.js';
@@ -19,8 +22,13 @@ import type { RecordBody } from './schema.js';
 
 /** Readings may carry a device clock a little ahead of ours; beyond this they are refused. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
-/** How far back triage looks for trend rules and NEWS2 companions (longest trend window + margin). */
-const HISTORY_DAYS = 8;
+/**
+ * How far back triage looks: the longest window any plan may state (trend and day-count rules,
+ * MAX_WINDOW_DAYS local days) plus a day for the local-day boundary and DST. One indexed range
+ * read per episode (observations_episode_time); readings after the new ones come with it, so a
+ * late upload re-evaluates the newer readings too.
+ */
+export const HISTORY_DAYS = MAX_WINDOW_DAYS + 1;
 
 export interface RecordOptions {
   source: 'patient' | 'device' | 'personnel';
@@ -28,11 +36,20 @@ export interface RecordOptions {
   deviceClockOffsetMs?: number | null;
 }
 
+/** What the app shows after a sitting. `remeasure`: ask the patient to rest and measure these again. */
+export interface SittingFeedback {
+  zone: Zone | null;
+  action: string | null;
+  serviceOpen: boolean;
+  notice: string | null;
+  remeasure: { codes: MeasureCode[]; restMinutes: number; until: string } | null;
+}
+
 export interface RecordResult {
   replayed: boolean;
   observations: repo.ObservationRow[];
   zone: Zone | null;
-  feedback: { zone: Zone | null; action: string | null; serviceOpen: boolean; notice: string | null };
+  feedback: SittingFeedback;
 }
 
 /**
@@ -63,14 +80,22 @@ export function sourceForCaller(ctx: Ctx, requested: RecordOptions['source']): R
 
 export interface CheckedSitting {
   effectiveAt: Date;
-  measurements: { code: MeasureCode; value: number; unit: string }[];
+  measurements: { code: MeasureCode; value: number; unit: string; interpretation?: Interpretation }[];
+  /** New confusion reported with the sitting (NEWS2). */
+  newConfusion?: boolean;
 }
 
 /**
  * Validates a sitting before any write: time not in the future (beyond the device-clock
- * tolerance), every value plausible in an accepted unit. Throws 422 naming each bad field.
+ * tolerance), every value plausible in an accepted unit (exact, never rounded; a meter's HI/LO
+ * flag accepted where the meter has one), and the values plausible together (systolic not below
+ * diastolic). Throws 422 naming each bad field.
  */
-export function checkSitting(ctx: Ctx, body: Pick<RecordBody, 'effectiveAt' | 'measurements'>, fieldPrefix = ''): CheckedSitting {
+export function checkSitting(
+  ctx: Ctx,
+  body: Pick<RecordBody, 'effectiveAt' | 'measurements'> & { newConfusion?: boolean | undefined },
+  fieldPrefix = '',
+): CheckedSitting {
   const now = ctx.now();
   const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt) : now;
   if (effectiveAt.getTime() - now.getTime() > FUTURE_TOLERANCE_MS) {
@@ -87,7 +112,11 @@ export function checkSitting(ctx: Ctx, body: Pick<RecordBody, 'effectiveAt' | 'm
   });
   const firstError = Object.values(fields)[0];
   if (firstError) throw new AppError(422, 'invalid_measurement', firstError, fields);
-  return { effectiveAt, measurements };
+  const together = checkSittingPlausibility(measurements);
+  if (!together.ok) {
+    throw new AppError(422, 'invalid_measurement', together.error.message, { [`${fieldPrefix}measurements.${together.error.field ?? '0.value'}`]: together.error.message });
+  }
+  return body.newConfusion === true ? { effectiveAt, measurements, newConfusion: true } : { effectiveAt, measurements };
 }
 
 export interface StoredSitting {
@@ -97,6 +126,8 @@ export interface StoredSitting {
   plan: PlanRow | undefined;
   zone: Zone | null;
   actions: LocalText | null;
+  /** Yellow readings held until the patient has rested and measured again. */
+  remeasure: RemeasureRequest[];
 }
 
 /**
@@ -155,6 +186,19 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     [...since].map(([id, t]) => ({ id, since: new Date(t) })),
   );
   const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
+  // NEWS2 5–6 is red while the follow-up service is closed: whether it is open now, per service.
+  const openNow = new Map<string, boolean>();
+  for (const e of episodes) {
+    if (openNow.has(e.follow_up_org)) continue;
+    const hours = await openingHoursFor(tx, e.follow_up_org);
+    let open = false;
+    try {
+      open = isOpen(hours, now);
+    } catch {
+      // Unreadable hours: treat the service as closed, which only makes NEWS2 stricter.
+    }
+    openNow.set(e.follow_up_org, open);
+  }
   const historyOf = new Map<string, ObservationPoint[]>();
   for (const h of context.history) {
     const list = historyOf.get(h.episodeId) ?? [];
@@ -181,18 +225,26 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     const existing = stored.get(key);
     if (existing) {
       auditEvents.push({ action: 'read', patientId, details: { replayOf: idempotencyKey } });
-      results.push({ replayed: true, observations: existing, episode: episodeRow(episode), plan, zone: null, actions: null });
+      results.push({ replayed: true, observations: existing, episode: episodeRow(episode), plan, zone: null, actions: null, remeasure: [] });
       continue;
     }
     const { effectiveAt, measurements } = sitting;
     const from = effectiveAt.getTime() - HISTORY_DAYS * 86_400_000;
     const history = plan ? (historyOf.get(episode.id) ?? []).filter((h) => h.effectiveAt.getTime() >= from) : [];
-    const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({ id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt }));
-    const evaluation = plan ? evaluate({ plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history }) : null;
+    const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({
+      id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt, ...(m.interpretation ? { interpretation: m.interpretation } : {}),
+    }));
+    const evaluation = plan
+      ? evaluate({
+        plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history, timeZone: episode.time_zone, now,
+        serviceOpen: openNow.get(episode.follow_up_org) ?? false, newConfusion: sitting.newConfusion === true,
+      })
+      : null;
     const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
     // Ids are made here, so findings can point at the rows before they are inserted.
     const made = measurements.map((m, i) => ({
       id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
+      interpretation: m.interpretation ?? null,
       source: opts.source, device_id: item.device ? item.device.deviceId : (opts.deviceId ?? null), recorded_by: recordedBy, idempotency_key: idempotencyKey,
       zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null,
       device_clock_offset_ms: item.device ? item.device.deviceClockOffsetMs : (opts.deviceClockOffsetMs ?? null),
@@ -201,16 +253,18 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     const observations = made.map((m) => ({ ...m, received_at: txNow }));
     stored.set(key, observations);
     const list = historyOf.get(episode.id) ?? [];
-    list.push(...made.map((m) => ({ id: m.id, code: m.code, value: m.value, unit: m.unit, effectiveAt })));
+    list.push(...made.map((m) => ({ id: m.id, code: m.code, value: m.value, unit: m.unit, effectiveAt, ...(m.interpretation ? { interpretation: m.interpretation } : {}) })));
     historyOf.set(episode.id, list);
     const idFor = new Map(made.map((m, i) => [`new-${i}`, m.id]));
     resolveMissing.push(...measurements.map((m) => ({ episodeId: episode.id, ruleId: `missing:${m.code}` })));
-    for (const finding of evaluation?.findings ?? []) {
+    // One finding (and so one alert) per sitting, listing every deviating measure.
+    for (const finding of groupSittingFindings(evaluation?.findings ?? [])) {
       const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
       findings.push({ item: results.length, patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
     }
+    const remeasure = (evaluation?.remeasure ?? []).map((r) => ({ ...r, observationId: idFor.get(r.observationId) ?? r.observationId }));
     auditEvents.push({ action: 'create', patientId, details: { ids: made.map((m) => m.id), source: opts.source } });
-    results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null });
+    results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null, remeasure });
   }
 
   // Alerts one finding at a time, in order: each may merge into what the previous one raised.
@@ -272,11 +326,16 @@ export async function feedbackFor(ctx: Ctx, patientId: string, result: StoredSit
   // A replay has no fresh evaluation: the stored per-reading zones tell the same story.
   const zone = result.zone ?? worstZone(result.observations.map((o) => o.zone));
   const hours = await openingHoursFor(ctx.db, result.episode.follow_up_org);
-  let feedback: RecordResult['feedback'] = { zone: null, action: null, serviceOpen: false, notice: null };
+  let feedback: SittingFeedback = { zone: null, action: null, serviceOpen: false, notice: null, remeasure: null };
   if (result.plan && zone) {
     const actions = result.actions ?? actionsFor(result.plan.definition, result.observations, zone);
     const fb = patientFeedback({ zone, actions, hours, now: ctx.now(), lang });
-    feedback = { zone: fb.zone, action: fb.action, serviceOpen: fb.serviceOpen, notice: fb.notice };
+    const held = result.remeasure;
+    const first = held[0];
+    feedback = {
+      zone: fb.zone, action: fb.action, serviceOpen: fb.serviceOpen, notice: fb.notice,
+      remeasure: first === undefined ? null : { codes: held.map((h) => h.code), restMinutes: Math.max(...held.map((h) => h.restMinutes)), until: first.until },
+    };
   }
   return { replayed: result.replayed, observations: result.observations, zone, feedback };
 }
@@ -305,6 +364,6 @@ export async function listObservations(ctx: Ctx, patientId: string, filter: List
 export function observationDto(o: repo.ObservationRow) {
   return {
     id: o.id, code: o.code, value: o.value, unit: o.unit, effectiveAt: o.effective_at.toISOString(), receivedAt: o.received_at.toISOString(),
-    zone: o.zone, planVersion: o.plan_version, source: o.source,
+    zone: o.zone, planVersion: o.plan_version, source: o.source, ...(o.interpretation ? { interpretation: o.interpretation } : {}),
   };
 }

@@ -89,20 +89,36 @@ describe('patient answers a questionnaire', () => {
     assert.equal((wl.body!.items as { status: string }[])[0]!.status, 'red');
   });
 
-  test('an unanswered item is refused with the item named, and nothing is stored', async () => {
+  test('two unanswered items are refused with the items named, and nothing is stored', async () => {
     const before = await count('questionnaire_responses');
     const answers = phq9([1, 1, 1, 1, 1, 1, 1, 1, 0]);
     delete answers['phq9-3'];
+    delete answers['phq9-5'];
     const r = await call('POST', '/api/me/questionnaires/phq9', c.patient, { idempotencyKey: 'phq9-answer-0003', answers });
     assert.equal(r.status, 422);
     const err = r.body!.error as { code: string; fields: Record<string, string> };
     assert.equal(err.code, 'missing_answer');
     assert.ok(err.fields['answers.phq9-3']);
+    assert.ok(err.fields['answers.phq9-5']);
     const bad = await call('POST', '/api/me/questionnaires/phq9', c.patient, { idempotencyKey: 'phq9-answer-0004', answers: phq9([1, 1, 1, 1, 1, 1, 1, 1, 7]) });
     assert.equal(bad.status, 422);
     assert.equal((bad.body!.error as { code: string }).code, 'invalid_answer');
     assert.equal((await call('POST', '/api/me/questionnaires/nope', c.patient, { idempotencyKey: 'phq9-answer-0005', answers: {} })).status, 404);
     assert.equal(await count('questionnaire_responses'), before);
+  });
+
+  test('one unanswered item: the total is prorated and item 9 is never lost', async () => {
+    const answers = phq9([1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    delete answers['phq9-3'];
+    const before = (await db.query<{ occurrences: number }>(`select occurrences from alerts where rule_id = 'questionnaire:phq9:item9'`)).rows[0]?.occurrences ?? 0;
+    const r = await call('POST', '/api/me/questionnaires/phq9', c.patient, { idempotencyKey: 'phq9-answer-0006', answers });
+    assert.equal(r.status, 201);
+    // Mean of the 8 answered items (9/8) × 9 items, not rounded (PROMIS/SF-36 style prorating).
+    assert.equal((r.body!.response as { score: number }).score, (9 * 9) / 8);
+    assert.equal((r.body!.feedback as { zone: string }).zone, 'red');
+    const after = (await db.query<{ occurrences: number; zone: string }>(`select occurrences, zone from alerts where rule_id = 'questionnaire:phq9:item9'`)).rows[0]!;
+    assert.equal(after.zone, 'red');
+    assert.equal(after.occurrences, before + 1);
   });
 
   test('an answer given offline keeps the time it was given', async () => {
@@ -124,8 +140,8 @@ describe('the clinic reads the answers', () => {
     const r = await call('GET', `/api/patients/${f.patient.id}/questionnaire-responses?code=phq9`, c.nurseA);
     assert.equal(r.status, 200);
     const responses = r.body!.responses as { score: number; answers: { itemId: string; value: number; answerText: { nb: string } }[] }[];
-    assert.equal(responses.length, 2);
-    const selfHarm = responses[0]!.answers.find((a) => a.itemId === 'phq9-9')!;
+    assert.equal(responses.length, 3);
+    const selfHarm = responses.map((x) => x.answers.find((a) => a.itemId === 'phq9-9')!).find((a) => a.value === 1)!;
     assert.equal(selfHarm.value, 1);
     assert.equal(selfHarm.answerText.nb, 'Flere dager');
     assert.equal((await call('GET', `/api/patients/${f.patient.id}/questionnaire-responses`, c.nurseB)).status, 403);

@@ -2,7 +2,7 @@ import { CATALOGUE } from '../../domain/catalogue.js';
 import { patientFeedback } from '../../domain/opening-hours.js';
 import { QUESTIONNAIRES, isQuestionnaireCode, scoreQuestionnaire, severityFor, type QuestionnaireDef } from '../../domain/questionnaires.js';
 import type { LocalText, Lang } from '../../domain/text.js';
-import { evaluateQuestionnaire, type QuestionnaireEvaluation, type Zone } from '../../domain/triage.js';
+import { evaluateQuestionnaire, groupSittingFindings, type ObservationPoint, type QuestionnaireEvaluation, type Zone } from '../../domain/triage.js';
 import * as alerts from '../alerts/repo.js';
 import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
@@ -11,15 +11,13 @@ import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, notFound } from '../http/errors.js';
 import * as observations from '../observations/repo.js';
-import { checkSitting, observationDto, openingHoursFor } from '../observations/service.js';
+import { checkSitting, HISTORY_DAYS, observationDto, openingHoursFor } from '../observations/service.js';
 import { getPatient } from '../patients/repo.js';
 import { getPatientEpisode } from '../patients/service.js';
 import { approvedPlan, type PlanRow } from '../plans/repo.js';
 import * as repo from './repo.js';
 import type { AnswerBody } from './schema.js';
 
-/** Same look-back as observations: long enough for trend rules on questionnaire totals. */
-const HISTORY_DAYS = 8;
 /** Temporary id of the new total inside the evaluation, replaced by the stored observation's id. */
 const NEW_ID = 'new-response';
 
@@ -34,6 +32,8 @@ export interface AnswerResult {
   response: repo.ResponseRow;
   observation: observations.ObservationRow | null;
   feedback: { zone: Zone | null; action: string | null; serviceOpen: boolean; notice: string | null };
+  /** Items left unanswered (at most one: the total is then prorated over the others). */
+  missing: string[];
 }
 
 /**
@@ -51,8 +51,17 @@ export async function answerQuestionnaire(ctx: Ctx, patientId: string, code: str
     const field = scored.error.field ?? 'answers';
     throw new AppError(422, scored.error.code, scored.error.message, { [field]: scored.error.message });
   }
+  const { score, missing } = scored.value;
+  if (score === null) {
+    // More unanswered items than a total can be estimated over: the patient is asked to answer them
+    // (the app keeps the answers given), rather than a total that looks reassuring being stored.
+    const def = QUESTIONNAIRES[code];
+    const numbers = missing.map((id) => def.items.findIndex((i) => i.id === id) + 1).join(', ');
+    const message = `${def.title.en}: items ${numbers} are not answered; answer all but at most one`;
+    throw new AppError(422, 'missing_answer', message, Object.fromEntries(missing.map((id) => [`answers.${id}`, 'Not answered'])));
+  }
   // Time and range checks shared with measurements (future timestamps are refused).
-  const { effectiveAt } = checkSitting(ctx, { effectiveAt: body.effectiveAt, measurements: [{ code, value: scored.value.score }] });
+  const { effectiveAt } = checkSitting(ctx, { effectiveAt: body.effectiveAt, measurements: [{ code, value: score }] });
   const now = ctx.now();
 
   const stored = await ctx.db.tx(async (tx) => {
@@ -63,26 +72,28 @@ export async function answerQuestionnaire(ctx: Ctx, patientId: string, code: str
     if (existing) {
       await audit(ctx, { action: 'read', resourceType: 'QuestionnaireResponse', resourceId: existing.id, patientId, details: { replayOf: body.idempotencyKey } }, tx);
       const obs = (await observations.byIdempotencyKey(tx, patientId, body.idempotencyKey)).find((o) => o.code === existing.questionnaire) ?? null;
-      const again = plan ? evaluate(plan, existing.questionnaire, existing.answers, existing.effective_at, []) : null;
+      const again = plan ? evaluate(plan, existing.questionnaire, existing.answers, existing.effective_at, [], episode.time_zone) : null;
       return { replayed: true, response: existing, observation: obs, episode, zone: existing.zone, actions: again?.actions ?? null };
     }
 
     const history = plan ? await observations.pointsSince(tx, episode.id, new Date(effectiveAt.getTime() - HISTORY_DAYS * 86_400_000)) : [];
-    const evaluation = plan ? evaluate(plan, code, body.answers, effectiveAt, history) : null;
-    const zone = evaluation?.perObservation.find((p) => p.id === NEW_ID)?.zone ?? null;
+    const evaluation = plan ? evaluate(plan, code, body.answers, effectiveAt, history, episode.time_zone) : null;
+    // The response's zone includes the answer rules (PHQ-9 item 9, breathless at rest, …), not only the total.
+    const zone = evaluation?.zone ?? null;
     const response = await repo.insertResponse(tx, {
-      patient_id: patientId, episode_id: episode.id, questionnaire: code, answers: body.answers, score: scored.value.score, zone,
+      patient_id: patientId, episode_id: episode.id, questionnaire: code, answers: body.answers, score, zone,
       plan_version: plan?.version ?? null, effective_at: effectiveAt, idempotency_key: body.idempotencyKey,
     });
+    // The total is charted and trended like a measurement.
     const obs = await observations.insertObservation(tx, {
-      patient_id: patientId, episode_id: episode.id, code, value: scored.value.score, unit: CATALOGUE[code].unit, effective_at: effectiveAt,
+      patient_id: patientId, episode_id: episode.id, code, value: score, unit: CATALOGUE[code].unit, effective_at: effectiveAt,
       source, device_id: null, recorded_by: actorTag(ctx.actor), idempotency_key: body.idempotencyKey, zone,
       plan_version: plan?.version ?? null, device_clock_offset_ms: null,
     });
     await alerts.resolveMissing(tx, episode.id, [code], now);
     let raised = false;
     let worst: 'yellow' | 'red' | undefined;
-    for (const finding of evaluation?.findings ?? []) {
+    for (const finding of groupSittingFindings(evaluation?.findings ?? [])) {
       const values = finding.values.map((v) => ({ ...v, observationId: v.observationId === NEW_ID ? obs.id : v.observationId }));
       const up = await alerts.upsertFromFinding(tx, { patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
       if (up.raised || up.escalated) raised = true;
@@ -101,11 +112,11 @@ export async function answerQuestionnaire(ctx: Ctx, patientId: string, code: str
     const hours = await openingHoursFor(ctx.db, stored.episode.follow_up_org);
     feedback = patientFeedback({ zone: stored.zone, actions: stored.actions, hours, now, lang });
   }
-  return { replayed: stored.replayed, response: stored.response, observation: stored.observation, feedback };
+  return { replayed: stored.replayed, response: stored.response, observation: stored.observation, feedback, missing: scored.value.missing };
 }
 
-function evaluate(plan: PlanRow, code: string, answers: Record<string, number>, effectiveAt: Date, history: import('../../domain/triage.js').ObservationPoint[]): QuestionnaireEvaluation | null {
-  const r = evaluateQuestionnaire({ plan: plan.definition, planVersion: plan.version, code, answers, responseId: NEW_ID, effectiveAt, history });
+function evaluate(plan: PlanRow, code: string, answers: Record<string, number>, effectiveAt: Date, history: ObservationPoint[], timeZone: string): QuestionnaireEvaluation | null {
+  const r = evaluateQuestionnaire({ plan: plan.definition, planVersion: plan.version, code, answers, responseId: NEW_ID, effectiveAt, history, timeZone });
   return r.ok ? r.value : null;
 }
 

@@ -41,7 +41,7 @@ test('several templates merge into one plan that passes plan validation', async 
   assert.equal(r.status, 200);
   const def = r.body.definition as { measures: { code: string }[]; trendRules: { id: string }[]; news2: { scale: number } };
   assert.ok(def.measures.some((m) => m.code === 'weight') && def.measures.some((m) => m.code === 'resp_rate'));
-  assert.deepEqual(def.trendRules.map((x) => x.id), ['weight-rise']);
+  assert.deepEqual(def.trendRules.map((x) => x.id), ['spo2-fall', 'cat-rise', 'weight-rise']);
   assert.equal(def.news2.scale, 2);
   // The merged plan is accepted as a draft as it is.
   const draft = await server.app.inject({
