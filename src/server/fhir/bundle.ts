@@ -9,7 +9,7 @@ import { forbidden } from '../http/errors.js';
 import { findPatientByIdentifier, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
-import { type Written, asFhirError, orgOf, resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { type Written, asFhirError, existingTwin, orgOf, resolveSubject, storedObservation, writeObservation } from './observations.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
@@ -136,6 +136,7 @@ interface PreparedObs {
   p: ObservationIn;
   patientId: string | null;
   deviceId: string | null;
+  presetId: string;
 }
 
 /** DeviceMetric: kept as posted for the organisation (its Device link rewritten), not patient data. */
@@ -239,17 +240,34 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     if (e.fullUrl) refMap.set(e.fullUrl, `DeviceMetric/${id}`);
     metrics.push({ e, id });
   }
+  // Observations may point at each other (PHD: a reading's CoincidentTimeStampReference): an
+  // entry is read once the entries it points at have their ids — the stored twin's id when it was
+  // sent before (so a re-sent bundle is recognised), else a new one.
   const prepared: PreparedObs[] = [];
-  for (const e of ok.filter((x) => x.type === 'Observation')) {
-    const x = await guarded(e, async () => {
-      rewriteReferences(e.resource, refMap);
-      const p = observationIn(e.resource, strict);
-      const patientId = await resolveSubject(ctx, ctx.db, p.subject, base);
-      if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
-      const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
-      return { entry: e, p, patientId, deviceId };
-    });
-    if (x) prepared.push(x);
+  let pending = ok.filter((x) => x.type === 'Observation');
+  const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
+  while (pending.length) {
+    const waiting = (e: Entry) => {
+      const text = JSON.stringify(e.resource);
+      return [...obsUrls].some((u) => u !== e.fullUrl && !refMap.has(u) && text.includes(`"${u}"`));
+    };
+    const ready = pending.filter((e) => !waiting(e));
+    const batch = ready.length ? ready : pending; // a cycle: take them as they are (unresolved links are refused)
+    pending = pending.filter((e) => !batch.includes(e));
+    for (const e of batch) {
+      const x = await guarded(e, async () => {
+        rewriteReferences(e.resource, refMap);
+        const p = observationIn(e.resource, strict);
+        const patientId = await resolveSubject(ctx, ctx.db, p.subject, base);
+        if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+        const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
+        const presetId = (await existingTwin(ctx.db, ctx, p, patientId, e.conditional)) ?? randomUUID();
+        return { entry: e, p, patientId, deviceId, presetId };
+      });
+      if (!x) continue;
+      if (e.fullUrl) refMap.set(e.fullUrl, `Observation/${x.presetId}`);
+      prepared.push(x);
+    }
   }
   stopIfFailed();
   // Time order: late (offline) uploads are triaged in the order they were measured.
@@ -265,7 +283,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   };
   const bundleKeys = new Set<string>();
   const writeObs = async (tx: Queryable, x: PreparedObs) => {
-    const w = await writeObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys });
+    const w = await writeObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys, presetId: x.presetId });
     if (x.p.key) bundleKeys.add(x.p.key);
     results.set(x.entry.index, resultOf(w));
   };

@@ -43,6 +43,19 @@ export interface WriteOptions {
    * are one sitting (other measures of it), not a reused key.
    */
   bundleKeys?: Set<string>;
+  /** The id to give a new resource (a Bundle hands ids out before writing, for urn:uuid links). */
+  presetId?: string;
+}
+
+/**
+ * The stored resource a posted Observation is a re-send of (same identifier or, without one, same
+ * content), if any — read-only, so a Bundle can link its entries to the ids they will have.
+ */
+export async function existingTwin(q: Queryable, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = []): Promise<string | undefined> {
+  const scope = { patientId, organisationId: patientId ? null : orgOf(ctx) };
+  const tokens = [...new Set([...p.identifiers.map(tokenOfIdentifier), ...conditional])];
+  const rows = tokens.length ? await repo.fhirResourcesByIdentifier(q, 'Observation', scope, tokens, false) : [await repo.fhirResourceByHash(q, 'Observation', scope, p.hash)];
+  return rows.find((r) => r?.content_hash === p.hash)?.id;
 }
 
 export interface Written {
@@ -171,7 +184,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
     if (twin) return { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) };
   }
 
-  const id = target?.id ?? randomUUID();
+  const id = target?.id ?? opts.presetId ?? randomUUID();
   const now = ctx.now();
   const by = actorTag(ctx.actor);
   let retracted: string[] = [];

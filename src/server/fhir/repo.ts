@@ -258,12 +258,14 @@ export async function fhirResourceById(q: Queryable, type: string, id: string): 
  * Stored resources of a type that share one of the identifiers ('system|value'), for one patient
  * (or, for patient-less resources, one organisation).
  */
-export async function fhirResourcesByIdentifier(q: Queryable, type: string, scope: { patientId: string | null; organisationId: string | null }, identifiers: string[]): Promise<FhirResourceRow[]> {
+export async function fhirResourcesByIdentifier(
+  q: Queryable, type: string, scope: { patientId: string | null; organisationId: string | null }, identifiers: string[], lock = true,
+): Promise<FhirResourceRow[]> {
   if (identifiers.length === 0) return [];
   const r = await q.query<FhirResourceRow>(
     `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[]
         and (case when $3::uuid is null then patient_id is null and organisation_id is not distinct from $4::uuid else patient_id = $3 end)
-      order by received_at, id for update`,
+      order by received_at, id ${lock ? 'for update' : ''}`,
     [type, identifiers, scope.patientId, scope.organisationId],
   );
   return r.rows;
