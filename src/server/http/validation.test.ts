@@ -93,3 +93,28 @@ test('the API answers 400 with the field, never 500 or a stored bad value', asyn
   for (const timeZone of ['Mars/Olympus', 'Europe/Olso', '']) await expect400('POST', '/api/patients', env.c.gp, { ...enrol, timeZone }, 'timeZone');
   assert.equal((await env.db.query(`select 1 from observations where effective_at < '1900-01-01'`)).rows.length, 0);
 });
+
+test('the FHIR face refuses unreal dates too, as an OperationOutcome', async () => {
+  const pid = env.f.patient.id;
+  const post = async (effectiveDateTime: string) => {
+    const res = await env.server.app.inject({
+      method: 'POST', url: '/fhir/Observation', headers: { cookie: env.c.nurseA, 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify({
+        resourceType: 'Observation', status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '59408-5' }] }, subject: { reference: `Patient/${pid}` },
+        effectiveDateTime, valueQuantity: { value: 95, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+      }),
+    });
+    return { status: res.statusCode, body: JSON.parse(res.body) as { resourceType: string } };
+  };
+  for (const at of ['2026-02-30T10:00:00Z', '0001-01-01T00:00:00Z', '2026-02-30T10:00', '2026-02-30']) {
+    const r = await post(at);
+    assert.equal(r.status, 400, `${at}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.resourceType, 'OperationOutcome');
+  }
+  for (const date of ['ge2026-02-30T10:00:00Z', 'lt2026-02-30', 'ge0001-01-01']) {
+    const res = await env.server.app.inject({ method: 'GET', url: `/fhir/Observation?patient=Patient/${pid}&date=${date}`, headers: { cookie: env.c.nurseA } });
+    assert.equal(res.statusCode, 400, `${date}: ${res.body}`);
+  }
+});
