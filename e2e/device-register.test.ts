@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Db } from '../src/server/db/port.js';
+import type { Server } from '../src/server/server.js';
+import { testDb } from '../src/server/testing/db.js';
+import { seedFixture } from '../src/server/testing/fixtures.js';
+import { startTestServer } from '../src/server/testing/server.js';
+import { launch, requireBuiltWeb } from './browser.js';
+import { DESKTOP, expectAccessible, loginClinic, newPage, pageErrors, settled, SHOTS } from './helpers.js';
+
+/** The clinic's device register takes a device's Bluetooth identity (issue 13). */
+let db: Db;
+let server: Server;
+let browser: Browser;
+let nurse: Page;
+
+before(async () => {
+  requireBuiltWeb();
+  db = await testDb();
+  await seedFixture(db);
+  server = await startTestServer(db);
+  browser = await launch();
+  nurse = (await newPage(browser, DESKTOP)).page;
+  await loginClinic(nurse, server.url, /Sykepleier A/);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await db?.close();
+});
+
+test('the nurse registers a blood-pressure cuff with its Bluetooth address and System ID; a malformed System ID is explained', async () => {
+  await nurse.goto(`${server.url}/clinic/#/utstyr`);
+  await settled(nurse);
+  await nurse.getByLabel('Type').selectOption({ label: 'Blodtrykksmåler' });
+  await nurse.getByLabel('Modell').fill('A&D UA-651BLE');
+  await nurse.getByLabel('Serienummer').fill('UA651-0042');
+  await nurse.getByLabel('Produsent (valgfritt)').fill('A&D Medical');
+  await nurse.getByLabel('Bluetooth-adresse eller -ID (valgfritt)').fill('5c-31-3e-01-02-a3');
+  await nurse.getByLabel('System-ID (valgfritt)').fill('12 34');
+  await nurse.getByRole('button', { name: 'Registrer', exact: true }).click();
+  const systemId = nurse.getByLabel('System-ID (valgfritt)');
+  assert.equal(await systemId.getAttribute('aria-invalid'), 'true');
+  await systemId.fill('00 1C 05 FF FE 01 02 A3');
+  await nurse.getByRole('button', { name: 'Registrer', exact: true }).click();
+  await nurse.getByText(/UA651-0042 er registrert\./).waitFor();
+  const row = nurse.getByRole('row').filter({ hasText: 'UA651-0042' });
+  await row.getByText('Bluetooth 5C:31:3E:01:02:A3').waitFor();
+  const d = (await db.query<{ bluetooth_id: string; system_id: string; manufacturer: string }>('select bluetooth_id, system_id, manufacturer from devices where serial = $1', ['UA651-0042'])).rows;
+  assert.deepEqual(d, [{ bluetooth_id: '5C:31:3E:01:02:A3', system_id: '001c05fffe0102a3', manufacturer: 'A&D Medical' }]);
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic devices with Bluetooth identity');
+  if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-devices-bluetooth.png`, fullPage: true });
+  await nurse.screenshot({ path: '/tmp/h-devices.png', fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
