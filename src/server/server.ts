@@ -27,6 +27,7 @@ import { templateRoutes } from './templates/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
+import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { worklistRoutes } from './worklist/routes.js';
 
 export interface Server {
@@ -134,6 +135,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const sweep = sweepMs > 0
     ? setInterval(() => {
         sweepMissing(db, deps.now(), { log }).catch((err: unknown) => log.error({ err }, 'missing-measurement sweep failed'));
+        sweepHeldRemeasures(db, deps.now()).catch((err: unknown) => log.error({ err }, 're-measure sweep failed'));
       }, sweepMs)
     : undefined;
   sweep?.unref();
