@@ -92,6 +92,9 @@ test('the API answers 400 with the field, never 500 or a stored bad value', asyn
   };
   for (const timeZone of ['Mars/Olympus', 'Europe/Olso', '']) await expect400('POST', '/api/patients', env.c.gp, { ...enrol, timeZone }, 'timeZone');
   assert.equal((await env.db.query(`select 1 from observations where effective_at < '1900-01-01'`)).rows.length, 0);
+  // A hand-made worklist cursor with an unreal date is the caller's mistake (400), not a database error.
+  const cursor = Buffer.from(JSON.stringify([0, '2026-02-30 10:00:00+00', env.f.patient.episodeId])).toString('base64url');
+  await expect400('GET', `/api/worklist?cursor=${cursor}`, env.c.nurseA, undefined, 'cursor');
 });
 
 test('the FHIR face refuses unreal dates too, as an OperationOutcome', async () => {

@@ -5,6 +5,7 @@ import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
 import * as repo from './repo.js';
+import { dateProblem } from '../http/validation.js';
 
 /** Measures shown as a sparkline, first one the patient has. */
 const SPARK_CODES = ['spo2', 'weight', 'glucose', 'heart_rate', 'phq9'] as const;
@@ -66,7 +67,7 @@ function decodeCursor(s: string): repo.Cursor {
   }
   const c = CursorSchema.safeParse(parsed);
   // The since part goes to PostgreSQL as timestamptz: only its own ISO output is let through.
-  if (!c.success || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(c.data[1])) {
+  if (!c.success || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(c.data[1]) || dateProblem(c.data[1].slice(0, 10)) !== null) {
     throw new AppError(400, 'validation_failed', 'Invalid input: cursor: not a worklist position', { cursor: 'not a worklist position' });
   }
   return { rank: c.data[0], since: c.data[1], episodeId: c.data[2] };
