@@ -233,10 +233,13 @@ describe('clinic app: GP', () => {
 
   test('approving the draft, and the plan editor from diagnosis templates', async () => {
     await page.goto(`${server.url}/clinic/#/pasient/${kari.id}`);
-    await page.getByRole('button', { name: 'Godkjenn versjon 2' }).waitFor();
+    await page.getByRole('button', { name: 'Se endringer og godkjenn versjon 2' }).waitFor();
     await settled(page);
     await expectAccessible(page, 'clinic GP: patient view with a draft to approve');
-    await page.getByRole('button', { name: 'Godkjenn versjon 2' }).click();
+    await page.getByRole('button', { name: 'Se endringer og godkjenn versjon 2' }).click();
+    // Approval is confirmed in a dialog that names the version and shows what changes.
+    await expectAccessible(page, 'clinic GP: dialog "Godkjenn versjon 2"');
+    await page.getByRole('dialog').getByRole('button', { name: 'Godkjenn versjon 2', exact: true }).click();
     await page.getByText('Versjon 2 er godkjent og gjelder nå.').waitFor();
     await page.getByRole('button', { name: 'Lag ny versjon' }).click();
     await page.getByLabel('Diagnosemaler').check();

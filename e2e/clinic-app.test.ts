@@ -93,7 +93,9 @@ test('the GP enrols a patient from templates, approves the draft, and puts a new
   await gp.getByRole('heading', { name: 'Per Innmeldt', level: 1 }).waitFor();
   enrolledId = decodeURIComponent(gp.url().split('/pasient/')[1]!);
 
-  await gp.getByRole('button', { name: 'Godkjenn versjon 1' }).click();
+  await gp.getByRole('button', { name: 'Se endringer og godkjenn versjon 1' }).click();
+  // Approval is confirmed in a dialog that names the version.
+  await gp.getByRole('dialog', { name: 'Godkjenn versjon 1 av egenbehandlingsplanen' }).getByRole('button', { name: 'Godkjenn versjon 1', exact: true }).click();
   await gp.getByText('Versjon 1 er godkjent og gjelder nå.').waitFor();
   await gp.locator('.plan-table').waitFor();
 
@@ -103,7 +105,8 @@ test('the GP enrols a patient from templates, approves the draft, and puts a new
   await spo2.getByLabel('Råd i rød sone (Bokmål)').fill('Ring legevakt 116 117 nå. Ved tung pust: ring 113.');
   await gp.getByRole('button', { name: 'Lagre som utkast' }).click();
   await gp.getByText('Utkast versjon 2 er lagret.').waitFor();
-  await gp.getByRole('button', { name: 'Godkjenn versjon 2' }).click();
+  await gp.getByRole('button', { name: 'Se endringer og godkjenn versjon 2' }).click();
+  await gp.getByRole('dialog', { name: 'Godkjenn versjon 2 av egenbehandlingsplanen' }).getByRole('button', { name: 'Godkjenn versjon 2', exact: true }).click();
   await gp.getByText('Versjon 2 er godkjent og gjelder nå.').waitFor();
 
   const plans = (await db.query<{ version: number; status: string; definition: { measures: { code: string; thresholds: { redBelow?: number }; actions: { red: { nb: string } } }[] } }>(
