@@ -75,6 +75,11 @@ test('emergency access is reviewed by the requester\'s organisation and the pati
   assert.equal((await call('POST', `/api/admin/emergency-access/${grantId}/review`, requesterOrg, { note: 'Begrunnet, ok.' })).status, 204);
   const done = (await list(followUp))[0]!;
   assert.ok(done.reviewedAt && done.followUpReviewedAt, 'both sides have reviewed');
+  // The patient sees who reviewed (the reason is about them), not marked as emergency access itself.
+  const log = (await call('GET', '/api/me/access-log', env.c.patient)).body!.events as { resourceType: string; action: string; actorName: string; emergency: boolean }[];
+  const reviews = log.filter((e) => e.resourceType === 'EmergencyAccess' && e.actorName === 'Koordinator');
+  assert.ok(reviews.some((e) => e.action === 'update') && reviews.some((e) => e.action === 'read'));
+  assert.ok(reviews.every((e) => !e.emergency));
   // Even written straight to the database, a self-review is refused.
   await assert.rejects(env.db.query('update emergency_access set reviewed_by = personnel_id where id = $1', [grantId]));
 });

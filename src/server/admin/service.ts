@@ -89,6 +89,10 @@ export async function listEmergencyAccess(ctx: Ctx) {
     [a.organisationId],
   );
   await audit(ctx, { action: 'search', resourceType: 'EmergencyAccess', details: { count: r.rows.length } });
+  // The reasons are about the patient: each patient shown is audited, so their access log says who reviewed.
+  for (const patientId of new Set(r.rows.map((x) => x.patient_id))) {
+    await audit(ctx, { action: 'read', resourceType: 'EmergencyAccess', patientId, details: { view: 'review' } });
+  }
   return r.rows.map((x) => {
     const asRequester = x.organisation_id === a.organisationId;
     const asFollowUp = x.follow_up_org === a.organisationId;
@@ -131,11 +135,11 @@ export async function reviewEmergencyAccess(ctx: Ctx, id: string, note: string) 
     if (asFollowUp) {
       await tx.query('update emergency_access set follow_up_reviewed_by = $2, follow_up_reviewed_at = $3, follow_up_review_note = $4 where id = $1', [id, a.personnelId, ctx.now(), note]);
     }
-    await audit(ctx, { action: 'update', resourceType: 'EmergencyAccess', resourceId: id, details: { reviewed: true, asRequester, asFollowUp } }, tx);
+    await audit(ctx, { action: 'update', resourceType: 'EmergencyAccess', resourceId: id, patientId: row.patient_id, details: { reviewed: true, asRequester, asFollowUp } }, tx);
     return null;
   });
   if (outcome) {
-    await audit(ctx, { action: 'update', resourceType: 'EmergencyAccess', resourceId: id, outcome: 'denied', details: { selfReview: true } });
+    await audit(ctx, { action: 'update', resourceType: 'EmergencyAccess', resourceId: id, patientId: outcome.selfReview, outcome: 'denied', details: { selfReview: true } });
     throw forbidden('You cannot review your own emergency access.');
   }
 }

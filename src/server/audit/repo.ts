@@ -48,7 +48,7 @@ export interface AccessLogRow {
 export async function accessLogForPatient(q: Queryable, patientId: string, limit: number): Promise<AccessLogRow[]> {
   const r = await q.query<AccessLogRow>(
     `select a.at, a.actor_kind, a.actor_name, o.name as organisation_name, a.role, a.action, a.resource_type,
-            (a.resource_type = 'EmergencyAccess' or (a.actor_kind = 'personnel' and exists (
+            ((a.resource_type = 'EmergencyAccess' and a.action = 'create') or (a.actor_kind = 'personnel' and exists (
                select 1 from emergency_access ea where ea.patient_id = a.patient_id and ea.personnel_id::text = a.actor_id
                   and ea.organisation_id = a.organisation_id and a.at >= ea.granted_at and a.at < ea.expires_at))) as emergency,
             case when a.resource_type = 'EmergencyAccess' and a.action = 'create' then a.details ->> 'reason' end as reason
