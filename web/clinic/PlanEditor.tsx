@@ -281,6 +281,7 @@ export function PlanEditor({
             )}
           </div>
         )}
+        <p class="hint">{t.peAdviceHint}</p>
         <div class="advice-grid">{ZONES.map((z) => adviceField(g, i, e, z, 'nb'))}</div>
         <details class="other-languages">
           <summary>{t.planOtherLanguages(name)}</summary>

@@ -532,6 +532,8 @@ const nb = {
   errPositive: 'Skriv et tall større enn 0.',
   errTwoCodes: 'Velg minst to målinger, eller ingen for alle.',
   errScale2: 'Skala 2 krever bekreftet hyperkapnisk respirasjonssvikt.',
+  peAdviceHint:
+    'Pasienten får rådet sammen med beskjed om når tjenesten ser på målingen. Ikke lov en telefon i gul sone: utenfor åpningstid ser ingen på målingene før tjenesten åpner.',
   noPagesForRole: 'Rollen din har ingen sider i Varde.',
   colTrend: 'Trend',
   colWhen: 'Når',
@@ -1227,6 +1229,8 @@ const nn: Catalogue = {
   errPositive: 'Skriv eit tal større enn 0.',
   errTwoCodes: 'Vel minst to målingar, eller ingen for alle.',
   errScale2: 'Skala 2 krev stadfesta hyperkapnisk respirasjonssvikt.',
+  peAdviceHint:
+    'Pasienten får rådet saman med beskjed om når tenesta ser på målinga. Ikkje lov ein telefon i gul sone: utanfor opningstid ser ingen på målingane før tenesta opnar.',
   noPagesForRole: 'Rolla di har ingen sider i Varde.',
   colTrend: 'Trend',
   colWhen: 'Når',
@@ -1914,6 +1918,8 @@ const en: Catalogue = {
   errPositive: 'Write a number greater than 0.',
   errTwoCodes: 'Choose at least two measurements, or none for all.',
   errScale2: 'Scale 2 requires confirmed hypercapnic respiratory failure.',
+  peAdviceHint:
+    'The patient gets this advice together with when the service will look at the measurement. Do not promise a call in the yellow zone: outside opening hours nobody looks at measurements until the service opens.',
   noPagesForRole: 'Your role has no pages in Varde.',
   colTrend: 'Trend',
   colWhen: 'When',
