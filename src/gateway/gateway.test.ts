@@ -26,6 +26,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const TZ = 'Europe/Oslo';
 const CUFF = '5C:31:3E:01:02:A3';
 const METER = 'C4:7C:8D:00:AA:01';
+const METER_2 = 'C4:7C:8D:00:AA:02';
 let creds: { clientId: string; clientSecret: string } | undefined;
 const lines: string[] = [];
 
@@ -36,11 +37,14 @@ async function setup(): Promise<{ clientId: string; clientSecret: string }> {
   for (const d of [
     { serial: 'UA651-0042', model: 'UA-651BLE', kind: 'bp_monitor', bluetoothId: CUFF },
     { serial: 'GM-77', model: 'Glucose meter', kind: 'glucometer', bluetoothId: METER },
+    { serial: 'GM-78', model: 'Glucose meter', kind: 'glucometer', bluetoothId: METER_2 },
   ]) {
     const r = await t.call('POST', '/api/devices', t.c.nurseA, d);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal((await t.call('POST', `/api/patients/${t.f.patient.id}/device-loans`, t.c.nurseA, { deviceId: r.body!.id })).status, 201);
   }
+  // Lent two days ago: the readings below were taken while the patient had the devices.
+  await t.db.query(`update device_loans set lent_at = now() - interval '2 days'`);
   return creds;
 }
 
@@ -167,4 +171,21 @@ test('a device that is not in the register is refused with the server\'s message
   assert.equal(queue.rejected[0]!.code, 'unknown_device');
   assert.ok(lines.some((l) => /refused by the server \(422 unknown_device\): Unknown device \(Omron X7, serial OMRON-9, Bluetooth 00:5F:BF:00:00:09\)/.test(l)), lines.join('\n'));
   assert.ok(JSON.parse(readFileSync(join(dir, 'stranger.json'), 'utf8')).rejected.length === 1);
+});
+
+test('a meter still holding the previous borrower\'s records: those are set aside with the server\'s reason, the patient\'s own go up', async () => {
+  const c = await setup();
+  const now = Date.now();
+  const meter = new SimulatedPeripheral({
+    id: 'meter-2', address: METER_2, service: SERVICE.glucose, info: { model: 'Glucose meter', serial: 'GM-78' },
+    records: [glucoseRecord(40, new Date(now - 5 * 86_400_000), 99), glucoseRecord(41, new Date(now - 3600_000), 72)],
+  });
+  const opts = options(new ReadingQueue(join(dir, 'meter-2.json')), t.server.url, c);
+  await handlePeripheral(meter, opts);
+  const r = await flushAndLog(opts);
+  assert.deepEqual([r.uploaded, r.rejected, r.pending], [1, 1, 0]);
+  assert.equal(opts.queue.rejected[0]!.code, 'measured_before_loan');
+  assert.deepEqual(opts.queue.rejected[0]!.readings.map((x) => x.readingId), ['seq-40']);
+  const stored = (await t.db.query<{ value: number }>(`select o.value from observations o join devices d on d.id = o.device_id where d.bluetooth_id = $1`, [METER_2])).rows;
+  assert.deepEqual(stored.map((x) => x.value), [7.2]);
 });

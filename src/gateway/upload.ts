@@ -122,8 +122,19 @@ export async function flushQueue(queue: ReadingQueue, client: IngestClient, now:
         out.duplicates += res.body.duplicates ?? 0;
       } else if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
         const e = res.body.error ?? { code: `http_${res.status}`, message: `HTTP ${res.status}` };
-        queue.remove(batch, { status: res.status, code: e.code, message: e.message, at: now().toISOString() });
-        out.rejected += batch.length;
+        // The server refuses an upload whole but names the readings at fault: set those aside and
+        // send the rest again, so one bad record (say, from the previous borrower) holds up nothing else.
+        const named = new Set(Object.keys(e.fields ?? {}).flatMap((k) => {
+          const m = /^readings\.(\d+)\./.exec(k);
+          return m ? [Number(m[1])] : [];
+        }));
+        const bad = named.size > 0 && named.size < batch.length ? batch.filter((_, j) => named.has(j)) : batch;
+        queue.remove(bad, { status: res.status, code: e.code, message: e.message, at: now().toISOString() });
+        out.rejected += bad.length;
+        if (bad !== batch) {
+          const again = await flushQueue(queue, client, now);
+          return { uploaded: out.uploaded + again.uploaded, duplicates: out.duplicates + again.duplicates, rejected: out.rejected + again.rejected, pending: again.pending, ...(again.stoppedBecause ? { stoppedBecause: again.stoppedBecause } : {}) };
+        }
       } else {
         return { ...out, stoppedBecause: `server answered ${res.status}`, pending: queue.pending.length };
       }

@@ -59,6 +59,8 @@ test('an identity is added to a device registered without one; audited; only in 
 
 test('a reading from a lent device goes to the patient it is lent to, with the device', async () => {
   assert.equal((await t.call('POST', `/api/patients/${t.f.patient.id}/device-loans`, t.c.nurseA, { deviceId: cuff })).status, 201);
+  // Lent two days ago, so the readings below were taken while the patient had it.
+  await t.db.query(`update device_loans set lent_at = now() - interval '2 days' where device_id = $1`, [cuff]);
   const r = await ingest({
     sentAt: ago(0), device: { serial: 'AND-UA651-0042', model: 'UA-651BLE', bluetoothId: '5c:31:3e:01:02:a3' },
     readings: [{ readingId: 't-2026-11-30T07:58:00', effectiveAt: ago(120_000), measurements: [{ code: 'bp_systolic', value: 142, unit: 'mm[Hg]' }, { code: 'bp_diastolic', value: 88, unit: 'mm[Hg]' }] }],
@@ -117,4 +119,19 @@ test('a registered device that is not lent, or lent to someone else, is refused'
   // Naming the borrower explicitly is fine.
   const same = await ingest({ sentAt: ago(0), device: { serial: 'AND-UA651-0042' }, readings: [{ readingId: 'o-2', patientIdentifier: t.f.patient.identifier, effectiveAt: ago(30_000), measurements: [{ code: 'heart_rate', value: 72 }] }] });
   assert.equal(same.status, 201, JSON.stringify(same.body));
+});
+
+test('a record measured before the device was lent to this patient is refused: it may be the previous borrower\'s', async () => {
+  const before = await count('observations');
+  const r = await ingest({
+    sentAt: ago(0), device: { serial: 'AND-UA651-0042', bluetoothId: '5C:31:3E:01:02:A3' },
+    readings: [
+      { readingId: 'old-1', effectiveAt: ago(3 * 86_400_000), measurements: [{ code: 'heart_rate', value: 64 }] },
+      { readingId: 'new-1', effectiveAt: ago(10_000), measurements: [{ code: 'heart_rate', value: 66 }] },
+    ],
+  });
+  assert.equal(r.status, 422);
+  assert.equal(r.body.error!.code, 'measured_before_loan');
+  assert.deepEqual(Object.keys(r.body.error!.fields!), ['readings.0.effectiveAt']);
+  assert.equal(await count('observations'), before);
 });

@@ -88,7 +88,8 @@ export interface UploadDevice {
 export interface ResolvedDevice {
   deviceId: string;
   serial: string;
-  borrower: { id: string; identifier: string } | null;
+  /** Who has the device now, and since when: readings measured before that may be the previous borrower's. */
+  borrower: { id: string; identifier: string; lentAt: Date } | null;
 }
 
 /**
@@ -105,8 +106,8 @@ export interface ResolvedDevice {
 export async function resolveUploadDevice(q: Queryable, organisationId: string, device: UploadDevice, needsBorrower: boolean): Promise<ResolvedDevice | null> {
   const bluetoothId = device.bluetoothId ? normaliseBluetoothId(device.bluetoothId) : null;
   const systemId = device.systemId ? normaliseSystemId(device.systemId) : null;
-  const r = await q.query<{ id: string; serial: string; patient_id: string | null; identifier: string | null }>(
-    `select d.id, d.serial, l.patient_id, p.identifier
+  const r = await q.query<{ id: string; serial: string; patient_id: string | null; identifier: string | null; lent_at: Date | null }>(
+    `select d.id, d.serial, l.patient_id, p.identifier, l.lent_at
        from devices d left join device_loans l on l.device_id = d.id and l.returned_at is null
        left join patients p on p.id = l.patient_id
       where d.organisation_id = $1 and (d.serial = $2 or d.bluetooth_id = $3 or d.system_id = $4)
@@ -122,7 +123,7 @@ export async function resolveUploadDevice(q: Queryable, organisationId: string, 
       `Unknown device (${what}): it is not in your organisation's device register. Register it with its serial number or Bluetooth address and lend it to the patient, then send again.`,
       { 'device.serial': 'Not a registered device' });
   }
-  const borrower = row.patient_id && row.identifier ? { id: row.patient_id, identifier: row.identifier } : null;
+  const borrower = row.patient_id && row.identifier && row.lent_at ? { id: row.patient_id, identifier: row.identifier, lentAt: row.lent_at } : null;
   if (needsBorrower && !borrower) {
     throw new AppError(422, 'device_not_lent',
       `Device ${row.serial} is registered but not lent to any patient, so its readings cannot be attributed. Lend it to the patient in the device register, then send again.`,

@@ -120,17 +120,21 @@ export async function ingestReadings(ctx: Ctx, body: IngestBody, receivedAt: Dat
   // refused, a reading without a patient goes to the borrower, a reading for anyone else is refused.
   const lent = body.device ? await resolveUploadDevice(ctx.db, a.organisationId, body.device, body.readings.some((r) => r.patientId === undefined && r.patientIdentifier === undefined)) : null;
   if (lent?.borrower) {
-    const other = body.readings.flatMap((r, i) => {
+    const b = lent.borrower;
+    const wrong = body.readings.flatMap((r, i) => {
       const named = r.patientId?.toLowerCase() ?? (r.patientIdentifier !== undefined ? normalisedIdentifier(r.patientIdentifier) : undefined);
-      return named === undefined || named === lent.borrower!.id || named === lent.borrower!.identifier ? [] : [i];
+      if (named !== undefined && named !== b.id && named !== b.identifier) {
+        return [{ code: 'device_lent_to_another_patient', message: `Reading ${i}: device ${lent.serial} is lent to another patient.`,
+          fields: { [`readings.${i}.${r.patientId !== undefined ? 'patientId' : 'patientIdentifier'}`]: 'The device is lent to another patient' } }];
+      }
+      // A meter keeps its memory between patients: a record from before this loan may be the previous borrower's.
+      if (Date.parse(r.effectiveAt) + shift < b.lentAt.getTime() - CLOCK_SKEW_TOLERANCE_MS) {
+        return [{ code: 'measured_before_loan', message: `Reading ${i} was measured before device ${lent.serial} was lent to this patient (${b.lentAt.toISOString()}); it may be the previous borrower's.`,
+          fields: { [`readings.${i}.effectiveAt`]: 'Measured before the device was lent to the patient' } }];
+      }
+      return [];
     });
-    if (other.length > 0) {
-      throw combined(422, other.map((i) => ({
-        code: 'device_lent_to_another_patient',
-        message: `Reading ${i}: device ${lent.serial} is lent to another patient.`,
-        fields: { [`readings.${i}.${body.readings[i]!.patientId !== undefined ? 'patientId' : 'patientIdentifier'}`]: 'The device is lent to another patient' },
-      })), body.readings.length);
-    }
+    if (wrong.length > 0) throw combined(422, wrong, body.readings.length);
   }
   const device = body.device ? { ...body.device, serial: lent?.serial ?? body.device.serial } : undefined;
 
