@@ -121,6 +121,7 @@ describe('idle expiry', () => {
 });
 
 describe('the worklist stream ends with its session', () => {
+  // The timeouts only turn a stream that never closes (the bug) into a failure instead of a hang.
   async function openStream(server: Server, cookie: string) {
     const res = await fetch(`${server.url}/api/worklist/stream`, { headers: { cookie, accept: 'text/event-stream' } });
     assert.equal(res.status, 200);
@@ -134,7 +135,7 @@ describe('the worklist stream ends with its session', () => {
     return { ended };
   }
 
-  test('logout closes it at once', async () => {
+  test('logout closes it at once', { timeout: 30_000 }, async () => {
     const cookie = await personnelCookie(t.db, t.f.people.nurseA, t.f.orgs.muniA, 'nurse');
     const { ended } = await openStream(t.server, cookie);
     const out = await fetch(`${t.server.url}/auth/logout`, { method: 'POST', headers: { cookie } });
@@ -142,7 +143,7 @@ describe('the worklist stream ends with its session', () => {
     assert.equal(await ended, true);
   });
 
-  test('idle expiry closes it on the next session check', async () => {
+  test('idle expiry closes it on the next session check', { timeout: 30_000 }, async () => {
     const cookie = await personnelCookie(t.db, t.f.people.nurseA, t.f.orgs.muniA, 'nurse');
     const other = await personnelCookie(t.db, t.f.people.nurseA, t.f.orgs.muniA, 'nurse');
     const { ended } = await openStream(t.server, cookie);

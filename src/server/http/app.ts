@@ -171,6 +171,7 @@ export function helmetOptions(config: Pick<Config, 'PUBLIC_URL'>) {
     // HSTS over plain http would be ignored at best and pin a demo host to https at worst.
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'no-referrer' as const },
+    xFrameOptions: { action: 'deny' as const },
     crossOriginEmbedderPolicy: false,
   };
 }

@@ -27,6 +27,7 @@ describe('browser protections (helmet)', () => {
     assert.match(csp, /object-src 'none'/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    assert.equal(res.headers['x-frame-options'], 'DENY');
     assert.equal(res.headers['strict-transport-security'], undefined);
   });
 
