@@ -103,7 +103,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } else {
     rp = new OidcRp(
       {
-        clinic: { issuer: () => config.HELSEID_ISSUER!, clientId: config.HELSEID_CLIENT_ID!, clientSecret: config.HELSEID_CLIENT_SECRET ?? '', scope: 'openid profile helseid://scopes/identity/pid helseid://scopes/hpr/hpr_number' },
+        clinic: { issuer: () => config.HELSEID_ISSUER!, clientId: config.HELSEID_CLIENT_ID!, clientSecret: config.HELSEID_CLIENT_SECRET ?? '', scope: 'openid profile helseid://scopes/identity/pid helseid://scopes/identity/security_level helseid://scopes/hpr/hpr_number' },
         patient: { issuer: () => config.IDPORTEN_ISSUER!, clientId: config.IDPORTEN_CLIENT_ID!, clientSecret: config.IDPORTEN_CLIENT_SECRET ?? '', scope: 'openid profile', params: { acr_values: patientAcr } },
       },
       () => origin,
