@@ -14,6 +14,11 @@ const LOOKBACK_DAYS = 8;
 const DEFAULT_BATCH = 2000;
 /** An episode that failed is looked at again after this long (or as soon as its plan, zone or status changes). */
 const RETRY_MS = 60 * 60_000;
+/**
+ * Arbitrary constant: with several app processes one batch runs at a time (a transaction-level
+ * advisory lock; a row lock per claimed schedule would write every row twice).
+ */
+const SWEEP_LOCK = 7_211_403;
 
 /** What the sweep needs of a logger (pino's shape). */
 export interface SweepLog {
@@ -35,8 +40,8 @@ const running = new WeakMap<Db, Promise<SweepResult>>();
  * Raises 'missing' alerts for scheduled measurements and questionnaires that are overdue
  * (schedule + grace) and not reported. Set-based: it reads only the schedules whose deadline has
  * passed (`episode_schedule.next_due_at`, maintained by migration 010's triggers and advanced
- * here), in short transactions of a few statements per batch. Several processes may sweep at
- * once: rows are claimed with SKIP LOCKED and the alert upsert merges repeats. One episode's bad
+ * here), in short transactions of a few statements per batch. Several processes may sweep: one
+ * batch runs at a time (advisory lock) and the alert upsert merges repeats. One episode's bad
  * data (an unknown time zone, a malformed plan) is logged and skipped; the others are swept.
  * Equal, sweep for sweep, to running `detectMissing` for every active episode (see the property
  * in missing-job.test.ts).
@@ -55,26 +60,43 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
   const log = opts.log ?? { warn: () => undefined };
   const out: SweepResult = { episodes: 0, raised: 0, failed: 0 };
   const plans = new Map<string, PlanDefinition | string>();
-  while ((await db.tx((tx) => syncSchedules(tx, batch, plans, log, out))) > 0);
+  // null: another process holds the lock and is sweeping; it will do the rest.
+  const locked = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
+    db.tx(async (tx) => ((await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [SWEEP_LOCK])).rows[0]?.ok ? fn(tx) : null));
   const entries = new Map<string, Evaluated | Error>();
   for (;;) {
-    let claimed: DueRow[] = [];
+    let n: number | null;
     try {
-      claimed = await db.tx(async (tx) => {
+      // New schedules are looked at in the same transaction that writes them (one write per row).
+      n = await locked((tx) => syncSchedules(tx, batch, plans, log, out, { now, memo: entries }));
+    } catch {
+      // Something in the batch broke the alert statement: write the rows as due now, and the due
+      // pass below finds the culprit episode by episode.
+      n = await locked((tx) => syncSchedules(tx, batch, plans, log, out));
+    }
+    if (n === null) return out;
+    if (n < batch) break;
+  }
+  for (;;) {
+    let claimed: DueRow[] | null = [];
+    try {
+      claimed = await locked(async (tx) => {
         const rows = await claimDue(tx, now, batch);
-        await evaluateAndRaise(tx, rows, now, entries, log, out);
+        add(out, await evaluateAndRaise(tx, rows, now, entries, log));
         return rows;
       });
+      if (claimed === null) return out;
     } catch (err) {
       // Something in the batch broke a statement: redo it one episode at a time to find and skip the culprit.
-      claimed = await db.tx((tx) => claimDue(tx, now, batch, true));
+      claimed = await db.tx((tx) => claimDue(tx, now, batch));
       for (const ids of groupByEpisode(claimed)) {
         try {
-          await db.tx(async (tx) => evaluateAndRaise(tx, await claimDue(tx, now, batch, false, ids), now, entries, log, out));
+          const r = await locked(async (tx) => evaluateAndRaise(tx, await claimDue(tx, now, batch, ids), now, entries, log));
+          if (r) add(out, r);
         } catch (e) {
           out.failed++;
-          log.warn({ err: e, episodeId: ids }, 'missing-measurement sweep: episode skipped');
-          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1`, [ids, new Date(now.getTime() + RETRY_MS)]);
+          log.warn({ err: e, episodeId: ids[0] }, 'missing-measurement sweep: episode skipped');
+          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = any($1::uuid[])`, [ids, new Date(now.getTime() + RETRY_MS)]);
         }
       }
       if (claimed.length === 0) log.warn({ err }, 'missing-measurement sweep: batch failed');
@@ -90,15 +112,19 @@ const StoredEntry = z.object({ code: z.union([MeasureCodeSchema, QuestionnaireCo
 
 /**
  * Episodes whose approved plan, time zone or status changed since the last sweep: their schedule
- * rows are rewritten from the plan (each distinct definition parsed once), due at once.
+ * rows are rewritten from the plan (each distinct definition parsed once) and, with `evaluate`,
+ * looked at right away (as the due pass would) and written with their next deadline; without, due at once.
  * @returns how many episodes were handled (0: none left)
  */
-async function syncSchedules(tx: Queryable, batch: number, plans: Map<string, PlanDefinition | string>, log: SweepLog, out: SweepResult): Promise<number> {
-  const eps = await tx.query<{ episode_id: string; active: boolean; plan_id: string | null; definition_md5: string | null }>(
-    `select s.episode_id, e.status = 'active' as active, p.id as plan_id, p.definition_md5
+async function syncSchedules(
+  tx: Queryable, batch: number, plans: Map<string, PlanDefinition | string>, log: SweepLog, out: SweepResult,
+  evaluate?: { now: Date; memo: Map<string, Evaluated | Error> },
+): Promise<number> {
+  const eps = await tx.query<{ episode_id: string; patient_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; approved_at: Date | null }>(
+    `select s.episode_id, e.patient_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version, p.approved_at
        from episode_state s join episodes e on e.id = s.episode_id
        left join plans p on p.episode_id = s.episode_id and p.status = 'approved'
-      where s.schedule_dirty order by s.episode_id limit $1 for update of s skip locked`,
+      where s.schedule_dirty limit $1`,
     [batch],
   );
   if (eps.rows.length === 0) return 0;
@@ -114,11 +140,13 @@ async function syncSchedules(tx: Queryable, batch: number, plans: Map<string, Pl
     }
   }
   const ep: string[] = [], code: string[] = [], plan: string[] = [], sched: string[] = [];
+  const rows: DueRow[] = [];
+  const failed = { n: 0 };
   for (const r of eps.rows) {
     if (!r.active || !r.plan_id || !r.definition_md5) continue;
     const def = plans.get(r.definition_md5);
     if (typeof def !== 'object') {
-      out.failed++;
+      failed.n++;
       log.warn({ episodeId: r.episode_id, planId: r.plan_id, error: def ?? 'plan not found' }, 'missing-measurement sweep: malformed plan, episode skipped');
       continue;
     }
@@ -128,12 +156,17 @@ async function syncSchedules(tx: Queryable, batch: number, plans: Map<string, Pl
       code.push(entry.code);
       plan.push(r.plan_id);
       sched.push(JSON.stringify(entry.schedule));
+      rows.push({
+        episode_id: r.episode_id, patient_id: r.patient_id, code: entry.code, schedule: entry.schedule, plan_id: r.plan_id,
+        version: r.version ?? 0, approved_at: r.approved_at ?? new Date(0), time_zone: r.time_zone,
+      });
     }
   }
   const ids = eps.rows.map((r) => r.episode_id);
   // Two statements: an INSERT does not see a DELETE of the same statement's CTE.
   await tx.query(`delete from episode_schedule where episode_id = any($1::uuid[])`, [ids]);
-  if (ep.length > 0) {
+  if (evaluate) add(out, await evaluateAndRaise(tx, rows, evaluate.now, evaluate.memo, log, 'insert'));
+  else if (ep.length > 0) {
     await tx.query(
       `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
        select u.e, u.c, u.p, u.s, '-infinity' from unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[]) as u(e, c, p, s)`,
@@ -145,6 +178,7 @@ async function syncSchedules(tx: Queryable, batch: number, plans: Map<string, Pl
        from unnest($1::uuid[], $2::uuid[]) as u(e, p) where s.episode_id = u.e`,
     [ids, eps.rows.map((r) => (r.active ? r.plan_id : null))],
   );
+  out.failed += failed.n;
   return eps.rows.length;
 }
 
@@ -168,19 +202,22 @@ interface Evaluated {
   next: Date | null;
 }
 
-/**
- * Locks (SKIP LOCKED) up to `batch` schedules whose deadline has passed, oldest first.
- * With `onlyEpisodes`, just those episodes' due rows; with `peek`, the rows are only listed.
- */
-async function claimDue(tx: Queryable, now: Date, batch: number, peek = false, onlyEpisodes?: string[]): Promise<DueRow[]> {
+/** Up to `batch` schedules whose deadline has passed, oldest first (with `onlyEpisodes`, just theirs). */
+async function claimDue(tx: Queryable, now: Date, batch: number, onlyEpisodes?: string[]): Promise<DueRow[]> {
   const r = await tx.query<DueRow>(
     `select s.episode_id, e.patient_id, s.code, s.schedule, s.plan_id, p.version, p.approved_at, e.time_zone
        from episode_schedule s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
       where s.next_due_at <= $1 and ($3::uuid[] is null or s.episode_id = any($3::uuid[]))
-      order by s.next_due_at, s.episode_id, s.code limit $2 ${peek ? '' : 'for update of s skip locked'}`,
+      order by s.next_due_at limit $2`,
     [now, batch, onlyEpisodes ?? null],
   );
   return r.rows;
+}
+
+function add(out: SweepResult, r: SweepResult): void {
+  out.episodes += r.episodes;
+  out.raised += r.raised;
+  out.failed += r.failed;
 }
 
 function groupByEpisode(rows: DueRow[]): string[][] {
@@ -219,8 +256,13 @@ function evaluateEntry(code: z.infer<typeof StoredEntry>['code'], schedule: Sche
  * keeps those not reported and not already alerted and upserts their alerts, one NOTIFY
  * statement, and one statement that moves every row on to its next deadline.
  */
-async function evaluateAndRaise(tx: Queryable, rows: DueRow[], now: Date, memo: Map<string, Evaluated | Error>, log: SweepLog, out: SweepResult): Promise<void> {
-  if (rows.length === 0) return;
+async function evaluateAndRaise(
+  tx: Queryable, rows: DueRow[], now: Date, memo: Map<string, Evaluated | Error>, log: SweepLog,
+  /** 'insert': the rows are new (from syncSchedules) and are written with their next deadline. */
+  write: 'update' | 'insert' = 'update',
+): Promise<SweepResult> {
+  const out: SweepResult = { episodes: 0, raised: 0, failed: 0 };
+  if (rows.length === 0) return out;
   const c = { ep: [] as string[], pat: [] as string[], plan: [] as string[], code: [] as string[], win: [] as Date[], due: [] as Date[], finding: [] as string[] };
   const next = { ep: [] as string[], code: [] as string[], at: [] as Date[] };
   const failed = new Set<string>();
@@ -295,9 +337,18 @@ async function evaluateAndRaise(tx: Queryable, rows: DueRow[], now: Date, memo: 
       );
     }
   }
-  await tx.query(
-    `update episode_schedule s set next_due_at = u.at from unnest($1::uuid[], $2::text[], $3::timestamptz[]) as u(e, c, at)
-      where s.episode_id = u.e and s.code = u.c`,
-    [next.ep, next.code, next.at],
-  );
+  if (write === 'insert') {
+    await tx.query(
+      `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
+       select u.e, u.c, u.p, u.s, u.at from unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[], $5::timestamptz[]) as u(e, c, p, s, at)`,
+      [next.ep, next.code, rows.map((r) => r.plan_id), rows.map((r) => JSON.stringify(r.schedule)), next.at],
+    );
+  } else {
+    await tx.query(
+      `update episode_schedule s set next_due_at = u.at from unnest($1::uuid[], $2::text[], $3::timestamptz[]) as u(e, c, at)
+        where s.episode_id = u.e and s.code = u.c`,
+      [next.ep, next.code, next.at],
+    );
+  }
+  return out;
 }

@@ -6,11 +6,13 @@
 -- write, so they stay correct whichever service (app API, device ingest, FHIR) writes, and their
 -- cost follows what changed, not how many patients there are. Statement-level triggers with
 -- transition tables: a 100-reading upload costs one state update, not a hundred.
--- Uses only columns of migrations 001-004.
+-- Uses only columns of migrations 001-004. These tables are derived (rebuilt from the facts by
+-- the triggers and the sweep), so they carry no foreign keys: each would add a check per row to
+-- every ingest and sweep statement.
 
 create table episode_state (
-  episode_id uuid primary key references episodes(id),
-  patient_id uuid not null references patients(id),
+  episode_id uuid primary key,
+  patient_id uuid not null,
   started_at timestamptz not null,
   active boolean not null,
   -- 0 red, 1 yellow, 2 missing, 3 green: the worklist order of domain/triage.ts#compareWorklist.
@@ -36,8 +38,8 @@ create index episode_state_schedule_dirty on episode_state (episode_id) where sc
 -- One row per (organisation in the care team, active episode): the worklist's sort key, indexed
 -- per organisation so the first page is an index range scan, not a sort of the whole caseload.
 create table worklist_rows (
-  organisation_id uuid not null references organisations(id),
-  episode_id uuid not null references episodes(id),
+  organisation_id uuid not null,
+  episode_id uuid not null,
   status_rank smallint not null,
   sort_since timestamptz not null,
   primary key (organisation_id, episode_id)
@@ -47,8 +49,8 @@ create index worklist_rows_episode on worklist_rows (episode_id);
 
 -- "My patients": episodes where this person wrote a contact note or acknowledged an alert.
 create table worklist_mine (
-  personnel_id uuid not null references personnel(id),
-  episode_id uuid not null references episodes(id),
+  personnel_id uuid not null,
+  episode_id uuid not null,
   since timestamptz not null default now(),
   primary key (personnel_id, episode_id)
 );
@@ -56,9 +58,9 @@ create table worklist_mine (
 -- One row per scheduled measure or questionnaire of the episode's approved plan: when the next
 -- deadline (due + grace) passes. The sweep only looks at rows whose deadline has passed.
 create table episode_schedule (
-  episode_id uuid not null references episodes(id),
+  episode_id uuid not null,
   code text not null,
-  plan_id uuid not null references plans(id),
+  plan_id uuid not null,
   schedule jsonb not null,
   next_due_at timestamptz not null,
   primary key (episode_id, code)
@@ -102,7 +104,20 @@ begin
   return null;
 end $$;
 create trigger worklist_rows_sync_ins after insert on episode_state referencing new table as new_rows for each statement execute function varde_worklist_rows_sync();
-create trigger worklist_rows_sync_upd after update on episode_state referencing new table as new_rows for each statement execute function varde_worklist_rows_sync();
+
+-- Only updates that move a row (status, since, active): not the sweep's bookkeeping or contact times.
+create function varde_worklist_rows_sync_upd() returns trigger language plpgsql as $$
+begin
+  delete from worklist_rows w using new_rows n, old_rows o
+   where o.episode_id = n.episode_id and w.episode_id = n.episode_id and o.active and not n.active;
+  insert into worklist_rows (organisation_id, episode_id, status_rank, sort_since)
+  select ct.organisation_id, n.episode_id, n.status_rank, n.sort_since
+    from new_rows n join old_rows o on o.episode_id = n.episode_id join care_team ct on ct.episode_id = n.episode_id
+   where n.active and (n.status_rank, n.sort_since, n.active) is distinct from (o.status_rank, o.sort_since, o.active)
+  on conflict (organisation_id, episode_id) do update set status_rank = excluded.status_rank, sort_since = excluded.sort_since;
+  return null;
+end $$;
+create trigger worklist_rows_sync_upd after update on episode_state referencing new table as new_rows old table as old_rows for each statement execute function varde_worklist_rows_sync_upd();
 
 create function varde_care_team_ins() returns trigger language plpgsql as $$
 begin
