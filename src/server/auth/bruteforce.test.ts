@@ -66,6 +66,10 @@ describe('rate limits', () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await login('198.51.100.20')).statusCode);
     assert.deepEqual(statuses, [302, 302, 302, 429]);
+    // A browser navigated here: the refusal is a page, in the login pages' language.
+    const refused = await login('198.51.100.20');
+    assert.match(String(refused.headers['content-type']), /text\/html/);
+    assert.match(refused.body, /For mange forsøk/);
     assert.equal((await login('198.51.100.21')).statusCode, 302);
     const idpLogin = (from: string) => server.app.inject({
       method: 'POST', url: '/idp/interaction/unknown/login', headers: { 'x-forwarded-for': from, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'pid=1',

@@ -17,10 +17,10 @@ const PendingSchema = z.object({ app: z.enum(['patient', 'clinic']), state: z.st
 export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
   const secure = () => deps.publicUrl().startsWith('https://');
   const home = (a: LoginApp) => (a === 'patient' ? '/patient/' : '/clinic/');
-  const limit = () => perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const limit = (html = false) => perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE, { html });
   const acceptedAcr = deps.config.IDPORTEN_ACR.split(',').map((a) => a.trim()).filter(Boolean);
 
-  app.get('/auth/login', { config: { public: true, rateLimit: limit() } }, async (req, reply) => {
+  app.get('/auth/login', { config: { public: true, rateLimit: limit(true) } }, async (req, reply) => {
     const { app: which } = parse(LoginQuery, req.query);
     const { url, pending } = await rp.start(which);
     reply.setCookie(LOGIN_COOKIE, JSON.stringify(pending), {
@@ -29,7 +29,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     return reply.redirect(url);
   });
 
-  app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true, rateLimit: limit() } }, async (req, reply) => {
+  app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true, rateLimit: limit(true) } }, async (req, reply) => {
     const which = parse(z.enum(['patient', 'clinic']), req.params.app, 'app');
     const raw = req.cookies[LOGIN_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : null;
@@ -262,7 +262,7 @@ export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<Lo
         .join('')}</ul>`);
   });
 
-  const limit = perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+  const limit = perAddressLimit(deps, deps.config.AUTH_RATE_LIMIT_PER_MINUTE, { html: true });
   app.post<{ Params: { uid: string } }>('/idp/interaction/:uid/login', { config: { public: true, forms: true, rateLimit: limit } }, async (req, reply) => {
     const idp = await getIdp();
     const body = (req.body ?? {}) as Record<string, string>;

@@ -3,6 +3,7 @@ import type { RateLimitOptions } from '@fastify/rate-limit';
 import { insertAudit, type AuditInsert } from '../audit/repo.js';
 import type { AppDeps } from '../http/app.js';
 import { AppError } from '../http/errors.js';
+import { page } from '../http/html.js';
 
 const WINDOW_MS = 60_000;
 
@@ -59,10 +60,17 @@ class AuditOnce {
   }
 }
 
-const tooMany = () => new AppError(429, 'rate_limited', 'Too many attempts. Wait a minute and try again.');
+const TOO_MANY = 'Too many attempts. Wait a minute and try again.';
+const tooManyPage = page('For mange forsøk', `<h1>For mange forsøk</h1>
+  <p class="error" role="alert">Det har vært for mange innloggingsforsøk fra denne adressen. Vent ett minutt og prøv igjen.</p>
+  <p><a href="/">Til forsiden</a></p>`);
 
-/** Route option: at most `max` requests a minute per client address on this route; exceeding it is audited. */
-export function perAddressLimit(deps: Pick<AppDeps, 'db' | 'log'>, max: number): RateLimitOptions {
+/**
+ * Route option: at most `max` requests a minute per client address on this route; exceeding it
+ * is audited. `html`: the route is a page a browser navigates to, so the refusal is a page too.
+ */
+export function perAddressLimit(deps: Pick<AppDeps, 'db' | 'log'>, max: number, opts: { html?: boolean } = {}): RateLimitOptions {
+  const tooMany = () => new AppError(429, 'rate_limited', TOO_MANY, undefined, opts.html ? tooManyPage : undefined);
   const once = new AuditOnce();
   return {
     max,

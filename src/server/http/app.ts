@@ -213,6 +213,7 @@ function refuseNonJsonBody(req: FastifyRequest): void {
 
 function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
+    if (err.html) return reply.code(err.status).type('text/html').send(err.html);
     return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } });
   }
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };

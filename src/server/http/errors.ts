@@ -7,6 +7,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string>,
+    /** A whole HTML page to answer with instead of JSON (login routes a browser navigates to). */
+    readonly html?: string,
   ) {
     super(message);
   }
