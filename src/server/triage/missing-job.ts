@@ -306,9 +306,10 @@ async function evaluateAndRaise(
          select c.* from c
           where not exists (select 1 from observations o where o.patient_id = c.patient_id and o.code = c.code
                               and o.episode_id = c.episode_id and o.effective_at >= c.window_start and o.effective_at >= $8)
-            -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
-            and not exists (select 1 from alerts a where a.episode_id = c.episode_id and a.rule_id = 'missing:' || c.code
-                              and a.zone = 'missing' and a.last_at >= c.due))
+            -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again. A
+            -- scalar subquery: one probe of alerts_episode_rule_last per row, never a scan of all alerts.
+            and coalesce((select a.last_at from alerts a where a.episode_id = c.episode_id and a.rule_id = 'missing:' || c.code
+                            and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < c.due)
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
        select patient_id, episode_id, finding->>'ruleId', 'missing', 'missing', plan_id, (finding->>'planVersion')::int,
               finding->'summary', jsonb_build_array(finding), due, due
