@@ -7,7 +7,7 @@ import { testDb } from '../src/server/testing/db.js';
 import { seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
 import { startTestServer } from '../src/server/testing/server.js';
 import { launch, requireBuiltWeb } from './browser.js';
-import { expectAccessible, loginClinic, newPage, pageErrors, printAxeReport, settled, SHOTS } from './helpers.js';
+import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, printAxeReport, settled, SHOTS } from './helpers.js';
 
 /**
  * Issue 8 in a real browser at 1440×900: the service's opening hours page (a coordinator adds
@@ -195,5 +195,28 @@ test('the GP edits every part of a plan, previews it with a diff against version
   assert.deepEqual(def.trendRules, [{ id: 'puls-stiger', code: 'heart_rate', kind: 'rise', amount: 20, windowDays: 3, zone: 'yellow' }]);
   assert.deepEqual(def.combinedRules, [{ kind: 'sitting', id: 'to-gule', minYellow: 2, zone: 'red' }]);
   assert.deepEqual(def.news2, { enabled: true, scale: 2, hypercapnicFailureConfirmed: true, longTermOxygen: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('outside the hours the service saved, a red reading tells the patient to call legevakt 116 117 or 113, with tel: links', async () => {
+  // The service is closed all day today: a staff day in its saved hours.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(new Date());
+  const week = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [['08:00', '15:30']]]));
+  await db.query('update organisations set opening_hours = $2::jsonb where id = $1', [
+    f.orgs.muniA,
+    JSON.stringify({ timeZone: 'Europe/Oslo', weekly: week, closedDates: [today], closedLabels: { [today]: 'Fagdag' }, publicHolidays: true }),
+  ]);
+  const { page } = await newPage(browser, IPAD);
+  await loginPatient(page, server.url, f.patient.identifier);
+  await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
+  await page.getByLabel(/SpO2/).fill('84');
+  await page.getByLabel(/^Puls/).fill('80');
+  await page.getByRole('button', { name: 'Lagre målingene' }).click();
+  const notice = page.locator('.feedback-notice');
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /stengt nå[\s\S]*Ring legevakten på 116 117 nå\. Er det livstruende, ring 113\./);
+  assert.equal(await notice.getByRole('link', { name: '116 117' }).getAttribute('href'), 'tel:116117');
+  assert.equal(await notice.getByRole('link', { name: '113' }).getAttribute('href'), 'tel:113');
+  await expectAccessible(page, 'patient: red feedback while the service is closed');
   assert.deepEqual(pageErrors, []);
 });
