@@ -48,8 +48,11 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
   },
   {
     type: 'QuestionnaireResponse',
-    interactions: ['read', 'search-type'],
-    documentation: 'Questionnaire answers (PHQ-9, GAD-7, CAT, symptom form). No create: answers are entered in the patient app.',
+    interactions: ['read', 'search-type', 'create'],
+    documentation:
+      'Questionnaire answers (PHQ-9, GAD-7, CAT, symptom form). Create (status completed) for the questionnaires at https://varde.no/fhir/Questionnaire/[code]: ' +
+      'answers by linkId (valueInteger, valueDecimal or numeric valueCoding.code) are scored and triaged exactly like answers in the patient app; ' +
+      'the identifier (or, without one, the content) makes a re-send return the stored response (200).',
   },
   {
     type: 'CarePlan',

@@ -260,7 +260,7 @@ describe('FHIR R4 face', () => {
           }),
       );
       assert.deepEqual([...registered].sort(), [...declared].sort());
-      assert.ok(!declared.has('Patient create') && !declared.has('QuestionnaireResponse create'));
+      assert.ok(!declared.has('Patient create') && declared.has('QuestionnaireResponse create') && declared.has('Device create'));
       assert.deepEqual(cs.rest![0]!.interaction!.map((i) => i.code).sort(), ['batch', 'transaction']);
       const obs = cs.rest![0]!.resource!.find((r) => r.type === 'Observation')!;
       assert.deepEqual(obs.searchParam!.map((p) => p.name).sort(), ['_id', '_lastUpdated', 'category', 'code', 'date', 'device', 'identifier', 'patient', 'status', 'subject', 'value-quantity']);
@@ -296,7 +296,8 @@ describe('FHIR R4 face', () => {
       const post = await fhir<OperationOutcome>('POST', '/fhir/Patient', 'gp', { resourceType: 'Patient' });
       outcome(post, 405, 'not-supported');
       assert.equal(post.headers.allow, 'GET');
-      outcome(await fhir<OperationOutcome>('POST', '/fhir/QuestionnaireResponse', 'patient', { resourceType: 'QuestionnaireResponse' }), 405, 'not-supported');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/QuestionnaireResponse', 'patient', { resourceType: 'QuestionnaireResponse' }), 422, 'business-rule', 'QuestionnaireResponse.status');
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/CarePlan', 'gp', { resourceType: 'CarePlan' }), 405, 'not-supported');
       outcome(await fhir<OperationOutcome>('DELETE', `/fhir/Observation/${env.f.patient.id}`, 'nurseA'), 405, 'not-supported');
       outcome(await fhir<OperationOutcome>('GET', '/fhir/AuditEvent/1', 'patient'), 405, 'not-supported');
     const baseGet = await fhir<OperationOutcome>('GET', '/fhir', 'nurseA');
@@ -696,6 +697,14 @@ describe('FHIR R4 face', () => {
     'GET /fhir/Device/:id': { kind: 'patient-data', url: () => `/fhir/Device/${ids.deviceA}` },
     'GET /fhir/Device': { kind: 'filtered', url: () => '/fhir/Device?identifier=OX-1001' },
     'GET /fhir/AuditEvent': { kind: 'patient-data', url: () => `/fhir/AuditEvent?patient=${P()}` },
+    'POST /fhir/QuestionnaireResponse': {
+      kind: 'patient-data', url: () => '/fhir/QuestionnaireResponse',
+      body: (n) => ({
+        resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: 'https://varde.no/fhir/Questionnaire/gad7', subject: { reference: `Patient/${P()}` },
+        identifier: { system: 'urn:example:qr', value: `sweep-qr-${n}` }, authored: ago(1),
+        item: Array.from({ length: 7 }, (_, i) => ({ linkId: `gad7-${i + 1}`, answer: [{ valueInteger: 0 }] })),
+      }),
+    },
     'POST /fhir/Device': { kind: 'org', url: () => '/fhir/Device', body: (n) => ({ resourceType: 'Device', identifier: [{ system: 'urn:example:serial', value: `sweep-device-${n}` }] }) },
     'GET /fhir/DeviceMetric/:id': { kind: 'org', url: () => `/fhir/DeviceMetric/${metricId}` },
     'POST /fhir': { kind: 'patient-data', url: () => '/fhir', body: (n) => txBundle('transaction', [vital('8867-4', 71, '/min', { key: `sweep-tx-${n}-0001`, at: ago(1) })]) },

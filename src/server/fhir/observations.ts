@@ -11,9 +11,9 @@ import { forbidden } from '../http/errors.js';
 import type { ObservationRow } from '../observations/repo.js';
 import { checkSitting, storeSitting, type RecordOptions } from '../observations/service.js';
 import { findPatientByIdentifier } from '../patients/repo.js';
-import { parseFhir, stringifyFhir } from './json.js';
+import { contentHash, parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
-import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, nationalIdKind } from './observation-in.js';
+import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, referenceIn } from './observation-in.js';
 import { FhirError, fhirError, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 
@@ -347,4 +347,49 @@ export function asFhirError(err: unknown): FhirError {
   const fe = toFhirError(err);
   if (!fe) throw err;
   return fe;
+}
+
+// ------------------------------------------------------------------ QuestionnaireResponse create
+
+/**
+ * Reads a posted QuestionnaireResponse for one of the plan's questionnaires into what the
+ * questionnaire service takes: the questionnaire code (last segment of the canonical, version
+ * dropped), answers by linkId (valueInteger, valueDecimal or a numeric valueCoding.code, nested
+ * items included), when it was answered (authored, read in the patient's time zone when it has no
+ * offset) and an idempotency key (its identifier, else a hash of its content).
+ */
+export function questionnaireResponseIn(body: unknown): { code: string; answers: Record<string, number>; authored?: EffectiveIn; key: string; subject?: ReferenceIn } {
+  const o = body as Record<string, unknown>;
+  if (!o || typeof o !== 'object' || o.resourceType !== 'QuestionnaireResponse') {
+    throw fhirError(400, 'invalid', 'The body must be a QuestionnaireResponse resource.', 'QuestionnaireResponse');
+  }
+  if (o.status !== 'completed' && o.status !== 'amended') {
+    throw fhirError(422, 'business-rule', `Only completed (or amended) answers are scored, not "${String(o.status)}".`, 'QuestionnaireResponse.status');
+  }
+  const canonical = typeof o.questionnaire === 'string' ? o.questionnaire : '';
+  const code = canonical.split('|')[0]!.split('/').pop() ?? '';
+  if (!code) throw fhirError(400, 'required', 'questionnaire is required (e.g. https://varde.no/fhir/Questionnaire/phq9).', 'QuestionnaireResponse.questionnaire');
+  const answers: Record<string, number> = {};
+  const walk = (items: unknown, path: string) => {
+    (Array.isArray(items) ? items : []).forEach((it: Record<string, unknown>, i) => {
+      const p = `${path}[${i}]`;
+      const a = (Array.isArray(it.answer) ? it.answer[0] : undefined) as Record<string, unknown> | undefined;
+      const coding = a?.valueCoding as { code?: unknown } | undefined;
+      const v = typeof a?.valueInteger === 'number' ? a.valueInteger : typeof a?.valueDecimal === 'number' ? a.valueDecimal : coding && /^-?\d+$/.test(String(coding.code)) ? Number(coding.code) : undefined;
+      if (a && v === undefined) throw fhirError(400, 'value', 'An answer must be valueInteger, valueDecimal or a numeric valueCoding.code.', `${p}.answer[0]`);
+      if (typeof it.linkId === 'string' && v !== undefined) answers[it.linkId] = v;
+      walk(it.item, `${p}.item`);
+    });
+  };
+  walk(o.item, 'QuestionnaireResponse.item');
+  const authoredText = typeof o.authored === 'string' ? o.authored : undefined;
+  let authored: EffectiveIn | undefined;
+  if (authoredText) {
+    const e = effectiveIn(authoredText, 'QuestionnaireResponse.authored');
+    if (typeof e === 'string') throw fhirError(400, 'value', e, 'QuestionnaireResponse.authored');
+    authored = e;
+  }
+  const ident = o.identifier as { system?: string; value?: string } | undefined;
+  const key = ident?.value ? `fhir-qr:${ident.system ?? ''}|${ident.value}`.slice(0, 100) : `fhir-qr:${contentHash(o).slice(0, 40)}`;
+  return { code, answers, key, ...(authored ? { authored } : {}), ...(referenceIn(o.subject) ? { subject: referenceIn(o.subject)! } : {}) };
 }

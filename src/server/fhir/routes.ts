@@ -7,7 +7,10 @@ import { conditionalIdentifiers, processBundle } from './bundle.js';
 import { CAPABILITIES, capabilityStatement } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
-import { resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { instantOf, questionnaireResponseIn, resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { questionnaireResponseResource } from './mappers.js';
+import * as repo from './repo.js';
+import { answerQuestionnaire } from '../questionnaires/service.js';
 import { fhirError, information, operationOutcome, toFhirError } from './outcome.js';
 import { SEARCH, type SearchType } from './search.js';
 import * as svc from './service.js';
@@ -217,6 +220,24 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     if (prefer.return === 'minimal') return reply.send();
     if (prefer.return === 'OperationOutcome') return reply.send(information(w.notes.join(' ') || `Stored as Observation/${w.row.id}.`));
     return reply.send(storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))));
+  });
+
+  // QuestionnaireResponse create: scored and triaged exactly like the app's answers.
+  f.post('/QuestionnaireResponse', async (req, reply) => {
+    const ctx = ctxOf(req, deps);
+    const q = questionnaireResponseIn(req.body);
+    const patientId = await resolveSubject(ctx, ctx.db, q.subject ?? (ctx.actor.kind === 'patient' ? { type: 'Patient', id: ctx.actor.patientId, raw: `Patient/${ctx.actor.patientId}` } : undefined), base(), 'QuestionnaireResponse.subject');
+    if (!patientId) throw fhirError(422, 'business-rule', 'A questionnaire response is about a patient.', 'QuestionnaireResponse.subject');
+    const at = q.authored ? instantOf(q.authored, await repo.patientTimeZone(ctx.db, patientId)).toISOString() : undefined;
+    let r;
+    try {
+      r = await answerQuestionnaire(ctx, patientId, q.code, { idempotencyKey: q.key, answers: q.answers, ...(at ? { effectiveAt: at } : {}) }, ctx.actor.kind === 'patient' ? 'patient' : 'personnel');
+    } catch (err) {
+      throw toFhirError(err, (field) => (field.startsWith('answers') ? 'QuestionnaireResponse.item' : field === 'effectiveAt' ? 'QuestionnaireResponse.authored' : undefined)) ?? err;
+    }
+    reply.code(r.replayed ? 200 : 201).header('location', `${base()}/QuestionnaireResponse/${r.response.id}`);
+    if (parsePrefer(req.headers.prefer).return === 'minimal') return reply.send();
+    return reply.send(questionnaireResponseResource(r.response));
   });
 
   // Device create (also conditional): how gateways register the meters they read.

@@ -253,6 +253,24 @@ describe('FHIR safety (issue 9)', () => {
     assert.equal(strict.body.issue[0]!.code, 'code-invalid');
   });
 
+  test('QuestionnaireResponse create is scored and triaged like the app; a re-send returns the stored one', async () => {
+    const qr = {
+      resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: 'https://varde.no/fhir/Questionnaire/phq9|1',
+      subject: { identifier: { system: FNR_SYSTEM, value: env.f.patient.identifier } }, authored: ago(30), identifier: { system: 'urn:example:ehr', value: 'qr-77' },
+      item: Array.from({ length: 9 }, (_, i) => ({ linkId: `phq9-${i + 1}`, answer: [i === 8 ? { valueCoding: { code: '0' } } : { valueInteger: 2 }] })),
+    };
+    const res = await env.server.app.inject({ method: 'POST', url: '/fhir/QuestionnaireResponse', headers: { cookie: env.c.nurseA, 'content-type': 'application/fhir+json' }, payload: JSON.stringify(qr) });
+    assert.equal(res.statusCode, 201, res.body);
+    const body = JSON.parse(res.body) as { id: string; extension: { url: string; valueDecimal?: number }[] };
+    assert.equal(body.extension.find((e) => e.url.endsWith('/total-score'))?.valueDecimal, 16);
+    assert.equal(await countRows(env.db, `observations where patient_id = $1 and code = 'phq9' and value = 16`, [env.f.patient.id]), 1, 'the total is a triaged reading, as in the app');
+    const again = await env.server.app.inject({ method: 'POST', url: '/fhir/QuestionnaireResponse', headers: { cookie: env.c.nurseA, 'content-type': 'application/fhir+json' }, payload: JSON.stringify(qr) });
+    assert.equal(again.statusCode, 200);
+    assert.equal((JSON.parse(again.body) as { id: string }).id, body.id);
+    const unknown = await env.server.app.inject({ method: 'POST', url: '/fhir/QuestionnaireResponse', headers: { cookie: env.c.nurseA, 'content-type': 'application/fhir+json' }, payload: JSON.stringify({ ...qr, questionnaire: 'http://example.org/Questionnaire/sf36', identifier: undefined }) });
+    assert.equal(unknown.statusCode, 404);
+  });
+
   test('conditional create on the gateway\'s own identifier system (If-None-Exist)', async () => {
     const h = { 'if-none-exist': 'identifier=urn:oid:1.2.3.4.5|gw-77' };
     const body = { ...obs('8867-4', 61, '/min', { at: ago(9) }), identifier: [{ system: 'urn:oid:1.2.3.4.5', value: 'gw-77' }] };

@@ -136,6 +136,7 @@ const SPECS: Record<string, Spec> = {
   'GET /fhir/Device/:id': { kind: 'session' },
   'GET /fhir/Device': { kind: 'session' },
   'POST /fhir/Device': { kind: 'session' },
+  'POST /fhir/QuestionnaireResponse': { kind: 'session' },
   'GET /fhir/DeviceMetric/:id': { kind: 'session' },
   'GET /fhir/AuditEvent': { kind: 'session' },
   'POST /fhir': {
