@@ -21,7 +21,59 @@ const normal = (p: PlanDefinition): PlanDefinition =>
 
 const combos: string[][] = [...TEMPLATE_CODES.map((c) => [c]), ['copd', 'heart_failure'], ['diabetes', 'mental_health', 'cancer'], [...TEMPLATE_CODES]];
 
+const tx = (nb: string) => ({ nb, nn: `${nb} (nn)`, en: `${nb} (en)` });
+const actions = { green: tx('Grønn.'), yellow: tx('Gul.'), red: tx('Rød.') };
+/** Every field a plan can hold set at least once, so a field the editor drops fails the round trip. */
+const FULL: PlanDefinition = {
+  measures: [
+    { code: 'spo2', schedule: { kind: 'weekly', weekdays: [1, 3, 5], dueBy: '09:30', graceMinutes: 90 }, thresholds: { redBelow: 88, yellowBelow: 92 }, actions, remeasure: { restMinutes: 5, withinMinutes: 30 } },
+    { code: 'weight', schedule: { kind: 'daily', dueBy: '08:00', graceMinutes: 120 }, thresholds: { yellowAbove: 92.5, redAbove: 95.25 }, actions },
+    { code: 'temperature', schedule: { kind: 'as_needed' }, thresholds: { redBelow: 35, yellowAbove: 37.95, redAbove: 38 }, actions },
+  ],
+  questionnaires: [
+    {
+      code: 'phq9', schedule: { kind: 'weekly', weekdays: [7], dueBy: '18:00', graceMinutes: 1440 }, thresholds: { yellowAbove: 9, redAbove: 19 }, actions,
+      itemRules: [
+        { kind: 'answer', id: 'phq9-item9', item: 'phq9-9', atLeast: 1, zone: 'red', actions: tx('Ring 113.') },
+        { kind: 'count', id: 'many-high', items: ['phq9-1', 'phq9-2', 'phq9-3'], atLeast: 2, count: 2, zone: 'yellow' },
+        { kind: 'count', id: 'any-three', atLeast: 3, count: 3, zone: 'yellow' },
+      ],
+    },
+  ],
+  trendRules: [
+    { id: 'weight-3d', code: 'weight', kind: 'rise', amount: 2, windowDays: 3, zone: 'yellow', actions: tx('Ta vanndrivende.') },
+    { id: 'spo2-drop', code: 'spo2', kind: 'fall', amount: 3, inclusive: true, windowDays: 2, baseline: 94.5, zone: 'red' },
+    { id: 'phq9-rise', code: 'phq9', kind: 'rise', amount: 5, inclusive: true, windowDays: 30, zone: 'yellow' },
+  ],
+  combinedRules: [
+    { kind: 'sitting', id: 'two-yellow', minYellow: 2, codes: ['spo2', 'temperature'], zone: 'red', actions: tx('Ring legevakt.') },
+    { kind: 'consecutive_days', id: 'yellow-3d', days: 3, zone: 'red' },
+  ],
+  news2: { enabled: true, scale: 2, hypercapnicFailureConfirmed: true, longTermOxygen: true },
+  medicines: 'Spiriva',
+  contacts: 'Oppfølgingstjenesten 12 34 56 78',
+};
+
 describe('plan editor round trip', () => {
+  test('a plan with every field set comes back unchanged, in every language', () => {
+    assert.equal(PlanDefinitionSchema.safeParse(FULL).success, true, JSON.stringify(PlanDefinitionSchema.safeParse(FULL).error?.issues));
+    for (const lang of LANGS) {
+      const { plan, errs } = fromForm(toForm(FULL, lang), CATALOGUES[lang], (k) => limitLabelOf(k, CATALOGUES[lang]));
+      assert.deepEqual(errs, {});
+      assert.deepEqual(plan, FULL);
+    }
+  });
+
+  test('the diff names what changed and nothing else', () => {
+    const next = structuredClone(FULL);
+    next.news2 = { enabled: true, scale: 1 };
+    next.trendRules = next.trendRules.filter((r) => r.id !== 'phq9-rise');
+    next.measures[0]!.remeasure = undefined;
+    delete next.measures[0]!.remeasure;
+    const changes = diffPlans(FULL, next, t, 'nb', names).map((c) => `${c.kind} ${c.section}: ${c.what}`);
+    assert.deepEqual(changes.sort(), ['changed NEWS2: NEWS2', 'removed Oksygenmetning (SpO2): Ny måling før gult varsel', 'removed Trendregler: phq9-rise']);
+  });
+
   for (const codes of combos) {
     for (const lang of LANGS) {
       test(`${codes.join('+')} in ${lang}: unchanged through the form`, () => {

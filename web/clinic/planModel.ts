@@ -9,8 +9,9 @@ import { scheduleText } from '../shared/plan.js';
  * typed (decimal comma allowed), so a half-typed value is never lost or rounded. `fromForm`
  * turns it back into a plan and reports errors under the server's own paths
  * ("definition.trendRules.0.amount"), so the server's messages land on the same inputs.
- * Types come from src/domain/plan.ts (type-only import): the editor can hold exactly what a plan
- * can hold, and a new field there is a compile error here until the editor handles it.
+ * Types come from src/domain/plan.ts (type-only import). A new required field there is a compile
+ * error here; a new optional one is caught by planModel.test.ts, which sends a plan with every
+ * field set, and every template, through the form and expects them back unchanged.
  */
 
 export type { PlanDefinition };
