@@ -82,7 +82,7 @@ test('Kari sees the emergency access and its reason in her access log', async ()
   const { context, page } = await newPage(browser, IPAD);
   contexts.push(context);
   await loginPatient(page, server.url, kari.identifier);
-  await page.goto(`${server.url}/patient/#/tilgang`);
+  await page.getByRole('link', { name: 'Hvem har sett mine data' }).click();
   await page.getByText(`«${REASON}»`).waitFor();
   assert.ok((await page.locator('tr.row-emergency').count()) >= 2, 'the grant and the reading made under it are marked');
   await expectAccessible(page, 'patient: access log with emergency access');
