@@ -9,6 +9,17 @@ import { zoneFor } from '../shared/zones.js';
 
 const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
+/** Meters that only show HI or LO: the flag is the reading. */
+function shownValue(o: { value?: number | undefined; interpretation?: 'HI' | 'LO' | undefined }, lang: Lang): string {
+  return o.interpretation ?? (o.value === undefined ? '' : formatNumber(o.value, lang));
+}
+
+const REMEASURE: Record<Lang, { heading: string; body: (minutes: number, names: string) => string; again: string }> = {
+  nb: { heading: 'Mål på nytt', body: (m, n) => `Sitt i ro i ${m} minutter, og mål ${n} én gang til. Sykepleieren får beskjed hvis den nye målingen også er utenfor planen din.`, again: 'Mål på nytt' },
+  nn: { heading: 'Mål på nytt', body: (m, n) => `Sit i ro i ${m} minutt, og mål ${n} éin gong til. Sjukepleiaren får beskjed om den nye målinga òg er utanfor planen din.`, again: 'Mål på nytt' },
+  en: { heading: 'Measure again', body: (m, n) => `Rest for ${m} minutes, then measure ${n} once more. The nurse is told if the new measurement is also outside your plan.`, again: 'Measure again' },
+};
+
 /** Falls back to the worst observation if the server leaves the overall zone out. */
 function overallZone(feedbackZone: Zone | null, observations: Observation[]): Zone | null {
   if (feedbackZone) return feedbackZone;
@@ -39,6 +50,15 @@ export function FeedbackPanel({
         <ZoneBadge zone={zone} size="lg" />
       </p>
       {feedback.action && <p class="feedback-action">{feedback.action}</p>}
+      {feedback.remeasure && zone !== 'red' && (
+        <div class="feedback-remeasure">
+          <h4 class="feedback-subheading">{REMEASURE[lang].heading}</h4>
+          <p>{REMEASURE[lang].body(feedback.remeasure.restMinutes, feedback.remeasure.codes.map((c) => measureName(c, lang)).join(', '))}</p>
+          <button type="button" class="button button-secondary" onClick={onDone}>
+            {REMEASURE[lang].again}
+          </button>
+        </div>
+      )}
       {notice && (
         <div class="feedback-notice">
           <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -60,7 +80,7 @@ export function FeedbackPanel({
                 <span>
                   {measureName(o.code, lang)}:{' '}
                   <strong>
-                    {formatNumber(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
+                    {shownValue(o, lang)} {o.interpretation ? '' : unitLabel(o.code, o.unit, lang)}
                   </strong>
                 </span>{' '}
                 <ZoneBadge zone={o.zone} size="sm" />
@@ -90,7 +110,8 @@ export function localAssessment(measurements: MeasurementInput[], plan: PlanDefi
   for (const m of measurements) {
     const entry = plan.measures.find((e) => e.code === m.code);
     if (!entry) continue;
-    const z = zoneFor(entry.thresholds, m.value);
+    // A meter's HI/LO is red whatever the limits (the server says the same).
+    const z = m.interpretation ? 'red' : m.value === undefined ? 'green' : zoneFor(entry.thresholds, m.value);
     if (!zone || SEVERITY[z] > SEVERITY[zone]) {
       zone = z;
       action = localized(entry.actions[z], lang);
@@ -138,7 +159,7 @@ export function QueuedPanel({
           <li key={m.code}>
             {measureName(m.code, lang)}:{' '}
             <strong>
-              {formatNumber(m.value, lang)} {unitLabel(m.code, m.unit ?? '', lang)}
+              {shownValue(m, lang)} {m.interpretation ? '' : unitLabel(m.code, m.unit ?? '', lang)}
             </strong>
           </li>
         ))}

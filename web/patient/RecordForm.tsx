@@ -57,6 +57,19 @@ function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
 
 const bpLegend: Record<Lang, string> = { nb: 'Blodtrykk', nn: 'Blodtrykk', en: 'Blood pressure' };
 
+/** Meters that show "HI"/"LO" outside their range (the server accepts the flag for these). */
+const FLAG_CODES = ['glucose', 'temperature'];
+const confusionText: Record<Lang, { label: string; hint: string }> = {
+  nb: { label: 'Ny forvirring', hint: 'Kryss av hvis du eller noen hos deg merker at du er uvanlig forvirret eller uklar i dag.' },
+  nn: { label: 'Ny forvirring', hint: 'Kryss av om du eller nokon hos deg merkar at du er uvanleg forvirra eller uklar i dag.' },
+  en: { label: 'New confusion', hint: 'Tick if you or someone with you notices that you are unusually confused or muddled today.' },
+};
+const flagHint: Record<Lang, string> = {
+  nb: 'Viser måleren HI eller LO, skriv det inn.',
+  nn: 'Viser måleren HI eller LO, skriv det inn.',
+  en: 'If the meter shows HI or LO, type that.',
+};
+
 function validate(groups: FieldGroup[], values: Values): { errors: Errors; measurements: MeasurementInput[] } {
   const errors: Errors = {};
   const measurements: MeasurementInput[] = [];
@@ -66,6 +79,12 @@ function validate(groups: FieldGroup[], values: Values): { errors: Errors; measu
       const raw = (values[field.code] ?? '').trim();
       if (raw === '') {
         if (!group.optional || anyFilled) errors[field.code] = msg('errEmpty');
+        continue;
+      }
+      const flag = raw.toUpperCase();
+      if ((flag === 'HI' || flag === 'LO') && FLAG_CODES.includes(field.code)) {
+        // The meter showed HI or LO instead of a number: sent as the flag, never as a guessed value.
+        measurements.push({ code: field.code, unit: field.unit, interpretation: flag });
         continue;
       }
       const value = parseDecimal(raw);
@@ -108,14 +127,20 @@ function MeasureInput({
   onInput: (value: string) => void;
 }) {
   const { t, lang } = useI18n();
-  const ids = { error: `${field.id}-error`, unit: `${field.id}-unit`, hint: `${field.id}-hint` };
-  const describedBy = [ids.unit, optional ? ids.hint : null, ids.error].filter(Boolean).join(' ');
+  const ids = { error: `${field.id}-error`, unit: `${field.id}-unit`, hint: `${field.id}-hint`, flag: `${field.id}-flag` };
+  const flags = FLAG_CODES.includes(field.code);
+  const describedBy = [ids.unit, optional ? ids.hint : null, flags ? ids.flag : null, ids.error].filter(Boolean).join(' ');
   return (
     <div class={`field measure-field${error ? ' has-error' : ''}`}>
       <label for={field.id}>{field.label}</label>
       {optional && (
         <p id={ids.hint} class="hint">
           {t.recordOptional}
+        </p>
+      )}
+      {flags && (
+        <p id={ids.flag} class="hint">
+          {flagHint[lang]}
         </p>
       )}
       <div class="input-with-unit">
@@ -149,6 +174,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<Text[]>([]);
   const [sending, setSending] = useState(false);
+  const [confused, setConfused] = useState(false);
   const [result, setResult] = useState<RecordResponse | null>(null);
   const panelRef = useRef<HTMLDivElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -180,18 +206,20 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
     setErrors({});
     setFormError([]);
     setSending(true);
-    const request = submissions.prepare(measurements);
+    const prepared = submissions.prepare(measurements);
+    const request = confused ? { ...prepared, newConfusion: true } : prepared;
     // The time of measuring travels with the reading, so a reading synced later keeps its own time.
     const effectiveAt = new Date().toISOString();
     try {
       const r = outbox
         ? await outbox.submit<RecordResponse>({
             key: request.idempotencyKey, kind: 'observations', path: '/api/me/observations', body: { ...request, effectiveAt },
-            label: measurements.map((m) => ({ code: m.code, value: m.value, unit: m.unit ?? '' })),
+            label: measurements.map((m) => ({ code: m.code, ...(m.value === undefined ? {} : { value: m.value }), unit: m.unit ?? '' })),
           })
         : { queued: false as const, response: await api.post<RecordResponse>('/api/me/observations', { ...request, effectiveAt }) };
       submissions.succeeded();
       setValues({});
+      setConfused(false);
       if (r.queued) setQueued(localAssessment(measurements, plan, lang));
       else {
         setResult(r.response);
@@ -258,6 +286,15 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
                 inputs
               );
             })}
+            <div class="choice-list">
+              <p id="record-new-confusion-hint" class="hint">
+                {confusionText[lang].hint}
+              </p>
+              <label class="choice" for="record-new-confusion">
+                <input id="record-new-confusion" type="checkbox" checked={confused} aria-describedby="record-new-confusion-hint" onChange={(e) => setConfused(e.currentTarget.checked)} />
+                <span>{confusionText[lang].label}</span>
+              </label>
+            </div>
             <div role="alert" class="form-alert">
               {formError.map((message) => (
                 <p key={textOf(message, t)} class="notice notice-error">

@@ -60,18 +60,24 @@ export interface Observation {
   unit: string;
   effectiveAt: string;
   zone: Zone | null;
+  /** The meter showed HI or LO; `value` is then the edge of its range. */
+  interpretation?: 'HI' | 'LO';
 }
 
 export interface MeasurementInput {
   code: string;
-  value: number;
+  /** Left out when the meter only showed HI or LO. */
+  value?: number;
   unit?: string;
+  interpretation?: 'HI' | 'LO';
 }
 
 export interface RecordRequest {
   idempotencyKey: string;
   effectiveAt?: string;
   measurements: MeasurementInput[];
+  /** New confusion noticed by the patient or someone with them (NEWS2). */
+  newConfusion?: boolean;
 }
 
 export interface Feedback {
@@ -79,6 +85,8 @@ export interface Feedback {
   action: string;
   serviceOpen: boolean;
   notice: string | null;
+  /** The plan asks the patient to rest and measure these again before a yellow is raised. */
+  remeasure?: { codes: string[]; restMinutes: number; until: string } | null;
 }
 
 export interface RecordResponse {
