@@ -164,7 +164,21 @@ function episodeStats(e: EpisodeInput, plans: PlanInput[], obs: ObservationInput
   return stats;
 }
 
+/** The true counts behind a row, before suppression (for complementary suppression only; never published). */
+type RawCounts = Record<'patients' | 'alerts' | 'redAlertsAcknowledged', number>;
+const rawCounts = new WeakMap<IndicatorRow, RawCounts>();
+
 function row(municipalityId: string | null, diagnosis: DiagnosisGroup | null, members: { patientId: string; stats: EpisodeStats }[]): IndicatorRow {
+  const r = rowOf(municipalityId, diagnosis, members);
+  rawCounts.set(r, {
+    patients: new Set(members.map((m) => m.patientId)).size,
+    alerts: members.reduce((n, m) => n + m.stats.alerts, 0),
+    redAlertsAcknowledged: members.reduce((n, m) => n + m.stats.ackMinutes.length, 0),
+  });
+  return r;
+}
+
+function rowOf(municipalityId: string | null, diagnosis: DiagnosisGroup | null, members: { patientId: string; stats: EpisodeStats }[]): IndicatorRow {
   const patients = new Set(members.map((m) => m.patientId)).size;
   if (patients < MIN_COUNT) {
     return { municipalityId, diagnosis, suppressed: true, patients: '<5', adherence: null, alerts: null, alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null };
@@ -287,23 +301,32 @@ export interface HiddenMask {
  * the grand total), which loses the least. Because the relations form a tree (rows hang off the
  * grand total through their row totals), two hidden entries per affected relation are enough for
  * no hidden entry to be determined by the visible ones — the property test checks exactly that.
+ *
+ * A reader also knows that an entry shown as '<5' (`small`, default: the primary ones) is 0–4.
+ * When every hidden entry of a relation with a visible total is such a small one and they add up
+ * to 4 each, the total alone would say they are all 4; then one more entry is hidden too.
+ * (That they are all 0 is left readable: an empty group says nothing about a person.)
  */
-export function complementarySuppression(t: CountTable, primary: HiddenMask): HiddenMask {
+export function complementarySuppression(t: CountTable, primary: HiddenMask, small: HiddenMask = primary): HiddenMask {
   const hidden: HiddenMask = { cells: primary.cells.map((r) => [...r]), rowTotals: [...primary.rowTotals], grand: primary.grand };
-  type Ref = { get: () => boolean; hide: () => void; value: number; part: boolean };
+  type Ref = { get: () => boolean; hide: () => void; value: number; part: boolean; small: boolean };
   const rowRelation = (i: number): Ref[] => [
-    { get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: t.rowTotals[i]!, part: false },
-    ...t.cells[i]!.map((v, j) => ({ get: () => hidden.cells[i]![j]!, hide: () => (hidden.cells[i]![j] = true), value: v, part: true })),
+    { get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: t.rowTotals[i]!, part: false, small: small.rowTotals[i]! },
+    ...t.cells[i]!.map((v, j) => ({ get: () => hidden.cells[i]![j]!, hide: () => (hidden.cells[i]![j] = true), value: v, part: true, small: small.cells[i]![j]! })),
   ];
   const grandRelation = (): Ref[] => [
-    { get: () => hidden.grand, hide: () => (hidden.grand = true), value: t.grand, part: false },
-    ...t.rowTotals.map((v, i) => ({ get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: v, part: true })),
+    { get: () => hidden.grand, hide: () => (hidden.grand = true), value: t.grand, part: false, small: small.grand },
+    ...t.rowTotals.map((v, i) => ({ get: () => hidden.rowTotals[i]!, hide: () => (hidden.rowTotals[i] = true), value: v, part: true, small: small.rowTotals[i]! })),
   ];
+  /** Hidden entries all '<5' and all at 4, with the total shown: the total gives each one back. */
+  const allAtTop = (rel: Ref[], h: Ref[]) =>
+    !rel[0]!.get() && h.every((r) => r.small && r.part) && h.reduce((n, r) => n + r.value, 0) === (MIN_COUNT - 1) * h.length;
   const relations = () => [...t.cells.map((_, i) => rowRelation(i)), grandRelation()];
   for (let changed = true; changed; ) {
     changed = false;
     for (const rel of relations()) {
-      if (rel.filter((r) => r.get()).length !== 1) continue;
+      const h = rel.filter((r) => r.get());
+      if (h.length === 0 || (h.length >= 2 && !allAtTop(rel, h))) continue;
       const visible = rel.filter((r) => !r.get());
       const parts = visible.filter((r) => r.part);
       const pick = (parts.length > 0 ? parts : visible).reduce<Ref | undefined>((best, r) => (best === undefined || r.value < best.value ? r : best), undefined);
@@ -323,8 +346,10 @@ function protectRows(rows: IndicatorRow[], municipalities: string[]): IndicatorR
   const measures = ['patients', 'alerts', 'redAlertsAcknowledged'] as const;
   const out = new Map(rows.map((r) => [r, { ...r }]));
   for (const k of measures) {
-    const value = (r: IndicatorRow) => (typeof r[k] === 'number' ? (r[k] as number) : 0);
+    const value = (r: IndicatorRow) => rawCounts.get(r)?.[k] ?? 0;
     const isHidden = (r: IndicatorRow) => typeof r[k] !== 'number';
+    // Shown as '<5': the reader knows it is 0–4 (a count hidden with its whole row could be anything).
+    const isSmall = (r: IndicatorRow) => r[k] === '<5';
     const table: CountTable = {
       cells: municipalities.map((m) => groups.map((g) => value(at(m, g)))),
       rowTotals: municipalities.map((m) => value(at(m, null))),
@@ -335,7 +360,12 @@ function protectRows(rows: IndicatorRow[], municipalities: string[]): IndicatorR
       rowTotals: municipalities.map((m) => isHidden(at(m, null))),
       grand: isHidden(at(null, null)),
     };
-    const mask = complementarySuppression(table, primary);
+    const small: HiddenMask = {
+      cells: municipalities.map((m) => groups.map((g) => isSmall(at(m, g)))),
+      rowTotals: municipalities.map((m) => isSmall(at(m, null))),
+      grand: isSmall(at(null, null)),
+    };
+    const mask = complementarySuppression(table, primary, small);
     const hide = (r: IndicatorRow, was: boolean, now: boolean) => {
       if (was || !now) return;
       const o = out.get(r)!;

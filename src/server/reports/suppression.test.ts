@@ -76,6 +76,30 @@ function recoverable(t: CountTable, mask: HiddenMask): string[] {
   }).map(key);
 }
 
+/**
+ * The '<5' counts a reader pins to one non-zero value with the bounds they know (a '<5' is 0–4, a
+ * count hidden to protect it is at least 5) inside one sum whose total is shown. Pinning an empty
+ * group to 0 is allowed: it says nothing about a person.
+ */
+function pinnedByBounds(t: CountTable, mask: HiddenMask): string[] {
+  const out: string[] = [];
+  for (const rel of relations(t)) {
+    const [total, ...parts] = rel.map(([e]) => e);
+    if (isHidden(mask, total!)) continue;
+    const valueOf = (e: Entry) => (e.kind === 'cell' ? t.cells[e.i]![e.j]! : e.kind === 'row' ? t.rowTotals[e.i]! : t.grand);
+    const hiddenParts = parts.filter((e) => isHidden(mask, e));
+    const s = valueOf(total!) - parts.filter((e) => !isHidden(mask, e)).reduce((n, e) => n + valueOf(e), 0);
+    const small = hiddenParts.filter((e) => valueOf(e) < MIN_COUNT);
+    const large = hiddenParts.length - small.length;
+    for (const e of small) {
+      const hi = Math.min(MIN_COUNT - 1, s - MIN_COUNT * large);
+      const lo = large > 0 ? 0 : Math.max(0, s - (MIN_COUNT - 1) * (small.length - 1));
+      if (lo === hi && hi !== 0) out.push(key(e));
+    }
+  }
+  return out;
+}
+
 /** A published table: cells drawn, totals as their sums (consistent, as the report's are). */
 const tables = fc
   .record({ rows: fc.integer({ min: 1, max: 4 }), cols: fc.integer({ min: 1, max: 6 }) })
@@ -109,6 +133,16 @@ describe('complementary suppression', () => {
     assert.deepEqual(recoverable(u, m2), []);
   });
 
+  test('example: two hidden counts that are both 4 take a third with them (the total would say "4 and 4")', () => {
+    const t: CountTable = { cells: [[4, 4, 9, 12]], rowTotals: [29], grand: 29 };
+    const mask = complementarySuppression(t, primaryOf(t));
+    assert.deepEqual(mask.cells, [[true, true, true, false]]);
+    assert.deepEqual(pinnedByBounds(t, mask), []);
+    // 3 and 4 are not given back (3–4 each), so nothing more is hidden.
+    const u: CountTable = { cells: [[3, 4, 9, 12]], rowTotals: [28], grand: 28 };
+    assert.deepEqual(complementarySuppression(u, primaryOf(u)).cells, [[true, true, false, false]]);
+  });
+
   test('property: no hidden count can be recovered from the totals and the visible counts', () => {
     fc.assert(
       fc.property(tables, (t) => {
@@ -122,6 +156,7 @@ describe('complementary suppression', () => {
           assert.ok(n === 0 || n >= 2, `relation with ${n} hidden`);
         }
         assert.deepEqual(recoverable(t, mask), []);
+        assert.deepEqual(pinnedByBounds(t, mask), []);
       }),
       { numRuns: 400 },
     );
