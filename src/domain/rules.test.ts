@@ -113,6 +113,11 @@ describe('re-measure before alarming (a red is never delayed)', () => {
     assert.deepEqual(e.findings.map((f) => [f.ruleId, f.zone, f.values.map((v) => v.observationId)]), [['threshold:spo2', 'yellow', ['first', 'second']]]);
     assert.deepEqual(e.remeasure, []);
   });
+  test('without the current time nothing is held (a batch replayed from history)', () => {
+    const e = evaluate({ plan, planVersion: 1, newObservations: [obs('spo2', 91, t0)], history: [] });
+    assert.deepEqual(e.findings.map((f) => f.ruleId), ['threshold:spo2']);
+    assert.deepEqual(e.remeasure, []);
+  });
   test('a red is never held', () => {
     const e = evaluate({ plan, planVersion: 1, newObservations: [obs('spo2', 85, t0)], history: [], now: new Date(plus(1)) });
     assert.deepEqual(e.findings.map((f) => f.zone), ['red']);

@@ -677,9 +677,9 @@ function ruleFindings(subject: ObservationPoint, r: Readings, planVersion: numbe
  * The result does not depend on the order of `newObservations`; history entries with the same id
  * as a new observation are ignored, so re-sent uploads are harmless.
  * @param input plan and version, new observations, earlier observations (any order), the
- *   patient's time zone (default Europe/Oslo), the current time (default: the newest new
- *   observation), whether the follow-up service is open now (default true), and new confusion
- *   reported with these observations
+ *   patient's time zone (default Europe/Oslo), the current time (without it no yellow is held for
+ *   a re-measurement), whether the follow-up service is open now (default true), and new
+ *   confusion reported with these observations
  * @returns overall zone, per-observation zones, findings, the patient action text and re-measure requests
  */
 export function evaluate(input: {
@@ -699,7 +699,8 @@ export function evaluate(input: {
   const ordered = [...input.newObservations].sort(byTime);
   const before = input.history.filter((o) => !newIds.has(o.id));
   const all = new Readings(plan, [...before, ...ordered], timeZone);
-  const now = input.now ?? ordered[ordered.length - 1]?.effectiveAt ?? new Date(0);
+  // Without the current time nothing can be held for a re-measurement (a batch replayed from history).
+  const now = input.now;
 
   const perObservation: { id: string; zone: Zone }[] = [];
   const obsFindings: Finding[] = [];
@@ -720,7 +721,7 @@ export function evaluate(input: {
       const until = rm === undefined ? 0 : obs.effectiveAt.getTime() + rm.withinMinutes * MINUTE_MS;
       if (rm !== undefined && first === undefined && later !== undefined) {
         // Re-measured: the later reading decides (and is evaluated on its own).
-      } else if (rm !== undefined && first === undefined && now.getTime() < until) {
+      } else if (rm !== undefined && first === undefined && now !== undefined && now.getTime() < until) {
         remeasure.push({ code: obs.code, observationId: obs.id, restMinutes: rm.restMinutes, until: new Date(until).toISOString() });
         candidates.push({ zone, actions: remeasureAction(rm.restMinutes), held: true });
       } else {

@@ -7,6 +7,7 @@ export interface ResponseRow {
   episode_id: string;
   questionnaire: string;
   answers: Record<string, number>;
+  /** The total; prorated when one item is unanswered (the stored answers show which). */
   score: number;
   zone: Zone | null;
   plan_version: number | null;
