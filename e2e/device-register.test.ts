@@ -52,6 +52,25 @@ test('the nurse registers a blood-pressure cuff with its Bluetooth address and S
   await settled(nurse);
   await expectAccessible(nurse, 'clinic devices with Bluetooth identity');
   if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-devices-bluetooth.png`, fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a scale registered without its Bluetooth address gets one later; an address already in use is refused with the device that has it', async () => {
+  const org = (await db.query<{ organisation_id: string }>('select organisation_id from devices where serial = $1', ['UA651-0042'])).rows[0]!.organisation_id;
+  await db.query(`insert into devices (organisation_id, serial, model, kind) values ($1, 'BF600-7', 'Beurer BF 600', 'scale')`, [org]);
+  await nurse.reload();
+  await settled(nurse);
+  await nurse.getByRole('button', { name: 'Endre Bluetooth-ID BF600-7' }).click();
+  const editor = nurse.getByRole('region', { name: 'Bluetooth-identitet: Vekt BF600-7' });
+  await editor.getByLabel('Bluetooth-adresse eller -ID (valgfritt)').fill('5C:31:3E:01:02:A3');
+  await editor.getByRole('button', { name: 'Lagre' }).click();
+  await editor.getByText(/already registered for device UA651-0042|allerede registrert/).first().waitFor();
+  await editor.getByLabel('Bluetooth-adresse eller -ID (valgfritt)').fill('d0:4d:2c:00:11:22');
+  await editor.getByRole('button', { name: 'Lagre' }).click();
+  await nurse.getByText('Vekt BF600-7 er oppdatert.').waitFor();
+  await nurse.getByRole('row').filter({ hasText: 'BF600-7' }).getByText('Bluetooth D0:4D:2C:00:11:22').waitFor();
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic devices after editing a Bluetooth identity');
   await nurse.screenshot({ path: '/tmp/h-devices.png', fullPage: true });
   assert.deepEqual(pageErrors, []);
 });

@@ -168,6 +168,7 @@ export function DevicesPage() {
   const [error, setError] = useState<Text | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<Device | null>(null);
   const ids = { kind: useId(), model: useId(), serial: useId(), manufacturer: useId(), bluetoothId: useId(), systemId: useId() };
 
   const register = async (e: Event): Promise<void> => {
@@ -306,11 +307,17 @@ export function DevicesPage() {
                       </td>
                       <td>
                         {d.loan && (
-                          <button type="button" class="button button-secondary" onClick={() => void giveBack(d)}>
-                            {t.deviceRegisterReturn}
-                            <span class="visually-hidden"> {d.serial}</span>
-                          </button>
+                          <>
+                            <button type="button" class="button button-secondary" onClick={() => void giveBack(d)}>
+                              {t.deviceRegisterReturn}
+                              <span class="visually-hidden"> {d.serial}</span>
+                            </button>{' '}
+                          </>
                         )}
+                        <button type="button" class="button button-secondary" aria-expanded={editing?.id === d.id} onClick={() => setEditing(editing?.id === d.id ? null : d)}>
+                          {t.deviceEditIdentity}
+                          <span class="visually-hidden"> {d.serial}</span>
+                        </button>
                       </td>
                     </tr>
                   ))}
@@ -320,6 +327,19 @@ export function DevicesPage() {
           )
         }
       </Async>
+      {editing && (
+        <IdentityEditor
+          key={editing.id}
+          device={editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) {
+              setStatus(t.deviceIdentitySaved(`${deviceKindLabel(saved.kind, t)} ${saved.serial}`));
+              devices.reload();
+            }
+          }}
+        />
+      )}
       <section class="card" aria-labelledby="register-device-heading">
         <h2 id="register-device-heading">{t.deviceRegisterHeading}</h2>
         <form class="stack" onSubmit={(e) => void register(e)} noValidate>
@@ -355,5 +375,79 @@ export function DevicesPage() {
         </form>
       </section>
     </>
+  );
+}
+
+/** Adds or corrects the Bluetooth identity of a registered device (PATCH /api/devices/:id). */
+function IdentityEditor({ device, onDone }: { device: Device; onDone: (saved: Device | null) => void }) {
+  const { t } = useI18n();
+  const [form, setForm] = useState({ manufacturer: device.manufacturer ?? '', bluetoothId: device.bluetoothId ?? '', systemId: device.systemId ?? '' });
+  const [errors, setErrors] = useState<Record<string, Text>>({});
+  const [error, setError] = useState<Text | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { heading: useId(), manufacturer: useId(), bluetoothId: useId(), systemId: useId() };
+  const what = `${deviceKindLabel(device.kind, t)} ${device.serial}`;
+
+  const save = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      onDone(await api.patch<Device>(`/api/devices/${encodeURIComponent(device.id)}`, {
+        manufacturer: form.manufacturer.trim() || null, bluetoothId: form.bluetoothId.trim() || null, systemId: form.systemId.trim() || null,
+      }));
+    } catch (err) {
+      const apiError = toApiError(err);
+      const byField: Record<string, Text> = {};
+      for (const [k, m] of Object.entries(apiError.fields)) byField[k] = raw(m);
+      setErrors(byField);
+      setError(failure(err));
+      const first = (['bluetoothId', 'systemId', 'manufacturer'] as const).find((k) => byField[k]);
+      if (first) document.getElementById(ids[first])?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (key: 'manufacturer' | 'bluetoothId' | 'systemId', label: string) => (
+    <div class={`field${errors[key] ? ' has-error' : ''}`}>
+      <label for={ids[key]}>{label}</label>
+      <input
+        id={ids[key]}
+        type="text"
+        autoComplete="off"
+        spellcheck={false}
+        value={form[key]}
+        aria-invalid={errors[key] ? true : undefined}
+        aria-describedby={`${ids[key]}-error`}
+        onInput={(e) => {
+          const value = e.currentTarget.value;
+          setForm((f) => ({ ...f, [key]: value }));
+        }}
+      />
+      <FieldError id={`${ids[key]}-error`} message={errors[key] && textOf(errors[key], t)} />
+    </div>
+  );
+
+  return (
+    <section class="card" aria-labelledby={ids.heading}>
+      <h2 id={ids.heading} tabIndex={-1} ref={(el) => el?.focus()}>
+        {t.deviceIdentityHeading(what)}
+      </h2>
+      <ActionFeedback status={null} error={error} />
+      <form class="stack" onSubmit={(e) => void save(e)} noValidate>
+        {field('bluetoothId', t.deviceBluetoothId)}
+        {field('systemId', t.deviceSystemId)}
+        {field('manufacturer', t.deviceManufacturer)}
+        <div class="actions">
+          <button type="submit" class="button button-primary" aria-busy={busy}>
+            {t.deviceIdentitySave}
+          </button>
+          <button type="button" class="button button-secondary" onClick={() => onDone(null)}>
+            {t.cancel}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }

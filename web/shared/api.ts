@@ -100,6 +100,7 @@ export const api = {
   get: <T>(path: string): Promise<T> => request<T>('GET', path),
   post: <T>(path: string, body: unknown): Promise<T> => request<T>('POST', path, body),
   put: <T>(path: string, body: unknown): Promise<T> => request<T>('PUT', path, body),
+  patch: <T>(path: string, body: unknown): Promise<T> => request<T>('PATCH', path, body),
 };
 
 /** Builds a query string, leaving out empty parameters. */
