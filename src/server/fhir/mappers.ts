@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import type {
-  AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, BundleEntry, CarePlan, CarePlanActivity, CodeableConcept, Coding, Communication,
+  AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, BundleEntry, CarePlan, CarePlanActivity, Coding, Communication,
   Device, Extension, Flag, Observation, Patient, QuestionnaireResponse, QuestionnaireResponseItem, Resource,
 } from '@medplum/fhirtypes';
-import { z } from 'zod';
 import {
-  BP_PANEL_LOINC, CATALOGUE, LOINC_SYSTEM, MEASURE_CODE_LIST, type MeasureCode, UCUM_SYSTEM, VARDE_CODE_SYSTEM, normaliseMeasurement,
+  BP_PANEL_LOINC, CATALOGUE, LOINC_SYSTEM, type MeasureCode, UCUM_SYSTEM,
 } from '../../domain/catalogue.js';
 import { DNR_SYSTEM, FNR_SYSTEM } from '../../domain/identifiers.js';
 import type { Schedule, Thresholds } from '../../domain/plan.js';
@@ -16,11 +14,11 @@ import type { ObservationRow } from '../observations/repo.js';
 import type { PatientRow } from '../patients/repo.js';
 import { lexemeOf } from './json.js';
 import type { AuditRow, DeviceRow, PlanWithEpisode, QuestionnaireResponseRow } from './repo.js';
-import { type Token, tokenMatches } from './search.js';
 
 /*
- * Pure mapping between Varde's rows and FHIR R4 resources, both ways. No I/O and no clock, so
- * every mapping can be unit-tested and validated against the FHIR definitions.
+ * Pure mapping from Varde's rows to FHIR R4 resources (posted resources are read in
+ * observation-in.ts and kept as sent, see observations.ts). No I/O and no clock, so every mapping
+ * can be unit-tested and validated against the FHIR definitions.
  */
 
 // ------------------------------------------------------------------ systems and extensions

@@ -340,10 +340,20 @@ export async function insertHistoryObservations(q: Queryable, rows: Omit<Observa
  */
 export async function retractObservations(q: Queryable, ids: string[], by: string, reason: string, fhirResourceId: string, now: Date): Promise<string[]> {
   if (ids.length === 0) return [];
-  await q.query(
-    `with moved as (delete from observations where id = any($1::uuid[]) returning *)
-     insert into observations_retracted select m.*, $4::timestamptz, $2, $3, $5::uuid from moved m`,
+  const moved = await q.query<{ episode_id: string; code: string }>(
+    `with moved as (delete from observations where id = any($1::uuid[]) returning *),
+          kept as (insert into observations_retracted select m.*, $4::timestamptz, $2, $3, $5::uuid from moved m)
+     select distinct episode_id, code from moved`,
     [ids, by, reason, now, fhirResourceId],
+  );
+  // Derived state kept by triggers on insert/update (episode_state.latest, migration 010) is
+  // recomputed for the touched codes by a no-op update of the newest remaining reading.
+  await q.query(
+    `update observations o set zone = o.zone where o.id in (
+       select distinct on (x.episode_id, x.code) x.id from observations x
+         join unnest($1::uuid[], $2::text[]) as t(e, c) on x.episode_id = t.e and x.code = t.c
+        order by x.episode_id, x.code, x.effective_at desc)`,
+    [moved.rows.map((r) => r.episode_id), moved.rows.map((r) => r.code)],
   );
   const r = await q.query<{ id: string }>(
     `update alerts a set

@@ -271,6 +271,24 @@ describe('FHIR safety (issue 9)', () => {
     assert.equal(unknown.statusCode, 404);
   });
 
+  test('devices the way gateways name them: Device create by identifier, then contained and identifier references link the reading', async () => {
+    const sysId = { system: 'urn:oid:1.2.840.10004.1.1.1.0.0.1.0.0.1.2680', value: '00-1C-05-04-00-00-99-01' };
+    const dev = await post('/fhir/Device', { resourceType: 'Device', identifier: [sysId], serialNumber: 'SAFE-OX-1', modelNumber: 'Model 3150' }, 'gateway',
+      { 'if-none-exist': `identifier=${sysId.system}|${sysId.value}` });
+    assert.equal(dev.status, 201, dev.text);
+    const byIdent = await post('/fhir/Observation', { ...obs('8867-4', 69, '/min', { at: ago(2) }), device: { identifier: sysId } });
+    const contained = await post('/fhir/Observation', {
+      ...obs('8867-4', 68, '/min', { at: ago(2.5) }),
+      contained: [{ resourceType: 'Device', id: 'd1', identifier: [sysId] }], device: { reference: '#d1' },
+    });
+    for (const r of [byIdent, contained]) {
+      assert.equal(r.status, 201, r.text);
+      const row = (await env.db.query<{ device_id: string }>('select device_id from fhir_resources where id = $1', [r.body.id])).rows[0]!;
+      assert.equal(row.device_id, dev.body.id);
+    }
+    assert.deepEqual((await get(`/fhir/Observation/${contained.body.id}`)).body.device, { reference: '#d1' }, 'the reference as sent');
+  });
+
   test('conditional create on the gateway\'s own identifier system (If-None-Exist)', async () => {
     const h = { 'if-none-exist': 'identifier=urn:oid:1.2.3.4.5|gw-77' };
     const body = { ...obs('8867-4', 61, '/min', { at: ago(9) }), identifier: [{ system: 'urn:oid:1.2.3.4.5', value: 'gw-77' }] };
