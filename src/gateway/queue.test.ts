@@ -37,9 +37,10 @@ test('excluded records and implausible values are logged and left out; the rest 
   const glucose = reading(parseGlucoseMeasurement(fromHex('06 07 00 EA 07 0B 1E 08 00 00 43 C0 11')), new Date('2026-11-30T07:00:00Z'));
   const q = toQueued(session([unsuccessful, light, glucose], -90_000), at, (l) => log.push(l));
   assert.deepEqual(q.map((r) => [r.readingId, r.deviceClock, r.deviceOffsetMs, r.effectiveAt]), [['seq-7', true, -90_000, '2026-11-30T07:00:00.000Z']]);
-  assert.equal(log.length, 2);
+  assert.equal(log.length, 3);
   assert.match(log[0]!, /measurement unsuccessful/);
   assert.match(log[1]!, /weight 2 kg left out/);
+  assert.match(log[2]!, /no measurement to upload/);
 });
 
 test('the queue file survives a restart, keeps a reading once, and remembers the last glucose record per device', () => {
