@@ -8,13 +8,20 @@ import * as repo from './repo.js';
 /*
  * A yellow reading held for a re-measurement (plan `remeasure`) is raised when the patient never
  * measured again: the plan's window has passed with no later reading of that measure. Storing a
- * sitting raises it when the late reading arrives after the window; this sweep raises the ones for
- * which nothing arrives at all. Held readings are few (yellow, recent, measures with a hold), so
- * one indexed query finds them; each is raised once — a reading already cited by an alert is skipped.
+ * sitting raises it when a late reading arrives after the window; this sweep raises the ones for
+ * which nothing arrives at all, each once (a reading already cited by an alert is skipped).
+ *
+ * Cost per run: one read of the approved plans' content hashes (no plan JSON), each distinct
+ * definition parsed once per process, then one index probe per episode whose plan holds yellows
+ * (observations_episode_time) for its recent yellow readings.
  */
 
 /** Longest re-measure window a plan may state (plan.ts RemeasureSchema), plus slack for a sweep that was down. */
 const LOOKBACK_MS = 240 * 60_000 + 2 * 86_400_000;
+
+/** Whether a definition (by content hash) asks for any re-measurement; bounded, shared by every run. */
+const holdsByHash = new Map<string, PlanDefinition | null>();
+const HOLDS_CACHE_MAX = 1000;
 
 /**
  * Raises the held yellows whose re-measure window has passed by `now` without a re-measurement.
@@ -22,34 +29,48 @@ const LOOKBACK_MS = 240 * 60_000 + 2 * 86_400_000;
  * @returns how many alerts were raised or merged
  */
 export async function sweepHeldRemeasures(db: Db, now: Date): Promise<{ raised: number }> {
-  const candidates = await db.query<{ episode_id: string; patient_id: string; plan_id: string; version: number; definition: PlanDefinition; ids: string[]; first_at: Date }>(
-    `select o.episode_id, o.patient_id, p.id as plan_id, p.version, p.definition, array_agg(o.id::text) as ids, min(o.effective_at) as first_at
-       from observations o
-       join episodes e on e.id = o.episode_id and e.status <> 'ended'
-       join plans p on p.episode_id = o.episode_id and p.status = 'approved'
-      where o.zone = 'yellow' and o.effective_at >= $1 and o.effective_at <= $2
-        and p.definition->'measures' @> jsonb_build_array(jsonb_build_object('code', o.code, 'remeasure', '{}'::jsonb))
-        and not exists (select 1 from alerts a where a.episode_id = o.episode_id
-                          and a.findings @> jsonb_build_array(jsonb_build_object('values', jsonb_build_array(jsonb_build_object('observationId', o.id::text)))))
-      group by o.episode_id, o.patient_id, p.id, p.version, p.definition`,
-    [new Date(now.getTime() - LOOKBACK_MS), now],
+  const plans = await db.query<{ episode_id: string; patient_id: string; plan_id: string; version: number; definition_md5: string }>(
+    `select p.episode_id, e.patient_id, p.id as plan_id, p.version, p.definition_md5
+       from plans p join episodes e on e.id = p.episode_id and e.status <> 'ended' where p.status = 'approved'`,
   );
+  const unknown = [...new Set(plans.rows.map((p) => p.definition_md5).filter((h) => !holdsByHash.has(h)))];
+  if (unknown.length > 0) {
+    const defs = await db.query<{ definition_md5: string; definition: PlanDefinition }>(
+      `select distinct on (definition_md5) definition_md5, definition from plans where definition_md5 = any($1::text[])`, [unknown]);
+    for (const d of defs.rows) {
+      if (holdsByHash.size >= HOLDS_CACHE_MAX) holdsByHash.delete(holdsByHash.keys().next().value!);
+      holdsByHash.set(d.definition_md5, d.definition.measures?.some((m) => m.remeasure !== undefined) ? d.definition : null);
+    }
+  }
+  const holding = plans.rows.filter((p) => holdsByHash.get(p.definition_md5));
+  if (holding.length === 0) return { raised: 0 };
+  const candidates = await db.query<{ episode_id: string; ids: string[]; first_at: Date }>(
+    `select u.id as episode_id, array_agg(o.id::text) as ids, min(o.effective_at) as first_at
+       from unnest($1::uuid[]) as u(id)
+       cross join lateral (select x.id, x.effective_at from observations x
+                            where x.episode_id = u.id and x.effective_at >= $2 and x.effective_at <= $3 and x.zone = 'yellow') o
+      where not exists (select 1 from alerts a where a.episode_id = u.id
+                          and a.findings @> jsonb_build_array(jsonb_build_object('values', jsonb_build_array(jsonb_build_object('observationId', o.id::text)))))
+      group by u.id`,
+    [holding.map((p) => p.episode_id), new Date(now.getTime() - LOOKBACK_MS), now],
+  );
+  const planOf = new Map(holding.map((p) => [p.episode_id, p]));
   let raised = 0;
   for (const c of candidates.rows) {
+    const p = planOf.get(c.episode_id)!;
+    const definition = holdsByHash.get(p.definition_md5)!;
     raised += await db.tx(async (tx) => {
       await tx.query('select id from episodes where id = $1 for update', [c.episode_id]);
       const points = await repo.pointsSince(tx, c.episode_id, new Date(c.first_at.getTime() - 240 * 60_000));
       const wanted = new Set(c.ids);
-      const due = expiredRemeasures({ plan: c.definition, planVersion: c.version, observations: points, now })
+      const due = expiredRemeasures({ plan: definition, planVersion: p.version, observations: points, now })
         .filter((f) => f.values.some((v) => v.observationId !== undefined && wanted.has(v.observationId)));
       let n = 0;
-      let worst: 'yellow' | 'red' | undefined;
       for (const finding of groupSittingFindings(due)) {
-        await alerts.upsertFromFinding(tx, { patientId: c.patient_id, episodeId: c.episode_id, planId: c.plan_id, finding });
+        await alerts.upsertFromFinding(tx, { patientId: p.patient_id, episodeId: c.episode_id, planId: p.plan_id, finding });
         n++;
-        if (finding.zone === 'yellow' || finding.zone === 'red') worst = worst === 'red' ? 'red' : finding.zone;
       }
-      if (n > 0) await publish(tx, { type: 'alert', patientId: c.patient_id, organisationIds: await careTeamOrgs(tx, c.patient_id), ...(worst ? { zone: worst } : {}) });
+      if (n > 0) await publish(tx, { type: 'alert', patientId: p.patient_id, organisationIds: await careTeamOrgs(tx, p.patient_id), zone: 'yellow' });
       return n;
     });
   }

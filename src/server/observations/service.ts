@@ -263,7 +263,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       findings.push({ item: results.length, patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
     }
     const remeasure = (evaluation?.remeasure ?? []).map((r) => ({ ...r, observationId: idFor.get(r.observationId) ?? r.observationId }));
-    auditEvents.push({ action: 'create', patientId, details: { ids: made.map((m) => m.id), source: opts.source } });
+    auditEvents.push({ action: 'create', patientId, details: { ids: made.map((m) => m.id), source: opts.source, ...(sitting.newConfusion ? { newConfusion: true } : {}) } });
     results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null, remeasure });
   }
 
