@@ -131,6 +131,19 @@ describe('re-measure before alarming (a red is never delayed)', () => {
     assert.deepEqual(expiredRemeasures({ plan, planVersion: 1, observations: [obs('spo2', 91, t0, 'first')], now: new Date(plus(29)) }), []);
     assert.deepEqual(expiredRemeasures({ plan, planVersion: 1, observations: [obs('spo2', 91, t0, 'first'), obs('spo2', 96, plus(8))], now: new Date(plus(31)) }), []);
   });
+  test('property: a red is never delayed and a yellow is never lost (held now, raised when the window has passed)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 80, max: 100, noNaN: true }), fc.integer({ min: 0, max: 120 }), (value, minutesLater) => {
+        const o = obs('spo2', value, t0, 'x');
+        const e = evaluate({ plan, planVersion: 1, newObservations: [o], history: [], now: new Date(plus(minutesLater)) });
+        const raised = e.findings.some((f) => f.ruleId === 'threshold:spo2');
+        if (value < 88) assert.ok(raised, 'red at once');
+        else if (value < 92) assert.equal(raised, minutesLater >= 30, 'yellow raised once the 30-minute window has passed');
+        else assert.equal(raised, false);
+        if (value < 92 && value >= 88 && minutesLater < 30) assert.equal(e.remeasure.length, 1);
+      }),
+    );
+  });
   test('two yellows in a sitting under a sitting rule are red at once, held or not', () => {
     const p = { ...plan, combinedRules: [{ kind: 'sitting' as const, id: 'two', minYellow: 2, zone: 'red' as const }] };
     const e = evaluate({ plan: p, planVersion: 1, newObservations: [obs('spo2', 91, t0), obs('heart_rate', 115, t0)], history: [], now: new Date(plus(1)) });
