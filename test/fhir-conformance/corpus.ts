@@ -39,10 +39,12 @@ export function corpusFiles(): CorpusFile[] {
   return out;
 }
 
-/** The IG StructureDefinitions kept as fixtures (VKP observation profiles with snapshots). */
+/** The IG StructureDefinitions kept as fixtures (VKP and no-domain vital signs profiles, with snapshots). */
 export function corpusProfiles(): Json[] {
-  const dir = join(CORPUS_DIR, 'vkp', 'profiles');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Json);
+  return ['vkp', 'no-domain'].flatMap((d) => {
+    const dir = join(CORPUS_DIR, d, 'profiles');
+    return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Json);
+  });
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -143,11 +143,21 @@ const EXPECT: Record<string, { status: number; triage?: string; readings?: numbe
   'phd/temperature-observation.json': { status: 201, triage: 'live', readings: 1 },
   'phd/numeric-spotnumeric.json': { status: 201, triage: 'live', readings: 1 }, // 48.0 /min
   'phd/numeric-observation-not-a-number.json': { status: 201, triage: 'none', readings: 0 }, // dataAbsentReason
+  'no-domain/Observation-no-blood-pressure-create.json': { status: 201, triage: 'live', readings: 2 },
+  'no-domain/Observation-no-body-height-create.json': { status: 201, triage: 'none', readings: 0 },
+  'no-domain/Observation-no-body-temperature-create.json': { status: 201, triage: 'live', readings: 1 },
+  'no-domain/Observation-no-body-weight-create.json': { status: 201, triage: 'live', readings: 1 }, // 49000 g
+  'no-domain/Observation-no-heart-rate-create.json': { status: 201, triage: 'live', readings: 1 },
+  'no-domain/Observation-no-oxygen-saturation-create.json': { status: 201, triage: 'live', readings: 1 }, // 24 %
+  // no-domain heart-rate and pulse and VKP heart-rate share the identifier "External Id: testpulseExternalId6"
+  // with different content: the first stored keeps it, the others are 409 naming it.
+  'no-domain/Observation-no-pulse-create.json': { status: 201, triage: 'none', readings: 0, conflict: 'testpulseExternalId6' }, // SNOMED 78564009 only
+  'no-domain/Observation-no-respiratory-rate-create.json': { status: 201, triage: 'live', readings: 1 },
   'vkp/Observation-blood-pressure-create.json': { status: 201, triage: 'live', readings: 2 },
   'vkp/Observation-vkp-blood-pressure-profile-create.json': { status: 201, triage: 'live', readings: 2 },
   'vkp/Observation-body-height-create.json': { status: 201, triage: 'none', readings: 0 },
   'vkp/Observation-body-mass-index-create.json': { status: 201, triage: 'none', readings: 0 },
-  'vkp/Observation-heart-rate-create.json': { status: 201, triage: 'live', readings: 1 },
+  'vkp/Observation-heart-rate-create.json': { status: 201, triage: 'live', readings: 1, conflict: 'testpulseExternalId6' },
   'vkp/Observation-level-of-consciousness-create.json': { status: 201, triage: 'none', readings: 0 },
   'vkp/Observation-respiratory-rate-create.json': { status: 201, triage: 'live', readings: 1 },
   'vkp/Observation-vkp-body-temperature-create.json': { status: 201, triage: 'live', readings: 1 },
