@@ -5,7 +5,7 @@ import { localized, useI18n, type Lang } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, Observation, PlanDefinition, RecordResponse, Zone } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
-import { zoneFor } from '../shared/zones.js';
+import { readingZone } from '../shared/zones.js';
 
 const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
@@ -109,12 +109,12 @@ export function localAssessment(measurements: MeasurementInput[], plan: PlanDefi
   let action: string | null = null;
   for (const m of measurements) {
     const entry = plan.measures.find((e) => e.code === m.code);
-    if (!entry) continue;
-    // A meter's HI/LO is red whatever the limits (the server says the same).
-    const z = m.interpretation ? 'red' : m.value === undefined ? 'green' : zoneFor(entry.thresholds, m.value);
+    // A meter's HI/LO and a critical value are red whatever the limits (the server says the same).
+    const z = m.interpretation ? 'red' : m.value === undefined ? 'green' : readingZone(entry?.thresholds ?? null, m.code, m.value);
+    if (!entry && z === 'green') continue;
     if (!zone || SEVERITY[z] > SEVERITY[zone]) {
       zone = z;
-      action = localized(entry.actions[z], lang);
+      action = entry ? localized(entry.actions[z], lang) : null;
     }
   }
   return { zone, action, measurements };

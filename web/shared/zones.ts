@@ -13,6 +13,24 @@ export function zoneFor(th: Thresholds, value: number): Zone {
   return 'green';
 }
 
+/**
+ * Limits that are red whatever the plan says — the same as src/domain/catalogue.ts `critical`
+ * (glucose: ADA 2024 §6 level 2 hypoglycaemia < 3.0 mmol/L; ≥ 33.3 mmol/L hyperosmolar range,
+ * Kitabchi 2009). zones.test.ts checks that the two agree.
+ */
+export const CRITICAL: Readonly<Record<string, { redBelow?: number; redFrom?: number }>> = {
+  glucose: { redBelow: 3.0, redFrom: 33.3 },
+};
+
+/** The zone of one reading as the server sees it: the plan's limits, then the critical limits. */
+export function readingZone(th: Thresholds | null, code: string, value: number): Zone {
+  const planned = th ? zoneFor(th, value) : 'green';
+  if (planned === 'red') return 'red';
+  const c = CRITICAL[code];
+  if (c && ((c.redBelow !== undefined && value < c.redBelow) || (c.redFrom !== undefined && value >= c.redFrom))) return 'red';
+  return planned;
+}
+
 export function limitsOf(th: Thresholds): number[] {
   return [th.redBelow, th.yellowBelow, th.yellowAbove, th.redAbove].filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
 }
