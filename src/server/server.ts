@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
+import { bulkAlertRoutes } from './alerts/bulk.js';
 import { alertRoutes } from './alerts/routes.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -29,6 +30,7 @@ import { patientRoutes } from './patients/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { worklistRoutes } from './worklist/routes.js';
+import { outboxRoutes, startOutbox } from './outbox/routes.js';
 
 export interface Server {
   app: App;
@@ -59,6 +61,8 @@ export interface StartOptions {
   sessionCheckMs?: number;
   /** How often expired sessions, their ID tokens and expired device tokens are deleted; 0 = never. */
   purgeMs?: number;
+  /** How often the outbox worker looks for due deliveries (it also wakes on each new one); 0 = off. Off by default when the sweep is off (tests tick it themselves). */
+  outboxMs?: number;
 }
 
 /** Opens the store, builds the app with every feature and listens. */
@@ -115,6 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   messageRoutes(app, deps);
   patientRoutes(app, deps);
   alertRoutes(app, deps);
+  bulkAlertRoutes(app, deps);
   worklistRoutes(app, deps);
   organisationRoutes(app, deps);
   openingHoursRoutes(app, deps);
@@ -126,6 +131,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   fhirRoutes(app, deps);
   adminRoutes(app, deps);
   ingestRoutes(app, deps);
+  outboxRoutes(app, deps);
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address() as AddressInfo;
@@ -147,6 +153,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   const sessionCheck = every(opts.sessionCheckMs ?? 30_000, 'session check of open streams', () => deps.sessions.sweep());
   const purge = every(opts.purgeMs ?? 10 * 60_000, 'purge of expired sessions', () => purgeExpiredSessions(db, idle));
+  const outbox = await startOutbox(db, deps, { intervalMs: opts.outboxMs ?? (sweepMs > 0 ? 5_000 : 0), log, origin });
 
   return {
     app, db, deps, url: origin,
@@ -154,6 +161,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (sweep) clearInterval(sweep);
       if (sessionCheck) clearInterval(sessionCheck);
       if (purge) clearInterval(purge);
+      await outbox?.stop();
       await app.close();
       await hub.close();
       if (ownsDb) await db.close();

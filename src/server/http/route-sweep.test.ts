@@ -49,6 +49,7 @@ const SPECS: Record<string, Spec> = {
   'GET /api/me': { kind: 'session' },
   'GET /api/me/plan': { kind: 'self' },
   'GET /api/me/today': { kind: 'self' },
+  'GET /api/me/status': { kind: 'self' },
   'POST /api/me/observations': { kind: 'self', body: () => ({ idempotencyKey: 'sweep-me-1', measurements: [{ code: 'spo2', value: 95 }] }), expect: 201 },
   'GET /api/me/observations': { kind: 'self' },
   'GET /api/me/messages': { kind: 'self' },
@@ -93,6 +94,7 @@ const SPECS: Record<string, Spec> = {
   'GET /api/messages/unread-count': { kind: 'personnel' },
   'POST /api/alerts/:id/acknowledge': { kind: 'patient-data', body: () => note },
   'POST /api/alerts/:id/resolve': { kind: 'patient-data', body: () => note },
+  'POST /api/patients/:id/alerts/acknowledge': { kind: 'patient-data', body: (_f, ids) => ({ alertIds: [ids.alertId], note }), expect: -1 },
   'GET /api/questionnaires/:code': { kind: 'session' },
   'POST /api/me/questionnaires/:code': {
     kind: 'self', expect: 201,

@@ -5,7 +5,9 @@ import { ListQuery, RecordBody } from '../observations/schema.js';
 import { listObservations, observationDto, recordObservations } from '../observations/service.js';
 import { LanguageBody } from '../patients/schema.js';
 import { setOwnLanguage } from '../patients/service.js';
+import { SESSION_COOKIE } from '../auth/session.js';
 import { myAccessLog, myPlan, myToday, selfId } from './service.js';
+import { myStatus } from './status.js';
 
 /** Kept here too: the clinic's patient routes import it from this module. */
 export { MessageBody };
@@ -14,6 +16,8 @@ export { MessageBody };
 export function meRoutes(app: App, deps: AppDeps): void {
   app.get('/api/me/plan', async (req) => myPlan(ctxOf(req, deps)));
   app.get('/api/me/today', async (req) => myToday(ctxOf(req, deps)));
+  // Polled by the app: open advice until a nurse acknowledges it, plan state and the session's end.
+  app.get('/api/me/status', async (req) => myStatus(ctxOf(req, deps), req.cookies[SESSION_COOKIE], deps.config.SESSION_IDLE_MINUTES_PATIENT));
 
   app.post('/api/me/observations', async (req, reply) => {
     const ctx = ctxOf(req, deps);

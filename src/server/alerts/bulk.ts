@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { inScope, isUuid, requirePatientAccess } from '../auth/access.js';
+import { audit } from '../audit/service.js';
+import type { Ctx } from '../context.js';
+import { careTeamOrgs, publish } from '../events/bus.js';
+import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { AppError, forbidden, notFound } from '../http/errors.js';
+import * as notes from '../notes/repo.js';
+import * as repo from './repo.js';
+import { NoteInput } from './schema.js';
+import { alertDto } from './service.js';
+
+/**
+ * The alerts the nurse saw on screen: acknowledging "all" must never take an alert that arrived
+ * after the page was drawn, so the caller names them.
+ */
+export const BulkAcknowledgeBody = z.object({
+  alertIds: z.array(z.string().uuid()).min(1).max(100),
+  note: NoteInput,
+});
+
+/**
+ * Acknowledges several open alerts of one patient with one contact note, in one transaction: the
+ * nurse phoned about all of them at once. Either every named alert is acknowledged or none is
+ * (one of them handled by someone else meanwhile gives 409 `alerts_changed`). One note per episode
+ * is written (notes belong to an episode); it is not tied to a single alert since it covers several.
+ */
+export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: string[], note: { contactType: string; text: string }): Promise<repo.AlertRow[]> {
+  if (!isUuid(patientId)) throw notFound('Patient');
+  const scope = await requirePatientAccess(ctx, patientId, 'write', 'Flag');
+  const a = ctx.actor;
+  if (a.kind !== 'personnel') throw forbidden('Only health personnel handle alerts.');
+  const ids = [...new Set(alertIds)];
+  return ctx.db.tx(async (tx) => {
+    const rows = (await tx.query<repo.AlertRow>('select * from alerts where id = any($1::uuid[]) order by id for update', [ids])).rows;
+    // An alert of another patient or outside the caller's episodes is treated as unknown: no hint whose it is.
+    if (rows.length !== ids.length || rows.some((r) => r.patient_id !== patientId || !inScope(scope, r.episode_id))) throw notFound('Alert');
+    if (rows.some((r) => r.status !== 'open')) {
+      throw new AppError(409, 'alerts_changed', 'Some of the alerts were handled by someone else meanwhile. Look at the list again.');
+    }
+    const now = ctx.now();
+    for (const r of rows) await repo.acknowledge(tx, r.id, a.personnelId, now);
+    for (const episodeId of [...new Set(rows.map((r) => r.episode_id))]) {
+      const n = await notes.insertNote(tx, {
+        patient_id: patientId, episode_id: episodeId, alert_id: null, author_id: a.personnelId,
+        organisation_id: a.organisationId, contact_type: note.contactType, text: note.text,
+      });
+      const covered = rows.filter((r) => r.episode_id === episodeId).map((r) => r.id);
+      await audit(ctx, { action: 'create', resourceType: 'ContactNote', resourceId: n.id, patientId, details: { alertIds: covered } }, tx);
+    }
+    for (const r of rows) {
+      await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: r.id, patientId, details: { action: 'acknowledge', bulk: true } }, tx);
+    }
+    await publish(tx, { type: 'alert-updated', patientId, organisationIds: await careTeamOrgs(tx, patientId) });
+    const out: repo.AlertRow[] = [];
+    for (const r of rows) out.push((await repo.getAlertWithNames(tx, r.id))!);
+    return out;
+  });
+}
+
+/** POST /api/patients/:id/alerts/acknowledge → { alerts }. */
+export function bulkAlertRoutes(app: App, deps: AppDeps): void {
+  app.post<{ Params: { id: string } }>('/api/patients/:id/alerts/acknowledge', async (req) => {
+    const { alertIds, note } = parse(BulkAcknowledgeBody, req.body);
+    const rows = await acknowledgeAll(ctxOf(req, deps), req.params.id, alertIds, note);
+    return { alerts: rows.map(alertDto) };
+  });
+}
