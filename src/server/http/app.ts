@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Actor } from '../auth/actor.js';
-import { actorForAccessToken } from '../auth/clients.js';
+import { tokenActors } from '../auth/token-cache.js';
 import { SESSION_COOKIE, type SessionWatch, actorForSession } from '../auth/session.js';
 import { type Config, trustProxyOption } from '../config/index.js';
 import type { Ctx } from '../context.js';
@@ -101,7 +101,7 @@ export async function createHttp(deps: AppDeps): Promise<App> {
     const auth = req.headers.authorization;
     if (auth !== undefined && /^bearer\b/i.test(auth)) {
       const token = auth.slice(6).trim();
-      req.actor = token ? await actorForAccessToken(deps.db, token) : null;
+      req.actor = token ? await tokenActors.actorFor(deps.db, token) : null;
     } else {
       const token = req.cookies[SESSION_COOKIE];
       if (token) {
