@@ -66,6 +66,15 @@ describe('one sitting, one alert', () => {
     assert.match(g.summary.nb, /SpO2 91 %.* · .*Puls 115\/min/);
   });
 
+  test('three yellows under a two-yellow rule: the combined rule is reported once', () => {
+    const plan = testPlan({ combinedRules: [{ kind: 'sitting', id: 'two', minYellow: 2, zone: 'red' }] });
+    const when = at('2026-03-02', '08:00');
+    const e = evaluate({ plan, planVersion: 1, newObservations: [obs('spo2', 91, when), obs('heart_rate', 115, when), obs('temperature', 38.5, when)], history: [] });
+    const combined = e.findings.filter((f) => f.ruleId === 'combined:two');
+    assert.equal(combined.length, 1);
+    assert.deepEqual(combined[0]!.values.map((v) => v.code), ['spo2', 'heart_rate', 'temperature']);
+  });
+
   test('questionnaire and missing findings are not merged into a sitting', () => {
     const when = at('2026-03-02', '08:00');
     const f = (ruleId: string, kind: 'threshold' | 'questionnaire') => ({ ruleId, kind, zone: 'yellow' as const, planVersion: 1, values: [], at: when, summary: { nb: ruleId, nn: ruleId, en: ruleId } });

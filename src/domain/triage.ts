@@ -708,6 +708,7 @@ export function evaluate(input: {
   // Patient texts that could be shown, in priority order; the last one of the worst zone wins.
   const candidates: Candidate[] = [];
   const zoneOf = (o: ObservationPoint): Zone => all.zone(o);
+  const sittingKeys = new Map<string, number>();
 
   for (const obs of ordered) {
     const entry = planEntryFor(plan, obs.code);
@@ -734,6 +735,15 @@ export function evaluate(input: {
     for (const { finding, actions } of ruleFindings(obs, all, planVersion)) {
       const fz = finding.zone === 'red' ? 'red' : 'yellow';
       zone = worstZone(zone, fz);
+      // A sitting rule fires again for each further deviating reading of the same sitting: report it
+      // once, citing every deviating reading (the last firing sees them all).
+      const key = `${finding.ruleId}|${finding.at}`;
+      const earlier = finding.kind === 'combined' ? sittingKeys.get(key) : undefined;
+      if (earlier !== undefined) {
+        obsFindings[earlier] = finding;
+        continue;
+      }
+      if (finding.kind === 'combined') sittingKeys.set(key, obsFindings.length);
       obsFindings.push(finding);
       candidates.push({ zone: fz, actions: actions ?? entry?.actions[fz] ?? DEFAULT_ACTIONS[fz] });
     }
