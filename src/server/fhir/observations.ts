@@ -197,6 +197,20 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
       ? `Observation/${target.id} is retracted (entered-in-error): its ${retracted.length} reading(s) and their alert findings are withdrawn${alerts.length ? ` (alerts changed: ${alerts.length})` : ''}.`
       : `Observation/${target.id} is replaced by this ${p.status} version; the earlier reading(s) are withdrawn and the new values triaged again.`);
   }
+  // A reading entered in the apps or by device upload (no FHIR resource) is corrected the same way,
+  // named by its idempotency key.
+  let appTarget = false;
+  if (!target && replacing && key0 !== undefined && patientId) {
+    const rows = await repo.observationsByKey(tx, patientId, key0);
+    if (rows.length) {
+      appTarget = true;
+      const ids = rows.map((r) => r.id);
+      const alerts = await repo.retractObservations(tx, ids, by, p.status, id, now);
+      await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: ids[0], patientId, details: { status: p.status, retracted: ids, alerts } }, tx);
+      for (const a of alerts) await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: a, patientId, details: { retractedFindingsOf: ids } }, tx);
+      notes.push(`The reading(s) stored under ${IDEMPOTENCY_SYSTEM}|${key0} (${ids.map((x) => `Observation/${x}`).join(', ')}) are ${p.status === 'entered-in-error' ? 'retracted with their alert findings' : `replaced by this ${p.status} version and triaged again`}.`);
+    }
+  }
 
   let triage: repo.FhirResourceRow['triage'] = 'none';
   let note = p.notTriaged;
@@ -210,7 +224,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
   const triageable = patientId !== null && p.readings.length > 0 && ['final', 'amended', 'corrected'].includes(p.status) && !p.notTriaged;
   if (p.status === 'entered-in-error') {
     triage = 'retracted';
-    note = target ? 'Entered in error: retracted.' : 'Entered in error: there was no earlier version under this identifier to retract.';
+    note = target || appTarget ? 'Entered in error: retracted.' : 'Entered in error: there was no earlier version under this identifier to retract.';
   } else if (!patientId) {
     note = 'About a device, not a patient: stored, not triaged.';
   } else if (triageable) {
@@ -229,7 +243,8 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
     const source = sourceOf(ctx, deviceId);
     const tooOld = now.getTime() - effectiveAt!.getTime() > liveWindowMs();
     const beforeEpisode = effectiveAt! < episode.started_at;
-    const key = key0 ?? `fhir:${id}:${randomUUID().slice(0, 8)}`;
+    // After a replacement the old key's rows are gone; the new version gets its own key (so it is not a replay of them).
+    const key = key0 !== undefined && !(replacing && (appTarget || target)) ? key0 : `fhir:${id}:${randomUUID().slice(0, 8)}`;
     if (tooOld || beforeEpisode) {
       const rows = await repo.insertHistoryObservations(tx, checked.measurements.map((x) => ({
         id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: x.code, value: x.value, unit: x.unit, effective_at: checked.effectiveAt,

@@ -15,30 +15,6 @@ export async function observationById(q: Queryable, id: string): Promise<Observa
   return (await q.query<ObservationRow>('select * from observations where id = $1', [id])).rows[0];
 }
 
-export interface ObservationQuery {
-  patientId: string;
-  /** null = any code; [] = nothing can match (the caller short-cuts). */
-  codes: string[] | null;
-  from?: Date;
-  to?: Date;
-  order: 'asc' | 'desc';
-  limit: number;
-}
-
-/** A patient's readings filtered by code and a half-open time window, sorted by effective time. */
-export async function findObservations(q: Queryable, f: ObservationQuery): Promise<ObservationRow[]> {
-  // The direction comes from a closed enum, never from the request text.
-  const dir = f.order === 'asc' ? 'asc' : 'desc';
-  const r = await q.query<ObservationRow>(
-    `select * from observations where patient_id = $1
-        and ($2::text[] is null or code = any($2::text[]))
-        and ($3::timestamptz is null or effective_at >= $3) and ($4::timestamptz is null or effective_at < $4)
-      order by effective_at ${dir}, code limit $5`,
-    [f.patientId, f.codes, f.from ?? null, f.to ?? null, f.limit],
-  );
-  return r.rows;
-}
-
 /** Patients with an episode (any status) whose care team includes the organisation: the care relation. */
 export async function patientsInCareOf(q: Queryable, organisationId: string, limit: number): Promise<PatientRow[]> {
   const r = await q.query<PatientRow>(
@@ -290,6 +266,11 @@ export async function fhirObservationsOf(q: Queryable, patientId: string): Promi
 /** The FHIR resource a triaged reading came from, if it came through FHIR. */
 export async function fhirResourceOfObservation(q: Queryable, observationId: string): Promise<FhirResourceRow | undefined> {
   return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where observation_ids @> array[$1::uuid] limit 1`, [observationId])).rows[0];
+}
+
+/** A patient's readings stored under one idempotency key (one sitting from the apps or a device upload). */
+export async function observationsByKey(q: Queryable, patientId: string, key: string): Promise<ObservationRow[]> {
+  return (await q.query<ObservationRow>('select * from observations where patient_id = $1 and idempotency_key = $2 order by code', [patientId, key])).rows;
 }
 
 /** Readings by id. */

@@ -204,6 +204,24 @@ describe('FHIR safety (issue 9)', () => {
     assert.equal(await open(), 0);
   });
 
+  test('a reading entered in the app is corrected over FHIR by its idempotency key (amended), then retracted (entered-in-error)', async () => {
+    const key = 'app-spo2-corr-0001';
+    const app = await env.call('POST', `/api/patients/${env.f.patient.id}/observations`, env.c.nurseA, { idempotencyKey: key, measurements: [{ code: 'spo2', value: 83, unit: '%' }] });
+    assert.ok(app.status < 300, JSON.stringify(app.body));
+    const appIds = (await env.db.query<{ id: string }>('select id from observations where idempotency_key = $1', [key])).rows.map((r) => r.id);
+    assert.equal(appIds.length, 1);
+    const corrected = { ...obs('59408-5', 93, '%', { at: ago(1), status: 'corrected' }), identifier: [{ system: 'urn:varde:idempotency', value: key }] };
+    const r = await post('/fhir/Observation', corrected);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(ext(r.body, ZONE_EXT)?.valueCode, 'green');
+    assert.equal(await countRows(env.db, 'observations where id = any($1::uuid[])', [appIds]), 0, 'the 83 % from the app is withdrawn');
+    assert.equal(await countRows(env.db, 'observations_retracted where id = any($1::uuid[])', [appIds]), 1);
+    const eie = await post('/fhir/Observation', { ...corrected, status: 'entered-in-error' });
+    assert.equal(eie.status, 200, eie.text);
+    assert.equal(eie.body.id, r.body.id);
+    assert.equal(ext(eie.body, TRIAGE_EXT)?.valueCode, 'retracted');
+  });
+
   test('cancelled and preliminary are stored and readable but not triaged', async () => {
     const alerts = await countRows(env.db, 'alerts');
     for (const status of ['cancelled', 'preliminary']) {
