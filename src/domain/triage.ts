@@ -1012,8 +1012,9 @@ export function evaluateQuestionnaire(input: {
       texts.push({ zone: 'yellow', actions: plan?.actions.yellow ?? DEFAULT_ACTIONS.yellow });
     } else if (item9 > 0) {
       selfHarm = true;
-      const total = score === null ? '' : `; sum ${formatNumber(roundTo(score, 2), decimalsIn(roundTo(score, 2)), 'nb')}`;
-      const totalEn = score === null ? '' : `; total ${formatNumber(roundTo(score, 2), decimalsIn(roundTo(score, 2)), 'en')}`;
+      // Display only: a prorated total may have decimals.
+      const shown = score === null ? null : roundTo(score, 2);
+      const total = (lang: Lang): string => (shown === null ? '' : `; ${lang === 'en' ? 'total' : 'sum'} ${formatNumber(shown, decimalsIn(shown), lang)}`);
       const quoted = (lang: Lang): string => quoteAnswer('phq9', PHQ9_SELF_HARM_ITEM, item9, lang).replace(/^\S+ \d+ /, '');
       extra.push({
         ruleId: 'questionnaire:phq9:item9',
@@ -1024,9 +1025,9 @@ export function evaluateQuestionnaire(input: {
         values,
         at,
         summary: {
-          nb: `PHQ-9 spørsmål 9 (tanker om død eller selvskading) besvart med ${quoted('nb')}${total} – vurder selvmordsrisiko samme dag${partialNote('nb')} ${tag}`,
-          nn: `PHQ-9 spørsmål 9 (tankar om død eller sjølvskading) svara med ${quoted('nn')}${total.replace('sum', 'sum')} – vurder sjølvmordsrisiko same dag${partialNote('nn')} ${tag}`,
-          en: `PHQ-9 item 9 (thoughts of death or self-harm) answered ${quoted('en')}${totalEn} – assess suicide risk the same day${partialNote('en')} ${tag}`,
+          nb: `PHQ-9 spørsmål 9 (tanker om død eller selvskading) besvart med ${quoted('nb')}${total('nb')} – vurder selvmordsrisiko samme dag${partialNote('nb')} ${tag}`,
+          nn: `PHQ-9 spørsmål 9 (tankar om død eller sjølvskading) svara med ${quoted('nn')}${total('nn')} – vurder sjølvmordsrisiko same dag${partialNote('nn')} ${tag}`,
+          en: `PHQ-9 item 9 (thoughts of death or self-harm) answered ${quoted('en')}${total('en')} – assess suicide risk the same day${partialNote('en')} ${tag}`,
         },
       });
     }
