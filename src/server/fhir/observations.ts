@@ -7,6 +7,7 @@ import { actorTag } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
+import { careTeamOrgs, publish } from '../events/bus.js';
 import { forbidden } from '../http/errors.js';
 import type { ObservationRow } from '../observations/repo.js';
 import { checkSitting, storeSitting, type RecordOptions } from '../observations/service.js';
@@ -188,8 +189,13 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
   const now = ctx.now();
   const by = actorTag(ctx.actor);
   let retracted: string[] = [];
+  /** Clinic screens showing the patient refresh: readings (and maybe alerts) were withdrawn. */
+  const tellScreens = async (alerts: string[]) => {
+    if (patientId) await publish(tx, { type: alerts.length ? 'alert-updated' : 'observation', patientId, organisationIds: await careTeamOrgs(tx, patientId) });
+  };
   if (target && replacing) {
     const alerts = await repo.retractObservations(tx, target.observation_ids, by, p.status, target.id, now);
+    await tellScreens(alerts);
     retracted = target.observation_ids;
     await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: target.id, patientId, details: { status: p.status, retracted, alerts } }, tx);
     for (const a of alerts) await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: a, patientId, details: { retractedFindingsOf: retracted } }, tx);
@@ -206,6 +212,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
       appTarget = true;
       const ids = rows.map((r) => r.id);
       const alerts = await repo.retractObservations(tx, ids, by, p.status, id, now);
+      await tellScreens(alerts);
       await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: ids[0], patientId, details: { status: p.status, retracted: ids, alerts } }, tx);
       for (const a of alerts) await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: a, patientId, details: { retractedFindingsOf: ids } }, tx);
       notes.push(`The reading(s) stored under ${IDEMPOTENCY_SYSTEM}|${key0} (${ids.map((x) => `Observation/${x}`).join(', ')}) are ${p.status === 'entered-in-error' ? 'retracted with their alert findings' : `replaced by this ${p.status} version and triaged again`}.`);
