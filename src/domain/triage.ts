@@ -754,8 +754,24 @@ export function evaluate(input: {
   const oldest = ordered[0];
   const newest = ordered[ordered.length - 1];
   if (oldest !== undefined && newest !== undefined && before.length > 0) {
-    const reach = newest.effectiveAt.getTime() + (MAX_WINDOW_DAYS + 2) * DAY_MS;
-    const affected = all.all.filter((o) => !newIds.has(o.id) && byTime(o, oldest) > 0 && o.effectiveAt.getTime() <= reach);
+    // Only readings a rule could compare with the new ones: the rules' measures, within their windows.
+    const newCodes = new Set(ordered.map((o) => o.code));
+    const relevant = new Set<MeasureCode>();
+    let reachDays = 0;
+    for (const r of plan.trendRules) {
+      if (!newCodes.has(r.code) || r.baseline !== undefined) continue;
+      relevant.add(r.code);
+      reachDays = Math.max(reachDays, r.windowDays);
+    }
+    for (const r of plan.combinedRules ?? []) {
+      const codes = ruleCodes(plan, r);
+      if (!codes.some((c) => newCodes.has(c))) continue;
+      for (const c of codes) relevant.add(c);
+      reachDays = Math.max(reachDays, r.kind === 'sitting' ? 1 : r.days);
+    }
+    // A day of slack for the local-day boundary and DST.
+    const reach = newest.effectiveAt.getTime() + Math.min(reachDays + 1, MAX_WINDOW_DAYS + 2) * DAY_MS;
+    const affected = all.all.filter((o) => !newIds.has(o.id) && relevant.has(o.code) && byTime(o, oldest) > 0 && o.effectiveAt.getTime() <= reach);
     if (affected.length > 0) {
       const old = new Readings(plan, before, timeZone);
       for (const subject of affected) {
