@@ -72,7 +72,11 @@ function AlertCard({ alert, onAction, onEscalate, escalated }: CardProps) {
         <div>
           <dt>{t.alertRule}</dt>
           <dd>
-            <code>{alert.ruleId}</code>
+            {/* The rule in words; its technical id only on hover or when expanded (for support and audit). */}
+            <details class="rule-details">
+              <summary title={alert.ruleId}>{ruleText(alert, lang)}</summary>
+              <code>{alert.ruleId}</code>
+            </details>
           </dd>
         </div>
         {alert.planVersion != null && (
@@ -147,6 +151,29 @@ function AlertCard({ alert, onAction, onEscalate, escalated }: CardProps) {
 }
 
 const STATUS_ORDER: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 };
+/** Red before yellow before missing: what can hurt the patient first. */
+const ZONE_ORDER: Record<string, number> = { red: 0, yellow: 1, missing: 2 };
+const zoneRank = (a: Alert): number => ZONE_ORDER[a.zone ?? ''] ?? 3;
+
+const RULE_TEXT: Record<Lang, { threshold: (m: string) => string; missing: (m: string) => string; trend: string; combined: string; news2: string; questionnaire: (m: string) => string; item9: string }> = {
+  nb: { threshold: (m) => `Utenfor grensen i planen: ${m}`, missing: (m) => `Mangler måling: ${m}`, trend: 'Utvikling over flere dager', combined: 'Flere målinger sammen', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørreskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tanker om å skade seg selv)' },
+  nn: { threshold: (m) => `Utanfor grensa i planen: ${m}`, missing: (m) => `Manglar måling: ${m}`, trend: 'Utvikling over fleire dagar', combined: 'Fleire målingar saman', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørjeskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tankar om å skade seg sjølv)' },
+  en: { threshold: (m) => `Outside the plan's limit: ${m}`, missing: (m) => `Missing measurement: ${m}`, trend: 'Change over several days', combined: 'Several measurements together', news2: 'NEWS2 score', questionnaire: (m) => `Questionnaire: ${m}`, item9: 'PHQ-9 item 9 (thoughts of self-harm)' },
+};
+
+/** The rule that raised the alert in plain words (the id is for support, not for the phone call). */
+export function ruleText(alert: Pick<Alert, 'ruleId' | 'kind'>, lang: Lang): string {
+  const r = RULE_TEXT[lang];
+  const [kind, code = '', sub] = alert.ruleId.split(':');
+  const name = code ? measureShort(code, lang) : '';
+  if (kind === 'threshold') return r.threshold(name);
+  if (kind === 'missing') return r.missing(name);
+  if (kind === 'trend') return r.trend;
+  if (kind === 'combined') return r.combined;
+  if (kind === 'news2') return r.news2;
+  if (kind === 'questionnaire') return code === 'phq9' && sub === 'item9' ? r.item9 : r.questionnaire(name || code.toUpperCase());
+  return alert.kind ?? alert.ruleId;
+}
 
 export function AlertList({
   alerts,
@@ -163,7 +190,7 @@ export function AlertList({
   const newest = byTimeDesc<Alert>((a) => a.lastAt || a.firstAt);
   const active = alerts
     .filter((a) => a.status !== 'resolved')
-    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || newest(a, b));
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || zoneRank(a) - zoneRank(b) || newest(a, b));
   const resolved = alerts.filter((a) => a.status === 'resolved').sort(byTimeDesc((a) => a.resolvedAt ?? a.lastAt));
   return (
     <>

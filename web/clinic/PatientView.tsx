@@ -1,10 +1,10 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, isRecord, withQuery } from '../shared/api.js';
 import { TrendChart } from '../shared/chart.js';
 import { Async, DateTime, MessageThread, roleLabel } from '../shared/components.js';
 import { formatDate, formatNumber, isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
-import { localized, useI18n, type Catalogue } from '../shared/i18n.js';
+import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
 import type {
   Alert,
@@ -20,6 +20,7 @@ import type {
 import { ZoneBadge } from '../shared/zone.js';
 import { AlertActionDialog, type AlertAction } from './AlertDialog.js';
 import { AlertList, alertTitleId } from './AlertList.js';
+import { BulkAcknowledgeDialog } from './AlertDialog.js';
 import { PatientDevices } from './Devices.js';
 import { PatientEscalations } from './Escalations.js';
 import { Notes } from './Notes.js';
@@ -28,6 +29,147 @@ import { useStreamRefresh } from './stream.js';
 import { TextDialog } from './TextDialog.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Texts of the phone-call header, the section bar and the bulk acknowledgement. */
+const PV: Record<Lang, {
+  age: (n: number) => string; phone: string; noPhone: string; careTeam: string; diagnoses: string; more: string;
+  sections: string; tabs: Record<SectionKey, string>; ackAll: (n: number) => string; ackAllTitle: (n: number) => string; ackAllDone: (n: number) => string;
+  responsibility: Record<string, string>;
+}> = {
+  nb: {
+    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnoser', more: 'Flere valg',
+    sections: 'Deler av pasientbildet',
+    tabs: { overview: 'Oversikt', measurements: 'Målinger', plan: 'Plan', notes: 'Notater', messages: 'Meldinger', devices: 'Utstyr' },
+    ackAll: (n) => `Kvitter alle ${n} med ett notat`, ackAllTitle: (n) => `Kvitter ${n} varsler med ett notat`, ackAllDone: (n) => `${n} varsler er kvittert.`,
+    responsibility: { follow_up: 'oppfølging', gp: 'fastlege', hospital: 'sykehus' },
+  },
+  nn: {
+    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnosar', more: 'Fleire val',
+    sections: 'Delar av pasientbiletet',
+    tabs: { overview: 'Oversikt', measurements: 'Målingar', plan: 'Plan', notes: 'Notat', messages: 'Meldingar', devices: 'Utstyr' },
+    ackAll: (n) => `Kvitter alle ${n} med eitt notat`, ackAllTitle: (n) => `Kvitter ${n} varsel med eitt notat`, ackAllDone: (n) => `${n} varsel er kvitterte.`,
+    responsibility: { follow_up: 'oppfølging', gp: 'fastlege', hospital: 'sjukehus' },
+  },
+  en: {
+    age: (n) => `${n} years`, phone: 'Phone', noPhone: 'No phone number registered', careTeam: 'Care team', diagnoses: 'Diagnoses', more: 'More actions',
+    sections: 'Parts of the patient view',
+    tabs: { overview: 'Overview', measurements: 'Measurements', plan: 'Plan', notes: 'Notes', messages: 'Messages', devices: 'Devices' },
+    ackAll: (n) => `Acknowledge all ${n} with one note`, ackAllTitle: (n) => `Acknowledge ${n} alerts with one note`, ackAllDone: (n) => `${n} alerts acknowledged.`,
+    responsibility: { follow_up: 'follow-up', gp: 'GP', hospital: 'hospital' },
+  },
+};
+
+type SectionKey = 'overview' | 'measurements' | 'plan' | 'notes' | 'messages' | 'devices';
+const SECTIONS: readonly { key: SectionKey; heading: string }[] = [
+  { key: 'overview', heading: 'alerts-heading' },
+  { key: 'measurements', heading: 'observations-heading' },
+  { key: 'plan', heading: 'plan-heading' },
+  { key: 'notes', heading: 'notes-heading' },
+  { key: 'messages', heading: 'messages-heading' },
+  { key: 'devices', heading: 'devices-heading' },
+];
+
+/** Whole years between the birth date and today (the patient's age as the nurse says it on the phone). */
+export function ageOn(birthDate: string, today: Date = new Date()): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  let age = today.getFullYear() - y;
+  if (today.getMonth() + 1 < mo || (today.getMonth() + 1 === mo && today.getDate() < d)) age--;
+  return age;
+}
+
+/**
+ * The header that stays on screen during a phone call: who, how old, what for, the number to call
+ * and who else is involved; the rare, final "end the follow-up" sits in a menu, not as a button.
+ */
+function CallHeader({ patient, episode, active, onEnd }: { patient: PatientSummary | null; episode: Episode | null; active: boolean; onEnd: () => void }) {
+  const { t, lang } = useI18n();
+  const p = PV[lang];
+  const phone = patient && isRecord(patient) ? str((patient as unknown as Record<string, unknown>).phone) : undefined;
+  const age = patient?.birthDate ? ageOn(patient.birthDate) : null;
+  const diagnoses = (episode?.diagnoses ?? []).map((d) => d.display || d.code);
+  const team = (episode?.careTeam ?? []).map((m) => `${m.name} (${p.responsibility[m.responsibility] ?? m.responsibility})`);
+  const menuRef = useRef<HTMLDetailsElement>(null);
+  return (
+    <header class="pv-header">
+      <div class="pv-header-main">
+        <h1 class="pv-name">
+          {patient?.name ?? t.loading}
+          {age !== null && <span class="pv-age">, {p.age(age)}</span>}
+        </h1>
+        {phone ? (
+          <a class="pv-phone" href={`tel:${phone.replace(/\s+/g, '')}`}>
+            <span class="visually-hidden">{p.phone}: </span>
+            {phone}
+          </a>
+        ) : (
+          <span class="pv-phone muted">{p.noPhone}</span>
+        )}
+        {active && (
+          <details class="pv-menu" ref={menuRef}>
+            <summary class="button button-secondary">{p.more}</summary>
+            <div class="pv-menu-list">
+              <button
+                type="button"
+                class="button button-secondary"
+                onClick={() => {
+                  if (menuRef.current) menuRef.current.open = false;
+                  onEnd();
+                }}
+              >
+                {t.endEpisode}
+              </button>
+            </div>
+          </details>
+        )}
+      </div>
+      <dl class="pv-facts">
+        {diagnoses.length > 0 && (
+          <div>
+            <dt>{p.diagnoses}</dt>
+            <dd>{diagnoses.join(', ')}</dd>
+          </div>
+        )}
+        {team.length > 0 && (
+          <div>
+            <dt>{p.careTeam}</dt>
+            <dd>{team.join('; ')}</dd>
+          </div>
+        )}
+      </dl>
+    </header>
+  );
+}
+
+/** One click to each part of the view; every part stays on the page (search and print find it all). */
+function SectionBar() {
+  const { lang } = useI18n();
+  const [current, setCurrent] = useState<SectionKey>('overview');
+  return (
+    <nav class="pv-tabs" aria-label={PV[lang].sections}>
+      <ul>
+        {SECTIONS.map((sec) => (
+          <li key={sec.key}>
+            <button
+              type="button"
+              class="pv-tab"
+              aria-current={current === sec.key ? 'true' : undefined}
+              onClick={() => {
+                setCurrent(sec.key);
+                const h = document.getElementById(sec.heading);
+                h?.closest('section')?.scrollIntoView({ block: 'start' });
+                h?.focus({ preventScroll: true });
+              }}
+            >
+              {PV[lang].tabs[sec.key]}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
 
 function patientOf(detail: PatientDetailResponse): PatientSummary | null {
   if (isRecord(detail.patient)) return detail.patient;
@@ -257,6 +399,7 @@ export function PatientView({ id }: { id: string }) {
   const [pending, setPending] = useState<{ alert: Alert; action: AlertAction } | null>(null);
   const [escalating, setEscalating] = useState<Alert | null>(null);
   const [ending, setEnding] = useState(false);
+  const [bulk, setBulk] = useState<Alert[] | null>(null);
   // Server answers to acknowledge/resolve, shown until the refetched list arrives.
   const [patched, setPatched] = useState<ReadonlyMap<string, Alert>>(new Map());
   const [focusTarget, setFocusTarget] = useState<string | null>(null);
@@ -310,7 +453,7 @@ export function PatientView({ id }: { id: string }) {
           {t.backToWorklist}
         </a>
       </p>
-      <h1>{patient?.name ?? t.loading}</h1>
+      <CallHeader patient={patient} episode={episode} active={active} onEnd={() => setEnding(true)} />
       <Async state={detail}>{(data) => <PatientFacts detail={data} />}</Async>
       {episode && !active && (
         <p class="notice notice-info">
@@ -320,13 +463,7 @@ export function PatientView({ id }: { id: string }) {
       <p role="status" class="status-text">
         {headerStatus}
       </p>
-      {active && (
-        <div class="actions header-actions">
-          <button type="button" class="button button-secondary" onClick={() => setEnding(true)}>
-            {t.endEpisode}
-          </button>
-        </div>
-      )}
+      <SectionBar />
 
       <section class="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading" tabIndex={-1}>
@@ -336,7 +473,20 @@ export function PatientView({ id }: { id: string }) {
           {status}
         </p>
         <Async state={alerts}>
-          {(data) => (
+          {(data) => {
+            const open = data.alerts.map((a) => patched.get(a.id) ?? a).filter((a) => a.status === 'open');
+            return (
+            <>
+            {open.length > 1 && (
+              <div class="actions bulk-ack">
+                <button type="button" class="button button-primary" onClick={() => {
+                  setStatus(null);
+                  setBulk(open);
+                }}>
+                  {PV[lang].ackAll(open.length)}
+                </button>
+              </div>
+            )}
             <AlertList
               alerts={data.alerts.map((a) => patched.get(a.id) ?? a)}
               onAction={(alert, action) => {
@@ -349,7 +499,9 @@ export function PatientView({ id }: { id: string }) {
               } : undefined}
               escalated={escalated}
             />
-          )}
+            </>
+            );
+          }}
         </Async>
       </section>
 
@@ -397,6 +549,26 @@ export function PatientView({ id }: { id: string }) {
           action={pending.action}
           onClose={() => setPending(null)}
           onDone={(updated) => onDone(pending.alert, pending.action, updated)}
+        />
+      )}
+      {bulk && (
+        <BulkAcknowledgeDialog
+          patientId={id}
+          alerts={bulk}
+          title={PV[lang].ackAllTitle(bulk.length)}
+          onClose={() => setBulk(null)}
+          onDone={(updated) => {
+            setBulk(null);
+            setPatched((m) => {
+              const next = new Map(m);
+              for (const a of updated) next.set(a.id, a);
+              return next;
+            });
+            setStatus(PV[lang].ackAllDone(updated.length));
+            setFocusTarget('alerts-heading');
+            setNotesKey((k) => k + 1);
+            alerts.reload();
+          }}
         />
       )}
       {escalating && (

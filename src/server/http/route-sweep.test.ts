@@ -94,7 +94,7 @@ const SPECS: Record<string, Spec> = {
   'GET /api/messages/unread-count': { kind: 'personnel' },
   'POST /api/alerts/:id/acknowledge': { kind: 'patient-data', body: () => note },
   'POST /api/alerts/:id/resolve': { kind: 'patient-data', body: () => note },
-  'POST /api/patients/:id/alerts/acknowledge': { kind: 'patient-data', body: (_f, ids) => ({ alertIds: [ids.alertId], note }), expect: -1 },
+  'POST /api/patients/:id/alerts/acknowledge': { kind: 'patient-data', body: (_f, ids) => ({ alertIds: [ids.alertId], ...note }), expect: -1 },
   'GET /api/questionnaires/:code': { kind: 'session' },
   'POST /api/me/questionnaires/:code': {
     kind: 'self', expect: 201,
@@ -240,10 +240,12 @@ test('patient data: refused without care relation (403, audited); allowed and au
 
   const ordered = registered().filter((r) => SPECS[`${r.method} ${r.url}`]!.kind === 'patient-data')
     // End the episode last: after it, writes are refused.
-    .sort((a, b) => Number(a.url.endsWith('end-episode')) - Number(b.url.endsWith('end-episode')));
+    .sort((a, b) => Number(a.url.endsWith('end-episode')) - Number(b.url.endsWith('end-episode'))
+      // Acknowledge-all takes the alert that is resolved later, so it must come before resolve.
+      || Number(b.url.endsWith('/alerts/acknowledge')) - Number(a.url.endsWith('/alerts/acknowledge')));
   for (const r of ordered) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
-    const ids = { alertId: r.url.endsWith('resolve') ? alertIds[1]! : alertIds[0]!, draftPlanId, escalationId, deviceId, loanId };
+    const ids = { alertId: r.url.endsWith('resolve') || r.url.endsWith('/alerts/acknowledge') ? alertIds[1]! : alertIds[0]!, draftPlanId, escalationId, deviceId, loanId };
     const url = fill(r.url, ids, f.patient.id);
     const body = spec.body?.(f, ids);
 

@@ -77,7 +77,6 @@ export async function openAdvice(ctx: Ctx, patientId: string, episodeId: string,
   }
   const hours = await openingHoursFor(ctx.db, followUpOrg);
   const fb = patientFeedback({ zone, actions: { nb: '', nn: '', en: '' }, hours, now: ctx.now(), lang });
-  await audit(ctx, { action: 'read', resourceType: 'Flag', patientId, details: { view: 'open-advice', count: r.rows.length } });
   return { zone, at: worst.last_at.toISOString(), actions, notice: fb.notice, serviceOpen: fb.serviceOpen };
 }
 
@@ -94,9 +93,11 @@ export async function myStatus(ctx: Ctx, token: string | undefined, idleMinutes:
     episode = await getPatientEpisode(ctx, patientId);
   } catch {
     // No active episode: nothing to advise, but the session warning still matters.
+    await audit(ctx, { action: 'read', resourceType: 'Flag', patientId, details: { view: 'status', episode: null } });
     return { planApproved: false, advice: null, session };
   }
   const plan = await approvedPlan(ctx.db, episode.id);
   const advice = await openAdvice(ctx, patientId, episode.id, plan?.definition ?? null, episode.follow_up_org, lang);
+  await audit(ctx, { action: 'read', resourceType: 'Flag', patientId, details: { view: 'status', openAdvice: advice !== null } });
   return { planApproved: plan !== undefined, advice, session };
 }
