@@ -244,6 +244,12 @@ describe('FHIR conformance corpus (test/fhir-conformance)', () => {
       const again = await post('/fhir/Device', file.text);
       assert.equal(again.status, 200, `${file.name}: matched by identifier the second time`);
       assert.equal(again.body.id, r.body.id);
+      // Found again by each of its identifiers (serial, IEEE 11073 system id, MAC …).
+      for (const i of (file.resource.identifier as { system?: string; value?: string }[] | undefined) ?? []) {
+        if (!i.value) continue;
+        const found = await get(`/fhir/Device?identifier=${encodeURIComponent(`${i.system ?? ''}|${i.value}`)}`, 'gateway');
+        assert.deepEqual(((found.body as unknown as Bundle).entry ?? []).map((e) => e.resource!.id), [r.body.id], `${file.name}: Device?identifier=${i.system}|${i.value}`);
+      }
     }
     for (const file of files.filter((f) => f.resource.resourceType === 'DeviceMetric')) {
       const r = await post('/fhir', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: file.resource, request: { method: 'POST', url: 'DeviceMetric' } }] });
