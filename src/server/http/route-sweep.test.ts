@@ -112,6 +112,17 @@ const SPECS: Record<string, Spec> = {
   'GET /api/patients/:id/device-loans': { kind: 'patient-data' },
   'POST /api/patients/:id/device-loans': { kind: 'patient-data', body: (_f, ids) => ({ deviceId: ids.deviceId }), expect: 201 },
   'POST /api/device-loans/:id/return': { kind: 'patient-data' },
+  // Outbox dead letters and receivers: administrators of their own organisation, no patient data
+  // listed; resend and receiver changes audited (outbox/outbox.test.ts).
+  'GET /api/admin/outbox': { kind: 'personnel' },
+  'POST /api/admin/outbox/:id/resend': { kind: 'personnel' },
+  'GET /api/admin/receivers': { kind: 'personnel' },
+  'PUT /api/admin/receivers/:kind': { kind: 'personnel' },
+  // The local receiver (never in production): it stands for another system, so posting to it needs
+  // no session; what it holds and its failure modes are for personnel only.
+  'POST /dev/receiver/:channel': { kind: 'public' },
+  'GET /dev/receiver/documents': { kind: 'personnel' },
+  'PUT /dev/receiver/mode': { kind: 'personnel' },
   'GET /api/templates': { kind: 'personnel' },
   'GET /api/templates/plan': { kind: 'personnel' },
   'GET /api/reports/indicators': { kind: 'personnel' },
