@@ -162,6 +162,15 @@ export function referenceIn(v: unknown): ReferenceIn | undefined {
       out.type = m[2];
       out.id = m[3];
     }
+    // A conditional reference (R4 http.html#trules): Patient?identifier=system|value.
+    const c = /^([A-Za-z]+)\?identifier=([^&]+)$/.exec(ref);
+    if (c && !v.identifier) {
+      const token = decodeURIComponent(c[2]!);
+      const i = token.indexOf('|');
+      out.type = c[1];
+      out.identifier = i < 0 ? { value: token } : { system: token.slice(0, i), value: token.slice(i + 1) };
+      delete out.raw;
+    }
   }
   if (isObj(v.identifier)) out.identifier = { system: str(v.identifier.system), value: str(v.identifier.value) };
   if (str(v.display)) out.display = str(v.display);

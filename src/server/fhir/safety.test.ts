@@ -111,6 +111,11 @@ describe('FHIR safety (issue 9)', () => {
     assert.equal(await countRows(env.db, 'fhir_resources'), before);
     const own = await post('/fhir/Observation', obs('8867-4', 70, '/min', { subject: { reference: `${env.server.url}/fhir/Patient/${env.f.patient.id}` }, at: ago(3) }));
     assert.equal(own.status, 201, own.text);
+    // A conditional reference (R4 transaction rules) names the patient by fødselsnummer.
+    const conditional = await post('/fhir/Observation', obs('8867-4', 71, '/min', { subject: { reference: `Patient?identifier=${FNR_SYSTEM}|${env.f.patient.identifier}` }, at: ago(3.5) }));
+    assert.equal(conditional.status, 201, conditional.text);
+    assert.equal(conditional.body.subject!.reference, `Patient?identifier=${FNR_SYSTEM}|${env.f.patient.identifier}`, 'kept as sent');
+    assert.equal((await env.db.query<{ p: string }>('select patient_id as p from fhir_resources where id = $1', [conditional.body.id])).rows[0]!.p, env.f.patient.id);
   });
 
   test('readings older than the live window or from before the episode are history: stored, shown, no alert, and the answer says so', async () => {
