@@ -8,7 +8,7 @@ import { SEARCH, type SearchType } from './search.js';
  * CapabilityStatement cannot promise something the server does not do.
  */
 
-export type Interaction = 'read' | 'search-type' | 'create';
+export type Interaction = 'read' | 'search-type' | 'create' | 'update';
 
 export interface ResourceCapability {
   type: SearchType | 'DeviceMetric';
@@ -27,7 +27,7 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
   },
   {
     type: 'Observation',
-    interactions: ['read', 'search-type', 'create'],
+    interactions: ['read', 'search-type', 'create', 'update'],
     supportedProfile: [
       VITALSIGNS_PROFILE,
       'http://hl7.no/fhir/vkpobservation/StructureDefinition/vkp-Observation',
@@ -44,7 +44,8 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
       'status amended/corrected with the same business identifier replaces the earlier version and is triaged again; entered-in-error retracts it and its alert findings; ' +
       'registered/preliminary/cancelled are stored, not triaged. A business identifier (or ' + IDEMPOTENCY_SYSTEM + ' key) sent again with the same content returns the ' +
       'stored resource (200); with different content it is a 409. Conditional create: If-None-Exist: identifier=system|value. Date-only and zone-less times are read ' +
-      'in the patient\'s time zone and flagged. Blood pressure panels (85354-9, MDC 150020) are kept as panels, with MAP and other components.',
+      'in the patient\'s time zone and flagged. Blood pressure panels (85354-9, MDC 150020) are kept as panels, with MAP and other components. ' +
+      'Update (PUT Observation/[id], id in the body) replaces a posted Observation like amended/corrected (or retracts it as entered-in-error); no update-as-create.',
   },
   {
     type: 'QuestionnaireResponse',

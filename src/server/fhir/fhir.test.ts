@@ -256,7 +256,7 @@ describe('FHIR R4 face', () => {
           .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*')
           .map((r) => {
             const [, type, id] = r.url.split('/').slice(1);
-            return `${type} ${r.method === 'POST' ? 'create' : id ? 'read' : 'search-type'}`;
+            return `${type} ${r.method === 'POST' ? 'create' : r.method === 'PUT' ? 'update' : id ? 'read' : 'search-type'}`;
           }),
       );
       assert.deepEqual([...registered].sort(), [...declared].sort());
@@ -697,6 +697,10 @@ describe('FHIR R4 face', () => {
     'GET /fhir/Device/:id': { kind: 'patient-data', url: () => `/fhir/Device/${ids.deviceA}` },
     'GET /fhir/Device': { kind: 'filtered', url: () => '/fhir/Device?identifier=OX-1001' },
     'GET /fhir/AuditEvent': { kind: 'patient-data', url: () => `/fhir/AuditEvent?patient=${P()}` },
+    'PUT /fhir/Observation/:id': {
+      kind: 'patient-data', url: () => `/fhir/Observation/${ids.obs}`,
+      body: (n) => ({ ...vital('59408-5', 90 + n, '%', { key: 'nurse-spo2-0001', at: ago(30) }), id: ids.obs, status: 'corrected' }),
+    },
     'POST /fhir/QuestionnaireResponse': {
       kind: 'patient-data', url: () => '/fhir/QuestionnaireResponse',
       body: (n) => ({

@@ -46,6 +46,8 @@ export interface WriteOptions {
   bundleKeys?: Set<string>;
   /** The id to give a new resource (a Bundle hands ids out before writing, for urn:uuid links). */
   presetId?: string;
+  /** FHIR update (PUT Observation/[id]): the stored resource this one replaces. */
+  updateOf?: repo.FhirResourceRow;
 }
 
 /**
@@ -170,8 +172,9 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
   const sameSitting = key0 !== undefined && (opts.bundleKeys?.has(key0) ?? false);
   const existing = (await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))
     .filter((e) => !(sameSitting && tokens.filter((t) => e.identifiers.includes(t)).every(idemKey) && disjoint(e.codes, p.codes)));
-  const target = existing[0];
-  const replacing = ['amended', 'corrected', 'entered-in-error'].includes(p.status);
+  const target = opts.updateOf ?? existing[0];
+  // An update (PUT) replaces whatever its status; a create replaces only as amended/corrected/entered-in-error.
+  const replacing = opts.updateOf !== undefined || ['amended', 'corrected', 'entered-in-error'].includes(p.status);
   if (target) {
     if (target.content_hash === p.hash) return { row: target, status: 200, notes: [`Already stored as Observation/${target.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, target.observation_ids) };
     if (!replacing) {

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requirePatientAccess } from '../auth/access.js';
+import { isUuid, requirePatientAccess } from '../auth/access.js';
 import type { Ctx } from '../context.js';
 import { type App, type AppDeps, ctxOf } from '../http/app.js';
 import { conditionalIdentifiers, processBundle } from './bundle.js';
@@ -240,6 +240,28 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     return reply.send(questionnaireResponseResource(r.response));
   });
 
+  // Observation update: an EHR's correction of a resource it posted (no update-as-create).
+  f.put<{ Params: { id: string } }>('/Observation/:id', async (req, reply) => {
+    const ctx = ctxOf(req, deps);
+    const prefer = parsePrefer(req.headers.prefer);
+    const p = observationIn(req.body, prefer.strict);
+    if (p.resource.id !== req.params.id) throw fhirError(400, 'invalid', `The resource id (${String(p.resource.id)}) must be the id in the URL (${req.params.id}).`, 'Observation.id');
+    const stored = isUuid(req.params.id) ? await repo.fhirResourceById(ctx.db, 'Observation', req.params.id) : undefined;
+    if (!stored) throw fhirError(404, 'not-found', `Observation/${req.params.id} is not known (this server does not create by update; POST it).`);
+    const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
+    if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+    if (patientId !== stored.patient_id) throw fhirError(422, 'business-rule', 'An update cannot move an observation to another subject.', 'Observation.subject');
+    const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
+    const w = await ctx.db.tx(async (tx) => {
+      const locked = (await repo.fhirResourcesByIdentifier(tx, 'Observation', { patientId, organisationId: null }, stored.identifiers)).find((r) => r.id === stored.id) ?? stored;
+      return writeObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, updateOf: locked });
+    });
+    reply.code(200).header('last-modified', w.row.last_updated.toUTCString());
+    if (prefer.return === 'minimal') return reply.send();
+    if (prefer.return === 'OperationOutcome') return reply.send(information(w.notes.join(' ') || `Observation/${w.row.id} updated.`));
+    return reply.send(storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))));
+  });
+
   // Device create (also conditional): how gateways register the meters they read.
   f.post('/Device', async (req, reply) => {
     const ctx = ctxOf(req, deps);
@@ -280,8 +302,8 @@ function unsupported(req: FastifyRequest) {
   const cap = CAPABILITIES.find((c) => c.type === type);
   if (!cap) return fhirError(404, 'not-supported', `Resource type "${type}" is not supported by this server. See /fhir/metadata.`);
   if (rest.length > 0) return fhirError(404, 'not-supported', `${req.method} ${path}: history, operations and compartments are not supported. See /fhir/metadata.`);
-  const offered = cap.interactions.filter((i) => (id === undefined ? i !== 'read' : i === 'read'));
-  const allow = [...new Set(offered.map((i) => (i === 'create' ? 'POST' : 'GET')))];
+  const offered = cap.interactions.filter((i) => (id === undefined ? i === 'search-type' || i === 'create' : i === 'read' || i === 'update'));
+  const allow = [...new Set(offered.map((i) => (i === 'create' ? 'POST' : i === 'update' ? 'PUT' : 'GET')))];
   return Object.assign(
     fhirError(405, 'not-supported', `${req.method} on ${id === undefined ? type : `${type}/[id]`} is not supported; offered here: ${offered.join(', ') || 'nothing'}. See /fhir/metadata.`),
     { allow },

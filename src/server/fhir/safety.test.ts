@@ -227,6 +227,21 @@ describe('FHIR safety (issue 9)', () => {
     assert.equal(ext(eie.body, TRIAGE_EXT)?.valueCode, 'retracted');
   });
 
+  test('an EHR corrects its own resource with PUT Observation/[id]: replaced and triaged again; no update-as-create', async () => {
+    const first = await post('/fhir/Observation', obs('8867-4', 131, '/min', { identifier: 'put-1', at: ago(7) }));
+    assert.equal(ext(first.body, ZONE_EXT)?.valueCode, 'red');
+    const put = async (id: string, body: unknown) => {
+      const res = await env.server.app.inject({ method: 'PUT', url: `/fhir/Observation/${id}`, headers: { authorization: `Bearer ${gateway}`, 'content-type': 'application/fhir+json' }, payload: JSON.stringify(body) });
+      return { status: res.statusCode, body: JSON.parse(res.body) as Answer };
+    };
+    const fixed = await put(first.body.id!, { ...obs('8867-4', 81, '/min', { identifier: 'put-1', at: first.body.effectiveDateTime, status: 'corrected' }), id: first.body.id });
+    assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+    assert.equal(fixed.body.valueQuantity?.value, 81);
+    assert.equal(ext(fixed.body, ZONE_EXT)?.valueCode, 'green');
+    assert.equal((await put(first.body.id!, { ...obs('8867-4', 82, '/min'), id: 'other' })).status, 400);
+    assert.equal((await put('00000000-0000-4000-8000-000000000001', { ...obs('8867-4', 82, '/min'), id: '00000000-0000-4000-8000-000000000001' })).status, 404);
+  });
+
   test('cancelled and preliminary are stored and readable but not triaged', async () => {
     const alerts = await countRows(env.db, 'alerts');
     for (const status of ['cancelled', 'preliminary']) {

@@ -150,6 +150,7 @@ const SPECS: Record<string, Spec> = {
   'GET /fhir/Device': { kind: 'session' },
   'POST /fhir/Device': { kind: 'session' },
   'POST /fhir/QuestionnaireResponse': { kind: 'session' },
+  'PUT /fhir/Observation/:id': { kind: 'session' },
   'GET /fhir/DeviceMetric/:id': { kind: 'session' },
   'GET /fhir/AuditEvent': { kind: 'session' },
   'POST /fhir': {
