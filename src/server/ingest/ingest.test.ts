@@ -163,6 +163,22 @@ describe('device uploads', () => {
     const a = (await db.query<{ findings: { at: string; values: { value: number }[] }[] }>(`select findings from alerts where rule_id = 'threshold:heart_rate'`)).rows[0]!;
     assert.deepEqual(a.findings.map((x) => x.values[0]!.value), [131, 135]);
   });
+
+  test('a meter HI/LO flag and a value beyond the meter range are red, never refused (issue 8)', async () => {
+    const r = await ingest({
+      sentAt: ago(0),
+      readings: [
+        { readingId: 'glu-hi', patientId: f.patient.id, effectiveAt: ago(5 * 3600_000), measurements: [{ code: 'glucose', interpretation: 'HI' }] },
+        { readingId: 'glu-35', patientId: f.patient.id, effectiveAt: ago(4 * 3600_000), measurements: [{ code: 'glucose', value: 630, unit: 'mg/dL' }] },
+        { readingId: 'glu-lo', patientId: f.patient.id, effectiveAt: ago(3.5 * 3600_000), measurements: [{ code: 'glucose', value: 0.6, interpretation: 'LO' }] },
+      ],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.body.results!.map((x) => x.zone), ['red', 'red', 'red']);
+    const rows = (await db.query<{ value: number; interpretation: string | null }>(
+      `select value, interpretation from observations where patient_id = $1 and code = 'glucose' order by effective_at`, [f.patient.id])).rows;
+    assert.deepEqual(rows.map((x) => [x.value, x.interpretation]), [[33.3, 'HI'], [35, null], [0.6, 'LO']]);
+  });
 });
 
 describe('refusals', () => {
