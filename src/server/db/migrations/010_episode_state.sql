@@ -151,6 +151,9 @@ create trigger plans_schedule_upd after update on plans referencing new table as
 -- queue can deliver old readings late).
 create function varde_observations_ins() returns trigger language plpgsql as $$
 begin
+  -- Rows locked in episode order first: a sweep batch and a group-committed upload touching the
+  -- same episodes then wait for each other instead of deadlocking.
+  perform 1 from episode_state s where s.episode_id in (select distinct episode_id from new_rows) order by s.episode_id for update;
   update episode_state s set
       latest = s.latest || coalesce((
         select jsonb_object_agg(l.code, l.v) from (
@@ -187,6 +190,8 @@ create trigger observations_state_upd after update on observations referencing n
 -- through the alerts_one_unresolved index).
 create function varde_alerts_changed() returns trigger language plpgsql as $$
 begin
+  -- In episode order, as above.
+  perform 1 from episode_state s where s.episode_id in (select distinct episode_id from new_rows) order by s.episode_id for update;
   update episode_state s set
       status_rank = coalesce(d.rank, 3), alert_since = d.first_at, reason = d.summary,
       open_alerts = k.open_n, unresolved_alerts = k.unresolved_n
