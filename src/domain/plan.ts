@@ -161,6 +161,13 @@ export const TrendRuleSchema = z.strictObject({
   inclusive: z.boolean().optional(),
   windowDays: z.number().int('must be whole local days').min(1).max(MAX_WINDOW_DAYS),
   baseline: z.number().finite().optional(),
+  /**
+   * What the newest reading is compared with when there is no `baseline`: 'extreme' (default) the
+   * lowest (rise) or highest (fall) earlier reading in the window — a weight gain that started
+   * mid-window; 'median' the patient's usual level, the median of the earlier readings in the
+   * window — a fall from one's own baseline (BTS), which one unusually good reading must not move.
+   */
+  reference: z.enum(['extreme', 'median']).optional(),
   zone: AlertZone,
   /** Patient-facing action when the rule fires; defaults to the measure's action for `zone`. */
   actions: LocalTextSchema.optional(),

@@ -27,7 +27,8 @@ function run(r: Row) {
 
 describe('template rules (measurements)', () => {
   const rows: Row[] = [
-    { name: 'COPD SpO2 3 points below the best of the last week', source: 'BTS 2017 (fall ≥ 3 from baseline)', plan: tpl('copd'), history: [['spo2', 93, at('2026-03-02', '08:00')], ['spo2', 92, at('2026-03-04', '08:00')]], now: [['spo2', 90]], when: at('2026-03-06', '08:00'), zone: 'yellow', rules: ['trend:spo2-fall'] },
+    { name: 'COPD SpO2 3 points below the usual level (median) of the last week', source: 'BTS 2017 (fall ≥ 3 from baseline)', plan: tpl('copd'), history: [['spo2', 93, at('2026-03-02', '08:00')], ['spo2', 92, at('2026-03-03', '08:00')], ['spo2', 93, at('2026-03-04', '08:00')]], now: [['spo2', 90]], when: at('2026-03-06', '08:00'), zone: 'yellow', rules: ['trend:spo2-fall'] },
+    { name: 'COPD SpO2: one lucky 96 % in a week of 92–93 does not make 91 a fall', source: 'BTS 2017 (baseline = usual level)', plan: tpl('copd'), history: [['spo2', 92, at('2026-03-02', '08:00')], ['spo2', 96, at('2026-03-03', '08:00')], ['spo2', 93, at('2026-03-04', '08:00')]], now: [['spo2', 91]], when: at('2026-03-06', '08:00'), zone: 'green', rules: [] },
     { name: 'COPD SpO2 2 points below: no trend', source: 'BTS 2017', plan: tpl('copd'), history: [['spo2', 92, at('2026-03-04', '08:00')]], now: [['spo2', 90]], when: at('2026-03-06', '08:00'), zone: 'green', rules: [] },
     { name: 'heart failure +2.1 kg in 3 local days', source: 'ESC 2021 self-care', plan: tpl('heart_failure'), history: [['weight', 80, at('2026-03-02', '07:00')]], now: [['weight', 82.1]], when: at('2026-03-05', '07:20'), zone: 'yellow', rules: ['trend:weight-rise'] },
     { name: 'diabetes level 1 hypoglycaemia 3.8', source: 'ADA 2024 §6 (< 3.9 mmol/L)', plan: tpl('diabetes'), history: [], now: [['glucose', 3.8]], when: at('2026-03-02', '07:00'), zone: 'yellow', rules: ['threshold:glucose'] },

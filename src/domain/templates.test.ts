@@ -83,6 +83,23 @@ describe('templates', () => {
   });
 });
 
+describe('template advice is honest about opening hours', () => {
+  // The follow-up service is not an acute service and is closed nights, weekends and holidays
+  // (Helsedirektoratet, nasjonale faglige råd for DHO): yellow advice shown at 22:00 must not
+  // promise a call that nobody will make. The opening-hours notice says when someone looks.
+  const PROMISE = /ringer deg|ringjer deg|will call you|call you/i;
+  test('no yellow advice in any template promises a call', () => {
+    for (const code of TEMPLATE_CODES) {
+      const d = TEMPLATES[code].definition;
+      const yellows = [
+        ...[...d.measures, ...d.questionnaires].map((e) => e.actions.yellow),
+        ...d.trendRules.filter((r) => r.zone === 'yellow' && r.actions).map((r) => r.actions!),
+      ];
+      for (const text of yellows) for (const lang of ['nb', 'nn', 'en'] as const) assert.doesNotMatch(text[lang], PROMISE, `${code}: ${text[lang]}`);
+    }
+  });
+});
+
 describe('planFromTemplates (multimorbidity)', () => {
   const subsets: TemplateCode[][] = [];
   for (let mask = 1; mask < 1 << TEMPLATE_CODES.length; mask++) subsets.push(TEMPLATE_CODES.filter((_, i) => mask & (1 << i)));

@@ -62,9 +62,9 @@ const VITAL_ACTIONS = act(GREEN, YELLOW, RED);
 const COPD_SPO2_ACTIONS = act(
   GREEN,
   {
-    nb: 'Oksygenmetningen er lavere enn målet ditt. Hvil 10 minutter og mål på nytt. Start egenbehandlingen i planen din hvis du har fått den. Sykepleieren ringer deg.',
-    nn: 'Oksygenmetninga er lågare enn målet ditt. Kvil 10 minutt og mål på nytt. Start eigenbehandlinga i planen din om du har fått ho. Sjukepleiaren ringjer deg.',
-    en: 'Your oxygen level is below your target. Rest for 10 minutes and measure again. Start the self-treatment in your plan if you have been given it. The nurse will call you.',
+    nb: 'Oksygenmetningen er lavere enn målet ditt. Hvil 10 minutter og mål på nytt. Start egenbehandlingen i planen din hvis du har fått den. Sykepleieren ser på målingen når tjenesten er åpen.',
+    nn: 'Oksygenmetninga er lågare enn målet ditt. Kvil 10 minutt og mål på nytt. Start eigenbehandlinga i planen din om du har fått ho. Sjukepleiaren ser på målinga når tenesta er open.',
+    en: 'Your oxygen level is below your target. Rest for 10 minutes and measure again. Start the self-treatment in your plan if you have been given it. The nurse will look at it when the service is open.',
   },
   {
     nb: 'Oksygenmetningen er svært lav. Ring fastlegen eller legevakten på 116 117 nå. Er du svært tung i pusten, blå på leppene eller forvirret: ring 113.',
@@ -76,9 +76,9 @@ const COPD_SPO2_ACTIONS = act(
 const SYMPTOM_ACTIONS = act(
   GREEN_ANSWERS,
   {
-    nb: 'Du har mer plager enn vanlig. Følg egenbehandlingsplanen din. Sykepleieren ser på svarene og ringer deg ved behov.',
-    nn: 'Du har meir plager enn vanleg. Følg eigenbehandlingsplanen din. Sjukepleiaren ser på svara og ringjer deg ved behov.',
-    en: 'You have more symptoms than usual. Follow your self-management plan. The nurse will look at your answers and call you if needed.',
+    nb: 'Du har mer plager enn vanlig. Følg egenbehandlingsplanen din. Sykepleieren ser på svarene når tjenesten er åpen, og tar kontakt ved behov.',
+    nn: 'Du har meir plager enn vanleg. Følg eigenbehandlingsplanen din. Sjukepleiaren ser på svara når tenesta er open, og tek kontakt ved behov.',
+    en: 'You have more symptoms than usual. Follow your self-management plan. The nurse will look at your answers when the service is open and contact you if needed.',
   },
   {
     nb: 'Du har mye mer plager enn vanlig. Ring fastlegen eller legevakten på 116 117 nå. Er det livstruende, ring 113.',
@@ -102,9 +102,9 @@ const CAT_ACTIONS = act(
 );
 
 const WEIGHT_RISE_ACTION: LocalText = {
-  nb: 'Vekten har økt med mer enn 2 kg på 3 dager. Det kan være væske som samler seg i kroppen. Ta vanndrivende slik planen din sier, og sykepleieren ringer deg.',
-  nn: 'Vekta har auka med meir enn 2 kg på 3 dagar. Det kan vere væske som samlar seg i kroppen. Ta vassdrivande slik planen din seier, og sjukepleiaren ringjer deg.',
-  en: 'Your weight has gone up by more than 2 kg in 3 days. This may be fluid building up in your body. Take your water tablets as your plan says, and the nurse will call you.',
+  nb: 'Vekten har økt med mer enn 2 kg på 3 dager. Det kan være væske som samler seg i kroppen. Ta vanndrivende slik planen din sier. Sykepleieren ser på målingen når tjenesten er åpen.',
+  nn: 'Vekta har auka med meir enn 2 kg på 3 dagar. Det kan vere væske som samlar seg i kroppen. Ta vassdrivande slik planen din seier. Sjukepleiaren ser på målinga når tenesta er open.',
+  en: 'Your weight has gone up by more than 2 kg in 3 days. This may be fluid building up in your body. Take your water tablets as your plan says. The nurse will look at it when the service is open.',
 };
 
 const WEIGHT_ACTIONS = act(
@@ -257,9 +257,10 @@ const REMEASURE_BP: Remeasure = { restMinutes: 5, withinMinutes: 30 };
 
 // COPD: a fall in SpO2 of ≥ 3 percentage points from the patient's own stable value signals an exacerbation
 // (BTS 2017 emergency oxygen guideline, O'Driscoll et al.; home-monitoring studies use the same 3-point fall).
-// The template compares with the best reading of the last 7 local days; the GP records the patient's own
-// baseline in the plan (`baseline`) when it is known.
-const SPO2_FALL: TrendRule = { id: 'spo2-fall', code: 'spo2', kind: 'fall', amount: 3, inclusive: true, windowDays: 7, zone: 'yellow' };
+// The template compares with the patient's usual level, the median of the last 7 local days (not the best
+// reading: day-to-day SpO2 varies by 1–2 points in stable COPD, and a fall from one lucky 98 % is noise);
+// the GP records the patient's own baseline in the plan (`baseline`) when it is known.
+const SPO2_FALL: TrendRule = { id: 'spo2-fall', code: 'spo2', kind: 'fall', amount: 3, inclusive: true, windowDays: 7, reference: 'median', zone: 'yellow' };
 // CAT: a rise of ≥ 2 points is the minimal clinically important difference (Kon et al., Lancet Respir Med 2014;2:195);
 // weekly CAT compared with the lowest of the last four weeks.
 const CAT_RISE: TrendRule = { id: 'cat-rise', code: 'cat', kind: 'rise', amount: 2, inclusive: true, windowDays: 28, zone: 'yellow' };

@@ -314,10 +314,20 @@ export function trendFires(
     return fires(change) ? { reference: null, referenceValue: rule.baseline, change } : null;
   }
   const from = localWindowStart(obs.effectiveAt, rule.windowDays, timeZone).getTime();
+  const inWindow = (o: ObservationPoint): boolean =>
+    o.code === rule.code && o.id !== obs.id && o.interpretation === undefined && o.effectiveAt.getTime() >= from && byTime(o, obs) < 0;
+  if (rule.reference === 'median') {
+    const earlier = all.filter(inWindow);
+    if (earlier.length === 0) return null;
+    const values = earlier.map((o) => o.value).sort((a, b) => a - b);
+    const mid = values.length >> 1;
+    const median = values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+    const change = roundTo(rule.kind === 'rise' ? obs.value - median : median - obs.value, 9);
+    return fires(change) ? { reference: null, referenceValue: median, change } : null;
+  }
   let reference: ObservationPoint | undefined;
   for (const o of all) {
-    const ot = o.effectiveAt.getTime();
-    if (o.code !== rule.code || o.id === obs.id || o.interpretation !== undefined || ot < from || byTime(o, obs) >= 0) continue;
+    if (!inWindow(o)) continue;
     if (reference === undefined) {
       reference = o;
       continue;
@@ -336,7 +346,9 @@ function trendFinding(rule: TrendRule, obs: ObservationPoint, fired: NonNullable
     const verb = rule.kind === 'rise' ? { nb: 'har steget', nn: 'har stige', en: 'rose' }[lang] : { nb: 'har falt', nn: 'har falle', en: 'fell' }[lang];
     const days = formatNumber(rule.windowDays, 0, lang);
     const span =
-      fired.reference === null
+      fired.reference === null && rule.reference === 'median' && rule.baseline === undefined
+        ? { nb: `fra vanlig nivå (median siste ${days} døgn)`, nn: `frå vanleg nivå (median siste ${days} døgn)`, en: `from the usual level (median of the last ${days} days)` }[lang]
+        : fired.reference === null
         ? { nb: 'fra egen grunnverdi', nn: 'frå eigen grunnverdi', en: 'from own baseline' }[lang]
         : { nb: `på ${days} døgn`, nn: `på ${days} døgn`, en: `within ${days} days` }[lang];
     const limit = rule.inclusive === true ? { nb: 'minst', nn: 'minst', en: 'at least' }[lang] : { nb: 'mer enn', nn: 'meir enn', en: 'more than' }[lang];

@@ -425,6 +425,13 @@ export function PlanEditor({
                 {textInput(k('amount'), t.peAmount, r.amount, (v) => setRule(i, (x) => { x.amount = v; }), { inputMode: 'decimal', size: 6 })}
                 {textInput(k('windowDays'), t.peWindowDays, r.windowDays, (v) => setRule(i, (x) => { x.windowDays = v; }), { inputMode: 'numeric', size: 4 })}
                 {textInput(k('baseline'), <>{t.peBaseline} <span class="optional">({t.optional})</span></>, r.baseline, (v) => setRule(i, (x) => { x.baseline = v; }), { inputMode: 'decimal', size: 6 })}
+                <div class="field">
+                  <label for={fieldId(k('reference'))}>{t.peReference}</label>
+                  <select id={fieldId(k('reference'))} value={r.reference} onChange={(ev) => { const v = ev.currentTarget.value as 'extreme' | 'median'; setRule(i, (x) => { x.reference = v; }); }}>
+                    <option value="extreme">{t.peReferenceExtreme}</option>
+                    <option value="median">{t.peReferenceMedian}</option>
+                  </select>
+                </div>
                 {zoneSelect(k('zone'), r.zone, (z) => setRule(i, (x) => { x.zone = z; }))}
               </div>
               <label class="choice" for={fieldId(k('inclusive'))}>
@@ -442,7 +449,7 @@ export function PlanEditor({
           type="button"
           class="button button-secondary"
           disabled={codes.length === 0}
-          onClick={() => update((d) => { d.trendRules.push({ id: `trend-${d.trendRules.length + 1}`, code: codes[0] ?? 'weight', kind: 'rise', amount: '', inclusive: false, windowDays: '3', baseline: '', zone: 'yellow', advice: emptyAdvice() }); })}
+          onClick={() => update((d) => { d.trendRules.push({ id: `trend-${d.trendRules.length + 1}`, code: codes[0] ?? 'weight', kind: 'rise', amount: '', inclusive: false, windowDays: '3', baseline: '', reference: 'extreme', zone: 'yellow', advice: emptyAdvice() }); })}
         >
           {t.peAddTrend}
         </button>

@@ -67,6 +67,7 @@ export interface TrendForm {
   inclusive: boolean;
   windowDays: string;
   baseline: string;
+  reference: 'extreme' | 'median';
   zone: AlertZone;
   advice: RuleAdviceForm;
 }
@@ -132,7 +133,7 @@ export function toForm(p: PlanDefinition, lang: Lang): PlanForm {
     questionnaires: p.questionnaires.map((q) => entryForm(q, lang)),
     trendRules: p.trendRules.map((r) => ({
       id: r.id, code: r.code, kind: r.kind, amount: num(r.amount, lang), inclusive: r.inclusive === true, windowDays: String(r.windowDays),
-      baseline: num(r.baseline, lang), zone: r.zone, advice: advice(r.actions),
+      baseline: num(r.baseline, lang), reference: r.reference ?? 'extreme', zone: r.zone, advice: advice(r.actions),
     })),
     combinedRules: (p.combinedRules ?? []).map((r) => ({
       kind: r.kind, id: r.id, minYellow: r.kind === 'sitting' ? String(r.minYellow) : '2', days: r.kind === 'consecutive_days' ? String(r.days) : '3',
@@ -273,7 +274,7 @@ export function fromForm(f: PlanForm, t: Catalogue, limitLabel: (k: LimitKey) =>
     const actions = ruleAdvice(r.advice, k('actions'), errs);
     return {
       id: r.id, code: r.code as TrendRule['code'], kind: r.kind, amount: amount ?? 0, ...(r.inclusive ? { inclusive: true } : {}), windowDays,
-      ...(baseline !== undefined ? { baseline } : {}), zone: r.zone, ...(actions ? { actions } : {}),
+      ...(baseline !== undefined ? { baseline } : {}), ...(r.reference === 'median' ? { reference: 'median' as const } : {}), zone: r.zone, ...(actions ? { actions } : {}),
     };
   });
   const combinedIds = new Set<string>();
