@@ -5,6 +5,7 @@ import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { AppError, forbidden, notFound } from '../http/errors.js';
+import { onAlertHandled } from '../integration/hooks.js';
 import * as notes from '../notes/repo.js';
 import * as repo from './repo.js';
 import { NoteInput } from './schema.js';
@@ -47,6 +48,7 @@ export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: stri
       });
       const covered = rows.filter((r) => r.episode_id === episodeId).map((r) => r.id);
       await audit(ctx, { action: 'create', resourceType: 'ContactNote', resourceId: n.id, patientId, details: { alertIds: covered } }, tx);
+      for (const alertId of covered) await onAlertHandled(tx, ctx, { alertId, noteId: n.id, action: 'acknowledge' });
     }
     for (const r of rows) {
       await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: r.id, patientId, details: { action: 'acknowledge', bulk: true } }, tx);

@@ -3,6 +3,7 @@ import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { conflict, forbidden, notFound } from '../http/errors.js';
+import { onAlertHandled } from '../integration/hooks.js';
 import * as notes from '../notes/repo.js';
 import * as repo from './repo.js';
 
@@ -50,6 +51,8 @@ export async function actOnAlert(
     });
     await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: alert.id, patientId: alert.patient_id, details: { action } }, tx);
     await audit(ctx, { action: 'create', resourceType: 'ContactNote', resourceId: n.id, patientId: alert.patient_id }, tx);
+    // Documentation to the municipality's EPJ (VKP), written to the outbox in this transaction.
+    await onAlertHandled(tx, ctx, { alertId: alert.id, noteId: n.id, action });
     await publish(tx, { type: 'alert-updated', patientId: alert.patient_id, organisationIds: await careTeamOrgs(tx, alert.patient_id) });
     return (await repo.getAlertWithNames(tx, alert.id))!;
   });
