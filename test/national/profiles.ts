@@ -131,7 +131,7 @@ for (const dir of ['velferdsteknologi', 'vkpobservation']) {
 /**
  * Messages validateResource gives for valid resources, because it cannot match a slice whose
  * discriminator (`code.coding.code`) runs through a nested slice: the VKP blood-pressure profile's
- * SystolicBP / DiastolicBP. The published VKP example gives exactly these too (vkp.test.ts shows
+ * SystolicBP / DiastolicBP. The published VKP example gives exactly these too (vkp-document.test.ts shows
  * it), so they are set aside here — and the components are checked explicitly instead
  * (checks.ts#observationProblems: one 8480-6 and one 8462-4, each in mm[Hg]).
  */

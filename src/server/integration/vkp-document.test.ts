@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Bundle, Composition, DetectedIssue, Observation } from '@medplum/fhirtypes';
-import { CATALOGUE, type MeasureCode } from '../../src/domain/catalogue.js';
-import { syntheticFnr } from '../../src/domain/identifiers.js';
-import type { AlertRow } from '../../src/server/alerts/repo.js';
-import type { QuestionnaireResponseRow } from '../../src/server/fhir/repo.js';
-import { buildVkpDocument, type VkpDocumentInput, vkpAlertCode } from '../../src/server/integration/vkp.js';
-import type { ObservationRow } from '../../src/server/observations/repo.js';
-import { observationProblems, vkpDocumentProblems } from './checks.js';
+import { CATALOGUE, type MeasureCode } from '../../domain/catalogue.js';
+import { syntheticFnr } from '../../domain/identifiers.js';
+import type { AlertRow } from '../alerts/repo.js';
+import type { QuestionnaireResponseRow } from '../fhir/repo.js';
+import { buildVkpDocument, type VkpDocumentInput, vkpAlertCode } from './vkp.js';
+import type { ObservationRow } from '../observations/repo.js';
+import { observationProblems, vkpDocumentProblems } from '../../../test/national/checks.js';
 import { readFileSync } from 'node:fs';
-import { CODE_SYSTEMS, PROFILES, rawValidationProblems, SNAPSHOT_NOTES, VALIDATOR_LIMITATIONS, validationProblems } from './profiles.js';
+import { CODE_SYSTEMS, PROFILES, rawValidationProblems, SNAPSHOT_NOTES, VALIDATOR_LIMITATIONS, validationProblems } from '../../../test/national/profiles.js';
 
 /*
  * Every kind of VKP DHO document Varde builds (one per VKP alert code, blood pressure as a panel,
@@ -76,7 +76,7 @@ test('the vendored profiles load, with snapshots; what could not be applied is s
 });
 
 test('validateResource cannot match the VKP blood-pressure component slices: the published example fails the same way', () => {
-  const example = JSON.parse(readFileSync(new URL('./vkpobservation/Observation-vkp-blood-pressure-profile-create.json', import.meta.url), 'utf8')) as Observation;
+  const example = JSON.parse(readFileSync(new URL('../../../test/national/vkpobservation/Observation-vkp-blood-pressure-profile-create.json', import.meta.url), 'utf8')) as Observation;
   assert.deepEqual(rawValidationProblems(example), VALIDATOR_LIMITATIONS);
   assert.deepEqual(observationProblems(example), [], 'and our explicit component check passes it');
 });
