@@ -154,6 +154,7 @@ test('device loans: register a device, lend it from the patient view, take it ba
 
 test('the follow-up ends with a reason; the patient leaves the worklist', async () => {
   await nurse.goto(`${server.url}/clinic/#/pasient/${enrolledId}`);
+  await nurse.getByText('Flere valg', { exact: true }).click(); // the header's menu (issue 11)
   await nurse.getByRole('button', { name: 'Avslutt oppfølgingen' }).click();
   const dialog = nurse.getByRole('dialog', { name: 'Avslutt oppfølgingen' });
   await dialog.getByLabel('Begrunnelse').fill('Flyttet til annen kommune.');

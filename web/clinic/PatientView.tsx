@@ -474,7 +474,8 @@ export function PatientView({ id }: { id: string }) {
         </p>
         <Async state={alerts}>
           {(data) => {
-            const open = data.alerts.map((a) => patched.get(a.id) ?? a).filter((a) => a.status === 'open');
+            const rank = (a: Alert): number => ({ red: 0, yellow: 1 } as Record<string, number>)[a.zone ?? ''] ?? 2;
+            const open = data.alerts.map((a) => patched.get(a.id) ?? a).filter((a) => a.status === 'open').sort((a, b) => rank(a) - rank(b));
             return (
             <>
             {open.length > 1 && (
@@ -506,37 +507,37 @@ export function PatientView({ id }: { id: string }) {
       </section>
 
       <section class="card" aria-labelledby="escalations-heading">
-        <h2 id="escalations-heading">{t.escalationsHeading}</h2>
+        <h2 id="escalations-heading" tabIndex={-1}>{t.escalationsHeading}</h2>
         <PatientEscalations patientId={id} refreshKey={dataKey} />
       </section>
 
       <section class="card" aria-labelledby="observations-heading">
-        <h2 id="observations-heading">{t.clinicTrendsHeading}</h2>
+        <h2 id="observations-heading" tabIndex={-1}>{t.clinicTrendsHeading}</h2>
         <Trends base={base} episode={episode} refreshKey={dataKey} />
       </section>
 
       <section class="card" aria-labelledby="responses-heading">
-        <h2 id="responses-heading">{t.responsesHeading}</h2>
+        <h2 id="responses-heading" tabIndex={-1}>{t.responsesHeading}</h2>
         <Questionnaires base={base} refreshKey={dataKey} />
       </section>
 
       <section class="card" aria-labelledby="plan-heading">
-        <h2 id="plan-heading">{t.planHeading}</h2>
+        <h2 id="plan-heading" tabIndex={-1}>{t.planHeading}</h2>
         <PlanPanel patientId={id} active={active} onChanged={detail.reload} />
       </section>
 
       <section class="card" aria-labelledby="notes-heading">
-        <h2 id="notes-heading">{t.notesHeading}</h2>
+        <h2 id="notes-heading" tabIndex={-1}>{t.notesHeading}</h2>
         <Notes patientId={id} refreshKey={notesKey} />
       </section>
 
       <section class="card" aria-labelledby="messages-heading">
-        <h2 id="messages-heading">{t.clinicMessagesHeading}</h2>
+        <h2 id="messages-heading" tabIndex={-1}>{t.clinicMessagesHeading}</h2>
         <MessageThread path={`${base}/messages`} self="personnel" />
       </section>
 
       <section class="card" aria-labelledby="devices-heading">
-        <h2 id="devices-heading">{t.loansHeading}</h2>
+        <h2 id="devices-heading" tabIndex={-1}>{t.loansHeading}</h2>
         <PatientDevices patientId={id} active={active} />
       </section>
 

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { Db } from '../src/server/db/port.js';
+import type { Server } from '../src/server/server.js';
+import { testDb } from '../src/server/testing/db.js';
+import { patientCookie, seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
+import { startTestServer } from '../src/server/testing/server.js';
+import { launch, requireBuiltWeb } from './browser.js';
+import { expectAccessible, loginClinic, pageErrors, settled, SHOTS } from './helpers.js';
+
+/** Issue 11: the nurse's patient view, built for the phone call, on a 1440×900 laptop. */
+const LAPTOP = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
+
+let db: Db;
+let server: Server;
+let browser: Browser;
+let nurse: Page;
+let f: Fixture;
+
+async function sitting(cookie: string, key: string, measurements: { code: string; value: number }[]): Promise<void> {
+  const r = await fetch(`${server.url}/api/me/observations`, {
+    method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ idempotencyKey: key, measurements }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+before(async () => {
+  requireBuiltWeb();
+  db = await testDb();
+  f = await seedFixture(db);
+  await db.query(`update patients set phone = '+47 912 34 567' where id = $1`, [f.patient.id]);
+  await db.query(`update episodes set diagnoses = $2 where id = $1`, [f.patient.episodeId, JSON.stringify([{ system: 'ICPC-2', code: 'R95', display: 'Kols' }])]);
+  server = await startTestServer(db);
+  const cookie = await patientCookie(db, f.patient.id);
+  // Two sittings, two open red alerts: one phone call is about both.
+  await sitting(cookie, 'pv-sitting-hr', [{ code: 'heart_rate', value: 130 }]);
+  await sitting(cookie, 'pv-sitting-spo2', [{ code: 'spo2', value: 85 }]);
+  // An older missing-measurement alert must sort below the reds.
+  await db.query(
+    `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+     values ($1,$2,'missing:spo2','missing','missing',$3,1,$4,'[]', now() + interval '1 minute', now() + interval '1 minute')`,
+    [f.patient.id, f.patient.episodeId, f.patient.planId, JSON.stringify({ nb: 'Ingen SpO2-måling i dag', nn: 'Inga SpO2-måling i dag', en: 'No SpO2 today' })],
+  );
+  browser = await launch();
+  const context = await browser.newContext(LAPTOP);
+  nurse = await context.newPage();
+  nurse.on('pageerror', (e) => pageErrors.push(`${nurse.url()}: ${e.message}`));
+  await loginClinic(nurse, server.url, /Sykepleier A/);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await db?.close();
+});
+
+test('the header has name, age, diagnoses, a tel: link and the care team, and stays on screen while scrolling', async () => {
+  await nurse.goto(`${server.url}/clinic/#/pasient/${f.patient.id}`);
+  // The first load on a busy machine (several test servers at once) can take longer than 30 s.
+  await nurse.locator('.alert-card').first().waitFor({ timeout: 120_000 });
+  await settled(nurse);
+  await settled(nurse);
+  const header = nurse.locator('.pv-header');
+  assert.match(await header.locator('h1').innerText(), /Kari Testesen, \d+ år/);
+  assert.equal(await header.getByRole('link', { name: /912 34 567/ }).getAttribute('href'), 'tel:+4791234567');
+  assert.match(await header.innerText(), /Diagnoser:?\s*Kols/);
+  assert.match(await header.innerText(), /Behandlingsteam:?\s*Kommune A \(oppfølging\); Legekontoret \(fastlege\)/);
+  // Ending the follow-up is not a button on the page until the menu is opened.
+  assert.equal(await nurse.getByRole('button', { name: 'Avslutt oppfølgingen' }).isVisible(), false);
+  await nurse.mouse.wheel(0, 1500);
+  await nurse.waitForFunction(() => window.scrollY > 500);
+  const box = await header.boundingBox();
+  assert.ok(box && box.y >= -1 && box.y < 5, `sticky header at the top after scrolling, y=${box?.y}`);
+  await nurse.evaluate(() => window.scrollTo(0, 0));
+});
+
+test('alerts come red first, in plain words without rule ids; the rule shows on expand', async () => {
+  const cards = nurse.locator('.alert-card');
+  assert.ok((await cards.count()) >= 2);
+  assert.match((await cards.first().getAttribute('class')) ?? '', /zone-panel-red/);
+  assert.match((await cards.nth(2).getAttribute('class')) ?? '', /zone-panel-missing/, 'the newest alert, a missing one, still comes after the reds');
+  const text = await nurse.locator('main').innerText();
+  assert.doesNotMatch(text, /threshold:|missing:|news2:/, 'no raw rule id in the visible text');
+  const rule = cards.first().locator('.rule-details');
+  assert.match(await rule.locator('summary').innerText(), /Utenfor grensen i planen/);
+  await rule.locator('summary').click();
+  assert.match(await rule.locator('code').innerText(), /^threshold:/);
+});
+
+test('one note acknowledges every open alert; the section bar reaches the notes', async () => {
+  const open = (await db.query<{ n: number }>(`select count(*)::int as n from alerts where patient_id = $1 and status = 'open'`, [f.patient.id])).rows[0]!.n;
+  assert.ok(open >= 2);
+  await nurse.getByRole('button', { name: `Kvitter alle ${open} med ett notat` }).click();
+  const dialog = nurse.getByRole('dialog', { name: `Kvitter ${open} varsler med ett notat` });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: `Kvitter ${open} varsler med ett notat` }).click();
+  await dialog.locator('.field-error').filter({ hasText: /\S/ }).first().waitFor();
+  await expectAccessible(nurse, 'clinic: acknowledge all, with errors');
+  await dialog.getByLabel('Kontaktform').selectOption('phone');
+  await dialog.getByLabel('Notat').fill('Ringte Kari: tar beredskapspakken, ny måling i kveld.');
+  if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-acknowledge-all.png` });
+  await dialog.getByRole('button', { name: `Kvitter ${open} varsler med ett notat` }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await nurse.getByText(`${open} varsler er kvittert.`).waitFor();
+  const left = (await db.query<{ n: number }>(`select count(*)::int as n from alerts where patient_id = $1 and status = 'open'`, [f.patient.id])).rows[0]!.n;
+  assert.equal(left, 0);
+  assert.equal((await db.query<{ n: number }>(`select count(*)::int as n from contact_notes where patient_id = $1`, [f.patient.id])).rows[0]!.n, 1);
+
+  await nurse.getByRole('navigation', { name: 'Deler av pasientbildet' }).getByRole('button', { name: 'Notater' }).click();
+  await nurse.waitForFunction(() => document.activeElement?.id === 'notes-heading');
+  await nurse.getByText('Ringte Kari: tar beredskapspakken').first().waitFor();
+  await nurse.evaluate(() => window.scrollTo(0, 0));
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic: patient view for the phone call');
+  if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-patient-view.png` });
+  assert.deepEqual(pageErrors, []);
+});
