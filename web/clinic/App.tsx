@@ -17,6 +17,7 @@ import { ReportsPage } from './ReportsPage.js';
 import { StreamContext, useWorklistStreamSource } from './stream.js';
 import { Worklist } from './Worklist.js';
 import { EmergencyReviewPage } from './EmergencyReview.js';
+import { IntegrationsPage } from './IntegrationsPage.js';
 
 const LANG_KEY = 'varde.clinic.lang';
 
@@ -74,6 +75,7 @@ const PAGES: readonly Page[] = [
   // Those who run the follow-up service keep its opening hours (what patients are told after hours).
   { path: '/apningstider', label: (t) => t.navOpeningHours, allowed: (me) => ['nurse', 'coordinator', 'admin'].includes(me.role), render: () => <OpeningHoursPage /> },
   { path: '/nodtilgang', label: (t) => t.navEmergency, allowed: (me) => ['coordinator', 'admin'].includes(me.role), render: () => <EmergencyReviewPage /> },
+  { path: '/utsending', label: (t) => t.navIntegrations, allowed: (me) => me.role === 'admin', render: () => <IntegrationsPage /> },
 ];
 
 export function App() {

@@ -82,11 +82,11 @@ export async function resend(ctx: Ctx, id: string): Promise<void> {
     let body: string | null = null;
     if (m.body === null) {
       const rebuild = rebuilders.get(m.document_kind);
-      if (!rebuild) throw new AppError(409, 'cannot_rebuild', 'This document cannot be built again.');
+      if (!rebuild) throw conflict('This document cannot be built again.');
       try {
         body = await rebuild(tx, m.source);
       } catch (err) {
-        throw new AppError(409, 'cannot_rebuild', `The document still cannot be built: ${(err as Error).message}`);
+        throw conflict(`The document still cannot be built: ${(err as Error).message}`);
       }
     }
     await repo.requeue(tx, id, ctx.now(), body);
