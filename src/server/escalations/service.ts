@@ -5,6 +5,7 @@ import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
+import { onEscalated } from '../integration/hooks.js';
 import * as repo from './repo.js';
 
 /**
@@ -33,6 +34,7 @@ export async function escalateAlert(ctx: Ctx, alertId: string, note: string): Pr
       created_by: a.personnelId, note, created_at: ctx.now(),
     });
     await audit(ctx, { action: 'create', resourceType: 'Escalation', resourceId: e.id, patientId: alert.patient_id, details: { alertId: alert.id, to: gpOffice } }, tx);
+    await onEscalated(tx, ctx, { escalationId: e.id, patientId: alert.patient_id });
     // The GP office is in the care team, so its screens (and the nurses') hear about it.
     await publish(tx, { type: 'escalation', patientId: alert.patient_id, organisationIds: await careTeamOrgs(tx, alert.patient_id) });
     return (await repo.getWithNames(tx, e.id))!;

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import { DIALOG_SAMPLE as SAMPLE, dialogmeldingProblems } from '../../../test/national/xmllint.js';
 import { syntheticFnr } from '../../domain/identifiers.js';
 import { buildDialogmelding, type DialogmeldingInput } from './dialogmelding.js';
 
@@ -14,24 +10,7 @@ import { buildDialogmelding, type DialogmeldingInput } from './dialogmelding.js'
  * `xmllint --schema` (Debian libxml2-utils, installed by .ci/run). A broken message fails, so the
  * check means something; so does the published sample message, so the schemas load as they should.
  */
-const XSD = fileURLToPath(new URL('../../../test/national/dialogmelding/varde-wrapper.xsd', import.meta.url));
-const SAMPLE = fileURLToPath(new URL('../../../test/national/dialogmelding/samsvar-test-message.xml', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'varde-dialog-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** xmllint's verdict: null when valid, else its messages. */
-function xmllint(xml: string | { file: string }): string | null {
-  const file = typeof xml === 'string' ? join(dir, `m${Math.random().toString(36).slice(2)}.xml`) : xml.file;
-  if (typeof xml === 'string') writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', XSD, file], { stdio: 'pipe' });
-    return null;
-  } catch (err) {
-    const e = err as { code?: string; stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('xmllint is not installed (Debian package libxml2-utils; .ci/run installs it)');
-    return e.stderr?.toString() ?? String(err);
-  }
-}
+const xmllint = dialogmeldingProblems;
 
 const input = (over: Partial<DialogmeldingInput> = {}): DialogmeldingInput => ({
   msgId: '0b3e8f6a-5c1d-4e2f-9a7b-1c2d3e4f5a6b', genDate: new Date('2026-03-02T09:12:30.123Z'),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Bundle, DetectedIssue, Observation } from '@medplum/fhirtypes';
 import { vkpDocumentProblems } from '../../../test/national/checks.js';
+import { dialogmeldingProblems } from '../../../test/national/xmllint.js';
 import { localReceiverOf } from '../outbox/routes.js';
 import { OutboxWorker } from '../outbox/worker.js';
 import { countRows, useTestServer } from '../testing/server.js';
@@ -82,4 +83,19 @@ test('acknowledging several alerts at once sends one document per alert; a munic
   const [b] = await alertsOf(env.f.otherPatient.id);
   assert.equal((await env.call('POST', `/api/alerts/${b!.id}/acknowledge`, env.c.nurseB, note('Ringte.'))).status, 200);
   assert.equal(await countRows(env.db, `outbox where patient_id = $1`, [env.f.otherPatient.id]), 0);
+});
+
+test('an escalation to the GP office also goes as a dialogmelding, valid against the XSDs', async () => {
+  await env.db.query(`insert into integration_receivers (organisation_id, kind, url) values ($1,'dialogmelding',$2)`, [env.f.orgs.muniA, `${env.server.url}/dev/receiver/dialogmelding`]);
+  await env.call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'e2e-red-esc', measurements: [{ code: 'spo2', value: 83 }] });
+  const open = (await alertsOf(env.f.patient.id)).find((a) => a.status !== 'resolved')!;
+  const esc = await env.call('POST', `/api/alerts/${open.id}/escalate`, env.c.nurseA, { note: 'SpO2 83 %, tung i pusten. Vurder antibiotika?' });
+  assert.equal(esc.status, 201, JSON.stringify(esc.body));
+  assert.equal((await worker().tick()).delivered, 1);
+  const got = localReceiverOf(env.server.app)!.list().find((d) => d.channel === 'dialogmelding')!;
+  assert.ok(got);
+  assert.match(got.contentType, /application\/xml/);
+  assert.equal(dialogmeldingProblems(got.body), null);
+  assert.match(got.body, /SpO2 83 %, tung i pusten/);
+  assert.match(got.body, new RegExp(`<Id>${env.f.patient.identifier}</Id>`));
 });
