@@ -89,14 +89,16 @@ async function devReceiverPlugin(f: FastifyInstance, deps: AppDeps, receiver: Lo
 
 /**
  * Starts the delivery worker of this process. In the demo, every municipality without a VKP
- * receiver gets the local one, so documents can be seen arriving.
+ * receiver gets the local one (moved to this run's address when the port changed), so documents
+ * can be seen arriving.
  */
 export async function startOutbox(db: Db, deps: AppDeps, opts: { intervalMs: number; log: WorkerLog; origin: string }): Promise<OutboxWorker | undefined> {
   if (deps.config.DEMO && devReceiverAllowed(deps.config)) {
     await db.query(
       `insert into integration_receivers (organisation_id, kind, url, enabled)
        select id, 'vkp', $1, true from organisations where kind = 'municipality'
-       on conflict (organisation_id, kind) do nothing`,
+       on conflict (organisation_id, kind) do update set url = excluded.url
+         where integration_receivers.url like '%/dev/receiver/%'`,
       [`${opts.origin}/dev/receiver/vkp`],
     );
   }
