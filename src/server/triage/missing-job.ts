@@ -121,10 +121,12 @@ async function syncSchedules(
   evaluate?: { now: Date; memo: Map<string, Evaluated | Error> },
 ): Promise<number> {
   const eps = await tx.query<{ episode_id: string; patient_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; approved_at: Date | null }>(
-    `select s.episode_id, e.patient_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version, p.approved_at
-       from episode_state s join episodes e on e.id = s.episode_id
-       left join plans p on p.episode_id = s.episode_id and p.status = 'approved'
-      where s.schedule_dirty limit $1`,
+    // Claimed and marked clean in one statement, before the alert statement's trigger touches the
+    // same rows again (the transaction rolls it back if anything below fails).
+    `update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
+       from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved'
+      where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty limit $1)
+      returning s.episode_id, e.patient_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version, p.approved_at`,
     [batch],
   );
   if (eps.rows.length === 0) return 0;
@@ -173,11 +175,6 @@ async function syncSchedules(
       [ep, code, plan, sched],
     );
   }
-  await tx.query(
-    `update episode_state s set schedule_dirty = false, schedule_plan_id = u.p
-       from unnest($1::uuid[], $2::uuid[]) as u(e, p) where s.episode_id = u.e`,
-    [ids, eps.rows.map((r) => (r.active ? r.plan_id : null))],
-  );
   out.failed += failed.n;
   return eps.rows.length;
 }
@@ -304,10 +301,11 @@ async function evaluateAndRaise(
            as c(episode_id, patient_id, plan_id, code, window_start, due, finding)),
        todo as (
          select c.* from c
-          where not exists (select 1 from observations o where o.patient_id = c.patient_id and o.code = c.code
-                              and o.episode_id = c.episode_id and o.effective_at >= c.window_start and o.effective_at >= $8)
-            -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again. A
-            -- scalar subquery: one probe of alerts_episode_rule_last per row, never a scan of all alerts.
+          -- Scalar subqueries (not EXISTS, which the planner may turn into a hash of every
+          -- observation): one index probe per schedule, whatever the size of the history.
+          where (select true from observations o where o.patient_id = c.patient_id and o.code = c.code
+                   and o.episode_id = c.episode_id and o.effective_at >= c.window_start and o.effective_at >= $8 limit 1) is null
+            -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
             and coalesce((select a.last_at from alerts a where a.episode_id = c.episode_id and a.rule_id = 'missing:' || c.code
                             and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < c.due)
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
