@@ -101,7 +101,7 @@ export async function listEmergencyAccess(ctx: Ctx) {
       id: x.id, patientId: x.patient_id, personnel: x.personnel_name, organisation: x.organisation_name, reason: x.reason,
       grantedAt: x.granted_at.toISOString(), expiresAt: x.expires_at.toISOString(),
       // This organisation's part: as the requester's employer, as the patient's follow-up service, or both.
-      reviewAs: [...(asRequester ? ['requester'] : []), ...(asFollowUp ? ['follow_up'] : [])],
+      reviewAs: [...(asRequester ? ['requester' as const] : []), ...(asFollowUp ? ['follow_up' as const] : [])],
       reviewedAt: x.reviewed_at?.toISOString() ?? null, reviewNote: x.review_note,
       followUpReviewedAt: x.follow_up_reviewed_at?.toISOString() ?? null, followUpReviewNote: x.follow_up_review_note,
       // The person who took the access cannot review it.

@@ -1,12 +1,10 @@
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { AlertActionBody } from './schema.js';
+import { alertRoutes as api } from '../../api/alerts.js';
+import type { App, AppDeps } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { actOnAlert, alertDto } from './service.js';
 
 export function alertRoutes(app: App, deps: AppDeps): void {
   for (const action of ['acknowledge', 'resolve'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/alerts/:id/${action}`, async (req) => {
-      const { note } = parse(AlertActionBody, req.body);
-      return alertDto(await actOnAlert(ctxOf(req, deps), req.params.id, action, note));
-    });
+    serve(app, deps, api[action], async ({ ctx, params, body }) => alertDto(await actOnAlert(ctx(), params().id, action, body().note)));
   }
 }

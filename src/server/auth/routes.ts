@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { audit } from '../audit/service.js';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { serve } from '../http/contract.js';
+import { sessionRoutes } from '../../api/session.js';
 import { esc, page } from '../http/html.js';
 import { issueClientToken } from './clients.js';
 import type { LocalIdp } from './local-idp.js';
@@ -159,13 +161,12 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     return { access_token: t.accessToken, token_type: 'Bearer', expires_in: t.expiresIn, scope: t.scopes.join(' ') };
   });
 
-  app.get('/api/me', async (req) => {
-    const ctx = ctxOf(req, deps);
-    const a = ctx.actor;
-    if (a.kind === 'patient') return { kind: 'patient', patient: { id: a.patientId, name: a.name, lang: a.lang } };
+  serve(app, deps, sessionRoutes.me, async ({ ctx }) => {
+    const a = ctx().actor;
+    if (a.kind === 'patient') return { kind: 'patient' as const, patient: { id: a.patientId, name: a.name, lang: a.lang } };
     if (a.kind === 'personnel') {
       return {
-        kind: 'personnel',
+        kind: 'personnel' as const,
         personnel: { id: a.personnelId, name: a.name, hpr: a.hpr },
         organisation: { id: a.organisationId, name: a.organisationName, kind: a.organisationKind },
         role: a.role,

@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
+import type { ErrorCode } from '../../api/errors.js';
 import type { Actor } from '../auth/actor.js';
 import { tokenActors } from '../auth/token-cache.js';
 import { SESSION_COOKIE, type SessionWatch, actorForSession } from '../auth/session.js';
@@ -16,6 +17,7 @@ import { type Config, trustProxyOption } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
 import type { EventHub } from '../events/bus.js';
+import { registerApiDocs } from './docs.js';
 import { AppError, fromZod, unauthenticated } from './errors.js';
 
 declare module 'fastify' {
@@ -139,6 +141,7 @@ export async function createHttp(deps: AppDeps): Promise<App> {
     );
   }
   app.get('/api/health', { config: { public: true } }, async () => ({ status: 'ok', db: deps.db.kind }));
+  await registerApiDocs(app, deps);
   return app;
 }
 
@@ -219,7 +222,9 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     // Fastify's own 4xx (malformed JSON, body too large, unsupported media type).
-    return reply.code(e.statusCode).send({ error: { code: e.code?.toLowerCase() ?? 'bad_request', message: e.message ?? 'Bad request' } });
+    // Their FST_ERR_* codes are Fastify's internals; the contract's codes are what apps translate.
+    const code: ErrorCode = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : e.statusCode === 429 ? 'rate_limited' : 'bad_request';
+    return reply.code(e.statusCode).send({ error: { code, message: e.message ?? 'Bad request' } });
   }
   req.log.error({ err }, 'unhandled error');
   return reply.code(500).send({ error: { code: 'internal', message: `Something went wrong on our side (request ${req.id}).` } });

@@ -1,10 +1,15 @@
 import type { ZodError } from 'zod';
+import type { ErrorCode } from '../../api/errors.js';
 
 /** An error the API shows to the caller as `{error:{code,message,fields}}` with `status`. */
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /**
+     * One of the contract's codes (src/api/errors.ts), which the apps translate. Codes handed on
+     * from domain results are plain strings; http/error-codes.test.ts checks every code in src.
+     */
+    readonly code: ErrorCode | (string & {}),
     message: string,
     readonly fields?: Record<string, string>,
     /** A whole HTML page to answer with instead of JSON (login routes a browser navigates to). */

@@ -35,6 +35,15 @@ interface Ids {
 const note = { note: { contactType: 'phone', text: 'Snakket med pasienten.' } };
 const SPECS: Record<string, Spec> = {
   'GET /api/health': { kind: 'public' },
+  // The API reference generated from the contract (src/api): no data, the contract is public.
+  'GET /api/openapi.json': { kind: 'public' },
+  'GET /api/docs': { kind: 'public' },
+  'GET /api/docs/': { kind: 'public' },
+  'GET /api/docs/static/index.html': { kind: 'public' },
+  'GET /api/docs/static/swagger-initializer.js': { kind: 'public' },
+  'GET /api/docs/json': { kind: 'public' },
+  'GET /api/docs/yaml': { kind: 'public' },
+  'GET /api/docs/static/*': { kind: 'public' },
   'GET /': { kind: 'public' },
   'GET /*': { kind: 'public' },
   'GET /auth/login': { kind: 'public' },

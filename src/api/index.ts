@@ -1,0 +1,32 @@
+/*
+ * The JSON API contract: every route the server serves through it (server/http/contract.ts) and
+ * documents at /api/openapi.json. Web apps import types only (`import type`), never values.
+ */
+import { adminRoutes } from './admin.js';
+import { alertRoutes } from './alerts.js';
+import { deviceRoutes } from './devices.js';
+import { escalationRoutes } from './escalations.js';
+import { openingHoursRoutes } from './opening-hours.js';
+import { organisationRoutes } from './organisations.js';
+import { questionnaireRoutes } from './questionnaires.js';
+import type { RouteContract } from './route.js';
+import { sessionRoutes } from './session.js';
+import { templateRoutes } from './templates.js';
+
+export const contract = {
+  session: sessionRoutes,
+  admin: adminRoutes,
+  alerts: alertRoutes,
+  devices: deviceRoutes,
+  escalations: escalationRoutes,
+  openingHours: openingHoursRoutes,
+  organisations: organisationRoutes,
+  questionnaires: questionnaireRoutes,
+  templates: templateRoutes,
+};
+export type Contract = typeof contract;
+
+/** Every route of the contract, for the OpenAPI document and the test that each is served. */
+export function contractRoutes(): RouteContract[] {
+  return Object.values(contract).flatMap((feature) => Object.values(feature) as RouteContract[]);
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ApiDateTime, Instant, Zone } from './common.js';
+
+export const MeasurementInput = z
+  .object({
+    code: z.string().min(1).max(40),
+    /** Exactly as measured; may be left out when the meter only showed HI or LO. */
+    value: z.number({ error: 'Must be a number' }).optional(),
+    unit: z.string().max(20).optional(),
+    /** The meter showed "HI" or "LO" (outside its measuring range): red, never refused. */
+    interpretation: z.enum(['HI', 'LO'], { error: 'Must be HI or LO' }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.value === undefined && m.interpretation === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'Enter a value (or HI/LO from the meter)' });
+  });
+
+export const RecordBody = z
+  .object({
+    /** Client-made key; the same key again returns the first result instead of storing twice. */
+    idempotencyKey: z.string().min(8).max(100),
+    effectiveAt: ApiDateTime.optional(),
+    measurements: z.array(MeasurementInput).min(1, 'Enter at least one measurement').max(20),
+    /** New confusion noticed by the patient, a relative or a nurse (NEWS2 ACVPU "C", 3 points). */
+    newConfusion: z.boolean().optional(),
+  })
+  .superRefine((b, ctx) => {
+    const seen = new Set<string>();
+    b.measurements.forEach((m, i) => {
+      if (seen.has(m.code)) ctx.addIssue({ code: 'custom', path: ['measurements', i, 'code'], message: `${m.code} appears twice` });
+      seen.add(m.code);
+    });
+  });
+export type RecordBody = z.infer<typeof RecordBody>;
+
+export const ListQuery = z.object({
+  code: z.string().max(40).optional(),
+  from: ApiDateTime.optional(),
+  to: ApiDateTime.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+export type MeasurementInput = z.input<typeof MeasurementInput>;
+export type RecordRequest = z.input<typeof RecordBody>;
+
+/** A stored reading (observations/service.ts#observationDto): exact as measured, canonical UCUM unit. */
+export const Observation = z.object({
+  id: z.string(),
+  code: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  effectiveAt: Instant,
+  receivedAt: Instant,
+  zone: Zone.nullable(),
+  planVersion: z.number().nullable(),
+  source: z.enum(['patient', 'device', 'personnel']),
+  /** The meter showed HI or LO; `value` is then the edge of its range. */
+  interpretation: z.enum(['HI', 'LO']).optional(),
+});
+export type Observation = z.infer<typeof Observation>;
+export const ObservationsResponse = z.object({ observations: z.array(Observation) });
+export type ObservationsResponse = z.infer<typeof ObservationsResponse>;
+
+/** What the patient is told after a report: the plan's action and whether someone is watching now. */
+export const Feedback = z.object({
+  zone: Zone.nullable(),
+  action: z.string().nullable(),
+  serviceOpen: z.boolean(),
+  notice: z.string().nullable(),
+  /** The plan asks the patient to rest and measure these again before a yellow is raised. */
+  remeasure: z.object({ codes: z.array(z.string()), restMinutes: z.number(), until: z.string() }).nullable().optional(),
+});
+export type Feedback = z.infer<typeof Feedback>;

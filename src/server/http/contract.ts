@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { RouteContract } from '../../api/route.js';
+import type { Ctx } from '../context.js';
+import { type App, type AppDeps, ctxOf, parse } from './app.js';
+import { AppError } from './errors.js';
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a contract route's handler gets: the request, parsed on demand, so authorisation can come first. */
+export interface ContractCall<R extends RouteContract> {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  /** The service context; 401 when nobody is logged in. */
+  ctx: () => Ctx;
+  /** Path parameters as the contract reads them. */
+  params: () => Out<R['params']>;
+  /** The query string, validated (400 with per-field messages). */
+  query: () => Out<R['query']>;
+  /** The body, validated (400 with per-field messages). Called after the caller is authorised. */
+  body: () => Out<R['body']>;
+}
+
+/** The answer a handler returns: the contract's response before serialisation (null routes answer 204). */
+export type HandlerResult<R extends RouteContract> = R['response'] extends z.ZodType ? z.input<R['response']> : void;
+
+/**
+ * Registers a route of the API contract. The request is validated through the contract when the
+ * handler asks for it (a service authorises first, so a stranger gets 403, not a lesson in the
+ * input format). The answer is serialised through the contract: what goes on the wire is the
+ * response schema's parse of the JSON (unknown fields dropped), and an answer that does not match
+ * is a 500 with the mismatch logged, never a silently different shape.
+ * @param app the Fastify instance
+ * @param deps the app's dependencies (for the context)
+ * @param r the route's contract (src/api)
+ * @param handler does the work; may set `reply.code()` for a second success status (replays)
+ */
+export function serve<R extends RouteContract>(
+  app: App,
+  deps: AppDeps,
+  r: R,
+  handler: (call: ContractCall<R>) => Promise<HandlerResult<R>>,
+): void {
+  app.route({
+    method: r.method,
+    url: r.path,
+    ...(r.public ? { config: { public: true } } : {}),
+    handler: async (req, reply) => {
+      const call: ContractCall<R> = {
+        req,
+        reply,
+        ctx: () => ctxOf(req, deps),
+        params: () => (r.params ? parse(r.params, req.params) : undefined) as Out<R['params']>,
+        query: () => (r.query ? parse(r.query, req.query) : undefined) as Out<R['query']>,
+        body: () => (r.body ? parse(r.body, req.body) : undefined) as Out<R['body']>,
+      };
+      reply.code(r.status ?? 200);
+      const result = await handler(call);
+      if (r.response === null) return reply.code(204).send();
+      return reply.send(serialise(r, result, req));
+    },
+  });
+}
+
+/**
+ * The wire form of an answer checked against the contract: JSON as the client will read it
+ * (Dates become strings), parsed by the response schema.
+ */
+export function serialise(r: RouteContract, result: unknown, req?: FastifyRequest): unknown {
+  const json: unknown = result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+  const checked = r.response!.safeParse(json);
+  if (checked.success) return checked.data;
+  const issues = checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`);
+  req?.log.error({ route: `${r.method} ${r.path}`, issues }, 'answer does not match the API contract');
+  throw new AppError(500, 'internal', `The answer of ${r.method} ${r.path} does not match the API contract (${issues.join('; ')}).`);
+}
