@@ -47,6 +47,9 @@ export class LocalReceiver {
   mode: ReceiverMode = { failStatus: null, delayMs: 0, down: false };
   /** Every request that reached it, accepted or not (for tests: how often the worker tried). */
   requests = 0;
+  /** Requests being answered right now, and the most there ever were at once (one worker: 1). */
+  inFlight = 0;
+  maxInFlight = 0;
   /** Called when a request arrives, before it is answered (tests use it to kill a worker mid-delivery). */
   onRequest: ((key: string | null) => void) | undefined;
 
@@ -58,6 +61,16 @@ export class LocalReceiver {
   /** Handles one delivery. Stores first, then waits and answers, so a sender killed mid-request finds it kept. */
   async handle(r: { channel: string; key: string | null; contentType: string; documentKind: string | null; body: string; authorization: boolean; at: Date }): Promise<ReceiverAnswer> {
     this.requests++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await this.answer(r);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async answer(r: { channel: string; key: string | null; contentType: string; documentKind: string | null; body: string; authorization: boolean; at: Date }): Promise<ReceiverAnswer> {
     if (this.mode.down) return { status: 0, body: null, drop: true };
     this.onRequest?.(r.key);
     let answer: ReceiverAnswer;

@@ -120,3 +120,32 @@ test('a worker killed with -9 mid-delivery is replaced and every document arrive
   assert.equal(rows.find((r) => r.idempotency_key === keys[2])!.attempts, 2);
   await db.close();
 });
+
+test('two worker processes on one database: one delivers at a time, each document once', { skip: TEST_DB_KIND === 'pglite' ? 'PGlite is one process: several app nodes need PostgreSQL' : false }, async () => {
+  const receiver = new LocalReceiver();
+  const listening = await receiver.listen();
+  cleanups.push(() => listening.close());
+  const store = await sharedStore();
+  const db = await store.open();
+  await migrate(db);
+  const org = (await db.query<{ id: string }>(`insert into organisations (org_number, name, kind, helsefellesskap) values ('900000001','Kommune A','municipality','Test') returning id`)).rows[0]!.id;
+  const rid = (await db.query<{ id: string }>(`insert into integration_receivers (organisation_id, kind, url) values ($1,'vkp',$2) returning id`, [org, `${listening.url}/vkp`])).rows[0]!.id;
+  const keys = Array.from({ length: 12 }, (_, i) => `two-workers-${String(i).padStart(2, '0')}`);
+  for (const key of keys) {
+    await db.query(
+      `insert into outbox (receiver_id, document_kind, idempotency_key, content_type, body, next_attempt_at, created_at) values ($1,'test-doc',$2,'application/fhir+json',$3, now() - interval '1 minute', now())`,
+      [rid, key, JSON.stringify({ resourceType: 'Bundle', id: key })],
+    );
+  }
+  // Each answer takes a while, so two deliverers would overlap at the receiver.
+  receiver.setMode({ delayMs: 60 });
+  const [a, b] = [startWorker(store.target, 'node-a'), startWorker(store.target, 'node-b')];
+  const [ra, rb] = await Promise.all([a.exited, b.exited]);
+  assert.equal(ra.code, 0, ra.out);
+  assert.equal(rb.code, 0, rb.out);
+  assert.equal(receiver.maxInFlight, 1, 'never two deliveries at once');
+  assert.deepEqual([...receiver.documents.keys()].sort(), keys);
+  assert.ok([...receiver.documents.values()].every((d) => d.deliveries === 1));
+  assert.equal((await db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'delivered'`)).rows[0]!.n, keys.length);
+  await db.close();
+});
