@@ -27,6 +27,7 @@ import { deviceRoutes } from './devices/routes.js';
 import { templateRoutes } from './templates/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { patientRoutes } from './patients/routes.js';
+import { pathwayRoutes } from './pathway/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { worklistRoutes } from './worklist/routes.js';
@@ -118,6 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   meRoutes(app, deps);
   messageRoutes(app, deps);
   patientRoutes(app, deps);
+  pathwayRoutes(app, deps);
   alertRoutes(app, deps);
   bulkAlertRoutes(app, deps);
   worklistRoutes(app, deps);

@@ -1,5 +1,6 @@
 import { expiredRemeasures, groupSittingFindings } from '../../domain/triage.js';
 import type { PlanDefinition } from '../../domain/plan.js';
+import { raisesAlert } from '../../domain/pathway.js';
 import * as alerts from '../alerts/repo.js';
 import type { Db } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
@@ -60,13 +61,14 @@ export async function sweepHeldRemeasures(db: Db, now: Date): Promise<{ raised: 
     const p = planOf.get(c.episode_id)!;
     const definition = holdsByHash.get(p.definition_md5)!;
     raised += await db.tx(async (tx) => {
-      await tx.query('select id from episodes where id = $1 for update', [c.episode_id]);
+      const state = (await tx.query<{ state: string }>('select state from episodes where id = $1 for update', [c.episode_id])).rows[0]?.state;
       const points = await repo.pointsSince(tx, c.episode_id, new Date(c.first_at.getTime() - 240 * 60_000));
       const wanted = new Set(c.ids);
       const due = expiredRemeasures({ plan: definition, planVersion: p.version, observations: points, now })
         .filter((f) => f.values.some((v) => v.observationId !== undefined && wanted.has(v.observationId)));
       let n = 0;
-      for (const finding of groupSittingFindings(due)) {
+      // A held yellow in the baseline period is not raised (safety limits only: domain/pathway.ts#raisesAlert).
+      for (const finding of groupSittingFindings(due).filter((f) => raisesAlert(state, f))) {
         await alerts.upsertFromFinding(tx, { patientId: p.patient_id, episodeId: c.episode_id, planId: p.plan_id, finding });
         n++;
       }

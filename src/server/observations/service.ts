@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkSittingPlausibility, normaliseMeasurement, type Interpretation, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, isOpen, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
 import { MAX_WINDOW_DAYS } from '../../domain/plan.js';
+import { raisesAlert } from '../../domain/pathway.js';
 import {
   evaluate, groupSittingFindings, worstZone as worstOf, type Finding, type ObservationPoint, type RemeasureRequest, type Zone,
 } from '../../domain/triage.js';
@@ -257,8 +258,9 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     historyOf.set(episode.id, list);
     const idFor = new Map(made.map((m, i) => [`new-${i}`, m.id]));
     resolveMissing.push(...measurements.map((m) => ({ episodeId: episode.id, ruleId: `missing:${m.code}` })));
-    // One finding (and so one alert) per sitting, listing every deviating measure.
-    for (const finding of groupSittingFindings(evaluation?.findings ?? [])) {
+    // One finding (and so one alert) per sitting, listing every deviating measure. During the
+    // baseline period only safety limits (red) alert (domain/pathway.ts#raisesAlert).
+    for (const finding of groupSittingFindings(evaluation?.findings ?? []).filter((f) => raisesAlert(episode.state, f))) {
       const values = finding.values.map((v) => ({ ...v, observationId: v.observationId ? (idFor.get(v.observationId) ?? v.observationId) : undefined }));
       findings.push({ item: results.length, patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
     }

@@ -1,3 +1,4 @@
+import type { PathwayState } from '../../domain/pathway.js';
 import type { Queryable } from '../db/port.js';
 
 export interface PatientRow {
@@ -15,23 +16,49 @@ export interface PatientRow {
 export interface EpisodeRow {
   id: string;
   patient_id: string;
-  status: 'active' | 'paused' | 'ended';
+  status: 'referred' | 'active' | 'paused' | 'ended';
+  /** The care pathway step (migration 014, domain/pathway.ts). */
+  state: PathwayState;
   end_reason: string | null;
   diagnoses: { system: string; code: string; display: string }[];
   risk_level: 'medium' | 'high';
-  consent_at: Date;
+  /** Null while a referral waits for onboarding. */
+  consent_at: Date | null;
   enrolled_by: string;
   follow_up_org: string;
   time_zone: string;
   started_at: Date;
   ended_at: Date | null;
+  referral_source: 'gp' | 'hospital' | 'home_care' | 'citizen' | null;
+  referral_reason: string | null;
+  referrer_org: string | null;
+  referred_at: Date | null;
+  inclusion: Record<string, boolean> | null;
+  vedtak_date: string | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+  decline_reason: string | null;
+  consent_scope: string | null;
+  consent_recorded_by: string | null;
+  training: Record<string, { at: string; by: string }>;
+  goals: string | null;
+  baseline_days: number;
+  baseline_started_at: Date | null;
+  baseline_ended_at: Date | null;
+  pause_reason: string | null;
+  pause_until: string | null;
+  paused_at: Date | null;
+  schedules_from: Date | null;
+  evaluation_months: number;
+  next_evaluation_at: Date | null;
+  end_reason_code: string | null;
 }
 
 export interface CareTeamRow {
   organisation_id: string;
   name: string;
   kind: string;
-  responsibility: 'follow_up' | 'gp' | 'hospital';
+  responsibility: 'follow_up' | 'gp' | 'hospital' | 'home_care';
 }
 
 export async function getPatient(q: Queryable, id: string): Promise<PatientRow | undefined> {
@@ -76,8 +103,8 @@ export async function insertEpisode(
   e: Pick<EpisodeRow, 'patient_id' | 'diagnoses' | 'risk_level' | 'consent_at' | 'enrolled_by' | 'follow_up_org' | 'time_zone'> & { started_at?: Date },
 ): Promise<EpisodeRow> {
   const r = await q.query<EpisodeRow>(
-    `insert into episodes (patient_id, diagnoses, risk_level, consent_at, enrolled_by, follow_up_org, time_zone, started_at)
-     values ($1,$2,$3,$4,$5,$6,$7, coalesce($8, now())) returning *`,
+    `insert into episodes (patient_id, diagnoses, risk_level, consent_at, enrolled_by, follow_up_org, time_zone, started_at, next_evaluation_at)
+     values ($1,$2,$3,$4,$5,$6,$7, coalesce($8, now()), coalesce($8, now()) + interval '3 months') returning *`,
     [e.patient_id, JSON.stringify(e.diagnoses), e.risk_level, e.consent_at, e.enrolled_by, e.follow_up_org, e.time_zone, e.started_at ?? null],
   );
   return r.rows[0]!;
@@ -100,10 +127,10 @@ export async function careTeam(q: Queryable, episodeId: string): Promise<CareTea
   return r.rows;
 }
 
-export async function endEpisode(q: Queryable, episodeId: string, reason: string): Promise<EpisodeRow | undefined> {
+export async function endEpisode(q: Queryable, episodeId: string, reason: string, reasonCode: string | null = null): Promise<EpisodeRow | undefined> {
   const r = await q.query<EpisodeRow>(
-    `update episodes set status = 'ended', end_reason = $2, ended_at = now() where id = $1 and status <> 'ended' returning *`,
-    [episodeId, reason],
+    `update episodes set status = 'ended', state = 'ended', end_reason = $2, end_reason_code = $3, ended_at = now() where id = $1 and status <> 'ended' returning *`,
+    [episodeId, reason, reasonCode],
   );
   return r.rows[0];
 }

@@ -40,7 +40,8 @@ export function patientRoutes(app: App, deps: AppDeps): void {
         birthDate: patient.birth_date, sex: patient.sex, phone: patient.phone, lang: patient.lang,
       },
       episodes: episodes.map((e) => ({
-        id: e.id, status: e.status, endReason: e.end_reason, diagnoses: e.diagnoses, riskLevel: e.risk_level, consentAt: e.consent_at.toISOString(),
+        id: e.id, status: e.status, state: e.state, endReason: e.end_reason, diagnoses: e.diagnoses, riskLevel: e.risk_level,
+        consentAt: e.consent_at?.toISOString() ?? null, goals: e.goals,
         startedAt: e.started_at.toISOString(), endedAt: e.ended_at?.toISOString() ?? null, timeZone: e.time_zone,
         careTeam: e.careTeam.map((c) => ({ organisationId: c.organisation_id, name: c.name, kind: c.kind, responsibility: c.responsibility })),
         plan: e.plan ? planDto(e.plan) : null,

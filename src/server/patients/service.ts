@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
+import * as pathway from '../pathway/repo.js';
 import * as plans from '../plans/repo.js';
 import * as repo from './repo.js';
 import type { EnrolBody } from './schema.js';
@@ -73,6 +74,10 @@ export async function enrolPatient(ctx: Ctx, body: EnrolBody) {
       await repo.addToCareTeam(tx, episode.id, a.organisationId, 'gp');
       await repo.addToCareTeam(tx, episode.id, body.followUpOrganisationId, 'follow_up');
       if (body.hospitalOrganisationId) await repo.addToCareTeam(tx, episode.id, body.hospitalOrganisationId, 'hospital');
+      // Enrolment by the GP with consent given skips referral and baseline: follow-up starts now.
+      await pathway.insertTransition(tx, {
+        episodeId: episode.id, patientId: patient.id, from: null, to: 'active', action: 'enrol', at: ctx.now(), by: a.personnelId, organisationId: a.organisationId,
+      });
       await audit(ctx, { action: 'create', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId: patient.id }, tx);
       let draft = null;
       if (body.templates) {
@@ -101,6 +106,7 @@ export async function endEpisode(ctx: Ctx, patientId: string, reason: string) {
   const a = ctx.actor;
   if (a.kind !== 'personnel') throw forbidden();
   const current = await getPatientEpisode(ctx, patientId);
+  if (current.state === 'referred') throw new AppError(409, 'invalid_transition', 'A referral is declined with a reason, not ended.');
   const team = await repo.careTeam(ctx.db, current.id);
   const responsible = current.follow_up_org === a.organisationId
     || team.some((c) => c.organisation_id === a.organisationId && (c.responsibility === 'follow_up' || c.responsibility === 'gp'));
@@ -114,6 +120,9 @@ export async function endEpisode(ctx: Ctx, patientId: string, reason: string) {
     if (episode.id !== current.id) throw conflict('The episode changed while it was being ended; reload and try again.');
     const orgs = await careTeamOrgs(tx, patientId);
     const ended = await repo.endEpisode(tx, episode.id, reason);
+    await pathway.insertTransition(tx, {
+      episodeId: episode.id, patientId, from: episode.state, to: 'ended', action: 'end', at: ctx.now(), by: a.personnelId, organisationId: a.organisationId, details: { note: reason },
+    });
     await audit(ctx, { action: 'update', resourceType: 'EpisodeOfCare', resourceId: episode.id, patientId, details: { ended: reason } }, tx);
     await publish(tx, { type: 'alert-updated', patientId, organisationIds: orgs });
     return ended;

@@ -2,6 +2,7 @@ import { CATALOGUE } from '../../domain/catalogue.js';
 import { patientFeedback } from '../../domain/opening-hours.js';
 import { QUESTIONNAIRES, isQuestionnaireCode, scoreQuestionnaire, severityFor, type QuestionnaireDef } from '../../domain/questionnaires.js';
 import type { LocalText, Lang } from '../../domain/text.js';
+import { raisesAlert } from '../../domain/pathway.js';
 import { evaluateQuestionnaire, groupSittingFindings, type ObservationPoint, type QuestionnaireEvaluation, type Zone } from '../../domain/triage.js';
 import * as alerts from '../alerts/repo.js';
 import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
@@ -93,7 +94,8 @@ export async function answerQuestionnaire(ctx: Ctx, patientId: string, code: str
     await alerts.resolveMissing(tx, episode.id, [code], now);
     let raised = false;
     let worst: 'yellow' | 'red' | undefined;
-    for (const finding of groupSittingFindings(evaluation?.findings ?? [])) {
+    // Baseline period: safety limits only (domain/pathway.ts#raisesAlert).
+    for (const finding of groupSittingFindings(evaluation?.findings ?? []).filter((f) => raisesAlert(episode.state, f))) {
       const values = finding.values.map((v) => ({ ...v, observationId: v.observationId === NEW_ID ? obs.id : v.observationId }));
       const up = await alerts.upsertFromFinding(tx, { patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
       if (up.raised || up.escalated) raised = true;
