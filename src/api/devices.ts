@@ -84,10 +84,10 @@ export const DeviceLoan = z.object({
 export type DeviceLoan = z.infer<typeof DeviceLoan>;
 
 export const deviceRoutes = {
-  list: route({ method: 'GET', path: '/api/devices', tag: 'devices', summary: "The caller's organisation's device register", response: z.object({ devices: z.array(Device) }) }),
-  register: route({ method: 'POST', path: '/api/devices', tag: 'devices', summary: 'Register a device', body: RegisterDeviceBody, status: 201, response: Device }),
+  list: route({ method: 'GET', path: '/api/devices', tag: 'devices', summary: "The caller's organisation's device register", description: 'The borrower is shown (and audited) only to clinical roles with a care relation.', response: z.object({ devices: z.array(Device) }) }),
+  register: route({ method: 'POST', path: '/api/devices', tag: 'devices', summary: 'Register a device', description: '409 on a duplicate serial or a Bluetooth identity another device has.', body: RegisterDeviceBody, status: 201, response: Device }),
   updateIdentity: route({ method: 'PATCH', path: '/api/devices/:id', tag: 'devices', summary: "Correct or add a device's Bluetooth identity (null clears a part)", params: IdParams, body: UpdateIdentityBody, response: Device }),
   loansOfPatient: route({ method: 'GET', path: '/api/patients/:id/device-loans', tag: 'devices', summary: "A patient's device loans", params: IdParams, response: z.object({ loans: z.array(DeviceLoan) }) }),
-  lend: route({ method: 'POST', path: '/api/patients/:id/device-loans', tag: 'devices', summary: 'Lend a device to a patient', params: IdParams, body: LendBody, status: 201, response: DeviceLoan }),
-  return: route({ method: 'POST', path: '/api/device-loans/:id/return', tag: 'devices', summary: 'Take a lent device back', params: IdParams, response: DeviceLoan }),
+  lend: route({ method: 'POST', path: '/api/patients/:id/device-loans', tag: 'devices', summary: 'Lend a device to a patient', description: '409 if the device is lent out.', params: IdParams, body: LendBody, status: 201, response: DeviceLoan }),
+  return: route({ method: 'POST', path: '/api/device-loans/:id/return', tag: 'devices', summary: 'Take a lent device back', description: 'Only the lending organisation; a care relation is enough after the episode ended.', params: IdParams, response: DeviceLoan }),
 };

@@ -12,7 +12,11 @@ export const ERROR_CODES = [
   'no_active_episode', 'invalid_transition', 'not_responsible', 'onboarding_incomplete', 'no_gp_office', 'emergency_access_running',
   // Plans
   'invalid_plan', 'no_plan', 'cannot_rebuild',
-  // Observations, questionnaires, device uploads
+  // Norwegian identifiers (domain/identifiers.ts)
+  'invalid_format', 'invalid_checksum', 'invalid_individual_number', 'invalid_date',
+  // Observations, questionnaires, device uploads (domain/catalogue.ts, domain/questionnaires.ts)
+  'unknown_measure', 'implausible_value', 'unit_not_accepted', 'flag_not_accepted',
+  'unknown_questionnaire', 'unknown_item', 'invalid_answer',
   'invalid_measurement', 'future_timestamp', 'missing_answer', 'unknown_device', 'device_not_lent', 'device_clock_unreliable',
   'invalid_identifier', 'device_lent_to_another_patient', 'measured_before_loan',
   // Alerts

@@ -30,8 +30,8 @@ export const EscalationsResponse = z.object({ escalations: z.array(Escalation) }
 export type EscalationsResponse = z.infer<typeof EscalationsResponse>;
 
 export const escalationRoutes = {
-  escalate: route({ method: 'POST', path: '/api/alerts/:id/escalate', tag: 'escalations', summary: "Hand an alert to the patient's GP office", params: IdParams, body: EscalateBody, status: 201, response: Escalation }),
-  inbox: route({ method: 'GET', path: '/api/escalations', tag: 'escalations', summary: "The caller's organisation's escalations (the GP office inbox)", query: EscalationListQuery, response: EscalationsResponse }),
-  handle: route({ method: 'POST', path: '/api/escalations/:id/handle', tag: 'escalations', summary: 'Mark an escalation handled', params: IdParams, body: HandleBody, response: Escalation }),
+  escalate: route({ method: 'POST', path: '/api/alerts/:id/escalate', tag: 'escalations', summary: "Hand an alert to the patient's GP office", description: 'To the GP office of the episode\'s care team; 409 if the alert is resolved or already escalated. Audited; the care team\'s screens get `event: worklist` with `reason: "escalation"`.', params: IdParams, body: EscalateBody, status: 201, response: Escalation }),
+  inbox: route({ method: 'GET', path: '/api/escalations', tag: 'escalations', summary: "The caller's organisation's escalations (the GP office inbox)", description: 'Each patient shown is audited.', query: EscalationListQuery, response: EscalationsResponse }),
+  handle: route({ method: 'POST', path: '/api/escalations/:id/handle', tag: 'escalations', summary: 'Mark an escalation handled', description: 'Only the receiving GP office.', params: IdParams, body: HandleBody, response: Escalation }),
   ofPatient: route({ method: 'GET', path: '/api/patients/:id/escalations', tag: 'escalations', summary: "A patient's escalations", params: IdParams, response: EscalationsResponse }),
 };

@@ -35,9 +35,8 @@ const ERROR_STATUSES: Record<string, string> = {
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the contract (src/api). Served at
  * /api/openapi.json and browsable at /api/docs.
- * @param serverUrl the origin the API is reached at
  */
-export function openApiDocument(serverUrl: string): Json {
+export function openApiDocument(): Json {
   const paths: Record<string, Record<string, Json>> = {};
   const errorRef = { $ref: '#/components/schemas/Error' };
   for (const r of contractRoutes()) {
@@ -54,6 +53,7 @@ export function openApiDocument(serverUrl: string): Json {
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       tags: [r.tag],
       summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
       operationId: `${r.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       ...(r.public ? { security: [] } : {}),
       parameters: parameters(r),
@@ -68,7 +68,8 @@ export function openApiDocument(serverUrl: string): Json {
       version: '0.1.0',
       description: 'The JSON API of the Varde patient and clinic apps. Authentication, CSRF rules, errors and idempotency: docs/API.md. FHIR has its own contract at /fhir/metadata.',
     },
-    servers: [{ url: serverUrl }],
+    // Relative: the same document is right behind any proxy or host name.
+    servers: [{ url: '/' }],
     components: {
       schemas: { Error: schemaOf(ApiErrorBody, 'output') },
       securitySchemes: {

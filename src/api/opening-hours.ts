@@ -52,6 +52,6 @@ export const ServiceHours = z.object({
 export type ServiceHours = z.infer<typeof ServiceHours>;
 
 export const openingHoursRoutes = {
-  get: route({ method: 'GET', path: '/api/opening-hours', tag: 'opening-hours', summary: "The caller's follow-up service's opening hours", response: ServiceHours }),
-  put: route({ method: 'PUT', path: '/api/opening-hours', tag: 'opening-hours', summary: "Replace the service's hours (409 when someone saved a newer version)", body: OpeningHoursBody, response: ServiceHours }),
+  get: route({ method: 'GET', path: '/api/opening-hours', tag: 'opening-hours', summary: "The caller's follow-up service's opening hours", description: 'Until a service saves its own, Mon–Fri 08:00–15:30 Europe/Oslo applies. Norwegian public holidays are computed for any year (Easter by the Meeus algorithm), never stored.', response: ServiceHours }),
+  put: route({ method: 'PUT', path: '/api/opening-hours', tag: 'opening-hours', summary: "Replace the service's hours (409 when someone saved a newer version)", description: 'Nurses, coordinators and administrators of the service. Intervals are `HH:MM`–`HH:MM` (end exclusive, `24:00` allowed) and must not overlap within a day; dates must be real. Audited with the hours before and after; patients\' feedback uses them at once.', body: OpeningHoursBody, response: ServiceHours }),
 };

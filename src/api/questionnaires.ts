@@ -63,7 +63,7 @@ export type AnswerResponse = z.infer<typeof AnswerResponse>;
 export const questionnaireRoutes = {
   definition: route({ method: 'GET', path: '/api/questionnaires/:code', tag: 'questionnaires', summary: "A questionnaire's texts (any logged-in user)", params: CodeParams, response: QuestionnaireDef }),
   answer: route({
-    method: 'POST', path: '/api/me/questionnaires/:code', tag: 'questionnaires', summary: 'The patient answers a questionnaire (201; 200 when the idempotency key was seen)',
+    method: 'POST', path: '/api/me/questionnaires/:code', tag: 'questionnaires', summary: 'The patient answers a questionnaire (201; 200 when the idempotency key was seen)', description: 'At most one item may be left unanswered: the total is then prorated (mean of the answered items × item count, not rounded); more gives 422 `missing_answer` naming each `answers.<itemId>` (`invalid_answer` for a value the item does not offer). The total is also stored as an observation with the questionnaire\'s code and triaged like one; the plan\'s answer rules and PHQ-9 item 9 > 0 (always red; unanswered: yellow) are checked on the answers themselves.',
     params: CodeParams, body: AnswerBody, status: 201, response: AnswerResponse,
   }),
   responses: route({

@@ -14,6 +14,8 @@ export interface RouteContract {
   path: string;
   /** One line for the API reference. */
   summary: string;
+  /** Rules worth knowing (who may, what is refused, what is audited), Markdown. */
+  description?: string;
   /** Feature it belongs to (OpenAPI tag). */
   tag: string;
   params?: z.ZodType;

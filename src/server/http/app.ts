@@ -141,7 +141,7 @@ export async function createHttp(deps: AppDeps): Promise<App> {
     );
   }
   app.get('/api/health', { config: { public: true } }, async () => ({ status: 'ok', db: deps.db.kind }));
-  await registerApiDocs(app, deps);
+  await registerApiDocs(app);
   return app;
 }
 

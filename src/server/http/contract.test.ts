@@ -92,10 +92,11 @@ function sources(dir: string): string[] {
 test('every error code the server writes is in the contract (the apps translate them)', () => {
   const known = new Set<string>(ERROR_CODES);
   const unknown: string[] = [];
-  for (const file of sources('src/server')) {
-    if (file.includes('/fhir/')) continue; // FHIR answers OperationOutcome with its own codes.
-    for (const m of readFileSync(file, 'utf8').matchAll(/new AppError\(\s*\d+,\s*'([a-z_]+)'|code: '([a-z_]+)', message:/g)) {
-      const code = m[1] ?? m[2]!;
+  // Domain results (err('code', …)) are handed on as the error code of the answer.
+  for (const file of [...sources('src/server'), ...sources('src/domain')]) {
+    if (file.includes('/fhir/') || file.includes('/ble/')) continue; // FHIR answers OperationOutcome; BLE parsing errors stay in the gateway.
+    for (const m of readFileSync(file, 'utf8').matchAll(/new AppError\(\s*\d+,\s*'([a-z_]+)'|code: '([a-z_]+)', message:|\berr\(\s*'([a-z_]+)'/g)) {
+      const code = m[1] ?? m[2] ?? m[3]!;
       // zod issues carry code 'custom'; they become validation_failed.
       if (code !== 'custom' && !known.has(code)) unknown.push(`${file}: ${code}`);
     }
