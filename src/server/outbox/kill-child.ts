@@ -12,8 +12,8 @@ const target = process.env.OUTBOX_DB ?? '';
 const db = target.startsWith('pglite:') ? await openPglite(target.slice('pglite:'.length)) : await openPostgres(target, { max: 2 });
 const worker = new OutboxWorker(db, {
   id: process.env.OUTBOX_WORKER_ID ?? 'child',
-  leaseMs: Number(process.env.OUTBOX_LEASE_MS ?? 1000),
-  requestTimeoutMs: 400,
+  leaseMs: Number(process.env.OUTBOX_LEASE_MS ?? 3000),
+  requestTimeoutMs: 1500,
   backoff: { baseMs: 20, maxMs: 100 },
   maxAttempts: 1000,
 });
