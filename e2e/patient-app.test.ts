@@ -133,7 +133,7 @@ test("my measurements: a chart per measure with the plan's limits, and the numbe
   const spo2 = page.locator('section.trend').filter({ has: page.getByRole('heading', { name: /Oksygenmetning/ }) });
   await spo2.locator('canvas').first().waitFor();
   assert.match(await spo2.innerText(), /Grenser i planen: rød under 88 %, gul under 92 %/);
-  assert.match((await spo2.getByRole('img').getAttribute('aria-label')) ?? '', /1 måling siste 30 dager\. Siste 85 %/);
+  assert.match((await spo2.getByRole('img').getAttribute('aria-label')) ?? '', /1 måling siste 7 dager\. Siste 85 %/);
   await spo2.getByText('Vis Oksygenmetning (SpO2) som tabell').click();
   const table = spo2.getByRole('table');
   await table.waitFor();

@@ -317,7 +317,7 @@ function currentEpisode(detail: PatientDetailResponse | undefined): Episode | nu
 /** Every measure of the plan as a chart with the plan's zone bands, each with its table. */
 function Trends({ base, episode, refreshKey }: { base: string; episode: Episode | null; refreshKey: number }) {
   const { t } = useI18n();
-  const [days, setDays] = useState<number>(30);
+  const [days, setDays] = useState<number>(7);
   const periodId = useId();
   const observations = useAsync(
     () => api.get<ObservationsResponse>(withQuery(`${base}/observations`, { from: isoDaysAgo(days), limit: '5000' })),

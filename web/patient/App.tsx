@@ -12,6 +12,9 @@ import { ObservationsPage } from './ObservationsPage.js';
 import { Outbox, OutboxContext } from './outbox.js';
 import { OutboxPanel } from './OutboxPanel.js';
 import { QuestionnairePage } from './QuestionnairePage.js';
+import { LoginAgainNotice, SessionWarning, StatusContext, useStatusLoader } from './status.js';
+import { EmergencyNumbers } from './Emergency.js';
+import { PATIENT_TEXTS } from './texts.js';
 
 interface Route {
   path: string;
@@ -90,6 +93,9 @@ export function App() {
   // One queue per patient, so a shared tablet never sends one person's readings as another's.
   const outbox = useMemo(() => (patient ? new Outbox(`varde.outbox.v1.${patient.id}`) : null), [patient?.id]);
   useOutboxRetry(outbox);
+  const status = useStatusLoader(path, patient !== null, outbox);
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
 
   useEffect(() => applyDocumentLang(lang), [lang]);
   useFocusHeadingOnNavigate(path);
@@ -131,21 +137,34 @@ export function App() {
   return (
     <I18nContext.Provider value={i18n}>
       <OutboxContext.Provider value={outbox}>
+      <StatusContext.Provider value={status}>
         <a class="skip-link" href="#main" onClick={skipToMain}>
           {t.skipToContent}
         </a>
-        <header class="site-header">
+        <header class="site-header patient-header">
           <div class="header-bar">
             <a class="brand" href="#/">
               <span class="brand-mark" aria-hidden="true" />
               {t.appName}
             </a>
-            {patient && <p class="user-name">{patient.name}</p>}
-            <div class="header-tools">
-              <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
-              <button type="button" class="button button-secondary" onClick={() => void logoutAndForget()}>
-                {t.logout}
-              </button>
+            {/* Compact on a phone: name, language and logout sit behind one menu button. */}
+            <button
+              type="button"
+              class="button button-secondary menu-toggle"
+              aria-expanded={menuOpen}
+              aria-controls="header-menu"
+              onClick={() => setMenuOpen((o) => !o)}
+            >
+              {menuOpen ? PATIENT_TEXTS[lang].menuClose : PATIENT_TEXTS[lang].menu}
+            </button>
+            <div id="header-menu" class={`header-menu${menuOpen ? ' is-open' : ''}`}>
+              {patient && <p class="user-name">{patient.name}</p>}
+              <div class="header-tools">
+                <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
+                <button type="button" class="button button-secondary" onClick={() => void logoutAndForget()}>
+                  {t.logout}
+                </button>
+              </div>
             </div>
           </div>
           {langFailed && (
@@ -169,9 +188,13 @@ export function App() {
           )}
         </header>
         <main id="main" tabIndex={-1} class="page">
+          {patient && <SessionWarning />}
+          {patient && <LoginAgainNotice />}
           {patient && <OutboxPanel />}
           {content}
         </main>
+        {patient && <EmergencyNumbers />}
+      </StatusContext.Provider>
       </OutboxContext.Provider>
     </I18nContext.Provider>
   );

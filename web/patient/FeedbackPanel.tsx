@@ -6,6 +6,7 @@ import { measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, Observation, PlanDefinition, RecordResponse, Zone } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { readingZone } from '../shared/zones.js';
+import { useMyStatus } from './status.js';
 
 const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
@@ -41,6 +42,12 @@ export function FeedbackPanel({
   const { feedback, observations } = result;
   const zone = overallZone(feedback.zone, observations);
   const notice = feedback.notice ?? (feedback.serviceOpen === false ? t.serviceClosed : null);
+  const { status } = useMyStatus();
+  const codes = new Set(observations.filter((o) => o.zone === 'yellow' || o.zone === 'red').map((o) => o.code));
+  const sittingAdvice = [
+    ...(feedback.action ? [feedback.action] : []),
+    ...(status?.advice?.actions ?? []).filter((a) => codes.has(a.code)).map((a) => a.text),
+  ].filter((a, i, all) => all.indexOf(a) === i);
 
   return (
     <div class={`feedback zone-panel zone-panel-${zone ?? 'unknown'}`} ref={panelRef} tabIndex={-1}>
@@ -49,7 +56,18 @@ export function FeedbackPanel({
         <span class="visually-hidden">{t.feedbackResult}: </span>
         <ZoneBadge zone={zone} size="lg" />
       </p>
-      {feedback.action && <p class="feedback-action">{feedback.action}</p>}
+      {/* Every deviating measure's advice (two yellows → both texts), not only the worst one's. */}
+      {sittingAdvice.length > 1 ? (
+        <ul class="feedback-action feedback-actions">
+          {sittingAdvice.map((a) => (
+            <li key={a}>
+              <PhoneLinks text={a} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        feedback.action && <p class="feedback-action">{feedback.action}</p>
+      )}
       {feedback.remeasure && zone !== 'red' && (
         <div class="feedback-remeasure">
           <h4 class="feedback-subheading">{REMEASURE[lang].heading}</h4>

@@ -6,6 +6,8 @@ import { asPlan } from '../shared/plan.js';
 import type { PlanDefinition, PlanResponse, TodayResponse } from '../shared/types.js';
 import { useOutboxItems } from './outbox.js';
 import { RecordSection } from './RecordForm.js';
+import { OpenAdvice, useMyStatus } from './status.js';
+import { PATIENT_TEXTS } from './texts.js';
 import { TodayList } from './TodayList.js';
 
 function planDefinition(plan: PlanResponse | undefined): PlanDefinition | null {
@@ -13,7 +15,9 @@ function planDefinition(plan: PlanResponse | undefined): PlanDefinition | null {
 }
 
 export function Home() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const p = PATIENT_TEXTS[lang];
+  const { status, reload: reloadStatus } = useMyStatus();
   useDocumentTitle(t.pageTitle(t.todayHeading));
   const today = useAsync(() => api.get<TodayResponse>('/api/me/today'), []);
   // Thresholds for the preliminary offline answer and the "service closed" notice; a missing plan must not break the page.
@@ -28,13 +32,42 @@ export function Home() {
           <p>{t.serviceClosed}</p>
         </div>
       )}
+      {(status?.planApproved === false || (plan.data && !plan.data.planId)) && (
+        <div class="notice notice-info plan-preparing">
+          <p>{p.planPreparing}</p>
+        </div>
+      )}
+      <OpenAdvice />
       <Async state={today}>
-        {(data) => (
-          <>
-            <TodayList tasks={data.tasks} waiting={waiting} />
-            <RecordSection tasks={data.tasks} plan={planDefinition(plan.data)} onSaved={today.reload} />
-          </>
-        )}
+        {(data) => {
+          // What is left comes first, then the form, then what is already done today.
+          const left = data.tasks.filter((task) => !task.done);
+          const done = data.tasks.filter((task) => task.done);
+          return (
+            <>
+              {data.tasks.length > 0 && (
+                <section aria-labelledby="left-heading">
+                  <h2 id="left-heading">{p.leftToday}</h2>
+                  {left.length > 0 ? <TodayList tasks={left} waiting={waiting} /> : <p class="intro">{p.allDone}</p>}
+                </section>
+              )}
+              <RecordSection
+                tasks={data.tasks}
+                plan={planDefinition(plan.data)}
+                onSaved={() => {
+                  today.reload();
+                  reloadStatus();
+                }}
+              />
+              {done.length > 0 && (
+                <section aria-labelledby="done-heading">
+                  <h2 id="done-heading">{p.doneToday}</h2>
+                  <TodayList tasks={done} waiting={waiting} />
+                </section>
+              )}
+            </>
+          );
+        }}
       </Async>
     </>
   );

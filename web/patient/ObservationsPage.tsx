@@ -13,7 +13,7 @@ const PERIODS = [7, 30, 90] as const;
 export function ObservationsPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.observationsHeading));
-  const [days, setDays] = useState<number>(30);
+  const [days, setDays] = useState<number>(7);
   const periodId = useId();
   const plan = useAsync(() => api.get<PlanResponse>('/api/me/plan'), []);
   const state = useAsync(

@@ -1,6 +1,6 @@
 import { formatDateTime, formatNumber, formatTime } from '../shared/format.js';
 import { localized, useI18n } from '../shared/i18n.js';
-import { unitLabel } from '../shared/measures.js';
+import { EXPLAIN, MEASURES, measureName, unitLabel } from '../shared/measures.js';
 import type { TodayTask } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 
@@ -42,9 +42,11 @@ export function TodayList({ tasks, waiting = new Set() }: { tasks: TodayTask[]; 
       {tasks.map((task) => (
         <li key={task.code} class="task">
           <p class="task-name">
-            {localized(task.display, lang)}
+            {/* One plain name per measure everywhere in the app (the plan's display text is for clinicians). */}
+            {MEASURES[task.code] ? measureName(task.code, lang) : localized(task.display, lang)}
             {task.kind === 'questionnaire' && <span class="tag">{t.taskQuestionnaire}</span>}
           </p>
+          {EXPLAIN[task.code] && <p class="task-explain">{EXPLAIN[task.code]![lang]}</p>}
           <DoneMark done={task.done} waiting={waiting.has(task.code)} />
           {task.dueBy && <p class="task-due">{t.taskDueBy(formatTime(task.dueBy, lang))}</p>}
           {task.last && (

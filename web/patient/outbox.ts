@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../shared/api.js';
+import { ApiError, isRecord } from '../shared/api.js';
 
 /**
  * The patient app's offline queue. A submission that cannot reach the server (no network,
@@ -26,15 +26,33 @@ export type OutboxEvent = { type: 'change' } | { type: 'delivered'; item: Outbox
 
 export type SubmitResult<T> = { queued: false; response: T } | { queued: true };
 
-/** Worth retrying: the request may never have arrived, or the server could not take it just now. */
+/**
+ * Worth retrying: the request may never have arrived, or the server could not take it just now.
+ * A 401 (the session expired while the patient was measuring) is kept too and sent after login:
+ * a reading must never be lost to a session timeout.
+ */
 export function isRetryable(e: unknown): boolean {
   if (!(e instanceof ApiError)) return true;
-  return e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500;
+  return e.status === 0 || e.status === 401 || e.status === 408 || e.status === 429 || e.status >= 500;
 }
+
+const isLoginNeeded = (e: unknown): boolean => e instanceof ApiError && e.status === 401;
 
 export class Outbox {
   private readonly listeners = new Set<(e: OutboxEvent) => void>();
   private running: Promise<void> | null = null;
+  private needsLogin = false;
+
+  /** True after the server answered 401 to a queued reading: the patient must log in again to send it. */
+  get loginNeeded(): boolean {
+    return this.needsLogin && this.pending().length > 0;
+  }
+
+  private setLoginNeeded(v: boolean): void {
+    if (this.needsLogin === v) return;
+    this.needsLogin = v;
+    this.emit({ type: 'change' });
+  }
 
   constructor(
     private readonly storageKey: string,
@@ -115,10 +133,13 @@ export class Outbox {
       }
     }
     try {
-      return { queued: false, response: (await send(full)) as T };
+      const response = (await send(full)) as T;
+      this.setLoginNeeded(false);
+      return { queued: false, response };
     } catch (e) {
       if (!isRetryable(e)) throw e;
       this.add(full);
+      if (isLoginNeeded(e)) this.setLoginNeeded(true);
       return { queued: true };
     }
   }
@@ -139,10 +160,12 @@ export class Outbox {
     for (const item of this.pending()) {
       try {
         const response = await send(item);
+        this.needsLogin = false;
         this.remove(item.key);
         this.emit({ type: 'delivered', item, response });
       } catch (e) {
         if (isRetryable(e)) {
+          if (isLoginNeeded(e)) this.needsLogin = true;
           this.update(item.key, (i) => ({ ...i, attempts: i.attempts + 1 }));
           return;
         }
@@ -153,14 +176,42 @@ export class Outbox {
   }
 }
 
+/**
+ * POST without the shared client's jump to the login page on 401: the reading must be stored in
+ * the queue first, and the patient told, before anything navigates away.
+ */
+export async function postKeepingSession(path: string, body: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json', 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      ...(typeof AbortSignal.timeout === 'function' ? { signal: AbortSignal.timeout(30_000) } : {}),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network_error', e instanceof Error ? e.message : 'Network error');
+  }
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page: the status says enough.
+  }
+  if (res.ok) return parsed ?? undefined;
+  const err = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : {};
+  const fields: Record<string, string> = {};
+  if (isRecord(err.fields)) for (const [k, v] of Object.entries(err.fields)) if (typeof v === 'string') fields[k] = v;
+  throw new ApiError(res.status, typeof err.code === 'string' ? err.code : `http_${res.status}`, typeof err.message === 'string' ? err.message : res.statusText, fields);
+}
+
 async function send(item: OutboxItem): Promise<unknown> {
   try {
-    return await api.post<unknown>(item.path, item.body);
+    return await postKeepingSession(item.path, item.body);
   } catch (e) {
     // A tablet clock running fast makes the time look like the future: keep the reading, let the server time it.
     if (e instanceof ApiError && e.code === 'future_timestamp') {
       const { effectiveAt: _dropped, ...rest } = item.body;
-      return api.post<unknown>(item.path, rest);
+      return postKeepingSession(item.path, rest);
     }
     throw e;
   }

@@ -20,9 +20,34 @@ const BAND: Record<'green' | 'yellow' | 'red', string> = {
 const POINT: Record<'yellow' | 'red', string> = { yellow: '#8a5a00', red: '#b3261e' };
 const LINE = '#0b4f8a';
 
+/** Day labels; a tick that is not at midnight (short periods) also gets its time of day. */
 function dayLabel(lang: Lang): (s: number) => string {
-  const f = new Intl.DateTimeFormat(INTL_LOCALE[lang], { day: 'numeric', month: 'short', timeZone: 'Europe/Oslo' });
-  return (s) => f.format(new Date(s * 1000));
+  const day = new Intl.DateTimeFormat(INTL_LOCALE[lang], { day: 'numeric', month: 'short', timeZone: 'Europe/Oslo' });
+  const time = new Intl.DateTimeFormat(INTL_LOCALE[lang], { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Oslo' });
+  return (s) => {
+    const d = new Date(s * 1000);
+    const hm = time.format(d);
+    return hm === '00:00' ? day.format(d) : `${day.format(d)}\n${hm}`;
+  };
+}
+
+/**
+ * Axis text follows the page's text size (rem), so a patient who has made text larger gets larger
+ * axis numbers too: at least 16 px in the patient app, 12 px in the clinic.
+ */
+export function axisFontPx(): number {
+  const root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const patient = document.documentElement.classList.contains('app-patient');
+  return Math.round(Math.max(patient ? 16 : 12, root * 0.8));
+}
+
+const TODAY: Record<Lang, string> = { nb: 'I dag', nn: 'I dag', en: 'Today' };
+
+/** Start of today in Oslo, in seconds (the "today" line). */
+function startOfTodayOslo(nowMs: number): number {
+  const hm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Oslo' }).format(new Date(nowMs));
+  const [h, m, sec] = hm.split(':').map(Number);
+  return Math.floor(nowMs / 1000) - ((h ?? 0) * 3600 + (m ?? 0) * 60 + (sec ?? 0));
 }
 
 /** y range covering the values and every plan limit, with a little air. */
@@ -75,15 +100,24 @@ export function TrendChart({
     const end = now / 1000;
     const fmtDay = dayLabel(lang);
     const bands = zoneBands(th);
+    const fontPx = axisFontPx();
+    const font = `${fontPx}px system-ui, sans-serif`;
+    // Questionnaire scores are whole numbers: no 7.5 on the axis.
+    const score = sorted[0]?.unit === '{score}';
+    const today = startOfTodayOslo(now);
     const opts: uPlot.Options = {
-      width: Math.max(280, el.clientWidth),
+      width: Math.max(160, el.clientWidth),
       height: HEIGHT,
       legend: { show: false },
       cursor: { drag: { x: false, y: false, setScale: false } },
       scales: { x: { time: true, range: [end - days * DAY_S, end] }, y: { range: () => range } },
       axes: [
-        { stroke: '#3d3d3d', grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map(fmtDay) },
-        { stroke: '#3d3d3d', size: 56, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map((v) => formatNumber(v, lang)) },
+        { stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.4), space: fontPx * 5, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map(fmtDay) },
+        {
+          stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.6), space: fontPx * 2, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' },
+          ...(score ? { incrs: [1, 2, 5, 10, 20] } : {}),
+          values: (_u, splits) => splits.map((v) => formatNumber(v, lang)),
+        },
       ],
       series: [{}, { stroke: LINE, width: 2, points: { show: true, size: 7, fill: LINE, stroke: LINE } }],
       hooks: {
@@ -107,6 +141,23 @@ export function TrendChart({
               ctx.moveTo(bbox.left, y);
               ctx.lineTo(bbox.left + bbox.width, y);
               ctx.stroke();
+            }
+            // "Today" line, so the patient sees where today's readings start.
+            const tx = u.valToPos(today, 'x', true);
+            if (tx >= bbox.left && tx <= bbox.left + bbox.width) {
+              ctx.setLineDash([]);
+              ctx.strokeStyle = '#0b4f8a';
+              ctx.lineWidth = 2 * devicePixelRatio;
+              ctx.beginPath();
+              ctx.moveTo(tx, bbox.top);
+              ctx.lineTo(tx, bbox.top + bbox.height);
+              ctx.stroke();
+              ctx.fillStyle = '#0b4f8a';
+              ctx.font = `${Math.round(fontPx * devicePixelRatio)}px system-ui, sans-serif`;
+              ctx.textBaseline = 'top';
+              const label = TODAY[lang];
+              const w = ctx.measureText(label).width;
+              ctx.fillText(label, Math.max(bbox.left, tx - w - 4 * devicePixelRatio), bbox.top + 2 * devicePixelRatio);
             }
             ctx.restore();
           },
@@ -132,7 +183,7 @@ export function TrendChart({
       },
     };
     const plot = new uPlot(opts, [xs, ys], el);
-    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height: HEIGHT })) : null;
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => plot.setSize({ width: Math.max(160, el.clientWidth), height: HEIGHT })) : null;
     observer?.observe(el);
     return () => {
       observer?.disconnect();
@@ -171,7 +222,7 @@ export function TrendChart({
           <div class="trend-chart" ref={ref} role="img" aria-label={`${summary} ${limits ?? ''}`.trim()} />
           <details class="trend-table">
             <summary>{t.chartShowTable(name)}</summary>
-            <ObservationsTable observations={[...sorted].reverse()} caption={t.chartTableCaption(name, days)} />
+            <ObservationsTable observations={[...sorted].reverse()} caption={t.chartTableCaption(name, days)} withMeasure={false} />
           </details>
         </>
       )}

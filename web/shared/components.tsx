@@ -181,7 +181,8 @@ export function TableRegion({ label, children }: { label: string; children: Comp
   );
 }
 
-export function ObservationsTable({ observations, caption }: { observations: Observation[]; caption: string }) {
+/** `withMeasure` false: a table of one measure (its caption names it), one column narrower for phones. */
+export function ObservationsTable({ observations, caption, withMeasure = true }: { observations: Observation[]; caption: string; withMeasure?: boolean }) {
   const { t, lang } = useI18n();
   return (
     <TableRegion label={caption}>
@@ -190,7 +191,7 @@ export function ObservationsTable({ observations, caption }: { observations: Obs
         <thead>
           <tr>
             <th scope="col">{t.colTime}</th>
-            <th scope="col">{t.colMeasure}</th>
+            {withMeasure && <th scope="col">{t.colMeasure}</th>}
             <th scope="col" class="num">
               {t.colValue}
             </th>
@@ -203,7 +204,7 @@ export function ObservationsTable({ observations, caption }: { observations: Obs
               <th scope="row" class="cell-time">
                 <DateTime iso={o.effectiveAt} />
               </th>
-              <td>{measureName(o.code, lang)}</td>
+              {withMeasure && <td>{measureName(o.code, lang)}</td>}
               <td class="num">
                 {formatNumber(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
               </td>

@@ -70,3 +70,10 @@ export function byTimeDesc<T>(get: (item: T) => string | null | undefined): (a: 
   };
   return (a, b) => ms(b) - ms(a);
 }
+
+/** "mandag 30. november 2026": the local (Oslo) day of an instant, for headings. */
+export function formatDay(iso: string, lang: Lang): string {
+  const d = toDate(iso);
+  if (!d) return iso;
+  return new Intl.DateTimeFormat(INTL_LOCALE[lang], { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: TIME_ZONE }).format(d);
+}

@@ -54,8 +54,22 @@ export const MEASURES: Readonly<Record<string, MeasureInfo>> = {
   glucose: GLUCOSE,
   phq9: { name: same('PHQ-9'), short: same('PHQ-9') },
   gad7: { name: same('GAD-7'), short: same('GAD-7') },
-  cat: { name: { nb: 'KOLS-skjema (CAT)', nn: 'KOLS-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
+  cat: { name: { nb: 'Kols-skjema (CAT)', nn: 'Kols-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
   symptoms: { name: { nb: 'Dagens symptomer', nn: 'Dagens symptom', en: 'Today\'s symptoms' }, short: { nb: 'Symptomer', nn: 'Symptom', en: 'Symptoms' } },
+};
+
+/** One short sentence per measure for patients: what it is and how it is measured. */
+export const EXPLAIN: Readonly<Record<string, LocalizedText>> = {
+  spo2: { nb: 'Hvor mye oksygen det er i blodet. Mål med klypen på fingeren.', nn: 'Kor mykje oksygen det er i blodet. Mål med klypa på fingeren.', en: 'How much oxygen there is in your blood. Measure with the clip on your finger.' },
+  heart_rate: { nb: 'Hvor mange ganger hjertet slår i minuttet.', nn: 'Kor mange gonger hjartet slår i minuttet.', en: 'How many times your heart beats in a minute.' },
+  resp_rate: { nb: 'Hvor mange ganger du puster inn i minuttet, mens du sitter i ro.', nn: 'Kor mange gonger du pustar inn i minuttet, medan du sit i ro.', en: 'How many breaths you take in a minute while sitting still.' },
+  bp_systolic: { nb: 'Sitt i ro i fem minutter før du måler.', nn: 'Sit i ro i fem minutt før du måler.', en: 'Sit still for five minutes before measuring.' },
+  weight: { nb: 'Vei deg om morgenen, etter toalettbesøk og før frokost.', nn: 'Veg deg om morgonen, etter toalettbesøk og før frukost.', en: 'Weigh yourself in the morning, after the toilet and before breakfast.' },
+  temperature: { nb: 'Mål i øret eller under tungen.', nn: 'Mål i øyra eller under tunga.', en: 'Measure in the ear or under the tongue.' },
+  glucose: { nb: 'Sukkeret i blodet, målt med stikk i fingeren.', nn: 'Sukkeret i blodet, målt med stikk i fingeren.', en: 'The sugar in your blood, measured with a finger prick.' },
+  cat: { nb: 'Åtte spørsmål om hvordan kolsen påvirker hverdagen din.', nn: 'Åtte spørsmål om korleis kolsen påverkar kvardagen din.', en: 'Eight questions about how COPD affects your daily life.' },
+  phq9: { nb: 'Ni spørsmål om humøret ditt de siste to ukene.', nn: 'Ni spørsmål om humøret ditt dei siste to vekene.', en: 'Nine questions about your mood over the last two weeks.' },
+  gad7: { nb: 'Sju spørsmål om uro og bekymring de siste to ukene.', nn: 'Sju spørsmål om uro og bekymring dei siste to vekene.', en: 'Seven questions about worry over the last two weeks.' },
 };
 
 /** Blood pressure is a panel; patients type its two components as separate numbers. */

@@ -1,4 +1,4 @@
-import { useI18n, type Catalogue } from './i18n.js';
+import { useI18n, type Catalogue, type Lang } from './i18n.js';
 import type { WorklistStatus } from './types.js';
 
 type ZoneKey = WorklistStatus | 'unknown';
@@ -70,12 +70,24 @@ export function ZoneIcon({ zone }: { zone: string | null | undefined }) {
   }
 }
 
+/** What a zone means for the patient, after the colour word ("Gul – litt utenfor målet ditt"). */
+const MEANING: Record<Lang, Partial<Record<ZoneKey, string>>> = {
+  nb: { green: 'innenfor målet ditt', yellow: 'litt utenfor målet ditt', red: 'langt utenfor målet ditt' },
+  nn: { green: 'innanfor målet ditt', yellow: 'litt utanfor målet ditt', red: 'langt utanfor målet ditt' },
+  en: { green: 'within your target', yellow: 'a little outside your target', red: 'well outside your target' },
+};
+
+/** The zone word; the large (patient-facing) badge also says what the zone means. */
 export function ZoneBadge({ zone, size = 'md' }: { zone: string | null | undefined; size?: 'sm' | 'md' | 'lg' }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const meaning = size === 'lg' ? MEANING[lang][zoneKey(zone)] : undefined;
   return (
     <span class={`zone zone-${zoneKey(zone)} zone-${size}`}>
       <ZoneIcon zone={zone} />
-      <span class="zone-word">{zoneWord(zone, t)}</span>
+      <span class="zone-word">
+        {zoneWord(zone, t)}
+        {meaning && ` – ${meaning}`}
+      </span>
     </span>
   );
 }

@@ -17,6 +17,8 @@ export interface SessionTimes {
   /** ISO: when the session ends however active the patient is. */
   expiresAt: string;
   idleMinutes: number;
+  /** ISO: the server's time of this answer, so a device with a wrong clock can still count down. */
+  serverNow: string;
 }
 
 /** The session's own end times, so the app can warn before it is logged out mid-reading. */
@@ -27,7 +29,7 @@ export async function sessionTimes(ctx: Ctx, token: string | undefined, idleMinu
   if (!row) return null;
   // This request has just counted as activity (last_seen is moved at most every 30 s), so idle time starts now.
   const idleEnd = new Date(Math.min(ctx.now().getTime() + idleMinutes * 60_000, row.expires_at.getTime()));
-  return { idleExpiresAt: idleEnd.toISOString(), expiresAt: row.expires_at.toISOString(), idleMinutes };
+  return { idleExpiresAt: idleEnd.toISOString(), expiresAt: row.expires_at.toISOString(), idleMinutes, serverNow: ctx.now().toISOString() };
 }
 
 interface OpenAlert {

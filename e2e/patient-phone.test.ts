@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Db } from '../src/server/db/port.js';
+import type { Server } from '../src/server/server.js';
+import { testDb } from '../src/server/testing/db.js';
+import { personnelCookie, seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
+import { startTestServer } from '../src/server/testing/server.js';
+import { launch, requireBuiltWeb } from './browser.js';
+import { expectAccessible, loginPatient, pageErrors, settled, SHOTS } from './helpers.js';
+
+/** Issue 11: Kari on her phone (390×844), on an iPad (810×1080), and at 320 px with 200 % text. */
+const PHONE = { viewport: { width: 390, height: 844 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
+const IPAD_PORTRAIT = { viewport: { width: 810, height: 1080 }, locale: 'nb-NO', hasTouch: true } as const;
+const NARROW = { viewport: { width: 320, height: 640 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
+
+let db: Db;
+let server: Server;
+let browser: Browser;
+let f: Fixture;
+
+before(async () => {
+  requireBuiltWeb();
+  db = await testDb();
+  f = await seedFixture(db);
+  server = await startTestServer(db);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await db?.close();
+});
+
+async function open(opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW, fnr = f.patient.identifier): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  await loginPatient(page, server.url, fnr);
+  return { context, page };
+}
+
+/** The browser's own text-size setting at 200 % (Chrome's default font size 16 → 32 px). */
+async function textSize200(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+}
+
+/** No sideways scrolling, and no text box sticking out past the right edge (clipped or hidden). */
+async function assertFits(page: Page, what: string): Promise<void> {
+  const r = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const over = [...document.querySelectorAll<HTMLElement>('body *')]
+      .filter((el) => {
+        if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') return false;
+        if (el.closest('.visually-hidden, .skip-link, canvas, svg')) return false;
+        const b = el.getBoundingClientRect();
+        return b.width > 0 && (b.right > width + 1 || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'hidden'));
+      })
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
+    return { scroll: document.documentElement.scrollWidth, width, over };
+  });
+  assert.deepEqual(r.over, [], `${what}: elements past the right edge (page ${r.scroll}px wide in a ${r.width}px window)`);
+  assert.ok(r.scroll <= r.width, `${what}: page is ${r.scroll}px wide in a ${r.width}px window`);
+}
+
+async function telLinks(page: Page): Promise<string[]> {
+  return page.locator('a[href^="tel:"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+}
+
+test('phone: compact header with a menu, what is left first and the form above finished tasks, 113/116 117/service number as tel: links', async () => {
+  const { context, page } = await open(PHONE);
+  await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
+  await settled(page);
+  // The language switch and logout are behind the menu button on a phone.
+  assert.equal(await page.getByRole('button', { name: 'Logg ut' }).isVisible(), false);
+  await page.getByRole('button', { name: 'Meny' }).click();
+  await page.getByRole('button', { name: 'Logg ut' }).waitFor();
+  await page.getByRole('button', { name: 'Lukk menyen' }).click();
+  const links = await telLinks(page);
+  for (const n of ['tel:113', 'tel:116117', 'tel:12345678']) assert.ok(links.includes(n), `${n} in ${links.join(', ')}`);
+  const order = await page.locator('main h2').allInnerTexts();
+  assert.ok(order.indexOf('Dette gjenstår i dag') < order.indexOf('Registrer målinger') || order.indexOf('Dette gjenstår i dag') === 0, order.join(' | '));
+  await assertFits(page, 'phone home');
+  await expectAccessible(page, 'patient phone: home');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-phone-home.png`, fullPage: true });
+
+  // Red SpO2 and yellow pulse in one sitting: every deviating measure's advice, and "Gul – litt utenfor målet ditt" wording.
+  await page.getByLabel(/Oksygenmetning/).fill('85');
+  await page.getByLabel(/^Puls/).fill('110');
+  await page.getByRole('button', { name: 'Lagre målingene' }).click();
+  const feedback = page.locator('.feedback');
+  await feedback.waitFor();
+  await feedback.getByText('Rød – langt utenfor målet ditt').waitFor();
+  await feedback.getByText('Hvil og mål igjen om en time.').waitFor();
+  assert.match(await feedback.innerText(), /116 117/);
+  await assertFits(page, 'phone feedback');
+  await page.getByRole('button', { name: 'Ferdig' }).click();
+  // Done today moves below the form; the advice stays on the home screen until a nurse acknowledges.
+  const advice = page.locator('.open-advice');
+  await advice.getByText('Ring legevakt 116 117.').waitFor();
+  await advice.getByText('Hvil og mål igjen om en time.').waitFor();
+  const h2 = await page.locator('main h2').allInnerTexts();
+  assert.ok(h2.indexOf('Registrer målinger') < h2.indexOf('Ferdig i dag'), h2.join(' | '));
+  await expectAccessible(page, 'patient phone: open advice');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-phone-advice.png`, fullPage: true });
+
+  const nurse = await personnelCookie(db, f.people.nurseA, f.orgs.muniA, 'nurse');
+  const ids = (await db.query<{ id: string }>(`select id from alerts where patient_id = $1 and status = 'open'`, [f.patient.id])).rows.map((r) => r.id);
+  const ack = await fetch(`${server.url}/api/patients/${f.patient.id}/alerts/acknowledge`, {
+    method: 'POST', headers: { cookie: nurse, 'content-type': 'application/json' },
+    body: JSON.stringify({ alertIds: ids, note: { contactType: 'phone', text: 'Ringte Kari.' } }),
+  });
+  assert.equal(ack.status, 200, await ack.text());
+  await page.reload();
+  await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
+  await settled(page);
+  assert.equal(await page.locator('.open-advice').count(), 0, 'advice gone once a nurse has acknowledged');
+  await context.close();
+});
+
+test('a reading sent after the session expired is kept, the patient is told to log in again, and it is sent after login', async () => {
+  const { context, page } = await open(PHONE);
+  await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
+  await settled(page);
+  // The session ends while Kari is measuring (idle timeout on the server).
+  await db.query(`delete from sessions where subject_id = $1`, [f.patient.id]);
+  const before = (await db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [f.patient.id])).rows[0]!.n;
+  await page.getByLabel(/Oksygenmetning/).fill('95');
+  await page.getByRole('button', { name: 'Lagre målingene' }).click();
+  await page.getByText('Logg inn igjen – målingen er tatt vare på.', { exact: false }).waitFor();
+  assert.ok(page.url().includes('/patient/'), 'still in the app, not thrown to the login page');
+  await expectAccessible(page, 'patient phone: log in again, reading kept');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-phone-login-again.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Logg inn igjen' }).first().click();
+  // The identity provider may still know Kari (then she is back at once) or ask again.
+  await page.waitForURL(/\/patient\/|\/idp\//);
+  if (page.url().includes('/idp/')) {
+    await page.getByLabel('Fødselsnummer (11 siffer)').fill(f.patient.identifier);
+    await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
+    await page.waitForURL(/\/patient\//);
+  }
+  await page.waitForFunction(async () => {
+    const keys = Object.keys(localStorage).filter((k) => k.startsWith('varde.outbox'));
+    return keys.every((k) => JSON.parse(localStorage.getItem(k) ?? '[]').length === 0);
+  }, undefined, { timeout: 60_000 });
+  const afterCount = (await db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [f.patient.id])).rows[0]!.n;
+  assert.equal(afterCount, before + 1, 'the kept reading arrived after login');
+  await context.close();
+});
+
+test('a warning comes five minutes before the session ends, and "stay logged in" keeps it', async () => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  await page.clock.install();
+  await loginPatient(page, server.url, f.patient.identifier);
+  await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
+  await settled(page);
+  assert.equal(await page.locator('.session-warning').count(), 0);
+  await page.clock.fastForward('56:00');
+  const warning = page.locator('.session-warning');
+  await warning.getByText(/Du blir logget ut om \d+ minutt/).waitFor();
+  await expectAccessible(page, 'patient phone: session warning');
+  await warning.getByRole('button', { name: 'Fortsett å være innlogget' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await context.close();
+});
+
+test('320 px wide with 200 % text: no sideways scrolling and nothing clipped on any page', async () => {
+  const { context, page } = await open(NARROW);
+  await textSize200(page);
+  for (const [hash, heading] of [['#/', 'Dette gjenstår i dag'], ['#/maal', null], ['#/meldinger', null], ['#/tilgang', null]] as const) {
+    await page.goto(`${server.url}/patient/${hash}`);
+    if (heading) await page.getByRole('heading', { name: heading }).waitFor();
+    await settled(page);
+    await page.waitForTimeout(300);
+    await assertFits(page, `320px 200% ${hash}`);
+    if (hash === '#/') {
+      await page.getByRole('button', { name: 'Meny' }).click();
+      await assertFits(page, '320px 200% menu open');
+      if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-320-200pct.png`, fullPage: true });
+      await page.getByRole('button', { name: 'Lukk menyen' }).click();
+    }
+  }
+  await context.close();
+});
+
+test('iPad portrait 810×1080, normal and 200 % text: fits; the access log reads without sideways scrolling', async () => {
+  const { context, page } = await open(IPAD_PORTRAIT);
+  for (const hash of ['#/', '#/maal', '#/tilgang']) {
+    await page.goto(`${server.url}/patient/${hash}`);
+    await settled(page);
+    await assertFits(page, `iPad ${hash}`);
+  }
+  await expectAccessible(page, 'patient iPad: access log');
+  await textSize200(page);
+  for (const hash of ['#/', '#/tilgang']) {
+    await page.goto(`${server.url}/patient/${hash}`);
+    await settled(page);
+    await assertFits(page, `iPad 200% ${hash}`);
+  }
+  if (SHOTS) {
+    await page.goto(`${server.url}/patient/#/`);
+    await settled(page);
+    await page.screenshot({ path: `${SHOTS}/patient-ipad-200pct.png` });
+  }
+  await context.close();
+});
+
+test('a patient whose plan is not approved yet is told the GP is preparing it', async () => {
+  await db.query(`update plans set status = 'draft', approved_at = null, approved_by = null where episode_id = $1`, [f.otherPatient.episodeId]);
+  const { context, page } = await open(PHONE, f.otherPatient.identifier);
+  await page.getByText('Fastlegen din holder på å lage planen din.', { exact: false }).first().waitFor();
+  await expectAccessible(page, 'patient phone: plan being prepared');
+  await context.close();
+  assert.deepEqual(pageErrors, []);
+});
