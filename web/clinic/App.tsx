@@ -14,6 +14,7 @@ import { InboxNavBadge, InboxPage } from './InboxPage.js';
 import { canManageDevices, canSeeReports, isClinical, isGp, MeContext } from './me.js';
 import { PatientView } from './PatientView.js';
 import { ReportsPage } from './ReportsPage.js';
+import { ReferralsPage } from './ReferralsPage.js';
 import { StreamContext, useWorklistStreamSource } from './stream.js';
 import { Worklist } from './Worklist.js';
 import { EmergencyReviewPage } from './EmergencyReview.js';
@@ -70,6 +71,8 @@ const PAGES: readonly Page[] = [
   { path: '/meldinger', label: (t) => t.navInbox, allowed: (me) => isClinical(me) && me.organisation.kind !== 'gp_office', render: () => <InboxPage />, badge: () => <InboxNavBadge /> },
   { path: '/eskaleringer', label: (t) => t.navEscalations, allowed: (me) => isClinical(me) && me.organisation.kind === 'gp_office', render: () => <EscalationsPage /> },
   { path: '/innmelding', label: (t) => t.navEnrol, allowed: isGp, render: () => <EnrolPage /> },
+  // Referrals and pathway tasks: every clinical role refers; the follow-up service decides.
+  { path: '/henvisninger', label: (t) => t.navReferrals, allowed: isClinical, render: () => <ReferralsPage /> },
   { path: '/rapporter', label: (t) => t.navReports, allowed: canSeeReports, render: () => <ReportsPage /> },
   { path: '/utstyr', label: (t) => t.navDevices, allowed: canManageDevices, render: () => <DevicesPage /> },
   // Those who run the follow-up service keep its opening hours (what patients are told after hours).

@@ -25,6 +25,7 @@ import { PatientDevices } from './Devices.js';
 import { PatientEscalations } from './Escalations.js';
 import { Notes } from './Notes.js';
 import { PlanPanel } from './PlanPanel.js';
+import { PathwayPanel } from './PathwayPanel.js';
 import { useStreamRefresh } from './stream.js';
 import { TextDialog } from './TextDialog.js';
 
@@ -464,6 +465,8 @@ export function PatientView({ id }: { id: string }) {
         {headerStatus}
       </p>
       <SectionBar />
+
+      <PathwayPanel patientId={id} onChanged={detail.reload} />
 
       <section class="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading" tabIndex={-1}>

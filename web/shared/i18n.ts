@@ -346,6 +346,7 @@ const nb = {
   // ---- Clinic: navigation
   navEscalations: 'Eskaleringer',
   navEnrol: 'Innmelding',
+  navReferrals: 'Henvisninger',
   navDevices: 'Utstyr',
   navReports: 'Rapporter',
   // Opening hours of the follow-up service (clinic app)
@@ -1078,6 +1079,7 @@ const nn: Catalogue = {
 
   navEscalations: 'Eskaleringar',
   navEnrol: 'Innmelding',
+  navReferrals: 'Tilvisingar',
   navDevices: 'Utstyr',
   navReports: 'Rapportar',
   // Opening hours of the follow-up service (clinic app)
@@ -1802,6 +1804,7 @@ const en: Catalogue = {
 
   navEscalations: 'Escalations',
   navEnrol: 'Enrol',
+  navReferrals: 'Referrals',
   navDevices: 'Devices',
   navReports: 'Reports',
   // Opening hours of the follow-up service (clinic app)
