@@ -36,12 +36,22 @@ export interface WorklistRow {
   last_contact_at: Date | null;
 }
 
-const SELECT = `select w.status_rank, w.sort_since, w.sort_since::text as since_key, w.episode_id, s.patient_id,
+/**
+ * The rows of `keys` (a query giving status_rank, sort_since, episode_id), with everything shown.
+ * The keys are materialised first, so the page is cut before anything is joined — also on PGlite,
+ * which has no statistics to plan by (no autovacuum) and would otherwise join every row and sort.
+ */
+const withDetails = (keys: string) => `with page as materialized (${keys})
+select w.status_rank, w.sort_since, w.sort_since::text as since_key, w.episode_id, s.patient_id,
        p.name, p.birth_date, p.identifier, e.diagnoses, s.reason, s.open_alerts, s.unresolved_alerts, s.latest, s.last_contact_at
-  from worklist_rows w
+  from page w
   join episode_state s on s.episode_id = w.episode_id
   join episodes e on e.id = w.episode_id
-  join patients p on p.id = s.patient_id`;
+  join patients p on p.id = s.patient_id
+ order by w.status_rank, w.sort_since, w.episode_id`;
+
+/** Patients are joined into the key query only when the search needs them. */
+const searchJoin = (f: WorklistFilter) => (f.search ? 'join episodes pe on pe.id = w.episode_id join patients p on p.id = pe.patient_id' : '');
 
 /** `%` and `_` in what the nurse typed are letters, not wildcards. */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -71,7 +81,7 @@ function where(f: WorklistFilter, first: number): { sql: string; params: unknown
 export async function page(q: Queryable, f: WorklistFilter, cursor: Cursor | null, limit: number): Promise<WorklistRow[]> {
   const w = where(f, 1);
   const params = [...w.params];
-  let sql = `${SELECT} where ${w.sql}`;
+  let sql = `select w.status_rank, w.sort_since, w.episode_id from worklist_rows w ${searchJoin(f)} where ${w.sql}`;
   if (f.rank !== undefined) {
     params.push(f.rank);
     sql += ` and w.status_rank = $${params.length}`;
@@ -83,21 +93,24 @@ export async function page(q: Queryable, f: WorklistFilter, cursor: Cursor | nul
   }
   params.push(limit);
   sql += ` order by w.status_rank, w.sort_since, w.episode_id limit $${params.length}`;
-  return (await q.query<WorklistRow>(sql, params)).rows;
+  return (await q.query<WorklistRow>(withDetails(sql), params)).rows;
 }
 
 /** The rows of these patients in the organisation's worklist (for the live stream). */
 export async function rowsForPatients(q: Queryable, organisationId: string, patientIds: string[]): Promise<WorklistRow[]> {
-  const r = await q.query<WorklistRow>(`${SELECT} where w.organisation_id = $1 and s.patient_id = any($2::uuid[])`, [organisationId, patientIds]);
+  const r = await q.query<WorklistRow>(
+    withDetails(`select w.status_rank, w.sort_since, w.episode_id from episodes pe
+                   join worklist_rows w on w.organisation_id = $1 and w.episode_id = pe.id where pe.patient_id = any($2::uuid[])`),
+    [organisationId, patientIds],
+  );
   return r.rows;
 }
 
 /** Rows per status rank under the filter (without the status filter: the chips show every status). */
 export async function counts(q: Queryable, f: WorklistFilter): Promise<Map<number, number>> {
   const w = where(f, 1);
-  const join = f.search ? 'join episode_state s on s.episode_id = w.episode_id join patients p on p.id = s.patient_id' : '';
   const r = await q.query<{ status_rank: number; n: number }>(
-    `select w.status_rank, count(*)::int as n from worklist_rows w ${join} where ${w.sql} group by w.status_rank`,
+    `select w.status_rank, count(*)::int as n from worklist_rows w ${searchJoin(f)} where ${w.sql} group by w.status_rank`,
     w.params,
   );
   return new Map(r.rows.map((x) => [x.status_rank, x.n]));
