@@ -34,5 +34,8 @@ test('the demo helsefellesskap is complete, synthetic and triaged', async () => 
   assert.ok(!(await db.query(`select 1 from observations where effective_at > $1`, [now])).rows.length, 'nothing in the future');
   const zones = (await db.query<{ zone: string }>(`select distinct zone from alerts where status = 'open'`)).rows.map((z) => z.zone).sort();
   assert.ok(zones.includes('red'), `some red alerts, got ${zones.join(',')}`);
+  // Every step of the care pathway is in the demo (issue 12).
+  const states = (await db.query<{ state: string }>('select distinct state from episodes order by 1')).rows.map((x) => x.state);
+  assert.deepEqual(states, ['active', 'baseline', 'declined', 'ended', 'evaluation', 'onboarding', 'paused', 'referred']);
   assert.equal(await seedDemo(db, { now }), null, 'seeding twice does nothing');
 });

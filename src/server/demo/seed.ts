@@ -145,8 +145,108 @@ export async function seedDemo(db: Db, opts: { now: Date; patients?: number; day
       observations += r.observations;
       alerts += r.alerts;
     }
+    await seedPathwayStates(tx, { now: opts.now, tz, orgId, personId, patientsWanted });
     return { organisations: DEMO.organisations.length, personnel: DEMO.personnel.length, patients: patientsWanted, observations, alerts };
   });
+}
+
+/**
+ * The care pathway in the demo (issue 12): every state is shown. Four of the followed patients are
+ * moved to baseline, paused, under evaluation and ended (with an evaluation due for a fifth), and
+ * three people without readings are referred, in onboarding, and declined. Patients 0–8 (Kari and
+ * the deteriorating ones) stay active, so the worklist keeps its reds and yellows.
+ */
+async function seedPathwayStates(
+  tx: Queryable,
+  s: { now: Date; tz: string; orgId: Map<string, string>; personId: Map<string, string>; patientsWanted: number },
+): Promise<void> {
+  const at = (days: number) => new Date(s.now.getTime() + days * 86_400_000);
+  const nurse = s.personId.get('9100001')!;
+  const gp = s.personId.get('9200001')!;
+  const bergvik = s.orgId.get('bergvik')!;
+  const sentrum = s.orgId.get('sentrum')!;
+  const hospital = s.orgId.get('hospital')!;
+  await tx.query(`update episodes set next_evaluation_at = started_at + interval '3 months' where next_evaluation_at is null and status <> 'ended'`);
+  // Every followed patient came in through enrolment by the GP.
+  await tx.query(
+    `insert into episode_transitions (episode_id, patient_id, from_state, to_state, action, at, by_personnel, organisation_id)
+     select e.id, e.patient_id, null, 'active', 'enrol', e.started_at, e.enrolled_by, ct.organisation_id
+       from episodes e join care_team ct on ct.episode_id = e.id and ct.responsibility = 'gp'`,
+  );
+  const episodes = (await tx.query<{ id: string; patient_id: string; follow_up_org: string }>(
+    `select e.id, e.patient_id, e.follow_up_org from episodes e join patients p on p.id = e.patient_id where e.follow_up_org = $1 order by e.started_at, p.identifier`,
+    [bergvik],
+  )).rows;
+  const byIndex = (n: number) => episodes[episodes.length - 1 - n];
+  const step = async (e: { id: string; patient_id: string }, from: string, to: string, action: string, when: Date, by: string, org: string, details: Record<string, unknown> = {}) => {
+    await tx.query(
+      `insert into episode_transitions (episode_id, patient_id, from_state, to_state, action, at, by_personnel, organisation_id, details) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [e.id, e.patient_id, from, to, action, when, by, org, JSON.stringify(details)],
+    );
+  };
+  const onboarded = {
+    consent_scope: 'Digital hjemmeoppfølging: målinger, skjema og meldinger deles med oppfølgingstjenesten og fastlegen.',
+    training: JSON.stringify(Object.fromEntries(['equipment', 'app', 'plan', 'contact', 'emergency'].map((k) => [k, { at: at(-12).toISOString(), by: nurse }]))),
+  };
+  if (episodes.length >= 9) {
+    const baseline = byIndex(0)!;
+    await tx.query(
+      `update episodes set state = 'baseline', consent_scope = $2, consent_recorded_by = $3, training = $4, goals = $5, baseline_days = 14, baseline_started_at = $6 where id = $1`,
+      [baseline.id, onboarded.consent_scope, nurse, onboarded.training, 'Gå til butikken selv og klare meg hjemme.', at(-15)],
+    );
+    await step(baseline, 'active', 'baseline', 'start_baseline', at(-15), nurse, bergvik, { days: 14 });
+    const paused = byIndex(1)!;
+    const until = new Date(at(6).getTime()).toISOString().slice(0, 10);
+    await tx.query(`update episodes set state = 'paused', status = 'paused', pause_reason = 'Innlagt på sykehus', pause_until = $2, paused_at = $3 where id = $1`, [paused.id, until, at(-2)]);
+    await step(paused, 'active', 'paused', 'pause', at(-2), nurse, bergvik, { reason: 'Innlagt på sykehus', until });
+    const evaluation = byIndex(2)!;
+    await tx.query(`update episodes set state = 'evaluation', next_evaluation_at = $2 where id = $1`, [evaluation.id, at(-1)]);
+    await step(evaluation, 'active', 'evaluation', 'start_evaluation', at(-0.1), nurse, bergvik);
+    const ended = byIndex(3)!;
+    await tx.query(`update episodes set state = 'ended', status = 'ended', ended_at = $2, end_reason_code = 'goal_reached', end_reason = 'Stabil, klarer seg selv.' where id = $1`, [ended.id, at(-1)]);
+    await step(ended, 'active', 'ended', 'end', at(-1), nurse, bergvik, {
+      reason: 'goal_reached', note: 'Stabil, klarer seg selv.',
+      summary: { text: 'Digital hjemmeoppfølging avsluttet. Årsak: målet er nådd. Stabil, klarer seg selv.', equipmentToReturn: 0 },
+    });
+    await tx.query(`update episodes set next_evaluation_at = $2 where id = $1`, [byIndex(4)!.id, at(-3)]);
+  }
+
+  // Three people referred to Bergvik, without readings: waiting for a decision, in onboarding, declined.
+  const person = async (n: number, name: string, birthDate: string) =>
+    (await tx.query<{ id: string }>(
+      `insert into patients (identifier, identifier_system, name, birth_date, sex, lang) values ($1,'fnr',$2,$3,$4,'nb') returning id`,
+      [syntheticFnr(birthDate, 900 + n), name, birthDate, n % 2 ? 'male' : 'female'],
+    )).rows[0]!.id;
+  const refer = async (patientId: string, o: { source: string; by: string; org: string; state: string; status: string; reason: string; extra?: string; params?: unknown[] }) => {
+    const e = (await tx.query<{ id: string; patient_id: string }>(
+      `insert into episodes (patient_id, diagnoses, risk_level, consent_at, enrolled_by, follow_up_org, time_zone, started_at, referred_at, status, state,
+                             referral_source, referral_reason, referrer_org, inclusion, next_evaluation_at, ended_at)
+       values ($1,$2,'high',null,$3,$4,$5,$6,$6,$7,$8,$9,$10,$11,'{"chronicCondition":true,"ableToConsent":true,"ableToUseEquipment":true}', null,
+               case when $7 = 'ended' then $6::timestamptz end) returning id, patient_id`,
+      [patientId, JSON.stringify(TEMPLATES.copd.diagnoses), o.by, bergvik, s.tz, at(-3), o.status, o.state, o.source, o.reason, o.org],
+    )).rows[0]!;
+    await tx.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1,$2,'follow_up'), ($1,$3,'gp')`, [e.id, bergvik, sentrum]);
+    if (o.org === hospital) await tx.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1,$2,'hospital')`, [e.id, hospital]);
+    await step(e, null as unknown as string, 'referred', 'refer', at(-3), o.by, o.org, { source: o.source });
+    return e;
+  };
+  const referred = await refer(await person(1, 'Hallvard Rønning', '1946-04-12'), {
+    source: 'gp', by: gp, org: sentrum, state: 'referred', status: 'referred', reason: 'KOLS med tre innleggelser siste år. Ønsker tettere oppfølging hjemme.',
+  });
+  await tx.query(`insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', $2, $3)`, [referred.id, JSON.stringify(planFromTemplates(['copd'])), gp]);
+  const onboarding = await refer(await person(2, 'Gudrun Sæther', '1941-09-23'), {
+    source: 'hospital', by: s.personId.get('9300001')!, org: hospital, state: 'onboarding', status: 'active', reason: 'Utskrevet etter KOLS-forverring; trenger oppfølging de første månedene.',
+  });
+  await tx.query(`update episodes set vedtak_date = $2, decided_at = $3, decided_by = $4, consent_at = $3, consent_scope = $5, consent_recorded_by = $4 where id = $1`,
+    [onboarding.id, at(-2).toISOString().slice(0, 10), at(-2), nurse, onboarded.consent_scope]);
+  await step(onboarding, 'referred', 'onboarding', 'accept', at(-2), nurse, bergvik, { vedtakDate: at(-2).toISOString().slice(0, 10) });
+  await tx.query(`insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', $2, $3)`, [onboarding.id, JSON.stringify(planFromTemplates(['copd'])), gp]);
+  const declined = await refer(await person(3, 'Torstein Bakke', '1952-01-30'), {
+    source: 'hospital', by: s.personId.get('9300001')!, org: hospital, state: 'declined', status: 'ended', reason: 'Hjertesvikt, ønsker vektoppfølging hjemme.',
+  });
+  const why = 'Pasienten ønsker ikke digital oppfølging nå; hjemmesykepleien følger opp vekt ved ukentlige besøk.';
+  await tx.query(`update episodes set decided_at = $2, decided_by = $3, decline_reason = $4, ended_at = $2, end_reason = 'declined' where id = $1`, [declined.id, at(-1), nurse, why]);
+  await step(declined, 'referred', 'declined', 'decline', at(-1), nurse, bergvik, { reason: why });
 }
 
 async function seedSeries(
