@@ -149,23 +149,28 @@ export function OpenAdvice() {
   const a = status?.advice;
   if (!a) return null;
   const p = PATIENT_TEXTS[lang];
+  // The notice already quotes the most urgent advice; the list keeps every other measure's text.
+  const strip = (x: string): string => x.trim().replace(/[.!?]$/, '');
+  const others = a.actions.filter((x) => !(a.notice ?? '').includes(strip(x.text)));
   return (
     <section class={`card open-advice zone-panel zone-panel-${a.zone}`} aria-labelledby="open-advice-heading">
       <h2 id="open-advice-heading">{p.adviceHeading}</h2>
       <p>
         <ZoneBadge zone={a.zone} size="lg" />
       </p>
+      {a.notice && (
+        <p class="advice-notice">
+          <PhoneLinks text={a.notice} />
+        </p>
+      )}
+      {others.length > 0 && (
       <ul class="advice-list">
-        {a.actions.map((x) => (
+        {others.map((x) => (
           <li key={x.text}>
             <PhoneLinks text={x.text} />
           </li>
         ))}
       </ul>
-      {a.notice && (
-        <p class="advice-notice">
-          <PhoneLinks text={a.notice} />
-        </p>
       )}
       <p class="hint">{p.adviceUntilNurse}</p>
     </section>

@@ -78,7 +78,9 @@ export async function openAdvice(ctx: Ctx, patientId: string, episodeId: string,
     }
   }
   const hours = await openingHoursFor(ctx.db, followUpOrg);
-  const fb = patientFeedback({ zone, actions: { nb: '', nn: '', en: '' }, hours, now: ctx.now(), lang });
+  // The notice names what to do now: the worst measure's own advice (red before yellow).
+  const first = actions.find((a) => a.zone === zone)?.text ?? '';
+  const fb = patientFeedback({ zone, actions: { nb: first, nn: first, en: first }, hours, now: ctx.now(), lang });
   return { zone, at: worst.last_at.toISOString(), actions, notice: fb.notice, serviceOpen: fb.serviceOpen };
 }
 
