@@ -9,11 +9,13 @@ import { ingestRoutes } from './ingest/routes.js';
 import { createLocalIdp, IDPORTEN_ACR_HIGH, IDPORTEN_ACR_SUBSTANTIAL, localClients, type LocalIdp } from './auth/local-idp.js';
 import { OidcRp } from './auth/oidc-rp.js';
 import { authRoutes, localIdpRoutes } from './auth/routes.js';
+import { actorTag } from './auth/actor.js';
 import { lockoutRoutes } from './auth/lockout-routes.js';
 import { purgeExpiredSessions, SessionWatch } from './auth/session.js';
 import type { Config } from './config/index.js';
 import { openDb } from './db/open.js';
 import type { Db } from './db/port.js';
+import { openReadRouter } from './db/read.js';
 import { seedDemo } from './demo/seed.js';
 import { EventHub } from './events/bus.js';
 import { type App, type AppDeps, createHttp } from './http/app.js';
@@ -77,6 +79,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const hub = new EventHub();
   await hub.start(db);
+  // Lag-tolerant reads on a streaming replica; the primary keeps writes, transactions and the LISTEN.
+  const reads = config.DATABASE_READ_URL
+    ? await openReadRouter(db, config.DATABASE_READ_URL, { stickyMs: config.DATABASE_READ_STICKY_MS, maxLagMs: config.DATABASE_READ_MAX_LAG_MS, log })
+    : undefined;
 
   let origin = config.PUBLIC_URL;
   const idle = { personnelMinutes: config.SESSION_IDLE_MINUTES_PERSONNEL, patientMinutes: config.SESSION_IDLE_MINUTES_PATIENT };
@@ -84,8 +90,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     sessions: new SessionWatch(db, idle),
     config, db, log, hub, now: opts.now ?? (() => new Date()), publicUrl: () => origin,
     cookieSecret: config.COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
+    reads,
   };
   const app = await createHttp(deps);
+  if (reads) {
+    // Read-your-writes: whoever just changed something reads from the primary for a while.
+    app.addHook('onResponse', async (req) => {
+      if (req.actor && req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') reads.wrote(actorTag(req.actor));
+    });
+  }
 
   // The local provider is created on first use: its issuer URL needs the port we listen on.
   const local = localClients();
@@ -166,6 +179,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       await outbox?.stop();
       await app.close();
       await hub.close();
+      await reads?.close();
       if (ownsDb) await db.close();
     },
   };

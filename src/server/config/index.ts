@@ -30,6 +30,15 @@ const ConfigSchema = z
     TRUST_PROXY: z.string().default('loopback'),
     /** A real PostgreSQL; unset = embedded PGlite in PGLITE_DIR. */
     DATABASE_URL: z.string().optional(),
+    /**
+     * A PostgreSQL streaming replica of DATABASE_URL for reads that tolerate a little lag (reports,
+     * FHIR searches, trend lists); unset = every read on the primary. See docs/SCALING.md.
+     */
+    DATABASE_READ_URL: z.string().optional(),
+    /** After a caller's write, their reads stay on the primary this long (read-your-writes despite replica lag). */
+    DATABASE_READ_STICKY_MS: z.coerce.number().int().min(0).default(5_000),
+    /** Reads leave a replica that is further behind the primary than this, until it catches up. */
+    DATABASE_READ_MAX_LAG_MS: z.coerce.number().int().positive().default(10_000),
     PGLITE_DIR: z.string().default('./data/pglite'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Absolute session lifetime, however active the session is. */
@@ -71,6 +80,11 @@ const ConfigSchema = z
     return { ...c, PRODUCTION: production, PUBLIC_URL: publicUrl, LOCAL_IDP: localIdp };
   })
   .superRefine((c, ctx) => {
+    if (c.DATABASE_READ_URL !== undefined) {
+      if (!c.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_READ_URL'], message: 'a read replica needs DATABASE_URL (the primary); PGlite has no replicas' });
+      if (!/^postgres(ql)?:\/\/./.test(c.DATABASE_READ_URL)) ctx.addIssue({ code: 'custom', path: ['DATABASE_READ_URL'], message: 'must be a postgres:// URL of a streaming replica' });
+      else if (c.DATABASE_READ_URL === c.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_READ_URL'], message: 'is the primary itself; leave it unset to read from the primary' });
+    }
     if (c.PRODUCTION) {
       if (c.LOCAL_IDP) {
         ctx.addIssue({ code: 'custom', path: ['LOCAL_IDP'], message: 'the local test identity provider (/idp) must not run in production; unset LOCAL_IDP and configure HelseID and ID-porten' });

@@ -8,7 +8,7 @@ import * as alertsRepo from '../alerts/repo.js';
 import { hasPatientAccess, isUuid, patientAccess, requirePatientAccess, rowInScope } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
-import type { Ctx } from '../context.js';
+import { type Ctx, readDbOf } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import * as messagesRepo from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
@@ -60,7 +60,11 @@ async function readOne<T extends { patient_id: string }>(ctx: Ctx, type: string,
   return row;
 }
 
-/** Authorises a patient-scoped search, runs it and audits what was returned. */
+/**
+ * Authorises a patient-scoped search, runs it and audits what was returned. The access check and
+ * the audit record use the primary (`ctx.db`); the searches' own reads take `readDbOf(ctx)`, a
+ * streaming replica when one is configured (docs/SCALING.md).
+ */
 async function searchFor<T>(ctx: Ctx, type: string, patientId: string, run: () => Promise<T[]>): Promise<T[]> {
   const scope = await requirePatientAccess(ctx, patientId, 'read', type);
   // Only the episodes the caller's organisation was part of (rows and items carry episode_id).
@@ -317,7 +321,7 @@ export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise
   if (q.patient && q.subject && q.patient !== q.subject) return [];
   const patientId = searchPatient(ctx, q.patient ?? q.subject);
   const items = await searchFor(ctx, 'Observation', patientId, async () => {
-    const all = await observationItems(ctx.db, patientId);
+    const all = await observationItems(readDbOf(ctx), patientId);
     const hit = all.filter((i) =>
       (!q._id || q._id.includes(i.id))
       && (!q.identifier || tokensMatch(q.identifier, i.identifiers))
@@ -344,7 +348,7 @@ export async function readQuestionnaireResponse(ctx: Ctx, id: string): Promise<Q
 /** A patient's questionnaire responses, newest first. */
 export async function searchQuestionnaireResponses(ctx: Ctx, q: Q<'QuestionnaireResponse'>): Promise<QuestionnaireResponse[]> {
   const patientId = searchPatient(ctx, q.patient);
-  const rows = await searchFor(ctx, 'QuestionnaireResponse', patientId, () => questionnairesRepo.listForPatient(ctx.db, patientId, undefined, ALL));
+  const rows = await searchFor(ctx, 'QuestionnaireResponse', patientId, () => questionnairesRepo.listForPatient(readDbOf(ctx), patientId, undefined, ALL));
   return rows.map(m.questionnaireResponseResource);
 }
 
@@ -359,7 +363,7 @@ export async function readCarePlan(ctx: Ctx, id: string): Promise<CarePlan> {
 export async function searchCarePlans(ctx: Ctx, q: Q<'CarePlan'>): Promise<CarePlan[]> {
   const patientId = searchPatient(ctx, q.patient);
   const rows = await searchFor(ctx, 'CarePlan', patientId, async () =>
-    (await repo.plansForPatient(ctx.db, patientId)).filter((p) => statusIn(q.status, m.carePlanStatus(p))),
+    (await repo.plansForPatient(readDbOf(ctx), patientId)).filter((p) => statusIn(q.status, m.carePlanStatus(p))),
   );
   return rows.map(m.carePlanResource);
 }
@@ -375,7 +379,7 @@ export async function readFlag(ctx: Ctx, id: string): Promise<Flag> {
 export async function searchFlags(ctx: Ctx, q: Q<'Flag'>): Promise<Flag[]> {
   const patientId = searchPatient(ctx, q.patient);
   const rows = await searchFor(ctx, 'Flag', patientId, async () =>
-    (await alertsRepo.listForPatient(ctx.db, patientId))
+    (await alertsRepo.listForPatient(readDbOf(ctx), patientId))
       .filter((a) => statusIn(q.status, a.status === 'resolved' ? 'inactive' : 'active'))
       ,
   );
@@ -393,7 +397,7 @@ export async function readCommunication(ctx: Ctx, id: string): Promise<Communica
 export async function searchCommunications(ctx: Ctx, q: Q<'Communication'>): Promise<Communication[]> {
   const patientId = searchPatient(ctx, q.patient);
   const rows = await searchFor(ctx, 'Communication', patientId, async () =>
-    (await messagesRepo.messagesFor(ctx.db, patientId)),
+    (await messagesRepo.messagesFor(readDbOf(ctx), patientId)),
   );
   return rows.map(m.communicationResource);
 }

@@ -10,12 +10,13 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { ErrorCode } from '../../api/errors.js';
-import type { Actor } from '../auth/actor.js';
+import { type Actor, actorTag } from '../auth/actor.js';
 import { tokenActors } from '../auth/token-cache.js';
 import { SESSION_COOKIE, type SessionWatch, actorForSession } from '../auth/session.js';
 import { type Config, trustProxyOption } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
+import type { ReadRouter } from '../db/read.js';
 import type { EventHub } from '../events/bus.js';
 import { registerApiDocs } from './docs.js';
 import { AppError, fromZod, unauthenticated } from './errors.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   cookieSecret: string;
   /** Ends long-lived responses (SSE) with their session. */
   sessions: SessionWatch;
+  /** Read routing to a replica (DATABASE_READ_URL); unset = all reads on `db`. */
+  reads?: ReadRouter;
 }
 
 export type App = FastifyInstance;
@@ -56,6 +59,7 @@ export function ctxOf(req: FastifyRequest, deps: AppDeps): Ctx {
   if (!req.actor) throw unauthenticated();
   return {
     db: deps.db,
+    readDb: deps.reads?.forActor(actorTag(req.actor)) ?? deps.db,
     actor: req.actor,
     now: deps.now,
     log: req.log as unknown as Logger,

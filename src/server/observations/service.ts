@@ -11,12 +11,13 @@ import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorRef, actorTag } from '../auth/actor.js';
 import * as alerts from '../alerts/repo.js';
 import { audit } from '../audit/service.js';
-import type { Ctx } from '../context.js';
+import { type Ctx, readDbOf } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL, type ClinicalEvent } from '../events/bus.js';
 import { AppError } from '../http/errors.js';
 import { getPatient, type EpisodeRow } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
+import { resolveLentDevice } from './device.js';
 import * as repo from './repo.js';
 import type { ListFilter } from './repo.js';
 import type { RecordBody } from './schema.js';
@@ -62,8 +63,11 @@ export interface RecordResult {
 export async function recordObservations(ctx: Ctx, patientId: string, body: RecordBody, opts: RecordOptions): Promise<RecordResult> {
   await requirePatientAccess(ctx, patientId, 'write', 'Observation');
   const checked = checkSitting(ctx, body);
-  const source = sourceForCaller(ctx, opts.source);
-  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, { ...opts, source }));
+  // Read over Bluetooth by the app: attributed to the device lent to this patient, or refused.
+  const lent = body.device ? await resolveLentDevice(ctx.db, patientId, body.device, checked.effectiveAt) : null;
+  const source = lent ? 'device' : sourceForCaller(ctx, opts.source);
+  const device = lent ? { deviceId: lent.deviceId, deviceClockOffsetMs: body.device?.clockOffsetMs ?? null } : {};
+  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, { ...opts, ...device, source }));
   return feedbackFor(ctx, patientId, stored);
 }
 
@@ -357,7 +361,8 @@ export async function openingHoursFor(q: Queryable, organisationId: string): Pro
 
 export async function listObservations(ctx: Ctx, patientId: string, filter: ListFilter): Promise<repo.ObservationRow[]> {
   const scope = await requirePatientAccess(ctx, patientId, 'read', 'Observation');
-  const rows = await repo.listForPatient(ctx.db, patientId, { ...filter, episodeIds: scopeEpisodeIds(scope) });
+  // Trend and list reads may come from a replica (the caller's own recent writes are read from the primary).
+  const rows = await repo.listForPatient(readDbOf(ctx), patientId, { ...filter, episodeIds: scopeEpisodeIds(scope) });
   await audit(ctx, { action: 'read', resourceType: 'Observation', patientId, details: { count: rows.length, code: filter.code ?? null } });
   return rows;
 }
@@ -367,5 +372,6 @@ export function observationDto(o: repo.ObservationRow) {
   return {
     id: o.id, code: o.code, value: o.value, unit: o.unit, effectiveAt: o.effective_at.toISOString(), receivedAt: o.received_at.toISOString(),
     zone: o.zone, planVersion: o.plan_version, source: o.source, ...(o.interpretation ? { interpretation: o.interpretation } : {}),
+    ...(o.device_id && o.device_serial ? { device: { id: o.device_id, serial: o.device_serial, model: o.device_model ?? '', manufacturer: o.device_manufacturer ?? null } } : {}),
   };
 }
