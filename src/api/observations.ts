@@ -14,6 +14,23 @@ export const MeasurementInput = z
     if (m.value === undefined && m.interpretation === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'Enter a value (or HI/LO from the meter)' });
   });
 
+/**
+ * The device a sitting was read from over Bluetooth by the patient app (issue 13): what the app
+ * could read of its Device Information (Web Bluetooth may not read the serial number, 0x2A25 is on
+ * its blocklist) and the device's clock offset. The server attributes the reading to the device of
+ * that identity lent to the patient, or refuses it (`unknown_device`).
+ */
+export const RecordDevice = z.object({
+  serial: z.string().trim().max(100).optional(),
+  model: z.string().trim().max(200).optional(),
+  manufacturer: z.string().trim().max(200).optional(),
+  /** System ID (0x2A23) as 16 hex digits. */
+  systemId: z.string().trim().max(40).optional(),
+  /** The device's clock minus the phone's, both as wall-clock time (Current Time 0x2A2B); null when not read. */
+  clockOffsetMs: z.number().int().min(-2_000_000_000).max(2_000_000_000).nullable().optional(),
+});
+export type RecordDevice = z.infer<typeof RecordDevice>;
+
 export const RecordBody = z
   .object({
     /** Client-made key; the same key again returns the first result instead of storing twice. */
@@ -22,6 +39,8 @@ export const RecordBody = z
     measurements: z.array(MeasurementInput).min(1, 'Enter at least one measurement').max(20),
     /** New confusion noticed by the patient, a relative or a nurse (NEWS2 ACVPU "C", 3 points). */
     newConfusion: z.boolean().optional(),
+    /** Read from a lent device over Bluetooth, not typed (stored as source 'device'). */
+    device: RecordDevice.optional(),
   })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();
@@ -52,6 +71,8 @@ export const Observation = z.object({
   zone: Zone.nullable(),
   planVersion: z.number().nullable(),
   source: z.enum(['patient', 'device', 'personnel']),
+  /** The registered device a device reading came from (absent for typed readings). */
+  device: z.object({ id: z.string(), serial: z.string(), model: z.string(), manufacturer: z.string().nullable() }).optional(),
   /** The meter showed HI or LO; `value` is then the edge of its range. */
   interpretation: z.enum(['HI', 'LO']).optional(),
 });

@@ -24,6 +24,10 @@ export interface ObservationRow {
   zone: 'green' | 'yellow' | 'red' | null;
   plan_version: number | null;
   device_clock_offset_ms: number | null;
+  /** The device's register entry, when listed with it (listForPatient). */
+  device_serial?: string | null;
+  device_model?: string | null;
+  device_manufacturer?: string | null;
 }
 
 export type NewObservation = Omit<ObservationRow, 'id' | 'received_at'>;
@@ -67,10 +71,12 @@ export interface ListFilter {
 
 export async function listForPatient(q: Queryable, patientId: string, f: ListFilter): Promise<ObservationRow[]> {
   const r = await q.query<ObservationRow>(
-    `select * from observations where patient_id = $1
-        and ($2::text is null or code = $2) and ($3::timestamptz is null or effective_at >= $3)
-        and ($4::timestamptz is null or effective_at < $4) and ($6::uuid[] is null or episode_id = any($6))
-      order by effective_at desc, code limit $5`,
+    `select o.*, d.serial as device_serial, d.model as device_model, d.manufacturer as device_manufacturer
+       from observations o left join devices d on d.id = o.device_id
+      where o.patient_id = $1
+        and ($2::text is null or o.code = $2) and ($3::timestamptz is null or o.effective_at >= $3)
+        and ($4::timestamptz is null or o.effective_at < $4) and ($6::uuid[] is null or o.episode_id = any($6))
+      order by o.effective_at desc, o.code limit $5`,
     [patientId, f.code ?? null, f.from ?? null, f.to ?? null, f.limit, f.episodeIds ?? null],
   );
   return r.rows;
