@@ -4,6 +4,7 @@ import { Async, errorText } from '../shared/components.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
+import { measureName } from '../shared/measures.js';
 import { usePathwayText } from './pathwayText.js';
 import './pathway.css';
 
@@ -209,14 +210,14 @@ export function PathwayPanel({ patientId, onChanged }: { patientId: string; onCh
                       <tbody>
                         {w.baseline.proposal.map((x) => (
                           <tr key={x.code}>
-                            <th scope="row">{x.code}</th>
+                            <th scope="row">{measureName(x.code, lang)}</th>
                             <td class="num">{x.readings}</td>
                             <td class="num">{x.median ?? '–'}</td>
                             <td>{limits(x.template)}</td>
                             <td>{x.note === 'proposed' ? limits(x.proposed) : x.note === 'too_few_readings' ? p.tooFew : p.noYellow}</td>
                             <td>
                               {x.note === 'proposed' && (
-                                <input type="checkbox" id={id(`use-${x.code}`)} defaultChecked aria-label={`${p.colUse}: ${x.code}`} disabled={!can('activate')} />
+                                <input type="checkbox" id={id(`use-${x.code}`)} defaultChecked aria-label={`${p.colUse}: ${measureName(x.code, lang)}`} disabled={!can('activate')} />
                               )}
                             </td>
                           </tr>

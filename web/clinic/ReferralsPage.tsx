@@ -130,8 +130,8 @@ export function ReferralsPage() {
             <form class="stack" onSubmit={(e) => void submit(e, templates)} noValidate>
               <div class="field">
                 <label for={id('source')}>{p.source}</label>
-                <select id={id('source')} name="source" defaultValue={defaultSource}>
-                  {SOURCES.map((s) => <option key={s} value={s}>{p.sources[s]}</option>)}
+                <select id={id('source')} name="source">
+                  {SOURCES.map((s) => <option key={s} value={s} selected={s === defaultSource}>{p.sources[s]}</option>)}
                 </select>
               </div>
               <div class="field"><label for={id('identifier')}>{p.identifier}</label><input id={id('identifier')} name="identifier" type="text" inputMode="numeric" autoComplete="off" /></div>

@@ -7,6 +7,7 @@ import type { PlanDefinition, PlanResponse, TodayResponse } from '../shared/type
 import { useOutboxItems } from './outbox.js';
 import { RecordSection } from './RecordForm.js';
 import { OpenAdvice, useMyStatus } from './status.js';
+import { PathwayNotice } from './PathwayNotice.js';
 import { PATIENT_TEXTS } from './texts.js';
 import { TodayList } from './TodayList.js';
 
@@ -37,6 +38,7 @@ export function Home() {
           <p>{p.planPreparing}</p>
         </div>
       )}
+      <PathwayNotice />
       <OpenAdvice />
       <Async state={today}>
         {(data) => {
