@@ -1,11 +1,15 @@
 import { useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { ActionFeedback, Async, DateTime, FieldError, TableRegion, errorKey } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
+import type { RegisterDeviceBody } from '../../src/api/devices.js';
 import type { Device, DeviceLoan } from '../shared/types.js';
 
-export const DEVICE_KINDS = ['pulse_oximeter', 'bp_monitor', 'scale', 'thermometer', 'glucometer', 'tablet', 'other'] as const;
+type DeviceKind = RegisterDeviceBody['kind'];
+
+// The contract's kinds (a kind the server does not know fails the compiler here).
+export const DEVICE_KINDS = ['pulse_oximeter', 'bp_monitor', 'scale', 'thermometer', 'glucometer', 'tablet', 'other'] as const satisfies readonly DeviceKind[];
 
 export function deviceKindLabel(kind: string, t: Catalogue): string {
   switch (kind) {
@@ -34,9 +38,8 @@ function failure(err: unknown): Text {
 /** Devices lent to one patient, lending a free device and registering returns (patient view). */
 export function PatientDevices({ patientId, active }: { patientId: string; active: boolean }) {
   const { t } = useI18n();
-  const path = `/api/patients/${encodeURIComponent(patientId)}/device-loans`;
-  const loans = useAsync(() => api.get<{ loans: DeviceLoan[] }>(path), [path]);
-  const devices = useAsync(() => api.get<{ devices: Device[] }>('/api/devices'), []);
+  const loans = useAsync(() => call('GET /api/patients/:id/device-loans', { params: { id: patientId } }), [patientId]);
+  const devices = useAsync(() => call('GET /api/devices'), []);
   const [deviceId, setDeviceId] = useState('');
   const [fieldError, setFieldError] = useState<Text | undefined>(undefined);
   const [error, setError] = useState<Text | null>(null);
@@ -56,7 +59,7 @@ export function PatientDevices({ patientId, active }: { patientId: string; activ
     setFieldError(undefined);
     setBusy(true);
     try {
-      const loan = await api.post<DeviceLoan>(path, { deviceId });
+      const loan = await call('POST /api/patients/:id/device-loans', { params: { id: patientId }, body: { deviceId } });
       setStatus(t.deviceLent(`${deviceKindLabel(loan.kind, t)} ${loan.serial}`));
       setDeviceId('');
       loans.reload();
@@ -72,7 +75,7 @@ export function PatientDevices({ patientId, active }: { patientId: string; activ
     setStatus(null);
     setError(null);
     try {
-      await api.post<DeviceLoan>(`/api/device-loans/${encodeURIComponent(loan.id)}/return`, {});
+      await call('POST /api/device-loans/:id/return', { params: { id: loan.id } });
       setStatus(t.deviceReturned(`${deviceKindLabel(loan.kind, t)} ${loan.serial}`));
       loans.reload();
       devices.reload();
@@ -162,7 +165,7 @@ export function PatientDevices({ patientId, active }: { patientId: string; activ
 export function DevicesPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.devicesHeading));
-  const devices = useAsync(() => api.get<{ devices: Device[] }>('/api/devices'), []);
+  const devices = useAsync(() => call('GET /api/devices'), []);
   const [form, setForm] = useState({ kind: '', model: '', serial: '', manufacturer: '', bluetoothId: '', systemId: '' });
   const [errors, setErrors] = useState<Record<string, Text>>({});
   const [error, setError] = useState<Text | null>(null);
@@ -189,10 +192,11 @@ export function DevicesPage() {
     }
     setBusy(true);
     try {
-      const d = await api.post<Device>('/api/devices', {
-        kind: form.kind, model: form.model.trim(), serial: form.serial.trim(),
+      const d = await call('POST /api/devices', { body: {
+        // Checked above: one of the kinds offered in the list.
+        kind: form.kind as DeviceKind, model: form.model.trim(), serial: form.serial.trim(),
         manufacturer: form.manufacturer.trim(), bluetoothId: form.bluetoothId.trim(), systemId: form.systemId.trim(),
-      });
+      } });
       setStatus(t.deviceRegistered(`${deviceKindLabel(d.kind, t)} ${d.serial}`));
       setForm({ ...form, serial: '', bluetoothId: '', systemId: '' });
       devices.reload();
@@ -212,7 +216,7 @@ export function DevicesPage() {
     setStatus(null);
     setError(null);
     try {
-      await api.post<DeviceLoan>(`/api/device-loans/${encodeURIComponent(d.loan.id)}/return`, {});
+      await call('POST /api/device-loans/:id/return', { params: { id: d.loan.id } });
       setStatus(t.deviceReturned(`${deviceKindLabel(d.kind, t)} ${d.serial}`));
       devices.reload();
     } catch (err) {
@@ -393,9 +397,9 @@ function IdentityEditor({ device, onDone }: { device: Device; onDone: (saved: De
     setError(null);
     setBusy(true);
     try {
-      onDone(await api.patch<Device>(`/api/devices/${encodeURIComponent(device.id)}`, {
+      onDone(await call('PATCH /api/devices/:id', { params: { id: device.id }, body: {
         manufacturer: form.manufacturer.trim() || null, bluetoothId: form.bluetoothId.trim() || null, systemId: form.systemId.trim() || null,
-      }));
+      } }));
     } catch (err) {
       const apiError = toApiError(err);
       const byField: Record<string, Text> = {};

@@ -1,27 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import type { EmergencyGrant } from '../../src/api/admin.js';
+import { call } from '../shared/api.js';
 import { Async, DateTime } from '../shared/components.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { TextDialog } from './TextDialog.js';
 
-/** One emergency access (selvautorisering) as /api/admin/emergency-access lists it. */
-interface EmergencyGrant {
-  id: string;
-  patientId: string;
-  personnel: string;
-  organisation: string;
-  reason: string;
-  grantedAt: string;
-  expiresAt: string;
-  /** This organisation's part: the requester's employer, the patient's follow-up service, or both. */
-  reviewAs: ('requester' | 'follow_up')[];
-  reviewedAt: string | null;
-  reviewNote: string | null;
-  followUpReviewedAt: string | null;
-  followUpReviewNote: string | null;
-  canReview: boolean;
-}
 
 function GrantCard({ g, onReview }: { g: EmergencyGrant; onReview: (g: EmergencyGrant) => void }) {
   const { t } = useI18n();
@@ -90,7 +74,7 @@ function isDone(g: EmergencyGrant): boolean {
 export function EmergencyReviewPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.emergencyHeading));
-  const state = useAsync(() => api.get<{ grants: EmergencyGrant[] }>('/api/admin/emergency-access'), []);
+  const state = useAsync(() => call('GET /api/admin/emergency-access'), []);
   const [reviewing, setReviewing] = useState<EmergencyGrant | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -148,7 +132,7 @@ export function EmergencyReviewPage() {
           minLength={3}
           confirm={t.emergencyReview}
           onSubmit={async (note) => {
-            await api.post(`/api/admin/emergency-access/${encodeURIComponent(reviewing.id)}/review`, { note });
+            await call('POST /api/admin/emergency-access/:id/review', { params: { id: reviewing.id }, body: { note } });
             setStatus(t.emergencyReviewDone);
             state.reload();
           }}

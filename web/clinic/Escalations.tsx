@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, DateTime } from '../shared/components.js';
 import { formatDate } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n } from '../shared/i18n.js';
-import type { Escalation, EscalationsResponse } from '../shared/types.js';
+import type { Escalation } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useMe } from './me.js';
 import { useStreamRefresh } from './stream.js';
@@ -84,7 +84,7 @@ function HandleDialog({ escalation, onClose, onDone }: { escalation: Escalation;
       hint={t.escalationHandleHint}
       confirm={t.escalationMarkHandled}
       onSubmit={async (note) => {
-        await api.post<Escalation>(`/api/escalations/${encodeURIComponent(escalation.id)}/handle`, note ? { note } : {});
+        await call('POST /api/escalations/:id/handle', { params: { id: escalation.id }, body: note ? { note } : {} });
         onDone();
       }}
       onClose={onClose}
@@ -96,8 +96,7 @@ function HandleDialog({ escalation, onClose, onDone }: { escalation: Escalation;
 export function PatientEscalations({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
   const { t } = useI18n();
   const me = useMe();
-  const path = `/api/patients/${encodeURIComponent(patientId)}/escalations`;
-  const state = useAsync(() => api.get<EscalationsResponse>(path), [path, refreshKey]);
+  const state = useAsync(() => call('GET /api/patients/:id/escalations', { params: { id: patientId } }), [patientId, refreshKey]);
   const [handling, setHandling] = useState<Escalation | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   return (
@@ -136,7 +135,7 @@ export function PatientEscalations({ patientId, refreshKey }: { patientId: strin
 export function EscalationsPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.escalationsHeading));
-  const state = useAsync(() => api.get<EscalationsResponse>('/api/escalations'), []);
+  const state = useAsync(() => call('GET /api/escalations'), []);
   const [handling, setHandling] = useState<Escalation | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   useStreamRefresh(() => state.reload());

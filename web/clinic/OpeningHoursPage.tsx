@@ -1,27 +1,13 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import type { ServiceHours } from '../../src/api/opening-hours.js';
+import { call } from '../shared/api.js';
 import { ActionFeedback, Async, DateTime, errorKey, FieldError } from '../shared/components.js';
 import { formatDate } from '../shared/format.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type LocalizedText, type Text } from '../shared/i18n.js';
 
-/** GET/PUT /api/opening-hours (src/server/opening-hours). */
-export interface ServiceHours {
-  organisation: { id: string; name: string };
-  version: number;
-  updatedAt: string | null;
-  updatedBy: string | null;
-  isDefault: boolean;
-  canEdit: boolean;
-  timeZone: string;
-  weekly: Partial<Record<string, [string, string][]>>;
-  publicHolidays: boolean;
-  closedDays: { date: string; label: string }[];
-  upcomingHolidays: { date: string; name: LocalizedText }[];
-  openNow: boolean;
-  closesAt: string | null;
-  nextOpening: string | null;
-}
+/** GET/PUT /api/opening-hours, as the contract says (src/api/opening-hours.ts). */
+export type { ServiceHours };
 
 interface Form {
   timeZone: string;
@@ -45,7 +31,7 @@ const addDay = (s: string, n: number): string => new Date(Date.parse(`${s}T00:00
 
 function formOf(h: ServiceHours): Form {
   const weekly: Form['weekly'] = {};
-  for (const d of DAYS) weekly[d] = (h.weekly[String(d)] ?? []).map(([from, to]) => ({ from, to }));
+  for (const d of DAYS) weekly[d] = (h.weekly[d as keyof ServiceHours['weekly']] ?? []).map(([from, to]) => ({ from, to }));
   return { timeZone: h.timeZone, weekly, publicHolidays: h.publicHolidays, closedDays: h.closedDays.map((c) => ({ ...c })) };
 }
 
@@ -149,7 +135,7 @@ function Status({ hours }: { hours: ServiceHours }) {
 export function OpeningHoursPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.navOpeningHours));
-  const state = useAsync(() => api.get<ServiceHours>('/api/opening-hours'), []);
+  const state = useAsync(() => call('GET /api/opening-hours'), []);
   return (
     <>
       <h1>{t.ohHeading}</h1>
@@ -209,7 +195,7 @@ function HoursEditor({ hours, onReload }: { hours: ServiceHours; onReload: () =>
         if (list.length > 0) weekly[String(d)] = list;
       }
       const body = { version: saved.version, timeZone: form.timeZone.trim(), weekly, publicHolidays: form.publicHolidays, closedDays: form.closedDays.map((c) => ({ date: c.date, label: c.label.trim() })) };
-      const next = await api.put<ServiceHours>('/api/opening-hours', body);
+      const next = await call('PUT /api/opening-hours', { body });
       setSaved(next);
       setForm(formOf(next));
       setErrors({});

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { api, call } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
@@ -56,7 +56,7 @@ export function PlanEditor({
 }) {
   const { t, lang } = useI18n();
   const currentDef = current ? (current.definition as unknown as PlanDefinition) : null;
-  const templates = useAsync(() => api.get<{ templates: Template[] }>('/api/templates'), []);
+  const templates = useAsync(() => call('GET /api/templates'), []);
   const questionnaires = useQuestionnaires();
   const itemNames = useItemNames(questionnaires.data);
   const [source, setSource] = useState<'current' | 'templates'>(current ? 'current' : 'templates');
@@ -109,7 +109,7 @@ export function PlanEditor({
     }
     setBusy(true);
     try {
-      const r = await api.get<{ definition: PlanDefinition }>(`/api/templates/plan?codes=${chosen.map(encodeURIComponent).join(',')}`);
+      const r = await call('GET /api/templates/plan', { query: { codes: chosen.join(',') } });
       load(r.definition);
       setLoaded(t.planTemplatesLoaded);
     } catch (err) {

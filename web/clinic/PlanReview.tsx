@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { errorKey, TableRegion } from '../shared/components.js';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { CATALOGUES, LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { measureName } from '../shared/measures.js';
@@ -13,7 +13,7 @@ export type ItemNames = (code: string, id: string) => string;
 /** Questionnaire texts for item rules (GET /api/questionnaires/:code), all four at once. */
 export function useQuestionnaires() {
   return useAsync(async () => {
-    const defs = await Promise.all(QUESTIONNAIRE_CODES.map((c) => api.get<QuestionnaireDef>(`/api/questionnaires/${c}`)));
+    const defs = await Promise.all(QUESTIONNAIRE_CODES.map((c) => call('GET /api/questionnaires/:code', { params: { code: c } })));
     return Object.fromEntries(defs.map((d) => [d.code, d])) as Record<string, QuestionnaireDef>;
   }, []);
 }

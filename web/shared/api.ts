@@ -1,3 +1,5 @@
+import type { Endpoint, EndpointInput, EndpointResponse } from '../../src/api/client.js';
+
 export type AppName = 'patient' | 'clinic';
 
 let currentApp: AppName = 'patient';
@@ -102,6 +104,23 @@ export const api = {
   put: <T>(path: string, body: unknown): Promise<T> => request<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown): Promise<T> => request<T>('PATCH', path, body),
 };
+
+/**
+ * The typed client: a route of the contract named `'METHOD /path'` (as in src/api and the API
+ * reference), its path parameters, query and body checked by the compiler, its answer typed from
+ * the contract. Only types come from src/api, so zod stays out of the bundle.
+ * @example call('PATCH /api/devices/:id', { params: { id }, body: { systemId } })
+ */
+export function call<K extends Endpoint>(endpoint: K, ...[input]: EndpointInput<K>): Promise<EndpointResponse<K>> {
+  const space = endpoint.indexOf(' ');
+  const method = endpoint.slice(0, space);
+  const given = (input ?? {}) as { params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown };
+  const path = endpoint.slice(space + 1).replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(given.params?.[name] ?? ''));
+  const query = Object.fromEntries(Object.entries(given.query ?? {}).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
+  // Commands without a body still send {} so the JSON-only rule holds for every write.
+  const body = method === 'GET' ? undefined : (given.body ?? {});
+  return request<EndpointResponse<K>>(method, withQuery(path, query), body);
+}
 
 /** Builds a query string, leaving out empty parameters. */
 export function withQuery(path: string, params: Record<string, string | undefined>): string {
