@@ -113,5 +113,24 @@ test('one note acknowledges every open alert; the section bar reaches the notes'
   await settled(nurse);
   await expectAccessible(nurse, 'clinic: patient view for the phone call');
   if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-patient-view.png` });
+});
+
+test('reports: a month-by-month trend, and a CSV that Norwegian Excel opens (BOM, semicolons, decimal comma)', async () => {
+  await nurse.goto(`${server.url}/clinic/#/rapporter`);
+  const trend = nurse.locator('table.report-trend');
+  await trend.waitFor({ timeout: 60_000 });
+  assert.equal(await trend.locator('tbody tr').count(), 6);
+  assert.match(await trend.locator('caption').innerText(), /Utvikling måned for måned/);
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic: reports with the monthly trend');
+  if (SHOTS) await trend.screenshot({ path: `${SHOTS}/clinic-reports-trend.png` });
+  const href = await nurse.getByRole('link', { name: /CSV/ }).getAttribute('href');
+  const csv = await nurse.request.get(`${server.url}${href}`);
+  assert.equal(csv.status(), 200);
+  const body = await csv.body();
+  assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 byte order mark');
+  const text = body.toString('utf8').slice(1);
+  assert.match(text, /^Kommune;Diagnose;Aktive pasienter;/);
+  assert.doesNotMatch(text, /\d\.\d/, 'no decimal point in a Norwegian CSV');
   assert.deepEqual(pageErrors, []);
 });

@@ -1,7 +1,7 @@
 import { useId, useState } from 'preact/hooks';
 import { api, withQuery } from '../shared/api.js';
 import { Async, TableRegion } from '../shared/components.js';
-import { formatNumber } from '../shared/format.js';
+import { formatDate, formatNumber } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import type { IndicatorReport, IndicatorRow, ReportCount } from '../shared/types.js';
@@ -76,6 +76,74 @@ function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow
       </table>
     </TableRegion>
   );
+}
+
+interface TrendMonth {
+  month: string;
+  from: string;
+  to: string;
+  row: IndicatorRow | null;
+}
+
+const TREND_TEXT: Record<Lang, { caption: (n: number) => string; month: string; partial: string }> = {
+  nb: { caption: (n) => `Utvikling måned for måned, alle kommuner og diagnoser (siste ${n} måneder)`, month: 'Måned', partial: 'til og med' },
+  nn: { caption: (n) => `Utvikling månad for månad, alle kommunar og diagnosar (siste ${n} månader)`, month: 'Månad', partial: 'til og med' },
+  en: { caption: (n) => `Month by month, all municipalities and diagnoses (last ${n} months)`, month: 'Month', partial: 'up to' },
+};
+
+function monthLabel(month: string, lang: Lang): string {
+  const d = new Date(`${month}-15T12:00:00Z`);
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(d);
+}
+
+/** The helsefellesskap's indicators month by month, so a coordinator sees the direction, not one number. */
+function MonthTrend({ months }: { months: TrendMonth[] }) {
+  const { t, lang } = useI18n();
+  const x = TREND_TEXT[lang];
+  const caption = x.caption(months.length);
+  return (
+    <TableRegion label={caption}>
+      <table class="data-table report-table report-trend">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{x.month}</th>
+            <th scope="col" class="num">{t.reportColPatients}</th>
+            <th scope="col" class="num">{t.reportColAdherence}</th>
+            <th scope="col" class="num">{t.reportColAlerts}</th>
+            <th scope="col" class="num">{t.reportColAlertRate}</th>
+            <th scope="col" class="num">{t.reportColRedAck}</th>
+            <th scope="col" class="num">{t.reportColMedian}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {months.map((m) => {
+            const r = m.row;
+            const partial = !m.to.endsWith(lastDayOf(m.month));
+            return (
+              <tr key={m.month}>
+                <th scope="row">
+                  {monthLabel(m.month, lang)}
+                  {partial && <span class="hint"> ({x.partial} {formatDate(m.to, lang)})</span>}
+                </th>
+                <td class="num">{r ? count(r.patients, lang) : '–'}</td>
+                <td class="num">{r ? pct(r.adherence, lang) : '–'}</td>
+                <td class="num">{r ? count(r.alerts, lang) : '–'}</td>
+                <td class="num">{r?.alertsPerPatientMonth == null ? '–' : formatNumber(r.alertsPerPatientMonth, lang)}</td>
+                <td class="num">{r ? count(r.redAlertsAcknowledged, lang) : '–'}</td>
+                <td class="num">{r ? minutes(r.ackMedianMinutes, t) : '–'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableRegion>
+  );
+}
+
+function lastDayOf(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return String(new Date(Date.UTC(y ?? 2000, m ?? 1, 0)).getUTCDate()).padStart(2, '0');
 }
 
 /** Horizontal bars with the value printed next to each: readable without the bars, and in forced colours. */
@@ -163,6 +231,7 @@ export function ReportsPage() {
                 />
               </div>
               {all && <IndicatorTable caption={t.reportAllCaption(r.helsefellesskap)} rows={[all]} />}
+              {Array.isArray((r as { trend?: unknown }).trend) && <MonthTrend months={(r as unknown as { trend: TrendMonth[] }).trend} />}
               {r.municipalities.map((m) => (
                 <IndicatorTable
                   key={m.id}

@@ -8,6 +8,28 @@ import { testDb } from '../testing/db.js';
 import { cookiesFor, seedFixture, TEST_PLAN, type Fixture } from '../testing/fixtures.js';
 import { startTestServer } from '../testing/server.js';
 import { computeIndicators, diagnosisGroups, median, percentile, type AlertInput, type EpisodeInput, type ObservationInput } from './indicators.js';
+import { monthStart, reportCsv, type Report } from './service.js';
+
+describe('CSV for Norwegian Excel', () => {
+  const row = {
+    municipalityId: null, diagnosis: null, suppressed: false, patients: 12, adherence: 0.8125, alerts: 7,
+    alertsPerPatientMonth: 1.25, redAlertsAcknowledged: 5, ackMedianMinutes: 42.5, ackP90Minutes: 90,
+  } as const;
+  const report: Report = {
+    helsefellesskap: 'Test', period: { from: '2026-01-01', to: '2026-01-31' }, generatedAt: '2026-02-01T00:00:00Z', minCount: 5,
+    municipalities: [], rows: [row], trend: [{ month: '2026-01', from: '2026-01-01', to: '2026-01-31', row }],
+  };
+  test('nb: UTF-8 BOM, semicolons, decimal comma, CRLF; en keeps the decimal point', () => {
+    const nb = reportCsv(report, 'nb');
+    assert.ok(nb.startsWith('\ufeffKommune;Diagnose;'));
+    assert.match(nb, /\r\nAlle;Alle;12;81,3;7;1,25;5;42,5;90\r\n/);
+    assert.match(nb, /\r\n2026-01;12;81,3;7;1,25;5;42,5;90\r\n$/);
+    assert.match(reportCsv(report, 'en'), /\r\nAll;All;12;81\.3;7;1\.25;5;42\.5;90\r\n/);
+  });
+  test('month arithmetic crosses years both ways', () => {
+    assert.deepEqual([monthStart('2026-01-31', -1), monthStart('2026-01-15', 0), monthStart('2025-12-31', 1), monthStart('2026-03-01', -14)], ['2025-12-01', '2026-01-01', '2026-01-01', '2025-01-01']);
+  });
+});
 
 const SPO2_ONLY: PlanDefinition = { ...TEST_PLAN, measures: [TEST_PLAN.measures[0]!] };
 const at = (date: string, time: string) => zonedInstant(date, time, 'Europe/Oslo');
@@ -123,10 +145,25 @@ describe('the report API', () => {
     const r = await get('/api/reports/indicators.csv?from=2026-01-01&to=2026-01-31&lang=en', c.coordinator);
     assert.equal(r.status, 200);
     assert.match(r.type, /text\/csv/);
-    const lines = r.text.replace(/^\ufeff/, '').trim().split('\r\n');
+    const [table, trend] = r.text.replace(/^\ufeff/, '').trim().split('\r\n\r\n') as [string, string];
+    const lines = table.split('\r\n');
     assert.equal(lines[0], 'Municipality;Diagnosis;Active patients;Adherence (%);Alerts;Alerts per patient-month;Red alerts acknowledged;Median minutes to acknowledgement;90th percentile minutes to acknowledgement');
     assert.ok(lines.slice(1).every((l) => l.split(';')[2] === '<5'));
     assert.equal(lines.length, 1 + 2 * 7 + 1);
+    // The month-by-month trend follows, the six months up to the period's end, suppressed the same way.
+    const months = trend.split('\r\n');
+    assert.match(months[0]!, /^Month \(all municipalities and diagnoses\);Active patients;/);
+    assert.deepEqual(months.slice(1).map((l) => l.split(';')[0]), ['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01']);
+    assert.ok(months.slice(1).every((l) => ['<5', '0'].includes(l.split(';')[1]!)), months.join('\n'));
+  });
+
+  test('the report has a month-by-month trend for the whole helsefellesskap', async () => {
+    const r = await get('/api/reports/indicators?from=2026-03-10&to=2026-04-15', c.coordinator);
+    assert.equal(r.status, 200, r.text);
+    const trend = (JSON.parse(r.text) as { trend: { month: string; from: string; to: string; row: { municipalityId: null } | null }[] }).trend;
+    assert.deepEqual(trend.map((m) => m.month), ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04']);
+    assert.deepEqual([trend[4]!.from, trend[4]!.to, trend[5]!.from, trend[5]!.to], ['2026-03-01', '2026-03-31', '2026-04-01', '2026-04-15']);
+    assert.ok(trend.every((m) => m.row !== null && m.row.municipalityId === null));
   });
 
   test('one episode with bad stored data does not fail the report for everyone', async () => {

@@ -132,7 +132,7 @@ function cell(v: string | number | null, lang: Lang = 'en'): string {
 /** The same suppressed figures as the JSON, semicolon-separated with a BOM so spreadsheet programs read æøå. */
 export function reportCsv(r: Report, lang: Lang): string {
   const name = new Map(r.municipalities.map((m) => [m.id, m.name]));
-  const lines = [HEADER[lang].map(cell).join(';')];
+  const lines = [HEADER[lang].map((h) => cell(h)).join(';')];
   for (const row of r.rows) {
     lines.push(
       [
