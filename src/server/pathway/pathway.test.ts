@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { syntheticFnr } from '../../domain/identifiers.js';
 import { personnelCookie } from '../testing/fixtures.js';
 import { countRows, useTestServer } from '../testing/server.js';
+import { sweepMissing } from '../triage/missing-job.js';
 
 /*
  * The care pathway end to end over the API (issue 12): referral → decision → onboarding →
@@ -191,6 +192,20 @@ test('declined referral: the reason goes back to the referring hospital; enrolme
   assert.equal(p.state, 'active');
   assert.deepEqual(p.transitions.map((t) => t.action), ['enrol']);
   assert.ok(p.evaluation.nextAt);
+});
+
+test('the missing-measurement sweep: nothing while paused, nothing for occurrences due before the resume; other patients still alerted', async () => {
+  const { c, f, db } = env;
+  const missing = async (episodeId: string) => countRows(db, `alerts where episode_id = $1 and kind = 'missing'`, [episodeId]);
+  const until = new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10);
+  assert.equal((await step(f.patient.id, c.nurseA, { action: 'pause', reason: 'Ferie', until })).status, 200);
+  await sweepMissing(db, new Date());
+  assert.equal(await missing(f.patient.episodeId), 0, 'paused');
+  // The control: the other patient (same plan, no readings either) is alerted by the same sweep.
+  assert.ok((await missing(f.otherPatient.episodeId)) > 0, 'the sweep does raise for an active episode');
+  assert.equal((await step(f.patient.id, c.nurseA, { action: 'resume' })).status, 200);
+  await sweepMissing(db, new Date());
+  assert.equal(await missing(f.patient.episodeId), 0, 'occurrences due before the resume are not missed');
 });
 
 async function patientCookieFor(pid: string): Promise<string> {
