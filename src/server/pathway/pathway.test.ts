@@ -121,6 +121,7 @@ test('referral → accept → onboarding → baseline → active → pause → r
 
   // Pause: off the worklist, no missing alerts, the patient's app is told why and until when.
   const until = new Date(Date.now() + 7 * DAY).toISOString().slice(0, 10);
+  assert.equal((await step(pid, c.nurseA, { action: 'pause', reason: 'Innlagt på sykehus', until: '2020-01-01' })).status, 400, 'a pause ending in the past');
   assert.equal((await step(pid, c.nurseA, { action: 'pause', reason: 'Innlagt på sykehus', until })).body!['state'], 'paused');
   assert.equal(await countRows(db, 'worklist_rows where episode_id = $1', [episodeId]), 0);
   const own = (await call('GET', '/api/me/pathway', await patientCookieFor(pid))).body!;

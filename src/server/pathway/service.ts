@@ -6,6 +6,7 @@ import {
 import type { MeasureCode } from '../../domain/catalogue.js';
 import type { PlanDefinition } from '../../domain/plan.js';
 import { planFromTemplates } from '../../domain/templates.js';
+import { toLocal } from '../../domain/time.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { requireEpisodeAccess, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { audit } from '../audit/service.js';
@@ -306,7 +307,8 @@ export async function applyTransition(ctx: Ctx, patientId: string, body: Transit
         break;
       }
       case 'pause':
-        if (body.until < now.toISOString().slice(0, 10)) throw badRequest('The pause must end today or later.', { until: 'In the past' });
+        // Today in the patient's zone: a pause until today is allowed, until yesterday is not.
+        if (body.until < toLocal(now, e.time_zone).date) throw badRequest('The pause must end today or later.', { until: 'In the past' });
         Object.assign(set, { pause_reason: body.reason, pause_until: body.until, paused_at: now });
         Object.assign(details, { reason: body.reason, until: body.until });
         break;
