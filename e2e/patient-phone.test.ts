@@ -125,6 +125,19 @@ test('phone: compact header with a menu, what is left first and the form above f
   await context.close();
 });
 
+test('a value the server refuses is explained in Norwegian, on the field, with no English or zod text', async () => {
+  const { context, page } = await open(PHONE);
+  await page.getByLabel(/Oksygenmetning/).fill('104');
+  await page.getByLabel(/^Puls/).fill('72');
+  await page.getByRole('button', { name: 'Lagre målingene' }).click();
+  await page.getByText('104 % er ikke mulig. Tallet må være mellom', { exact: false }).first().waitFor();
+  const main = await page.locator('main').innerText();
+  assert.doesNotMatch(main, /is not possible|must be|expected|Invalid input/);
+  assert.equal(await page.getByLabel(/Oksygenmetning/).getAttribute('aria-invalid'), 'true');
+  await expectAccessible(page, 'patient phone: server refusal in Norwegian');
+  await context.close();
+});
+
 test('a reading sent after the session expired is kept, the patient is told to log in again, and it is sent after login', async () => {
   const { context, page } = await open(PHONE);
   await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();

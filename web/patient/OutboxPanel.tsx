@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { DateTime } from '../shared/components.js';
 import { formatNumber } from '../shared/format.js';
-import { useI18n } from '../shared/i18n.js';
+import { raw, textOf, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import type { Feedback } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
@@ -138,7 +138,7 @@ export function OutboxPanel() {
                   </span>{' '}
                   <ItemLabel item={i} />
                 </p>
-                <p>{i.failed?.message}</p>
+                <p>{i.failed ? textOf(raw(i.failed.message), t) : null}</p>
                 <button type="button" class="button button-secondary" onClick={() => outbox?.remove(i.key)}>
                   {t.outboxRemove}
                 </button>

@@ -1,4 +1,5 @@
 import { createContext } from 'preact';
+import { translateServerMessage } from './serverErrors.js';
 import { useContext } from 'preact/hooks';
 
 export type Lang = 'nb' | 'nn' | 'en';
@@ -2227,7 +2228,8 @@ export type Text = { key: TextKey } | { raw: string };
 export const msg = (key: TextKey): Text => ({ key });
 export const raw = (text: string): Text => ({ raw: text });
 export function textOf(text: Text, t: Catalogue): string {
-  return 'key' in text ? t[text.key] : text.raw;
+  // Server messages are English: shown in the page's language (web/shared/serverErrors.ts).
+  return 'key' in text ? t[text.key] : translateServerMessage(text.raw, t === en ? 'en' : t === nn ? 'nn' : 'nb');
 }
 
 export const CATALOGUES: Readonly<Record<Lang, Catalogue>> = { nb, nn, en };
