@@ -155,9 +155,13 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await db.close();
 
     // Patients with device measures, in a scattered order so consecutive requests hit different rows.
-    const people = Array.from({ length: PATIENTS }, (_, i) => simPatient((i * 7919) % PATIENTS, cohortOpts))
-      .filter((p) => p.plan.measures.length > 0)
-      .map((p) => ({ id: ids.get(p.identifier)!, identifier: p.identifier, code: p.plan.measures[0]!.code, today: sittingOn(p, DAYS, { ...cohortOpts, adherence: 1 }) }));
+    // One patient at a time: 100 000 plans at once would be hundreds of MB in this process.
+    const people: { id: string; identifier: string; code: SimMeasurement['code']; today: ReturnType<typeof sittingOn> }[] = [];
+    for (let i = 0; i < PATIENTS; i++) {
+      const p = simPatient((i * 7919) % PATIENTS, cohortOpts);
+      if (p.plan.measures.length === 0) continue;
+      people.push({ id: ids.get(p.identifier)!, identifier: p.identifier, code: p.plan.measures[0]!.code, today: sittingOn(p, DAYS, { ...cohortOpts, adherence: 1 }) });
+    }
 
     // A fresh server process for every phase: the missing-measurement sweep starts 60 s after
     // start-up and, with 10 000 episodes, runs for minutes (on PGlite it holds the only connection),

@@ -3,6 +3,7 @@ import { loadConfig } from '../server/config/index.js';
 import { openDb } from '../server/db/open.js';
 import { loadCohort, SIM } from './load.js';
 import { streamLive } from './stream.js';
+import { MAX_COHORT } from './cohort.js';
 
 export const SIMULATE_USAGE = `Usage: varde simulate --patients N --days D [options]
 
@@ -46,7 +47,7 @@ export async function runSimulate(argv: string[]): Promise<void> {
     return n;
   };
   const cohort = {
-    patients: num('patients', values.patients, 1, 50_000),
+    patients: num('patients', values.patients, 1, MAX_COHORT),
     days: num('days', values.days, 0, 3650),
     seed: num('seed', values.seed, 0, 2 ** 31, 1),
     deteriorationRate: num('deterioration', values.deterioration, 0, 1, 0.08),

@@ -6,7 +6,8 @@ import type { Db } from '../server/db/port.js';
 import type { Server } from '../server/server.js';
 import { testDb } from '../server/testing/db.js';
 import { startTestServer } from '../server/testing/server.js';
-import { cohort, simPatient, sittingOn, sittingsFor, type CohortOptions } from './cohort.js';
+import { cohort, MAX_COHORT, simIdentity, simPatient, sittingOn, sittingsFor, type CohortOptions } from './cohort.js';
+import { syntheticFnr } from '../domain/identifiers.js';
 import { loadCohort } from './load.js';
 import { streamLive } from './stream.js';
 
@@ -27,6 +28,28 @@ describe('cohort generator', () => {
     assert.deepEqual(sittingOn(a[5]!, 3, opts), sittingOn(simPatient(5, opts), 3, opts));
     const other = [...cohort({ ...opts, patients: 50, seed: 8 })];
     assert.ok(other.some((p, i) => p.name !== a[i]!.name), 'another seed, other people');
+  });
+
+  test('identity numbers stay unique and valid up to MAX_COHORT (219 160), outside the demo seed\'s numbers; the first 54 790 are as before', () => {
+    assert.equal(MAX_COHORT, 20 * 10_958);
+    const seen = new Set<string>();
+    for (let i = 0; i < MAX_COHORT; i++) {
+      const id = simIdentity(i, 1);
+      seen.add(id.identifier);
+      const ind = Number(id.identifier.slice(6, 9));
+      // 0–99 (first five blocks) or 460–499: the demo seed's patients use 100–~450.
+      assert.ok(ind < 100 || (ind >= 460 && ind <= 499), `${i}: individual number ${ind}`);
+      if (i % 997 === 0 || i === MAX_COHORT - 1) {
+        const parsed = parseNorwegianId(id.identifier);
+        assert.ok(parsed.ok && parsed.value.synthetic && parsed.value.birthDate === id.birthDate && parsed.value.sex === id.sex, id.identifier);
+      }
+    }
+    assert.equal(seen.size, MAX_COHORT);
+    // Earlier cohorts keep their people: blocks 0–4 still search from 0, 20, 40, 60, 80.
+    const p = simIdentity(54_789, 1);
+    assert.equal(p.identifier, syntheticFnr(p.birthDate, 80 + (Number(p.identifier[8]) % 2)));
+    assert.equal(simPatient(100_000, opts).identifier, simIdentity(100_000, opts.seed).identifier);
+    assert.throws(() => simIdentity(MAX_COHORT), /at most 219160/);
   });
 
   test('series follow each plan: its measures, plausible values, mornings of the right days', () => {

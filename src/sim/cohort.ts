@@ -66,8 +66,12 @@ export interface SimSitting {
   measurements: SimMeasurement[];
 }
 
-/** Most patients one cohort can hold with unique synthetic identity numbers (see identityOf). */
-export const MAX_COHORT = 50_000;
+/**
+ * Most patients one cohort can hold with unique synthetic identity numbers (see identityOf):
+ * 20 blocks of 10 958 birth dates. Enough for a national deployment's "tens of thousands" and the
+ * bench's 100 000.
+ */
+export const MAX_COHORT = 219_160; // (LOW_BLOCKS + HIGH_BLOCKS) × BIRTH_SPAN_DAYS, below
 const DEFAULT_TZ = 'Europe/Oslo';
 
 /** Diagnosis mix of a typical Norwegian home follow-up caseload (COPD and heart failure dominate). */
@@ -118,18 +122,58 @@ const BIRTH_SPAN_DAYS = 10_958;
 const BIRTH_STEP = 7_919;
 const BIRTH_START_MS = Date.UTC(1935, 0, 1);
 
+/** Blocks 0–4 take individual numbers from 0, 20, 40, 60, 80 (the first 54 790 patients, as always). */
+const LOW_BLOCKS = 5;
+/**
+ * Later blocks take the valid individual numbers of 460–499 of the patient's sex, in order. The
+ * demo seed uses 100–~450 (`100 + 7i`, and 400+ for its referred people), so a cohort still loads
+ * next to the demo data. Every birth date 1935–1964 has at least 15 valid numbers of each parity
+ * there (cohort.test.ts checks), hence 15 more blocks.
+ */
+const HIGH_FIRST = 460;
+const HIGH_LAST = 499;
+const HIGH_BLOCKS = 15;
+
+/** Valid individual numbers in 460–499 per birth date and sex, found once (about 4 MB for every date). */
+const highNumbers = new Map<string, number[]>();
+function highIndividuals(birthDate: string, male: boolean): number[] {
+  const key = `${birthDate}${male ? 'm' : 'f'}`;
+  let list = highNumbers.get(key);
+  if (!list) {
+    list = [];
+    for (let ind = HIGH_FIRST + (male ? 1 : 0); ind <= HIGH_LAST;) {
+      const got = Number(syntheticFnr(birthDate, ind).slice(6, 9));
+      // syntheticFnr searches upwards in steps of 2 and wraps at 499: a smaller number means none left.
+      if (got < ind || got > HIGH_LAST) break;
+      list.push(got);
+      ind = got + 2;
+    }
+    highNumbers.set(key, list);
+  }
+  return list;
+}
+
 /**
  * Identity of patient `index`: a birth date unique within each block of 10 958 patients, and an
- * individual-number start per block (0, 20, 40, 60, 80 — far below what the demo seed uses), so
- * identity numbers are unique for up to MAX_COHORT patients whatever the seed.
+ * individual number per block (blocks 0–4: search from 0, 20, 40, 60, 80; blocks 5–19: the k-th
+ * valid number of 460–499), so identity numbers are unique for up to MAX_COHORT patients whatever
+ * the seed. One draw of `r` either way, so everything drawn after it is as before.
  */
 function identityOf(index: number, r: () => number): { birthDate: string; identifier: string; sex: 'male' | 'female' } {
   const block = Math.floor(index / BIRTH_SPAN_DAYS);
   const dayOffset = (index * BIRTH_STEP) % BIRTH_SPAN_DAYS;
   const birthDate = new Date(BIRTH_START_MS + dayOffset * 86_400_000).toISOString().slice(0, 10);
   const male = r() < 0.5;
-  const identifier = syntheticFnr(birthDate, block * 20 + (male ? 1 : 0));
+  if (block >= LOW_BLOCKS + HIGH_BLOCKS) throw new RangeError(`A cohort holds at most ${MAX_COHORT} patients`);
+  const high = block >= LOW_BLOCKS ? highIndividuals(birthDate, male)[block - LOW_BLOCKS] : undefined;
+  if (block >= LOW_BLOCKS && high === undefined) throw new RangeError(`No synthetic identity left for patient ${index} (born ${birthDate})`);
+  const identifier = syntheticFnr(birthDate, high ?? block * 20 + (male ? 1 : 0));
   return { birthDate, identifier, sex: Number(identifier[8]) % 2 === 1 ? 'male' : 'female' };
+}
+
+/** Birth date, identity number and sex of patient `index` (what simPatient gives it), without the rest. */
+export function simIdentity(index: number, seed = 1): { birthDate: string; identifier: string; sex: 'male' | 'female' } {
+  return identityOf(index, rng(mix(seed, index, 0x5117)));
 }
 
 /** Typical home values per measure: [population mean, between-patient sd, day-to-day sd]. */
