@@ -6,11 +6,11 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
-export async function openPostgres(connectionString: string, opts: { max?: number } = {}): Promise<Db> {
+export async function openPostgres(connectionString: string, opts: { max?: number; /** Connect once now, so a wrong URL fails at start (default). */ check?: boolean } = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  await pool.query('select 1');
+  if (opts.check !== false) await pool.query('select 1');
 
   const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {

@@ -50,6 +50,12 @@ function replicaUnavailable(err: unknown): boolean {
   return code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code === '40001';
 }
 
+class NotStandby extends Error {
+  constructor() {
+    super('DATABASE_READ_URL is not a standby (pg_is_in_recovery() is false): point it at a streaming replica of DATABASE_URL');
+  }
+}
+
 /** 'X/Y' (pg_lsn) → a comparable number of bytes. */
 export function lsnBytes(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');
@@ -57,21 +63,30 @@ export function lsnBytes(lsn: string): bigint {
 }
 
 /**
- * Opens the replica pool and returns the router. Throws when the URL is not a server in recovery:
- * a writable "replica" would mean reads from a database the primary never writes to.
+ * Opens the replica pool and returns the router. Throws when the URL answers but is not a server
+ * in recovery: a writable "replica" would mean reads from a database the primary never writes to.
+ * A replica that does not answer at start does not stop the app: reads go to the primary until it
+ * does.
  */
 export async function openReadRouter(primary: Db, url: string, opts: ReadRouterOptions = {}): Promise<ReadRouter> {
   const stickyMs = opts.stickyMs ?? 5_000;
   const maxLagMs = opts.maxLagMs ?? 10_000;
-  const pool = await openPostgres(url, { max: opts.max ?? 10 });
-  const r = await pool.query<{ recovery: boolean }>('select pg_is_in_recovery() as recovery');
-  if (!r.rows[0]?.recovery) {
-    await pool.close();
-    throw new Error('DATABASE_READ_URL is not a standby (pg_is_in_recovery() is false): point it at a streaming replica of DATABASE_URL');
-  }
-
+  const pool = await openPostgres(url, { max: opts.max ?? 10, check: false });
   let healthy = true;
   let warned = false;
+  try {
+    const r = await pool.query<{ recovery: boolean }>('select pg_is_in_recovery() as recovery');
+    if (!r.rows[0]?.recovery) {
+      await pool.close();
+      throw new NotStandby();
+    }
+  } catch (err) {
+    if (err instanceof NotStandby || !replicaUnavailable(err)) throw err;
+    opts.log?.warn({ err }, 'read replica unavailable at start: reading from the primary until it answers');
+    healthy = false;
+    warned = true;
+  }
+
   const markDown = (err: unknown) => {
     if (!warned) opts.log?.warn({ err }, 'read replica unavailable: reading from the primary');
     warned = true;
@@ -104,11 +119,12 @@ export async function openReadRouter(primary: Db, url: string, opts: ReadRouterO
       const p = await primary.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
       samples.push({ at: now, lsn: lsnBytes(p.rows[0]!.lsn) });
       while (samples.length > 1 && samples[1]!.at <= now - maxLagMs) samples.shift();
-      const s = await pool.query<{ lsn: string | null }>('select pg_last_wal_replay_lsn()::text as lsn');
+      const s = await pool.query<{ recovery: boolean; lsn: string | null }>('select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as lsn');
       const replayed = s.rows[0]?.lsn ? lsnBytes(s.rows[0].lsn) : -1n;
       // The oldest sample kept is at most maxLagMs old: if even that is not replayed, the replica lags too far.
       const oldest = samples[0]!;
-      const fresh = replayed >= oldest.lsn || now - oldest.at < maxLagMs;
+      // A promoted standby is no longer fed by the primary: no reads from it.
+      const fresh = s.rows[0]?.recovery === true && (replayed >= oldest.lsn || now - oldest.at < maxLagMs);
       if (healthy && !fresh) opts.log?.warn({ maxLagMs }, 'read replica lags: reading from the primary until it catches up');
       healthy = fresh;
       if (fresh) warned = false;

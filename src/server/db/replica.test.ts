@@ -330,4 +330,18 @@ describe('primary + streaming replica (real PostgreSQL)', { skip }, () => {
     assert.ok(spo2Values(trend.json).includes(91));
     assert.ok(primaryLog.since().includes(TREND_SQL), 'read on the primary instead');
   });
+
+  test('a replica that is down when the app starts does not stop it: reads go to the primary', async () => {
+    const router = await openReadRouter(seedDb!, replicaUrl, { checkMs: 0 });
+    try {
+      assert.equal(router.healthy(), false);
+      assert.equal((await router.replica.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r, false);
+    } finally {
+      await router.close();
+    }
+  });
+
+  test('a DATABASE_READ_URL that is not a standby is refused at start', async () => {
+    await assert.rejects(openReadRouter(seedDb!, primaryUrl), /not a standby/);
+  });
 });
