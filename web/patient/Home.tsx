@@ -64,7 +64,7 @@ export function Home() {
               {done.length > 0 && (
                 <section aria-labelledby="done-heading">
                   <h2 id="done-heading">{p.doneToday}</h2>
-                  <TodayList tasks={done} waiting={waiting} />
+                  <TodayList tasks={done} waiting={waiting} label={p.doneToday} />
                 </section>
               )}
             </>

@@ -34,11 +34,12 @@ function DoneMark({ done, waiting }: { done: boolean; waiting: boolean }) {
   );
 }
 
-export function TodayList({ tasks, waiting = new Set() }: { tasks: TodayTask[]; waiting?: ReadonlySet<string> }) {
+/** `label` names the list for screen readers when a page has two (left to do, done). */
+export function TodayList({ tasks, waiting = new Set(), label }: { tasks: TodayTask[]; waiting?: ReadonlySet<string>; label?: string }) {
   const { t, lang } = useI18n();
   if (tasks.length === 0) return <p class="intro">{t.todayEmpty}</p>;
   return (
-    <ul class="task-list" aria-label={t.todayListLabel}>
+    <ul class="task-list" aria-label={label ?? t.todayListLabel}>
       {tasks.map((task) => (
         <li key={task.code} class="task">
           <p class="task-name">

@@ -54,7 +54,7 @@ export const MEASURES: Readonly<Record<string, MeasureInfo>> = {
   glucose: GLUCOSE,
   phq9: { name: same('PHQ-9'), short: same('PHQ-9') },
   gad7: { name: same('GAD-7'), short: same('GAD-7') },
-  cat: { name: { nb: 'Kols-skjema (CAT)', nn: 'Kols-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
+  cat: { name: { nb: 'KOLS-skjema (CAT)', nn: 'KOLS-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
   symptoms: { name: { nb: 'Dagens symptomer', nn: 'Dagens symptom', en: 'Today\'s symptoms' }, short: { nb: 'Symptomer', nn: 'Symptom', en: 'Symptoms' } },
 };
 
