@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Db } from '../db/port.js';
-import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { personnelCookie, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { countRows, injectJson, startTestServer } from '../testing/server.js';
+import { describe, test } from 'node:test';
+import { personnelCookie } from '../testing/fixtures.js';
+import { countRows, injectJson, useTestServer } from '../testing/server.js';
 import { registerClient } from './clients.js';
 
 /**
@@ -13,38 +10,31 @@ import { registerClient } from './clients.js';
  * Small limits make the behaviour visible in a few requests; X-Forwarded-For stands for distinct
  * callers (trusted only from loopback, as TRUST_PROXY=loopback says).
  */
-let db: Db;
-let server: Server;
-let f: Fixture;
 let adminA: string;
 let adminB: string;
 let nurseA: string;
 
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db);
-  server = await startTestServer(db, { env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', CLIENT_RATE_LIMIT_PER_MINUTE: '5', CLIENT_LOCKOUT_AFTER: '3' } });
-  await db.query(`insert into memberships (personnel_id, organisation_id, role) values ($1, $2, 'admin'), ($3, $4, 'admin')`, [
-    f.people.coordinator, f.orgs.muniA, f.people.nurseB, f.orgs.muniB,
-  ]);
-  adminA = await personnelCookie(db, f.people.coordinator, f.orgs.muniA, 'admin');
-  adminB = await personnelCookie(db, f.people.nurseB, f.orgs.muniB, 'admin');
-  nurseA = await personnelCookie(db, f.people.nurseA, f.orgs.muniA, 'nurse');
-});
-after(async () => {
-  await server?.close();
-  await db?.close();
+const env = useTestServer({
+  env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', CLIENT_RATE_LIMIT_PER_MINUTE: '5', CLIENT_LOCKOUT_AFTER: '3' },
+  setup: async () => {
+    await env.db.query(`insert into memberships (personnel_id, organisation_id, role) values ($1, $2, 'admin'), ($3, $4, 'admin')`, [
+      env.f.people.coordinator, env.f.orgs.muniA, env.f.people.nurseB, env.f.orgs.muniB,
+    ]);
+    adminA = await personnelCookie(env.db, env.f.people.coordinator, env.f.orgs.muniA, 'admin');
+    adminB = await personnelCookie(env.db, env.f.people.nurseB, env.f.orgs.muniB, 'admin');
+    nurseA = await personnelCookie(env.db, env.f.people.nurseA, env.f.orgs.muniA, 'nurse');
+  },
 });
 
 function token(form: Record<string, string>, from: string, remoteAddress = '127.0.0.1') {
-  return server.app.inject({
+  return env.server.app.inject({
     method: 'POST', url: '/auth/token', remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from },
     payload: new URLSearchParams({ grant_type: 'client_credentials', ...form }).toString(),
   });
 }
 const denied = (reason: string, clientId: string) =>
-  countRows(db, `audit_events where resource_type = 'AccessToken' and outcome = 'denied' and actor_id = $1 and details->>'reason' = $2`, [clientId, reason]);
+  countRows(env.db, `audit_events where resource_type = 'AccessToken' and outcome = 'denied' and actor_id = $1 and details->>'reason' = $2`, [clientId, reason]);
 
 describe('rate limits', () => {
   test('token endpoint: a fourth request a minute from one address gets 429, another address is served; audited once', async () => {
@@ -52,7 +42,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i++) statuses.push((await token({ client_id: `nobody-${i}`, client_secret: 'x' }, '198.51.100.1')).statusCode);
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
     assert.equal((await token({ client_id: 'nobody', client_secret: 'x' }, '198.51.100.2')).statusCode, 401);
-    assert.equal(await countRows(db, `audit_events where resource_type = 'RateLimit' and details->>'ip' = '198.51.100.1'`), 1);
+    assert.equal(await countRows(env.db, `audit_events where resource_type = 'RateLimit' and details->>'ip' = '198.51.100.1'`), 1);
   });
 
   test('a caller that is not a trusted proxy cannot pick its address with X-Forwarded-For', async () => {
@@ -62,7 +52,7 @@ describe('rate limits', () => {
   });
 
   test('login routes are limited per address', async () => {
-    const login = (from: string) => server.app.inject({ method: 'GET', url: '/auth/login?app=patient', headers: { 'x-forwarded-for': from } });
+    const login = (from: string) => env.server.app.inject({ method: 'GET', url: '/auth/login?app=patient', headers: { 'x-forwarded-for': from } });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await login('198.51.100.20')).statusCode);
     assert.deepEqual(statuses, [302, 302, 302, 429]);
@@ -71,7 +61,7 @@ describe('rate limits', () => {
     assert.match(String(refused.headers['content-type']), /text\/html/);
     assert.match(refused.body, /For mange forsøk/);
     assert.equal((await login('198.51.100.21')).statusCode, 302);
-    const idpLogin = (from: string) => server.app.inject({
+    const idpLogin = (from: string) => env.server.app.inject({
       method: 'POST', url: '/idp/interaction/unknown/login', headers: { 'x-forwarded-for': from, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'pid=1',
     });
     for (let i = 0; i < 3; i++) assert.notEqual((await idpLogin('198.51.100.22')).statusCode, 429);
@@ -79,47 +69,47 @@ describe('rate limits', () => {
   });
 
   test('one client id is limited however many addresses the guesses come from', async () => {
-    await registerClient(db, { clientId: 'gw-spread', name: 'Gateway', organisationId: f.orgs.muniA, scopes: ['observation.write'] });
+    await registerClient(env.db, { clientId: 'gw-spread', name: 'Gateway', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] });
     const statuses = [];
     // Guesses from six addresses: the client's limit (5 a minute) stops the sixth.
     for (let i = 0; i < 6; i++) statuses.push((await token({ client_id: 'gw-spread', client_secret: `guess-${i}` }, `192.0.2.${i + 1}`)).statusCode);
     assert.equal(statuses.at(-1), 429);
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
-    assert.equal(await countRows(db, `audit_events where resource_type = 'RateLimit' and actor_id = 'gw-spread' and details->>'limit' = 'per-client'`), 1);
+    assert.equal(await countRows(env.db, `audit_events where resource_type = 'RateLimit' and actor_id = 'gw-spread' and details->>'limit' = 'per-client'`), 1);
   });
 });
 
 describe('lockout of device client credentials', () => {
   test('three wrong secrets lock the client; the right one is then refused; an admin of its organisation lifts it', async () => {
-    const { clientId, clientSecret } = await registerClient(db, { clientId: 'gw-lock', name: 'Gateway', organisationId: f.orgs.muniA, scopes: ['observation.write'] });
+    const { clientId, clientSecret } = await registerClient(env.db, { clientId: 'gw-lock', name: 'Gateway', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] });
     for (let i = 0; i < 3; i++) assert.equal((await token({ client_id: clientId, client_secret: `wrong-${i}` }, `192.0.2.${50 + i}`)).statusCode, 401);
     const locked = await token({ client_id: clientId, client_secret: clientSecret }, '192.0.2.60');
     assert.equal(locked.statusCode, 401);
     assert.equal(locked.json().error, 'invalid_client');
     assert.equal(await denied('wrong_secret', clientId), 3);
     assert.equal(await denied('locked', clientId), 1);
-    assert.equal(await countRows(db, `audit_events where actor_id = $1 and details->>'lockedNow' = 'true'`, [clientId]), 1);
+    assert.equal(await countRows(env.db, `audit_events where actor_id = $1 and details->>'lockedNow' = 'true'`, [clientId]), 1);
 
-    const list = await injectJson(server, 'GET', '/api/admin/api-clients', adminA);
+    const list = await injectJson(env.server, 'GET', '/api/admin/api-clients', adminA);
     assert.equal(list.status, 200);
     const row = (list.body!.clients as { clientId: string; lockedAt: string | null; failedAttempts: number }[]).find((c) => c.clientId === clientId);
     assert.ok(row?.lockedAt);
     assert.equal(row.failedAttempts, 3);
 
     // Not a nurse, not the administrator of another organisation.
-    assert.equal((await injectJson(server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, nurseA)).status, 403);
-    assert.equal((await injectJson(server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, adminB)).status, 404);
-    assert.equal((await injectJson(server, 'GET', '/api/admin/api-clients', adminB)).body!.clients instanceof Array, true);
-    assert.equal((await injectJson(server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, adminA)).status, 204);
-    assert.equal(await countRows(db, `audit_events where action = 'update' and resource_type = 'ApiClient' and resource_id = $1 and actor_id = $2`, [clientId, f.people.coordinator]), 1);
+    assert.equal((await injectJson(env.server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, nurseA)).status, 403);
+    assert.equal((await injectJson(env.server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, adminB)).status, 404);
+    assert.equal((await injectJson(env.server, 'GET', '/api/admin/api-clients', adminB)).body!.clients instanceof Array, true);
+    assert.equal((await injectJson(env.server, 'POST', `/api/admin/api-clients/${clientId}/unlock`, adminA)).status, 204);
+    assert.equal(await countRows(env.db, `audit_events where action = 'update' and resource_type = 'ApiClient' and resource_id = $1 and actor_id = $2`, [clientId, env.f.people.coordinator]), 1);
 
     const ok = await token({ client_id: clientId, client_secret: clientSecret }, '192.0.2.61');
     assert.equal(ok.statusCode, 200, ok.body);
-    assert.equal(await countRows(db, `audit_events where resource_type = 'AccessToken' and outcome = 'success' and actor_id = $1`, [clientId]), 1);
+    assert.equal(await countRows(env.db, `audit_events where resource_type = 'AccessToken' and outcome = 'success' and actor_id = $1`, [clientId]), 1);
   });
 
   test('a right secret resets the count of wrong ones', async () => {
-    const { clientId, clientSecret } = await registerClient(db, { clientId: 'gw-reset', name: 'Gateway', organisationId: f.orgs.muniA, scopes: ['observation.write'] });
+    const { clientId, clientSecret } = await registerClient(env.db, { clientId: 'gw-reset', name: 'Gateway', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] });
     for (const secret of ['wrong-1', 'wrong-2', clientSecret, 'wrong-3', 'wrong-4']) await token({ client_id: clientId, client_secret: secret }, '192.0.2.70');
     assert.equal((await token({ client_id: clientId, client_secret: clientSecret }, '192.0.2.71')).statusCode, 200);
   });

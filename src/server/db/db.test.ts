@@ -1,28 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { testDb, TEST_DB_KIND } from '../testing/db.js';
+import { test } from 'node:test';
+import { useTestServer } from '../testing/server.js';
+import { TEST_DB_KIND } from '../testing/db.js';
 import { migrate, splitStatements } from './migrate.js';
 import { notify, type Db } from './port.js';
 
-let db: Db;
-before(async () => {
-  db = await testDb();
-});
-after(async () => db.close());
+const env = useTestServer({ dbOnly: true });
 
 test(`the suite runs on ${TEST_DB_KIND}`, () => {
-  assert.equal(db.kind, TEST_DB_KIND);
+  assert.equal(env.db.kind, TEST_DB_KIND);
 });
 
 test('migrations are recorded and a second run applies nothing', async () => {
-  assert.deepEqual(await migrate(db), []);
-  const r = await db.query<{ version: number }>('select version from schema_migrations order by version');
+  assert.deepEqual(await migrate(env.db), []);
+  const r = await env.db.query<{ version: number }>('select version from schema_migrations order by version');
   assert.ok(r.rows.length >= 1);
   assert.equal(r.rows[0]!.version, 1);
 });
 
 test('types come back the same from both adapters', async () => {
-  const r = await db.query<{ d: string; t: Date; f: number; j: { a: number[] }; n: number; u: string }>(
+  const r = await env.db.query<{ d: string; t: Date; f: number; j: { a: number[] }; n: number; u: string }>(
     `select '1940-02-29'::date as d, '2026-03-29T01:30:00Z'::timestamptz as t, 36.6::float8 as f, '{"a":[1]}'::jsonb as j,
             count(*)::int as n, gen_random_uuid()::text as u from (values (1),(2)) v`,
   );
@@ -37,29 +34,29 @@ test('types come back the same from both adapters', async () => {
 });
 
 test('a throw inside tx rolls everything back', async () => {
-  await db.exec('create table tx_probe (x int)');
+  await env.db.exec('create table tx_probe (x int)');
   await assert.rejects(
-    db.tx(async (tx) => {
+    env.db.tx(async (tx) => {
       await tx.query('insert into tx_probe values ($1)', [1]);
       throw new Error('boom');
     }),
     /boom/,
   );
-  assert.equal((await db.query('select * from tx_probe')).rows.length, 0);
-  await db.tx(async (tx) => tx.query('insert into tx_probe values ($1)', [2]));
-  assert.deepEqual((await db.query<{ x: number }>('select x from tx_probe')).rows, [{ x: 2 }]);
+  assert.equal((await env.db.query('select * from tx_probe')).rows.length, 0);
+  await env.db.tx(async (tx) => tx.query('insert into tx_probe values ($1)', [2]));
+  assert.deepEqual((await env.db.query<{ x: number }>('select x from tx_probe')).rows, [{ x: 2 }]);
 });
 
 test('NOTIFY inside a transaction is delivered after commit, and not at all after rollback', async () => {
   const got: string[] = [];
-  const stop = await db.listen('probe_channel', (p) => got.push(p));
+  const stop = await env.db.listen('probe_channel', (p) => got.push(p));
   await assert.rejects(
-    db.tx(async (tx) => {
+    env.db.tx(async (tx) => {
       await notify(tx, 'probe_channel', { n: 1 });
       throw new Error('rollback');
     }),
   );
-  await db.tx(async (tx) => notify(tx, 'probe_channel', { n: 2 }));
+  await env.db.tx(async (tx) => notify(tx, 'probe_channel', { n: 2 }));
   for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(got.map((p) => JSON.parse(p)), [{ n: 2 }]);

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Db } from '../db/port.js';
-import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { startTestServer } from '../testing/server.js';
+import { test } from 'node:test';
+import { type Fixture } from '../testing/fixtures.js';
+import { useTestServer } from '../testing/server.js';
 
 /**
  * Sweeps every registered route. A new route fails this test until it is classified here, so
@@ -180,33 +177,23 @@ let TEST_DEF: unknown;
 function fhirObservation(f: Fixture, key: string) {
   return {
     resourceType: 'Observation', status: 'final', identifier: [{ system: 'urn:varde:idempotency', value: key }],
-    code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${f.patient.id}` },
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${env.f.patient.id}` },
     effectiveDateTime: new Date(Date.now() - 60_000).toISOString(), valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
   };
 }
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let c: Awaited<ReturnType<typeof cookiesFor>>;
 const routes: { method: string; url: string }[] = [];
 
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db);
-  c = await cookiesFor(db, f);
-  TEST_DEF = (await db.query<{ definition: unknown }>('select definition from plans where id = $1', [f.patient.planId])).rows[0]!.definition;
-  server = await startTestServer(db);
-});
-after(async () => {
-  await server.close();
-  await db.close();
+const env = useTestServer({
+  setup: async () => {
+    TEST_DEF = (await env.db.query<{ definition: unknown }>('select definition from plans where id = $1', [env.f.patient.planId])).rows[0]!.definition;
+  },
 });
 
 function registered(): { method: string; url: string }[] {
   if (routes.length) return routes;
   const out = new Set<string>();
-  for (const r of server.app.vardeRoutes) {
+  for (const r of env.server.app.vardeRoutes) {
     if (r.method === 'HEAD') continue;
     const key = `${r.method} ${r.url}`;
     if (!out.has(key)) {
@@ -228,7 +215,7 @@ function fill(url: string, ids: Ids, patientId: string): string {
 }
 
 async function inject(method: string, url: string, cookie: string | null, body?: unknown) {
-  const res = await server.app.inject({
+  const res = await env.server.app.inject({
     method: method as 'GET', url,
     headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
@@ -236,7 +223,7 @@ async function inject(method: string, url: string, cookie: string | null, body?:
   return res.statusCode;
 }
 
-const auditCount = async () => (await db.query<{ n: number }>('select count(*)::int as n from audit_events')).rows[0]!.n;
+const auditCount = async () => (await env.db.query<{ n: number }>('select count(*)::int as n from audit_events')).rows[0]!.n;
 
 test('every route is classified in the sweep', () => {
   const unknown = registered().map((r) => `${r.method} ${r.url}`).filter((k) => !SPECS[k]);
@@ -247,25 +234,25 @@ test('every non-public route refuses a caller without a session (401)', async ()
   for (const r of registered()) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
     if (spec.kind === 'public') continue;
-    const status = await inject(r.method, fill(r.url, { alertId: '00000000-0000-4000-8000-000000000000', draftPlanId: '00000000-0000-4000-8000-000000000000' }, f.patient.id), null, spec.body?.(f, { alertId: '', draftPlanId: '' }));
+    const status = await inject(r.method, fill(r.url, { alertId: '00000000-0000-4000-8000-000000000000', draftPlanId: '00000000-0000-4000-8000-000000000000' }, env.f.patient.id), null, spec.body?.(env.f, { alertId: '', draftPlanId: '' }));
     assert.equal(status, 401, `${r.method} ${r.url}`);
   }
 });
 
 test('patient data: refused without care relation (403, audited); allowed and audited with one', async () => {
   // Ids that the POST routes act on: an open alert and a plan draft of the patient.
-  await inject('POST', '/api/me/observations', c.patient, { idempotencyKey: 'sweep-red-1', measurements: [{ code: 'spo2', value: 85 }] });
-  await inject('POST', '/api/me/observations', c.patient, { idempotencyKey: 'sweep-red-2', measurements: [{ code: 'heart_rate', value: 130 }] });
-  const alertIds = (await db.query<{ id: string }>('select id from alerts where patient_id = $1 order by rule_id', [f.patient.id])).rows.map((r) => r.id);
+  await inject('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'sweep-red-1', measurements: [{ code: 'spo2', value: 85 }] });
+  await inject('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'sweep-red-2', measurements: [{ code: 'heart_rate', value: 130 }] });
+  const alertIds = (await env.db.query<{ id: string }>('select id from alerts where patient_id = $1 order by rule_id', [env.f.patient.id])).rows.map((r) => r.id);
   assert.equal(alertIds.length, 2);
-  const draft = await server.app.inject({ method: 'POST', url: `/api/patients/${f.patient.id}/plans`, headers: { cookie: c.gp, 'content-type': 'application/json' }, payload: JSON.stringify({ definition: TEST_DEF }) });
+  const draft = await env.server.app.inject({ method: 'POST', url: `/api/patients/${env.f.patient.id}/plans`, headers: { cookie: env.c.gp, 'content-type': 'application/json' }, payload: JSON.stringify({ definition: TEST_DEF }) });
   const draftPlanId = (JSON.parse(draft.body) as { id: string }).id;
   // An escalation for the GP to handle, a device to lend and a loan to take back.
-  const esc = await server.app.inject({ method: 'POST', url: `/api/alerts/${alertIds[1]}/escalate`, headers: { cookie: c.nurseA, 'content-type': 'application/json' }, payload: JSON.stringify({ note: 'Se på pulsen.' }) });
+  const esc = await env.server.app.inject({ method: 'POST', url: `/api/alerts/${alertIds[1]}/escalate`, headers: { cookie: env.c.nurseA, 'content-type': 'application/json' }, payload: JSON.stringify({ note: 'Se på pulsen.' }) });
   const escalationId = (JSON.parse(esc.body) as { id: string }).id;
-  const dev = async (serial: string) => (await db.query<{ id: string }>(`insert into devices (organisation_id, serial, model, kind) values ($1,$2,'Nonin 3230','pulse_oximeter') returning id`, [f.orgs.muniA, serial])).rows[0]!.id;
+  const dev = async (serial: string) => (await env.db.query<{ id: string }>(`insert into devices (organisation_id, serial, model, kind) values ($1,$2,'Nonin 3230','pulse_oximeter') returning id`, [env.f.orgs.muniA, serial])).rows[0]!.id;
   const deviceId = await dev('SWEEP-1');
-  const loanId = (await db.query<{ id: string }>('insert into device_loans (device_id, patient_id) values ($1,$2) returning id', [await dev('SWEEP-2'), f.patient.id])).rows[0]!.id;
+  const loanId = (await env.db.query<{ id: string }>('insert into device_loans (device_id, patient_id) values ($1,$2) returning id', [await dev('SWEEP-2'), env.f.patient.id])).rows[0]!.id;
 
   const ordered = registered().filter((r) => SPECS[`${r.method} ${r.url}`]!.kind === 'patient-data')
     // End the episode last: after it, writes are refused.
@@ -275,17 +262,17 @@ test('patient data: refused without care relation (403, audited); allowed and au
   for (const r of ordered) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
     const ids = { alertId: r.url.endsWith('resolve') || r.url.endsWith('/alerts/acknowledge') ? alertIds[1]! : alertIds[0]!, draftPlanId, escalationId, deviceId, loanId };
-    const url = fill(r.url, ids, f.patient.id);
-    const body = spec.body?.(f, ids);
+    const url = fill(r.url, ids, env.f.patient.id);
+    const body = spec.body?.(env.f, ids);
 
-    const deniedBefore = (await db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
-    assert.equal(await inject(r.method, url, c.nurseB, body), 403, `nurse B: ${r.method} ${r.url}`);
-    const deniedAfter = (await db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
+    const deniedBefore = (await env.db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
+    assert.equal(await inject(r.method, url, env.c.nurseB, body), 403, `nurse B: ${r.method} ${r.url}`);
+    const deniedAfter = (await env.db.query<{ n: number }>(`select count(*)::int as n from audit_events where outcome = 'denied'`)).rows[0]!.n;
     assert.ok(deniedAfter > deniedBefore, `refusal audited: ${r.method} ${r.url}`);
-    assert.equal(await inject(r.method, url, c.coordinator, body), 403, `coordinator: ${r.method} ${r.url}`);
+    assert.equal(await inject(r.method, url, env.c.coordinator, body), 403, `coordinator: ${r.method} ${r.url}`);
 
     const before = await auditCount();
-    const who = c[spec.as ?? (r.url.endsWith('end-episode') ? 'gp' : 'nurseA')];
+    const who = env.c[spec.as ?? (r.url.endsWith('end-episode') ? 'gp' : 'nurseA')];
     const status = await inject(r.method, url, who, body);
     assert.ok(status >= 200 && status < 300, `${r.method} ${r.url} → ${status}`);
     if (spec.expect && spec.expect > 0) assert.equal(status, spec.expect, `${r.method} ${r.url}`);
@@ -297,11 +284,11 @@ test('own-data routes: personnel are refused, the patient is served and audited'
   for (const r of registered()) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
     if (spec.kind !== 'self') continue;
-    const body = spec.body?.(f, { alertId: '', draftPlanId: '' });
-    const url = fill(r.url, { alertId: '', draftPlanId: '' }, f.otherPatient.id);
-    assert.equal(await inject(r.method, url, c.nurseA, body), 403, `${r.method} ${r.url}`);
+    const body = spec.body?.(env.f, { alertId: '', draftPlanId: '' });
+    const url = fill(r.url, { alertId: '', draftPlanId: '' }, env.f.otherPatient.id);
+    assert.equal(await inject(r.method, url, env.c.nurseA, body), 403, `${r.method} ${r.url}`);
     const before = await auditCount();
-    const status = await inject(r.method, url, c.otherPatient, body);
+    const status = await inject(r.method, url, env.c.otherPatient, body);
     assert.ok(status >= 200 && status < 300, `${r.method} ${r.url} → ${status}`);
     assert.ok((await auditCount()) > before, `audited: ${r.method} ${r.url}`);
   }
@@ -311,6 +298,6 @@ test('personnel routes refuse patients', async () => {
   for (const r of registered()) {
     const spec = SPECS[`${r.method} ${r.url}`]!;
     if (spec.kind !== 'personnel') continue;
-    assert.equal(await inject(r.method, r.url, c.patient, r.method === 'POST' ? {} : undefined), 403, `${r.method} ${r.url}`);
+    assert.equal(await inject(r.method, r.url, env.c.patient, r.method === 'POST' ? {} : undefined), 403, `${r.method} ${r.url}`);
   }
 });

@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { registerClient } from '../auth/clients.js';
-import type { Db } from '../db/port.js';
-import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { countRows, startTestServer } from '../testing/server.js';
+import { countRows, useTestServer } from '../testing/server.js';
 import { CLOCK_SKEW_TOLERANCE_MS, idempotencyKeyFor } from './service.js';
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let c: Awaited<ReturnType<typeof cookiesFor>>;
 let token: string;
 let readOnlyToken: string;
 
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db);
-  c = await cookiesFor(db, f);
-  server = await startTestServer(db);
-  const gw = await registerClient(db, { clientId: 'gw-a', name: 'Gateway A', organisationId: f.orgs.muniA, scopes: ['observation.write', 'device.read'] });
-  token = await tokenFor(gw.clientId, gw.clientSecret, 'observation.write');
-  const ro = await registerClient(db, { clientId: 'ro-a', name: 'Read-only A', organisationId: f.orgs.muniA, scopes: ['device.read'] });
-  readOnlyToken = await tokenFor(ro.clientId, ro.clientSecret, 'device.read');
-});
-after(async () => {
-  await server.close();
-  await db.close();
+const env = useTestServer({
+  setup: async () => {
+    const gw = await registerClient(env.db, { clientId: 'gw-a', name: 'Gateway A', organisationId: env.f.orgs.muniA, scopes: ['observation.write', 'device.read'] });
+    token = await tokenFor(gw.clientId, gw.clientSecret, 'observation.write');
+    const ro = await registerClient(env.db, { clientId: 'ro-a', name: 'Read-only A', organisationId: env.f.orgs.muniA, scopes: ['device.read'] });
+    readOnlyToken = await tokenFor(ro.clientId, ro.clientSecret, 'device.read');
+  },
 });
 
 async function tokenFor(clientId: string, secret: string, scope: string): Promise<string> {
-  const res = await server.app.inject({
+  const res = await env.server.app.inject({
     method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope }).toString(),
   });
@@ -49,7 +35,7 @@ interface Answer {
 }
 
 async function ingest(body: unknown, auth: { bearer?: string; cookie?: string } = { bearer: token }): Promise<Answer> {
-  const res = await server.app.inject({
+  const res = await env.server.app.inject({
     method: 'POST', url: '/api/ingest/observations',
     headers: {
       'content-type': 'application/json',
@@ -62,23 +48,23 @@ async function ingest(body: unknown, auth: { bearer?: string; cookie?: string } 
 }
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const count = (fromClause: string, params: unknown[] = []) => countRows(db, fromClause, params);
+const count = (fromClause: string, params: unknown[] = []) => countRows(env.db, fromClause, params);
 
 describe('device uploads', () => {
   test('a batch is stored with zones, device, clock offset, alert and audit; by patient id or identity number', async () => {
     const r = await ingest({
       sentAt: ago(0), device: { serial: 'OX-1', model: 'Pulsoksymeter X' },
       readings: [
-        { readingId: 'r-1', patientId: f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95, unit: '%' }, { code: 'heart_rate', value: 72 }] },
-        { readingId: 'r-2', patientIdentifier: f.patient.identifier, effectiveAt: ago(60_000), measurements: [{ code: 'spo2', value: 85 }] },
+        { readingId: 'r-1', patientId: env.f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95, unit: '%' }, { code: 'heart_rate', value: 72 }] },
+        { readingId: 'r-2', patientIdentifier: env.f.patient.identifier, effectiveAt: ago(60_000), measurements: [{ code: 'spo2', value: 85 }] },
       ],
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.created, 2);
     assert.equal(r.body.clockCorrected, false);
     assert.deepEqual(r.body.results!.map((x) => [x.index, x.readingId, x.status, x.zone]), [[0, 'r-1', 'created', 'green'], [1, 'r-2', 'created', 'red']]);
-    const rows = (await db.query<{ source: string; device_id: string; device_clock_offset_ms: number; idempotency_key: string; recorded_by: string }>(
-      'select * from observations where patient_id = $1 order by effective_at, code', [f.patient.id])).rows;
+    const rows = (await env.db.query<{ source: string; device_id: string; device_clock_offset_ms: number; idempotency_key: string; recorded_by: string }>(
+      'select * from observations where patient_id = $1 order by effective_at, code', [env.f.patient.id])).rows;
     assert.equal(rows.length, 3);
     for (const o of rows) {
       assert.equal(o.source, 'device');
@@ -86,14 +72,14 @@ describe('device uploads', () => {
       assert.ok(Math.abs(o.device_clock_offset_ms) < 5000);
     }
     assert.equal(rows[2]!.idempotency_key, idempotencyKeyFor('gw-a', 'OX-1', 'r-2'));
-    const dev = (await db.query<{ id: string; model: string; organisation_id: string }>('select * from devices where serial = $1', ['OX-1'])).rows;
+    const dev = (await env.db.query<{ id: string; model: string; organisation_id: string }>('select * from devices where serial = $1', ['OX-1'])).rows;
     assert.equal(dev.length, 1);
-    assert.equal(dev[0]!.organisation_id, f.orgs.muniA);
+    assert.equal(dev[0]!.organisation_id, env.f.orgs.muniA);
     assert.equal(dev[0]!.model, 'Pulsoksymeter X');
     assert.equal(rows[0]!.device_id, dev[0]!.id);
-    const alerts = (await db.query<{ rule_id: string; zone: string }>('select rule_id, zone from alerts where patient_id = $1', [f.patient.id])).rows;
+    const alerts = (await env.db.query<{ rule_id: string; zone: string }>('select rule_id, zone from alerts where patient_id = $1', [env.f.patient.id])).rows;
     assert.deepEqual(alerts, [{ rule_id: 'threshold:spo2', zone: 'red' }]);
-    assert.equal(await count(`audit_events where patient_id = $1 and action = 'create' and actor_id = 'gw-a'`, [f.patient.id]), 2);
+    assert.equal(await count(`audit_events where patient_id = $1 and action = 'create' and actor_id = 'gw-a'`, [env.f.patient.id]), 2);
   });
 
   test('re-sending is idempotent: duplicates are reported, nothing is stored twice, alerts are not merged again', async () => {
@@ -101,52 +87,52 @@ describe('device uploads', () => {
     const r = await ingest({
       sentAt: ago(0), device: { serial: 'OX-1' },
       readings: [
-        { readingId: 'r-2', patientIdentifier: f.patient.identifier, effectiveAt: ago(60_000), measurements: [{ code: 'spo2', value: 85 }] },
-        { readingId: 'r-1', patientId: f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95 }, { code: 'heart_rate', value: 72 }] },
+        { readingId: 'r-2', patientIdentifier: env.f.patient.identifier, effectiveAt: ago(60_000), measurements: [{ code: 'spo2', value: 85 }] },
+        { readingId: 'r-1', patientId: env.f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95 }, { code: 'heart_rate', value: 72 }] },
       ],
     });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.results!.map((x) => [x.readingId, x.status, x.zone]), [['r-2', 'duplicate', 'red'], ['r-1', 'duplicate', 'green']]);
     assert.equal(r.body.results![1]!.observationIds.length, 2);
     assert.equal(await count('observations'), before);
-    assert.equal((await db.query<{ occurrences: number }>('select occurrences from alerts where patient_id = $1', [f.patient.id])).rows[0]!.occurrences, 1);
+    assert.equal((await env.db.query<{ occurrences: number }>('select occurrences from alerts where patient_id = $1', [env.f.patient.id])).rows[0]!.occurrences, 1);
 
     const mixed = await ingest({
       sentAt: ago(0), device: { serial: 'OX-1' },
       readings: [
-        { readingId: 'r-1', patientId: f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'r-3', patientId: f.patient.id, effectiveAt: ago(30_000), measurements: [{ code: 'spo2', value: 96 }] },
+        { readingId: 'r-1', patientId: env.f.patient.id, effectiveAt: ago(3600_000), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'r-3', patientId: env.f.patient.id, effectiveAt: ago(30_000), measurements: [{ code: 'spo2', value: 96 }] },
       ],
     });
     assert.equal(mixed.status, 201);
     assert.deepEqual(mixed.body.results!.map((x) => x.status), ['duplicate', 'created']);
     // The reading id is unique per device: another device may use the same one.
-    const other = await ingest({ sentAt: ago(0), device: { serial: 'OX-2' }, readings: [{ readingId: 'r-3', patientId: f.patient.id, effectiveAt: ago(20_000), measurements: [{ code: 'spo2', value: 97 }] }] });
+    const other = await ingest({ sentAt: ago(0), device: { serial: 'OX-2' }, readings: [{ readingId: 'r-3', patientId: env.f.patient.id, effectiveAt: ago(20_000), measurements: [{ code: 'spo2', value: 97 }] }] });
     assert.deepEqual(other.body.results!.map((x) => x.status), ['created']);
   });
 
   test('a device clock far off is corrected and recorded; a small offset is left alone', async () => {
     // The device clock is 1 h behind ours: it says it sent the batch an hour ago.
     const hour = 3600_000;
-    const r = await ingest({ sentAt: ago(hour), readings: [{ readingId: 'slow-1', patientId: f.patient.id, effectiveAt: ago(hour + 10 * 60_000), measurements: [{ code: 'spo2', value: 94 }] }] });
+    const r = await ingest({ sentAt: ago(hour), readings: [{ readingId: 'slow-1', patientId: env.f.patient.id, effectiveAt: ago(hour + 10 * 60_000), measurements: [{ code: 'spo2', value: 94 }] }] });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.clockCorrected, true);
     assert.ok(Math.abs(r.body.clockOffsetMs! - hour) < 5000);
     const stored = Date.parse(r.body.results![0]!.effectiveAt);
     assert.ok(Math.abs(stored - (Date.now() - 10 * 60_000)) < 5000, 'stored in our time');
-    const o = (await db.query<{ effective_at: Date; device_clock_offset_ms: number }>('select * from observations where id = $1', [r.body.results![0]!.observationIds[0]])).rows[0]!;
+    const o = (await env.db.query<{ effective_at: Date; device_clock_offset_ms: number }>('select * from observations where id = $1', [r.body.results![0]!.observationIds[0]])).rows[0]!;
     assert.equal(o.effective_at.getTime(), stored);
     assert.equal(o.device_clock_offset_ms, r.body.clockOffsetMs);
 
     // 30 s behind: transmission delay, not a wrong clock; the device's time is kept.
     const eff = ago(5 * 60_000);
-    const small = await ingest({ sentAt: ago(30_000), readings: [{ readingId: 'small-1', patientId: f.patient.id, effectiveAt: eff, measurements: [{ code: 'spo2', value: 94 }] }] });
+    const small = await ingest({ sentAt: ago(30_000), readings: [{ readingId: 'small-1', patientId: env.f.patient.id, effectiveAt: eff, measurements: [{ code: 'spo2', value: 94 }] }] });
     assert.equal(small.body.clockCorrected, false);
     assert.ok(small.body.clockOffsetMs! < CLOCK_SKEW_TOLERANCE_MS);
     assert.equal(small.body.results![0]!.effectiveAt, eff);
 
     // A device clock 1 h ahead, reading taken just now by it: stored now, not in the future.
-    const fast = await ingest({ sentAt: new Date(Date.now() + hour).toISOString(), readings: [{ readingId: 'fast-1', patientId: f.patient.id, effectiveAt: new Date(Date.now() + hour - 1000).toISOString(), measurements: [{ code: 'spo2', value: 94 }] }] });
+    const fast = await ingest({ sentAt: new Date(Date.now() + hour).toISOString(), readings: [{ readingId: 'fast-1', patientId: env.f.patient.id, effectiveAt: new Date(Date.now() + hour - 1000).toISOString(), measurements: [{ code: 'spo2', value: 94 }] }] });
     assert.equal(fast.status, 201, JSON.stringify(fast.body));
     assert.ok(Date.parse(fast.body.results![0]!.effectiveAt) <= Date.now());
   });
@@ -155,12 +141,12 @@ describe('device uploads', () => {
     const r = await ingest({
       sentAt: ago(0),
       readings: [
-        { readingId: 'late-2', patientId: f.patient.id, effectiveAt: ago(2 * 3600_000), measurements: [{ code: 'heart_rate', value: 135 }] },
-        { readingId: 'late-1', patientId: f.patient.id, effectiveAt: ago(3 * 3600_000), measurements: [{ code: 'heart_rate', value: 131 }] },
+        { readingId: 'late-2', patientId: env.f.patient.id, effectiveAt: ago(2 * 3600_000), measurements: [{ code: 'heart_rate', value: 135 }] },
+        { readingId: 'late-1', patientId: env.f.patient.id, effectiveAt: ago(3 * 3600_000), measurements: [{ code: 'heart_rate', value: 131 }] },
       ],
     });
     assert.equal(r.status, 201);
-    const a = (await db.query<{ findings: { at: string; values: { value: number }[] }[] }>(`select findings from alerts where rule_id = 'threshold:heart_rate'`)).rows[0]!;
+    const a = (await env.db.query<{ findings: { at: string; values: { value: number }[] }[] }>(`select findings from alerts where rule_id = 'threshold:heart_rate'`)).rows[0]!;
     assert.deepEqual(a.findings.map((x) => x.values[0]!.value), [131, 135]);
   });
 
@@ -168,15 +154,15 @@ describe('device uploads', () => {
     const r = await ingest({
       sentAt: ago(0),
       readings: [
-        { readingId: 'glu-hi', patientId: f.patient.id, effectiveAt: ago(5 * 3600_000), measurements: [{ code: 'glucose', interpretation: 'HI' }] },
-        { readingId: 'glu-35', patientId: f.patient.id, effectiveAt: ago(4 * 3600_000), measurements: [{ code: 'glucose', value: 630, unit: 'mg/dL' }] },
-        { readingId: 'glu-lo', patientId: f.patient.id, effectiveAt: ago(3.5 * 3600_000), measurements: [{ code: 'glucose', value: 0.6, interpretation: 'LO' }] },
+        { readingId: 'glu-hi', patientId: env.f.patient.id, effectiveAt: ago(5 * 3600_000), measurements: [{ code: 'glucose', interpretation: 'HI' }] },
+        { readingId: 'glu-35', patientId: env.f.patient.id, effectiveAt: ago(4 * 3600_000), measurements: [{ code: 'glucose', value: 630, unit: 'mg/dL' }] },
+        { readingId: 'glu-lo', patientId: env.f.patient.id, effectiveAt: ago(3.5 * 3600_000), measurements: [{ code: 'glucose', value: 0.6, interpretation: 'LO' }] },
       ],
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.deepEqual(r.body.results!.map((x) => x.zone), ['red', 'red', 'red']);
-    const rows = (await db.query<{ value: number; interpretation: string | null }>(
-      `select value, interpretation from observations where patient_id = $1 and code = 'glucose' order by effective_at`, [f.patient.id])).rows;
+    const rows = (await env.db.query<{ value: number; interpretation: string | null }>(
+      `select value, interpretation from observations where patient_id = $1 and code = 'glucose' order by effective_at`, [env.f.patient.id])).rows;
     assert.deepEqual(rows.map((x) => [x.value, x.interpretation]), [[33.3, 'HI'], [35, null], [0.6, 'LO']]);
   });
 });
@@ -187,10 +173,10 @@ describe('refusals', () => {
     const r = await ingest({
       sentAt: ago(0),
       readings: [
-        { readingId: 'bad-0', patientId: f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'bad-1', patientId: f.patient.id, effectiveAt: new Date(Date.now() + 3600_000).toISOString(), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'bad-2', patientId: f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'heart_rate', value: 70 }, { code: 'spo2', value: 104 }] },
-        { readingId: 'bad-3', patientId: f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'spo2', value: 0.95, unit: '1' }] },
+        { readingId: 'bad-0', patientId: env.f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'bad-1', patientId: env.f.patient.id, effectiveAt: new Date(Date.now() + 3600_000).toISOString(), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'bad-2', patientId: env.f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'heart_rate', value: 70 }, { code: 'spo2', value: 104 }] },
+        { readingId: 'bad-3', patientId: env.f.patient.id, effectiveAt: ago(1000), measurements: [{ code: 'spo2', value: 0.95, unit: '1' }] },
       ],
     });
     assert.equal(r.status, 422);
@@ -201,7 +187,7 @@ describe('refusals', () => {
   });
 
   test('a device without a usable clock is refused', async () => {
-    const r = await ingest({ sentAt: ago(3 * 86_400_000), readings: [{ readingId: 'clock-0', patientId: f.patient.id, effectiveAt: ago(3 * 86_400_000), measurements: [{ code: 'spo2', value: 95 }] }] });
+    const r = await ingest({ sentAt: ago(3 * 86_400_000), readings: [{ readingId: 'clock-0', patientId: env.f.patient.id, effectiveAt: ago(3 * 86_400_000), measurements: [{ code: 'spo2', value: 95 }] }] });
     assert.equal(r.status, 422);
     assert.equal(r.body.error!.code, 'device_clock_unreliable');
     assert.ok(r.body.error!.fields!.sentAt);
@@ -211,8 +197,8 @@ describe('refusals', () => {
     const r = await ingest({
       sentAt: 'yesterday',
       readings: [
-        { patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'x', patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: '95' }] },
+        { patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'x', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: '95' }] },
       ],
     });
     assert.equal(r.status, 400);
@@ -223,8 +209,8 @@ describe('refusals', () => {
     const rules = await ingest({
       sentAt: ago(0),
       readings: [
-        { readingId: 'x', patientId: f.patient.id, patientIdentifier: f.patient.identifier, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'x', patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }, { code: 'spo2', value: 96 }] },
+        { readingId: 'x', patientId: env.f.patient.id, patientIdentifier: env.f.patient.identifier, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'x', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }, { code: 'spo2', value: 96 }] },
         { readingId: 'y', effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
       ],
     });
@@ -232,10 +218,10 @@ describe('refusals', () => {
     for (const k of ['readings.0.patientId', 'readings.1.measurements.1.code', 'readings.2.patientId']) {
       assert.ok(rules.body.error!.fields![k], `${k} in ${JSON.stringify(rules.body.error!.fields)}`);
     }
-    const dup = await ingest({ sentAt: ago(0), readings: [0, 1].map(() => ({ readingId: 'same', patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] })) });
+    const dup = await ingest({ sentAt: ago(0), readings: [0, 1].map(() => ({ readingId: 'same', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] })) });
     assert.equal(dup.status, 400);
     assert.match(dup.body.error!.fields!['readings.1.readingId']!, /reading 0/);
-    const tooMany = await ingest({ sentAt: ago(0), readings: Array.from({ length: 1001 }, (_, i) => ({ readingId: `m-${i}`, patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] })) });
+    const tooMany = await ingest({ sentAt: ago(0), readings: Array.from({ length: 1001 }, (_, i) => ({ readingId: `m-${i}`, patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] })) });
     assert.equal(tooMany.status, 400);
     assert.ok(tooMany.body.error!.fields!.readings);
     const badFnr = await ingest({ sentAt: ago(0), readings: [{ readingId: 'fnr-0', patientIdentifier: '12345678901', effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] }] });
@@ -249,9 +235,9 @@ describe('refusals', () => {
     const r = await ingest({
       sentAt: ago(0),
       readings: [
-        { readingId: 'ok-0', patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'no-1', patientId: f.otherPatient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
-        { readingId: 'no-2', patientIdentifier: f.otherPatient.identifier, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'ok-0', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'no-1', patientId: env.f.otherPatient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
+        { readingId: 'no-2', patientIdentifier: env.f.otherPatient.identifier, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] },
       ],
     });
     assert.equal(r.status, 403);
@@ -266,11 +252,11 @@ describe('refusals', () => {
   });
 
   test('only device clients with observation.write may upload', async () => {
-    const body = { sentAt: ago(0), readings: [{ readingId: 'who-0', patientId: f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] }] };
+    const body = { sentAt: ago(0), readings: [{ readingId: 'who-0', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] }] };
     assert.equal((await ingest(body, {})).status, 401);
     assert.equal((await ingest(body, { bearer: 'not-a-token' })).status, 401);
     assert.equal((await ingest(body, { bearer: readOnlyToken })).status, 403);
-    assert.equal((await ingest(body, { cookie: c.nurseA })).status, 403);
-    assert.equal((await ingest(body, { cookie: c.patient })).status, 403);
+    assert.equal((await ingest(body, { cookie: env.c.nurseA })).status, 403);
+    assert.equal((await ingest(body, { cookie: env.c.patient })).status, 403);
   });
 });

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PlanDefinition } from '../../domain/plan.js';
-import type { Db } from '../db/port.js';
-import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { countRows, injectJson, startTestServer } from '../testing/server.js';
+import { countRows, injectJson, useTestServer } from '../testing/server.js';
 import { sweepHeldRemeasures } from './remeasure-job.js';
 
 /*
@@ -39,34 +35,21 @@ const PLAN: PlanDefinition = {
   contacts: '',
 };
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let c: Awaited<ReturnType<typeof cookiesFor>>;
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db, { plan: PLAN });
-  c = await cookiesFor(db, f);
-  server = await startTestServer(db);
-});
-after(async () => {
-  await server?.close();
-  await db?.close();
-});
+const env = useTestServer({ plan: PLAN });
 
 const HOUR = 3_600_000;
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
 let seq = 0;
-const record = (measurements: unknown[], effectiveAt?: string, extra: Record<string, unknown> = {}, cookie = c.patient) =>
-  injectJson(server, 'POST', '/api/me/observations', cookie, { idempotencyKey: `triage-rules-${++seq}`, measurements, ...(effectiveAt ? { effectiveAt } : {}), ...extra });
+const record = (measurements: unknown[], effectiveAt?: string, extra: Record<string, unknown> = {}, cookie = env.c.patient) =>
+  injectJson(env.server, 'POST', '/api/me/observations', cookie, { idempotencyKey: `triage-rules-${++seq}`, measurements, ...(effectiveAt ? { effectiveAt } : {}), ...extra });
 // The second patient (municipality B, same plan) for tests that must not see the first one's recent vitals.
-const recordOther = (measurements: unknown[], effectiveAt?: string, extra: Record<string, unknown> = {}) => record(measurements, effectiveAt, extra, c.otherPatient);
+const recordOther = (measurements: unknown[], effectiveAt?: string, extra: Record<string, unknown> = {}) => record(measurements, effectiveAt, extra, env.c.otherPatient);
 type AlertRow = { rule_id: string; zone: string; findings: { values: { observationId: string; value: number; interpretation?: string }[]; rules?: { ruleId: string }[]; summary: { en: string } }[] };
-const alertsFor = async (ruleId: string) => (await db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and rule_id = $2 and status <> 'resolved'`, [f.patient.id, ruleId])).rows;
+const alertsFor = async (ruleId: string) => (await env.db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and rule_id = $2 and status <> 'resolved'`, [env.f.patient.id, ruleId])).rows;
 const setHours = async (open: boolean) => {
   const all: [string, string][] = [['00:00', '23:59']];
   const weekly = open ? { 1: all, 2: all, 3: all, 4: all, 5: all, 6: all, 7: all } : {};
-  await db.query('update organisations set opening_hours = $2 where id = $1', [f.orgs.muniA, JSON.stringify({ timeZone: 'Europe/Oslo', weekly, closedDates: [], publicHolidays: false })]);
+  await env.db.query('update organisations set opening_hours = $2 where id = $1', [env.f.orgs.muniA, JSON.stringify({ timeZone: 'Europe/Oslo', weekly, closedDates: [], publicHolidays: false })]);
 };
 
 describe('plausibility never refuses a clinically possible value', () => {
@@ -82,7 +65,7 @@ describe('plausibility never refuses a clinically possible value', () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const o = (r.body!.observations as { value: number; zone: string; interpretation?: string }[])[0]!;
     assert.deepEqual([o.value, o.zone, o.interpretation], [33.3, 'red', 'HI']);
-    const stored = (await db.query<{ interpretation: string }>(`select interpretation from observations where id = $1`, [(o as unknown as { id: string }).id])).rows[0]!;
+    const stored = (await env.db.query<{ interpretation: string }>(`select interpretation from observations where id = $1`, [(o as unknown as { id: string }).id])).rows[0]!;
     assert.equal(stored.interpretation, 'HI');
     const a = (await alertsFor('threshold:glucose'))[0]!;
     assert.ok(a.findings.some((x) => x.values.some((v) => v.interpretation === 'HI')));
@@ -95,13 +78,13 @@ describe('plausibility never refuses a clinically possible value', () => {
   });
 
   test('systolic below diastolic is refused, naming the field, and nothing is stored', async () => {
-    const before = await countRows(db, 'observations where patient_id = $1', [f.patient.id]);
+    const before = await countRows(env.db, 'observations where patient_id = $1', [env.f.patient.id]);
     const r = await record([{ code: 'bp_systolic', value: 70 }, { code: 'bp_diastolic', value: 120 }], ago(7 * HOUR));
     assert.equal(r.status, 422);
     const err = r.body!.error as { code: string; fields: Record<string, string> };
     assert.equal(err.code, 'invalid_measurement');
     assert.match(err.fields['measurements.0.value'] ?? '', /below diastolic/);
-    assert.equal(await countRows(db, 'observations where patient_id = $1', [f.patient.id]), before);
+    assert.equal(await countRows(env.db, 'observations where patient_id = $1', [env.f.patient.id]), before);
   });
 });
 
@@ -111,7 +94,7 @@ describe('combined signals: one sitting, one alert', () => {
     const r = await record([{ code: 'heart_rate', value: 115 }, { code: 'temperature', value: 38.5 }], at);
     assert.equal(r.status, 201);
     assert.equal((r.body!.feedback as { zone: string }).zone, 'red');
-    const fromSitting = (await db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and last_at = $2`, [f.patient.id, at])).rows;
+    const fromSitting = (await env.db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and last_at = $2`, [env.f.patient.id, at])).rows;
     assert.equal(fromSitting.length, 1, JSON.stringify(fromSitting.map((a) => a.rule_id)));
     const a = fromSitting[0]!;
     assert.deepEqual([a.rule_id, a.zone], ['combined:two-yellow', 'red']);
@@ -122,7 +105,7 @@ describe('combined signals: one sitting, one alert', () => {
 });
 
 describe('windows and late data', () => {
-  test('history covers the longest window a plan may state (a 30-day rule; the server used to load 8 days)', async () => {
+  test('history covers the longest window a plan may state (a 30-day rule; the env.server used to load 8 days)', async () => {
     assert.equal((await record([{ code: 'bp_systolic', value: 120 }, { code: 'bp_diastolic', value: 80 }], ago(20 * 24 * HOUR))).status, 201);
     assert.equal((await record([{ code: 'bp_systolic', value: 160 }, { code: 'bp_diastolic', value: 90 }], ago(5 * HOUR))).status, 201);
     const a = await alertsFor('trend:bp-month');
@@ -151,7 +134,7 @@ describe('re-measure before alarming', () => {
     assert.deepEqual([fb.remeasure?.codes, fb.remeasure?.restMinutes], [['spo2'], 5]);
     assert.match(fb.action, /Sitt i ro i 5 minutter og mål på nytt/);
     const firstId = (first.body!.observations as { id: string }[])[0]!.id;
-    const cites = async (id: string) => (await db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [f.patient.id, JSON.stringify([{ values: [{ observationId: id }] }])])).rows.length;
+    const cites = async (id: string) => (await env.db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [env.f.patient.id, JSON.stringify([{ values: [{ observationId: id }] }])])).rows.length;
     assert.equal(await cites(firstId), 0, 'no alert while the re-measurement is awaited');
 
     const second = await record([{ code: 'spo2', value: 90 }]);
@@ -161,23 +144,23 @@ describe('re-measure before alarming', () => {
   });
 
   test('a held yellow whose re-measurement never came is raised by the sweep, once', async () => {
-    const p = f.otherPatient.id;
+    const p = env.f.otherPatient.id;
     const r = await recordOther([{ code: 'spo2', value: 91.5 }], ago(3 * HOUR));
     // Three hours ago is long past the 30-minute window: the upload itself raises it.
     const id = (r.body!.observations as { id: string }[])[0]!.id;
-    const cites = async () => (await db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [p, JSON.stringify([{ values: [{ observationId: id }] }])])).rows.length;
+    const cites = async () => (await env.db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [p, JSON.stringify([{ values: [{ observationId: id }] }])])).rows.length;
     assert.equal(await cites(), 1);
 
     // Held now, expired later.
     const held = await recordOther([{ code: 'spo2', value: 91.2 }], ago(60_000));
     assert.ok((held.body!.feedback as { remeasure: unknown }).remeasure);
     const heldId = (held.body!.observations as { id: string }[])[0]!.id;
-    const citesHeld = async () => (await db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [p, JSON.stringify([{ values: [{ observationId: heldId }] }])])).rows.length;
+    const citesHeld = async () => (await env.db.query(`select 1 from alerts where patient_id = $1 and findings @> $2::jsonb`, [p, JSON.stringify([{ values: [{ observationId: heldId }] }])])).rows.length;
     assert.equal(await citesHeld(), 0);
-    assert.equal((await sweepHeldRemeasures(db, new Date(Date.now() + 10 * 60_000))).raised, 0, 'still inside the window');
-    assert.equal((await sweepHeldRemeasures(db, new Date(Date.now() + 31 * 60_000))).raised, 1);
+    assert.equal((await sweepHeldRemeasures(env.db, new Date(Date.now() + 10 * 60_000))).raised, 0, 'still inside the window');
+    assert.equal((await sweepHeldRemeasures(env.db, new Date(Date.now() + 31 * 60_000))).raised, 1);
     assert.equal(await citesHeld(), 1);
-    assert.equal((await sweepHeldRemeasures(db, new Date(Date.now() + 32 * 60_000))).raised, 0, 'raised once');
+    assert.equal((await sweepHeldRemeasures(env.db, new Date(Date.now() + 32 * 60_000))).raised, 0, 'raised once');
   });
 });
 
@@ -200,7 +183,7 @@ describe('NEWS2 at home', () => {
     const r = await recordOther([{ code: 'heart_rate', value: 80 }], ago(10 * 60_000), { newConfusion: true });
     assert.equal(r.status, 201);
     assert.equal((r.body!.feedback as { zone: string }).zone, 'yellow');
-    const a = (await db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and rule_id = 'news2'`, [f.otherPatient.id])).rows[0]!;
+    const a = (await env.db.query<AlertRow>(`select rule_id, zone, findings from alerts where patient_id = $1 and rule_id = 'news2'`, [env.f.otherPatient.id])).rows[0]!;
     assert.match(a.findings[a.findings.length - 1]!.summary.en, /new confusion \(3\)/);
   });
 });

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Db } from '../db/port.js';
-import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { cookiesFor, seedFixture, type Fixture } from '../testing/fixtures.js';
-import { countRows, injectJson, startTestServer } from '../testing/server.js';
+import { test } from 'node:test';
+import { countRows, useTestServer } from '../testing/server.js';
 
 /*
  * The service's own opening hours, edited in the clinic app, decide what the patient is told:
@@ -12,35 +8,22 @@ import { countRows, injectJson, startTestServer } from '../testing/server.js';
  * the patient to legevakt 116 117 / 113, and a yellow one say when the service will look.
  */
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let c: Awaited<ReturnType<typeof cookiesFor>>;
 // Wednesday 10 June 2026, 10:00 in Oslo (CEST): an ordinary working day.
 let clock = new Date('2026-06-10T08:00:00Z');
 
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db);
-  c = await cookiesFor(db, f);
-  server = await startTestServer(db, { now: () => clock });
-});
-after(async () => {
-  await server.close();
-  await db.close();
-});
+const env = useTestServer({ now: () => clock });
 
-const call = (method: string, url: string, cookie: string | null, body?: unknown) => injectJson(server, method, url, cookie, body);
+const { call } = env;
 const weekdays = (intervals: [string, string][]) => Object.fromEntries([1, 2, 3, 4, 5].map((d) => [String(d), intervals]));
 let n = 0;
 const measure = async (value: number) => {
-  const r = await call('POST', '/api/me/observations', c.patient, { idempotencyKey: `opening-hours-${++n}`, measurements: [{ code: 'spo2', value }] });
+  const r = await call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: `opening-hours-${++n}`, measurements: [{ code: 'spo2', value }] });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body!.feedback as { zone: string; serviceOpen: boolean; notice: string | null };
 };
 
 test('a service without its own hours gets the default, with the holidays of the next twelve months', async () => {
-  const r = await call('GET', '/api/opening-hours', c.nurseA);
+  const r = await call('GET', '/api/opening-hours', env.c.nurseA);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const b = r.body!;
   assert.equal(b.isDefault, true);
@@ -57,18 +40,18 @@ test('a service without its own hours gets the default, with the holidays of the
 
 test('who may read and edit: patients never; a GP may look but not edit', async () => {
   assert.equal((await call('GET', '/api/opening-hours', null)).status, 401);
-  assert.equal((await call('GET', '/api/opening-hours', c.patient)).status, 403);
-  const gp = await call('GET', '/api/opening-hours', c.gp);
+  assert.equal((await call('GET', '/api/opening-hours', env.c.patient)).status, 403);
+  const gp = await call('GET', '/api/opening-hours', env.c.gp);
   assert.equal(gp.status, 200);
   assert.equal(gp.body!.canEdit, false);
   const body = { version: 0, timeZone: 'Europe/Oslo', weekly: weekdays([['08:00', '15:30']]), publicHolidays: true, closedDays: [] };
-  assert.equal((await call('PUT', '/api/opening-hours', c.gp, body)).status, 403);
-  assert.equal((await call('PUT', '/api/opening-hours', c.patient, body)).status, 403);
-  assert.equal((await call('PUT', '/api/opening-hours', c.specialist, body)).status, 403);
+  assert.equal((await call('PUT', '/api/opening-hours', env.c.gp, body)).status, 403);
+  assert.equal((await call('PUT', '/api/opening-hours', env.c.patient, body)).status, 403);
+  assert.equal((await call('PUT', '/api/opening-hours', env.c.specialist, body)).status, 403);
 });
 
 test('bad input gets per-field errors and nothing is written', async () => {
-  const before = await countRows(db, `audit_events where resource_type = 'OpeningHours'`);
+  const before = await countRows(env.db, `audit_events where resource_type = 'OpeningHours'`);
   const rows: [string, unknown, string][] = [
     ['unknown zone', { timeZone: 'Europe/Atlantis' }, 'timeZone'],
     ['H:MM', { weekly: { 1: [['8:00', '15:30']] } }, 'weekly.1.0.0'],
@@ -80,14 +63,14 @@ test('bad input gets per-field errors and nothing is written', async () => {
   ];
   for (const [name, patch, field] of rows) {
     const body = { version: 0, timeZone: 'Europe/Oslo', weekly: weekdays([['08:00', '15:30']]), publicHolidays: true, closedDays: [], ...(patch as object) };
-    const r = await call('PUT', '/api/opening-hours', c.coordinator, body);
+    const r = await call('PUT', '/api/opening-hours', env.c.coordinator, body);
     assert.equal(r.status, 400, name);
     const err = r.body!.error as { code: string; fields: Record<string, string> };
     assert.equal(err.code, 'validation_failed');
     assert.ok(err.fields[field], `${name}: ${JSON.stringify(err.fields)}`);
   }
-  assert.equal(await countRows(db, `audit_events where resource_type = 'OpeningHours'`), before);
-  assert.equal((await call('GET', '/api/opening-hours', c.nurseA)).body!.isDefault, true);
+  assert.equal(await countRows(env.db, `audit_events where resource_type = 'OpeningHours'`), before);
+  assert.equal((await call('GET', '/api/opening-hours', env.c.nurseA)).body!.isDefault, true);
 });
 
 test('the default: red at 10:00 on a working day tells the patient the nurse is notified', async () => {
@@ -108,7 +91,7 @@ test('a coordinator saves hours with a staff day; the save is audited and versio
       { date: '2026-06-10', label: 'Fagdag' },
     ],
   };
-  const r = await call('PUT', '/api/opening-hours', c.coordinator, body);
+  const r = await call('PUT', '/api/opening-hours', env.c.coordinator, body);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body!.version, 1);
   assert.equal(r.body!.isDefault, false);
@@ -118,20 +101,20 @@ test('a coordinator saves hours with a staff day; the save is audited and versio
     { date: '2026-06-10', label: 'Fagdag' },
     { date: '2026-12-24', label: 'Julaften' },
   ]);
-  const audited = await db.query<{ role: string; action: string; resource_id: string; details: { version: number; after: { closedDates: string[] } } }>(
+  const audited = await env.db.query<{ role: string; action: string; resource_id: string; details: { version: number; after: { closedDates: string[] } } }>(
     `select role, action, resource_id, details from audit_events where resource_type = 'OpeningHours'`,
   );
   assert.equal(audited.rows.length, 1);
   assert.equal(audited.rows[0]!.role, 'coordinator');
   assert.equal(audited.rows[0]!.action, 'update');
-  assert.equal(audited.rows[0]!.resource_id, f.orgs.muniA);
+  assert.equal(audited.rows[0]!.resource_id, env.f.orgs.muniA);
   assert.deepEqual(audited.rows[0]!.details.after.closedDates, ['2026-06-10', '2026-12-24']);
   // Nurse A loaded version 0 before the coordinator saved: refused, not overwritten.
-  const stale = await call('PUT', '/api/opening-hours', c.nurseA, { ...body, closedDays: [] });
+  const stale = await call('PUT', '/api/opening-hours', env.c.nurseA, { ...body, closedDays: [] });
   assert.equal(stale.status, 409);
-  assert.equal(((await call('GET', '/api/opening-hours', c.nurseA)).body!.closedDays as unknown[]).length, 2);
+  assert.equal(((await call('GET', '/api/opening-hours', env.c.nurseA)).body!.closedDays as unknown[]).length, 2);
   // Another municipality's hours are untouched.
-  const b = await call('GET', '/api/opening-hours', c.nurseB);
+  const b = await call('GET', '/api/opening-hours', env.c.nurseB);
   assert.equal(b.body!.isDefault, true);
 });
 
@@ -145,7 +128,7 @@ test('on the staff day, red tells the patient to call legevakt 116 117 / 113 and
   assert.match(yellow.notice ?? '', /Tjenesten ser på målingen din når den åpner i morgen kl\. 08:00\./);
   assert.doesNotMatch(yellow.notice ?? '', /ringer deg|tar kontakt/);
   // The patient app's start page agrees.
-  const plan = await call('GET', '/api/me/plan', c.patient);
+  const plan = await call('GET', '/api/me/plan', env.c.patient);
   assert.equal(plan.body!.serviceOpen, false);
 });
 
@@ -163,8 +146,8 @@ test('during the lunch closure and on a public holiday in 2031 (no table that en
 });
 
 test('a nurse of the service may switch public holidays off (a service that stays open)', async () => {
-  const current = (await call('GET', '/api/opening-hours', c.nurseA)).body!;
-  const r = await call('PUT', '/api/opening-hours', c.nurseA, {
+  const current = (await call('GET', '/api/opening-hours', env.c.nurseA)).body!;
+  const r = await call('PUT', '/api/opening-hours', env.c.nurseA, {
     version: current.version, timeZone: current.timeZone, weekly: current.weekly, publicHolidays: false, closedDays: current.closedDays,
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));

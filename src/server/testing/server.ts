@@ -1,5 +1,6 @@
 import { after, before } from 'node:test';
 import { loadConfig } from '../config/index.js';
+import type { PlanDefinition } from '../../domain/plan.js';
 import type { Db } from '../db/port.js';
 import { startServer, type Server } from '../server.js';
 import { testDb } from './db.js';
@@ -18,25 +19,51 @@ export interface TestEnv {
   c: Awaited<ReturnType<typeof cookiesFor>>;
   /** JSON request through Fastify's inject (no socket); body parsed when there is one. */
   call(method: string, url: string, cookie: string | null, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | null }>;
+  /** `select count(*)` over a from-clause, as a number. */
+  count(fromClause: string, params?: unknown[]): Promise<number>;
+}
+
+export interface TestServerOptions {
+  /** The patients' plan in the standard fixture (seedFixture's `plan`). */
+  plan?: PlanDefinition;
+  /** No fixture, cookies or server: a fresh migrated database only (domain, repo and job tests). */
+  dbOnly?: boolean;
+  /** No server: database, fixture and cookies (service-level tests). */
+  noServer?: boolean;
+  /** The server's clock. */
+  now?: () => Date;
+  /** Configuration for the server (rate limits, lockouts). */
+  env?: Record<string, string>;
+  /**
+   * The file's own set-up after the standard one (alerts to act on, clients to log in). Top-level
+   * `before` hooks of node:test run concurrently, so a second `before` could not rely on this one.
+   */
+  setup?: (env: TestEnv) => Promise<void>;
 }
 
 /**
- * Registers before/after hooks that give the test file a fresh database with the standard
- * fixture, session cookies for every role, and a running server. Fields are set in `before`.
+ * The one set-up of every server test: registers before/after hooks that give the test file a
+ * fresh database (PGlite, or PostgreSQL with VARDE_TEST_DB=postgres) with the standard fixture,
+ * session cookies for every role, and a running server; all closed after the file. Fields are set
+ * in `before`, so read them inside tests (`env.db`), not at module level.
  */
-export function useTestServer(): TestEnv {
+export function useTestServer(opts: TestServerOptions = {}): TestEnv {
   const env = {} as TestEnv;
   before(async () => {
     env.db = await testDb();
-    env.f = await seedFixture(env.db);
-    env.c = await cookiesFor(env.db, env.f);
-    env.server = await startTestServer(env.db);
+    if (!opts.dbOnly) {
+      env.f = await seedFixture(env.db, opts.plan ? { plan: opts.plan } : {});
+      env.c = await cookiesFor(env.db, env.f);
+      if (!opts.noServer) env.server = await startTestServer(env.db, { ...(opts.now ? { now: opts.now } : {}), ...(opts.env ? { env: opts.env } : {}) });
+    }
+    await opts.setup?.(env);
   });
   after(async () => {
     await env.server?.close();
     await env.db?.close();
   });
   env.call = (method, url, cookie, body) => injectJson(env.server, method, url, cookie, body);
+  env.count = (fromClause, params = []) => countRows(env.db, fromClause, params);
   return env;
 }
 
