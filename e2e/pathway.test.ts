@@ -55,6 +55,8 @@ test('referral → decision → onboarding → baseline → active → pause →
   await gp.goto(`${server.url}/clinic/#/henvisninger`);
   await settled(gp);
   await gp.getByText('Hvem passer for digital hjemmeoppfølging?').waitFor();
+  await gp.getByRole('button', { name: 'Send henvisning' }).click();
+  await gp.getByRole('alert').getByText(/Sjekk disse feltene: .*Fødselsnummer eller D-nummer.*Begrunnelse for henvisningen/).waitFor();
   const fnr = syntheticFnr('1948-06-14', 611);
   await gp.getByLabel('Fødselsnummer eller D-nummer').fill(fnr);
   await gp.getByLabel('Navn', { exact: true }).fill('Sigrid Henvist');
@@ -102,6 +104,8 @@ test('referral → decision → onboarding → baseline → active → pause →
 
   await nurse.reload();
   await settled(nurse);
+  // The goals are shown with the plan.
+  await nurse.getByText('Hva er viktig for pasienten: Gå tur med barnebarna.').waitFor();
   await pathway(nurse).getByLabel('Lengde på baseline (dager, 14–28)').fill('14');
   await pathway(nurse).getByRole('button', { name: 'Start baseline' }).click();
   await pathway(nurse).getByText(/Baseline til/).waitFor();

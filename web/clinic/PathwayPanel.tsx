@@ -319,3 +319,11 @@ export function PathwayPanel({ patientId, onChanged }: { patientId: string; onCh
     </section>
   );
 }
+
+/** The patient's goals ("hva er viktig for deg"), shown with the plan: they live on the episode, not in the plan definition. */
+export function PlanGoals({ patientId }: { patientId: string }) {
+  const p = usePathwayText();
+  const data = useAsync(() => api.get<PathwayResponse>(`/api/patients/${encodeURIComponent(patientId)}/pathway`), [patientId]);
+  const goals = data.data?.onboarding.goals;
+  return goals ? <p class="notice notice-info plan-goals">{p.goalsWithPlan(goals)}</p> : null;
+}

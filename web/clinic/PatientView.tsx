@@ -25,7 +25,7 @@ import { PatientDevices } from './Devices.js';
 import { PatientEscalations } from './Escalations.js';
 import { Notes } from './Notes.js';
 import { PlanPanel } from './PlanPanel.js';
-import { PathwayPanel } from './PathwayPanel.js';
+import { PathwayPanel, PlanGoals } from './PathwayPanel.js';
 import { useStreamRefresh } from './stream.js';
 import { TextDialog } from './TextDialog.js';
 
@@ -526,6 +526,7 @@ export function PatientView({ id }: { id: string }) {
 
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading" tabIndex={-1}>{t.planHeading}</h2>
+        <PlanGoals patientId={id} />
         <PlanPanel patientId={id} active={active} onChanged={detail.reload} />
       </section>
 

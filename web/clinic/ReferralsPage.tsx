@@ -69,8 +69,13 @@ export function ReferralsPage() {
       window.location.hash = `#/pasient/${encodeURIComponent(r.patientId)}`;
     } catch (err) {
       const a = toApiError(err);
-      const fields = Object.entries(a.fields).map(([k, m]) => `${k}: ${m}`).join('; ');
-      setError(`${errorText(a, t)}${fields ? ` (${fields})` : ''}`);
+      // Name the fields to check in the form's own words; a conflict (already referred) is said as the server says it.
+      const label: Record<string, string> = {
+        identifier: p.identifier, name: p.name, source: p.source, reason: p.reason, diagnoses: p.diagnoses, riskLevel: p.risk,
+        followUpOrganisationId: p.followUp, gpOrganisationId: p.gpOffice, inclusion: p.inclusionLegend,
+      };
+      const fields = [...new Set(Object.keys(a.fields).map((k) => label[k.split('.')[0]!] ?? k))];
+      setError(fields.length ? p.checkFields(fields.join(', ')) : a.status === 409 ? a.message : errorText(a, t));
     } finally {
       setBusy(false);
     }

@@ -32,6 +32,7 @@ const nb = {
   gpOffice: 'Pasientens fastlegekontor',
   chooseOne: 'Velg …',
   sendReferral: 'Send henvisning',
+  checkFields: (f: string) => `Sjekk disse feltene: ${f}.`,
   sent: 'Henvisningen er sendt.',
   toDecideHeading: 'Henvisninger som venter på vedtak',
   sentHeading: 'Henvisninger dere har sendt',
@@ -106,6 +107,7 @@ const nb = {
   endSummaryHeading: 'Oppsummering til fastlegen',
   historyHeading: 'Historikk',
   saved: 'Lagret.',
+  goalsWithPlan: (g: string) => `Hva er viktig for pasienten: ${g}`,
   notAllowed: 'Du kan ikke gjøre dette trinnet (det gjør oppfølgingstjenesten eller fastlegen).',
 };
 type PathwayText = typeof nb;
@@ -131,6 +133,7 @@ const nn: PathwayText = {
   gpOffice: 'Fastlegekontoret til pasienten',
   chooseOne: 'Vel …',
   sendReferral: 'Send tilvising',
+  checkFields: (f: string) => `Sjekk desse felta: ${f}.`,
   sent: 'Tilvisinga er send.',
   toDecideHeading: 'Tilvisingar som ventar på vedtak',
   sentHeading: 'Tilvisingar de har sendt',
@@ -192,6 +195,7 @@ const nn: PathwayText = {
   endNote: 'Kommentar (valfritt)',
   endSummaryHeading: 'Oppsummering til fastlegen',
   historyHeading: 'Historikk',
+  goalsWithPlan: (g: string) => `Kva er viktig for pasienten: ${g}`,
   notAllowed: 'Du kan ikkje gjere dette steget (det gjer oppfølgingstenesta eller fastlegen).',
 };
 
@@ -218,6 +222,7 @@ const en: PathwayText = {
   gpOffice: "Patient's GP office",
   chooseOne: 'Choose …',
   sendReferral: 'Send referral',
+  checkFields: (f: string) => `Check these fields: ${f}.`,
   sent: 'The referral has been sent.',
   toDecideHeading: 'Referrals waiting for a decision',
   sentHeading: 'Referrals you sent',
@@ -290,6 +295,7 @@ const en: PathwayText = {
   endSummaryHeading: 'Summary for the GP',
   historyHeading: 'History',
   saved: 'Saved.',
+  goalsWithPlan: (g: string) => `What matters to the patient: ${g}`,
   notAllowed: 'You cannot take this step (the follow-up service or the GP does).',
 };
 
