@@ -69,7 +69,9 @@ export function PathwayPanel({ patientId, onChanged }: { patientId: string; onCh
       data.reload();
       onChanged?.();
     } catch (e) {
-      setError(errorText(toApiError(e), t));
+      const a = toApiError(e);
+      // A refused step (409) says why in the server's words (e.g. what onboarding still lacks).
+      setError(a.status === 409 || a.status === 400 ? `${errorText(a, t)} ${a.message}` : errorText(a, t));
     } finally {
       setBusy(false);
     }
