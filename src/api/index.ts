@@ -6,6 +6,7 @@ import { adminRoutes } from './admin.js';
 import { alertRoutes } from './alerts.js';
 import { deviceRoutes } from './devices.js';
 import { escalationRoutes } from './escalations.js';
+import { ingestRoutes } from './ingest.js';
 import { openingHoursRoutes } from './opening-hours.js';
 import { organisationRoutes } from './organisations.js';
 import { questionnaireRoutes } from './questionnaires.js';
@@ -19,6 +20,7 @@ export const contract = {
   alerts: alertRoutes,
   devices: deviceRoutes,
   escalations: escalationRoutes,
+  ingest: ingestRoutes,
   openingHours: openingHoursRoutes,
   organisations: organisationRoutes,
   questionnaires: questionnaireRoutes,
