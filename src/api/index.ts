@@ -12,9 +12,11 @@ import { organisationRoutes } from './organisations.js';
 import { questionnaireRoutes } from './questionnaires.js';
 import type { RouteContract } from './route.js';
 import { sessionRoutes } from './session.js';
+import { systemRoutes } from './system.js';
 import { templateRoutes } from './templates.js';
 
 export const contract = {
+  system: systemRoutes,
   session: sessionRoutes,
   admin: adminRoutes,
   alerts: alertRoutes,

@@ -18,6 +18,8 @@ import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
 import type { ReadRouter } from '../db/read.js';
 import type { EventHub } from '../events/bus.js';
+import { systemRoutes } from '../../api/system.js';
+import { serve } from './contract.js';
 import { registerApiDocs } from './docs.js';
 import { AppError, fromZod, unauthenticated } from './errors.js';
 
@@ -144,7 +146,7 @@ export async function createHttp(deps: AppDeps): Promise<App> {
       reply.type('text/html').send('<!doctype html><title>Varde</title><p>The web apps are not built. Run <code>npm run build</code>.</p>'),
     );
   }
-  app.get('/api/health', { config: { public: true } }, async () => ({ status: 'ok', db: deps.db.kind }));
+  serve(app, deps, systemRoutes.health, async () => ({ status: 'ok' as const, db: deps.db.kind }));
   await registerApiDocs(app);
   return app;
 }
