@@ -6,6 +6,7 @@ import { toApiError } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { BP_COMPONENTS, BP_PANEL, MEASURES, measureName, unitLabel } from '../shared/measures.js';
 import type { MeasurementInput, PlanDefinition, RecordResponse, TodayTask } from '../shared/types.js';
+import { DeviceReadings, DeviceResultNote, type DeviceNote } from './bluetooth/DeviceReadings.js';
 import { FeedbackPanel, QueuedPanel, localAssessment, type LocalAssessment } from './FeedbackPanel.js';
 import { useOutbox } from './outbox.js';
 import { submissions } from './submission.js';
@@ -176,6 +177,8 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
   const [sending, setSending] = useState(false);
   const [confused, setConfused] = useState(false);
   const [result, setResult] = useState<RecordResponse | null>(null);
+  // Set when the sitting came from a Bluetooth device rather than the form.
+  const [deviceNote, setDeviceNote] = useState<DeviceNote | null>(null);
   const panelRef = useRef<HTMLDivElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -247,6 +250,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
   const done = (): void => {
     setResult(null);
     setQueued(null);
+    setDeviceNote(null);
     headingRef.current?.focus();
   };
 
@@ -257,6 +261,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
       </h2>
       {/* Kept mounted so the result is announced as well as focused. */}
       <div role="status" class="feedback-region">
+        {(result || queued) && deviceNote && <DeviceResultNote note={deviceNote} />}
         {result && <FeedbackPanel result={result} onDone={done} panelRef={panelRef} />}
         {queued && <QueuedPanel assessment={queued} onDone={done} panelRef={panelRef} />}
       </div>
@@ -264,6 +269,18 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
         (groups.length === 0 ? (
           <p>{t.recordNoTasks}</p>
         ) : (
+          <>
+          <DeviceReadings
+            onResult={(response, note) => {
+              setDeviceNote(note);
+              setResult(response);
+              onSaved();
+            }}
+            onQueued={(measurements, note) => {
+              setDeviceNote(note);
+              setQueued(localAssessment(measurements, plan, lang));
+            }}
+          />
           <form class="record-form" onSubmit={(e) => void submit(e)} noValidate>
             <p class="intro">{t.recordIntro}</p>
             {groups.map((group) => {
@@ -306,6 +323,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
               {sending ? t.recordSending : t.recordSubmit}
             </button>
           </form>
+          </>
         ))}
     </section>
   );

@@ -6,6 +6,7 @@ import { toApiError, useAsync } from './hooks.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
 import type { ContactType, Message, MessagesResponse, Observation } from './types.js';
+import { ReadingSource, type ReadingSourceFields } from './ReadingSource.js';
 import { ZoneBadge } from './zone.js';
 
 export function errorKey(error: ApiError): TextKey {
@@ -184,6 +185,8 @@ export function TableRegion({ label, children }: { label: string; children: Comp
 /** `withMeasure` false: a table of one measure (its caption names it), one column narrower for phones. */
 export function ObservationsTable({ observations, caption, withMeasure = true }: { observations: Observation[]; caption: string; withMeasure?: boolean }) {
   const { t, lang } = useI18n();
+  // Typed or from a lent device (issue 13): shown when the API says which.
+  const withSource = observations.some((o) => (o as Observation & ReadingSourceFields).source !== undefined);
   return (
     <TableRegion label={caption}>
       <table class="data-table">
@@ -196,6 +199,7 @@ export function ObservationsTable({ observations, caption, withMeasure = true }:
               {t.colValue}
             </th>
             <th scope="col">{t.colZone}</th>
+            {withSource && <th scope="col">{t.colSource}</th>}
           </tr>
         </thead>
         <tbody>
@@ -211,6 +215,11 @@ export function ObservationsTable({ observations, caption, withMeasure = true }:
               <td>
                 <ZoneBadge zone={o.zone} size="sm" />
               </td>
+              {withSource && (
+                <td>
+                  <ReadingSource reading={o as Observation & ReadingSourceFields} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
