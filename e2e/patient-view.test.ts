@@ -57,6 +57,8 @@ after(async () => {
 test('the header has name, age, diagnoses, a tel: link and the care team, and stays on screen while scrolling', async () => {
   await nurse.goto(`${server.url}/clinic/#/pasient/${f.patient.id}`);
   // The first load on a busy machine (several test servers at once) can take longer than 30 s.
+  await nurse.locator('#alerts-heading').waitFor({ timeout: 120_000 });
+  await settled(nurse);
   await nurse.locator('.alert-card').first().waitFor({ timeout: 120_000 });
   await settled(nurse);
   await settled(nurse);

@@ -466,8 +466,6 @@ export function PatientView({ id }: { id: string }) {
       </p>
       <SectionBar />
 
-      <PathwayPanel patientId={id} onChanged={detail.reload} />
-
       <section class="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading" tabIndex={-1}>
           {t.alertsHeading}
@@ -508,6 +506,9 @@ export function PatientView({ id }: { id: string }) {
           }}
         </Async>
       </section>
+
+      {/* The follow-up pathway comes after the alerts: on the phone the open alerts are what matters first. */}
+      <PathwayPanel patientId={id} onChanged={detail.reload} />
 
       <section class="card" aria-labelledby="escalations-heading">
         <h2 id="escalations-heading" tabIndex={-1}>{t.escalationsHeading}</h2>

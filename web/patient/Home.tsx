@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
 import { Async } from '../shared/components.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
@@ -19,6 +20,14 @@ export function Home() {
   const { t, lang } = useI18n();
   const p = PATIENT_TEXTS[lang];
   const { status, reload: reloadStatus } = useMyStatus();
+  // While the feedback of a new sitting is open it says the same as the open advice; show one.
+  const [feedbackOpen, setFeedbackOpen] = useState(false);
+  useEffect(() => {
+    // "Ferdig" closes the feedback and moves focus back to the form's heading.
+    const onFocus = (e: FocusEvent) => (e.target as HTMLElement | null)?.id === 'record-heading' && setFeedbackOpen(false);
+    document.addEventListener('focusin', onFocus);
+    return () => document.removeEventListener('focusin', onFocus);
+  }, []);
   useDocumentTitle(t.pageTitle(t.todayHeading));
   const today = useAsync(() => api.get<TodayResponse>('/api/me/today'), []);
   // Thresholds for the preliminary offline answer and the "service closed" notice; a missing plan must not break the page.
@@ -39,7 +48,7 @@ export function Home() {
         </div>
       )}
       <PathwayNotice />
-      <OpenAdvice />
+      {!feedbackOpen && <OpenAdvice />}
       <Async state={today}>
         {(data) => {
           // What is left comes first, then the form, then what is already done today.
@@ -57,6 +66,7 @@ export function Home() {
                 tasks={data.tasks}
                 plan={planDefinition(plan.data)}
                 onSaved={() => {
+                  setFeedbackOpen(true);
                   today.reload();
                   reloadStatus();
                 }}

@@ -20,14 +20,13 @@ const BAND: Record<'green' | 'yellow' | 'red', string> = {
 const POINT: Record<'yellow' | 'red', string> = { yellow: '#8a5a00', red: '#b3261e' };
 const LINE = '#0b4f8a';
 
-/** Day labels; a tick that is not at midnight (short periods) also gets its time of day. */
-function dayLabel(lang: Lang): (s: number) => string {
+/** Day labels; when the ticks are closer than a day (a short period), each also gets its time of day. */
+function dayLabel(lang: Lang): (splits: number[]) => string[] {
   const day = new Intl.DateTimeFormat(INTL_LOCALE[lang], { day: 'numeric', month: 'short', timeZone: 'Europe/Oslo' });
   const time = new Intl.DateTimeFormat(INTL_LOCALE[lang], { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Oslo' });
-  return (s) => {
-    const d = new Date(s * 1000);
-    const hm = time.format(d);
-    return hm === '00:00' ? day.format(d) : `${day.format(d)}\n${hm}`;
+  return (splits) => {
+    const step = splits.length > 1 ? splits[1]! - splits[0]! : DAY_S;
+    return splits.map((s) => (step < DAY_S ? `${day.format(new Date(s * 1000))}\n${time.format(new Date(s * 1000))}` : day.format(new Date(s * 1000))));
   };
 }
 
@@ -112,7 +111,7 @@ export function TrendChart({
       cursor: { drag: { x: false, y: false, setScale: false } },
       scales: { x: { time: true, range: [end - days * DAY_S, end] }, y: { range: () => range } },
       axes: [
-        { stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.4), space: fontPx * 5, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => splits.map(fmtDay) },
+        { stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.4), space: fontPx * 5, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => fmtDay(splits) },
         {
           stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.6), space: fontPx * 2, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' },
           ...(score ? { incrs: [1, 2, 5, 10, 20] } : {}),
