@@ -345,6 +345,22 @@ test('the glucose meter: stored records since the last sequence number, clock co
   await context.close();
 });
 
+test('a device that is not lent to the patient is refused with a plain message, and nothing is stored', async () => {
+  // [SPEZI-WSS] 23.2 kg for user 1: a scale nobody registered.
+  const scale: FakeDevice = {
+    id: 'scale-web-id-1', name: 'BF720',
+    services: { '181d': { '2a9d': { onSubscribe: ['06 20 12 00 00 00 00 00 00 00 01'], thenDisconnect: true } }, '180a': INFO('BF720', 'Beurer', '12 34 56 78 9A BC DE F0') },
+  };
+  const { context, page } = await phone(scale);
+  await page.getByRole('button', { name: 'Koble til måleapparat' }).click();
+  await page.getByText('Dette apparatet er ikke registrert på deg, så målingene kan ikke lagres. Kontakt oppfølgingstjenesten, eller skriv inn tallene.').waitFor();
+  assert.deepEqual(await rows('weight'), []);
+  // The form is still there for typing.
+  await page.getByLabel(/^Puls/).waitFor();
+  await noAxeViolations(page, 'patient: unknown device');
+  await context.close();
+});
+
 test('the nurse sees which readings came from which device, and which were typed', async () => {
   await db.query(
     `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
