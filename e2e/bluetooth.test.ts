@@ -240,7 +240,7 @@ const rows = async (code: string) =>
 
 test('without Web Bluetooth (Safari on iPad) the app says so plainly and the patient types as before', async () => {
   const { context, page } = await phone('none');
-  await page.getByText(/kan ikke hente målinger fra måleapparatet over Bluetooth.*Safari på iPad/).waitFor();
+  await page.getByText(/kan ikke hente målinger fra måleapparat over Bluetooth.*Safari på iPad/).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Koble til måleapparat' }).count(), 0);
   await page.getByLabel(/^Puls/).fill('72');
   await noAxeViolations(page, 'patient: no Web Bluetooth');

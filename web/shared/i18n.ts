@@ -770,7 +770,7 @@ const nb = {
   // Readings from a lent Bluetooth device (issue 13).
   btHeading: 'Måleapparat',
   btIntro: 'Har du fått et måleapparat med Bluetooth av oppfølgingstjenesten, kan tallene komme hit av seg selv. Du kobler det til én gang.',
-  btUnsupported: 'Denne nettleseren kan ikke hente målinger fra måleapparatet over Bluetooth. Det gjelder for eksempel Safari på iPad og iPhone. Skriv inn tallene fra apparatet i skjemaet under – det går like bra.',
+  btUnsupported: 'Denne nettleseren kan ikke hente målinger fra måleapparat over Bluetooth (det gjelder for eksempel Safari på iPad og iPhone).',
   btConnect: 'Koble til måleapparat',
   btPaired: (name: string) => `Koblet til: ${name}`,
   btFetch: 'Hent måling fra apparatet',
@@ -1522,7 +1522,7 @@ const nn: Catalogue = {
 
   btHeading: 'Måleapparat',
   btIntro: 'Har du fått eit måleapparat med Bluetooth av oppfølgingstenesta, kan tala kome hit av seg sjølv. Du koplar det til éin gong.',
-  btUnsupported: 'Denne nettlesaren kan ikkje hente målingar frå måleapparatet over Bluetooth. Det gjeld til dømes Safari på iPad og iPhone. Skriv inn tala frå apparatet i skjemaet under – det går like bra.',
+  btUnsupported: 'Denne nettlesaren kan ikkje hente målingar frå måleapparat over Bluetooth (det gjeld til dømes Safari på iPad og iPhone).',
   btConnect: 'Kople til måleapparat',
   btPaired: (name) => `Kopla til: ${name}`,
   btFetch: 'Hent måling frå apparatet',
@@ -2272,7 +2272,7 @@ const en: Catalogue = {
 
   btHeading: 'Measuring device',
   btIntro: 'If the follow-up service lent you a Bluetooth measuring device, the numbers can come here by themselves. You connect it once.',
-  btUnsupported: 'This browser cannot fetch readings from the measuring device over Bluetooth. This is the case for Safari on iPad and iPhone, for example. Type the numbers from the device in the form below – that works just as well.',
+  btUnsupported: 'This browser cannot fetch readings from a measuring device over Bluetooth (Safari on iPad and iPhone, for example).',
   btConnect: 'Connect measuring device',
   btPaired: (name) => `Connected: ${name}`,
   btFetch: 'Fetch reading from the device',

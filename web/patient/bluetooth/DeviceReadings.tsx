@@ -65,10 +65,8 @@ export function DeviceReadings({
 
   if (!bt) {
     return (
-      <div class="device-readings">
-        <h3>{t.btHeading}</h3>
-        <p class="notice notice-info">{t.btUnsupported}</p>
-      </div>
+      // One plain line, not a box: most patients on such a browser have no device to connect.
+      <p class="hint device-unsupported">{t.btUnsupported}</p>
     );
   }
 
