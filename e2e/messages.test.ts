@@ -171,3 +171,27 @@ test('a message answered by phone is marked handled without a reply, with who an
   await axeClean(nurse, 'clinic inbox, handled without reply');
   assert.deepEqual(pageErrors, []);
 });
+
+test('the worklist shows the unread chip on the row and filters on "Meldinger" with its count', async () => {
+  await patient.getByLabel('Ny melding').fill('Glemte å si: hoven i beina er litt bedre.');
+  await patient.getByRole('button', { name: 'Send melding' }).click();
+  await patient.getByRole('status').filter({ hasText: 'Meldingen er sendt.' }).waitFor();
+  await nurse.getByRole('navigation').getByRole('link', { name: /^Arbeidsliste/ }).click();
+  const row = nurse.getByRole('row').filter({ hasText: 'Kari Testesen' });
+  await row.getByRole('link', { name: '1 ubesvart melding' }).waitFor({ timeout: 10_000 });
+  const chip = nurse.getByRole('button', { name: /Meldinger \(1\)$/ });
+  await chip.click();
+  assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+  await nurse.waitForFunction(() => document.querySelectorAll('table.worklist tbody tr').length === 1);
+  await nurse.screenshot({ path: join(SHOTS, 'clinic-worklist-messages.png') });
+  // The chip leads to the inbox; once handled there, the worklist row loses it.
+  await row.getByRole('link', { name: '1 ubesvart melding' }).click();
+  await nurse.getByRole('heading', { level: 1, name: 'Meldinger fra pasienter' }).waitFor();
+  await nurse.getByRole('button', { name: 'Kari Testesen' }).click();
+  await nurse.locator('#inbox-conversation').getByRole('button', { name: 'Merk som behandlet' }).click();
+  await nurse.getByText('Ingen meldinger venter på svar.').waitFor();
+  await nurse.getByRole('navigation').getByRole('link', { name: /^Arbeidsliste/ }).click();
+  await nurse.getByRole('button', { name: /Meldinger \(0\)$/ }).waitFor();
+  assert.equal(await nurse.getByRole('row').filter({ hasText: 'Kari Testesen' }).getByRole('link', { name: /ubesvart/ }).count(), 0);
+  assert.deepEqual(pageErrors, []);
+});

@@ -73,6 +73,14 @@ function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; 
       </td>
       <th scope="row">
         <a href={`#/pasient/${encodeURIComponent(item.patient.id)}`}>{item.patient.name}</a>
+        {(item.unreadMessages ?? 0) > 0 && (
+          <>
+            {' '}
+            <a class="tag tag-strong" href="#/meldinger">
+              {t.inboxBadge(item.unreadMessages ?? 0)}
+            </a>
+          </>
+        )}
       </th>
       <td class="nowrap">{formatDate(item.patient.birthDate, lang)}</td>
       <td>{localized(item.reason, lang)}</td>
@@ -114,11 +122,12 @@ function chipLabel(status: WorklistStatus | null, t: Catalogue): string {
   }
 }
 
-function worklistUrl(f: { status: WorklistStatus | null; query: string; mine: boolean }, cursor?: string | null): string {
+function worklistUrl(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean }, cursor?: string | null): string {
   const p = new URLSearchParams();
   if (f.status) p.set('status', f.status);
   if (f.query) p.set('q', f.query);
   if (f.mine) p.set('mine', '1');
+  if (f.messages) p.set('messages', '1');
   if (cursor) p.set('cursor', cursor);
   const qs = p.toString();
   return `/api/worklist${qs ? `?${qs}` : ''}`;
@@ -136,8 +145,9 @@ export function Worklist() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const [mine, setMine] = useState(false);
-  const filter = { status, query, mine };
-  const state = useAsync(() => api.get<WorklistPage>(worklistUrl(filter)), [status, query, mine]);
+  const [messages, setMessages] = useState(false);
+  const filter = { status, query, mine, messages };
+  const state = useAsync(() => api.get<WorklistPage>(worklistUrl(filter)), [status, query, mine, messages]);
   const [rows, setRows] = useState<PagedItem[]>([]);
   const [counts, setCounts] = useState<WorklistCounts | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -184,7 +194,7 @@ export function Worklist() {
 
   useEffect(() => {
     if (!state.data) return;
-    const key = `${status}|${query}|${mine}`;
+    const key = `${status}|${query}|${mine}|${messages}`;
     // The first load and a new filter are not news; only refetches of the same view are compared.
     show(state.data.items, shownFilter.current === key);
     shownFilter.current = key;
@@ -196,7 +206,7 @@ export function Worklist() {
 
   useStreamRows((event) => {
     // Counts under a search or "mine" filter are not the stream's (whole caseload): refetch those.
-    if (event === null || query || mine) {
+    if (event === null || query || mine || messages) {
       state.reload();
       return;
     }
@@ -231,7 +241,7 @@ export function Worklist() {
   }, [changed]);
 
   const total = counts ? (status ? counts[status] : counts.all) : rows.length;
-  const filtered = status !== null || query !== '' || mine;
+  const filtered = status !== null || query !== '' || mine || messages;
 
   return (
     <>
@@ -253,6 +263,10 @@ export function Worklist() {
               {chipLabel(s, t)} ({counts ? formatNumber(s ? counts[s] : counts.all, lang) : '…'})
             </button>
           ))}
+          {/* Combines with the status chips: patients whose messages nobody has answered yet. */}
+          <button type="button" class="lang-button" aria-pressed={messages} onClick={() => setMessages(!messages)}>
+            {t.navInbox} ({counts?.messages !== undefined ? formatNumber(counts.messages, lang) : '…'})
+          </button>
         </div>
         <form role="search" onSubmit={(e) => e.preventDefault()}>
           <label for="worklist-search">{t.worklistSearch}</label>{' '}

@@ -40,7 +40,8 @@ export interface PagedItem extends WorklistItem {
   lastContactAt?: string | null;
 }
 
-export type WorklistCounts = Record<WorklistStatus | 'all', number>;
+/** `messages`: rows with unhandled patient messages (older servers leave it out). */
+export type WorklistCounts = Record<WorklistStatus | 'all', number> & { messages?: number };
 
 /** `GET /api/worklist`: one page, the counts per status (under the search/"mine" filter) and where the next page starts. */
 export interface WorklistPage {

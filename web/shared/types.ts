@@ -144,6 +144,8 @@ export interface LatestValue {
 export interface WorklistItem {
   patient: PatientSummary;
   episodeId: string;
+  /** Patient messages nobody has answered or marked handled yet. */
+  unreadMessages?: number;
   status: WorklistStatus;
   since: string | null;
   reason: string | LocalizedText | null;

@@ -160,6 +160,24 @@ test('a note longer than 1000 characters is refused with a field error and nothi
   assert.equal((await summaryOf(env.c.nurseA)).messages, 1);
 });
 
+test('worklist hooks: an unread chip per row and a "Meldinger" filter with its count', async () => {
+  const P = env.f.patient;
+  type Page = { items: { patient: { id: string }; unreadMessages: number }[]; counts: Record<string, number> };
+  const waiting = (await summaryOf(env.c.nurseA)).messages;
+  assert.ok(waiting > 0, 'a message from an earlier test still waits');
+  const all = (await env.call('GET', '/api/worklist', env.c.nurseA)).body as unknown as Page;
+  assert.equal(all.items.find((i) => i.patient.id === P.id)!.unreadMessages, waiting);
+  assert.equal(all.counts.messages, 1);
+  const only = (await env.call('GET', '/api/worklist?messages=1', env.c.nurseA)).body as unknown as Page;
+  assert.deepEqual(only.items.map((i) => i.patient.id), [P.id]);
+  assert.equal(only.counts.all, 1);
+  await env.call('POST', `/api/patients/${P.id}/messages/handled`, env.c.nurseA, {});
+  const after = (await env.call('GET', '/api/worklist?messages=1', env.c.nurseA)).body as unknown as Page;
+  assert.deepEqual(after.items, []);
+  assert.equal(after.counts.messages, 0);
+  assert.equal(((await env.call('GET', '/api/worklist', env.c.nurseA)).body as unknown as Page).items.find((i) => i.patient.id === P.id)!.unreadMessages, 0);
+});
+
 test('migration 011: a patient message answered before the migration counts as handled by whoever answered first', async () => {
   const { readFileSync } = await import('node:fs');
   const { splitStatements } = await import('../db/migrate.js');

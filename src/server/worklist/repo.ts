@@ -16,6 +16,8 @@ export interface WorklistFilter {
   search?: string;
   /** Only episodes this person follows (wrote a contact note, acknowledged or resolved an alert). */
   minePersonnelId?: string;
+  /** Only episodes with patient messages nobody has handled yet (the "Meldinger" chip). */
+  withMessages?: boolean;
 }
 
 export interface WorklistRow {
@@ -69,6 +71,7 @@ function where(f: WorklistFilter, first: number): { sql: string; params: unknown
     if (/^\d+$/.test(s)) add((n) => `p.identifier like $${n}`, `${s}%`);
     else add((n) => `p.name ilike $${n}`, `%${likeEscape(s)}%`);
   }
+  if (f.withMessages) parts.push(`exists (select 1 from messages m where m.episode_id = w.episode_id and m.sender_kind = 'patient' and m.handled_at is null)`);
   if (f.minePersonnelId) add((n) => `exists (select 1 from worklist_mine m where m.personnel_id = $${n} and m.episode_id = w.episode_id)`, f.minePersonnelId);
   return { sql: parts.join(' and '), params };
 }

@@ -4,6 +4,7 @@ import type { LocalText } from '../../domain/text.js';
 import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
+import { unhandledForEpisodes } from '../messages/repo.js';
 import * as repo from './repo.js';
 import { dateProblem } from '../http/validation.js';
 
@@ -30,11 +31,14 @@ export interface WorklistItem {
   latest: Record<string, { value: number; unit: string; effectiveAt: string; zone: string | null }>;
   spark: { code: string; points: [string, number][] } | null;
   lastContactAt: string | null;
+  /** Patient messages of this episode nobody has answered or marked handled yet. */
+  unreadMessages: number;
   /** Opaque position of this row: pass as `cursor` to continue after it. */
   cursor: string;
 }
 
-export type WorklistCounts = Record<WorklistStatus | 'all', number>;
+/** Rows per status, and `messages`: rows with unhandled patient messages (the "Meldinger" chip). */
+export type WorklistCounts = Record<WorklistStatus | 'all' | 'messages', number>;
 
 export interface WorklistPage {
   items: WorklistItem[];
@@ -47,6 +51,7 @@ export const WorklistQuery = z.object({
   status: z.enum(['red', 'yellow', 'missing', 'green']).optional(),
   q: z.string().trim().min(1).max(100).optional(),
   mine: z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  messages: z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
 });
@@ -92,17 +97,19 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
     organisationId: a.organisationId,
     search: query.q,
     minePersonnelId: query.mine ? a.personnelId : undefined,
+    withMessages: query.messages,
   };
   const limit = query.limit ?? PAGE_SIZE;
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-  const [rows, counts] = await Promise.all([
+  const [rows, counts, withMessages] = await Promise.all([
     repo.page(ctx.db, { ...filter, rank: query.status ? STATUS_BY_RANK.indexOf(query.status) : undefined }, cursor, limit + 1),
     repo.counts(ctx.db, filter),
+    repo.counts(ctx.db, { ...filter, withMessages: true }),
   ]);
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   const items = await toItems(ctx, a, shown);
-  return { items, counts: countsOf(counts), nextCursor: more ? items[items.length - 1]!.cursor : null };
+  return { items, counts: countsOf(counts, withMessages), nextCursor: more ? items[items.length - 1]!.cursor : null };
 }
 
 /**
@@ -111,17 +118,19 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
  */
 export async function changedRows(ctx: Ctx, patientIds: string[]): Promise<{ items: WorklistItem[]; removed: string[]; counts: WorklistCounts }> {
   const a = clinician(ctx.actor);
-  const [rows, counts] = await Promise.all([
+  const [rows, counts, withMessages] = await Promise.all([
     repo.rowsForPatients(ctx.db, a.organisationId, patientIds),
     repo.counts(ctx.db, { organisationId: a.organisationId }),
+    repo.counts(ctx.db, { organisationId: a.organisationId, withMessages: true }),
   ]);
   const items = await toItems(ctx, a, rows);
   const present = new Set(items.map((i) => i.patient.id));
-  return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts) };
+  return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts, withMessages) };
 }
 
-function countsOf(m: Map<number, number>): WorklistCounts {
-  const c: WorklistCounts = { all: 0, red: 0, yellow: 0, missing: 0, green: 0 };
+function countsOf(m: Map<number, number>, withMessages: Map<number, number>): WorklistCounts {
+  const c: WorklistCounts = { all: 0, red: 0, yellow: 0, missing: 0, green: 0, messages: 0 };
+  for (const n of withMessages.values()) c.messages += n;
   for (const [rank, n] of m) {
     const s = STATUS_BY_RANK[rank];
     if (s) c[s] = n;
@@ -158,6 +167,8 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
     }
   }
 
+  // One set-based query for the page: the unread-message chip per row.
+  const unread = await unhandledForEpisodes(ctx.db, rows.map((r) => r.episode_id));
   await repo.auditWorklistView(
     ctx.db,
     { actorId: a.personnelId, actorName: a.name, organisationId: a.organisationId, role: a.role, route: ctx.route ?? '' },
@@ -177,6 +188,7 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
       latest: latest.get(r.episode_id)!,
       spark: spark ? { code: spark, points: sparks.get(r.episode_id) ?? [] } : null,
       lastContactAt: r.last_contact_at?.toISOString() ?? null,
+      unreadMessages: unread.get(r.episode_id) ?? 0,
       cursor: encodeCursor(r),
     };
   });
