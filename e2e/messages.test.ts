@@ -183,6 +183,7 @@ test('the worklist shows the unread chip on the row and filters on "Meldinger" w
   await chip.click();
   assert.equal(await chip.getAttribute('aria-pressed'), 'true');
   await nurse.waitForFunction(() => document.querySelectorAll('table.worklist tbody tr').length === 1);
+  await nurse.waitForFunction(() => document.querySelector('.main-nav .nav-badge')?.textContent?.startsWith('1'));
   await nurse.screenshot({ path: join(SHOTS, 'clinic-worklist-messages.png') });
   // The chip leads to the inbox; once handled there, the worklist row loses it.
   await row.getByRole('link', { name: '1 ubesvart melding' }).click();
