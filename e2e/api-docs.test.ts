@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { useTestServer } from '../src/server/testing/server.js';
-import { launch } from './browser.js';
-import { DESKTOP, newPage, pageErrors, SHOTS } from './helpers.js';
+import { test } from 'node:test';
+import { DESKTOP, newPage, pageErrors, SHOTS, useBrowserTest } from './helpers.js';
 
 /** The API reference renders in Chromium under the app's CSP, with every asset from our origin. */
-const env = useTestServer();
-let browser: Browser;
-
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const env = useBrowserTest();
 
 test('GET /api/docs shows the operations of the contract; no CSP violation, nothing fetched elsewhere', async () => {
-  const { page } = await newPage(browser, DESKTOP);
+  const { page } = await newPage(env.browser, DESKTOP);
   const violations: string[] = [];
   const foreign: string[] = [];
   page.on('console', (m) => {

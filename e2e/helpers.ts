@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type TestEnv, type TestServerOptions, useTestServer } from '../src/server/testing/server.js';
+import { launch, requireBuiltWeb } from './browser.js';
 
 /** Where SCREENSHOTS=1 puts the README pictures. */
 export const SHOTS = process.env.SCREENSHOTS ? 'docs/screenshots' : null;
@@ -68,4 +70,29 @@ export function printAxeReport(): void {
 /** Waits until no "Laster …" text is left in the main area. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('Laster …'));
+}
+
+/**
+ * The set-up of a browser test: the server tests' useTestServer() (fresh database, fixture,
+ * cookies, server) plus Debian's Chromium, started after the web apps are found built. `setup`
+ * runs last, with the browser, for the file's own pages and logins.
+ */
+export function useBrowserTest(opts: Omit<TestServerOptions, 'setup' | 'teardown'> & { setup?: (env: BrowserEnv) => Promise<void> } = {}): BrowserEnv {
+  const env = useTestServer({
+    ...opts,
+    setup: async () => {
+      requireBuiltWeb();
+      env.browser = await launch();
+      await opts.setup?.(env);
+    },
+    // The browser first: its open pages hold streams the server would wait for.
+    teardown: async () => {
+      await env.browser?.close();
+    },
+  }) as BrowserEnv;
+  return env;
+}
+
+export interface BrowserEnv extends TestEnv {
+  browser: Browser;
 }

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, printAxeReport, settled, SHOTS } from './helpers.js';
+import { after, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
 
 /**
  * Issue 8 in a real browser at 1440×900: the service's opening hours page (a coordinator adds
@@ -16,28 +10,14 @@ import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors,
  */
 const WIDE = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let browser: Browser;
-
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  f = await seedFixture(db);
-  server = await startTestServer(db);
-  browser = await launch();
-});
-after(async () => {
+const env = useBrowserTest();
+after(() => {
   printAxeReport();
-  await browser?.close();
-  await server?.close();
-  await db?.close();
 });
 
 async function clinic(name: RegExp): Promise<Page> {
-  const { page } = await newPage(browser, WIDE as never);
-  await loginClinic(page, server.url, name);
+  const { page } = await newPage(env.browser, WIDE as never);
+  await loginClinic(page, env.server.url, name);
   return page;
 }
 
@@ -76,7 +56,7 @@ test('a coordinator edits the opening hours: a lunch break, julaften and a staff
   await expectAccessible(page, 'clinic: opening hours saved');
   await page.screenshot({ path: `${SHOTS ?? '/tmp'}/clinic-opening-hours.png`, fullPage: true });
 
-  const stored = (await db.query<{ opening_hours: { weekly: Record<string, string[][]>; closedDates: string[]; closedLabels: Record<string, string> } }>('select opening_hours from organisations where id = $1', [f.orgs.muniA])).rows[0]!.opening_hours;
+  const stored = (await env.db.query<{ opening_hours: { weekly: Record<string, string[][]>; closedDates: string[]; closedLabels: Record<string, string> } }>('select opening_hours from organisations where id = $1', [env.f.orgs.muniA])).rows[0]!.opening_hours;
   assert.deepEqual(stored.weekly['1'], [['08:00', '11:30'], ['12:00', '15:30']]);
   assert.deepEqual(stored.closedDates, ['2026-12-24', '2026-12-28', '2026-12-29', '2026-12-30', '2026-12-31']);
   assert.equal(stored.closedLabels['2026-12-24'], 'Julaften');
@@ -92,7 +72,7 @@ test('a GP sees no opening-hours page in the navigation', async () => {
 
 test('the GP edits every part of a plan, previews it with a diff against version 1, and approves the named version', async () => {
   const page = await clinic(/Fastlege/);
-  await page.goto(`${server.url}/clinic/#/pasient/${f.patient.id}`);
+  await page.goto(`${env.server.url}/clinic/#/pasient/${env.f.patient.id}`);
   await settled(page);
   await page.getByRole('button', { name: 'Lag ny versjon' }).click();
   await page.getByRole('heading', { name: 'Ny versjon av planen' }).waitFor();
@@ -176,8 +156,8 @@ test('the GP edits every part of a plan, previews it with a diff against version
   await page.getByText('Versjon 2 er godkjent og gjelder nå.').waitFor();
   assert.equal(await page.getByRole('dialog').count(), 0);
 
-  const plans = (await db.query<{ version: number; status: string; definition: Record<string, unknown> }>(
-    `select p.version, p.status, p.definition from plans p where p.episode_id = $1 order by version`, [f.patient.episodeId],
+  const plans = (await env.db.query<{ version: number; status: string; definition: Record<string, unknown> }>(
+    `select p.version, p.status, p.definition from plans p where p.episode_id = $1 order by version`, [env.f.patient.episodeId],
   )).rows;
   assert.deepEqual(plans.map((p) => [p.version, p.status]), [[1, 'superseded'], [2, 'approved']]);
   const def = plans[1]!.definition as {
@@ -202,12 +182,12 @@ test('outside the hours the service saved, a red reading tells the patient to ca
   // The service is closed all day today: a staff day in its saved hours.
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(new Date());
   const week = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [['08:00', '15:30']]]));
-  await db.query('update organisations set opening_hours = $2::jsonb where id = $1', [
-    f.orgs.muniA,
+  await env.db.query('update organisations set opening_hours = $2::jsonb where id = $1', [
+    env.f.orgs.muniA,
     JSON.stringify({ timeZone: 'Europe/Oslo', weekly: week, closedDates: [today], closedLabels: { [today]: 'Fagdag' }, publicHolidays: true }),
   ]);
-  const { page } = await newPage(browser, IPAD);
-  await loginPatient(page, server.url, f.patient.identifier);
+  const { page } = await newPage(env.browser, IPAD);
+  await loginPatient(page, env.server.url, env.f.patient.identifier);
   await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
   await page.getByLabel(/SpO2/).fill('84');
   await page.getByLabel(/^Puls/).fill('80');

@@ -39,6 +39,8 @@ export interface TestServerOptions {
    * `before` hooks of node:test run concurrently, so a second `before` could not rely on this one.
    */
   setup?: (env: TestEnv) => Promise<void>;
+  /** Runs before the server and database close (a browser that holds streams open closes first). */
+  teardown?: () => Promise<void>;
 }
 
 /**
@@ -59,6 +61,7 @@ export function useTestServer(opts: TestServerOptions = {}): TestEnv {
     await opts.setup?.(env);
   });
   after(async () => {
+    await opts.teardown?.();
     await env.server?.close();
     await env.db?.close();
   });
