@@ -72,7 +72,11 @@ test('a GP sees no opening-hours page in the navigation', async () => {
 
 test('the GP edits every part of a plan, previews it with a diff against version 1, and approves the named version', async () => {
   const page = await clinic(/Fastlege/);
+  // Let the app finish its own start-up routing after login first: a hash set while it still
+  // runs is overwritten by the start page.
+  await settled(page);
   await page.goto(`${env.server.url}/clinic/#/pasient/${env.f.patient.id}`);
+  await page.getByRole('heading', { name: 'Egenbehandlingsplan' }).waitFor();
   await settled(page);
   await page.getByRole('button', { name: 'Lag ny versjon' }).click();
   await page.getByRole('heading', { name: 'Ny versjon av planen' }).waitFor();
