@@ -70,6 +70,7 @@ const act = (action: 'acknowledge' | 'resolve') =>
   });
 
 export const alertRoutes = {
+  ofPatient: route({ method: 'GET', path: '/api/patients/:id/alerts', tag: 'alerts', summary: "A patient's alerts, with each finding's rule, values and plan version", params: IdParams, query: AlertListQuery, response: AlertsResponse }),
   acknowledge: act('acknowledge'),
   resolve: act('resolve'),
 };

@@ -7,8 +7,11 @@ import { alertRoutes } from './alerts.js';
 import { deviceRoutes } from './devices.js';
 import { escalationRoutes } from './escalations.js';
 import { ingestRoutes } from './ingest.js';
+import { noteRoutes } from './notes.js';
+import { observationRoutes } from './observations.js';
 import { openingHoursRoutes } from './opening-hours.js';
 import { organisationRoutes } from './organisations.js';
+import { planRoutes } from './plans.js';
 import { questionnaireRoutes } from './questionnaires.js';
 import type { RouteContract } from './route.js';
 import { sessionRoutes } from './session.js';
@@ -23,8 +26,11 @@ export const contract = {
   devices: deviceRoutes,
   escalations: escalationRoutes,
   ingest: ingestRoutes,
+  notes: noteRoutes,
+  observations: observationRoutes,
   openingHours: openingHoursRoutes,
   organisations: organisationRoutes,
+  plans: planRoutes,
   questionnaires: questionnaireRoutes,
   templates: templateRoutes,
 };

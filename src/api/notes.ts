@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Instant } from './common.js';
+import { IdParams, Instant } from './common.js';
+import { route } from './route.js';
 
 /** How the nurse was in touch with the patient. */
 export const CONTACT_TYPES = ['phone', 'video', 'visit', 'message', 'none'] as const;
@@ -26,3 +27,11 @@ export const ContactNote = z.object({
 export type ContactNote = z.infer<typeof ContactNote>;
 export const NotesResponse = z.object({ notes: z.array(ContactNote) });
 export type NotesResponse = z.infer<typeof NotesResponse>;
+
+/** A note on its own, optionally about an alert. */
+export const NoteBody = NoteInput.extend({ alertId: z.uuid().optional() });
+
+export const noteRoutes = {
+  list: route({ method: 'GET', path: '/api/patients/:id/notes', tag: 'notes', summary: "A patient's contact notes", params: IdParams, response: NotesResponse }),
+  add: route({ method: 'POST', path: '/api/patients/:id/notes', tag: 'notes', summary: 'Write a contact note', params: IdParams, body: NoteBody, status: 201, response: ContactNote }),
+};

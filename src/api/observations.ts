@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiDateTime, Instant, Zone } from './common.js';
+import { route } from './route.js';
 
 export const MeasurementInput = z
   .object({
@@ -90,3 +91,22 @@ export const Feedback = z.object({
   remeasure: z.object({ codes: z.array(z.string()), restMinutes: z.number(), until: z.string() }).nullable().optional(),
 });
 export type Feedback = z.infer<typeof Feedback>;
+
+/** After recording a sitting: what was stored and what the patient is told (201; 200 on a repeated key). */
+export const RecordResponse = z.object({
+  observations: z.array(Observation),
+  feedback: Feedback,
+  /** The idempotency key was seen before: the first result again. */
+  replayed: z.boolean(),
+});
+export type RecordResponse = z.infer<typeof RecordResponse>;
+
+const PatientParams = z.object({ id: z.string() });
+const RECORD_RULES = 'Values are stored and triaged exactly (no rounding); only physically impossible values are refused (422 naming `measurements.<i>.value`, also for a systolic below the diastolic). `interpretation: "HI"`/`"LO"` is a meter\'s out-of-range flag (the value may be left out) and is red. `newConfusion: true` reports new confusion (NEWS2). `feedback.remeasure` is set when the plan holds a yellow until the patient has rested and measured again. The same `idempotencyKey` again answers 200 with the first result.';
+
+export const observationRoutes = {
+  recordOwn: route({ method: 'POST', path: '/api/me/observations', tag: 'observations', summary: 'The patient records a sitting of measurements', description: RECORD_RULES, body: RecordBody, status: 201, response: RecordResponse }),
+  listOwn: route({ method: 'GET', path: '/api/me/observations', tag: 'observations', summary: "The patient's own readings, newest first", query: ListQuery, response: ObservationsResponse }),
+  record: route({ method: 'POST', path: '/api/patients/:id/observations', tag: 'observations', summary: "Personnel record on the patient's behalf (a home visit)", description: RECORD_RULES, params: PatientParams, body: RecordBody, status: 201, response: RecordResponse }),
+  list: route({ method: 'GET', path: '/api/patients/:id/observations', tag: 'observations', summary: "A patient's readings, newest first", params: PatientParams, query: ListQuery, response: ObservationsResponse }),
+};

@@ -1,8 +1,6 @@
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { MessageBody } from '../messages/schema.js';
 import { listMessages, myReplyExpectation, myUnread, patientMessageDto, sendMessage } from '../messages/service.js';
-import { ListQuery, RecordBody } from '../observations/schema.js';
-import { listObservations, observationDto, recordObservations } from '../observations/service.js';
 import { LanguageBody } from '../patients/schema.js';
 import { setOwnLanguage } from '../patients/service.js';
 import { SESSION_COOKIE } from '../auth/session.js';
@@ -12,26 +10,12 @@ import { myStatus } from './status.js';
 /** Kept here too: the clinic's patient routes import it from this module. */
 export { MessageBody };
 
-/** The patient app's API: the logged-in patient's own data only. */
+/** The patient app's API: the logged-in patient's own data only (own readings: observations/routes.ts). */
 export function meRoutes(app: App, deps: AppDeps): void {
   app.get('/api/me/plan', async (req) => myPlan(ctxOf(req, deps)));
   app.get('/api/me/today', async (req) => myToday(ctxOf(req, deps)));
   // Polled by the app: open advice until a nurse acknowledges it, plan state and the session's end.
   app.get('/api/me/status', async (req) => myStatus(ctxOf(req, deps), req.cookies[SESSION_COOKIE], deps.config.SESSION_IDLE_MINUTES_PATIENT));
-
-  app.post('/api/me/observations', async (req, reply) => {
-    const ctx = ctxOf(req, deps);
-    const body = parse(RecordBody, req.body);
-    const r = await recordObservations(ctx, selfId(ctx), body, { source: 'patient' });
-    return reply.code(r.replayed ? 200 : 201).send({ observations: r.observations.map(observationDto), feedback: r.feedback, replayed: r.replayed });
-  });
-
-  app.get('/api/me/observations', async (req) => {
-    const ctx = ctxOf(req, deps);
-    const q = parse(ListQuery, req.query);
-    const rows = await listObservations(ctx, selfId(ctx), { ...q, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
-    return { observations: rows.map(observationDto) };
-  });
 
   // Opening the thread marks the service's replies read; the line says when to expect an answer.
   app.get('/api/me/messages', async (req) => {

@@ -52,3 +52,11 @@ export async function approvePlan(ctx: Ctx, patientId: string, planId: string): 
     return approved;
   });
 }
+
+/** API shape of a plan version (src/api/plans.ts#PlanVersion). */
+export function planDto(p: repo.PlanRow) {
+  return {
+    id: p.id, episodeId: p.episode_id, version: p.version, status: p.status, definition: p.definition, createdAt: p.created_at.toISOString(),
+    approvedAt: p.approved_at?.toISOString() ?? null, approvedBy: p.approved_by_name ?? p.approved_by,
+  };
+}
