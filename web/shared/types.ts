@@ -7,6 +7,8 @@ export type { Alert, AlertStatus, AlertsResponse } from '../../src/api/alerts.js
 export type { Zone } from '../../src/api/common.js';
 export type { Device, DeviceLoan } from '../../src/api/devices.js';
 export type { Escalation, EscalationsResponse } from '../../src/api/escalations.js';
+export type { Feedback, MeasurementInput, Observation, ObservationsResponse, RecordRequest, RecordResponse } from '../../src/api/observations.js';
+export type { PlanStatus, PlanVersion, PlansResponse } from '../../src/api/plans.js';
 export type { ContactType } from '../../src/api/notes.js';
 export type { Organisation } from '../../src/api/organisations.js';
 export type { AnswerResponse, QuestionnaireDef, QuestionnaireResponse } from '../../src/api/questionnaires.js';
@@ -14,6 +16,7 @@ export type { Me, PatientMe, PersonnelMe } from '../../src/api/session.js';
 export type { Template } from '../../src/api/templates.js';
 import type { ContactType } from '../../src/api/notes.js';
 import type { Zone } from '../../src/api/common.js';
+import type { PlanVersion } from '../../src/api/plans.js';
 
 export type WorklistStatus = Zone | 'missing';
 export const CONTACT_TYPES: readonly ContactType[] = ['phone', 'video', 'visit', 'message', 'none'];
@@ -51,50 +54,11 @@ export interface PlanResponse {
   serviceOpen: boolean;
 }
 
-export interface Observation {
-  id: string;
-  code: string;
-  value: number;
-  unit: string;
-  effectiveAt: string;
-  zone: Zone | null;
-  /** The meter showed HI or LO; `value` is then the edge of its range. */
-  interpretation?: 'HI' | 'LO';
-}
 
-export interface MeasurementInput {
-  code: string;
-  /** Left out when the meter only showed HI or LO. */
-  value?: number;
-  unit?: string;
-  interpretation?: 'HI' | 'LO';
-}
 
-export interface RecordRequest {
-  idempotencyKey: string;
-  effectiveAt?: string;
-  measurements: MeasurementInput[];
-  /** New confusion noticed by the patient or someone with them (NEWS2). */
-  newConfusion?: boolean;
-}
 
-export interface Feedback {
-  zone: Zone | null;
-  action: string;
-  serviceOpen: boolean;
-  notice: string | null;
-  /** The plan asks the patient to rest and measure these again before a yellow is raised. */
-  remeasure?: { codes: string[]; restMinutes: number; until: string } | null;
-}
 
-export interface RecordResponse {
-  observations: Observation[];
-  feedback: Feedback;
-}
 
-export interface ObservationsResponse {
-  observations: Observation[];
-}
 
 export interface Message {
   id: string;
@@ -175,20 +139,7 @@ export interface NoteInput {
   alertId?: string;
 }
 
-export interface ContactNote {
-  id?: string;
-  contactType: ContactType | string;
-  text: string;
-  alertId?: string | null;
-  createdAt?: string;
-  at?: string;
-  authorName?: string;
-  author?: Actor;
-}
 
-export interface NotesResponse {
-  notes: ContactNote[];
-}
 
 /** GET /api/patients/:id: "patient, episodes (with care team), current plan"; inner shapes unspecified. */
 export interface PatientDetailResponse {
@@ -233,22 +184,8 @@ export interface PlanDefinition {
   contacts: string;
 }
 
-export type PlanStatus = 'draft' | 'approved' | 'superseded';
 
-export interface PlanVersion {
-  id: string;
-  episodeId: string;
-  version: number;
-  status: PlanStatus;
-  definition: PlanDefinition;
-  createdAt: string;
-  approvedAt: string | null;
-  approvedBy: string | null;
-}
 
-export interface PlansResponse {
-  plans: PlanVersion[];
-}
 
 export interface CareTeamMember {
   organisationId: string;
@@ -317,4 +254,21 @@ export interface IndicatorReport {
   minCount: number;
   municipalities: { id: string; name: string }[];
   rows: IndicatorRow[];
+}
+
+// Kept by hand while web/clinic/Notes.tsx reads fields the server never sends (at, authorName):
+// the contract's ContactNote (src/api/notes.ts) is what GET /api/patients/:id/notes answers.
+export interface ContactNote {
+  id?: string;
+  contactType: ContactType | string;
+  text: string;
+  alertId?: string | null;
+  createdAt?: string;
+  at?: string;
+  authorName?: string;
+  author?: Actor;
+}
+
+export interface NotesResponse {
+  notes: ContactNote[];
 }
