@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, isRecord } from '../shared/api.js';
+import { api } from '../shared/api.js';
 import { Async, contactTypeLabel, DateTime, errorKey } from '../shared/components.js';
 import { byTimeDesc } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
-import type { ContactNote, ContactType } from '../shared/types.js';
+import type { ContactNote, ContactType, NotesResponse } from '../shared/types.js';
 import {
   ContactFields,
   EMPTY_DRAFT,
@@ -14,29 +14,19 @@ import {
   type ContactNoteErrors,
 } from './ContactFields.js';
 
-/** The contract only names the note fields; accept `{ notes }` or a bare array. */
-function asNotes(value: unknown): ContactNote[] {
-  if (Array.isArray(value)) return value as ContactNote[];
-  if (isRecord(value) && Array.isArray(value.notes)) return value.notes as ContactNote[];
-  return [];
-}
-
-function noteTime(note: ContactNote): string | undefined {
-  return note.createdAt ?? note.at;
+function noteTime(note: ContactNote): string {
+  return note.createdAt;
 }
 
 function noteAuthor(note: ContactNote): string {
-  if (note.authorName) return note.authorName;
-  const a = note.author;
-  if (!a) return '';
-  return typeof a === 'string' ? a : (a.name ?? '');
+  return note.author ?? '';
 }
 
 export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
   const { t } = useI18n();
   const path = `/api/patients/${encodeURIComponent(patientId)}/notes`;
   // refreshKey changes when an alert action wrote a note, so the list shows it straight away.
-  const state = useAsync(() => api.get<unknown>(path).then(asNotes), [path, refreshKey]);
+  const state = useAsync(() => api.get<NotesResponse>(path).then((r) => r.notes), [path, refreshKey]);
   const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
   const [errors, setErrors] = useState<ContactNoteErrors>({});
   const [formError, setFormError] = useState<Text[]>([]);

@@ -256,19 +256,4 @@ export interface IndicatorReport {
   rows: IndicatorRow[];
 }
 
-// Kept by hand while web/clinic/Notes.tsx reads fields the server never sends (at, authorName):
-// the contract's ContactNote (src/api/notes.ts) is what GET /api/patients/:id/notes answers.
-export interface ContactNote {
-  id?: string;
-  contactType: ContactType | string;
-  text: string;
-  alertId?: string | null;
-  createdAt?: string;
-  at?: string;
-  authorName?: string;
-  author?: Actor;
-}
-
-export interface NotesResponse {
-  notes: ContactNote[];
-}
+export type { ContactNote, NotesResponse } from '../../src/api/notes.js';
