@@ -46,6 +46,12 @@ export async function myToday(ctx: Ctx) {
   const episode = await getPatientEpisode(ctx, patientId);
   const plan = await approvedPlan(ctx.db, episode.id);
   if (!plan) return { tasks: [] };
+  // While follow-up is paused (admission, holiday) nothing is due: the app says why and until
+  // when (GET /api/me/pathway), and a task list would contradict it.
+  if (episode.state === 'paused') {
+    await audit(ctx, { action: 'read', resourceType: 'CarePlan', resourceId: plan.id, patientId, details: { view: 'today', paused: true } });
+    return { tasks: [], paused: true };
+  }
   const now = ctx.now();
   const local = toLocal(now, episode.time_zone);
   const dayStart = zonedInstant(local.date, '00:00', episode.time_zone);

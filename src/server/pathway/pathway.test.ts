@@ -126,6 +126,9 @@ test('referral → accept → onboarding → baseline → active → pause → r
   assert.equal(await countRows(db, 'worklist_rows where episode_id = $1', [episodeId]), 0);
   const own = (await call('GET', '/api/me/pathway', await patientCookieFor(pid))).body!;
   assert.deepEqual(own['pause'], { reason: 'Innlagt på sykehus', until });
+  const today = (await call('GET', '/api/me/today', await patientCookieFor(pid))).body!;
+  assert.deepEqual(today['tasks'], [], 'nothing is due while paused');
+  assert.equal(today['paused'], true);
   assert.equal((await step(pid, c.nurseA, { action: 'pause', reason: 'x'.repeat(5), until })).status, 409, 'already paused');
   assert.equal((await step(pid, c.nurseA, { action: 'resume' })).body!['state'], 'active');
   // Occurrences due before the resume are not the patient's to miss.
