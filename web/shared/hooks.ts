@@ -22,6 +22,9 @@ export function useHashPath(): string {
       if (next !== null) setPath(next);
     };
     window.addEventListener('hashchange', onChange);
+    // A hash that changed between the first render and this effect fired its event with nobody
+    // listening (a link followed while the app was still starting): read it once more.
+    onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return path;

@@ -10,6 +10,8 @@ const CASES: [string, string, string][] = [
   ['Body temperature of 45.5 °C is not possible: must be between 30 and 45 °C', '45,5 °C er ikke mulig. Tallet må være mellom 30 og 45 °C. Sjekk det du skrev.', '45,5 °C er ikkje mogleg. Talet må vere mellom 30 og 45 °C. Sjekk det du skreiv.'],
   ['The alert is already acknowledged.', 'Varselet er allerede kvittert.', 'Varselet er alt kvittert.'],
   ['Invalid option: expected one of "phone"|"video"', 'Velg et av alternativene.', 'Vel eitt av alternativa.'],
+  ['Bluetooth address 5C:31:3E:01:02:A3 is already registered for device UA651-0042.', 'Bluetooth-adressen 5C:31:3E:01:02:A3 er allerede registrert på apparatet UA651-0042.', 'Bluetooth-adressa 5C:31:3E:01:02:A3 er alt registrert på apparatet UA651-0042.'],
+  ['System ID 001c05fffe0102a3 is already registered for device UA651-0042.', 'System-ID 001c05fffe0102a3 er allerede registrert på apparatet UA651-0042.', 'System-ID 001c05fffe0102a3 er alt registrert på apparatet UA651-0042.'],
   ['Some brand new English message that is not known yet', 'Tjenesten godtok ikke dette. Sjekk det du har skrevet, og prøv igjen.', 'Tenesta godtok ikkje dette. Sjekk det du har skrive, og prøv igjen.'],
 ];
 

@@ -62,6 +62,16 @@ const RULES: readonly Rule[] = [
   })],
   [/^Unit ".*" is not accepted for/, () => ({ nb: 'Denne enheten kan ikke brukes for målingen.', nn: 'Denne eininga kan ikkje brukast for målinga.', en: 'This unit cannot be used for the measurement.' })],
   [/meters have no HI\/LO flag|is not a meter flag/, () => ({ nb: 'Skriv inn tallet måleren viser.', nn: 'Skriv inn talet målaren viser.', en: 'Type the number the meter shows.' })],
+  // Device register (src/server/devices/identity.ts): name the device that already has it.
+  [/^A device with serial number (.+) is already registered\.$/, (m) => ({
+    nb: `Et apparat med serienummer ${m[1]} er allerede registrert.`, nn: `Eit apparat med serienummer ${m[1]} er alt registrert.`, en: `A device with serial number ${m[1]} is already registered.`,
+  })],
+  [/^(Bluetooth address|System ID) (\S+) is already registered for device (.+)\.$/, (m) => {
+    const what = m[1] === 'System ID' ? { nb: 'System-ID', nn: 'System-ID', en: 'System ID' } : { nb: 'Bluetooth-adressen', nn: 'Bluetooth-adressa', en: 'Bluetooth address' };
+    return {
+      nb: `${what.nb} ${m[2]} er allerede registrert på apparatet ${m[3]}.`, nn: `${what.nn} ${m[2]} er alt registrert på apparatet ${m[3]}.`, en: `${what.en} ${m[2]} is already registered for device ${m[3]}.`,
+    };
+  }],
   [/must be a finite number/, () => ({ nb: 'Skriv et tall.', nn: 'Skriv eit tal.', en: 'Enter a number.' })],
 ];
 
