@@ -1,37 +1,15 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { Async, DateTime, errorKey, FieldError } from '../shared/components.js';
-import { byTimeDesc } from '../shared/format.js';
-import { toApiError, useAsync, useDocumentTitle, useHashPath } from '../shared/hooks.js';
-import { msg, raw, textOf, useI18n, type Text, type TextKey } from '../shared/i18n.js';
+import { MessageThread } from '../shared/components.js';
+import { useAsync, useDocumentTitle, useHashPath } from '../shared/hooks.js';
+import { useI18n } from '../shared/i18n.js';
+import type { ReplyExpectation } from '../shared/types.js';
 import './messages.css';
 
 /** Tells the navigation badge that replies were just read, so it does not wait for its next poll. */
 const MESSAGES_READ = 'varde:messages-read';
 /** How often the badge asks for new replies while the app is open (besides navigation and focus). */
 const BADGE_POLL_MS = 120_000;
-
-interface PatientMessage {
-  id: string;
-  from: 'patient' | 'personnel';
-  senderName: string | null;
-  body: string;
-  createdAt: string;
-  readAt: string | null;
-  handledAt: string | null;
-}
-interface ReplyExpectation {
-  serviceOpen: boolean;
-  closesAt: string | null;
-  nextOpening: string | null;
-  text: string;
-}
-interface MessagesResponse {
-  messages: PatientMessage[];
-  replyExpectation: ReplyExpectation | null;
-}
-
-const byNewest = byTimeDesc<PatientMessage>((m) => m.createdAt);
 
 /** Replies from the follow-up service the patient has not opened: a count next to "Meldinger". */
 export function MessagesNavBadge() {
@@ -70,97 +48,31 @@ export function MessagesNavBadge() {
 export function MessagesPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.messagesHeading));
-  const state = useAsync(() => api.get<MessagesResponse>('/api/me/messages'), []);
   const [expectation, setExpectation] = useState<ReplyExpectation | null>(null);
-  const [body, setBody] = useState('');
-  const [error, setError] = useState<Text | undefined>(undefined);
-  const [status, setStatus] = useState<TextKey | null>(null);
-  const [sending, setSending] = useState(false);
-  const ids = { field: useId(), error: useId(), expect: useId() };
-
-  useEffect(() => {
-    if (!state.data) return;
-    setExpectation(state.data.replyExpectation);
-    window.dispatchEvent(new Event(MESSAGES_READ));
-  }, [state.data]);
-
-  const send = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setStatus(null);
-    if (!body.trim()) {
-      setError(msg('messageRequired'));
-      document.getElementById(ids.field)?.focus();
-      return;
-    }
-    setSending(true);
-    try {
-      const r = await api.post<PatientMessage & { replyExpectation: ReplyExpectation | null }>('/api/me/messages', { body: body.trim() });
-      setBody('');
-      setError(undefined);
-      setStatus('messageSent');
-      setExpectation(r.replyExpectation);
-      state.reload();
-    } catch (err) {
-      const apiError = toApiError(err);
-      const fieldMessage = apiError.fields.body;
-      setError(fieldMessage ? raw(fieldMessage) : msg(errorKey(apiError)));
-    } finally {
-      setSending(false);
-    }
-  };
+  const expectId = useId();
 
   return (
     <>
       <h1>{t.messagesHeading}</h1>
-      <div class="messages">
-        <p class="intro">{t.messagesIntro}</p>
-        {expectation && (
-          <p class="notice notice-info reply-expectation" id={ids.expect}>
-            <strong>{t.messagesExpectLabel}</strong> {expectation.text}
-          </p>
-        )}
-        <form class="stack" onSubmit={send} noValidate>
-          <div class="field">
-            <label for={ids.field}>{t.messageLabel}</label>
-            <textarea
-              id={ids.field}
-              rows={4}
-              value={body}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={expectation ? `${ids.error} ${ids.expect}` : ids.error}
-              onInput={(e) => setBody(e.currentTarget.value)}
-            />
-            <FieldError id={ids.error} message={error && textOf(error, t)} />
-          </div>
-          <div class="actions">
-            <button type="submit" class="button button-primary" disabled={sending}>
-              {sending ? t.messageSending : t.messageSend}
-            </button>
-          </div>
-          <p role="status" class="status-text">
-            {status && t[status]}
-          </p>
-        </form>
-        <Async state={state}>
-          {(data) =>
-            data.messages.length === 0 ? (
-              <p>{t.messagesEmpty}</p>
-            ) : (
-              <ol class="message-list" aria-label={t.messageListLabel}>
-                {[...data.messages].sort(byNewest).map((m) => (
-                  <li key={m.id} class={`message ${m.from === 'patient' ? 'message-mine' : 'message-theirs'}`}>
-                    <p class="message-meta">
-                      <strong>{m.from === 'patient' ? t.messageFromYou : m.senderName}</strong> · <DateTime iso={m.createdAt} />
-                      {m.from === 'personnel' && m.readAt === null && <span class="tag tag-strong">{t.messagesNewTag}</span>}
-                    </p>
-                    <p class="message-body">{m.body}</p>
-                  </li>
-                ))}
-              </ol>
-            )
-          }
-        </Async>
-      </div>
+      <MessageThread
+        path="/api/me/messages"
+        self="patient"
+        intro={t.messagesIntro}
+        tagUnread
+        noticeId={expectId}
+        notice={
+          expectation && (
+            <p class="notice notice-info reply-expectation" id={expectId}>
+              <strong>{t.messagesExpectLabel}</strong> {expectation.text}
+            </p>
+          )
+        }
+        onLoaded={(data) => {
+          setExpectation(data.replyExpectation ?? null);
+          window.dispatchEvent(new Event(MESSAGES_READ));
+        }}
+        onSent={(sent) => setExpectation(sent.replyExpectation ?? null)}
+      />
     </>
   );
 }

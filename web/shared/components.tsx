@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type ApiError } from './api.js';
 import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
 import { toApiError, useAsync } from './hooks.js';
@@ -234,9 +234,33 @@ const byNewest = byTimeDesc<Message>((m) => m.createdAt);
  * Shared by patient and clinic: the compose form comes first and the thread is newest-first, so
  * on a tablet nobody has to scroll past old messages to write a new one.
  */
-export function MessageThread({ path, self, intro }: { path: string; self: Message['from']; intro?: string }) {
+export function MessageThread({
+  path,
+  self,
+  intro,
+  notice,
+  noticeId,
+  onLoaded,
+  onSent,
+  tagUnread = false,
+}: {
+  path: string;
+  self: Message['from'];
+  intro?: string;
+  /** Shown between the intro and the form (the patient's "when to expect an answer"); `noticeId` is its id, which describes the field. */
+  notice?: ComponentChildren;
+  noticeId?: string;
+  onLoaded?: (data: MessagesResponse) => void;
+  onSent?: (sent: Message & Pick<MessagesResponse, 'replyExpectation'>) => void;
+  /** Tag the other side's messages that were unread when the thread loaded "Nytt". */
+  tagUnread?: boolean;
+}) {
   const { t } = useI18n();
   const state = useAsync(() => api.get<MessagesResponse>(path), [path]);
+  useEffect(() => {
+    if (state.data) onLoaded?.(state.data);
+    // onLoaded is the caller's reaction to a new answer, not a reason to load again.
+  }, [state.data]);
   const [body, setBody] = useState('');
   const [error, setError] = useState<Text | undefined>(undefined);
   const [status, setStatus] = useState<TextKey | null>(null);
@@ -253,10 +277,11 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
     }
     setSending(true);
     try {
-      await api.post<Message>(path, { body: body.trim() });
+      const sent = await api.post<Message & Pick<MessagesResponse, 'replyExpectation'>>(path, { body: body.trim() });
       setBody('');
       setError(undefined);
       setStatus('messageSent');
+      onSent?.(sent);
       state.reload();
     } catch (err) {
       const apiError = toApiError(err);
@@ -270,6 +295,7 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
   return (
     <div class="messages">
       {intro && <p class="intro">{intro}</p>}
+      {notice}
       <form class="stack" onSubmit={send} noValidate>
         <div class="field">
           <label for={ids.field}>{t.messageLabel}</label>
@@ -278,7 +304,7 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
             rows={4}
             value={body}
             aria-invalid={error ? true : undefined}
-            aria-describedby={ids.error}
+            aria-describedby={notice && noticeId ? `${ids.error} ${noticeId}` : ids.error}
             onInput={(e) => setBody(e.currentTarget.value)}
           />
           <FieldError id={ids.error} message={error && textOf(error, t)} />
@@ -302,6 +328,7 @@ export function MessageThread({ path, self, intro }: { path: string; self: Messa
                 <li key={m.id} class={`message ${m.from === self ? 'message-mine' : 'message-theirs'}`}>
                   <p class="message-meta">
                     <strong>{m.from === self ? t.messageFromYou : m.senderName}</strong> · <DateTime iso={m.createdAt} />
+                    {tagUnread && m.from !== self && m.readAt === null && <span class="tag tag-strong">{t.messagesNewTag}</span>}
                   </p>
                   <p class="message-body">{m.body}</p>
                 </li>

@@ -63,13 +63,24 @@ export interface PlanResponse {
 export interface Message {
   id: string;
   from: 'patient' | 'personnel';
-  senderName: string;
+  senderName: string | null;
   body: string;
   createdAt: string;
+  /** When the patient opened a reply from the service (the patient's own thread only). */
+  readAt?: string | null;
+}
+
+/** When the follow-up service is likely to answer, from its opening hours (the patient's own thread only). */
+export interface ReplyExpectation {
+  serviceOpen: boolean;
+  closesAt: string | null;
+  nextOpening: string | null;
+  text: string;
 }
 
 export interface MessagesResponse {
   messages: Message[];
+  replyExpectation?: ReplyExpectation | null;
 }
 
 export interface AccessEvent {
