@@ -1,0 +1,73 @@
+// Patient: readings from a lent Bluetooth device.
+// nb defines the keys; nn and en are typed by it, so a missing key is a compile error.
+import { plural, btDuration } from './format.js';
+
+export const nb = {
+  // Readings from a lent Bluetooth device (issue 13).
+  btHeading: 'Måleapparat',
+  btIntro: 'Har du fått et måleapparat med Bluetooth av oppfølgingstjenesten, kan tallene komme hit av seg selv. Du kobler det til én gang.',
+  btUnsupported: 'Denne nettleseren kan ikke hente målinger fra måleapparat over Bluetooth (det gjelder for eksempel Safari på iPad og iPhone).',
+  btConnect: 'Koble til måleapparat',
+  btPaired: (name: string) => `Koblet til: ${name}`,
+  btFetch: 'Hent måling fra apparatet',
+  btForget: 'Glem apparatet',
+  btUnnamed: 'måleapparat',
+  btConnecting: 'Kobler til apparatet …',
+  btWaiting: 'Venter på måling. Mål nå – tallene kommer hit når apparatet er ferdig.',
+  btSending: 'Sender målingene …',
+  btNone: 'Apparatet hadde ingen nye målinger.',
+  btExcluded: (n: number) => `${n} ${plural(n, 'måling', 'målinger')} fra apparatet ble ikke brukt (kontrollvæske eller feilmåling).`,
+  btBeforeLoan: (n: number) => `${n} eldre ${plural(n, 'måling', 'målinger')} fra før du fikk apparatet ble ikke sendt.`,
+  btCancelled: 'Du valgte ikke noe apparat. Prøv igjen, eller skriv inn tallene.',
+  btFailed: 'Fikk ikke kontakt med apparatet. Slå det på, hold det nær telefonen og prøv igjen. Du kan også skrive inn tallene.',
+  btUnknownDevice: 'Dette apparatet er ikke registrert på deg, så målingene kan ikke lagres. Kontakt oppfølgingstjenesten, eller skriv inn tallene.',
+  btMeasuredWith: (model: string) => `Målt med ${model}.`,
+  btClockCorrected: (minutes: number) => `Klokka i apparatet gikk ${btDuration(minutes, 'min', ['time', 'timer'], ['døgn', 'døgn'])} feil – tiden er rettet.`,
+  btRecords: (n: number) => `Hentet ${n} målinger fra apparatet. Svaret under gjelder den nyeste.`,
+};
+
+export const nn: typeof nb = {
+  btHeading: 'Måleapparat',
+  btIntro: 'Har du fått eit måleapparat med Bluetooth av oppfølgingstenesta, kan tala kome hit av seg sjølv. Du koplar det til éin gong.',
+  btUnsupported: 'Denne nettlesaren kan ikkje hente målingar frå måleapparat over Bluetooth (det gjeld til dømes Safari på iPad og iPhone).',
+  btConnect: 'Kople til måleapparat',
+  btPaired: (name) => `Kopla til: ${name}`,
+  btFetch: 'Hent måling frå apparatet',
+  btForget: 'Gløym apparatet',
+  btUnnamed: 'måleapparat',
+  btConnecting: 'Koplar til apparatet …',
+  btWaiting: 'Ventar på måling. Mål no – tala kjem hit når apparatet er ferdig.',
+  btSending: 'Sender målingane …',
+  btNone: 'Apparatet hadde ingen nye målingar.',
+  btExcluded: (n) => `${n} ${plural(n, 'måling', 'målingar')} frå apparatet vart ikkje brukt (kontrollvæske eller feilmåling).`,
+  btBeforeLoan: (n) => `${n} eldre ${plural(n, 'måling', 'målingar')} frå før du fekk apparatet vart ikkje sende.`,
+  btCancelled: 'Du valde ikkje noko apparat. Prøv igjen, eller skriv inn tala.',
+  btFailed: 'Fekk ikkje kontakt med apparatet. Slå det på, hald det nær telefonen og prøv igjen. Du kan òg skrive inn tala.',
+  btUnknownDevice: 'Dette apparatet er ikkje registrert på deg, så målingane kan ikkje lagrast. Kontakt oppfølgingstenesta, eller skriv inn tala.',
+  btMeasuredWith: (model) => `Målt med ${model}.`,
+  btClockCorrected: (minutes) => `Klokka i apparatet gjekk ${btDuration(minutes, 'min', ['time', 'timar'], ['døgn', 'døgn'])} feil – tida er retta.`,
+  btRecords: (n) => `Henta ${n} målingar frå apparatet. Svaret under gjeld den nyaste.`,
+};
+
+export const en: typeof nb = {
+  btHeading: 'Measuring device',
+  btIntro: 'If the follow-up service lent you a Bluetooth measuring device, the numbers can come here by themselves. You connect it once.',
+  btUnsupported: 'This browser cannot fetch readings from a measuring device over Bluetooth (Safari on iPad and iPhone, for example).',
+  btConnect: 'Connect measuring device',
+  btPaired: (name) => `Connected: ${name}`,
+  btFetch: 'Fetch reading from the device',
+  btForget: 'Forget the device',
+  btUnnamed: 'measuring device',
+  btConnecting: 'Connecting to the device …',
+  btWaiting: 'Waiting for a reading. Measure now – the numbers come here when the device is done.',
+  btSending: 'Sending the readings …',
+  btNone: 'The device had no new readings.',
+  btExcluded: (n) => `${n} ${plural(n, 'reading', 'readings')} from the device were not used (control solution or failed measurement).`,
+  btBeforeLoan: (n) => `${n} older ${plural(n, 'reading', 'readings')} from before you got the device were not sent.`,
+  btCancelled: 'You did not choose a device. Try again, or type the numbers.',
+  btFailed: 'Could not reach the device. Switch it on, hold it close to the phone and try again. You can also type the numbers.',
+  btUnknownDevice: 'This device is not registered to you, so its readings cannot be stored. Contact the follow-up service, or type the numbers.',
+  btMeasuredWith: (model) => `Measured with ${model}.`,
+  btClockCorrected: (minutes) => `The device clock was ${btDuration(minutes, 'min', ['hour', 'hours'], ['day', 'days'])} off – the time has been corrected.`,
+  btRecords: (n) => `Fetched ${n} readings from the device. The answer below is for the newest.`,
+};
