@@ -1,5 +1,6 @@
 import type { MeasureCode } from '../../domain/catalogue.js';
 import { patientFeedback } from '../../domain/opening-hours.js';
+import { raisesAlert } from '../../domain/pathway.js';
 import type { PlanDefinition } from '../../domain/plan.js';
 import { t, type Lang } from '../../domain/text.js';
 import type { Finding, Zone } from '../../domain/triage.js';
@@ -59,7 +60,7 @@ function deviations(a: OpenAlert): { code: string; zone: 'red' | 'yellow' }[] {
  * advice for every deviating measure of the open (unacknowledged) red or yellow alerts, worst
  * first, with the opening-hours notice for the worst zone. Null once a nurse has acknowledged them.
  */
-export async function openAdvice(ctx: Ctx, patientId: string, episodeId: string, plan: PlanDefinition | null, followUpOrg: string, lang: Lang) {
+export async function openAdvice(ctx: Ctx, patientId: string, episodeId: string, plan: PlanDefinition | null, followUpOrg: string, lang: Lang, state?: string) {
   const r = await ctx.db.query<OpenAlert>(
     `select zone, rule_id, last_at, findings from alerts
       where patient_id = $1 and episode_id = $2 and status = 'open' and zone in ('red','yellow')
@@ -72,6 +73,10 @@ export async function openAdvice(ctx: Ctx, patientId: string, episodeId: string,
   const actions: { code: string; zone: Zone; text: string }[] = [];
   for (const a of r.rows) {
     for (const d of deviations(a)) {
+      // In the baseline period only red safety advice is shown: a yellow raises no alert then
+      // (domain/pathway.ts#raisesAlert), so its advice ("the nurse will call") would not be true.
+      // A pause keeps the advice of alerts raised before it: those are still the nurse's.
+      if (state === 'baseline' && !raisesAlert(state, d)) continue;
       const entry = plan?.measures.find((m) => m.code === (d.code as MeasureCode));
       const text = entry ? t(entry.actions[d.zone], lang) : null;
       if (text && !actions.some((x) => x.text === text)) actions.push({ code: d.code, zone: d.zone, text });
@@ -101,7 +106,7 @@ export async function myStatus(ctx: Ctx, token: string | undefined, idleMinutes:
     return { planApproved: false, advice: null, session };
   }
   const plan = await approvedPlan(ctx.db, episode.id);
-  const advice = await openAdvice(ctx, patientId, episode.id, plan?.definition ?? null, episode.follow_up_org, lang);
+  const advice = await openAdvice(ctx, patientId, episode.id, plan?.definition ?? null, episode.follow_up_org, lang, episode.state);
   await audit(ctx, { action: 'read', resourceType: 'Flag', patientId, details: { view: 'status', openAdvice: advice !== null } });
   return { planApproved: plan !== undefined, advice, session };
 }

@@ -325,6 +325,13 @@ export function worstZone(zones: (Zone | null)[]): Zone | null {
   return known.length ? worstOf(...known) : null;
 }
 
+/** A yellow while only safety limits alert (domain/pathway.ts#raisesAlert): saved, nobody is told, what to do if worse. */
+const BASELINE_YELLOW: LocalText = {
+  nb: 'Målingen er lagret. Akkurat nå følger sykepleieren bare med på røde verdier, så ingen ringer deg om denne. Blir du verre, ring fastlegen eller legevakt 116 117.',
+  nn: 'Målinga er lagra. Akkurat no følgjer sjukepleiaren berre med på raude verdiar, så ingen ringjer deg om denne. Blir du verre, ring fastlegen eller legevakt 116 117.',
+  en: 'Your measurement is saved. For now the nurse only watches red values, so nobody will call you about this one. If you get worse, call your GP or out-of-hours 116 117.',
+};
+
 /** What the patient is told after a sitting: zone, the plan's action text, and opening-hours notice. */
 export async function feedbackFor(ctx: Ctx, patientId: string, result: StoredSitting): Promise<RecordResult> {
   const patient = await getPatient(ctx.db, patientId);
@@ -333,7 +340,11 @@ export async function feedbackFor(ctx: Ctx, patientId: string, result: StoredSit
   const zone = result.zone ?? worstZone(result.observations.map((o) => o.zone));
   const hours = await openingHoursFor(ctx.db, result.episode.follow_up_org);
   let feedback: SittingFeedback = { zone: null, action: null, serviceOpen: false, notice: null, remeasure: null };
-  if (result.plan && zone) {
+  if (result.plan && zone === 'yellow' && !raisesAlert(result.episode.state, { zone })) {
+    // Baseline (and onboarding, pause): a yellow raises no alert, so nobody will call — the
+    // plan's yellow advice and the "the nurse will contact you" notice would both be untrue.
+    feedback = { zone, action: BASELINE_YELLOW[lang], serviceOpen: isOpen(hours, ctx.now()), notice: null, remeasure: null };
+  } else if (result.plan && zone) {
     const actions = result.actions ?? actionsFor(result.plan.definition, result.observations, zone);
     const fb = patientFeedback({ zone, actions, hours, now: ctx.now(), lang });
     const held = result.remeasure;
