@@ -7,7 +7,12 @@ export const AlertStatus = z.enum(['open', 'acknowledged', 'resolved']);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 export const AlertZone = z.enum(['yellow', 'red', 'missing']);
 
-export const AlertActionBody = z.object({ note: NoteInput });
+/**
+ * The contact note, and the nurse's judgement: `noActionNeeded` true = "ingen tiltak nødvendig"
+ * (the alert asked for nothing), false = something was done; left out = not stated. It feeds the
+ * patient's alert burden and the suggestion to review a threshold (GET …/alert-burden).
+ */
+export const AlertActionBody = z.object({ note: NoteInput, noActionNeeded: z.boolean().optional() });
 export const AlertListQuery = z.object({ status: AlertStatus.optional() });
 
 /** One reading a finding is about; values exact as measured, in the catalogue unit. */
@@ -57,6 +62,8 @@ export const Alert = z.object({
   acknowledgedAt: Instant.nullable(),
   resolvedBy: z.string().nullable(),
   resolvedAt: Instant.nullable(),
+  /** The nurse's judgement when handling it: true = no action needed; null = not stated. */
+  noActionNeeded: z.boolean().nullable(),
 });
 export type Alert = z.infer<typeof Alert>;
 export const AlertsResponse = z.object({ alerts: z.array(Alert) });
@@ -69,7 +76,56 @@ const act = (action: 'acknowledge' | 'resolve') =>
     params: IdParams, body: AlertActionBody, response: Alert,
   });
 
+/** One ISO week of a patient's alerts (Monday, in the patient's time zone). */
+export const BurdenWeek = z.object({ weekStart: z.string(), alerts: z.number().int(), noActionNeeded: z.number().int() });
+
+/** A reading behind a threshold-review suggestion, exact as stored (canonical unit). */
+export const BurdenReading = z.object({ code: z.string(), value: z.number(), unit: z.string(), effectiveAt: Instant, zone: z.string().nullable() });
+
+/**
+ * A rule that fired often without action: the GP is asked to review its threshold, with the
+ * alerts and the readings behind it (alerts/service.ts#REVIEW_* says when).
+ */
+export const ThresholdReview = z.object({
+  ruleId: z.string(),
+  kind: z.string(),
+  /** The measure(s) the rule is about. */
+  codes: z.array(z.string()),
+  windowDays: z.number().int(),
+  alerts: z.number().int(),
+  noActionNeeded: z.number().int(),
+  /** The plan's current limits for those measures (as stored in the approved plan). */
+  thresholds: z.array(z.object({ code: z.string(), thresholds: z.record(z.string(), z.number()) })),
+  alertList: z.array(z.object({ id: z.string(), zone: AlertZone, status: AlertStatus, firstAt: Instant, occurrences: z.number().int(), noActionNeeded: z.boolean().nullable(), summary: LocalText })),
+  readings: z.array(BurdenReading),
+});
+export type ThresholdReview = z.infer<typeof ThresholdReview>;
+
+/** A patient's alert burden: alerts per week and the share the nurses judged "no action needed". */
+export const AlertBurden = z.object({
+  patientId: z.string(),
+  from: Instant,
+  to: Instant,
+  /** Oldest first. */
+  weeks: z.array(BurdenWeek),
+  /** Mean alerts per week over the last `recentDays` days. */
+  perWeek: z.number(),
+  recentDays: z.number().int(),
+  /** Alerts of the period that a nurse has handled with a judgement (true or false). */
+  judged: z.number().int(),
+  noActionNeeded: z.number().int(),
+  /** noActionNeeded / judged; null when nothing was judged. */
+  noActionShare: z.number().nullable(),
+  reviews: z.array(ThresholdReview),
+});
+export type AlertBurden = z.infer<typeof AlertBurden>;
+
 export const alertRoutes = {
+  burden: route({
+    method: 'GET', path: '/api/patients/:id/alert-burden', tag: 'alerts',
+    summary: "A patient's alert burden (alerts per week, share judged no action needed) and rules suggested for threshold review",
+    params: IdParams, response: AlertBurden,
+  }),
   ofPatient: route({ method: 'GET', path: '/api/patients/:id/alerts', tag: 'alerts', summary: "A patient's alerts, with each finding's rule, values and plan version", params: IdParams, query: AlertListQuery, response: AlertsResponse }),
   acknowledge: act('acknowledge'),
   resolve: act('resolve'),

@@ -24,6 +24,8 @@ export interface AlertRow {
   resolved_at: Date | null;
   acknowledged_by_name?: string | null;
   resolved_by_name?: string | null;
+  /** The nurse's judgement (migration 020): true = no action needed, null = not stated. */
+  no_action_needed?: boolean | null;
 }
 
 const SEVERITY = "case zone when 'red' then 3 when 'yellow' then 2 else 1 end";
@@ -82,12 +84,44 @@ export async function getAlertWithNames(q: Queryable, id: string): Promise<Alert
   return (await q.query<AlertRow>(`${SELECT} where al.id = $1`, [id])).rows[0];
 }
 
-export async function acknowledge(q: Queryable, id: string, by: string, at: Date): Promise<void> {
-  await q.query(`update alerts set status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3 where id = $1`, [id, by, at]);
+/** Acknowledges; `noActionNeeded` (when given) records the nurse's judgement, else an earlier one stays. */
+export async function acknowledge(q: Queryable, id: string, by: string, at: Date, noActionNeeded?: boolean): Promise<void> {
+  await q.query(
+    `update alerts set status = 'acknowledged', acknowledged_by = $2, acknowledged_at = $3, no_action_needed = coalesce($4, no_action_needed) where id = $1`,
+    [id, by, at, noActionNeeded ?? null],
+  );
 }
 
-export async function resolve(q: Queryable, id: string, by: string | null, at: Date): Promise<void> {
-  await q.query(`update alerts set status = 'resolved', resolved_by = $2, resolved_at = $3 where id = $1`, [id, by, at]);
+/** Resolves; `noActionNeeded` as for acknowledge. */
+export async function resolve(q: Queryable, id: string, by: string | null, at: Date, noActionNeeded?: boolean): Promise<void> {
+  await q.query(
+    `update alerts set status = 'resolved', resolved_by = $2, resolved_at = $3, no_action_needed = coalesce($4, no_action_needed) where id = $1`,
+    [id, by, at, noActionNeeded ?? null],
+  );
+}
+
+/** What the burden view needs of one alert. */
+export type BurdenAlertRow = Pick<AlertRow, 'id' | 'episode_id' | 'rule_id' | 'kind' | 'zone' | 'status' | 'first_at' | 'occurrences' | 'summary' | 'findings'> & { no_action_needed: boolean | null };
+
+/** The patient's alerts first raised since `from`, within the episodes the caller may read (null = all). */
+export async function alertsSince(q: Queryable, patientId: string, from: Date, episodeIds: string[] | null): Promise<BurdenAlertRow[]> {
+  const r = await q.query<BurdenAlertRow>(
+    `select id, episode_id, rule_id, kind, zone, status, first_at, occurrences, summary, findings, no_action_needed from alerts
+      where patient_id = $1 and first_at >= $2 and ($3::uuid[] is null or episode_id = any($3)) order by first_at limit 2000`,
+    [patientId, from, episodeIds],
+  );
+  return r.rows;
+}
+
+/** The patient's readings of `codes` since `from` (the data behind a threshold-review suggestion). */
+export async function readingsSince(q: Queryable, patientId: string, codes: string[], from: Date, episodeIds: string[] | null) {
+  const r = await q.query<{ code: string; value: number; unit: string; effective_at: Date; zone: string | null }>(
+    `select code, value::float8 as value, unit, effective_at, zone from observations
+      where patient_id = $1 and code = any($2) and effective_at >= $3 and ($4::uuid[] is null or episode_id = any($4))
+      order by effective_at limit 500`,
+    [patientId, codes, from, episodeIds],
+  );
+  return r.rows;
 }
 
 /** A measurement arrived: the patient is no longer missing it. Resolved by the system (no person). */

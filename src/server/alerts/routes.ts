@@ -1,7 +1,7 @@
 import { alertRoutes as api } from '../../api/alerts.js';
 import type { App, AppDeps } from '../http/app.js';
 import { serve } from '../http/contract.js';
-import { actOnAlert, alertDto, listAlerts } from './service.js';
+import { actOnAlert, alertBurden, alertDto, listAlerts } from './service.js';
 
 /** A patient's alerts, and acknowledging or resolving one with a contact note. */
 export function alertRoutes(app: App, deps: AppDeps): void {
@@ -10,6 +10,10 @@ export function alertRoutes(app: App, deps: AppDeps): void {
     return { alerts: (await listAlerts(ctx(), params().id, status)).map(alertDto) };
   });
   for (const action of ['acknowledge', 'resolve'] as const) {
-    serve(app, deps, api[action], async ({ ctx, params, body }) => alertDto(await actOnAlert(ctx(), params().id, action, body().note)));
+    serve(app, deps, api[action], async ({ ctx, params, body }) => {
+      const b = body();
+      return alertDto(await actOnAlert(ctx(), params().id, action, b.note, b.noActionNeeded));
+    });
   }
+  serve(app, deps, api.burden, async ({ ctx, params }) => alertBurden(ctx(), params().id));
 }

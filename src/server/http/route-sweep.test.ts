@@ -99,6 +99,8 @@ const SPECS: Record<string, Spec> = {
   'GET /api/patients/:id/observations': { kind: 'patient-data' },
   'POST /api/patients/:id/observations': { kind: 'patient-data', body: () => ({ idempotencyKey: 'sweep-nurse-1', measurements: [{ code: 'spo2', value: 86 }] }), expect: 201 },
   'GET /api/patients/:id/alerts': { kind: 'patient-data' },
+  // Alert burden and threshold-review suggestions (alerts/burden.test.ts).
+  'GET /api/patients/:id/alert-burden': { kind: 'patient-data' },
   'GET /api/patients/:id/notes': { kind: 'patient-data' },
   'POST /api/patients/:id/notes': { kind: 'patient-data', body: () => ({ contactType: 'phone', text: 'Ringte.' }), expect: 201 },
   'GET /api/patients/:id/messages': { kind: 'patient-data' },
