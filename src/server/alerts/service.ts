@@ -86,10 +86,10 @@ export const BURDEN_RECENT_DAYS = 28;
  * alerts"; these are the programme's own choice, kept small and explicit:
  * - a window of 14 days: two weekly rounds, short enough that the suggestion is about the plan in
  *   force now, long enough that one bad spell (an infection) is not read as a bad threshold;
- * - at least 4 alerts of the same rule in it: twice a week is more often than the follow-up
- *   services' weekly review and is where nurses report "alarm fatigue" (Helsedirektoratet,
- *   Digital hjemmeoppfølging – sluttrapport fra nasjonal utprøving, 2019: alerts without clinical
- *   consequence were the most named burden); fewer is too little data to move a limit on;
+ * - at least 4 alerts of the same rule in it: twice a week, more often than a weekly review round,
+ *   so the nurse meets the rule again before anyone looked at it; fewer is too little data to move
+ *   a limit on (no published figure was found for this; it is a choice to revisit with the
+ *   services' experience);
  * - at least 75 % of them judged "no action needed": three in four, so a rule that led to action
  *   even every other time is never suggested for loosening. Alerts not yet judged count against
  *   the suggestion (the share is over all alerts of the rule, not only the judged ones).
