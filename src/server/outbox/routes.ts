@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { forbidden } from '../http/errors.js';
 import type { Db } from '../db/port.js';
+import { queueSharedMeasurements } from '../integration/pmd-job.js';
 import { LocalReceiver } from './local-receiver.js';
 import * as repo from './repo.js';
 import { OutboxQuery, ReceiverBody, ReceiverKindParam, ReceiverModeBody } from './schema.js';
@@ -103,7 +104,10 @@ export async function startOutbox(db: Db, deps: AppDeps, opts: { intervalMs: num
     );
   }
   if (opts.intervalMs <= 0) return undefined;
-  const worker = new OutboxWorker(db, { now: deps.now, log: opts.log, production: deps.config.PRODUCTION });
+  const worker = new OutboxWorker(db, {
+    now: deps.now, log: opts.log, production: deps.config.PRODUCTION,
+    producers: [(q, now) => queueSharedMeasurements(q, now, { fhirBase: `${deps.config.PUBLIC_URL}/fhir` })],
+  });
   await worker.start(opts.intervalMs);
   return worker;
 }

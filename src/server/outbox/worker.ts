@@ -35,6 +35,12 @@ export interface WorkerOptions {
   /** Production refuses plain-http receivers and sending without a HelseID token. */
   production?: boolean;
   token?: TokenSource;
+  /**
+   * Jobs that queue documents (Pasientens måledata) run by the leader only, before it delivers,
+   * at most every `producerEveryMs` (default 60 s): exactly one process queues, off ingest's path.
+   */
+  producers?: ((db: Db, now: Date) => Promise<unknown>)[];
+  producerEveryMs?: number;
 }
 
 export interface TickResult {
@@ -63,6 +69,7 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private stopped = false;
+  private producedAt = -Infinity;
 
   constructor(private readonly db: Db, private readonly opts: WorkerOptions = {}) {
     this.id = opts.id ?? `worker-${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -109,6 +116,7 @@ export class OutboxWorker {
     };
     if (!(await lease())) return out;
     out.leader = true;
+    await this.produce();
     for (;;) {
       if (this.stopped) break;
       const now = this.now();
@@ -125,6 +133,16 @@ export class OutboxWorker {
       if (claimed.length < (this.opts.batch ?? 1)) break;
     }
     return out;
+  }
+
+  /** Runs the producers when they are due; one failing does not stop delivery. */
+  private async produce(): Promise<void> {
+    const now = this.now();
+    if (!this.opts.producers?.length || now.getTime() - this.producedAt < (this.opts.producerEveryMs ?? 60_000)) return;
+    this.producedAt = now.getTime();
+    for (const p of this.opts.producers) {
+      await p(this.db, now).catch((err: unknown) => this.opts.log?.error({ err }, 'outbox producer failed'));
+    }
   }
 
   private async deliver(m: repo.ClaimedMessage): Promise<'delivered' | 'retried' | 'dead'> {

@@ -53,7 +53,8 @@ export type TransitionBody = z.infer<typeof TransitionBody>;
 
 /** Onboarding records: any of them, at any open step (consent can be re-recorded, goals change). */
 export const OnboardingBody = z.object({
-  consent: z.object({ scope: Text(3, 500) }).optional(),
+  // shareMeasurements: the structured part of the consent that integration/pmd-job.ts acts on (issue 14); omitted = unchanged.
+  consent: z.object({ scope: Text(3, 500), shareMeasurements: z.boolean().optional() }).optional(),
   training: z.array(z.enum(TRAINING_ITEMS)).optional(),
   goals: Text(0, 2000).optional(),
 }).refine((b) => b.consent || b.training || b.goals !== undefined, { message: 'Nothing to record' });

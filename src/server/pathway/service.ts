@@ -14,6 +14,7 @@ import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
+import { sharingConsent } from '../integration/consent.js';
 import * as patients from '../patients/repo.js';
 import * as plans from '../plans/repo.js';
 import * as repo from './repo.js';
@@ -226,6 +227,7 @@ export async function recordOnboarding(ctx: Ctx, patientId: string, body: Onboar
     if (e.state === 'referred') throw new AppError(409, 'invalid_transition', 'The referral has not been accepted yet.');
     const set: Record<string, unknown> = {};
     if (body.consent) Object.assign(set, { consent_at: now, consent_scope: body.consent.scope, consent_recorded_by: a.personnelId });
+    if (body.consent?.shareMeasurements !== undefined) Object.assign(set, sharingConsent(e, body.consent.shareMeasurements, now, a.personnelId));
     if (body.training) {
       const training = { ...e.training };
       for (const item of body.training) training[item] ??= { at: now.toISOString(), by: a.personnelId };

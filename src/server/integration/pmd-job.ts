@@ -1,0 +1,92 @@
+import { insertAudit } from '../audit/repo.js';
+import type { Db } from '../db/port.js';
+import type { ObservationRow } from '../observations/repo.js';
+import { enqueue, registerRebuilder } from '../outbox/service.js';
+import type { PatientRow } from '../patients/repo.js';
+import { buildPmdBundle } from './pmd.js';
+
+/** Document kind of a Pasientens måledata batch in the outbox. */
+export const PMD_DOCUMENT_KIND = 'pmd-observations';
+
+/**
+ * Readings measured longer ago than this are not shared even when received after consent (an old
+ * offline backlog): it bounds the job's walk over observations_episode_time.
+ */
+export const PMD_LOOKBACK_DAYS = 90;
+
+registerRebuilder(PMD_DOCUMENT_KIND, async (q, source) => {
+  const ids = (source.observationIds as string[] | undefined) ?? [];
+  const obs = (await q.query<ObservationRow>('select * from observations where id = any($1::uuid[]) order by effective_at, code', [ids])).rows;
+  if (!obs.length) throw new Error('the readings are no longer stored');
+  const patient = (await q.query<PatientRow>('select * from patients where id = $1', [obs[0]!.patient_id])).rows[0]!;
+  return JSON.stringify(buildPmdBundle(patient, obs, String(source.fhirBase ?? '')));
+});
+
+export interface PmdJobResult {
+  messages: number;
+  readings: number;
+}
+
+/**
+ * Queues new readings of consenting patients for Pasientens måledata: one batch Bundle per patient
+ * per run, to the patient's follow-up organisation's `pasientens_maledata` receiver. Runs outside
+ * ingest's hot path (the outbox worker's leader calls it), set-based: one INSERT…SELECT marks every
+ * reading it takes in `pmd_shared` (so a reading is queued once, also if two runs overlap), and the
+ * batches are written to the outbox in the same transaction. A reading is shared when it is stored
+ * (readings retracted as entered-in-error are moved out of `observations`), the open episode has
+ * the structured consent (`share_measurements_since`), it was received at or after the consent, and
+ * the organisation has the receiver switched on — a patient without consent is never sent.
+ */
+export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBase: string; limit?: number }): Promise<PmdJobResult> {
+  const limit = opts.limit ?? 5000;
+  const run = now.toISOString().replace(/[-:.]/g, '');
+  return db.tx(async (tx) => {
+    const taken = await tx.query<{ observation_id: string }>(
+      `insert into pmd_shared (observation_id, patient_id, outbox_key, queued_at)
+       select o.id, o.patient_id, 'varde-pmd-' || o.patient_id || '-' || $4, $1
+         from episodes e
+         join integration_receivers r on r.organisation_id = e.follow_up_org and r.kind = 'pasientens_maledata' and r.enabled
+         join observations o on o.episode_id = e.id and o.effective_at >= $1::timestamptz - make_interval(days => $2)
+                            and o.received_at >= e.share_measurements_since and o.received_at <= $1
+        where e.share_measurements_since is not null and e.status <> 'ended'
+          and not exists (select 1 from pmd_shared s where s.observation_id = o.id)
+        order by o.received_at limit $3
+       on conflict (observation_id) do nothing
+       returning observation_id`,
+      [now, PMD_LOOKBACK_DAYS, limit, run],
+    );
+    if (!taken.rows.length) return { messages: 0, readings: 0 };
+    const rows = (await tx.query<ObservationRow & { follow_up_org: string }>(
+      `select o.*, e.follow_up_org from observations o join episodes e on e.id = o.episode_id
+        where o.id = any($1::uuid[]) order by o.patient_id, o.effective_at, o.code`,
+      [taken.rows.map((r) => r.observation_id)],
+    )).rows;
+    const byPatient = new Map<string, (ObservationRow & { follow_up_org: string })[]>();
+    for (const r of rows) byPatient.set(r.patient_id, [...(byPatient.get(r.patient_id) ?? []), r]);
+    const patients = new Map((await tx.query<PatientRow>('select * from patients where id = any($1::uuid[])', [[...byPatient.keys()]])).rows.map((p) => [p.id, p]));
+    let messages = 0;
+    for (const [patientId, obs] of byPatient) {
+      const patient = patients.get(patientId)!;
+      const key = `varde-pmd-${patientId}-${run}`;
+      const queued = await enqueue(tx, {
+        organisationId: obs[0]!.follow_up_org,
+        receiverKind: 'pasientens_maledata',
+        documentKind: PMD_DOCUMENT_KIND,
+        idempotencyKey: key,
+        patientId,
+        source: { observationIds: obs.map((o) => o.id), fhirBase: opts.fhirBase },
+        contentType: 'application/fhir+json',
+        build: () => JSON.stringify(buildPmdBundle(patient, obs, opts.fhirBase)),
+        at: now,
+      });
+      if (queued) messages++;
+      // Sending a patient's readings to another system is a disclosure: audited against the patient.
+      await insertAudit(tx, {
+        actorKind: 'system', actorId: 'pmd-job', actorName: 'Pasientens måledata', organisationId: obs[0]!.follow_up_org, role: null,
+        action: 'read', resourceType: 'Observation', resourceId: null, patientId, outcome: 'success', route: null,
+        details: { disclosure: 'pasientens_maledata', readings: obs.length, outboxKey: key },
+      });
+    }
+    return { messages, readings: rows.length };
+  });
+}
