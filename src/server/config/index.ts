@@ -14,6 +14,27 @@ const PRODUCTION_IDP_SETTINGS = {
   IDPORTEN_CLIENT_SECRET: 'client secret registered with ID-porten',
 } as const;
 
+/** Placeholders a video link template may use: ids only, never the patient's name or number. */
+export const VIDEO_PLACEHOLDERS = ['episodeId', 'patientId', 'organisationNumber'] as const;
+
+/**
+ * A video link template: an https URL (a consultation over plain http would leak the room), with
+ * only the known placeholders, that is still a valid URL once they are filled in.
+ */
+export const VideoLinkTemplate = z.string().trim().superRefine((t, ctx) => {
+  const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(VIDEO_PLACEHOLDERS as readonly string[]).includes(p));
+  if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown placeholder(s) ${unknown.map((u) => `{${u}}`).join(', ')}; use ${VIDEO_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
+  let url: URL | null = null;
+  try {
+    url = new URL(t.replace(/\{[^}]*\}/g, 'x'));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a URL' });
+    return;
+  }
+  if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must be an https:// link' });
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password' });
+});
+
 const ConfigSchema = z
   .object({
     /** `production` (or `start --production`) refuses every demo convenience; see SECURITY.md. */
@@ -71,6 +92,29 @@ const ConfigSchema = z
     IDPORTEN_ACR: z.string().default('idporten-loa-high'),
     /** Signs the login-state cookie and the local IdP's cookies; random per process when unset (required in production). */
     COOKIE_SECRET: z.string().min(16).optional(),
+    /**
+     * The municipality's existing video service (issue 12, contact by video): a link template the
+     * clinic opens in a new tab, e.g. `https://video.example.kommune.no/room/{episodeId}`. Varde
+     * runs no video itself. Unset = no video button. See notes/video.ts for the placeholders.
+     */
+    VIDEO_LINK_TEMPLATE: VideoLinkTemplate.optional(),
+    /**
+     * Per follow-up service, when services use different video services: JSON object from the
+     * organisation number (9 digits) to a template, e.g. `{"900000001":"https://…/{episodeId}"}`.
+     * A service not listed uses VIDEO_LINK_TEMPLATE.
+     */
+    VIDEO_LINK_TEMPLATES: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object from organisation number to link template' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string().regex(/^\d{9}$/, 'keys are 9-digit organisation numbers'), VideoLinkTemplate))
+      .optional(),
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';

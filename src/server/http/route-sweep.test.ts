@@ -101,6 +101,8 @@ const SPECS: Record<string, Spec> = {
   'GET /api/patients/:id/alerts': { kind: 'patient-data' },
   // Alert burden and threshold-review suggestions (alerts/burden.test.ts).
   'GET /api/patients/:id/alert-burden': { kind: 'patient-data' },
+  // The link to the service's video service; null here, as the sweep's server has none configured (notes/video.test.ts).
+  'GET /api/patients/:id/video-link': { kind: 'patient-data' },
   'GET /api/patients/:id/notes': { kind: 'patient-data' },
   'POST /api/patients/:id/notes': { kind: 'patient-data', body: () => ({ contactType: 'phone', text: 'Ringte.' }), expect: 201 },
   'GET /api/patients/:id/messages': { kind: 'patient-data' },
