@@ -17,6 +17,7 @@ import type { RouteContract } from './route.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 import { templateRoutes } from './templates.js';
+import { worklistRoutes } from './worklist.js';
 
 export const contract = {
   system: systemRoutes,
@@ -33,6 +34,7 @@ export const contract = {
   plans: planRoutes,
   questionnaires: questionnaireRoutes,
   templates: templateRoutes,
+  worklist: worklistRoutes,
 };
 export type Contract = typeof contract;
 

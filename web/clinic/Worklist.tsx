@@ -1,28 +1,23 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
 import { Async, TableRegion } from '../shared/components.js';
+import type { WorklistAlert, WorklistItem, WorklistLatest, WorklistStatus } from '../../src/api/worklist.js';
 import { formatDate, formatDateTime, formatNumber, formatTime, relativeTime } from '../shared/format.js';
 import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
-import { localized, useI18n, type Catalogue } from '../shared/i18n.js';
+import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
-import type { LatestValue, WorklistItem, WorklistStatus } from '../shared/types.js';
-import { Sparkline } from '../shared/sparkline.js';
 import type { EscalationsResponse } from '../shared/types.js';
-import { ZoneBadge } from '../shared/zone.js';
+import { ZoneBadge, zoneWord } from '../shared/zone.js';
+import './clinic.css';
 import { useMe } from './me.js';
 import { useStreamRefresh, useStreamRows, useStreamStatus } from './stream.js';
 import { diffWorklist, mergeRows, snapshot, type Change, type PagedItem, type RowSnapshot, type WorklistCounts, type WorklistPage } from './worklistDiff.js';
 
-/** Vital signs first, in the order nurses read them (NEWS2-like), then anything else. */
-const LATEST_ORDER = ['59408-5', '2708-6', '8867-4', '9279-1', '8480-6', '8462-4', '8310-5', '29463-7', '14743-9', '15074-8'];
-
-function orderedLatest(latest: Record<string, LatestValue>): Array<[string, LatestValue]> {
-  const rank = (code: string): number => {
-    const i = LATEST_ORDER.indexOf(code);
-    return i === -1 ? LATEST_ORDER.length : i;
-  };
-  return Object.entries(latest ?? {}).sort(([a], [b]) => rank(a) - rank(b));
-}
+/** Vital signs first, in the order nurses read them on the phone (NEWS2 order), then the rest. */
+const LATEST_ORDER = ['spo2', 'resp_rate', 'heart_rate', 'bp_systolic', 'temperature', 'weight', 'glucose', 'cat', 'phq9', 'gad7', 'symptoms'];
+/** At most this many values in a row: the row stays one line (≤ 48 px); the title has all of them. */
+const LATEST_SHOWN = 4;
+const QUESTIONNAIRES = new Set(['phq9', 'gad7', 'cat', 'symptoms']);
 
 function announcement(change: Change, t: Catalogue): string {
   switch (change.kind) {
@@ -37,66 +32,155 @@ function announcement(change: Change, t: Catalogue): string {
   }
 }
 
-function LatestValues({ latest }: { latest: Record<string, LatestValue> }) {
+/** Whole years between the birth date and `now` (what the nurse says on the phone). */
+function ageAt(birthDate: string, now: number): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate);
+  if (!m) return null;
+  const today = new Date(now);
+  let age = today.getFullYear() - Number(m[1]);
+  const [mo, d] = [Number(m[2]), Number(m[3])];
+  if (today.getMonth() + 1 < mo || (today.getMonth() + 1 === mo && today.getDate() < d)) age--;
+  return age;
+}
+
+const DAY_MONTH = new Intl.DateTimeFormat('nb-NO', { day: '2-digit', month: '2-digit', timeZone: 'Europe/Oslo' });
+
+/** A reading's time as short as it can be read: the time of day today, the date otherwise. */
+function shortWhen(iso: string, now: number, lang: Lang): string {
+  const d = new Date(iso);
+  return DAY_MONTH.format(d) === DAY_MONTH.format(new Date(now)) ? formatTime(iso, lang) : DAY_MONTH.format(d);
+}
+
+interface Shown {
+  key: string;
+  label: string;
+  name: string;
+  text: string;
+  at: string;
+  zone: string | null;
+}
+
+/**
+ * The latest values in reading order; blood pressure, stored as two measurements, as one "132/81"
+ * (the diastolic of the same sitting, else the latest one).
+ */
+export function latestShown(latest: Record<string, WorklistLatest>, lang: Lang): Shown[] {
+  const rank = (code: string): number => {
+    const i = LATEST_ORDER.indexOf(code);
+    return i === -1 ? LATEST_ORDER.length : i;
+  };
+  const out: Shown[] = [];
+  for (const [code, v] of Object.entries(latest ?? {}).sort(([a], [b]) => rank(a) - rank(b))) {
+    if (code === 'bp_diastolic') continue;
+    if (code === 'bp_systolic') {
+      const dia = latest.bp_diastolic;
+      const worst = v.zone === 'red' || dia?.zone === 'red' ? 'red' : v.zone === 'yellow' || dia?.zone === 'yellow' ? 'yellow' : v.zone;
+      out.push({
+        key: 'bp', label: lang === 'en' ? 'BP' : 'BT', name: measureName('bp_systolic', lang).split(',')[0]!,
+        text: `${formatNumber(v.value, lang)}/${dia ? formatNumber(dia.value, lang) : '–'}`, at: v.effectiveAt, zone: worst,
+      });
+      continue;
+    }
+    const unit = QUESTIONNAIRES.has(code) ? '' : ` ${unitLabel(code, v.unit, lang)}`;
+    out.push({ key: code, label: measureShort(code, lang), name: measureName(code, lang), text: `${formatNumber(v.value, lang)}${unit}`, at: v.effectiveAt, zone: v.zone });
+  }
+  return out;
+}
+
+function LatestValues({ latest, now }: { latest: Record<string, WorklistLatest>; now: number }) {
   const { lang } = useI18n();
-  const entries = orderedLatest(latest);
-  if (entries.length === 0) return null;
+  const all = latestShown(latest, lang);
+  if (all.length === 0) return null;
+  const title = all.map((v) => `${v.name} ${v.text}, ${formatDateTime(v.at, lang)}`).join('\n');
   return (
-    <ul class="latest-list">
-      {entries.map(([code, v]) => (
-        <li key={code}>
-          <abbr title={measureName(code, lang)} class="latest-name">
-            {measureShort(code, lang)}
-          </abbr>{' '}
-          <time class="latest-value" dateTime={v.effectiveAt} title={formatDateTime(v.effectiveAt, lang)}>
-            {formatNumber(v.value, lang)} {unitLabel(code, v.unit, lang)}
-          </time>
-          {/* Normal values stay plain so deviations stand out; deviations carry icon + word. */}
-          {(v.zone === 'yellow' || v.zone === 'red') && (
-            <>
-              {' '}
-              <ZoneBadge zone={v.zone} size="sm" />
-            </>
-          )}
+    <ul class="wl-latest" title={title}>
+      {all.slice(0, LATEST_SHOWN).map((v) => (
+        <li key={v.key} class={v.zone === 'red' || v.zone === 'yellow' ? `wl-val wl-val-${v.zone}` : 'wl-val'}>
+          <abbr title={v.name}>{v.label}</abbr> <strong>{v.text}</strong>{' '}
+          <time dateTime={v.at}>{shortWhen(v.at, now, lang)}</time>
         </li>
       ))}
     </ul>
   );
 }
 
+/** What a reason chip says: short and plain (the summary, with the rule, is its title). */
+export function chipText(a: WorklistAlert, t: Catalogue, lang: Lang): string {
+  const code = a.code ?? a.ruleId.split(':')[1] ?? '';
+  const v = a.values[a.values.length - 1];
+  if (a.kind === 'inactive' || a.ruleId.startsWith('inactive')) return t.wlChipInactive;
+  if (a.zone === 'missing' || a.kind.startsWith('missing')) return t.wlChipMissing(code ? measureShort(code, lang) : '');
+  if (a.kind === 'news2') return `NEWS2 ${Math.round(a.severity * 20)}`;
+  if (a.kind === 'trend') return t.wlChipTrend(code && code in MEASURE_CODES ? measureShort(code, lang) : '');
+  if (a.kind === 'combined') return t.wlChipCombined;
+  if (v) {
+    const unit = QUESTIONNAIRES.has(v.code) ? '' : ` ${unitLabel(v.code, v.unit, lang)}`;
+    return `${measureShort(v.code, lang)} ${formatNumber(v.value, lang)}${unit}`;
+  }
+  return code ? measureShort(code, lang) : localized(a.summary, lang);
+}
+
+const MEASURE_CODES: Record<string, true> = Object.fromEntries(LATEST_ORDER.map((c) => [c, true]));
+
+function ReasonChips({ item }: { item: WorklistItem }) {
+  const { t, lang } = useI18n();
+  const alerts = item.alerts ?? [];
+  return (
+    <ul class="wl-chips">
+      {alerts.map((a) => (
+        <li key={a.id} class={`wl-chip wl-chip-${a.zone}`} title={`${localized(a.summary, lang)} (${a.ruleId})`}>
+          <span class="visually-hidden">{zoneWord(a.zone, t)}: </span>
+          {chipText(a, t, lang)}
+        </li>
+      ))}
+      {item.unreadMessages > 0 && (
+        <li class="wl-chip wl-chip-message">
+          <a href="#/meldinger">{t.wlChipMessages(item.unreadMessages)}</a>
+        </li>
+      )}
+      {alerts.length === 0 && item.unreadMessages === 0 && item.status !== 'green' && item.reason && (
+        <li class={`wl-chip wl-chip-${item.status}`}>{localized(item.reason, lang)}</li>
+      )}
+    </ul>
+  );
+}
+
 function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; changed: boolean }) {
   const { t, lang } = useI18n();
+  const age = ageAt(item.patient.birthDate, now);
+  const phone = item.patient.phone;
   return (
     <tr class={changed ? 'row-changed' : undefined}>
-      <td>
+      <td class="wl-status">
         <ZoneBadge zone={item.status} size="sm" />
       </td>
-      <th scope="row">
-        <a href={`#/pasient/${encodeURIComponent(item.patient.id)}`}>{item.patient.name}</a>
-        {(item.unreadMessages ?? 0) > 0 && (
-          <>
-            {' '}
-            <a class="tag tag-strong" href="#/meldinger">
-              {t.inboxBadge(item.unreadMessages ?? 0)}
-            </a>
-          </>
-        )}
+      <th scope="row" class="wl-name">
+        <a href={`#/pasient/${encodeURIComponent(item.patient.id)}`} title={`${item.patient.name}, ${formatDate(item.patient.birthDate, lang)}`}>
+          {item.patient.name}
+        </a>
       </th>
-      <td class="nowrap">{formatDate(item.patient.birthDate, lang)}</td>
-      <td>{localized(item.reason, lang)}</td>
-      <td class="nowrap">
-        {item.since && (
+      <td class="num wl-age">{age !== null ? t.wlAge(age) : ''}</td>
+      <td class="wl-phone">
+        {phone ? (
+          <a href={`tel:${phone.replace(/[^+\d]/g, '')}`} aria-label={`${t.wlCall(item.patient.name)}: ${phone}`}>
+            {phone}
+          </a>
+        ) : (
+          <span class="muted">{t.wlNoPhone}</span>
+        )}
+      </td>
+      <td class="wl-reasons">
+        <ReasonChips item={item} />
+      </td>
+      <td class="wl-since">
+        {item.status !== 'green' && item.since && (
           <time dateTime={item.since} title={formatDateTime(item.since, lang)}>
             {relativeTime(item.since, now, t)}
           </time>
         )}
       </td>
-      <td class="num">{item.openAlerts > 0 ? <strong>{item.openAlerts}</strong> : item.openAlerts}</td>
-      <td class="cell-spark">
-        {item.spark && <Sparkline code={item.spark.code} unit={item.latest[item.spark.code]?.unit ?? ''} points={item.spark.points} />}
-      </td>
-      <td>
-        <LatestValues latest={item.latest} />
+      <td class="wl-latest-cell">
+        <LatestValues latest={item.latest} now={now} />
       </td>
     </tr>
   );
@@ -245,35 +329,35 @@ export function Worklist() {
 
   return (
     <>
-      <h1>{t.worklistHeading}</h1>
-      <div class="toolbar">
+      <div class="wl-head">
+        <h1>{t.worklistHeading}</h1>
         <p class={`live-status live-${streamStatus === 'error' ? 'off' : 'on'}`}>
           <span class="live-dot" aria-hidden="true" />
           {streamStatus === 'error' ? t.liveOff : t.liveOn}
           {updatedAt && <> · {t.updatedAt(formatTime(updatedAt, lang))}</>}
         </p>
-        <button type="button" class="button button-secondary" onClick={state.reload}>
+        <button type="button" class="button button-secondary wl-refresh" onClick={state.reload}>
           {t.refresh}
         </button>
       </div>
-      <div class="toolbar">
-        <div class="lang-switcher" role="group" aria-label={t.worklistFilterLabel}>
+      <div class="wl-toolbar">
+        <div class="wl-filters" role="group" aria-label={t.worklistFilterLabel}>
           {CHIPS.map((s) => (
-            <button key={s ?? 'all'} type="button" class="lang-button" aria-pressed={status === s} onClick={() => setStatus(s)}>
-              {chipLabel(s, t)} ({counts ? formatNumber(s ? counts[s] : counts.all, lang) : '…'})
+            <button key={s ?? 'all'} type="button" class={`wl-filter${s ? ` wl-filter-${s}` : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
+              {s === 'missing' ? t.wlFilterMissing : chipLabel(s, t)} <span class="wl-count">{counts ? formatNumber(s ? counts[s] : counts.all, lang) : '…'}</span>
             </button>
           ))}
-          {/* Combines with the status chips: patients whose messages nobody has answered yet. */}
-          <button type="button" class="lang-button" aria-pressed={messages} onClick={() => setMessages(!messages)}>
-            {t.navInbox} ({counts?.messages !== undefined ? formatNumber(counts.messages, lang) : '…'})
+          {/* Combine with the status chips: patients whose messages nobody has answered yet; the nurse's own patients. */}
+          <button type="button" class="wl-filter" aria-pressed={messages} onClick={() => setMessages(!messages)}>
+            {t.navInbox} <span class="wl-count">{counts ? formatNumber(counts.messages, lang) : '…'}</span>
+          </button>
+          <button type="button" class="wl-filter" aria-pressed={mine} onClick={() => setMine(!mine)}>
+            {t.wlFilterMine} <span class="wl-count">{counts ? formatNumber(counts.mine, lang) : '…'}</span>
           </button>
         </div>
-        <form role="search" onSubmit={(e) => e.preventDefault()}>
-          <label for="worklist-search">{t.worklistSearch}</label>{' '}
-          <input id="worklist-search" type="text" autocomplete="off" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />{' '}
-          <label>
-            <input type="checkbox" checked={mine} onChange={(e) => setMine(e.currentTarget.checked)} /> {t.worklistMine}
-          </label>
+        <form role="search" class="wl-search" onSubmit={(e) => e.preventDefault()}>
+          <label for="worklist-search">{t.worklistSearch}</label>
+          <input id="worklist-search" type="search" autocomplete="off" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         </form>
       </div>
       <p class="live-announcement" aria-live="polite" aria-atomic="true">
@@ -291,20 +375,17 @@ export function Worklist() {
           ) : (
             <>
               <TableRegion label={t.worklistCaption}>
-                <table class="data-table worklist">
-                  <caption>{t.worklistCaption}</caption>
+                <table class="data-table worklist wl-table">
+                  <caption class="visually-hidden">{t.worklistCaption}</caption>
                   <thead>
                     <tr>
-                      <th scope="col">{t.colStatus}</th>
-                      <th scope="col">{t.colName}</th>
-                      <th scope="col">{t.colBirthDate}</th>
-                      <th scope="col">{t.colReason}</th>
-                      <th scope="col">{t.colSince}</th>
-                      <th scope="col" class="num">
-                        {t.colOpenAlerts}
-                      </th>
-                      <th scope="col">{t.colTrend}</th>
-                      <th scope="col">{t.colLatest}</th>
+                      <th scope="col" class="wl-status">{t.colStatus}</th>
+                      <th scope="col" class="wl-name">{t.wlColPatient}</th>
+                      <th scope="col" class="num wl-age">{t.wlColAge}</th>
+                      <th scope="col" class="wl-phone">{t.wlColPhone}</th>
+                      <th scope="col" class="wl-reasons">{t.wlColReasons}</th>
+                      <th scope="col" class="wl-since">{t.wlColSince}</th>
+                      <th scope="col" class="wl-latest-cell">{t.wlColLatest}</th>
                     </tr>
                   </thead>
                   <tbody>

@@ -1,4 +1,6 @@
-import type { WorklistItem, WorklistStatus } from '../shared/types.js';
+import type { WorklistCounts, WorklistItem, WorklistPage, WorklistStatus } from '../../src/api/worklist.js';
+
+export type { WorklistCounts, WorklistPage };
 
 export interface RowSnapshot {
   status: WorklistStatus;
@@ -34,21 +36,8 @@ export function diffWorklist(previous: Map<string, RowSnapshot>, items: Worklist
   return changes;
 }
 
-/** A worklist row as the paged API sends it: the shared item plus where it sits in the order. */
-export interface PagedItem extends WorklistItem {
-  cursor: string;
-  lastContactAt?: string | null;
-}
-
-/** `messages`: rows with unhandled patient messages (older servers leave it out). */
-export type WorklistCounts = Record<WorklistStatus | 'all', number> & { messages?: number };
-
-/** `GET /api/worklist`: one page, the counts per status (under the search/"mine" filter) and where the next page starts. */
-export interface WorklistPage {
-  items: PagedItem[];
-  counts: WorklistCounts;
-  nextCursor: string | null;
-}
+/** A worklist row as the paged API sends it (the contract's item, with its place in the order). */
+export type PagedItem = WorklistItem;
 
 /** The stream's `rows` event: the current rows of patients that changed, those that left the worklist, and fresh counts. */
 export interface RowsEvent {
@@ -57,14 +46,15 @@ export interface RowsEvent {
   counts: WorklistCounts;
 }
 
-const RANK: Record<WorklistStatus, number> = { red: 0, yellow: 1, missing: 2, green: 3 };
-
-/** The server's order: red → yellow → missing → green, oldest first, then by episode. */
+/**
+ * The server's order (migration 022, worklist/repo.ts#ORDER): each row carries its sort keys, so
+ * live rows merge where the next page would have put them without the client knowing the rules.
+ */
 export function compareRows(a: PagedItem, b: PagedItem): number {
-  const r = RANK[a.status] - RANK[b.status];
-  if (r !== 0) return r;
-  const d = Date.parse(a.since ?? '') - Date.parse(b.since ?? '');
-  if (d !== 0 && !Number.isNaN(d)) return d < 0 ? -1 : 1;
+  for (let i = 0; i < 4; i++) {
+    const d = a.order[i]! - b.order[i]!;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
   return a.episodeId < b.episodeId ? -1 : a.episodeId > b.episodeId ? 1 : 0;
 }
 

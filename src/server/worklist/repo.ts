@@ -1,12 +1,22 @@
 import type { LocalText } from '../../domain/text.js';
 import type { Queryable } from '../db/port.js';
 
-/** Where a page continues: the sort key of the last row shown (status rank, since as PostgreSQL text, episode). */
+/** Where a page continues: the sort key of the last row shown (see ORDER). */
 export interface Cursor {
   rank: number;
-  since: string;
+  sub: number;
+  severity: number;
+  time: number;
   episodeId: string;
 }
+
+/**
+ * The worklist's order, all ascending, as indexed by worklist_rows_triage_order: status (red,
+ * yellow, missing, green), then within missing measurements/inactive before questionnaires, then
+ * within red/yellow the most severe (distance past the limit, NEWS2) and newest first, missing and
+ * green oldest first. Migration 022 defines and maintains these keys and says why.
+ */
+const ORDER = 'w.status_rank, w.order_sub, w.order_severity, w.order_time, w.episode_id';
 
 export interface WorklistFilter {
   organisationId: string;
@@ -22,14 +32,16 @@ export interface WorklistFilter {
 
 export interface WorklistRow {
   status_rank: number;
+  order_sub: number;
+  order_severity: number;
+  order_time: number;
   sort_since: Date;
-  /** `sort_since` exactly as stored (microseconds), for the cursor. */
-  since_key: string;
   episode_id: string;
   patient_id: string;
   name: string;
   birth_date: string;
   identifier: string;
+  phone: string | null;
   diagnoses: { system: string; code: string; display: string }[];
   reason: LocalText | null;
   open_alerts: number;
@@ -38,19 +50,21 @@ export interface WorklistRow {
   last_contact_at: Date | null;
 }
 
+const KEYS = 'w.status_rank, w.order_sub, w.order_severity, w.order_time, w.sort_since, w.episode_id';
+
 /**
- * The rows of `keys` (a query giving status_rank, sort_since, episode_id), with everything shown.
+ * The rows of `keys` (a query giving the KEYS), with everything shown.
  * The keys are materialised first, so the page is cut before anything is joined — also on PGlite,
  * which has no statistics to plan by (no autovacuum) and would otherwise join every row and sort.
  */
 const withDetails = (keys: string) => `with page as materialized (${keys})
-select w.status_rank, w.sort_since, w.sort_since::text as since_key, w.episode_id, s.patient_id,
-       p.name, p.birth_date, p.identifier, e.diagnoses, s.reason, s.open_alerts, s.unresolved_alerts, s.latest, s.last_contact_at
+select w.status_rank, w.order_sub, w.order_severity, w.order_time, w.sort_since, w.episode_id, s.patient_id,
+       p.name, p.birth_date, p.identifier, p.phone, e.diagnoses, s.reason, s.open_alerts, s.unresolved_alerts, s.latest, s.last_contact_at
   from page w
   join episode_state s on s.episode_id = w.episode_id
   join episodes e on e.id = w.episode_id
   join patients p on p.id = s.patient_id
- order by w.status_rank, w.sort_since, w.episode_id`;
+ order by ${ORDER}`;
 
 /** Patients are joined into the key query only when the search needs them. */
 const searchJoin = (f: WorklistFilter) => (f.search ? 'join episodes pe on pe.id = w.episode_id join patients p on p.id = pe.patient_id' : '');
@@ -84,25 +98,25 @@ function where(f: WorklistFilter, first: number): { sql: string; params: unknown
 export async function page(q: Queryable, f: WorklistFilter, cursor: Cursor | null, limit: number): Promise<WorklistRow[]> {
   const w = where(f, 1);
   const params = [...w.params];
-  let sql = `select w.status_rank, w.sort_since, w.episode_id from worklist_rows w ${searchJoin(f)} where ${w.sql}`;
+  let sql = `select ${KEYS} from worklist_rows w ${searchJoin(f)} where ${w.sql}`;
   if (f.rank !== undefined) {
     params.push(f.rank);
     sql += ` and w.status_rank = $${params.length}`;
   }
   if (cursor) {
-    params.push(cursor.rank, cursor.since, cursor.episodeId);
+    params.push(cursor.rank, cursor.sub, cursor.severity, cursor.time, cursor.episodeId);
     const n = params.length;
-    sql += ` and (w.status_rank, w.sort_since, w.episode_id) > ($${n - 2}::smallint, $${n - 1}::timestamptz, $${n}::uuid)`;
+    sql += ` and (${ORDER}) > ($${n - 4}::smallint, $${n - 3}::smallint, $${n - 2}::float8, $${n - 1}::float8, $${n}::uuid)`;
   }
   params.push(limit);
-  sql += ` order by w.status_rank, w.sort_since, w.episode_id limit $${params.length}`;
+  sql += ` order by ${ORDER} limit $${params.length}`;
   return (await q.query<WorklistRow>(withDetails(sql), params)).rows;
 }
 
 /** The rows of these patients in the organisation's worklist (for the live stream). */
 export async function rowsForPatients(q: Queryable, organisationId: string, patientIds: string[]): Promise<WorklistRow[]> {
   const r = await q.query<WorklistRow>(
-    withDetails(`select w.status_rank, w.sort_since, w.episode_id from episodes pe
+    withDetails(`select ${KEYS} from episodes pe
                    join worklist_rows w on w.organisation_id = $1 and w.episode_id = pe.id where pe.patient_id = any($2::uuid[])`),
     [organisationId, patientIds],
   );
@@ -117,6 +131,39 @@ export async function counts(q: Queryable, f: WorklistFilter): Promise<Map<numbe
     w.params,
   );
   return new Map(r.rows.map((x) => [x.status_rank, x.n]));
+}
+
+/** An open alert as the worklist row shows it: one chip per alert. */
+export interface OpenAlertRow {
+  episode_id: string;
+  id: string;
+  zone: 'red' | 'yellow' | 'missing';
+  kind: string;
+  rule_id: string;
+  summary: LocalText;
+  /** The latest finding's code and values (what the chip names). */
+  code: string | null;
+  values: { code: string; value: number; unit: string; effectiveAt: string }[] | null;
+  severity: number;
+  last_at: Date;
+}
+
+/**
+ * The open alerts of these episodes (one page), worst zone, most severe and newest first: one
+ * index probe per episode (alerts_one_unresolved), whatever the caseload.
+ */
+export async function openAlerts(q: Queryable, episodeIds: string[]): Promise<OpenAlertRow[]> {
+  if (episodeIds.length === 0) return [];
+  const r = await q.query<OpenAlertRow>(
+    `select a.episode_id, a.id, a.zone, a.kind, a.rule_id, a.summary, a.findings -> -1 ->> 'code' as code,
+            a.findings -> -1 -> 'values' as values,
+            varde_alert_severity(a.kind, a.zone, a.rule_id, a.findings, a.plan_id) as severity, a.last_at
+       from alerts a
+      where a.episode_id = any($1::uuid[]) and a.status <> 'resolved' and a.status = 'open'
+      order by a.episode_id, case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end, severity desc, a.last_at desc`,
+    [episodeIds],
+  );
+  return r.rows;
 }
 
 export async function sparkValues(q: Queryable, episodeIds: string[], code: string, since: Date, perEpisode: number) {

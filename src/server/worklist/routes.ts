@@ -1,7 +1,9 @@
+import { worklistRoutes as api } from '../../api/worklist.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { type App, type AppDeps, ctxOf } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { forbidden } from '../http/errors.js';
-import { changedRows, worklist, WorklistQuery } from './service.js';
+import { changedRows, worklist } from './service.js';
 
 /** Keeps proxies and load balancers from closing an idle stream. */
 const HEARTBEAT_MS = 25_000;
@@ -11,7 +13,12 @@ const ROWS_DEBOUNCE_MS = 200;
 const MAX_ROWS_PER_EVENT = 200;
 
 export function worklistRoutes(app: App, deps: AppDeps): void {
-  app.get('/api/worklist', async (req) => worklist(ctxOf(req, deps), parse(WorklistQuery, req.query)));
+  // Authorisation (in the service) before the query is read: a patient gets 403, not a lesson in filters.
+  serve(app, deps, api.page, async ({ ctx, query }) => {
+    const c = ctx();
+    if (c.actor.kind !== 'personnel' || !CLINICAL_ROLES.includes(c.actor.role)) throw forbidden('The worklist is for clinical personnel.');
+    return worklist(c, query());
+  });
 
   // Server-Sent Events for the nurse's screen. `worklist`: which patient changed and why (the
   // patient view refetches on it). `rows`: the changed worklist rows themselves and the counts per

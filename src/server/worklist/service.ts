@@ -1,66 +1,32 @@
 import { z } from 'zod';
-import type { WorklistStatus } from '../../domain/triage.js';
-import type { LocalText } from '../../domain/text.js';
+import * as api from '../../api/worklist.js';
+import { WORKLIST_PAGE_SIZE, type WorklistStatus } from '../../api/worklist.js';
 import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
 import { unhandledForEpisodes } from '../messages/repo.js';
 import * as repo from './repo.js';
-import { dateProblem } from '../http/validation.js';
 
 /** Measures shown as a sparkline, first one the patient has. */
 const SPARK_CODES = ['spo2', 'weight', 'glucose', 'heart_rate', 'phq9'] as const;
 /** Latest values older than this are not shown on the worklist (as before it was maintained). */
 const LATEST_WINDOW_DAYS = 30;
 const SPARK_DAYS = 14;
-export const PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 200;
+export const PAGE_SIZE = WORKLIST_PAGE_SIZE;
 
 /** The order of domain/triage.ts#compareWorklist, as stored in episode_state.status_rank. */
 const STATUS_BY_RANK: WorklistStatus[] = ['red', 'yellow', 'missing', 'green'];
 
-export interface WorklistItem {
-  patient: { id: string; name: string; birthDate: string; identifier: string };
-  episodeId: string;
-  status: WorklistStatus;
-  since: string;
-  reason: LocalText | null;
-  openAlerts: number;
-  unresolvedAlerts: number;
-  diagnoses: { system: string; code: string; display: string }[];
-  latest: Record<string, { value: number; unit: string; effectiveAt: string; zone: string | null }>;
-  spark: { code: string; points: [string, number][] } | null;
-  lastContactAt: string | null;
-  /** Patient messages of this episode nobody has answered or marked handled yet. */
-  unreadMessages: number;
-  /** Opaque position of this row: pass as `cursor` to continue after it. */
-  cursor: string;
-}
+export type WorklistItem = api.WorklistItem;
+export type WorklistCounts = api.WorklistCounts;
+export type WorklistPage = api.WorklistPage;
+export const WorklistQuery = api.WorklistQuery;
+export type WorklistQuery = api.WorklistQuery;
 
-/** Rows per status, and `messages`: rows with unhandled patient messages (the "Meldinger" chip). */
-export type WorklistCounts = Record<WorklistStatus | 'all' | 'messages', number>;
-
-export interface WorklistPage {
-  items: WorklistItem[];
-  counts: WorklistCounts;
-  /** Give as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-export const WorklistQuery = z.object({
-  status: z.enum(['red', 'yellow', 'missing', 'green']).optional(),
-  q: z.string().trim().min(1).max(100).optional(),
-  mine: z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional(),
-  messages: z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true').optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-});
-export type WorklistQuery = z.infer<typeof WorklistQuery>;
-
-const CursorSchema = z.tuple([z.number().int().min(0).max(3), z.string().min(1).max(64), z.uuid()]);
+const CursorSchema = z.tuple([z.number().int().min(0).max(3), z.number().int().min(0).max(9), z.number().finite(), z.number().finite(), z.uuid()]);
 
 function encodeCursor(r: repo.WorklistRow): string {
-  return Buffer.from(JSON.stringify([r.status_rank, r.since_key, r.episode_id])).toString('base64url');
+  return Buffer.from(JSON.stringify([r.status_rank, r.order_sub, r.order_severity, r.order_time, r.episode_id])).toString('base64url');
 }
 
 function decodeCursor(s: string): repo.Cursor {
@@ -71,11 +37,10 @@ function decodeCursor(s: string): repo.Cursor {
     parsed = null;
   }
   const c = CursorSchema.safeParse(parsed);
-  // The since part goes to PostgreSQL as timestamptz: only its own ISO output is let through.
-  if (!c.success || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(c.data[1]) || dateProblem(c.data[1].slice(0, 10)) !== null) {
+  if (!c.success) {
     throw new AppError(400, 'validation_failed', 'Invalid input: cursor: not a worklist position', { cursor: 'not a worklist position' });
   }
-  return { rank: c.data[0], since: c.data[1], episodeId: c.data[2] };
+  return { rank: c.data[0], sub: c.data[1], severity: c.data[2], time: c.data[3], episodeId: c.data[4] };
 }
 
 function clinician(actor: Actor): Extract<Actor, { kind: 'personnel' }> {
@@ -101,15 +66,17 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
   };
   const limit = query.limit ?? PAGE_SIZE;
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-  const [rows, counts, withMessages] = await Promise.all([
+  // Counts for the chips: per status under the filter, and what the messages and mine chips would show with it.
+  const [rows, counts, withMessages, mine] = await Promise.all([
     repo.page(ctx.db, { ...filter, rank: query.status ? STATUS_BY_RANK.indexOf(query.status) : undefined }, cursor, limit + 1),
     repo.counts(ctx.db, filter),
     repo.counts(ctx.db, { ...filter, withMessages: true }),
+    repo.counts(ctx.db, { ...filter, minePersonnelId: a.personnelId }),
   ]);
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   const items = await toItems(ctx, a, shown);
-  return { items, counts: countsOf(counts, withMessages), nextCursor: more ? items[items.length - 1]!.cursor : null };
+  return { items, counts: countsOf(counts, withMessages, mine), nextCursor: more ? items[items.length - 1]!.cursor : null };
 }
 
 /**
@@ -118,19 +85,21 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
  */
 export async function changedRows(ctx: Ctx, patientIds: string[]): Promise<{ items: WorklistItem[]; removed: string[]; counts: WorklistCounts }> {
   const a = clinician(ctx.actor);
-  const [rows, counts, withMessages] = await Promise.all([
+  const [rows, counts, withMessages, mine] = await Promise.all([
     repo.rowsForPatients(ctx.db, a.organisationId, patientIds),
     repo.counts(ctx.db, { organisationId: a.organisationId }),
     repo.counts(ctx.db, { organisationId: a.organisationId, withMessages: true }),
+    repo.counts(ctx.db, { organisationId: a.organisationId, minePersonnelId: a.personnelId }),
   ]);
   const items = await toItems(ctx, a, rows);
   const present = new Set(items.map((i) => i.patient.id));
-  return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts, withMessages) };
+  return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts, withMessages, mine) };
 }
 
-function countsOf(m: Map<number, number>, withMessages: Map<number, number>): WorklistCounts {
-  const c: WorklistCounts = { all: 0, red: 0, yellow: 0, missing: 0, green: 0, messages: 0 };
+function countsOf(m: Map<number, number>, withMessages: Map<number, number>, mine: Map<number, number>): WorklistCounts {
+  const c: WorklistCounts = { all: 0, red: 0, yellow: 0, missing: 0, green: 0, messages: 0, mine: 0 };
   for (const n of withMessages.values()) c.messages += n;
+  for (const n of mine.values()) c.mine += n;
   for (const [rank, n] of m) {
     const s = STATUS_BY_RANK[rank];
     if (s) c[s] = n;
@@ -167,8 +136,19 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
     }
   }
 
-  // One set-based query for the page: the unread-message chip per row.
-  const unread = await unhandledForEpisodes(ctx.db, rows.map((r) => r.episode_id));
+  // Set-based queries for the page: the unread-message chip and the open alerts' chips per row.
+  const episodeIds = rows.map((r) => r.episode_id);
+  const [unread, open] = await Promise.all([unhandledForEpisodes(ctx.db, episodeIds), repo.openAlerts(ctx.db, episodeIds)]);
+  const alertsOf = new Map<string, api.WorklistAlert[]>();
+  for (const x of open) {
+    const list = alertsOf.get(x.episode_id) ?? [];
+    list.push({
+      id: x.id, zone: x.zone, kind: x.kind, ruleId: x.rule_id, code: x.code, summary: x.summary, severity: x.severity,
+      values: (x.values ?? []).map((v) => ({ code: v.code, value: v.value, unit: v.unit, effectiveAt: new Date(v.effectiveAt).toISOString() })),
+      lastAt: x.last_at.toISOString(),
+    });
+    alertsOf.set(x.episode_id, list);
+  }
   await repo.auditWorklistView(
     ctx.db,
     { actorId: a.personnelId, actorName: a.name, organisationId: a.organisationId, role: a.role, route: ctx.route ?? '' },
@@ -177,7 +157,7 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
   return rows.map((r) => {
     const spark = sparkCodeOf.get(r.episode_id);
     return {
-      patient: { id: r.patient_id, name: r.name, birthDate: r.birth_date, identifier: r.identifier },
+      patient: { id: r.patient_id, name: r.name, birthDate: r.birth_date, identifier: r.identifier, phone: r.phone },
       episodeId: r.episode_id,
       status: STATUS_BY_RANK[r.status_rank] ?? 'green',
       since: r.sort_since.toISOString(),
@@ -188,7 +168,9 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
       latest: latest.get(r.episode_id)!,
       spark: spark ? { code: spark, points: sparks.get(r.episode_id) ?? [] } : null,
       lastContactAt: r.last_contact_at?.toISOString() ?? null,
+      alerts: alertsOf.get(r.episode_id) ?? [],
       unreadMessages: unread.get(r.episode_id) ?? 0,
+      order: [r.status_rank, r.order_sub, r.order_severity, r.order_time],
       cursor: encodeCursor(r),
     };
   });
