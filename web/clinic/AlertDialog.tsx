@@ -46,6 +46,8 @@ export function AlertActionDialog({
   const [errors, setErrors] = useState<ContactNoteErrors>({});
   const [formError, setFormError] = useState<Text[]>([]);
   const [saving, setSaving] = useState(false);
+  // The nurse's judgement (alert burden): ticked = the alert asked for nothing; unticked = something was done.
+  const [noAction, setNoAction] = useState(false);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -73,7 +75,7 @@ export function AlertActionDialog({
     setSaving(true);
     try {
       const note = { contactType: draft.contactType as ContactType, text: draft.text.trim() };
-      const response = await api.post<unknown>(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { note });
+      const response = await api.post<unknown>(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { note, noActionNeeded: noAction });
       dialogRef.current?.close();
       onDone(unwrapAlert(response));
     } catch (err) {
@@ -99,6 +101,13 @@ export function AlertActionDialog({
           <p>{localized(alert.summary, lang)}</p>
         </div>
         <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
+        <div class="field">
+          <label class="choice" for={`${fieldsId}-noaction`}>
+            <input id={`${fieldsId}-noaction`} type="checkbox" checked={noAction} aria-describedby={`${fieldsId}-noaction-hint`} onChange={(e) => setNoAction(e.currentTarget.checked)} />
+            <span>{t.ackNoActionNeeded}</span>
+          </label>
+          <p class="hint" id={`${fieldsId}-noaction-hint`}>{t.ackNoActionHint}</p>
+        </div>
         <div role="alert" class="form-alert">
           {formError.map((m) => (
             <p key={textOf(m, t)} class="notice notice-error">

@@ -22,6 +22,8 @@ import { AlertActionDialog, type AlertAction } from './AlertDialog.js';
 import { AlertList, alertTitleId } from './AlertList.js';
 import { BulkAcknowledgeDialog } from './AlertDialog.js';
 import { PatientDevices } from './Devices.js';
+import { AlertBurden } from './AlertBurden.js';
+import { VideoContact } from './VideoContact.js';
 import { PatientEscalations } from './Escalations.js';
 import { Notes } from './Notes.js';
 import { PlanPanel } from './PlanPanel.js';
@@ -455,6 +457,7 @@ export function PatientView({ id }: { id: string }) {
         </a>
       </p>
       <CallHeader patient={patient} episode={episode} active={active} onEnd={() => setEnding(true)} />
+      {active && <VideoContact patientId={id} onDocumented={() => setNotesKey((k) => k + 1)} />}
       <Async state={detail}>{(data) => <PatientFacts detail={data} />}</Async>
       {episode && !active && (
         <p class="notice notice-info">
@@ -505,6 +508,7 @@ export function PatientView({ id }: { id: string }) {
             );
           }}
         </Async>
+        <AlertBurden patientId={id} refreshKey={notesKey} />
       </section>
 
       {/* The follow-up pathway comes after the alerts: on the phone the open alerts are what matters first. */}

@@ -11,6 +11,7 @@ import { isGp, useMe } from './me.js';
 import { PlanEditor } from './PlanEditor.js';
 import { planLines, type PlanDefinition } from './planModel.js';
 import { ApprovePlanDialog, useItemNames, useQuestionnaires } from './PlanReview.js';
+import { ThresholdReviews } from './AlertBurden.js';
 
 function statusLabel(s: PlanStatus, t: Catalogue): string {
   return s === 'draft' ? t.planStatusDraft : s === 'approved' ? t.planStatusApproved : t.planStatusSuperseded;
@@ -151,6 +152,8 @@ export function PlanPanel({ patientId, active, onChanged }: { patientId: string;
           <>
             <ActionFeedback status={status} error={error} />
             {current ? <PlanSummary plan={current} /> : <p>{t.planNone}</p>}
+            {/* A rule firing often without action: the GP is asked to review its limit, with the data (issue 12). */}
+            {active && <ThresholdReviews patientId={patientId} />}
             <TableRegion label={t.planVersionsCaption}>
               <table class="data-table">
                 <caption>{t.planVersionsCaption}</caption>
