@@ -8,11 +8,9 @@ import { personnelCookie, seedFixture, type Fixture } from '../src/server/testin
 import { startTestServer } from '../src/server/testing/server.js';
 import { launch, requireBuiltWeb } from './browser.js';
 import { expectAccessible, loginPatient, pageErrors, settled, SHOTS } from './helpers.js';
+import { assertFits, IPAD_PORTRAIT, NARROW, PHONE, textSize200 } from './patient-layout.js';
 
 /** Issue 11: Kari on her phone (390×844), on an iPad (810×1080), and at 320 px with 200 % text. */
-const PHONE = { viewport: { width: 390, height: 844 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
-const IPAD_PORTRAIT = { viewport: { width: 810, height: 1080 }, locale: 'nb-NO', hasTouch: true } as const;
-const NARROW = { viewport: { width: 320, height: 640 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
 
 let db: Db;
 let server: Server;
@@ -40,31 +38,6 @@ async function open(opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW, f
   // The first load on a busy machine (several browsers and servers at once) can take over 30 s.
   await page.locator('main h1').waitFor({ timeout: 120_000 });
   return { context, page };
-}
-
-/** The browser's own text-size setting at 200 % (Chrome's default font size 16 → 32 px). */
-async function textSize200(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
-}
-
-/** No sideways scrolling, and no text box sticking out past the right edge (clipped or hidden). */
-async function assertFits(page: Page, what: string): Promise<void> {
-  const r = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const over = [...document.querySelectorAll<HTMLElement>('body *')]
-      .filter((el) => {
-        if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') return false;
-        if (el.closest('.visually-hidden, .skip-link, canvas, svg')) return false;
-        const b = el.getBoundingClientRect();
-        return b.width > 0 && (b.right > width + 1 || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'hidden'));
-      })
-      .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 40)}"`);
-    return { scroll: document.documentElement.scrollWidth, width, over };
-  });
-  assert.deepEqual(r.over, [], `${what}: elements past the right edge (page ${r.scroll}px wide in a ${r.width}px window)`);
-  assert.ok(r.scroll <= r.width, `${what}: page is ${r.scroll}px wide in a ${r.width}px window`);
 }
 
 async function telLinks(page: Page): Promise<string[]> {
@@ -192,7 +165,7 @@ test('a warning comes five minutes before the session ends, and "stay logged in"
 test('320 px wide with 200 % text: no sideways scrolling and nothing clipped on any page', async () => {
   const { context, page } = await open(NARROW);
   await textSize200(page);
-  for (const [hash, heading] of [['#/', 'Dette gjenstår i dag'], ['#/maal', null], ['#/meldinger', null], ['#/tilgang', null]] as const) {
+  for (const [hash, heading] of [['#/', 'Dette gjenstår i dag'], ['#/maal', null], ['#/plan', 'Min plan'], ['#/meldinger', null], ['#/tilgang', null]] as const) {
     await page.goto(`${server.url}/patient/${hash}`);
     if (heading) await page.getByRole('heading', { name: heading }).waitFor();
     await settled(page);
@@ -210,7 +183,7 @@ test('320 px wide with 200 % text: no sideways scrolling and nothing clipped on 
 
 test('iPad portrait 810×1080, normal and 200 % text: fits; the access log reads without sideways scrolling', async () => {
   const { context, page } = await open(IPAD_PORTRAIT);
-  for (const hash of ['#/', '#/maal', '#/tilgang']) {
+  for (const hash of ['#/', '#/maal', '#/plan', '#/tilgang']) {
     await page.goto(`${server.url}/patient/${hash}`);
     await settled(page);
     await assertFits(page, `iPad ${hash}`);

@@ -1,11 +1,12 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, logout } from '../shared/api.js';
-import { LanguageSwitcher, LoadError, Loading, roleLabel } from '../shared/components.js';
-import { useAsync, useFocusHeadingOnNavigate, useHashPath } from '../shared/hooks.js';
-import { applyDocumentLang, i18nFor, I18nContext, isLang, type Lang } from '../shared/i18n.js';
+import { AppShell } from '../shared/AppShell.js';
+import { LoadError, Loading, roleLabel } from '../shared/components.js';
+import { useAsync, useHashPath } from '../shared/hooks.js';
+import { i18nFor, isLang, type Lang } from '../shared/i18n.js';
 import type { Catalogue } from '../shared/i18n.js';
-import type { Me, PersonnelMe } from '../shared/types.js';
+import type { Me, PersonnelMe } from '../../src/api/session.js';
 import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
 import { EscalationsPage } from './Escalations.js';
@@ -38,11 +39,6 @@ function storeLang(lang: Lang): void {
   } catch {
     // Not remembering the choice is acceptable.
   }
-}
-
-function skipToMain(e: Event): void {
-  e.preventDefault();
-  document.getElementById('main')?.focus();
 }
 
 function patientIdFrom(path: string): string | null {
@@ -91,9 +87,6 @@ export function App() {
   // Only clinical roles may open the live stream (coordinators and administrators see no patient data).
   const stream = useWorklistStreamSource(personnel !== null && isClinical(personnel));
 
-  useEffect(() => applyDocumentLang(lang), [lang]);
-  useFocusHeadingOnNavigate(path);
-
   const changeLang = (next: Lang): void => {
     setLang(next);
     storeLang(next);
@@ -120,54 +113,37 @@ export function App() {
   else if (page) content = page.render();
   else content = <p class="notice notice-info">{t.noPagesForRole}</p>;
 
+  const nav = personnel ? pages.map((p) => ({ path: p.path, label: p.label(t), current: p === page, badge: p.badge?.() })) : null;
+  // Only clinical roles have the live stream; its state is shown in the header on every page.
+  const live = personnel && isClinical(personnel) ? { on: stream.status !== 'error', label: stream.status === 'error' ? t.shellLiveOff : t.shellLiveOn } : null;
+
   return (
-    <I18nContext.Provider value={i18n}>
-      <MeContext.Provider value={personnel}>
+    <MeContext.Provider value={personnel}>
       <StreamContext.Provider value={stream}>
-        <a class="skip-link" href="#main" onClick={skipToMain}>
-          {t.skipToContent}
-        </a>
-        <header class="site-header">
-          <div class="header-bar">
-            <a class="brand" href="#/">
-              <span class="brand-mark" aria-hidden="true" />
-              {t.clinicName}
-            </a>
-            {personnel && (
+        <AppShell
+          i18n={i18n}
+          path={path}
+          brand={t.clinicName}
+          user={
+            personnel && (
               <p class="user-info">
                 <strong>{personnel.personnel.name}</strong>
                 <span>
                   {roleLabel(personnel.role, t)}, {personnel.organisation.name}
                 </span>
               </p>
-            )}
-            <div class="header-tools">
-              <LanguageSwitcher lang={lang} onChange={changeLang} />
-              <button type="button" class="button button-secondary" onClick={() => void logout()}>
-                {t.logout}
-              </button>
-            </div>
-          </div>
-          {personnel && (
-            <nav class="main-nav" aria-label={t.clinicNav}>
-              <ul>
-                {pages.map((p) => (
-                  <li key={p.path}>
-                    <a href={`#${p.path}`} aria-current={p === page ? 'page' : undefined}>
-                      {p.label(t)}
-                      {p.badge?.()}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-          )}
-        </header>
-        <main id="main" tabIndex={-1} class="page page-wide">
+            )
+          }
+          live={live}
+          onLang={changeLang}
+          onLogout={() => void logout()}
+          nav={nav}
+          navLabel={t.clinicNav}
+          mainClass="page page-wide"
+        >
           {content}
-        </main>
+        </AppShell>
       </StreamContext.Provider>
-      </MeContext.Provider>
-    </I18nContext.Provider>
+    </MeContext.Provider>
   );
 }

@@ -1,10 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, logout } from '../shared/api.js';
-import { LanguageSwitcher, LoadError, Loading } from '../shared/components.js';
-import { useAsync, useFocusHeadingOnNavigate, useHashPath } from '../shared/hooks.js';
-import { applyDocumentLang, i18nFor, I18nContext, isLang, type Catalogue, type Lang } from '../shared/i18n.js';
-import type { Me } from '../shared/types.js';
+import { AppShell } from '../shared/AppShell.js';
+import { LoadError, Loading } from '../shared/components.js';
+import { useAsync, useHashPath, useOnline } from '../shared/hooks.js';
+import { i18nFor, isLang, type Catalogue, type Lang } from '../shared/i18n.js';
+import type { Me } from '../../src/api/session.js';
 import { AccessLogPage } from './AccessLogPage.js';
 import { Home } from './Home.js';
 import { MessagesNavBadge, MessagesPage } from './MessagesPage.js';
@@ -14,7 +15,7 @@ import { OutboxPanel } from './OutboxPanel.js';
 import { QuestionnairePage } from './QuestionnairePage.js';
 import { LoginAgainNotice, SessionWarning, StatusContext, useStatusLoader } from './status.js';
 import { EmergencyNumbers } from './Emergency.js';
-import { PATIENT_TEXTS } from './texts.js';
+import { MyPlanPage } from './MyPlanPage.js';
 
 interface Route {
   path: string;
@@ -27,18 +28,13 @@ interface Route {
 const ROUTES: readonly Route[] = [
   { path: '/', label: (t) => t.navToday, render: () => <Home /> },
   { path: '/maal', label: (t) => t.navObservations, render: () => <ObservationsPage /> },
+  { path: '/plan', label: (t) => t.myPlanNav, render: () => <MyPlanPage /> },
   { path: '/meldinger', label: (t) => t.navMessages, render: () => <MessagesPage />, badge: () => <MessagesNavBadge /> },
   { path: '/tilgang', label: (t) => t.navAccess, render: () => <AccessLogPage /> },
 ];
 
 /** How often waiting submissions are retried while the app is open (besides the 'online' event). */
 const RETRY_MS = 15_000;
-
-function skipToMain(e: Event): void {
-  // The hash is the router's, so the skip link moves focus itself instead of changing it.
-  e.preventDefault();
-  document.getElementById('main')?.focus();
-}
 
 /** Logging out removes the app's cached copies of the patient's data from this device. */
 async function logoutAndForget(): Promise<void> {
@@ -94,11 +90,7 @@ export function App() {
   const outbox = useMemo(() => (patient ? new Outbox(`varde.outbox.v1.${patient.id}`) : null), [patient?.id]);
   useOutboxRetry(outbox);
   const status = useStatusLoader(path, patient !== null, outbox);
-  const [menuOpen, setMenuOpen] = useState(false);
-  useEffect(() => setMenuOpen(false), [path]);
-
-  useEffect(() => applyDocumentLang(lang), [lang]);
-  useFocusHeadingOnNavigate(path);
+  const online = useOnline();
 
   const changeLang = async (next: Lang): Promise<void> => {
     const previous = lang;
@@ -134,68 +126,41 @@ export function App() {
   else if (code) content = <QuestionnairePage key={code} code={code} />;
   else content = route?.render();
 
+  const nav = patient
+    ? ROUTES.map((r) => ({ path: r.path, label: r.label(t), current: r === route, badge: r.badge?.() }))
+    : null;
+
   return (
-    <I18nContext.Provider value={i18n}>
-      <OutboxContext.Provider value={outbox}>
+    <OutboxContext.Provider value={outbox}>
       <StatusContext.Provider value={status}>
-        <a class="skip-link" href="#main" onClick={skipToMain}>
-          {t.skipToContent}
-        </a>
-        <header class="site-header patient-header">
-          <div class="header-bar">
-            <a class="brand" href="#/">
-              <span class="brand-mark" aria-hidden="true" />
-              {t.appName}
-            </a>
-            {/* Compact on a phone: name, language and logout sit behind one menu button. */}
-            <button
-              type="button"
-              class="button button-secondary menu-toggle"
-              aria-expanded={menuOpen}
-              aria-controls="header-menu"
-              onClick={() => setMenuOpen((o) => !o)}
-            >
-              {menuOpen ? PATIENT_TEXTS[lang].menuClose : PATIENT_TEXTS[lang].menu}
-            </button>
-            <div id="header-menu" class={`header-menu${menuOpen ? ' is-open' : ''}`}>
-              {patient && <p class="user-name">{patient.name}</p>}
-              <div class="header-tools">
-                <LanguageSwitcher lang={lang} onChange={(l) => void changeLang(l)} busy={langBusy} />
-                <button type="button" class="button button-secondary" onClick={() => void logoutAndForget()}>
-                  {t.logout}
-                </button>
-              </div>
-            </div>
-          </div>
-          {langFailed && (
-            <p class="notice notice-error header-notice" role="alert">
-              {t.languageChangeFailed}
-            </p>
-          )}
-          {patient && (
-            <nav class="main-nav" aria-label={t.patientNav}>
-              <ul>
-                {ROUTES.map((r) => (
-                  <li key={r.path}>
-                    <a href={`#${r.path}`} aria-current={r === route ? 'page' : undefined}>
-                      {r.label(t)}
-                      {r.badge?.()}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-          )}
-        </header>
-        <main id="main" tabIndex={-1} class="page">
-          {patient && <SessionWarning />}
-          {patient && <LoginAgainNotice />}
-          {patient && <OutboxPanel />}
+        <AppShell
+          i18n={i18n}
+          path={path}
+          brand={t.appName}
+          user={patient && <p class="user-name">{patient.name}</p>}
+          // Only worth a line on a small screen when something is wrong: readings then wait on the device.
+          live={patient && !online ? { on: false, label: t.shellOffline } : null}
+          onLang={(l) => void changeLang(l)}
+          langBusy={langBusy}
+          langFailed={langFailed}
+          onLogout={() => void logoutAndForget()}
+          nav={nav}
+          navLabel={t.patientNav}
+          headerClass="patient-header"
+          beforeContent={
+            patient && (
+              <>
+                <SessionWarning />
+                <LoginAgainNotice />
+                <OutboxPanel />
+              </>
+            )
+          }
+          footer={patient && <EmergencyNumbers />}
+        >
           {content}
-        </main>
-        {patient && <EmergencyNumbers />}
+        </AppShell>
       </StatusContext.Provider>
-      </OutboxContext.Provider>
-    </I18nContext.Provider>
+    </OutboxContext.Provider>
   );
 }

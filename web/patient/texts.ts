@@ -1,9 +1,7 @@
 import type { Lang } from '../shared/i18n.js';
 
-/** Texts of the patient app's issue-11 workflows (session, open advice, plan in preparation, menu). */
+/** Texts of the patient app's issue-11 workflows (session, open advice, plan in preparation). */
 export interface PatientTexts {
-  menu: string;
-  menuClose: string;
   emergencyHeading: string;
   emergency113: string;
   emergencyLegevakt: string;
@@ -24,8 +22,6 @@ export interface PatientTexts {
 
 export const PATIENT_TEXTS: Record<Lang, PatientTexts> = {
   nb: {
-    menu: 'Meny',
-    menuClose: 'Lukk menyen',
     emergencyHeading: 'Hvis det haster',
     emergency113: 'Livstruende: ring 113',
     emergencyLegevakt: 'Legevakt: ring 116 117',
@@ -44,8 +40,6 @@ export const PATIENT_TEXTS: Record<Lang, PatientTexts> = {
     allDone: 'Du har gjort alt for i dag.',
   },
   nn: {
-    menu: 'Meny',
-    menuClose: 'Lukk menyen',
     emergencyHeading: 'Om det hastar',
     emergency113: 'Livstrugande: ring 113',
     emergencyLegevakt: 'Legevakt: ring 116 117',
@@ -64,8 +58,6 @@ export const PATIENT_TEXTS: Record<Lang, PatientTexts> = {
     allDone: 'Du har gjort alt for i dag.',
   },
   en: {
-    menu: 'Menu',
-    menuClose: 'Close the menu',
     emergencyHeading: 'If it is urgent',
     emergency113: 'Life-threatening: call 113',
     emergencyLegevakt: 'Out-of-hours doctor (legevakt): call 116 117',

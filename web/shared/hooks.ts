@@ -120,3 +120,19 @@ export function useAnnouncer(): [string, (message: string) => void] {
   useEffect(() => () => window.clearTimeout(timer.current), []);
   return [message, announce];
 }
+
+/** Whether the browser believes it has a network (the patient app's live status). */
+export function useOnline(): boolean {
+  const [online, setOnline] = useState(() => (typeof navigator === 'undefined' ? true : navigator.onLine));
+  useEffect(() => {
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  }, []);
+  return online;
+}

@@ -96,3 +96,9 @@ export function unitLabel(code: string, ucum: string, lang: Lang): string {
   if (special && ucum === '/min') return special[lang];
   return UCUM_DISPLAY[ucum]?.[lang] ?? ucum;
 }
+
+/** The unit (UCUM) a plan's limits are written in: the server catalogue's canonical unit per code. */
+export const CANONICAL_UNIT: Readonly<Record<string, string>> = {
+  spo2: '%', heart_rate: '/min', resp_rate: '/min', bp_systolic: 'mm[Hg]', bp_diastolic: 'mm[Hg]', weight: 'kg', temperature: 'Cel', glucose: 'mmol/L',
+  phq9: '{score}', gad7: '{score}', cat: '{score}', symptoms: '{score}',
+};

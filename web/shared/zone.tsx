@@ -77,6 +77,11 @@ const MEANING: Record<Lang, Partial<Record<ZoneKey, string>>> = {
   en: { green: 'within your target', yellow: 'a little outside your target', red: 'well outside your target' },
 };
 
+/** "litt utenfor målet ditt": what a zone means for the patient, or undefined for other states. */
+export function zoneMeaning(zone: string | null | undefined, lang: Lang): string | undefined {
+  return MEANING[lang][zoneKey(zone)];
+}
+
 /** The zone word; the large (patient-facing) badge also says what the zone means. */
 export function ZoneBadge({ zone, size = 'md' }: { zone: string | null | undefined; size?: 'sm' | 'md' | 'lg' }) {
   const { t, lang } = useI18n();
