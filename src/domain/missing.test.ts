@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DEFAULT_INACTIVE_DAYS, detectInactive, inactiveSince, MISSING_KINDS, missingAlertKind } from './missing.js';
 import type { PlanDefinition, Schedule } from './plan.js';
 import { detectMissing, latestMissedOccurrence } from './triage.js';
 import { zonedInstant, toLocal } from './time.js';
@@ -150,5 +152,72 @@ describe('detectMissing — weekly schedule', () => {
       due: '2026-03-30T10:00:00.000Z',
       windowStart: '2026-03-23T11:00:00.000Z',
     });
+  });
+});
+
+// ---------------------------------------------------------------- kinds and inactivity (domain/missing.ts)
+
+describe('alert kinds for what did not happen (VKP 5.3.2, 5.3.1, 5.3)', () => {
+  // vkp-alert-code-v090: 5.3.2 "Måling ikke rapportert", 5.3.1 "Manglende skjemabesvarelse", 5.3 "Inaktiv pasient".
+  const rows: [string, string][] = [
+    ['spo2', 'missing_measurement'], ['weight', 'missing_measurement'], ['bp_systolic', 'missing_measurement'], ['glucose', 'missing_measurement'],
+    ['cat', 'missing_questionnaire'], ['phq9', 'missing_questionnaire'], ['gad7', 'missing_questionnaire'], ['symptoms', 'missing_questionnaire'],
+  ];
+  for (const [code, kind] of rows) test(`${code} → ${kind}`, () => assert.equal(missingAlertKind(code), kind));
+  test('the three kinds are stable strings', () => assert.deepEqual([...MISSING_KINDS], ['missing_measurement', 'missing_questionnaire', 'inactive']));
+});
+
+describe('detectInactive: nothing at all for N days', () => {
+  const started = new Date('2026-03-01T08:00:00Z');
+  const at = (iso: string, last: string | null, opts: { from?: string; days?: number; tz?: string } = {}) => detectInactive({
+    lastActivityAt: last ? new Date(last) : null, schedulesFrom: opts.from ? new Date(opts.from) : null, startedAt: started,
+    days: opts.days ?? DEFAULT_INACTIVE_DAYS, now: new Date(iso), timeZone: opts.tz ?? OSLO, planVersion: 4,
+  });
+  // [now, last reading, resumed at, days, expected finding.at or null]
+  const table: [string, string | null, string | undefined, number, string | null][] = [
+    ['2026-03-10T11:59:59Z', '2026-03-07T12:00:00Z', undefined, 3, null], // one second short of 72 h
+    ['2026-03-10T12:00:00Z', '2026-03-07T12:00:00Z', undefined, 3, '2026-03-07T12:00:00.000Z'],
+    ['2026-03-10T12:00:00Z', '2026-03-07T12:00:00Z', undefined, 4, null], // the service's own setting
+    ['2026-03-10T12:00:00Z', '2026-03-09T11:00:00Z', undefined, 1, '2026-03-09T11:00:00.000Z'],
+    ['2026-03-10T12:00:00Z', '2026-03-01T12:00:00Z', '2026-03-08T12:00:00Z', 3, null], // resumed two days ago: the clock restarts
+    ['2026-03-12T12:00:00Z', '2026-03-01T12:00:00Z', '2026-03-08T12:00:00Z', 3, '2026-03-08T12:00:00.000Z'],
+    ['2026-03-04T07:59:59Z', null, undefined, 3, null], // never measured: counted from the start
+    ['2026-03-04T08:00:00Z', null, undefined, 3, '2026-03-01T08:00:00.000Z'],
+    // Across the spring switch (29 March): 72 hours, not three wall-clock days (which are 71 h here).
+    ['2026-03-30T10:59:59Z', '2026-03-27T11:00:00Z', undefined, 3, null],
+    ['2026-03-30T11:00:00Z', '2026-03-27T11:00:00Z', undefined, 3, '2026-03-27T11:00:00.000Z'],
+  ];
+  for (const [now, last, from, days, want] of table) {
+    test(`now ${now}, last ${last ?? 'never'}${from ? `, resumed ${from}` : ''}, ${days} d → ${want ?? 'nothing'}`, () => {
+      const f = at(now, last, { from, days });
+      assert.equal(f?.at ?? null, want);
+      if (f) {
+        assert.equal(f.ruleId, 'inactive');
+        assert.equal(f.zone, 'missing');
+        assert.equal(f.planVersion, 4);
+        assert.match(f.summary.en, new RegExp(`for ${days} day`));
+      }
+    });
+  }
+
+  test('the text gives the last reading on the patient\'s own clock (CEST after the switch)', () => {
+    const f = at('2026-04-02T12:00:00Z', '2026-03-29T01:30:00Z');
+    assert.match(f!.summary.nb, /\(siste 29\.03\.2026 kl\. 03:30\) \(plan v4\)/);
+    assert.match(f!.summary.en, /last 2026-03-29 03:30/);
+  });
+
+  test('rejects an unknown time zone', () => {
+    assert.throws(() => at('2026-03-10T12:00:00Z', null, { tz: 'Mars/Olympus' }), RangeError);
+  });
+
+  test('property: inactive exactly when the latest of reading, resume and start is N×24 h ago or more', () => {
+    const t = fc.integer({ min: 0, max: 60 * 86_400 }).map((s) => new Date(started.getTime() + s * 1000));
+    fc.assert(fc.property(fc.option(t, { nil: null }), fc.option(t, { nil: null }), t, fc.integer({ min: 1, max: 10 }), (last, from, now, days) => {
+      const since = inactiveSince({ lastActivityAt: last, schedulesFrom: from, startedAt: started });
+      const f = detectInactive({ lastActivityAt: last, schedulesFrom: from, startedAt: started, days, now, timeZone: OSLO, planVersion: 1 });
+      assert.equal(f !== null, now.getTime() - since.getTime() >= days * 86_400_000);
+      assert.ok(since.getTime() >= started.getTime() && (!last || since >= last) && (!from || since >= from));
+      if (f) assert.equal(f.at, since.toISOString());
+    }));
   });
 });

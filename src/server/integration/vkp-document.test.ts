@@ -120,6 +120,10 @@ test('the alert code table follows the published code system (DESIGN.md §4 numb
     [{ kind: 'questionnaire', rule_id: 'questionnaire:phq9:item9' }, '5.2.2', 'Skjemabesvarelse'],
     [{ kind: 'missing', rule_id: 'missing:weight' }, '5.3.2', 'Måling ikke rapportert'],
     [{ kind: 'missing', rule_id: 'missing:phq9' }, '5.3.1', 'Manglende skjemabesvarelse'],
+    // The kinds the missing-measurement sweep writes since migration 017 (domain/missing.ts).
+    [{ kind: 'missing_measurement', rule_id: 'missing:weight' }, '5.3.2', 'Måling ikke rapportert'],
+    [{ kind: 'missing_questionnaire', rule_id: 'missing:cat' }, '5.3.1', 'Manglende skjemabesvarelse'],
+    [{ kind: 'inactive', rule_id: 'inactive' }, '5.3', 'Inaktiv pasient'],
   ];
   for (const [a, code, display] of rows) {
     assert.deepEqual(vkpAlertCode(a), { code, display });

@@ -64,7 +64,7 @@ export const VKP_ALERT_CODES = {
 /** The VKP alert code of a Varde alert (DESIGN.md §4). */
 export function vkpAlertCode(a: Pick<AlertRow, 'kind' | 'rule_id'>): { code: string; display: string } {
   if (a.rule_id.startsWith('inactive')) return VKP_ALERT_CODES.inactive;
-  if (a.kind === 'missing') {
+  if (a.kind === 'missing' || a.kind === 'missing_measurement' || a.kind === 'missing_questionnaire') {
     const code = a.rule_id.slice('missing:'.length);
     return isQuestionnaireCode(code) ? VKP_ALERT_CODES.missingQuestionnaire : VKP_ALERT_CODES.missingMeasurement;
   }

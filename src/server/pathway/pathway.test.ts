@@ -89,7 +89,7 @@ test('referral → accept → onboarding → baseline → active → pause → r
   await db.query(
     `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
      values ($1, $2, 'missing:spo2', 'missing', 'missing', $3, 1, '{}', '[]', now(), now())`, [pid, episodeId, draftPlanId]);
-  assert.equal(await countRows(db, `alerts where episode_id = $1 and kind = 'missing'`, [episodeId]), 0, 'missing alert gated in baseline');
+  assert.equal(await countRows(db, `alerts where episode_id = $1 and zone = 'missing'`, [episodeId]), 0, 'missing alert gated in baseline');
 
   // Three weeks of readings around 100/min (the baseline started 22 days ago).
   const start = Date.now() - 22 * DAY;
@@ -135,7 +135,7 @@ test('referral → accept → onboarding → baseline → active → pause → r
   await db.query(
     `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
      values ($1, $2, 'missing:spo2', 'missing', 'missing', $3, 2, '{}', '[]', now() - interval '1 day', now() - interval '1 day')`, [pid, episodeId, draftPlanId]);
-  assert.equal(await countRows(db, `alerts where episode_id = $1 and kind = 'missing'`, [episodeId]), 0);
+  assert.equal(await countRows(db, `alerts where episode_id = $1 and zone = 'missing'`, [episodeId]), 0);
 
   // Evaluation due → started → completed (continue) → next one three months on.
   await db.query(`update episodes set next_evaluation_at = now() - interval '1 day' where id = $1`, [episodeId]);
@@ -200,7 +200,7 @@ test('declined referral: the reason goes back to the referring hospital; enrolme
 
 test('the missing-measurement sweep: nothing while paused, nothing for occurrences due before the resume; other patients still alerted', async () => {
   const { c, f, db } = env;
-  const missing = async (episodeId: string) => countRows(db, `alerts where episode_id = $1 and kind = 'missing'`, [episodeId]);
+  const missing = async (episodeId: string) => countRows(db, `alerts where episode_id = $1 and zone = 'missing'`, [episodeId]);
   const until = new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10);
   assert.equal((await step(f.patient.id, c.nurseA, { action: 'pause', reason: 'Ferie', until })).status, 200);
   await sweepMissing(db, new Date());

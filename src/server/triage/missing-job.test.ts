@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { DEFAULT_INACTIVE_DAYS, detectInactive, missingAlertKind } from '../../domain/missing.js';
 import { detectMissing } from '../../domain/triage.js';
 import { validatePlan, type PlanDefinition, type Schedule } from '../../domain/plan.js';
 import * as alerts from '../alerts/repo.js';
@@ -21,18 +22,25 @@ after(async () => db.close());
 
 const missingAlerts = async (episodeId = f.patient.episodeId) =>
   (await db.query<{ rule_id: string; status: string; occurrences: number }>(
-    `select rule_id, status, occurrences from alerts where episode_id = $1 and zone = 'missing' order by rule_id, created_at`, [episodeId],
+    `select rule_id, status, occurrences from alerts where episode_id = $1 and zone = 'missing' and rule_id <> 'inactive' order by rule_id, created_at`, [episodeId],
   )).rows;
 
 /**
  * The per-episode sweep as it was before it became set-based (and the definition the set-based one
  * must equal): for every active episode with an approved plan, `detectMissing` over its readings
- * of the last 8 days, then one upsert per finding not alerted before. Bad data skips the episode.
+ * of the last 8 days, then one upsert per finding not alerted before, with the kind of
+ * domain/missing.ts; and `detectInactive` over the episode's last reading, once per silence.
+ * Bad data skips the episode.
  */
 async function referenceSweep(q: Queryable, now: Date): Promise<void> {
-  const eps = await q.query<{ id: string; patient_id: string; time_zone: string; plan_id: string; version: number; definition: unknown; approved_at: Date }>(
-    `select e.id, e.patient_id, e.time_zone, p.id as plan_id, p.version, p.definition, p.approved_at
-       from episodes e join plans p on p.episode_id = e.id and p.status = 'approved' where e.status = 'active'`,
+  const eps = await q.query<{
+    id: string; patient_id: string; time_zone: string; plan_id: string; version: number; definition: unknown; approved_at: Date;
+    state: string; started_at: Date; schedules_from: Date | null; days: number | null; last_at: Date | null;
+  }>(
+    `select e.id, e.patient_id, e.time_zone, p.id as plan_id, p.version, p.definition, p.approved_at, e.state, e.started_at, e.schedules_from,
+            o.inactive_after_days as days, (select max(x.effective_at) from observations x where x.episode_id = e.id) as last_at
+       from episodes e join plans p on p.episode_id = e.id and p.status = 'approved' join organisations o on o.id = e.follow_up_org
+      where e.status = 'active'`,
   );
   for (const e of eps.rows) {
     const plan = validatePlan(e.definition);
@@ -50,8 +58,23 @@ async function referenceSweep(q: Queryable, now: Date): Promise<void> {
     const lastAt = new Map(seen.rows.map((r) => [r.rule_id, r.last_at.getTime()]));
     for (const fd of findings) {
       if ((lastAt.get(fd.ruleId) ?? -Infinity) >= new Date(fd.at).getTime()) continue;
-      await alerts.upsertFromFinding(q, { patientId: e.patient_id, episodeId: e.id, planId: e.plan_id, finding: fd });
+      // Gated as migration 014's trigger gates every 'missing' zone alert.
+      if (!['active', 'evaluation'].includes(e.state) || new Date(fd.at) < (e.schedules_from ?? new Date(-8.64e15))) continue;
+      const up = await alerts.upsertFromFinding(q, { patientId: e.patient_id, episodeId: e.id, planId: e.plan_id, finding: fd });
+      await q.query('update alerts set kind = $2 where id = $1', [up.alert.id, missingAlertKind(fd.code!)]);
     }
+    // Inactive: only for a plan that expects something, in a state that alerts, once per silence.
+    const scheduled = [...plan.value.measures, ...plan.value.questionnaires].some((m) => m.schedule.kind !== 'as_needed');
+    if (!scheduled || !['active', 'evaluation'].includes(e.state)) continue;
+    const fd = detectInactive({
+      lastActivityAt: e.last_at, schedulesFrom: e.schedules_from, startedAt: e.started_at, days: e.days ?? DEFAULT_INACTIVE_DAYS,
+      now, timeZone: e.time_zone, planVersion: e.version,
+    });
+    if (!fd) continue;
+    const before = await q.query(`select 1 from alerts where episode_id = $1 and rule_id = 'inactive' and first_at >= $2`, [e.id, fd.at]);
+    if (before.rows.length > 0) continue;
+    const up = await alerts.upsertFromFinding(q, { patientId: e.patient_id, episodeId: e.id, planId: e.plan_id, finding: fd });
+    await q.query(`update alerts set kind = 'inactive' where id = $1`, [up.alert.id]);
   }
 }
 

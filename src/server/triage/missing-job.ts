@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_INACTIVE_DAYS, detectInactive, INACTIVE_RULE_ID, missingAlertKind } from '../../domain/missing.js';
 import { DEFAULT_ACTIONS, detectMissing, latestMissedOccurrence, type Finding } from '../../domain/triage.js';
 import { MeasureCodeSchema, QuestionnaireCodeSchema, ScheduleSchema, validatePlan, type PlanDefinition, type Schedule } from '../../domain/plan.js';
 import type { Db, Queryable } from '../db/port.js';
@@ -10,10 +11,21 @@ import { nextDeadline } from './schedule.js';
  * 8 days; the set-based check keeps that bound so both give the same answer.
  */
 const LOOKBACK_DAYS = 8;
-/** Rows per short transaction: small enough that PGlite's only connection is free again in milliseconds. */
-const DEFAULT_BATCH = 2000;
+/**
+ * Episodes per schedule-writing batch and schedule rows per due batch: each batch is one short
+ * transaction of a few statements, so PGlite's only connection is free again between batches.
+ */
+const DEFAULT_BATCH = 5000;
 /** An episode that failed is looked at again after this long (or as soon as its plan, zone or status changes). */
 const RETRY_MS = 60 * 60_000;
+/**
+ * An inactive patient (or one in a state without such alerts: onboarding, baseline) is looked at
+ * again after this long. Exact for settings of a day or more: the silence only ends with a reading
+ * (which moves the deadline forward) or a new follow-up period (resume, which rewrites the row).
+ */
+const INACTIVE_RECHECK_MS = 60 * 60_000;
+/** episode_schedule.code of an episode's inactivity check (migration 017). */
+const INACTIVE_CODE = 'inactive';
 /**
  * Arbitrary constant: with several app processes one batch runs at a time (a transaction-level
  * advisory lock; a row lock per claimed schedule would write every row twice).
@@ -26,25 +38,37 @@ export interface SweepLog {
 }
 
 export interface SweepResult {
-  /** Episode schedules whose deadline had passed and were looked at. */
+  /** Episodes with a scheduled measure or questionnaire whose deadline had passed and was looked at. */
   episodes: number;
-  /** Missing alerts newly raised. */
+  /** Missing-measurement and missing-questionnaire alerts newly raised. */
   raised: number;
-  /** Episodes skipped because of bad data (logged). */
+  /** Inactive-patient alerts newly raised. */
+  inactive: number;
+  /** Episodes skipped because of bad data (logged once per sweep). */
   failed: number;
 }
 
 const running = new WeakMap<Db, Promise<SweepResult>>();
 
 /**
- * Raises 'missing' alerts for scheduled measurements and questionnaires that are overdue
- * (schedule + grace) and not reported. Set-based: it reads only the schedules whose deadline has
- * passed (`episode_schedule.next_due_at`, maintained by migration 010's triggers and advanced
- * here), in short transactions of a few statements per batch. Several processes may sweep: one
- * batch runs at a time (advisory lock) and the alert upsert merges repeats. One episode's bad
- * data (an unknown time zone, a malformed plan) is logged and skipped; the others are swept.
- * Equal, sweep for sweep, to running `detectMissing` for every active episode (see the property
- * in missing-job.test.ts).
+ * Raises the alerts for what did not happen (domain/missing.ts): 'missing_measurement' and
+ * 'missing_questionnaire' for scheduled entries overdue (schedule + grace) and not reported, and
+ * 'inactive' for a followed patient who has sent nothing for the service's number of days.
+ *
+ * Set-based: every scheduled entry of an episode's approved plan, and its inactivity check, is a
+ * row of `episode_schedule` with `next_due_at`, the next moment its answer can change; a sweep
+ * reads only rows whose moment has passed. What the domain says about a schedule at `now`
+ * (`detectMissing`, `latestMissedOccurrence`, `nextDeadline`) is the same for every episode
+ * sharing time zone, code, schedule and plan version, so it is evaluated once per such group in
+ * JS (a handful per sweep, in the patient's zone, DST included) and handed to ONE statement per
+ * batch that moves every due row on, keeps the occurrences not reported and not already alerted,
+ * upserts their alerts and notifies. No per-episode JS or statements.
+ *
+ * Short transactions (one batch each) under a transaction-level advisory lock: several processes
+ * may sweep, one batch at a time, and the alert upsert merges repeats. One episode's bad data (an
+ * unknown time zone, a malformed plan, a row a statement cannot take) is logged and skipped; the
+ * others are swept. Equal, sweep for sweep, to running the domain per episode (the property in
+ * missing-job.test.ts).
  */
 export function sweepMissing(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: number } = {}): Promise<SweepResult> {
   // A sweep still running (a slow store, a long backlog) is not started twice from one process.
@@ -55,262 +79,248 @@ export function sweepMissing(db: Db, now: Date, opts: { log?: SweepLog; batchSiz
   return p;
 }
 
+interface SweepCtx {
+  now: Date;
+  batch: number;
+  log: SweepLog;
+  out: SweepResult;
+  /** Plan definitions by md5: their scheduled entries, or why the plan is unusable. */
+  plans: Map<string, StoredEntryRow[] | string>;
+  /** Group evaluations by canonical key. */
+  groups: Map<string, Group>;
+  /** Episodes already counted and logged as failed in this sweep. */
+  failed: Set<string>;
+}
+
 async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: number }): Promise<SweepResult> {
-  const batch = opts.batchSize ?? DEFAULT_BATCH;
-  const log = opts.log ?? { warn: () => undefined };
-  const out: SweepResult = { episodes: 0, raised: 0, failed: 0 };
-  const plans = new Map<string, PlanDefinition | string>();
+  const c: SweepCtx = {
+    now, batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH), log: opts.log ?? { warn: () => undefined },
+    out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), failed: new Set(),
+  };
   // null: another process holds the lock and is sweeping; it will do the rest.
   const locked = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
     db.tx(async (tx) => ((await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [SWEEP_LOCK])).rows[0]?.ok ? fn(tx) : null));
-  const entries = new Map<string, Evaluated | Error>();
+
+  // 1. Episodes whose plan, zone or status changed: their rows rewritten (and looked at in the same statement).
   for (;;) {
     let n: number | null;
     try {
-      // New schedules are looked at in the same transaction that writes them (one write per row).
-      n = await locked((tx) => syncSchedules(tx, batch, plans, log, out, { now, memo: entries }));
+      n = await locked((tx) => syncSchedules(tx, c, true));
     } catch {
       // Something in the batch broke the alert statement: write the rows as due now, and the due
       // pass below finds the culprit episode by episode.
-      n = await locked((tx) => syncSchedules(tx, batch, plans, log, out));
+      n = await locked((tx) => syncSchedules(tx, c, false));
     }
-    if (n === null) return out;
-    if (n < batch) break;
+    if (n === null) return c.out;
+    if (n < c.batch) break;
   }
-  for (;;) {
-    let claimed: DueRow[] | null = [];
+
+  // 2. Scheduled entries whose deadline has passed.
+  const due = await db.query<{ tz: string; code: string; schedule: unknown; version: number }>(
+    `select distinct e.time_zone as tz, s.code, s.schedule, p.version
+       from episode_schedule s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
+      where s.next_due_at <= $1 and s.code <> '${INACTIVE_CODE}'`,
+    [now],
+  );
+  const keys = due.rows.map((g) => groupFor(c, g.tz, g.code, g.schedule, g.version));
+  while (keys.length > 0) {
+    let rows: number;
     try {
-      claimed = await locked(async (tx) => {
-        const rows = await claimDue(tx, now, batch);
-        add(out, await evaluateAndRaise(tx, rows, now, entries, log));
-        return rows;
-      });
-      if (claimed === null) return out;
+      const r = await locked((tx) => raise(tx, c, { kind: 'due', groups: keys }));
+      if (r === null) return c.out;
+      rows = r;
     } catch (err) {
-      // Something in the batch broke a statement: redo it one episode at a time to find and skip the culprit.
-      claimed = await db.tx((tx) => claimDue(tx, now, batch));
-      for (const ids of groupByEpisode(claimed)) {
+      // Something in the batch broke the statement: redo it one episode at a time to find and skip the culprit.
+      const ids = (await db.query<{ episode_id: string }>(
+        `select distinct episode_id from (select episode_id from episode_schedule where next_due_at <= $1 and code <> '${INACTIVE_CODE}'
+          order by next_due_at limit $2) x`,
+        [now, c.batch],
+      )).rows.map((r) => r.episode_id);
+      if (ids.length === 0) {
+        c.log.warn({ err }, 'missing-measurement sweep: batch failed');
+        break;
+      }
+      for (const id of ids) {
         try {
-          const r = await locked(async (tx) => evaluateAndRaise(tx, await claimDue(tx, now, batch, ids), now, entries, log));
-          if (r) add(out, r);
+          if ((await locked((tx) => raise(tx, c, { kind: 'due', groups: keys, episodes: [id] }))) === null) return c.out;
         } catch (e) {
-          out.failed++;
-          log.warn({ err: e, episodeId: ids[0] }, 'missing-measurement sweep: episode skipped');
-          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = any($1::uuid[])`, [ids, new Date(now.getTime() + RETRY_MS)]);
+          fail(c, id, e, 'missing-measurement sweep: episode skipped');
+          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1 and code <> '${INACTIVE_CODE}'`, [id, new Date(now.getTime() + RETRY_MS)]);
         }
       }
-      if (claimed.length === 0) log.warn({ err }, 'missing-measurement sweep: batch failed');
+      rows = c.batch;
     }
-    if (claimed.length < batch) break;
+    if (rows < c.batch) break;
   }
-  return out;
+
+  // 3. Inactivity checks whose moment has passed: moved on in one transaction, the alerts written
+  // in the next (a row a statement cannot take is then found episode by episode; its check comes
+  // back after the recheck interval).
+  for (;;) {
+    const r = await locked((tx) => inactiveDue(tx, c));
+    if (r === null) return c.out;
+    if (r.todo.length > 0) {
+      try {
+        if ((await locked((tx) => raiseInactive(tx, c, r.todo))) === null) return c.out;
+      } catch {
+        for (const t of r.todo) {
+          try {
+            if ((await locked((tx) => raiseInactive(tx, c, [t]))) === null) return c.out;
+          } catch (e) {
+            fail(c, t.episodeId, e, 'missing-measurement sweep: episode skipped');
+          }
+        }
+      }
+    }
+    if (r.n < c.batch) break;
+  }
+  return c.out;
 }
 
-// ---------------------------------------------------------------- plans → schedules
+function fail(c: SweepCtx, episodeId: string, err: unknown, msg: string, extra: object = {}): void {
+  if (c.failed.has(episodeId)) return;
+  c.failed.add(episodeId);
+  c.out.failed++;
+  c.log.warn({ err, episodeId, ...extra }, msg);
+}
+
+// ---------------------------------------------------------------- groups
 
 const StoredEntry = z.object({ code: z.union([MeasureCodeSchema, QuestionnaireCodeSchema]), schedule: ScheduleSchema });
 
-/**
- * Episodes whose approved plan, time zone or status changed since the last sweep: their schedule
- * rows are rewritten from the plan (each distinct definition parsed once) and, with `evaluate`,
- * looked at right away (as the due pass would) and written with their next deadline; without, due at once.
- * @returns how many episodes were handled (0: none left)
- */
-async function syncSchedules(
-  tx: Queryable, batch: number, plans: Map<string, PlanDefinition | string>, log: SweepLog, out: SweepResult,
-  evaluate?: { now: Date; memo: Map<string, Evaluated | Error> },
-): Promise<number> {
-  const eps = await tx.query<{ episode_id: string; patient_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; approved_at: Date | null }>(
-    // Claimed and marked clean in one statement, before the alert statement's trigger touches the
-    // same rows again (the transaction rolls it back if anything below fails).
-    `update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
-       from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved'
-      where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty limit $1)
-      returning s.episode_id, e.patient_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version, p.approved_at`,
-    [batch],
-  );
-  if (eps.rows.length === 0) return 0;
-  const missing = eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !plans.has(r.definition_md5));
-  if (missing.length > 0) {
-    const defs = await tx.query<{ definition_md5: string; definition: unknown }>(
-      `select distinct on (definition_md5) definition_md5, definition from plans where id = any($1::uuid[])`,
-      [missing.map((r) => r.plan_id)],
-    );
-    for (const d of defs.rows) {
-      const v = validatePlan(d.definition);
-      plans.set(d.definition_md5, v.ok ? v.value : v.error.message);
-    }
-  }
-  const ep: string[] = [], code: string[] = [], plan: string[] = [], sched: string[] = [];
-  const rows: DueRow[] = [];
-  const failed = { n: 0 };
-  for (const r of eps.rows) {
-    if (!r.active || !r.plan_id || !r.definition_md5) continue;
-    const def = plans.get(r.definition_md5);
-    if (typeof def !== 'object') {
-      failed.n++;
-      log.warn({ episodeId: r.episode_id, planId: r.plan_id, error: def ?? 'plan not found' }, 'missing-measurement sweep: malformed plan, episode skipped');
-      continue;
-    }
-    for (const entry of [...def.measures, ...def.questionnaires]) {
-      if (entry.schedule.kind === 'as_needed') continue;
-      ep.push(r.episode_id);
-      code.push(entry.code);
-      plan.push(r.plan_id);
-      sched.push(JSON.stringify(entry.schedule));
-      rows.push({
-        episode_id: r.episode_id, patient_id: r.patient_id, code: entry.code, schedule: entry.schedule, plan_id: r.plan_id,
-        version: r.version ?? 0, approved_at: r.approved_at ?? new Date(0), time_zone: r.time_zone,
-      });
-    }
-  }
-  const ids = eps.rows.map((r) => r.episode_id);
-  // Two statements: an INSERT does not see a DELETE of the same statement's CTE.
-  await tx.query(`delete from episode_schedule where episode_id = any($1::uuid[])`, [ids]);
-  if (evaluate) add(out, await evaluateAndRaise(tx, rows, evaluate.now, evaluate.memo, log, 'insert'));
-  else if (ep.length > 0) {
-    await tx.query(
-      `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
-       select u.e, u.c, u.p, u.s, '-infinity' from unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[]) as u(e, c, p, s)`,
-      [ep, code, plan, sched],
-    );
-  }
-  out.failed += failed.n;
-  return eps.rows.length;
-}
-
-// ---------------------------------------------------------------- due schedules → alerts
-
-interface DueRow {
-  episode_id: string;
-  patient_id: string;
+/** A scheduled entry of a plan definition, as written into episode_schedule. */
+interface StoredEntryRow {
   code: string;
-  schedule: unknown;
-  plan_id: string;
-  version: number;
-  approved_at: Date;
-  time_zone: string;
+  /** The schedule as JSON text. */
+  schedule: string;
 }
 
-/** What the domain says about one schedule at `now`, the same for every episode sharing zone, schedule and plan version. */
-interface Evaluated {
+/** What the domain says about one (time zone, code, schedule, plan version) at `now`. */
+interface Group {
+  tz: string;
+  code: string;
+  schedule: string;
+  version: number;
+  failed: boolean;
+  error?: unknown;
   finding: Finding | null;
   windowStart: Date | null;
-  next: Date | null;
+  due: Date | null;
+  next: Date;
 }
 
-/** Up to `batch` schedules whose deadline has passed, oldest first (with `onlyEpisodes`, just theirs). */
-async function claimDue(tx: Queryable, now: Date, batch: number, onlyEpisodes?: string[]): Promise<DueRow[]> {
-  const r = await tx.query<DueRow>(
-    `select s.episode_id, e.patient_id, s.code, s.schedule, s.plan_id, p.version, p.approved_at, e.time_zone
-       from episode_schedule s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
-      where s.next_due_at <= $1 and ($3::uuid[] is null or s.episode_id = any($3::uuid[]))
-      order by s.next_due_at limit $2`,
-    [now, batch, onlyEpisodes ?? null],
-  );
-  return r.rows;
-}
-
-function add(out: SweepResult, r: SweepResult): void {
-  out.episodes += r.episodes;
-  out.raised += r.raised;
-  out.failed += r.failed;
-}
-
-function groupByEpisode(rows: DueRow[]): string[][] {
-  return [...new Set(rows.map((r) => r.episode_id))].map((id) => [id]);
-}
-
-function evaluate(row: DueRow, now: Date, memo: Map<string, Evaluated | Error>): Evaluated {
-  const key = `${row.time_zone}\u0000${row.code}\u0000${JSON.stringify(row.schedule)}\u0000${row.version}`;
-  let hit = memo.get(key);
-  if (hit === undefined) {
-    try {
-      const entry = StoredEntry.parse({ code: row.code, schedule: row.schedule });
-      hit = evaluateEntry(entry.code, entry.schedule, row.version, now, row.time_zone);
-    } catch (err) {
-      hit = err instanceof Error ? err : new Error(String(err));
-    }
-    memo.set(key, hit);
+/** JSON with object keys sorted: jsonb hands a schedule back in its own key order. */
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (x !== null && typeof x === 'object') {
+    return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`).join(',')}}`;
   }
-  if (hit instanceof Error) throw hit;
-  return hit;
+  return JSON.stringify(x);
+}
+
+/** The group of a schedule row, evaluated once per sweep. @returns its key */
+function groupFor(c: SweepCtx, tz: string, code: string, schedule: unknown, version: number): string {
+  const raw = typeof schedule === 'string' ? (JSON.parse(schedule) as unknown) : schedule;
+  const sched = canonical(raw);
+  const key = `${tz}\u0000${code}\u0000${sched}\u0000${version}`;
+  if (c.groups.has(key)) return key;
+  let g: Group;
+  try {
+    const entry = StoredEntry.parse({ code, schedule: raw });
+    const ev = evaluateEntry(entry.code, entry.schedule, version, c.now, tz);
+    g = { tz, code, schedule: sched, version, failed: false, ...ev, next: ev.next ?? new Date(c.now.getTime() + 30 * 86_400_000) };
+  } catch (err) {
+    g = { tz, code, schedule: sched, version, failed: true, error: err, finding: null, windowStart: null, due: null, next: new Date(c.now.getTime() + RETRY_MS) };
+  }
+  c.groups.set(key, g);
+  return key;
 }
 
 /** Runs the domain's own `detectMissing` for one schedule (no readings, no start): the finding if the occurrence is not reported. */
-function evaluateEntry(code: z.infer<typeof StoredEntry>['code'], schedule: Schedule, version: number, now: Date, timeZone: string): Evaluated {
+function evaluateEntry(code: z.infer<typeof StoredEntry>['code'], schedule: Schedule, version: number, now: Date, timeZone: string) {
   const entry = { code, schedule, thresholds: {}, actions: DEFAULT_ACTIONS };
   const plan: PlanDefinition = {
     measures: [entry], questionnaires: [], trendRules: [], news2: { enabled: false, scale: 1 }, medicines: '', contacts: '',
   };
   const finding = detectMissing({ plan, planVersion: version, observations: [], now, timeZone, since: new Date(0) })[0] ?? null;
   const occ = latestMissedOccurrence(schedule, now, timeZone);
-  return { finding, windowStart: occ?.windowStart ?? null, next: nextDeadline(schedule, now, timeZone) };
+  return { finding, windowStart: occ?.windowStart ?? null, due: finding ? new Date(finding.at) : null, next: nextDeadline(schedule, now, timeZone) };
 }
 
+/** The groups as statement parameters ($2…$11 of `raise`). */
+function groupParams(c: SweepCtx, keys: Iterable<string>): unknown[] {
+  const gs = [...new Set(keys)].map((k) => c.groups.get(k)!);
+  return [
+    gs.map((g) => g.tz), gs.map((g) => g.code), gs.map((g) => g.schedule), gs.map((g) => g.version), gs.map((g) => g.failed),
+    gs.map((g) => g.windowStart), gs.map((g) => g.due), gs.map((g) => (g.finding ? JSON.stringify(g.finding) : null)), gs.map((g) => g.next),
+    gs.map((g) => missingAlertKind(g.code)),
+  ];
+}
+
+// ---------------------------------------------------------------- the statement
+
+type Source =
+  | { kind: 'due'; groups: string[]; episodes?: string[] }
+  /** New rows of changed episodes: per episode its plan and definition, per definition its entries. */
+  | { kind: 'sync'; groups: string[]; episodes: { id: string; planId: string; md5: string }[]; entries: { md5: string; code: string; schedule: string }[] };
+
 /**
- * For the claimed schedules: the domain's finding per (zone, schedule), then one statement that
- * keeps those not reported and not already alerted and upserts their alerts, one NOTIFY
- * statement, and one statement that moves every row on to its next deadline.
+ * One statement for a batch of schedule rows: writes each row's next deadline (due rows moved on,
+ * new rows inserted), raises the missing alerts of the occurrences not reported and not alerted
+ * before, and notifies the care teams.
+ * @returns how many schedule rows were handled
  */
-async function evaluateAndRaise(
-  tx: Queryable, rows: DueRow[], now: Date, memo: Map<string, Evaluated | Error>, log: SweepLog,
-  /** 'insert': the rows are new (from syncSchedules) and are written with their next deadline. */
-  write: 'update' | 'insert' = 'update',
-): Promise<SweepResult> {
-  const out: SweepResult = { episodes: 0, raised: 0, failed: 0 };
-  if (rows.length === 0) return out;
-  const c = { ep: [] as string[], pat: [] as string[], plan: [] as string[], code: [] as string[], win: [] as Date[], due: [] as Date[], finding: [] as string[] };
-  const next = { ep: [] as string[], code: [] as string[], at: [] as Date[] };
-  const failed = new Set<string>();
-  for (const r of rows) {
-    let ev: Evaluated;
-    try {
-      ev = evaluate(r, now, memo);
-    } catch (err) {
-      if (!failed.has(r.episode_id)) {
-        failed.add(r.episode_id);
-        out.failed++;
-        log.warn({ err, episodeId: r.episode_id, code: r.code, timeZone: r.time_zone }, 'missing-measurement sweep: bad episode data, skipped');
-      }
-      next.ep.push(r.episode_id);
-      next.code.push(r.code);
-      next.at.push(new Date(now.getTime() + RETRY_MS));
-      continue;
-    }
-    next.ep.push(r.episode_id);
-    next.code.push(r.code);
-    next.at.push(ev.next ?? new Date(now.getTime() + 30 * 86_400_000));
-    // Occurrences due before the plan was approved are not the patient's to miss (as in detectMissing's `since`).
-    if (!ev.finding || !ev.windowStart || new Date(ev.finding.at).getTime() < r.approved_at.getTime()) continue;
-    c.ep.push(r.episode_id);
-    c.pat.push(r.patient_id);
-    c.plan.push(r.plan_id);
-    c.code.push(r.code);
-    c.win.push(ev.windowStart);
-    c.due.push(new Date(ev.finding.at));
-    c.finding.push(JSON.stringify(ev.finding));
+async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
+  // $1 the reading lookback, $2…$11 the groups, then the source's own.
+  const params: unknown[] = [new Date(c.now.getTime() - LOOKBACK_DAYS * 86_400_000), ...groupParams(c, src.groups)];
+  let rows: string;
+  let write: string;
+  if (src.kind === 'due') {
+    params.push(c.now, c.batch, src.episodes ?? null);
+    rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at from episode_schedule s
+             where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))`;
+    write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
+  } else {
+    params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
+      src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule));
+    rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at
+              from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
+              join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5`;
+    write = `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
+             select episode_id, code, plan_id, schedule, next_at from r
+             union all
+             select c.episode_id, '${INACTIVE_CODE}', c.plan_id, '{"kind":"inactive"}'::jsonb, '-infinity'::timestamptz from unnest($12::uuid[], $13::uuid[]) as c(episode_id, plan_id)`;
   }
-  out.episodes += new Set(rows.map((r) => r.episode_id)).size;
-  if (c.ep.length > 0) {
-    // The upsert is alerts/repo.ts#upsertFromFinding for many rows; a 'missing:<code>' rule only
-    // ever has zone 'missing', so a merge never changes zone or status.
-    const ins = await tx.query<{ patient_id: string; inserted: boolean }>(
-      `with c as (
-         select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[])
-           as c(episode_id, patient_id, plan_id, code, window_start, due, finding)),
-       todo as (
-         select c.* from c
+  // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
+  const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
+  const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: string[] }>(
+    `with g as (
+       select * from unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bool[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::timestamptz[], $11::text[])
+         as g(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind)),
+     r as (
+       select s.episode_id, s.code, s.plan_id, s.schedule, e.patient_id, e.state, e.schedules_from, p.approved_at,
+              g.version, g.failed, g.window_start, g.due, g.finding, g.next_at, g.kind
+         from (${rows}) s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
+         join g on g.tz = e.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = p.version
+        ${limit}),
+     w as (${write}),
+     todo as (
+       select r.* from r
+        where not r.failed and r.finding is not null and r.due >= r.approved_at
+          -- Migration 014's gate, checked here so the gate has nothing to drop.
+          and r.state in ('active', 'evaluation') and r.due >= coalesce(r.schedules_from, '-infinity')
           -- Scalar subqueries (not EXISTS, which the planner may turn into a hash of every
           -- observation): one index probe per schedule, whatever the size of the history.
-          where (select true from observations o where o.patient_id = c.patient_id and o.code = c.code
-                   and o.episode_id = c.episode_id and o.effective_at >= c.window_start and o.effective_at >= $8 limit 1) is null
-            -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
-            and coalesce((select a.last_at from alerts a where a.episode_id = c.episode_id and a.rule_id = 'missing:' || c.code
-                            and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < c.due)
+          and (select true from observations o where o.patient_id = r.patient_id and o.code = r.code
+                 and o.episode_id = r.episode_id and o.effective_at >= r.window_start and o.effective_at >= $1 limit 1) is null
+          -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
+          and coalesce((select a.last_at from alerts a where a.episode_id = r.episode_id and a.rule_id = 'missing:' || r.code
+                          and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < r.due),
+     -- alerts/repo.ts#upsertFromFinding for many rows; a 'missing:<code>' rule only ever has zone
+     -- 'missing', so a merge never changes zone or status.
+     ins as (
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
-       select patient_id, episode_id, finding->>'ruleId', 'missing', 'missing', plan_id, (finding->>'planVersion')::int,
-              finding->'summary', jsonb_build_array(finding), due, due
+       select patient_id, episode_id, 'missing:' || code, kind, 'missing', plan_id, version, finding->'summary', jsonb_build_array(finding), due, due
          from todo
        on conflict (episode_id, rule_id) where status <> 'resolved' do update set
          occurrences = al.occurrences + 1,
@@ -319,35 +329,183 @@ async function evaluateAndRaise(
          first_at = least(al.first_at, excluded.first_at),
          plan_id = excluded.plan_id,
          plan_version = excluded.plan_version,
-         summary = excluded.summary
-       returning al.patient_id, (xmax = 0) as inserted`,
-      [c.ep, c.pat, c.plan, c.code, c.win, c.due, c.finding, new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000)],
+         summary = excluded.summary,
+         kind = excluded.kind
+       returning al.patient_id, (xmax = 0) as inserted),
+     n as (${NOTIFY_SQL})
+     select (select count(*) from r)::int as rows, (select count(distinct episode_id) from r)::int as episodes,
+            (select count(*) from ins where inserted)::int as raised, (select count(*) from n)::int as notified,
+            (select coalesce(array_agg(distinct episode_id), '{}') from r where failed) as failed`,
+    params,
+  );
+  const out = r.rows[0]!;
+  c.out.episodes += out.episodes;
+  c.out.raised += out.raised;
+  for (const id of out.failed) {
+    const g = [...c.groups.values()].find((x) => x.failed);
+    fail(c, id, g?.error, 'missing-measurement sweep: bad episode data, skipped');
+  }
+  return out.rows;
+}
+
+/** events/bus.ts#publish + careTeamOrgs, one statement for every patient with a new alert (from `ins`). */
+const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('type', 'alert', 'patientId', x.p, 'zone', 'missing', 'organisationIds',
+           coalesce((select json_agg(distinct ct.organisation_id) from care_team ct join episodes e on e.id = ct.episode_id
+                      where e.patient_id = x.p and e.status <> 'ended'), '[]'::json))::text)
+    from (select distinct patient_id as p from ins where inserted) x`;
+
+// ---------------------------------------------------------------- plans → schedules
+
+/**
+ * Episodes whose approved plan, time zone or status changed since the last sweep: their schedule
+ * rows are rewritten from the plan (each distinct definition parsed once) and, with `evaluate`,
+ * looked at in the same statement that writes them (one write per row); without, written as due now.
+ * @returns how many episodes were handled (0: none left)
+ */
+async function syncSchedules(tx: Queryable, c: SweepCtx, evaluate: boolean): Promise<number> {
+  const eps = await tx.query<{ episode_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null }>(
+    // Claimed and marked clean, and the old rows deleted, in one statement, before the alert
+    // statement's trigger touches the same rows again (the transaction rolls it back if anything below fails).
+    `with claimed as (
+       update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
+         from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved'
+        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty limit $1)
+        returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version),
+     del as (delete from episode_schedule d using claimed where d.episode_id = claimed.episode_id)
+     select * from claimed`,
+    [c.batch],
+  );
+  if (eps.rows.length === 0) return 0;
+  const unknown = [...new Set(eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
+  if (unknown.length > 0) {
+    const defs = await tx.query<{ definition_md5: string; definition: unknown }>(
+      `select distinct on (definition_md5) definition_md5, definition from plans where id = any($1::uuid[])`,
+      [unknown],
     );
-    const raised = [...new Set(ins.rows.filter((r) => r.inserted).map((r) => r.patient_id))];
-    out.raised += ins.rows.filter((r) => r.inserted).length;
-    if (raised.length > 0) {
-      // events/bus.ts#publish + careTeamOrgs, one statement for every patient with a new alert.
+    for (const d of defs.rows) {
+      const v = validatePlan(d.definition);
+      c.plans.set(d.definition_md5, v.ok
+        ? [...v.value.measures, ...v.value.questionnaires].filter((e) => e.schedule.kind !== 'as_needed').map((e) => ({ code: e.code, schedule: JSON.stringify(e.schedule) }))
+        : v.error.message);
+    }
+  }
+  const episodes: { id: string; planId: string; md5: string }[] = [];
+  const md5s = new Set<string>();
+  const keys = new Set<string>();
+  for (const r of eps.rows) {
+    if (!r.active || !r.plan_id || !r.definition_md5) continue;
+    const def = c.plans.get(r.definition_md5);
+    if (typeof def !== 'object') {
+      fail(c, r.episode_id, undefined, 'missing-measurement sweep: malformed plan, episode skipped', { planId: r.plan_id, error: def ?? 'plan not found' });
+      continue;
+    }
+    // A plan with only as-needed entries expects nothing: no schedules, and no inactivity check.
+    if (def.length === 0) continue;
+    episodes.push({ id: r.episode_id, planId: r.plan_id, md5: r.definition_md5 });
+    md5s.add(r.definition_md5);
+    if (evaluate) for (const e of def) keys.add(groupFor(c, r.time_zone, e.code, e.schedule, r.version ?? 0));
+  }
+  const entries = [...md5s].flatMap((md5) => (c.plans.get(md5) as StoredEntryRow[]).map((e) => ({ md5, ...e })));
+  if (episodes.length > 0) {
+    if (evaluate) {
+      await raise(tx, c, { kind: 'sync', groups: [...keys], episodes, entries });
+    } else {
       await tx.query(
-        `select pg_notify($2, json_build_object('type', 'alert', 'patientId', x.p, 'zone', 'missing', 'organisationIds',
-                  coalesce((select json_agg(distinct ct.organisation_id) from care_team ct join episodes e on e.id = ct.episode_id
-                             where e.patient_id = x.p and e.status <> 'ended'), '[]'::json))::text)
-           from unnest($1::uuid[]) as x(p)`,
-        [raised, EVENTS_CHANNEL],
+        `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
+         select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz
+           from unnest($1::uuid[], $2::uuid[], $3::text[]) as c(episode_id, plan_id, md5)
+           join unnest($4::text[], $5::text[], $6::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5
+         union all
+         select c.episode_id, '${INACTIVE_CODE}', c.plan_id, '{"kind":"inactive"}'::jsonb, '-infinity'::timestamptz from unnest($1::uuid[], $2::uuid[]) as c(episode_id, plan_id)`,
+        [episodes.map((e) => e.id), episodes.map((e) => e.planId), episodes.map((e) => e.md5), entries.map((x) => x.md5), entries.map((x) => x.code), entries.map((x) => x.schedule)],
       );
     }
   }
-  if (write === 'insert') {
-    await tx.query(
-      `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
-       select u.e, u.c, u.p, u.s, u.at from unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[], $5::timestamptz[]) as u(e, c, p, s, at)`,
-      [next.ep, next.code, rows.map((r) => r.plan_id), rows.map((r) => JSON.stringify(r.schedule)), next.at],
-    );
-  } else {
-    await tx.query(
-      `update episode_schedule s set next_due_at = u.at from unnest($1::uuid[], $2::text[], $3::timestamptz[]) as u(e, c, at)
-        where s.episode_id = u.e and s.code = u.c`,
-      [next.ep, next.code, next.at],
-    );
+  return eps.rows.length;
+}
+
+// ---------------------------------------------------------------- inactive patients
+
+interface InactiveTodo {
+  patientId: string;
+  episodeId: string;
+  planId: string;
+  finding: Finding;
+}
+
+/**
+ * Inactivity checks whose moment has passed, in one statement: each row moves on to when the
+ * patient would have been silent for the service's number of days (organisations.inactive_after_days,
+ * default domain/missing.ts#DEFAULT_INACTIVE_DAYS), and the episodes silent that long, in an
+ * alerting state and not yet alerted for this silence, come back; the domain writes their finding
+ * and `raiseInactive` upserts the alerts.
+ * @returns how many checks were handled, and the findings to raise
+ */
+async function inactiveDue(tx: Queryable, c: SweepCtx): Promise<{ n: number; todo: InactiveTodo[] }> {
+  const r = await tx.query<{
+    n: number; episode_id: string | null; patient_id: string; plan_id: string; version: number; time_zone: string;
+    last_observation_at: Date | null; schedules_from: Date | null; started_at: Date; days: number;
+  }>(
+    `with d as (
+       select s.episode_id, s.plan_id from episode_schedule s
+        where s.code = '${INACTIVE_CODE}' and s.next_due_at <= $1 order by s.next_due_at limit $2),
+     c as (
+       select d.episode_id, d.plan_id, e.patient_id, e.time_zone, e.state, e.schedules_from, e.started_at, st.last_observation_at, p.version,
+              greatest(st.last_observation_at, e.schedules_from, e.started_at) as since,
+              make_interval(hours => 24 * coalesce(o.inactive_after_days, $3::int)) as span,
+              coalesce(o.inactive_after_days, $3::int) as days
+         from d join episodes e on e.id = d.episode_id join plans p on p.id = d.plan_id
+         left join episode_state st on st.episode_id = d.episode_id
+         left join organisations o on o.id = e.follow_up_org),
+     u as (
+       update episode_schedule s set next_due_at = case when c.since + c.span > $1 then c.since + c.span else $4 end
+         from c where s.episode_id = c.episode_id and s.code = '${INACTIVE_CODE}')
+     select k.n, t.* from (select count(*)::int as n from c) k left join (
+       select c.episode_id, c.patient_id, c.plan_id, c.version, c.time_zone, c.last_observation_at, c.schedules_from, c.started_at, c.days from c
+        where c.since + c.span <= $1 and c.state in ('active', 'evaluation')
+          and not exists (select 1 from alerts a where a.episode_id = c.episode_id and a.rule_id = '${INACTIVE_RULE_ID}' and a.first_at >= c.since)) t on true`,
+    [c.now, c.batch, DEFAULT_INACTIVE_DAYS, new Date(c.now.getTime() + INACTIVE_RECHECK_MS)],
+  );
+  const n = r.rows[0]?.n ?? 0;
+  const todo: InactiveTodo[] = [];
+  for (const row of r.rows) {
+    if (!row.episode_id) continue;
+    let finding: Finding | null;
+    try {
+      finding = detectInactive({
+        lastActivityAt: row.last_observation_at, schedulesFrom: row.schedules_from, startedAt: row.started_at,
+        days: row.days, now: c.now, timeZone: row.time_zone, planVersion: row.version,
+      });
+    } catch (err) {
+      fail(c, row.episode_id, err, 'missing-measurement sweep: bad episode data, skipped', { timeZone: row.time_zone });
+      continue;
+    }
+    if (finding) todo.push({ patientId: row.patient_id, episodeId: row.episode_id, planId: row.plan_id, finding });
   }
-  return out;
+  return { n, todo };
+}
+
+/** Upserts the inactive-patient alerts and notifies the care teams. */
+async function raiseInactive(tx: Queryable, c: SweepCtx, todo: InactiveTodo[]): Promise<void> {
+  const ins = await tx.query<{ raised: number }>(
+    `with ins as (
+       insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+       select u.patient_id, u.episode_id, '${INACTIVE_RULE_ID}', 'inactive', 'missing', u.plan_id, (u.finding->>'planVersion')::int,
+              u.finding->'summary', jsonb_build_array(u.finding), (u.finding->>'at')::timestamptz, (u.finding->>'at')::timestamptz
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::jsonb[]) as u(patient_id, episode_id, plan_id, finding)
+       on conflict (episode_id, rule_id) where status <> 'resolved' do update set
+         occurrences = al.occurrences + 1,
+         findings = al.findings || excluded.findings,
+         last_at = greatest(al.last_at, excluded.last_at),
+         first_at = least(al.first_at, excluded.first_at),
+         plan_id = excluded.plan_id,
+         plan_version = excluded.plan_version,
+         summary = excluded.summary,
+         kind = excluded.kind
+       returning al.patient_id, (xmax = 0) as inserted),
+     n as (${NOTIFY_SQL})
+     select (select count(*) from ins where inserted)::int as raised, (select count(*) from n)::int as notified`,
+    [todo.map((t) => t.patientId), todo.map((t) => t.episodeId), todo.map((t) => t.planId), todo.map((t) => JSON.stringify(t.finding))],
+  );
+  c.out.inactive += ins.rows[0]?.raised ?? 0;
 }
