@@ -172,7 +172,9 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         peakKb = Math.max(peakKb, processStats(server.pid)?.hwmKb ?? 0);
         await server.stop();
       }
-      server = await spawnServer(env);
+      // BENCH_SERVER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") reaches the server only, not this process.
+      const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS;
+      server = await spawnServer(nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env);
       log(`server pid ${server.pid} at ${server.url}`);
       return server;
     };

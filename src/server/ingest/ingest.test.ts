@@ -251,6 +251,27 @@ describe('refusals', () => {
     assert.ok(unknown.body.error!.fields!['readings.0.patientIdentifier']);
   });
 
+  test('a reading resolves its own missing-measurement alert only, among many open ones', async () => {
+    // Open missing alerts of both fixture patients for several measures; the upload answers one.
+    const open = async (patientId: string, episodeId: string, planId: string, code: string) => env.db.query(
+      `insert into alerts (patient_id, episode_id, rule_id, kind, zone, status, plan_id, plan_version, summary, first_at, last_at)
+       values ($1, $2, $3, 'missing', 'missing', 'open', $4, 1, '{"nb":"x","nn":"x","en":"x"}', now() - interval '1 hour', now() - interval '1 hour')
+       on conflict do nothing`, [patientId, episodeId, `missing:${code}`, planId]);
+    const { patient: p, otherPatient: o } = env.f;
+    for (const code of ['spo2', 'weight', 'heart_rate']) {
+      await open(p.id, p.episodeId, p.planId, code);
+      await open(o.id, o.episodeId, o.planId, code);
+    }
+    const r = await ingest({ sentAt: ago(0), readings: [{ readingId: 'miss-1', patientId: p.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 96 }, { code: 'heart_rate', value: 70 }] }] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const states = (await env.db.query<{ patient_id: string; rule_id: string; status: string }>(
+      `select patient_id, rule_id, status from alerts where zone = 'missing' and patient_id = any($1::uuid[]) order by patient_id = $2 desc, rule_id`, [[p.id, o.id], p.id])).rows;
+    assert.deepEqual(states.map((x) => [x.patient_id === p.id ? 'p' : 'o', x.rule_id, x.status]), [
+      ['p', 'missing:heart_rate', 'resolved'], ['p', 'missing:spo2', 'resolved'], ['p', 'missing:weight', 'open'],
+      ['o', 'missing:heart_rate', 'open'], ['o', 'missing:spo2', 'open'], ['o', 'missing:weight', 'open'],
+    ]);
+  });
+
   test('only device clients with observation.write may upload', async () => {
     const body = { sentAt: ago(0), readings: [{ readingId: 'who-0', patientId: env.f.patient.id, effectiveAt: ago(0), measurements: [{ code: 'spo2', value: 95 }] }] };
     assert.equal((await ingest(body, {})).status, 401);

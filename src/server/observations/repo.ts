@@ -227,8 +227,15 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
                      $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $29::text[])
               as u(id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version, offset_ms, interpretation)
      ), res as (
-       update alerts a set status = 'resolved', resolved_at = $17 from (select distinct * from unnest($15::uuid[], $16::text[])) as m(episode_id, rule_id)
-        where a.episode_id = m.episode_id and a.rule_id = m.rule_id and a.status <> 'resolved' and a.zone = 'missing'
+       -- One index probe per (episode, rule): a plain join on unnest() was planned (with the
+       -- statistics of a table that just grew) as a scan of every open missing alert per write —
+       -- all of them after a sweep at a shared deadline, 44 000 at 10 000 patients — and was the
+       -- main cost of single-reading ingest. The LIMIT keeps the lateral subquery from being
+       -- flattened into that join; it is exact, as alerts_one_unresolved allows one per pair.
+       update alerts a set status = 'resolved', resolved_at = $17
+        where a.id in (select x.id from (select distinct * from unnest($15::uuid[], $16::text[])) as m(episode_id, rule_id)
+                         cross join lateral (select y.id from alerts y where y.episode_id = m.episode_id and y.rule_id = m.rule_id
+                                                and y.status <> 'resolved' and y.zone = 'missing' limit 1) x)
      ), aud as (
        insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, outcome, route, details)
        select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details::jsonb

@@ -1,0 +1,80 @@
+/**
+ * Where the time of one ingest write goes, statement by statement and inside triggers
+ * (auto_explain with nested statements, sent back to us as NOTICEs). Loads a small cohort into a
+ * fresh database of BENCH_DATABASE_URL, runs the sweep (as the bench does), then stores a few
+ * groups of single readings through the real group-commit path and prints the plans of the
+ * slowest statements. For bench/README.md's profiles; not part of `npm run bench`.
+ *
+ *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/explain-ingest.ts [patients]
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDb } from '../src/server/db/open.js';
+import { loadConfig } from '../src/server/config/index.js';
+import { loadCohort } from '../src/sim/load.js';
+import { sweepMissing } from '../src/server/triage/missing-job.js';
+import { simPatient, sittingOn } from '../src/sim/cohort.js';
+import { ingestReadings } from '../src/server/ingest/service.js';
+import type { Ctx } from '../src/server/context.js';
+import { benchPostgres } from './postgres.js';
+
+const server = process.env.BENCH_DATABASE_URL ? null : await benchPostgres();
+const admin = process.env.BENCH_DATABASE_URL ?? server?.adminUrl;
+if (!admin) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
+const PATIENTS = Number(process.argv[2] ?? 2000);
+let closeDb = async () => undefined as void;
+const name = `varde_explain_${randomBytes(4).toString('hex')}`;
+const a = new pg.Client({ connectionString: admin });
+await a.connect();
+await a.query(`create database ${name}`);
+const url = new URL(admin);
+url.pathname = `/${name}`;
+try {
+  const db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
+  const opts = { patients: PATIENTS, days: 6, seed: 1, end: new Date() };
+  const loaded = await loadCohort(db, { ...opts, clientId: 'explain', clientSecret: 'x'.repeat(24) });
+  const sw = await sweepMissing(db, new Date());
+  console.error(`loaded ${loaded.observations} observations, sweep raised ${sw.raised}`);
+  await db.close();
+  const { openPostgres } = await import('../src/server/db/postgres.js');
+  const db2 = await openPostgres(url.href);
+  const pool = db2;
+  closeDb = () => db2.close();
+  // Statements matching EXPLAIN_RE are first run under EXPLAIN ANALYZE in a savepoint (rolled back).
+  const re = new RegExp(process.env.EXPLAIN_RE ?? '^\\s*with ins as');
+  const explaining = (q: { query: typeof db2.query }) => ({
+    async query(sql: string, p?: readonly unknown[]) {
+      if (re.test(sql)) {
+        await q.query('savepoint x');
+        const t0 = performance.now();
+        const plan = await q.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`, p);
+        console.log(`---- ${(performance.now() - t0).toFixed(1)} ms: ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+        await q.query('rollback to savepoint x');
+      }
+      return q.query(sql, p);
+    },
+  });
+  const qdb = { ...db2, query: db2.query, tx: <T>(fn: (tx: { query: typeof db2.query }) => Promise<T>) => db2.tx((tx) => fn(explaining(tx) as never)) } as unknown as Ctx['db'];
+  const ids = new Map((await pool.query<{ id: string; identifier: string }>('select id, identifier from patients')).rows.map((r) => [r.identifier, r.id]));
+  const ctx: Ctx = { db: qdb, actor: { kind: 'client', clientId: 'explain', organisationId: loaded.organisationId, scopes: ['observation.write'] }, now: () => new Date(), log: console as never, config: loadConfig({}), route: 'POST /api/ingest/observations' } as Ctx;
+  const group = Number(process.env.GROUP ?? 8);
+  for (let round = 0; round < 3; round++) {
+    console.log(`==== round ${round}: ${group} single-reading uploads at once`);
+    await Promise.all(Array.from({ length: group }, async (_, k) => {
+      let i = (round * group + k) * 7;
+      let p = simPatient(i % PATIENTS, opts);
+      while (p.plan.measures.length === 0) p = simPatient(++i % PATIENTS, opts);
+      const s = sittingOn(p, 6, { ...opts, adherence: 1 });
+      const m = s?.measurements[0] ?? { code: p.plan.measures[0]!.code, value: 0, unit: '' };
+      await ingestReadings(ctx, { sentAt: new Date().toISOString(), readings: [{ readingId: `x-${round}-${k}`, patientId: ids.get(p.identifier)!, effectiveAt: new Date(Date.now() - 1000).toISOString(), measurements: [m as never] }] } as never, new Date());
+    }));
+  }
+  await db2.close();
+} catch (err) {
+  console.error('FAILED', err);
+} finally {
+  await closeDb();
+  await a.query(`drop database if exists ${name} with (force)`);
+  await a.end();
+  server?.stop();
+}
