@@ -192,6 +192,131 @@ test('a new plan version takes effect at the next sweep', async () => {
   await endEpisodes([e.episodeId]);
 });
 
+const kinds = async (episodeId: string) =>
+  (await db.query<{ rule_id: string; kind: string; status: string; first_at: Date }>(
+    `select rule_id, kind, status, first_at from alerts where episode_id = $1 and zone = 'missing' order by rule_id, created_at`, [episodeId],
+  )).rows;
+const reading = (e: { patientId: string; episodeId: string }, code: string, at: Date) =>
+  db.query(
+    `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
+     values ($1, $2, $3, 1, '1', $4, 'patient', 'patient:test', $5)`,
+    [e.patientId, e.episodeId, code, at, `r${at.getTime()}${code}`],
+  );
+const H = 3_600_000;
+
+test('what did not happen has its own kind: missing_measurement, missing_questionnaire, inactive (VKP 5.3.2, 5.3.1, 5.3)', async () => {
+  // Tuesday 12 May 2026, 14:00 in Oslo. SpO2 daily by 09:00; CAT on Mondays by 10:00; nothing ever sent.
+  const now = new Date('2026-05-12T12:00:00Z');
+  const e = await enrol('Europe/Oslo', planWith([{ code: 'spo2', schedule: daily('09:00', 30) }], { kind: 'weekly', weekdays: [1], dueBy: '10:00', graceMinutes: 60 }), new Date('2026-05-01T00:00:00Z'));
+  const r = await sweepMissing(db, now);
+  assert.ok(r.raised >= 2 && r.inactive >= 1, JSON.stringify(r));
+  assert.deepEqual((await kinds(e.episodeId)).map((a) => [a.rule_id, a.kind, a.status]), [
+    ['inactive', 'inactive', 'open'],
+    ['missing:cat', 'missing_questionnaire', 'open'],
+    ['missing:spo2', 'missing_measurement', 'open'],
+  ]);
+  // Silent since the episode started (a day before the plan was approved).
+  assert.equal((await kinds(e.episodeId))[0]!.first_at.toISOString(), '2026-04-30T00:00:00.000Z');
+  await endEpisodes([e.episodeId]);
+});
+
+test('inactive after N days without anything (default 3, per follow-up service); answered by any reading, raised once per silence', async () => {
+  const t0 = new Date('2026-06-10T12:00:00Z');
+  const plan = planWith([{ code: 'weight', schedule: daily('08:00', 120) }]);
+  const e = await enrol('Europe/Oslo', plan, new Date(t0.getTime() - 10 * 24 * H));
+  await reading(e, 'weight', new Date(t0.getTime() - 70 * H));
+  const inactive = async () => (await kinds(e.episodeId)).filter((a) => a.kind === 'inactive');
+  await sweepMissing(db, t0);
+  assert.deepEqual(await inactive(), [], '70 h of silence is not 3 days');
+  await sweepMissing(db, new Date(t0.getTime() + 2 * H + 60_000));
+  assert.deepEqual((await inactive()).map((a) => [a.status, a.first_at.toISOString()]), [['open', new Date(t0.getTime() - 70 * H).toISOString()]]);
+  assert.equal((await sweepMissing(db, new Date(t0.getTime() + 3 * H))).inactive, 0, 'not raised twice for one silence');
+  // The patient sends something: the alert is answered at once (trigger), by the system.
+  await reading(e, 'weight', new Date(t0.getTime() + 3 * H));
+  const [answered] = await inactive();
+  assert.equal(answered!.status, 'resolved');
+  assert.equal((await db.query(`select resolved_by from alerts where episode_id = $1 and rule_id = 'inactive'`, [e.episodeId])).rows[0]!['resolved_by'], null);
+  assert.equal((await sweepMissing(db, new Date(t0.getTime() + 4 * H))).inactive, 0, 'not raised again after the reading');
+  // Silent again for 3 days from that reading: a new alert.
+  await sweepMissing(db, new Date(t0.getTime() + 75 * H + 60_000));
+  assert.deepEqual((await inactive()).map((a) => a.status), ['resolved', 'open']);
+
+  // The follow-up service's own setting: 5 days.
+  await db.query('update organisations set inactive_after_days = 5 where id = $1', [f.orgs.muniA]);
+  try {
+    const t1 = new Date('2026-07-01T12:00:00Z');
+    const e5 = await enrol('Europe/Oslo', plan, new Date(t1.getTime() - 20 * 24 * H));
+    await reading(e5, 'weight', new Date(t1.getTime() - 4 * 24 * H));
+    await sweepMissing(db, t1);
+    assert.deepEqual((await kinds(e5.episodeId)).filter((a) => a.kind === 'inactive'), [], '4 days < 5');
+    const r = await sweepMissing(db, new Date(t1.getTime() + 24 * H + 60_000));
+    assert.equal(r.inactive, 1, JSON.stringify(r));
+    assert.match((await db.query<{ summary: { en: string } }>(`select summary from alerts where episode_id = $1 and rule_id = 'inactive'`, [e5.episodeId])).rows[0]!.summary.en, /for 5 days/);
+    await endEpisodes([e5.episodeId]);
+  } finally {
+    await db.query('update organisations set inactive_after_days = null where id = $1', [f.orgs.muniA]);
+  }
+  await endEpisodes([e.episodeId]);
+});
+
+test('nothing of the kind while paused, in onboarding or baseline, or ended; a resume restarts the clocks', async () => {
+  const t0 = new Date('2026-08-20T12:00:00Z');
+  const plan = planWith([{ code: 'spo2', schedule: daily('09:00', 30) }], { kind: 'weekly', weekdays: [1, 4], dueBy: '10:00', graceMinutes: 60 });
+  const approved = new Date(t0.getTime() - 12 * 24 * H);
+  const paused = await enrol('Europe/Oslo', plan, approved);
+  const baseline = await enrol('Europe/Oslo', plan, approved);
+  const onboarding = await enrol('Europe/Oslo', plan, approved);
+  const ended = await enrol('Europe/Oslo', plan, approved);
+  const control = await enrol('Europe/Oslo', plan, approved);
+  await db.query(`update episodes set state = 'paused', status = 'paused', paused_at = $2 where id = $1`, [paused.episodeId, approved]);
+  await db.query(`update episodes set state = 'baseline' where id = $1`, [baseline.episodeId]);
+  await db.query(`update episodes set state = 'onboarding' where id = $1`, [onboarding.episodeId]);
+  await endEpisodes([ended.episodeId]);
+  await sweepMissing(db, t0);
+  for (const e of [paused, baseline, onboarding, ended]) assert.deepEqual(await kinds(e.episodeId), [], e.episodeId);
+  assert.deepEqual((await kinds(control.episodeId)).map((a) => a.kind), ['inactive', 'missing_questionnaire', 'missing_measurement']);
+  // Baseline rows are kept and re-checked: still nothing a day later.
+  await sweepMissing(db, new Date(t0.getTime() + 24 * H));
+  assert.deepEqual(await kinds(baseline.episodeId), []);
+  // Resumed now: what was due while paused is not missed, and the inactivity clock starts at the resume.
+  const resumed = new Date(t0.getTime() + 24 * H + 30 * 60_000);
+  await db.query(`update episodes set state = 'active', status = 'active', paused_at = null, schedules_from = $2 where id = $1`, [paused.episodeId, resumed]);
+  await sweepMissing(db, new Date(resumed.getTime() + 60_000));
+  assert.deepEqual(await kinds(paused.episodeId), []);
+  await sweepMissing(db, new Date(resumed.getTime() + 72 * H));
+  const after = await kinds(paused.episodeId);
+  assert.deepEqual(after.map((a) => a.kind).sort(), ['inactive', 'missing_measurement', 'missing_questionnaire']);
+  assert.equal(after.find((a) => a.kind === 'inactive')!.first_at.toISOString(), resumed.toISOString());
+  await endEpisodes([paused.episodeId, baseline.episodeId, onboarding.episodeId, control.episodeId]);
+});
+
+test("local days in the patient's zone across Oslo's DST changes: the due instant moves with the clock, a reading after local midnight counts for the new day", async () => {
+  const plan = planWith([{ code: 'weight', schedule: daily('10:00', 0) }]);
+  const missingWeight = async (e: { episodeId: string }) =>
+    (await kinds(e.episodeId)).filter((a) => a.rule_id === 'missing:weight').map((a) => a.first_at.toISOString());
+  // Spring, Sunday 29 March 2026: 10:00 CEST is 08:00Z (not 09:00Z as on the day before).
+  const spring = await enrol('Europe/Oslo', plan, new Date('2026-03-20T00:00:00Z'));
+  await reading(spring, 'weight', new Date('2026-03-28T08:30:00Z'));
+  await sweepMissing(db, new Date('2026-03-29T08:30:00Z'));
+  assert.deepEqual(await missingWeight(spring), ['2026-03-29T08:00:00.000Z']);
+  // The night after: 22:30Z on the 29th is 00:30 on the 30th in Oslo (counts for the 30th), 21:30Z is 23:30 on the 29th (does not).
+  const afterMidnight = await enrol('Europe/Oslo', plan, new Date('2026-03-25T00:00:00Z'));
+  const beforeMidnight = await enrol('Europe/Oslo', plan, new Date('2026-03-25T00:00:00Z'));
+  await reading(afterMidnight, 'weight', new Date('2026-03-29T22:30:00Z'));
+  await reading(beforeMidnight, 'weight', new Date('2026-03-29T21:30:00Z'));
+  await sweepMissing(db, new Date('2026-03-30T08:30:00Z'));
+  assert.deepEqual(await missingWeight(afterMidnight), []);
+  assert.deepEqual(await missingWeight(beforeMidnight), ['2026-03-30T08:00:00.000Z']);
+  // Autumn, Sunday 25 October 2026: 10:00 CET is 09:00Z; at 08:30Z nothing is due yet that day.
+  const autumn = await enrol('Europe/Oslo', plan, new Date('2026-10-15T00:00:00Z'));
+  await reading(autumn, 'weight', new Date('2026-10-24T07:00:00Z'));
+  await sweepMissing(db, new Date('2026-10-25T08:30:00Z'));
+  assert.deepEqual(await missingWeight(autumn), []);
+  await sweepMissing(db, new Date('2026-10-25T09:00:00Z'));
+  assert.deepEqual(await missingWeight(autumn), ['2026-10-25T09:00:00.000Z']);
+  await endEpisodes([spring.episodeId, afterMidnight.episodeId, beforeMidnight.episodeId, autumn.episodeId]);
+});
+
 test('nextDeadline is the first deadline after now, across the spring DST change in Oslo', () => {
   // 2026-03-29: clocks go from 02:00 to 03:00 CET→CEST. Due 09:00 local + 30 min = 07:30Z that day.
   assert.equal(nextDeadline(daily('09:00', 30), new Date('2026-03-28T09:00:00Z'), 'Europe/Oslo')?.toISOString(), '2026-03-29T07:30:00.000Z');
@@ -226,6 +351,10 @@ const episodeArb = fc.record({
   approvedHoursAgo: fc.integer({ min: 0, max: 20 * 24 }),
   readings: fc.array(fc.record({ code: fc.constantFrom('spo2', 'heart_rate', 'weight', 'cat'), hoursAgo: fc.integer({ min: -2, max: 12 * 24 }) }), { maxLength: 6 }),
   priorAlerts: fc.array(fc.record({ code: fc.constantFrom('spo2', 'heart_rate', 'weight', 'cat'), hoursAgo: fc.integer({ min: 0, max: 10 * 24 }), resolved: fc.boolean() }), { maxLength: 2 }),
+  // Pathway step (coarse status 'active' in each) and the start of the current follow-up period (activation, resume).
+  state: fc.constantFrom('active', 'active', 'evaluation', 'baseline'),
+  resumedHoursAgo: fc.option(fc.integer({ min: 0, max: 8 * 24 }), { nil: null }),
+  priorInactive: fc.option(fc.record({ hoursAgo: fc.integer({ min: 0, max: 10 * 24 }), resolved: fc.boolean() }), { nil: null }),
 });
 
 async function snapshotAlerts(q: Queryable, episodeIds: string[]): Promise<unknown[]> {
@@ -238,6 +367,7 @@ async function snapshotAlerts(q: Queryable, episodeIds: string[]): Promise<unkno
 
 test('property: the set-based sweep raises exactly what the per-episode reference raises, on random cohorts', { timeout: 600_000 }, async () => {
   const base = new Date('2026-03-20T00:00:00Z').getTime();
+  const seen = new Set<string>();
   await fc.assert(
     fc.asyncProperty(
       fc.array(episodeArb, { minLength: 1, maxLength: 4 }),
@@ -245,9 +375,12 @@ test('property: the set-based sweep raises exactly what the per-episode referenc
       fc.integer({ min: 0, max: 20 * 24 * 60 }),
       // Schedules written by an earlier sweep (the due pass looks at them) or new (looked at as they are written).
       fc.boolean(),
-      async (cohort, minutes, presynced) => {
+      // The follow-up service's inactivity setting (null: the default, 3 days).
+      fc.option(fc.integer({ min: 1, max: 6 }), { nil: null }),
+      async (cohort, minutes, presynced, inactiveDays) => {
         const now = new Date(base + minutes * 60_000);
         const eps: string[] = [];
+        await db.query('update organisations set inactive_after_days = $2 where id = $1', [f.orgs.muniA, inactiveDays]);
         for (const c of cohort) {
           const e = await enrol(c.zone, planWith(c.measures, c.questionnaire), new Date(now.getTime() - c.approvedHoursAgo * HOUR));
           eps.push(e.episodeId);
@@ -267,6 +400,16 @@ test('property: the set-based sweep raises exactly what the per-episode referenc
               [e.patientId, e.episodeId, `missing:${a.code}`, a.resolved ? 'resolved' : 'open', e.planId, at, a.resolved ? at : null],
             );
           }
+          if (c.priorInactive) {
+            const at = new Date(now.getTime() - c.priorInactive.hoursAgo * HOUR);
+            await db.query(
+              `insert into alerts (patient_id, episode_id, rule_id, kind, zone, status, plan_id, plan_version, summary, first_at, last_at, resolved_at)
+               values ($1, $2, 'inactive', 'inactive', 'missing', $3, $4, 3, '{"nb":"x","nn":"x","en":"x"}', $5, $5, $6)`,
+              [e.patientId, e.episodeId, c.priorInactive.resolved ? 'resolved' : 'open', e.planId, at, c.priorInactive.resolved ? at : null],
+            );
+          }
+          await db.query('update episodes set state = $2, schedules_from = $3 where id = $1',
+            [e.episodeId, c.state, c.resumedHoursAgo === null ? null : new Date(now.getTime() - c.resumedHoursAgo * HOUR)]);
         }
         // 30 days back every occurrence predates the plan (approved at most 20 days ago): nothing is raised.
         if (presynced) assert.equal((await sweepMissing(db, new Date(now.getTime() - 30 * 86_400_000))).raised, 0);
@@ -283,8 +426,12 @@ test('property: the set-based sweep raises exactly what the per-episode referenc
         const actual = await snapshotAlerts(db, eps);
         await endEpisodes(eps);
         assert.deepEqual(actual, expected);
+        for (const a of actual as { kind: string; status: string }[]) if (a.status === 'open') seen.add(a.kind);
       },
     ),
     { numRuns: 40 },
   );
+  await db.query('update organisations set inactive_after_days = null where id = $1', [f.orgs.muniA]);
+  // The cohorts did exercise every kind (a property that raises nothing on either side proves nothing).
+  for (const k of ['missing_measurement', 'missing_questionnaire', 'inactive']) assert.ok(seen.has(k), `${k} never raised: ${[...seen].join(', ')}`);
 });
