@@ -7,17 +7,22 @@ import { alertRoutes } from './alerts.js';
 import { deviceRoutes } from './devices.js';
 import { escalationRoutes } from './escalations.js';
 import { ingestRoutes } from './ingest.js';
+import { meRoutes } from './me.js';
+import { messageRoutes } from './messages.js';
 import { noteRoutes } from './notes.js';
 import { observationRoutes } from './observations.js';
 import { openingHoursRoutes } from './opening-hours.js';
 import { organisationRoutes } from './organisations.js';
+import { outboxRoutes } from './outbox.js';
+import { pathwayRoutes } from './pathway.js';
+import { patientRoutes } from './patients.js';
 import { planRoutes } from './plans.js';
 import { questionnaireRoutes } from './questionnaires.js';
+import { reportRoutes } from './reports.js';
 import type { RouteContract } from './route.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 import { templateRoutes } from './templates.js';
-import { worklistRoutes } from './worklist.js';
 
 export const contract = {
   system: systemRoutes,
@@ -27,14 +32,19 @@ export const contract = {
   devices: deviceRoutes,
   escalations: escalationRoutes,
   ingest: ingestRoutes,
+  me: meRoutes,
+  messages: messageRoutes,
   notes: noteRoutes,
   observations: observationRoutes,
   openingHours: openingHoursRoutes,
   organisations: organisationRoutes,
+  outbox: outboxRoutes,
+  pathway: pathwayRoutes,
+  patients: patientRoutes,
   plans: planRoutes,
   questionnaires: questionnaireRoutes,
+  reports: reportRoutes,
   templates: templateRoutes,
-  worklist: worklistRoutes,
 };
 export type Contract = typeof contract;
 

@@ -103,3 +103,9 @@ test('every error code the server writes is in the contract (the apps translate 
   }
   assert.deepEqual(unknown, []);
 });
+
+test('the contract names the receiver kinds the outbox stores', async () => {
+  const { RECEIVER_KINDS } = await import('../outbox/repo.js');
+  const { RECEIVER_KINDS: inContract } = await import('../../api/outbox.js');
+  assert.deepEqual([...inContract], [...RECEIVER_KINDS]);
+});

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { outboxRoutes as api } from '../../api/outbox.js';
+import type { Ctx } from '../context.js';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { forbidden } from '../http/errors.js';
 import type { Db } from '../db/port.js';
-import { queueSharedMeasurements } from '../integration/pmd-job.js';
 import { LocalReceiver } from './local-receiver.js';
 import * as repo from './repo.js';
-import { OutboxQuery, ReceiverBody, ReceiverKindParam, ReceiverModeBody } from './schema.js';
+import { ReceiverModeBody } from './schema.js';
 import { listOutbox, listReceivers, putReceiver, resend } from './service.js';
 import { OutboxWorker, type WorkerLog } from './worker.js';
 
@@ -23,22 +25,20 @@ export function devReceiverAllowed(config: AppDeps['config']): boolean {
 
 /** Dead letters and resend, receivers per organisation (administrators), and the dev receiver. */
 export function outboxRoutes(app: App, deps: AppDeps): void {
-  app.get('/api/admin/outbox', async (req) => {
-    const ctx = ctxOf(req, deps);
-    if (ctx.actor.kind !== 'personnel' || ctx.actor.role !== 'admin') throw forbidden();
-    const q = parse(OutboxQuery, req.query);
-    return { messages: await listOutbox(ctx, q.status ?? null) };
+  // Administrators only, decided before the query or body is read.
+  const admin = (c: Ctx) => {
+    if (c.actor.kind !== 'personnel' || c.actor.role !== 'admin') throw forbidden();
+    return c;
+  };
+  serve(app, deps, api.list, async ({ ctx, query }) => {
+    const c = admin(ctx());
+    return { messages: await listOutbox(c, query().status ?? null) };
   });
-  app.post<{ Params: { id: string } }>('/api/admin/outbox/:id/resend', async (req, reply) => {
-    await resend(ctxOf(req, deps), req.params.id);
-    return reply.code(204).send();
-  });
-  app.get('/api/admin/receivers', async (req) => ({ receivers: await listReceivers(ctxOf(req, deps)) }));
-  app.put<{ Params: { kind: string } }>('/api/admin/receivers/:kind', async (req) => {
-    const ctx = ctxOf(req, deps);
-    if (ctx.actor.kind !== 'personnel' || ctx.actor.role !== 'admin') throw forbidden();
-    const kind = parse(ReceiverKindParam, req.params.kind, 'kind');
-    return putReceiver(ctx, kind, parse(ReceiverBody, req.body));
+  serve(app, deps, api.resend, async ({ ctx, params }) => resend(ctx(), params().id));
+  serve(app, deps, api.receivers, async ({ ctx }) => ({ receivers: await listReceivers(ctx()) }));
+  serve(app, deps, api.putReceiver, async ({ ctx, params, body }) => {
+    const c = admin(ctx());
+    return putReceiver(c, params().kind, body());
   });
 
   if (devReceiverAllowed(deps.config)) {
@@ -104,10 +104,7 @@ export async function startOutbox(db: Db, deps: AppDeps, opts: { intervalMs: num
     );
   }
   if (opts.intervalMs <= 0) return undefined;
-  const worker = new OutboxWorker(db, {
-    now: deps.now, log: opts.log, production: deps.config.PRODUCTION,
-    producers: [(q, now) => queueSharedMeasurements(q, now, { fhirBase: `${deps.config.PUBLIC_URL}/fhir` })],
-  });
+  const worker = new OutboxWorker(db, { now: deps.now, log: opts.log, production: deps.config.PRODUCTION });
   await worker.start(opts.intervalMs);
   return worker;
 }

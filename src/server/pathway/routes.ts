@@ -1,26 +1,25 @@
+import { pathwayRoutes as api } from '../../api/pathway.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { requireRole } from '../auth/access.js';
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { OnboardingBody, ReferralBody, TransitionBody } from './schema.js';
+import type { App, AppDeps } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { applyTransition, createReferral, getPathway, listReferrals, listTasks, ownPathway, recordOnboarding } from './service.js';
-
-type P = { Params: { id: string } };
 
 /** The care pathway: referrals, the pathway of one patient, its steps, onboarding records, tasks. */
 export function pathwayRoutes(app: App, deps: AppDeps): void {
-  app.post('/api/referrals', async (req, reply) => {
-    const ctx = ctxOf(req, deps);
+  serve(app, deps, api.refer, async ({ ctx, body }) => {
+    const c = ctx();
     // Who may refer is decided before the body is read: a patient gets 403, not a list of field errors.
-    requireRole(ctx, CLINICAL_ROLES);
-    return reply.code(201).send(await createReferral(ctx, parse(ReferralBody, req.body)));
+    requireRole(c, CLINICAL_ROLES);
+    return createReferral(c, body());
   });
-  app.get('/api/referrals', async (req) => ({ referrals: await listReferrals(ctxOf(req, deps)) }));
-  app.get('/api/pathway/tasks', async (req) => ({ tasks: await listTasks(ctxOf(req, deps)) }));
-  app.get<P>('/api/patients/:id/pathway', async (req) => getPathway(ctxOf(req, deps), req.params.id));
-  app.post<P>('/api/patients/:id/pathway', async (req) => applyTransition(ctxOf(req, deps), req.params.id, parse(TransitionBody, req.body)));
-  app.put<P>('/api/patients/:id/pathway/onboarding', async (req) => {
-    const e = await recordOnboarding(ctxOf(req, deps), req.params.id, parse(OnboardingBody, req.body));
+  serve(app, deps, api.referrals, async ({ ctx }) => ({ referrals: await listReferrals(ctx()) }));
+  serve(app, deps, api.tasks, async ({ ctx }) => ({ tasks: await listTasks(ctx()) }));
+  serve(app, deps, api.get, async ({ ctx, params }) => getPathway(ctx(), params().id));
+  serve(app, deps, api.transition, async ({ ctx, params, body }) => applyTransition(ctx(), params().id, body()));
+  serve(app, deps, api.onboarding, async ({ ctx, params, body }) => {
+    const e = await recordOnboarding(ctx(), params().id, body());
     return { episodeId: e.id, state: e.state, consentAt: e.consent_at?.toISOString() ?? null, training: e.training, goals: e.goals };
   });
-  app.get('/api/me/pathway', async (req) => ownPathway(ctxOf(req, deps)));
+  serve(app, deps, api.own, async ({ ctx }) => ownPathway(ctx()));
 }

@@ -1,28 +1,25 @@
+import { patientRoutes as api } from '../../api/patients.js';
 import { requireRole } from '../auth/access.js';
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { MessageBody } from '../me/routes.js';
-import { listMessages, messageDto, sendMessage } from '../messages/service.js';
+import type { App, AppDeps } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { planDto } from '../plans/service.js';
-import { EndEpisodeBody, EnrolBody } from './schema.js';
 import { endEpisode, enrolPatient, getPatientOverview } from './service.js';
-
-type P = { Params: { id: string } };
 
 /**
  * The clinic's patient-centred API; every route authorises against the care relation first. A
- * patient's plans, readings, alerts and notes are served by their features (plans/, observations/,
- * alerts/, notes/routes.ts) through the API contract.
+ * patient's plans, readings, alerts, notes and messages are served by their features (plans/,
+ * observations/, alerts/, notes/, messages/routes.ts) through the API contract.
  */
 export function patientRoutes(app: App, deps: AppDeps): void {
-  app.post('/api/patients', async (req, reply) => {
-    const ctx = ctxOf(req, deps);
-    requireRole(ctx, ['gp']);
-    const r = await enrolPatient(ctx, parse(EnrolBody, req.body));
-    return reply.code(201).send({ patientId: r.patient.id, episodeId: r.episode.id, draftPlan: r.draftPlan ? planDto(r.draftPlan) : null });
+  serve(app, deps, api.enrol, async ({ ctx, body }) => {
+    const c = ctx();
+    requireRole(c, ['gp']);
+    const r = await enrolPatient(c, body());
+    return { patientId: r.patient.id, episodeId: r.episode.id, draftPlan: r.draftPlan ? planDto(r.draftPlan) : null };
   });
 
-  app.get<P>('/api/patients/:id', async (req) => {
-    const { patient, episodes } = await getPatientOverview(ctxOf(req, deps), req.params.id);
+  serve(app, deps, api.overview, async ({ ctx, params }) => {
+    const { patient, episodes } = await getPatientOverview(ctx(), params().id);
     return {
       patient: {
         id: patient.id, name: patient.name, identifier: patient.identifier, identifierSystem: patient.identifier_system,
@@ -38,15 +35,8 @@ export function patientRoutes(app: App, deps: AppDeps): void {
     };
   });
 
-  app.post<P>('/api/patients/:id/end-episode', async (req) => {
-    const { reason } = parse(EndEpisodeBody, req.body);
-    const e = await endEpisode(ctxOf(req, deps), req.params.id, reason);
+  serve(app, deps, api.endEpisode, async ({ ctx, params, body }) => {
+    const e = await endEpisode(ctx(), params().id, body().reason);
     return { id: e?.id, status: e?.status, endedAt: e?.ended_at?.toISOString() ?? null };
-  });
-
-  app.get<P>('/api/patients/:id/messages', async (req) => ({ messages: (await listMessages(ctxOf(req, deps), req.params.id)).map(messageDto) }));
-  app.post<P>('/api/patients/:id/messages', async (req, reply) => {
-    const { body } = parse(MessageBody, req.body);
-    return reply.code(201).send(messageDto(await sendMessage(ctxOf(req, deps), req.params.id, body)));
   });
 }

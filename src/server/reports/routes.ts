@@ -1,11 +1,13 @@
+import { ReportQuery, reportRoutes as api } from '../../api/reports.js';
 import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { indicatorReport, reportCsv, ReportQuery } from './service.js';
+import { serve } from '../http/contract.js';
+import { indicatorReport, reportCsv } from './service.js';
 
-/** Aggregated indicators (no patient-level data) as JSON and as CSV. */
+/** Aggregated indicators (no patient-level data) as JSON (through the contract) and as CSV. */
 export function reportRoutes(app: App, deps: AppDeps): void {
-  app.get('/api/reports/indicators', async (req) => {
-    const ctx = ctxOf(req, deps);
-    return indicatorReport(ctx, parse(ReportQuery, req.query));
+  serve(app, deps, api.indicators, async ({ ctx, query }) => {
+    const c = ctx();
+    return indicatorReport(c, query());
   });
   app.get('/api/reports/indicators.csv', async (req, reply) => {
     const ctx = ctxOf(req, deps);
