@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type ApiError } from './api.js';
 import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
+import { errorKey, errorMessage } from './errorCodes.js';
 import { toApiError, useAsync } from './hooks.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
@@ -9,13 +10,10 @@ import type { ContactType, Message, MessagesResponse, Observation } from './type
 import { ReadingSource, type ReadingSourceFields } from './ReadingSource.js';
 import { ZoneBadge } from './zone.js';
 
-export function errorKey(error: ApiError): TextKey {
-  if (error.isNetwork) return 'errorNetwork';
-  if (error.status === 403) return 'errorForbidden';
-  if (error.status === 404) return 'errorNotFound';
-  return 'errorGeneric';
-}
+// The error code decides the sentence (web/shared/errorCodes.ts); re-exported for the pages that import it from here.
+export { errorKey, errorMessage } from './errorCodes.js';
 
+/** The sentence for a failed request in the page's language. */
 export function errorText(error: ApiError, t: Catalogue): string {
   return t[errorKey(error)];
 }
@@ -286,7 +284,7 @@ export function MessageThread({
     } catch (err) {
       const apiError = toApiError(err);
       const fieldMessage = apiError.fields.body;
-      setError(fieldMessage ? raw(fieldMessage) : msg(errorKey(apiError)));
+      setError(fieldMessage ? raw(fieldMessage) : errorMessage(apiError));
     } finally {
       setSending(false);
     }

@@ -33,6 +33,20 @@ const EXACT: Readonly<Record<string, Tr>> = {
     nb: 'Noen andre har endret åpningstidene siden du åpnet dem. Last siden på nytt for å se endringene.', nn: 'Nokon andre har endra opningstidene sidan du opna dei. Last sida på nytt for å sjå endringane.', en: 'Someone else has changed the opening hours since you opened them. Reload to see their changes.',
   },
   'Required': { nb: 'Må fylles ut.', nn: 'Må fyllast ut.', en: 'Required.' },
+  // Messages of the contract's own rules (src/api): the ones a form shows beside its field.
+  'Phone number: 8–15 digits': { nb: 'Skriv et mobilnummer med 8–15 siffer.', nn: 'Skriv eit mobilnummer med 8–15 siffer.', en: 'Phone number: 8–15 digits.' },
+  'HPR number: 7–9 digits': { nb: 'HPR-nummeret har 7–9 siffer.', nn: 'HPR-nummeret har 7–9 siffer.', en: 'HPR number: 7–9 digits.' },
+  'Write a message': { nb: 'Skriv en melding.', nn: 'Skriv ei melding.', en: 'Write a message.' },
+  'Choose a device': { nb: 'Velg utstyr.', nn: 'Vel utstyr.', en: 'Choose a device.' },
+  'Choose the kind of device': { nb: 'Velg type.', nn: 'Vel type.', en: 'Choose the kind of device.' },
+  'Must be a number': { nb: 'Skriv et tall.', nn: 'Skriv eit tal.', en: 'Enter a number.' },
+  'Enter a value (or HI/LO from the meter)': { nb: 'Skriv inn en verdi (eller HI/LO fra måleren).', nn: 'Skriv inn ein verdi (eller HI/LO frå målaren).', en: 'Enter a value (or HI/LO from the meter).' },
+  'Enter at least one measurement': { nb: 'Skriv inn minst én måling.', nn: 'Skriv inn minst éi måling.', en: 'Enter at least one measurement.' },
+  'The patient must consent to digital home follow-up': { nb: 'Pasienten må samtykke før innmelding.', nn: 'Pasienten må samtykke før innmelding.', en: 'The patient must consent to digital home follow-up.' },
+  'At least one diagnosis is required': { nb: 'Velg minst én diagnose.', nn: 'Vel minst éin diagnose.', en: 'At least one diagnosis is required.' },
+  'At least one diagnosis is required for enrolment': { nb: 'Velg minst én diagnose.', nn: 'Vel minst éin diagnose.', en: 'At least one diagnosis is required for enrolment.' },
+  'Write what the GP needs to know (at least 3 characters)': { nb: 'Skriv hva fastlegen trenger å vite (minst 3 tegn).', nn: 'Skriv kva fastlegen treng å vite (minst 3 teikn).', en: 'Write what the GP needs to know (at least 3 characters).' },
+  'Unknown time zone: use an IANA name such as Europe/Oslo': { nb: 'Ukjent tidssone. Bruk et IANA-navn som Europe/Oslo.', nn: 'Ukjend tidssone. Bruk eit IANA-namn som Europe/Oslo.', en: 'Unknown time zone: use an IANA name such as Europe/Oslo.' },
 };
 
 const RULES: readonly Rule[] = [
@@ -83,7 +97,30 @@ const GENERIC: Tr = {
 
 /** Looks like a message the server wrote in English (plain ASCII with an English word in it). */
 function looksEnglish(s: string): boolean {
-  return /^[\x20-\x7e]+$/.test(s) && /\b(the|is|are|must|expected|invalid|not|already|received|cannot|you|only|this)\b/i.test(s);
+  // Dashes count as ASCII: the server writes ranges as 8–15.
+  return /^[\x20-\x7e\u2013\u2014]+$/.test(s) && /\b(the|is|are|must|expected|invalid|not|already|received|cannot|you|only|this|digits|characters|enter|write|choose|give|use|unknown|required)\b/i.test(s);
+}
+
+/** The translation of a known server message (exact, a zod pattern, or the "Invalid input: field: message" summary), or null. */
+function lookup(message: string): Tr | null {
+  const s = message.trim();
+  const exact = EXACT[s] ?? EXACT[`${s}.`];
+  if (exact) return exact;
+  const summary = /^Invalid input: [\w.()]+: (.+)$/.exec(s);
+  if (summary) return lookup(summary[1]!);
+  for (const [re, f] of RULES) {
+    const m = re.exec(s);
+    if (m) return f(m);
+  }
+  return null;
+}
+
+/**
+ * Whether the apps translate this server message (so showing it says more than the code's sentence).
+ * @param message `error.message` or a field message of the answer
+ */
+export function knownServerMessage(message: string): boolean {
+  return lookup(message) !== null;
 }
 
 /**
@@ -93,15 +130,8 @@ function looksEnglish(s: string): boolean {
  * (already translated) comes back as it is.
  */
 export function translateServerMessage(message: string, lang: Lang): string {
-  const s = message.trim();
-  const exact = EXACT[s] ?? EXACT[`${s}.`];
-  if (exact) return exact[lang];
-  const summary = /^Invalid input: [\w.()]+: (.+)$/.exec(s);
-  if (summary) return translateServerMessage(summary[1]!, lang);
-  for (const [re, f] of RULES) {
-    const m = re.exec(s);
-    if (m) return f(m)[lang];
-  }
-  if (lang !== 'en' && looksEnglish(s)) return GENERIC[lang];
+  const known = lookup(message);
+  if (known) return known[lang];
+  if (lang !== 'en' && looksEnglish(message.trim())) return GENERIC[lang];
   return message;
 }
