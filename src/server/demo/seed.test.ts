@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { parseNorwegianId } from '../../domain/identifiers.js';
 import { validatePlan } from '../../domain/plan.js';
 import type { Db } from '../db/port.js';
-import { testDb } from '../testing/db.js';
+import { useTestServer } from '../testing/server.js';
 import { seedDemo } from './seed.js';
 
 let db: Db;
 const now = new Date('2026-11-23T11:00:00Z');
-before(async () => {
-  db = await testDb();
-});
-after(async () => db.close());
+// A fresh database without the standard fixture: the demo seeds its own helsefellesskap.
+useTestServer({ dbOnly: true, setup: async (env) => { db = env.db; } });
 
 test('the demo helsefellesskap is complete, synthetic and triaged', async () => {
   const r = await seedDemo(db, { now });

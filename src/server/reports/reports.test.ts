@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { PlanDefinition } from '../../domain/plan.js';
 import { zonedInstant } from '../../domain/time.js';
 import type { Db } from '../db/port.js';
 import type { Server } from '../server.js';
-import { testDb } from '../testing/db.js';
-import { cookiesFor, seedFixture, TEST_PLAN, type Fixture } from '../testing/fixtures.js';
-import { startTestServer } from '../testing/server.js';
+import { TEST_PLAN, type cookiesFor, type Fixture } from '../testing/fixtures.js';
+import { useTestServer } from '../testing/server.js';
 import { computeIndicators, diagnosisGroups, median, percentile, type AlertInput, type EpisodeInput, type ObservationInput } from './indicators.js';
 import { monthStart, reportCsv, type Report } from './service.js';
 
@@ -111,16 +110,8 @@ describe('the report API', () => {
   let server: Server;
   let f: Fixture;
   let c: Awaited<ReturnType<typeof cookiesFor>>;
-  before(async () => {
-    db = await testDb();
-    f = await seedFixture(db);
-    c = await cookiesFor(db, f);
-    server = await startTestServer(db);
-  });
-  after(async () => {
-    await server.close();
-    await db.close();
-  });
+  // The suite's own server (the rest of the file is pure indicator arithmetic).
+  useTestServer({ setup: async (env) => { ({ db, server, f, c } = env); } });
   const get = async (url: string, cookie: string) => {
     const res = await server.app.inject({ method: 'GET', url, headers: { cookie } });
     return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body };

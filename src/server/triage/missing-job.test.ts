@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_INACTIVE_DAYS, detectInactive, missingAlertKind } from '../../domain/missing.js';
 import { detectMissing } from '../../domain/triage.js';
@@ -7,18 +7,15 @@ import { validatePlan, type PlanDefinition, type Schedule } from '../../domain/p
 import * as alerts from '../alerts/repo.js';
 import type { Db, Queryable } from '../db/port.js';
 import { pointsSince } from '../observations/repo.js';
-import { testDb } from '../testing/db.js';
-import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import type { Fixture } from '../testing/fixtures.js';
+import { useTestServer } from '../testing/server.js';
 import { sweepMissing } from './missing-job.js';
 import { nextDeadline } from './schedule.js';
 
 let db: Db;
 let f: Fixture;
-before(async () => {
-  db = await testDb();
-  f = await seedFixture(db);
-});
-after(async () => db.close());
+// The sweep is a job: database and fixture, no server.
+useTestServer({ noServer: true, setup: async (env) => { ({ db, f } = env); } });
 
 const missingAlerts = async (episodeId = f.patient.episodeId) =>
   (await db.query<{ rule_id: string; status: string; occurrences: number }>(
