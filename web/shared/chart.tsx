@@ -1,11 +1,12 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ObservationsTable } from './components.js';
-import { formatNumber } from './format.js';
+import { formatDateTime, formatNumber } from './format.js';
 import { INTL_LOCALE, useI18n, type Lang } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
-import type { Observation, Thresholds } from './types.js';
+import type { Observation } from '../../src/api/observations.js';
+import type { Thresholds } from '../../src/domain/plan.js';
 import { limitsOf, zoneBands } from './zones.js';
 import { zoneWord } from './zone.js';
 
@@ -24,9 +25,16 @@ const LINE = '#0b4f8a';
 function dayLabel(lang: Lang): (splits: number[]) => string[] {
   const day = new Intl.DateTimeFormat(INTL_LOCALE[lang], { day: 'numeric', month: 'short', timeZone: 'Europe/Oslo' });
   const time = new Intl.DateTimeFormat(INTL_LOCALE[lang], { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Oslo' });
+  const weekday = new Intl.DateTimeFormat(INTL_LOCALE[lang], { weekday: 'short', timeZone: 'Europe/Oslo' });
   return (splits) => {
     const step = splits.length > 1 ? splits[1]! - splits[0]! : DAY_S;
-    return splits.map((s) => (step < DAY_S ? `${day.format(new Date(s * 1000))}\n${time.format(new Date(s * 1000))}` : day.format(new Date(s * 1000))));
+    // Weekday over the date on a week or less; the time of day below when ticks are closer than a day.
+    return splits.map((s) => {
+      const d = new Date(s * 1000);
+      const lines = step <= 7 * DAY_S ? [weekday.format(d), day.format(d)] : [day.format(d)];
+      if (step < DAY_S) lines.push(time.format(d));
+      return lines.join('\n');
+    });
   };
 }
 
@@ -39,8 +47,6 @@ export function axisFontPx(): number {
   const patient = document.documentElement.classList.contains('app-patient');
   return Math.round(Math.max(patient ? 16 : 12, root * 0.8));
 }
-
-const TODAY: Record<Lang, string> = { nb: 'I dag', nn: 'I dag', en: 'Today' };
 
 /** Start of today in Oslo, in seconds (the "today" line). */
 function startOfTodayOslo(nowMs: number): number {
@@ -83,6 +89,7 @@ export function TrendChart({
   const { t, lang } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const headingId = useId();
+  const [picked, setPicked] = useState<number | null>(null);
   const sorted = [...observations].sort((a, b) => Date.parse(a.effectiveAt) - Date.parse(b.effectiveAt));
   const name = measureName(code, lang);
   const unit = sorted[0] ? unitLabel(code, sorted[0].unit, lang) : '';
@@ -100,26 +107,36 @@ export function TrendChart({
     const fmtDay = dayLabel(lang);
     const bands = zoneBands(th);
     const fontPx = axisFontPx();
+    // Taller with larger text, so a patient at 200 % still gets several ticks.
+    const height = Math.max(HEIGHT, fontPx * 12);
     const font = `${fontPx}px system-ui, sans-serif`;
     // Questionnaire scores are whole numbers: no 7.5 on the axis.
     const score = sorted[0]?.unit === '{score}';
     const today = startOfTodayOslo(now);
     const opts: uPlot.Options = {
       width: Math.max(160, el.clientWidth),
-      height: HEIGHT,
+      height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false, setScale: false } },
       scales: { x: { time: true, range: [end - days * DAY_S, end] }, y: { range: () => range } },
       axes: [
-        { stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.4), space: fontPx * 5, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => fmtDay(splits) },
         {
-          stroke: '#3d3d3d', font, size: Math.round(fontPx * 3.6), space: fontPx * 2, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' },
+          stroke: '#3d3d3d', font, space: fontPx * 5, grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' }, values: (_u, splits) => fmtDay(splits),
+          // Room for as many lines as the labels have (weekday, date, time of day).
+          size: (_u, values) => Math.round(fontPx * (1.3 * Math.max(1, ...(values ?? []).map((v) => String(v).split('\n').length)) + 1)),
+        },
+        {
+          stroke: '#3d3d3d', font, space: fontPx * 2,
+          // As wide as the longest label ("94", "37,5"), so a narrow phone keeps its plot area.
+          size: (_u, values) => Math.round(fontPx * (0.62 * Math.max(2, ...(values ?? []).map((v) => String(v).length)) + 1.2)), grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' },
           ...(score ? { incrs: [1, 2, 5, 10, 20] } : {}),
           values: (_u, splits) => splits.map((v) => formatNumber(v, lang)),
         },
       ],
       series: [{}, { stroke: LINE, width: 2, points: { show: true, size: 7, fill: LINE, stroke: LINE } }],
       hooks: {
+        // The picked reading's day, time of day and value below the chart (the axis shows days).
+        setCursor: [(u) => setPicked(u.cursor.idx ?? null)],
         drawClear: [
           (u) => {
             const { ctx, bbox } = u;
@@ -133,6 +150,9 @@ export function TrendChart({
             }
             ctx.setLineDash([6, 4]);
             ctx.lineWidth = 1;
+            // Every limit line carries its value and unit at the right end ("92 %"), on a white
+            // ground so it stays readable over a band.
+            const labelPx = Math.round(fontPx * 0.85 * devicePixelRatio);
             for (const limit of limitsOf(th)) {
               const y = u.valToPos(limit, 'y', true);
               ctx.strokeStyle = '#6b6b6b';
@@ -140,6 +160,16 @@ export function TrendChart({
               ctx.moveTo(bbox.left, y);
               ctx.lineTo(bbox.left + bbox.width, y);
               ctx.stroke();
+              const text = `${formatNumber(limit, lang)}${unit ? ` ${unit}` : ''}`;
+              ctx.font = `${labelPx}px system-ui, sans-serif`;
+              const w = ctx.measureText(text).width;
+              const pad = 3 * devicePixelRatio;
+              const x = bbox.left + bbox.width - w - pad;
+              ctx.fillStyle = 'rgba(255, 255, 255, 0.92)';
+              ctx.fillRect(x - pad, y - labelPx - pad, w + 2 * pad, labelPx + pad);
+              ctx.fillStyle = '#3d3d3d';
+              ctx.textBaseline = 'bottom';
+              ctx.fillText(text, x, y - 1);
             }
             // "Today" line, so the patient sees where today's readings start.
             const tx = u.valToPos(today, 'x', true);
@@ -153,10 +183,11 @@ export function TrendChart({
               ctx.stroke();
               ctx.fillStyle = '#0b4f8a';
               ctx.font = `${Math.round(fontPx * devicePixelRatio)}px system-ui, sans-serif`;
-              ctx.textBaseline = 'top';
-              const label = TODAY[lang];
+              // At the bottom of the plot, where the red band rarely has readings to hide.
+              ctx.textBaseline = 'bottom';
+              const label = t.chartToday;
               const w = ctx.measureText(label).width;
-              ctx.fillText(label, Math.max(bbox.left, tx - w - 4 * devicePixelRatio), bbox.top + 2 * devicePixelRatio);
+              ctx.fillText(label, Math.max(bbox.left, tx - w - 4 * devicePixelRatio), bbox.top + bbox.height - 2 * devicePixelRatio);
             }
             ctx.restore();
           },
@@ -182,7 +213,9 @@ export function TrendChart({
       },
     };
     const plot = new uPlot(opts, [xs, ys], el);
-    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => plot.setSize({ width: Math.max(160, el.clientWidth), height: HEIGHT })) : null;
+    // What the canvas cannot tell a test: the axis text size in px.
+    el.dataset['axisPx'] = String(fontPx);
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => plot.setSize({ width: Math.max(160, el.clientWidth), height })) : null;
     observer?.observe(el);
     return () => {
       observer?.disconnect();
@@ -219,6 +252,11 @@ export function TrendChart({
       ) : (
         <>
           <div class="trend-chart" ref={ref} role="img" aria-label={`${summary} ${limits ?? ''}`.trim()} />
+          <p class="trend-readout" aria-hidden="true">
+            {picked !== null && sorted[picked]
+              ? `${formatDateTime(sorted[picked]!.effectiveAt, lang)}: ${formatNumber(sorted[picked]!.value, lang)} ${unit} (${zoneWord(sorted[picked]!.zone, t)})`
+              : t.chartPickHint}
+          </p>
           <details class="trend-table">
             <summary>{t.chartShowTable(name)}</summary>
             <ObservationsTable observations={[...sorted].reverse()} caption={t.chartTableCaption(name, days)} withMeasure={false} />

@@ -89,6 +89,8 @@ export const nb = {
   chartSummary: (s: { name: string; count: number; days: number; last: string; lastZone: string; min: string; max: string }) =>
     `${s.name}: ${s.count} ${plural(s.count, 'måling', 'målinger')} siste ${s.days} dager. Siste ${s.last} (${s.lastZone}). Lavest ${s.min}, høyest ${s.max}.`,
   chartShowTable: (name: string) => `Vis ${name} som tabell`,
+  chartToday: 'I dag',
+  chartPickHint: 'Pek eller trykk på kurven for å se dag, klokkeslett og verdi.',
   chartTableCaption: (name: string, days: number) => `${name}, siste ${days} dager, nyeste først`,
   sparkLabel: (name: string, n: number, first: string, last: string) => `${name}, ${n} målinger siste 14 dager: fra ${first} til ${last}`,
   answerQuestionnaire: 'Svar på skjemaet',
@@ -190,6 +192,8 @@ export const nn: typeof nb = {
   chartSummary: (s) =>
     `${s.name}: ${s.count} ${plural(s.count, 'måling', 'målingar')} dei siste ${s.days} dagane. Siste ${s.last} (${s.lastZone}). Lågast ${s.min}, høgast ${s.max}.`,
   chartShowTable: (name) => `Vis ${name} som tabell`,
+  chartToday: 'I dag',
+  chartPickHint: 'Peik eller trykk på kurva for å sjå dag, klokkeslett og verdi.',
   chartTableCaption: (name, days) => `${name}, siste ${days} dagar, nyaste først`,
   sparkLabel: (name, n, first, last) => `${name}, ${n} målingar dei siste 14 dagane: frå ${first} til ${last}`,
   answerQuestionnaire: 'Svar på skjemaet',
@@ -291,6 +295,8 @@ export const en: typeof nb = {
   chartSummary: (s) =>
     `${s.name}: ${s.count} ${plural(s.count, 'measurement', 'measurements')} in the last ${s.days} days. Latest ${s.last} (${s.lastZone}). Lowest ${s.min}, highest ${s.max}.`,
   chartShowTable: (name) => `Show ${name} as a table`,
+  chartToday: 'Today',
+  chartPickHint: 'Point at or tap the curve to see the day, time and value.',
   chartTableCaption: (name, days) => `${name}, last ${days} days, newest first`,
   sparkLabel: (name, n, first, last) => `${name}, ${n} measurements in the last 14 days: from ${first} to ${last}`,
   answerQuestionnaire: 'Answer the questionnaire',
