@@ -63,6 +63,7 @@ export function AlertBurden({ patientId, refreshKey = 0 }: { patientId: string; 
           );
         })}
       </svg>
+      <p class="burden-legend" aria-hidden="true">{t.burdenLegend}</p>
       {b.reviews.length > 0 && <p class="burden-review notice notice-info">{t.burdenReviewNotice(b.reviews.map((r) => ruleName(r, lang)).join(', '))}</p>}
     </section>
   );

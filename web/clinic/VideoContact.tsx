@@ -3,6 +3,7 @@ import { api } from '../shared/api.js';
 import { errorKey } from '../shared/components.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
+import './burden.css';
 import { ContactFields, mapServerErrors, validateDraft, type ContactNoteDraft, type ContactNoteErrors } from './ContactFields.js';
 
 /*
