@@ -12,10 +12,12 @@ import { nextDeadline } from './schedule.js';
  */
 const LOOKBACK_DAYS = 8;
 /**
- * Episodes per schedule-writing batch and schedule rows per due batch: each batch is one short
- * transaction of a few statements, so PGlite's only connection is free again between batches.
+ * Episodes per schedule-writing batch (rows per due batch: five times as many, about one episode's
+ * entries): each batch is one short transaction of a few statements, so PGlite's only connection
+ * is free again between batches.
  */
-const DEFAULT_BATCH = 5000;
+const DEFAULT_BATCH = 2000;
+const ROWS_PER_EPISODE = 5;
 /** An episode that failed is looked at again after this long (or as soon as its plan, zone or status changes). */
 const RETRY_MS = 60 * 60_000;
 /**
@@ -99,7 +101,10 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
   };
   // null: another process holds the lock and is sweeping; it will do the rest.
   const locked = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
-    db.tx(async (tx) => ((await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [SWEEP_LOCK])).rows[0]?.ok ? fn(tx) : null));
+    db.tx(async (tx) => ((await tx.query<{ ok: boolean }>(
+      // The sweep's statements check migration 014's gate themselves; the mark spares the per-row trigger (migration 017).
+      `select pg_try_advisory_xact_lock($1) as ok, set_config('varde.missing_sweep', 'on', true)`, [SWEEP_LOCK],
+    )).rows[0]?.ok ? fn(tx) : null));
 
   // 1. Episodes whose plan, zone or status changed: their rows rewritten (and looked at in the same statement).
   for (;;) {
@@ -134,7 +139,7 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
       const ids = (await db.query<{ episode_id: string }>(
         `select distinct episode_id from (select episode_id from episode_schedule where next_due_at <= $1 and code <> '${INACTIVE_CODE}'
           order by next_due_at limit $2) x`,
-        [now, c.batch],
+        [now, c.batch * ROWS_PER_EPISODE],
       )).rows.map((r) => r.episode_id);
       if (ids.length === 0) {
         c.log.warn({ err }, 'missing-measurement sweep: batch failed');
@@ -148,9 +153,9 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
           await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1 and code <> '${INACTIVE_CODE}'`, [id, new Date(now.getTime() + RETRY_MS)]);
         }
       }
-      rows = c.batch;
+      rows = c.batch * ROWS_PER_EPISODE;
     }
-    if (rows < c.batch) break;
+    if (rows < c.batch * ROWS_PER_EPISODE) break;
   }
 
   // 3. Inactivity checks whose moment has passed: moved on in one transaction, the alerts written
@@ -172,7 +177,7 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
         }
       }
     }
-    if (r.n < c.batch) break;
+    if (r.n < c.batch * ROWS_PER_EPISODE) break;
   }
   return c.out;
 }
@@ -276,20 +281,25 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   let rows: string;
   let write: string;
   if (src.kind === 'due') {
-    params.push(c.now, c.batch, src.episodes ?? null);
+    params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null);
     rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at from episode_schedule s
              where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))`;
     write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
-      src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule));
+      src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule), c.now, DEFAULT_INACTIVE_DAYS);
     rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at
               from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
               join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5`;
     write = `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
              select episode_id, code, plan_id, schedule, next_at from r
              union all
-             select c.episode_id, '${INACTIVE_CODE}', c.plan_id, '{"kind":"inactive"}'::jsonb, '-infinity'::timestamptz from unnest($12::uuid[], $13::uuid[]) as c(episode_id, plan_id)`;
+             -- The inactivity check is due when the silence would reach the service's setting (now
+             -- if it already has: the inactive pass below raises it in this sweep).
+             select c.episode_id, '${INACTIVE_CODE}', c.plan_id, '{"kind":"inactive"}'::jsonb,
+                    case when ${INACTIVE_DEADLINE('$19')} > $18 then ${INACTIVE_DEADLINE('$19')} else '-infinity' end
+               from unnest($12::uuid[], $13::uuid[]) as c(episode_id, plan_id) join episodes e on e.id = c.episode_id
+               left join episode_state st on st.episode_id = c.episode_id left join organisations o on o.id = e.follow_up_org`;
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
@@ -297,12 +307,15 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
     `with g as (
        select * from unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bool[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::timestamptz[], $11::text[])
          as g(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind)),
+     -- The batch picked (and sorted) on narrow rows; the group's finding joined after.
      r as (
-       select s.episode_id, s.code, s.plan_id, s.schedule, e.patient_id, e.state, e.schedules_from, p.approved_at,
+       select k.episode_id, k.code, k.plan_id, k.schedule, k.patient_id, k.state, k.schedules_from, k.approved_at,
               g.version, g.failed, g.window_start, g.due, g.finding, g.next_at, g.kind
-         from (${rows}) s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
-         join g on g.tz = e.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = p.version
-        ${limit}),
+         from (select s.episode_id, s.code, s.plan_id, s.schedule, e.patient_id, e.state, e.schedules_from, e.time_zone, p.approved_at, p.version
+                 from (${rows}) s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
+                where exists (select 1 from g where g.tz = e.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = p.version)
+                ${limit}) k
+         join g on g.tz = k.time_zone and g.code = k.code and g.schedule = k.schedule and g.version = k.version),
      w as (${write}),
      todo as (
        select r.* from r
@@ -347,6 +360,14 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   }
   return out.rows;
 }
+
+/**
+ * When an episode's silence reaches the follow-up service's setting: the latest of its last
+ * reading, the start of the current follow-up period and the episode start (domain/missing.ts#inactiveSince),
+ * plus N × 24 h. Over `e` (episodes), `st` (episode_state) and `o` (the follow-up organisation).
+ */
+const INACTIVE_DEADLINE = (defaultDays: string) =>
+  `(greatest(st.last_observation_at, e.schedules_from, e.started_at) + make_interval(hours => 24 * coalesce(o.inactive_after_days, ${defaultDays}::int)))`;
 
 /** events/bus.ts#publish + careTeamOrgs, one statement for every patient with a new alert (from `ins`). */
 const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('type', 'alert', 'patientId', x.p, 'zone', 'missing', 'organisationIds',
@@ -464,7 +485,7 @@ async function inactiveDue(tx: Queryable, c: SweepCtx): Promise<{ n: number; tod
        select c.episode_id, c.patient_id, c.plan_id, c.version, c.time_zone, c.last_observation_at, c.schedules_from, c.started_at, c.days from c
         where c.since + c.span <= $1 and c.state in ('active', 'evaluation')
           and not exists (select 1 from alerts a where a.episode_id = c.episode_id and a.rule_id = '${INACTIVE_RULE_ID}' and a.first_at >= c.since)) t on true`,
-    [c.now, c.batch, DEFAULT_INACTIVE_DAYS, new Date(c.now.getTime() + INACTIVE_RECHECK_MS)],
+    [c.now, c.batch * ROWS_PER_EPISODE, DEFAULT_INACTIVE_DAYS, new Date(c.now.getTime() + INACTIVE_RECHECK_MS)],
   );
   const n = r.rows[0]?.n ?? 0;
   const todo: InactiveTodo[] = [];
@@ -493,6 +514,9 @@ async function raiseInactive(tx: Queryable, c: SweepCtx, todo: InactiveTodo[]): 
        select u.patient_id, u.episode_id, '${INACTIVE_RULE_ID}', 'inactive', 'missing', u.plan_id, (u.finding->>'planVersion')::int,
               u.finding->'summary', jsonb_build_array(u.finding), (u.finding->>'at')::timestamptz, (u.finding->>'at')::timestamptz
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::jsonb[]) as u(patient_id, episode_id, plan_id, finding)
+         -- Migration 014's gate, again: the state may have changed since inactiveDue's transaction.
+         join episodes e on e.id = u.episode_id
+        where e.state in ('active', 'evaluation') and (u.finding->>'at')::timestamptz >= coalesce(e.schedules_from, '-infinity')
        on conflict (episode_id, rule_id) where status <> 'resolved' do update set
          occurrences = al.occurrences + 1,
          findings = al.findings || excluded.findings,

@@ -18,8 +18,12 @@ update alerts set kind = 'inactive' where kind = 'missing' and rule_id = 'inacti
 -- Migration 014's gate (no "what did not happen" alert outside follow-up proper: not in
 -- onboarding or baseline, not while paused, not for what was due before follow-up started or
 -- resumed) keyed on kind 'missing'; it now covers every alert of zone 'missing', whatever its kind.
+-- The sweep (triage/missing-job.ts) applies the same conditions in its own statement and marks its
+-- transactions (set_config('varde.missing_sweep', 'on', true)): a per-row function call with a
+-- query for each of tens of thousands of alerts is a tenth of an all-due sweep.
 drop trigger alerts_missing_gate on alerts;
-create trigger alerts_missing_gate before insert on alerts for each row when (new.zone = 'missing')
+create trigger alerts_missing_gate before insert on alerts for each row
+  when (new.zone = 'missing' and current_setting('varde.missing_sweep', true) is distinct from 'on')
   execute function varde_missing_alert_gate();
 
 -- The inactive-patient check is one more row of episode_schedule per followed episode: code

@@ -1,0 +1,221 @@
+/**
+ * The missing-measurement sweep alone (issue 15: all 10 000 episodes due in < 2 s, 100 000 in
+ * < 20 s): loads the simulated cohort into a fresh store, then times the sweep with every episode
+ * due (as on the first run after a deploy) and the next minute's. In-process, no HTTP, bounded by
+ * the cohort size (10 000 patients: about a minute to load on a 2-core box).
+ *
+ *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
+ *
+ * `--profile` prints the time spent per statement (by its first words) in each sweep. `--at HH:MM`
+ * sweeps (and ends the cohort) at that UTC time today instead of now: how many alerts an all-due
+ * sweep raises depends on whether today's deadlines have passed (10:00 UTC: yesterday's occurrences
+ * only, about 1.3 per patient; after 13:00 UTC: today's as well, about 4.4 per patient).
+ * `--before` times another implementation of `sweepMissing` on an identical copy of the loaded
+ * store (PostgreSQL: CREATE DATABASE … TEMPLATE; PGlite: a copy of the data directory), first, so
+ * both start from the same state. PostgreSQL as in run.ts: BENCH_DATABASE_URL, TEST_DATABASE_URL
+ * or a throwaway cluster with fsync on.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openDb } from '../src/server/db/open.js';
+import type { Db, Queryable } from '../src/server/db/port.js';
+import { sweepMissing } from '../src/server/triage/missing-job.js';
+import { loadCohort } from '../src/sim/load.js';
+import { benchPostgres } from './postgres.js';
+
+const { values: args } = parseArgs({
+  options: {
+    patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
+    profile: { type: 'boolean' }, at: { type: 'string' },
+  },
+});
+const PATIENTS = Number(args.patients ?? 10_000);
+const DAYS = Number(args.days ?? 6);
+const log = (s: string) => console.error(s);
+/** The instant of the sweep and the cohort's end. */
+function sweepAt(): Date {
+  if (!args.at) return new Date();
+  const [h, m] = args.at.split(':').map(Number);
+  const d = new Date();
+  d.setUTCHours(h ?? 0, m ?? 0, 0, 0);
+  return d;
+}
+
+type Sweep = (db: Db, now: Date) => Promise<{ episodes: number; raised: number; failed: number; inactive?: number }>;
+
+interface Timed {
+  seconds: number;
+  episodes: number;
+  raised: number;
+  inactive: number;
+  failed: number;
+  nextSeconds: number;
+  alertsByKind: Record<string, number>;
+}
+
+/** Time per statement, keyed by its first words (whitespace folded). */
+function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
+  const wrap = (q: Queryable): Queryable => ({
+    query: async (sql, params) => {
+      const t = performance.now();
+      try {
+        return await q.query(sql, params);
+      } finally {
+        const key = sql.replace(/\s+/g, ' ').trim().slice(0, 70);
+        const e = spent.get(key) ?? { ms: 0, n: 0 };
+        e.ms += performance.now() - t;
+        e.n++;
+        spent.set(key, e);
+      }
+    },
+  }) as Queryable;
+  return Object.assign(Object.create(db) as Db, {
+    query: wrap(db).query,
+    tx: <T>(fn: (tx: Queryable) => Promise<T>) => db.tx((tx) => fn(wrap(tx))),
+  });
+}
+
+async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
+  const spent = new Map<string, { ms: number; n: number }>();
+  const first0 = performance.now();
+  const firstResult = await fn(args.profile ? profiled(db, spent) : db, now);
+  if (args.profile) {
+    log(`  profile of the all-due sweep (${((performance.now() - first0) / 1000).toFixed(2)} s):`);
+    for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) log(`    ${(v.ms / 1000).toFixed(3)} s  ×${v.n}  ${k}`);
+  }
+  return timeRest(db, fn, now, firstResult, (performance.now() - first0) / 1000);
+}
+
+async function timeRest(db: Db, fn: Sweep, now: Date, first: Awaited<ReturnType<Sweep>>, seconds: number): Promise<Timed> {
+  const t = performance.now();
+  await fn(db, new Date(now.getTime() + 60_000));
+  const nextSeconds = (performance.now() - t) / 1000;
+  const kinds = await db.query<{ kind: string; n: number }>(`select kind, count(*)::int as n from alerts where zone = 'missing' group by kind order by kind`);
+  return { seconds, nextSeconds, episodes: first.episodes, raised: first.raised, inactive: first.inactive ?? 0, failed: first.failed, alertsByKind: Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n])) };
+}
+
+async function main(): Promise<void> {
+  const before: Sweep | null = args.before ? ((await import(resolve(args.before))) as { sweepMissing: Sweep }).sweepMissing : null;
+  const out: Record<string, unknown> = {};
+  if (args.only !== 'postgres') out['pglite'] = await runPglite(before);
+  if (args.only !== 'pglite') {
+    const server = await benchPostgres();
+    if (!server) log('PostgreSQL: skipped (no BENCH_DATABASE_URL, TEST_DATABASE_URL or local binaries)');
+    else {
+      try {
+        log(`PostgreSQL: ${server.source}`);
+        out['postgres'] = await runPostgres(server.adminUrl, before);
+      } finally {
+        server.stop();
+      }
+    }
+  }
+  const text = JSON.stringify(out, null, 2);
+  if (args.json === '-') console.log(text);
+  else if (args.json) writeFileSync(args.json, text);
+}
+
+async function load(db: Db, now: Date): Promise<void> {
+  log(`loading ${PATIENTS} patients × ${DAYS} days`);
+  const r = await loadCohort(db, { patients: PATIENTS, days: DAYS, seed: 1, end: now, log: () => undefined });
+  log(`  ${r.patients} patients, ${r.observations} observations in ${(r.ms / 1000).toFixed(1)} s`);
+}
+
+function report(kind: string, label: string, t: Timed): void {
+  log(`${kind} ${label}: all due ${t.seconds.toFixed(2)} s (${t.episodes} episodes, ${t.raised} missing + ${t.inactive} inactive raised, ${t.failed} skipped); next minute ${t.nextSeconds.toFixed(3)} s; alerts by kind ${JSON.stringify(t.alertsByKind)}`);
+}
+
+async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Record<string, unknown>> {
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  const urlOf = (name: string) => {
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    return u.href;
+  };
+  const name = `varde_sweep_${randomBytes(4).toString('hex')}`;
+  const copy = `${name}_before`;
+  const now = sweepAt();
+  await admin(`create database ${name}`);
+  const result: Record<string, unknown> = { patients: PATIENTS, at: now.toISOString() };
+  try {
+    let db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
+    const settings = await db.query<{ name: string; setting: string }>(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version')`);
+    log(`  ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`);
+    await load(db, now);
+    await db.query('analyze');
+    if (before) {
+      await db.close();
+      await admin(`create database ${copy} template ${name}`);
+      const old = await openDb({ DATABASE_URL: urlOf(copy), PGLITE_DIR: '' });
+      try {
+        const t = await timeSweep(old, before, now);
+        report('postgres', 'before', t);
+        result['before'] = t;
+      } finally {
+        await old.close();
+      }
+      db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
+    }
+    try {
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at), now);
+      report('postgres', 'after', t);
+      result['sweep'] = t;
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await admin(`drop database if exists ${copy} with (force)`);
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+  return result;
+}
+
+async function runPglite(before: Sweep | null): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'varde-sweep-'));
+  const now = sweepAt();
+  const result: Record<string, unknown> = { patients: PATIENTS, at: now.toISOString() };
+  try {
+    let db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
+    await load(db, now);
+    if (before) {
+      await db.close();
+      cpSync(join(dir, 'a'), join(dir, 'b'), { recursive: true });
+      const old = await openDb({ PGLITE_DIR: join(dir, 'b'), DATABASE_URL: undefined });
+      try {
+        const t = await timeSweep(old, before, now);
+        report('pglite', 'before', t);
+        result['before'] = t;
+      } finally {
+        await old.close();
+      }
+      db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
+    }
+    try {
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at), now);
+      report('pglite', 'after', t);
+      result['sweep'] = t;
+    } finally {
+      await db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
