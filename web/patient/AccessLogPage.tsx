@@ -3,7 +3,7 @@ import { Async, DateTime, roleLabel } from '../shared/components.js';
 import { formatDay, formatTime } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
-import type { AccessEvent, AccessLogResponse } from '../shared/types.js';
+import type { AccessEvent, AccessLogResponse } from '../../src/api/me.js';
 
 function actionLabel(action: string, t: Catalogue): string {
   switch (action.toLowerCase()) {
@@ -59,14 +59,30 @@ function resourceLabel(type: string, t: Catalogue): string {
       return t.resourceAudit;
     case 'emergencyaccess':
       return t.actionEmergency;
+    case 'devicemetric':
+      return t.resourceDevice;
+    case 'escalation':
+      return t.accessResEscalation;
+    case 'escalationanswer':
+      return t.accessResEscalationAnswer;
+    case 'encounter':
+      return t.accessResEncounter;
+    case 'bundle':
+      return t.accessResBundle;
+    case 'composition':
+    case 'detectedissue':
+      return t.accessResRecordDocument;
+    case 'referral':
+    case 'servicerequest':
+      return t.accessResReferral;
     default:
-      return type;
+      // Never a technical type name in a patient's page.
+      return t.accessResOther;
   }
 }
 
 function organisationName(org: AccessEvent['organisation']): string {
-  if (!org) return '';
-  return typeof org === 'string' ? org : org.name;
+  return org ?? '';
 }
 
 /** Events of one person closer together than this are one visit (one row). */
@@ -102,7 +118,7 @@ export function groupVisits(events: AccessEvent[]): Visit[] {
       continue;
     }
     const v: Visit = {
-      key: `${who}-${ev.at}`, start: ev.at, end: ev.at, who: ev.actorName, role: ev.role, organisation: organisationName(ev.organisation),
+      key: `${who}-${ev.at}`, start: ev.at, end: ev.at, who: ev.actorName ?? '', role: ev.role, organisation: organisationName(ev.organisation),
       actions: new Set([ev.action.toLowerCase()]), resources: [ev.resourceType], emergency: Boolean(ev.emergency), reasons: ev.reason ? [ev.reason] : [],
     };
     open.set(who, v);
@@ -164,7 +180,8 @@ export function AccessLogPage() {
                         </p>
                         <p class="visit-time">
                           <DateTime iso={v.start} />
-                          {v.end !== v.start && <> – {formatTime(v.end, lang)}</>}
+                          {/* A range only when the visit spans minutes ("14:00 – 14:00" says nothing). */}
+                          {formatTime(v.end, lang) !== formatTime(v.start, lang) && <> – {formatTime(v.end, lang)}</>}
                         </p>
                       </li>
                     ))}

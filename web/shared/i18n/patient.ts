@@ -94,6 +94,14 @@ export const nb = {
   myPlanClosedNow: 'Stengt nå.',
   myPlanHolidays: 'Stengt på helligdager.',
   myPlanNoHours: 'Ingen faste åpningstider er lagt inn.',
+  // ---- Patient: access log resource names not in common.ts
+  accessResEscalation: 'Henvendelse til fastlegen',
+  accessResEscalationAnswer: 'Svar fra fastlegen',
+  accessResEncounter: 'Konsultasjon (video eller telefon)',
+  accessResBundle: 'Målinger sendt fra utstyr eller andre systemer',
+  accessResRecordDocument: 'Dokument til journalen i kommunen',
+  accessResReferral: 'Henvisning',
+  accessResOther: 'Andre opplysninger',
 };
 
 export const nn: typeof nb = {
@@ -186,6 +194,14 @@ export const nn: typeof nb = {
   myPlanClosedNow: 'Stengd no.',
   myPlanHolidays: 'Stengd på heilagdagar.',
   myPlanNoHours: 'Ingen faste opningstider er lagde inn.',
+  // ---- Patient: access log resource names not in common.ts
+  accessResEscalation: 'Førespurnad til fastlegen',
+  accessResEscalationAnswer: 'Svar frå fastlegen',
+  accessResEncounter: 'Konsultasjon (video eller telefon)',
+  accessResBundle: 'Målingar sende frå utstyr eller andre system',
+  accessResRecordDocument: 'Dokument til journalen i kommunen',
+  accessResReferral: 'Tilvising',
+  accessResOther: 'Andre opplysningar',
 };
 
 export const en: typeof nb = {
@@ -278,4 +294,12 @@ export const en: typeof nb = {
   myPlanClosedNow: 'Closed now.',
   myPlanHolidays: 'Closed on public holidays.',
   myPlanNoHours: 'No regular opening hours are set.',
+  // ---- Patient: access log resource names not in common.ts
+  accessResEscalation: 'Request to your GP',
+  accessResEscalationAnswer: 'Answer from your GP',
+  accessResEncounter: 'Consultation (video or phone)',
+  accessResBundle: 'Measurements sent from devices or other systems',
+  accessResRecordDocument: 'Document for the municipal health record',
+  accessResReferral: 'Referral',
+  accessResOther: 'Other information',
 };
