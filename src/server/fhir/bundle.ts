@@ -9,7 +9,8 @@ import { forbidden } from '../http/errors.js';
 import { findPatientByIdentifier, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
-import { type Written, asFhirError, existingTwin, orgOf, resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { submitShared } from '../ingest/group.js';
+import { type Written, asFhirError, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
@@ -297,11 +298,30 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
         throw inEntry(asFhirError(err), e.index);
       }
     };
-    await ctx.db.tx(async (tx) => {
+    // Shared with other concurrent writes of this client (group commit, ingest/group.ts); the
+    // Bundle's live readings are triaged together in one storeSittings. If anything fails, the
+    // shared transaction is redone without the others, and this Bundle fails whole.
+    await submitShared(ctx, async (tx, batch) => {
+      // A retry of the same staging starts from nothing (ids handed out above stay the same).
+      bundleKeys.clear();
       for (const d of devices) await step(d.e, () => writeDevice(tx, d));
       for (const d of metrics) await step(d.e, () => writeMetric(tx, d));
       await repo.lockOpenEpisodes(tx, [...new Set(prepared.map((x) => x.patientId).filter((x): x is string => x !== null))]);
-      for (const x of prepared) await step(x.entry, () => writeObs(tx, x));
+      const later: { x: PreparedObs; w: Promise<Written> }[] = [];
+      for (const x of prepared) {
+        const staged = await step(x.entry, () =>
+          stageObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys, presetId: x.presetId }, batch));
+        // Entries after this one count it as written (as one by one): a key shared with a pending entry flushes the batch first.
+        if (x.p.key) bundleKeys.add(x.p.key);
+        if ('now' in staged) results.set(x.entry.index, resultOf(staged.now));
+        else later.push({ x, w: staged.later });
+      }
+      // Settled once the shared transaction's batch is flushed (by the group, after every write is staged).
+      const done = (async () => {
+        for (const { x, w } of later) results.set(x.entry.index, resultOf(await step(x.entry, () => w)));
+      })();
+      done.catch(() => undefined);
+      return { later: done };
     });
   } else {
     for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));

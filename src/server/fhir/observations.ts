@@ -10,7 +10,8 @@ import type { Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { forbidden } from '../http/errors.js';
 import type { ObservationRow } from '../observations/repo.js';
-import { checkSitting, storeSitting, type RecordOptions } from '../observations/service.js';
+import { checkSitting, storeSitting, type RecordOptions, type StoredSitting } from '../observations/service.js';
+import type { SittingBatch, Staged } from '../ingest/group.js';
 import { findPatientByIdentifier } from '../patients/repo.js';
 import { contentHash, parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
@@ -160,6 +161,30 @@ function same(stored: ObservationRow[], readings: { code: MeasureCode; value: nu
  * device and authorised the write.
  */
 export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn, patientId: string | null, deviceId: string | null, opts: WriteOptions): Promise<Written> {
+  const r = await stageObservation(ctx, tx, p, patientId, deviceId, opts);
+  return 'now' in r ? r.now : r.later;
+}
+
+/** What a pending write's reads depend on: its identifier tokens, idempotency key and content hash. */
+function namesOf(p: ObservationIn, conditional: string[] = []): string[] {
+  const tokens = [...p.identifiers.map(tokenOfIdentifier), ...conditional];
+  const key = p.key ?? tokens.find((t) => t.startsWith(`${IDEMPOTENCY_SYSTEM}|`))?.slice(IDEMPOTENCY_SYSTEM.length + 1);
+  return [...tokens.map((t) => `token ${t}`), ...(key !== undefined ? [`key ${key}`] : []), `hash ${p.hash}`];
+}
+
+/**
+ * writeObservation with its triage joined to `batch` (ingest/group.ts): a plain create of live
+ * readings returns `later`, settled once the batch is flushed (its sitting stored together with
+ * the batch's others, then its resource row written); anything else (replays, corrections,
+ * history, device observations) is written at once, after flushing whatever it could depend on.
+ * Without a batch it is writeObservation.
+ */
+export async function stageObservation(
+  ctx: Ctx, tx: Queryable, p: ObservationIn, patientId: string | null, deviceId: string | null, opts: WriteOptions, batch?: SittingBatch,
+): Promise<Staged<Written>> {
+  const names = namesOf(p, opts.conditional);
+  // Reads below must see what a pending write with the same identifier, key or content will store.
+  if (batch?.overlaps(names)) await batch.flush();
   const orgId = orgOf(ctx);
   const scope = { patientId, organisationId: patientId ? null : orgId };
   const tokens = [...new Set([...p.identifiers.map(tokenOfIdentifier), ...(opts.conditional ?? [])])];
@@ -176,7 +201,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
   // An update (PUT) replaces whatever its status; a create replaces only as amended/corrected/entered-in-error.
   const replacing = opts.updateOf !== undefined || ['amended', 'corrected', 'entered-in-error'].includes(p.status);
   if (target) {
-    if (target.content_hash === p.hash) return { row: target, status: 200, notes: [`Already stored as Observation/${target.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, target.observation_ids) };
+    if (target.content_hash === p.hash) return { now: { row: target, status: 200, notes: [`Already stored as Observation/${target.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, target.observation_ids) } };
     if (!replacing) {
       const shared = tokens.filter((t) => target.identifiers.includes(t));
       throw fhirError(409, 'duplicate',
@@ -185,7 +210,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
     }
   } else if (tokens.length === 0) {
     const twin = await repo.fhirResourceByHash(tx, 'Observation', scope, p.hash);
-    if (twin) return { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) };
+    if (twin) return { now: { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) } };
   }
 
   const id = target?.id ?? opts.presetId ?? randomUUID();
@@ -196,7 +221,12 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
   const tellScreens = async (alerts: string[]) => {
     if (patientId) await publish(tx, { type: alerts.length ? 'alert-updated' : 'observation', patientId, organisationIds: await careTeamOrgs(tx, patientId) });
   };
+  // Anything written at once lands after the batch's pending sittings, as it would one by one.
+  const flushFirst = async () => {
+    if (batch) await batch.flush();
+  };
   if (target && replacing) {
+    await flushFirst();
     const alerts = await repo.retractObservations(tx, target.observation_ids, by, p.status, target.id, now);
     await tellScreens(alerts);
     retracted = target.observation_ids;
@@ -213,6 +243,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
     const rows = await repo.observationsByKey(tx, patientId, key0);
     if (rows.length) {
       appTarget = true;
+      await flushFirst();
       const ids = rows.map((r) => r.id);
       const alerts = await repo.retractObservations(tx, ids, by, p.status, id, now);
       await tellScreens(alerts);
@@ -256,6 +287,7 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
     // After a replacement the old key's rows are gone; the new version gets its own key (so it is not a replay of them).
     const key = key0 !== undefined && !(replacing && (appTarget || target)) ? key0 : `fhir:${id}:${randomUUID().slice(0, 8)}`;
     if (tooOld || beforeEpisode) {
+      await flushFirst();
       const rows = await repo.insertHistoryObservations(tx, checked.measurements.map((x) => ({
         id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: x.code, value: x.value, unit: x.unit, effective_at: checked.effectiveAt,
         source, device_id: deviceId, recorded_by: by, idempotency_key: key, zone: null, plan_version: null, device_clock_offset_ms: null,
@@ -276,51 +308,70 @@ export async function writeObservation(ctx: Ctx, tx: Queryable, p: ObservationIn
           throw toFhirError(err, toPath) ?? err;
         }
       };
+      const live = (stored: StoredSitting) => {
+        if (stored.replayed && !same(stored.observations, checked.measurements)) {
+          throw fhirError(409, 'duplicate',
+            `The idempotency identifier ${IDEMPOTENCY_SYSTEM}|${key} was already used for other values (${stored.observations.map((o) => `Observation/${o.id}: ${o.code} ${o.value} ${o.unit}`).join('; ')}). Use a new identifier for a new sitting.`,
+            'Observation.identifier');
+        }
+        observationIds = stored.observations.map((o) => o.id);
+        readings = stored.observations;
+        triage = 'live';
+        const zone = stored.zone ?? null;
+        note = stored.plan ? `Triaged under the patient's plan (version ${stored.plan.version})${zone ? `: ${zone} zone` : ''}.` : 'No approved plan yet: stored without a zone.';
+        if (stored.replayed) notes.push('These readings were already stored under the same idempotency identifier.');
+      };
+      if (batch && !sameSitting && !target && !appTarget && !replacing) {
+        // A plain create: triaged with the batch's other sittings, its row written after the flush.
+        const item = { patientId, idempotencyKey: key, sitting: checked, device: { deviceId, deviceClockOffsetMs: null } };
+        return { later: batch.add(item, source, names, async (stored) => {
+          live(stored);
+          return finish();
+        }).catch((err: unknown) => {
+          throw toFhirError(err, toPath) ?? err;
+        }) };
+      }
+      await flushFirst();
       let stored = await store(key);
       // Another measure of a sitting already stored under this key: its own part of the sitting.
       if (sameSitting && stored.replayed && !stored.observations.some((o) => checked.measurements.some((x) => x.code === o.code))) {
         stored = await store(`${key}#${checked.measurements.map((x) => x.code).sort().join('+')}`);
       }
-      if (stored.replayed && !same(stored.observations, checked.measurements)) {
-        throw fhirError(409, 'duplicate',
-          `The idempotency identifier ${IDEMPOTENCY_SYSTEM}|${key} was already used for other values (${stored.observations.map((o) => `Observation/${o.id}: ${o.code} ${o.value} ${o.unit}`).join('; ')}). Use a new identifier for a new sitting.`,
-          'Observation.identifier');
-      }
-      observationIds = stored.observations.map((o) => o.id);
-      readings = stored.observations;
-      triage = 'live';
-      const zone = stored.zone ?? null;
-      note = stored.plan ? `Triaged under the patient's plan (version ${stored.plan.version})${zone ? `: ${zone} zone` : ''}.` : 'No approved plan yet: stored without a zone.';
-      if (stored.replayed) notes.push('These readings were already stored under the same idempotency identifier.');
+      live(stored);
     }
   }
-  if (note) notes.unshift(note);
+  await flushFirst();
+  return { now: await finish() };
 
-  const fields = {
-    resource_text: stringifyFhir(p.resource),
-    status: p.status,
-    codes: p.codes,
-    // If-None-Exist criteria are kept with the resource, so the same conditional create finds it again.
-    identifiers: tokens,
-    categories: p.categories,
-    effective_at: effectiveAt,
-    effective_precision: p.effective?.precision ?? null,
-    value_num: p.valueNum !== undefined ? (m.decimalText(p.resource, 'valueQuantity') ?? String(p.valueNum)) : null,
-    value_unit: p.valueUnit ?? null,
-    device_id: deviceId,
-    content_hash: p.hash,
-    observation_ids: observationIds,
-    triage,
-    triage_note: note ?? null,
-  };
-  if (target) {
-    const row = await repo.replaceFhirResource(tx, target.id, fields);
-    if (!replacing) await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: row.id, patientId }, tx);
-    return { row, status: 200, notes, readings };
+  async function finish(): Promise<Written> {
+    if (note) notes.unshift(note);
+
+    const fields = {
+      resource_text: stringifyFhir(p.resource),
+      status: p.status,
+      codes: p.codes,
+      // If-None-Exist criteria are kept with the resource, so the same conditional create finds it again.
+      identifiers: tokens,
+      categories: p.categories,
+      effective_at: effectiveAt,
+      effective_precision: p.effective?.precision ?? null,
+      value_num: p.valueNum !== undefined ? (m.decimalText(p.resource, 'valueQuantity') ?? String(p.valueNum)) : null,
+      value_unit: p.valueUnit ?? null,
+      device_id: deviceId,
+      content_hash: p.hash,
+      observation_ids: observationIds,
+      triage,
+      triage_note: note ?? null,
+    };
+    if (target) {
+      const row = await repo.replaceFhirResource(tx, target.id, fields);
+      if (!replacing) await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: row.id, patientId }, tx);
+      return { row, status: 200, notes, readings };
+    }
+    const row = await repo.insertFhirResource(tx, { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields });
+    if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
+    return { row, status: 201, notes, readings };
   }
-  const row = await repo.insertFhirResource(tx, { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields });
-  if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
-  return { row, status: 201, notes, readings };
 }
 
 // ------------------------------------------------------------------ output

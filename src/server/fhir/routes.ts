@@ -7,7 +7,8 @@ import { conditionalIdentifiers, processBundle } from './bundle.js';
 import { CAPABILITIES, capabilityStatement } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
-import { instantOf, questionnaireResponseIn, resolveSubject, storedObservation, writeObservation } from './observations.js';
+import { submitShared } from '../ingest/group.js';
+import { instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
 import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
@@ -212,7 +213,9 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     // Authorise before the business checks: a caller without access learns nothing about the data.
     if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
     const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
-    const w = await ctx.db.tx((tx) => writeObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }));
+    // Group commit with other concurrent creates of this caller (ingest/group.ts): one transaction,
+    // one storeSittings for their readings; answered after the commit that holds this one.
+    const w = await submitShared(ctx, (tx, batch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch));
     reply
       .code(w.status)
       .header('location', `${base()}/Observation/${w.row.id}`)

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { registerClient } from '../auth/clients.js';
+import type { Ctx } from '../context.js';
+import { submitShared } from '../ingest/group.js';
+import { countRows, useTestServer } from '../testing/server.js';
+import { IDEMPOTENCY_SYSTEM } from './mappers.js';
+
+/*
+ * FHIR writes on ingest's group commit (ingest/group.ts): concurrent creates of one client share
+ * a transaction and one storeSittings, yet each is answered on its own, and a transaction Bundle
+ * stays all or nothing. Correctness only; speed is in bench/.
+ */
+
+let token: string;
+const env = useTestServer({
+  setup: async () => {
+    const gw = await registerClient(env.db, { clientId: 'gw-group', name: 'Gateway', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] });
+    const res = await env.server.app.inject({
+      method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: gw.clientId, client_secret: gw.clientSecret, scope: 'observation.write' }).toString(),
+    });
+    token = (JSON.parse(res.body) as { access_token: string }).access_token;
+  },
+});
+
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+function spo2(key: string, value: number, patientId = env.f.patient.id) {
+  return {
+    resourceType: 'Observation', status: 'final',
+    identifier: [{ system: IDEMPOTENCY_SYSTEM, value: key }],
+    code: { coding: [{ system: 'http://loinc.org', code: '59408-5' }] },
+    subject: { reference: `Patient/${patientId}` },
+    effectiveDateTime: ago(60_000),
+    valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+  };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: { entry?: { response: { status: string; location?: string } }[]; issue?: { diagnostics?: string }[] } }> {
+  const res = await env.server.app.inject({
+    method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, payload: JSON.stringify(body),
+  });
+  return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : {} };
+}
+
+describe('FHIR writes share ingest\'s group commit', () => {
+  test('concurrent single creates are each answered on their own; a conflicting one fails alone', async () => {
+    assert.equal((await post('/fhir/Observation', spo2('grp-taken', 97))).status, 201);
+    const before = await countRows(env.db, 'observations');
+    const bodies = [
+      ...Array.from({ length: 10 }, (_, i) => spo2(`grp-${i}`, 90 + i)),
+      spo2('grp-taken', 88), // same idempotency key, other value: 409
+    ];
+    const answers = await Promise.all(bodies.map((b) => post('/fhir/Observation', b)));
+    assert.deepEqual(answers.map((a) => a.status), [...Array(10).fill(201), 409]);
+    assert.equal(await countRows(env.db, 'observations'), before + 10);
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [bodies.slice(0, 10).map((b) => `${IDEMPOTENCY_SYSTEM}|${b.identifier[0]!.value}`)]), 10);
+    // Triaged as one by one: zones by the fixture plan, one audit record per created reading.
+    const zones = (await env.db.query<{ value: number; zone: string | null }>(
+      `select value, zone from observations where idempotency_key like 'grp-%' and idempotency_key <> 'grp-taken' order by value`)).rows;
+    assert.equal(zones.length, 10);
+    assert.ok(zones.every((z) => z.zone !== null), JSON.stringify(zones));
+    assert.equal(await countRows(env.db, `audit_events where action = 'create' and resource_type = 'Observation' and actor_id = 'gw-group' and details->'ids' is not null`), 11);
+  });
+
+  test('a transaction Bundle stays all or nothing next to another one in the same shared transaction', async () => {
+    assert.equal((await post('/fhir/Observation', spo2('tx-taken', 96))).status, 201);
+    const bundle = (keys: string[], values: number[]) => ({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: keys.map((k, i) => ({ resource: spo2(k, values[i]!), request: { method: 'POST', url: 'Observation' } })),
+    });
+    const good = bundle(['tx-a1', 'tx-a2', 'tx-a3'], [95, 94, 93]);
+    // Its last entry re-uses a key with another value: the whole Bundle is refused.
+    const bad = bundle(['tx-b1', 'tx-b2', 'tx-taken'], [95, 94, 80]);
+    const [g, b] = await Promise.all([post('/fhir', good), post('/fhir', bad)]);
+    assert.equal(g.status, 200, JSON.stringify(g.body));
+    assert.deepEqual(g.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '201', '201']);
+    assert.equal(b.status, 409, JSON.stringify(b.body));
+    assert.match(b.body.issue![0]!.diagnostics!, /Entry 2/);
+    assert.equal(await countRows(env.db, `observations where idempotency_key in ('tx-a1', 'tx-a2', 'tx-a3')`), 3);
+    assert.equal(await countRows(env.db, `observations where idempotency_key in ('tx-b1', 'tx-b2')`), 0);
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [[`${IDEMPOTENCY_SYSTEM}|tx-b1`, `${IDEMPOTENCY_SYSTEM}|tx-b2`]]), 0);
+  });
+
+  test('writes submitted together share one transaction; one that throws is redone alone and the others commit', async () => {
+    await env.db.exec('create table if not exists group_probe (job int primary key, txid bigint not null)');
+    const ctx = { db: env.db, actor: { kind: 'client', clientId: 'gw-group', organisationId: env.f.orgs.muniA, scopes: [] }, now: () => new Date(), route: 'probe' } as unknown as Ctx;
+    const seen: { job: number; txid: string }[] = [];
+    const jobs = Array.from({ length: 6 }, (_, i) => submitShared(ctx, async (tx) => {
+      const t = (await tx.query<{ txid: string }>('select txid_current()::text as txid')).rows[0]!.txid;
+      seen.push({ job: i, txid: t });
+      await tx.query('insert into group_probe (job, txid) values ($1, $2)', [i, t]);
+      if (i === 4) throw new Error('job 4 fails');
+      return { now: i };
+    }));
+    const settled = await Promise.allSettled(jobs);
+    assert.deepEqual(settled.map((s) => (s.status === 'fulfilled' ? s.value : 'failed')), [0, 1, 2, 3, 'failed', 5]);
+    assert.match(String((settled[4] as PromiseRejectedResult).reason), /job 4 fails/);
+    const rows = (await env.db.query<{ job: number }>('select job from group_probe order by job')).rows;
+    assert.deepEqual(rows.map((r) => r.job), [0, 1, 2, 3, 5]);
+    // Submitted in one go, several ran in one transaction (PGlite: all six after the short wait;
+    // PostgreSQL: the first two at once, the rest together), then each again alone after job 4 threw.
+    const perTx = new Map<string, number>();
+    for (const s of seen) perTx.set(s.txid, (perTx.get(s.txid) ?? 0) + 1);
+    assert.ok(Math.max(...perTx.values()) >= 2, JSON.stringify(seen));
+  });
+});

@@ -1,0 +1,199 @@
+import type { Ctx } from '../context.js';
+import type { Db, Queryable } from '../db/port.js';
+import { storeSittings, type RecordOptions, type SittingToStore, type StoredSitting } from '../observations/service.js';
+
+/*
+ * The FHIR write path's share of ingest's group commit (combiner.ts) and statement economy.
+ *
+ * SittingBatch: inside one transaction, sittings to be triaged are collected and stored by ONE
+ * storeSittings call (lock, context, opening hours, one write statement) instead of one call per
+ * posted Observation (a 100-Observation transaction Bundle went from ~800 statements to about a
+ * quarter of that). Whatever depends on the stored result (the fhir_resources row, its notes)
+ * runs after the flush, in the order the sittings were added. A writer whose reads could depend
+ * on a pending sitting (same identifier, idempotency key or content hash) flushes first, so the
+ * result is the same as writing one after the other.
+ *
+ * submitShared: concurrent FHIR creates of one client share a transaction (and so one commit, one
+ * WAL flush, one pooled connection) and one SittingBatch. Each request is answered only after the
+ * commit that holds its resource, readings, alerts and audit records. If the shared transaction
+ * fails, each request of the group is written again on its own, so one request's problem (a 409,
+ * an episode that just ended) is answered to that request alone — as in combiner.ts.
+ */
+
+interface Pending {
+  item: SittingToStore;
+  source: RecordOptions['source'];
+  finish: (stored: StoredSitting) => Promise<unknown>;
+  resolve(v: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** Sittings of one transaction, stored together at flush(); see the comment at the top. */
+export class SittingBatch {
+  private pending: Pending[] = [];
+  /** Identifier tokens, idempotency keys and content hashes of the pending writers. */
+  private readonly names = new Set<string>();
+
+  constructor(private readonly ctx: Ctx, private readonly tx: Queryable) {}
+
+  /** True when a writer naming any of these could read what a pending sitting will write. */
+  overlaps(names: readonly string[]): boolean {
+    return names.some((n) => this.names.has(n));
+  }
+
+  /**
+   * Queues a sitting; `finish` runs after it is stored (inside the same transaction) and its
+   * result is what the returned promise resolves with. The promise never goes unhandled.
+   */
+  add<T>(item: SittingToStore, source: RecordOptions['source'], names: readonly string[], finish: (stored: StoredSitting) => Promise<T>): Promise<T> {
+    const p = new Promise<T>((resolve, reject) => {
+      this.pending.push({ item, source, finish, resolve: resolve as (v: unknown) => void, reject });
+    });
+    for (const n of names) this.names.add(n);
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Stores every pending sitting (one storeSittings per run of the same source, in order), then
+   * runs each finisher in order. Failures go to the sittings' own promises, never out of here.
+   */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const all = this.pending;
+      this.pending = [];
+      this.names.clear();
+      for (let i = 0; i < all.length;) {
+        let j = i + 1;
+        while (j < all.length && all[j]!.source === all[i]!.source) j++;
+        const run = all.slice(i, j);
+        i = j;
+        let stored: StoredSitting[];
+        try {
+          stored = await storeSittings(this.ctx, this.tx, run.map((x) => x.item), { source: run[0]!.source });
+        } catch (err) {
+          for (const x of run) x.reject(err);
+          continue;
+        }
+        for (const [k, x] of run.entries()) {
+          try {
+            x.resolve(await x.finish(stored[k]!));
+          } catch (err) {
+            x.reject(err);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A write staged in a shared transaction: done already, or done once the batch is flushed. */
+export type Staged<T> = { now: T } | { later: Promise<T> };
+
+interface Job {
+  ctx: Ctx;
+  stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<unknown>>;
+  resolve(v: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** See combiner.ts: PGlite runs one statement at a time, so a write waits this long for company. */
+const PGLITE_LINGER_MS = 3;
+/** Writes in one shared transaction at most. */
+const MAX_GROUP = 200;
+const TX_ATTEMPTS = 3;
+
+class SharedQueue {
+  private readonly queue: Job[] = [];
+  private running = 0;
+  private lingering: NodeJS.Timeout | undefined;
+
+  constructor(private readonly maxRunning: number, private readonly lingerMs: number) {}
+
+  submit(job: Job): void {
+    this.queue.push(job);
+    if (this.lingerMs > 0 && this.running === 0) {
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined;
+        this.pump();
+      }, this.lingerMs);
+    } else this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.maxRunning && this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      this.running++;
+      void this.run(group).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(group: Job[]): Promise<void> {
+    try {
+      const results = await write(group);
+      group.forEach((j, i) => j.resolve(results[i]));
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      // Whose problem was it: each write alone, in arrival order.
+      for (const j of group) {
+        try {
+          j.resolve((await write([j]))[0]);
+        } catch (e) {
+          j.reject(e);
+        }
+      }
+    }
+  }
+}
+
+async function write(group: Job[]): Promise<unknown[]> {
+  const ctx = group[0]!.ctx;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.tx(async (tx) => {
+        const batch = new SittingBatch(ctx, tx);
+        const staged: Staged<unknown>[] = [];
+        for (const j of group) staged.push(await j.stage(tx, batch));
+        await batch.flush();
+        const out: unknown[] = [];
+        for (const s of staged) out.push('now' in s ? s.now : await s.later);
+        return out;
+      });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
+}
+
+const queues = new WeakMap<Db, Map<string, SharedQueue>>();
+
+/**
+ * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group
+ * commit); resolves after that transaction has committed. `stage` may run twice (the second
+ * time alone, after the shared attempt failed), so it must not change anything outside `tx`.
+ */
+export function submitShared<T>(ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>): Promise<T> {
+  const a = ctx.actor;
+  // Only writes of one actor share a transaction: storeSittings audits and records them as one caller.
+  const who = a.kind === 'client' ? `client ${a.clientId} ${a.organisationId}`
+    : a.kind === 'personnel' ? `personnel ${a.personnelId} ${a.organisationId} ${a.role}`
+      : a.kind === 'patient' ? `patient ${a.patientId}` : `system ${a.name}`;
+  const key = `${who} ${ctx.route ?? ''}`;
+  let perDb = queues.get(ctx.db);
+  if (!perDb) {
+    perDb = new Map();
+    queues.set(ctx.db, perDb);
+  }
+  let q = perDb.get(key);
+  if (!q) {
+    q = ctx.db.kind === 'postgres' ? new SharedQueue(2, 0) : new SharedQueue(1, PGLITE_LINGER_MS);
+    perDb.set(key, q);
+  }
+  return new Promise<T>((resolve, reject) => {
+    q.submit({ ctx, stage: stage as Job['stage'], resolve: resolve as (v: unknown) => void, reject });
+  });
+}
