@@ -24,6 +24,8 @@ export const Escalation = z.object({
   handledAt: Instant.nullable(),
   handledNote: z.string().nullable(),
   alert: z.object({ zone: z.string().nullable(), summary: LocalText.nullable(), status: z.string().nullable() }),
+  /** The GP's answer when it came back as a dialogmelding (its text is handledNote). */
+  answer: z.object({ from: z.string(), hpr: z.string().nullable(), via: z.literal('dialogmelding') }).nullable().optional(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 export const EscalationsResponse = z.object({ escalations: z.array(Escalation) });

@@ -37,6 +37,7 @@ import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { worklistRoutes } from './worklist/routes.js';
 import { outboxRoutes, startOutbox } from './outbox/routes.js';
+import { integrationRoutes } from './integration/routes.js';
 
 export interface Server {
   app: App;
@@ -153,6 +154,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   adminRoutes(app, deps);
   ingestRoutes(app, deps);
   outboxRoutes(app, deps);
+  integrationRoutes(app, deps);
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const addr = app.server.address() as AddressInfo;

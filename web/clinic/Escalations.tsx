@@ -44,7 +44,16 @@ function EscalationCard({ e, showPatient, onHandle }: { e: Escalation; showPatie
           <dt>{t.escalationNote}</dt>
           <dd class="note-text">{e.note}</dd>
         </div>
-        {e.handledAt && (
+        {e.handledAt && e.answer && (
+          <div>
+            <dt>{t.escalationGpAnswer}</dt>
+            <dd>
+              {t.escalationGpAnswerFrom(e.answer.from, e.answer.hpr)} · <DateTime iso={e.handledAt} />
+              {e.handledNote && <p class="note-text">{e.handledNote}</p>}
+            </dd>
+          </div>
+        )}
+        {e.handledAt && !e.answer && (
           <div>
             <dt>{t.escalationHandledBy}</dt>
             <dd>

@@ -25,14 +25,18 @@ export interface EscalationRow {
   alert_zone?: string;
   alert_summary?: LocalText;
   alert_status?: string;
+  /** The GP's answer received as a dialogmelding (integration/gp-answer.ts), if any. */
+  answer_from?: string | null;
+  answer_hpr?: string | null;
 }
 
 const SELECT = `select e.*, p.name as patient_name, p.birth_date::text as patient_birth_date, fo.name as from_org_name,
     tor.name as to_org_name, cb.name as created_by_name, hb.name as handled_by_name,
-    a.zone as alert_zone, a.summary as alert_summary, a.status as alert_status
+    a.zone as alert_zone, a.summary as alert_summary, a.status as alert_status, ans.from_name as answer_from, ans.from_hpr as answer_hpr
   from escalations e join patients p on p.id = e.patient_id join organisations fo on fo.id = e.from_org
   join organisations tor on tor.id = e.to_org join personnel cb on cb.id = e.created_by
-  left join personnel hb on hb.id = e.handled_by join alerts a on a.id = e.alert_id`;
+  left join personnel hb on hb.id = e.handled_by join alerts a on a.id = e.alert_id
+  left join lateral (select from_name, from_hpr from escalation_answers x where x.escalation_id = e.id order by x.received_at limit 1) ans on true`;
 
 export async function insertEscalation(
   q: Queryable,

@@ -84,7 +84,8 @@ export function escalationDto(e: repo.EscalationRow) {
     id: e.id, alertId: e.alert_id, status: e.status, note: e.note, createdAt: e.created_at.toISOString(),
     patient: { id: e.patient_id, name: e.patient_name ?? null, birthDate: e.patient_birth_date ?? null },
     fromOrganisation: e.from_org_name ?? e.from_org, toOrganisation: e.to_org_name ?? e.to_org, toOrganisationId: e.to_org, createdBy: e.created_by_name ?? e.created_by,
-    handledBy: e.handled_by_name ?? e.handled_by, handledAt: e.handled_at?.toISOString() ?? null, handledNote: e.handled_note,
+    handledBy: e.handled_by_name ?? e.answer_from ?? e.handled_by, handledAt: e.handled_at?.toISOString() ?? null, handledNote: e.handled_note,
     alert: { zone: e.alert_zone ?? null, summary: e.alert_summary ?? null, status: e.alert_status ?? null },
+    answer: e.answer_from ? { from: e.answer_from, hpr: e.answer_hpr ?? null, via: 'dialogmelding' as const } : null,
   };
 }

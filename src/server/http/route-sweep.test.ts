@@ -82,6 +82,8 @@ const SPECS: Record<string, Spec> = {
   'PUT /api/opening-hours': { kind: 'personnel' },
   // Device route (bearer token, observation.write): nobody with a session may use it; device rules are tested in ingest/.
   'POST /api/ingest/observations': { kind: 'personnel' },
+  // Incoming dialogmelding (the GP's answer): bearer integration clients only (dialogmelding.receive); rules in integration/gp-answer.test.ts.
+  'POST /api/integration/dialogmelding': { kind: 'personnel' },
   'POST /api/patients': { kind: 'personnel' },
   'GET /api/patients/:id': { kind: 'patient-data' },
   'POST /api/patients/:id/end-episode': { kind: 'patient-data', body: () => ({ reason: 'Flyttet' }), expect: -1 },

@@ -3,6 +3,8 @@
 import { plural } from './format.js';
 
 export const nb = {
+  escalationGpAnswer: 'Svar fra fastlegen (dialogmelding)',
+  escalationGpAnswerFrom: (name: string, hpr: string | null) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['mandag', 'tirsdag', 'onsdag', 'torsdag', 'fredag', 'lørdag', 'søndag'],
   queuedAnswersHeading: 'Svarene er lagret på enheten',
   queuedAnswersIntro: 'Du er uten nett. Svarene sendes automatisk når du er på nett igjen. Du trenger ikke å svare på nytt.',
@@ -107,6 +109,8 @@ export const nb = {
 };
 
 export const nn: typeof nb = {
+  escalationGpAnswer: 'Svar frå fastlegen (dialogmelding)',
+  escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['måndag', 'tysdag', 'onsdag', 'torsdag', 'fredag', 'laurdag', 'sundag'],
   queuedAnswersHeading: 'Svara er lagra på eininga',
   queuedAnswersIntro: 'Du er utan nett. Svara blir sende automatisk når du er på nett igjen. Du treng ikkje å svare på nytt.',
@@ -210,6 +214,8 @@ export const nn: typeof nb = {
 };
 
 export const en: typeof nb = {
+  escalationGpAnswer: "The GP's answer (dialogue message)",
+  escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
   queuedAnswersHeading: 'Your answers are saved on this device',
   queuedAnswersIntro: 'You are offline. The answers will be sent automatically when you are back online. You do not need to answer again.',
