@@ -66,6 +66,14 @@ test('Min plan: zones with limits and units, what to do in each, goals, and whom
   await context.close();
 });
 
+test('one name for CAT everywhere: the questionnaire page is headed as the task and the chart name it', async () => {
+  const { context, page } = await open(PHONE);
+  await page.goto(`${env.server.url}/patient/#/skjema/cat`);
+  await page.getByRole('heading', { level: 1, name: 'KOLS-skjema (CAT)' }).waitFor();
+  assert.equal(await page.getByText('CAT – kols-spørsmål').count(), 0);
+  await context.close();
+});
+
 test('Min plan at 320 px with 200 % text: nothing sideways, nothing clipped', async () => {
   const { context, page } = await open(NARROW);
   await textSize200(page);

@@ -117,25 +117,32 @@ export function FeedbackPanel({
 /** What the plan says about readings that could not be sent yet: a preliminary answer on the device. */
 export interface LocalAssessment {
   zone: Zone | null;
-  action: string | null;
+  /** Every deviating measure's advice, worst first (two yellows → both texts). */
+  actions: string[];
   measurements: MeasurementInput[];
 }
 
-export function localAssessment(measurements: MeasurementInput[], plan: PlanDefinition | null, lang: Lang): LocalAssessment {
-  if (!plan) return { zone: null, action: null, measurements };
+/**
+ * The preliminary zone and advice from the cached plan. In the baseline period (`baseline`) a
+ * yellow raises no alert, so its advice is left out as on the server; red safety advice stays.
+ */
+export function localAssessment(measurements: MeasurementInput[], plan: PlanDefinition | null, lang: Lang, baseline = false): LocalAssessment {
+  if (!plan) return { zone: null, actions: [], measurements };
   let zone: Zone | null = null;
-  let action: string | null = null;
+  const advice: { zone: Zone; text: string }[] = [];
   for (const m of measurements) {
     const entry = plan.measures.find((e) => e.code === m.code);
     // A meter's HI/LO and a critical value are red whatever the limits (the server says the same).
     const z = m.interpretation ? 'red' : m.value === undefined ? 'green' : readingZone(entry?.thresholds ?? null, m.code, m.value);
     if (!entry && z === 'green') continue;
-    if (!zone || SEVERITY[z] > SEVERITY[zone]) {
-      zone = z;
-      action = entry ? localized(entry.actions[z], lang) : null;
-    }
+    if (!zone || SEVERITY[z] > SEVERITY[zone]) zone = z;
+    if (entry && z !== 'green' && !(baseline && z === 'yellow')) advice.push({ zone: z, text: localized(entry.actions[z], lang) });
   }
-  return { zone, action, measurements };
+  const actions = advice
+    .sort((a, b) => SEVERITY[b.zone] - SEVERITY[a.zone])
+    .map((a) => a.text)
+    .filter((a, i, all) => a !== '' && all.indexOf(a) === i);
+  return { zone, actions, measurements };
 }
 
 export function QueuedPanel({
@@ -158,7 +165,20 @@ export function QueuedPanel({
           <p class="feedback-zone">
             <span>{t.queuedPreliminary}</span> <ZoneBadge zone={assessment.zone} size="lg" />
           </p>
-          {assessment.action && <p class="feedback-action">{assessment.action}</p>}
+          {assessment.actions.length === 1 && (
+            <p class="feedback-action">
+              <PhoneLinks text={assessment.actions[0]!} />
+            </p>
+          )}
+          {assessment.actions.length > 1 && (
+            <ul class="feedback-action feedback-actions">
+              {assessment.actions.map((a) => (
+                <li key={a}>
+                  <PhoneLinks text={a} />
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       )}
       <div class="feedback-notice">

@@ -8,7 +8,7 @@ import type { PlanDefinition, PlanResponse, TodayResponse } from '../shared/type
 import { useOutboxItems } from './outbox.js';
 import { RecordSection } from './RecordForm.js';
 import { OpenAdvice, useMyStatus } from './status.js';
-import { PathwayNotice } from './PathwayNotice.js';
+import { PathwayNotice, useOwnPathway } from './PathwayNotice.js';
 import { PATIENT_TEXTS } from './texts.js';
 import { TodayList } from './TodayList.js';
 
@@ -32,6 +32,7 @@ export function Home() {
   const today = useAsync(() => api.get<TodayResponse>('/api/me/today'), []);
   // Thresholds for the preliminary offline answer and the "service closed" notice; a missing plan must not break the page.
   const plan = useAsync(() => api.get<PlanResponse>('/api/me/plan'), []);
+  const pathway = useOwnPathway();
   const waiting = new Set(useOutboxItems().filter((i) => !i.failed).flatMap((i) => i.label.map((l) => l.code)));
 
   return (
@@ -47,7 +48,7 @@ export function Home() {
           <p>{p.planPreparing}</p>
         </div>
       )}
-      <PathwayNotice />
+      <PathwayNotice own={pathway} />
       {!feedbackOpen && <OpenAdvice />}
       <Async state={today}>
         {(data) => {
@@ -65,6 +66,7 @@ export function Home() {
               <RecordSection
                 tasks={data.tasks}
                 plan={planDefinition(plan.data)}
+                baseline={pathway?.baseline != null}
                 onSaved={() => {
                   setFeedbackOpen(true);
                   today.reload();

@@ -3,7 +3,7 @@ import { formatDate } from '../shared/format.js';
 import { useAsync } from '../shared/hooks.js';
 import { useI18n, type Lang } from '../shared/i18n.js';
 
-interface OwnPathway {
+export interface OwnPathway {
   state: string | null;
   pause: { reason: string; until: string } | null;
   baseline: { endsAt: string } | null;
@@ -24,11 +24,14 @@ const TEXT: Record<Lang, { paused: (until: string, reason: string) => string; ba
   },
 };
 
+/** GET /api/me/pathway: the patient's own step (pause, baseline) for the home screen. */
+export function useOwnPathway(): OwnPathway | undefined {
+  return useAsync(() => api.get<OwnPathway>('/api/me/pathway'), []).data;
+}
+
 /** Tells the patient when follow-up is paused (and until when), or that the baseline period is running. */
-export function PathwayNotice() {
+export function PathwayNotice({ own: d }: { own: OwnPathway | undefined }) {
   const { lang } = useI18n();
-  const own = useAsync(() => api.get<OwnPathway>('/api/me/pathway'), []);
-  const d = own.data;
   if (!d) return null;
   if (d.pause) return <div class="notice notice-info pathway-paused"><p>{TEXT[lang].paused(formatDate(d.pause.until, lang), d.pause.reason)}</p></div>;
   if (d.baseline) return <div class="notice notice-info"><p>{TEXT[lang].baseline(formatDate(d.baseline.endsAt.slice(0, 10), lang))}</p></div>;

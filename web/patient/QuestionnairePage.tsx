@@ -4,6 +4,7 @@ import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
+import { MEASURES, measureName } from '../shared/measures.js';
 import type { AnswerResponse, QuestionnaireDef } from '../shared/types.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useOutbox } from './outbox.js';
@@ -190,7 +191,8 @@ function QuestionnaireForm({ def }: { def: QuestionnaireDef }) {
 export function QuestionnairePage({ code }: { code: string }) {
   const { t, lang } = useI18n();
   const def = useAsync(() => api.get<QuestionnaireDef>(`/api/questionnaires/${encodeURIComponent(code)}`), [code]);
-  const title = def.data ? localized(def.data.title, lang) : t.questionnaireHeading;
+  // The app's one name for the questionnaire (as on the task and the chart), not a second title from the server.
+  const title = MEASURES[code] ? measureName(code, lang) : def.data ? localized(def.data.title, lang) : t.questionnaireHeading;
   useDocumentTitle(t.pageTitle(title));
   return (
     <>

@@ -166,7 +166,8 @@ function MeasureInput({
   );
 }
 
-export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; plan: PlanDefinition | null; onSaved: () => void }) {
+/** `baseline`: the pathway's baseline period, when only red values alert (no yellow advice). */
+export function RecordSection({ tasks, plan, onSaved, baseline = false }: { tasks: TodayTask[]; plan: PlanDefinition | null; onSaved: () => void; baseline?: boolean }) {
   const { t, lang } = useI18n();
   const outbox = useOutbox();
   const [queued, setQueued] = useState<LocalAssessment | null>(null);
@@ -223,7 +224,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
       submissions.succeeded();
       setValues({});
       setConfused(false);
-      if (r.queued) setQueued(localAssessment(measurements, plan, lang));
+      if (r.queued) setQueued(localAssessment(measurements, plan, lang, baseline));
       else {
         setResult(r.response);
         onSaved();
@@ -278,7 +279,7 @@ export function RecordSection({ tasks, plan, onSaved }: { tasks: TodayTask[]; pl
             }}
             onQueued={(measurements, note) => {
               setDeviceNote(note);
-              setQueued(localAssessment(measurements, plan, lang));
+              setQueued(localAssessment(measurements, plan, lang, baseline));
             }}
           />
           <form class="record-form" onSubmit={(e) => void submit(e)} noValidate>

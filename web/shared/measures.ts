@@ -52,8 +52,9 @@ export const MEASURES: Readonly<Record<string, MeasureInfo>> = {
     short: { nb: 'Temp', nn: 'Temp', en: 'Temp' },
   },
   glucose: GLUCOSE,
-  phq9: { name: same('PHQ-9'), short: same('PHQ-9') },
-  gad7: { name: same('GAD-7'), short: same('GAD-7') },
+  // One name per questionnaire everywhere in the apps (task, form heading, chart): a plain word, then the code.
+  phq9: { name: { nb: 'Humørskjema (PHQ-9)', nn: 'Humørskjema (PHQ-9)', en: 'Mood questionnaire (PHQ-9)' }, short: same('PHQ-9') },
+  gad7: { name: { nb: 'Uroskjema (GAD-7)', nn: 'Uroskjema (GAD-7)', en: 'Anxiety questionnaire (GAD-7)' }, short: same('GAD-7') },
   cat: { name: { nb: 'KOLS-skjema (CAT)', nn: 'KOLS-skjema (CAT)', en: 'COPD test (CAT)' }, short: same('CAT') },
   symptoms: { name: { nb: 'Dagens symptomer', nn: 'Dagens symptom', en: 'Today\'s symptoms' }, short: { nb: 'Symptomer', nn: 'Symptom', en: 'Symptoms' } },
 };
