@@ -82,6 +82,8 @@ export const PatientHeader = z.object({
   lang: Lang,
 });
 export type PatientHeader = z.infer<typeof PatientHeader>;
+/** A fødselsnummer or D-number as stored (`identifierSystem` says which). */
+export type Identifier = PatientHeader['identifier'];
 export const PatientOverview = z.object({ patient: PatientHeader, episodes: z.array(Episode) });
 export type PatientOverview = z.infer<typeof PatientOverview>;
 

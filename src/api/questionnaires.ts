@@ -21,7 +21,9 @@ export const ResponseListQuery = z.object({
 const CodeParams = z.object({ code: z.string() });
 
 export const QuestionnaireOption = z.object({ value: z.number(), text: LocalText });
+export type QuestionnaireOption = z.infer<typeof QuestionnaireOption>;
 export const QuestionnaireItem = z.object({ id: z.string(), text: LocalText, options: z.array(QuestionnaireOption) });
+export type QuestionnaireItem = z.infer<typeof QuestionnaireItem>;
 
 /** A questionnaire's texts, items and severity bands (domain/questionnaires.ts). */
 export const QuestionnaireDef = z.object({

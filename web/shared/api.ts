@@ -1,4 +1,14 @@
 import type { Endpoint, EndpointInput, EndpointResponse } from '../../src/api/client.js';
+import type { ContactType } from '../../src/api/notes.js';
+
+/**
+ * How the nurse was in touch, in the order the form offers them. The contract's list
+ * (src/api/notes.ts) is not imported as a value, so zod stays out of the bundle; the compiler
+ * keeps the two equal (a missing or an extra kind does not compile).
+ */
+export const CONTACT_TYPES = ['phone', 'video', 'visit', 'message', 'none'] as const satisfies readonly ContactType[];
+const _everyContactType: Exclude<ContactType, (typeof CONTACT_TYPES)[number]> extends never ? true : never = true;
+void _everyContactType;
 
 export type AppName = 'patient' | 'clinic';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countRows, useTestServer } from '../testing/server.js';
+import { worklistEvents } from '../testing/sse.js';
 
 const env = useTestServer();
 
@@ -23,30 +24,7 @@ const send = async (cookie: string, url: string, body: string) => {
 };
 
 /** Reads the clinic's SSE stream until `want` events arrived or time is up. */
-async function streamEvents(cookie: string, want: number, act: () => Promise<void>, ms = 3000) {
-  const ctl = new AbortController();
-  const res = await fetch(`${env.server.url}/api/worklist/stream`, { headers: { cookie }, signal: ctl.signal });
-  assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  const events: { patientId: string; reason: string }[] = [];
-  const dec = new TextDecoder();
-  let buf = dec.decode((await reader.read()).value);
-  await act();
-  const deadline = Date.now() + ms;
-  while (events.length < want && Date.now() < deadline) {
-    const r = await Promise.race([reader.read(), new Promise<null>((ok) => setTimeout(() => ok(null), deadline - Date.now()))]);
-    if (!r || r.done) break;
-    buf += dec.decode(r.value);
-    let i;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (block.startsWith('event: worklist')) events.push(JSON.parse(block.split('\ndata: ')[1]!));
-    }
-  }
-  ctl.abort();
-  return events;
-}
+const streamEvents = (cookie: string, want: number, act: () => Promise<void>, ms?: number) => worklistEvents(env.server, cookie, want, act, ms);
 
 test('a patient message reaches the follow-up service live and waits in its inbox; other services see nothing', async () => {
   const P = env.f.patient;
