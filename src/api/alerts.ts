@@ -120,6 +120,15 @@ export const AlertBurden = z.object({
 });
 export type AlertBurden = z.infer<typeof AlertBurden>;
 
+/**
+ * The alerts the nurse saw on screen: acknowledging "all" must never take an alert that arrived
+ * after the page was drawn, so the caller names them.
+ */
+export const BulkAcknowledgeBody = z.object({
+  alertIds: z.array(z.uuid()).min(1).max(100),
+  note: NoteInput,
+});
+
 export const alertRoutes = {
   burden: route({
     method: 'GET', path: '/api/patients/:id/alert-burden', tag: 'alerts',
@@ -129,4 +138,9 @@ export const alertRoutes = {
   ofPatient: route({ method: 'GET', path: '/api/patients/:id/alerts', tag: 'alerts', summary: "A patient's alerts, with each finding's rule, values and plan version", params: IdParams, query: AlertListQuery, response: AlertsResponse }),
   acknowledge: act('acknowledge'),
   resolve: act('resolve'),
+  acknowledgeAll: route({
+    method: 'POST', path: '/api/patients/:id/alerts/acknowledge', tag: 'alerts', summary: 'Acknowledge the named open alerts of a patient with one contact note',
+    description: 'One transaction; 409 `alerts_changed` when one of them is no longer open (someone else was faster), and nothing is acknowledged.',
+    params: IdParams, body: BulkAcknowledgeBody, response: AlertsResponse,
+  }),
 };

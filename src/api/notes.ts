@@ -31,7 +31,14 @@ export type NotesResponse = z.infer<typeof NotesResponse>;
 /** A note on its own, optionally about an alert. */
 export const NoteBody = NoteInput.extend({ alertId: z.uuid().optional() });
 
+/** The follow-up service's video link for this patient; `url` null when the service has none configured. */
+export const VideoLink = z.object({ url: z.string().nullable(), episodeId: z.string().nullable() });
+
 export const noteRoutes = {
   list: route({ method: 'GET', path: '/api/patients/:id/notes', tag: 'notes', summary: "A patient's contact notes", params: IdParams, response: NotesResponse }),
   add: route({ method: 'POST', path: '/api/patients/:id/notes', tag: 'notes', summary: 'Write a contact note', params: IdParams, body: NoteBody, status: 201, response: ContactNote }),
+  videoLink: route({
+    method: 'GET', path: '/api/patients/:id/video-link', tag: 'notes', summary: "The link to the follow-up service's video service for a consultation with the patient",
+    description: 'The consultation is then documented as a note of type video.', params: IdParams, response: VideoLink,
+  }),
 };

@@ -1,24 +1,18 @@
-import { z } from 'zod';
+import { BulkAcknowledgeBody, alertRoutes as api } from '../../api/alerts.js';
 import { inScope, isUuid, requirePatientAccess } from '../auth/access.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
+import type { App, AppDeps } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { AppError, forbidden, notFound } from '../http/errors.js';
 import { onAlertHandled } from '../integration/hooks.js';
 import * as notes from '../notes/repo.js';
 import * as repo from './repo.js';
-import { NoteInput } from './schema.js';
 import { alertDto } from './service.js';
 
-/**
- * The alerts the nurse saw on screen: acknowledging "all" must never take an alert that arrived
- * after the page was drawn, so the caller names them.
- */
-export const BulkAcknowledgeBody = z.object({
-  alertIds: z.array(z.string().uuid()).min(1).max(100),
-  note: NoteInput,
-});
+/** The body lives in the API contract (src/api/alerts.ts); re-exported for the tests that import it from here. */
+export { BulkAcknowledgeBody };
 
 /**
  * Acknowledges several open alerts of one patient with one contact note, in one transaction: the
@@ -62,9 +56,8 @@ export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: stri
 
 /** POST /api/patients/:id/alerts/acknowledge → { alerts }. */
 export function bulkAlertRoutes(app: App, deps: AppDeps): void {
-  app.post<{ Params: { id: string } }>('/api/patients/:id/alerts/acknowledge', async (req) => {
-    const { alertIds, note } = parse(BulkAcknowledgeBody, req.body);
-    const rows = await acknowledgeAll(ctxOf(req, deps), req.params.id, alertIds, note);
-    return { alerts: rows.map(alertDto) };
+  serve(app, deps, api.acknowledgeAll, async ({ ctx, params, body }) => {
+    const { alertIds, note } = body();
+    return { alerts: (await acknowledgeAll(ctx(), params().id, alertIds, note)).map(alertDto) };
   });
 }
