@@ -76,6 +76,8 @@ export const Observation = z.object({
   device: z.object({ id: z.string(), serial: z.string(), model: z.string(), manufacturer: z.string().nullable() }).optional(),
   /** The meter showed HI or LO; `value` is then the edge of its range. */
   interpretation: z.enum(['HI', 'LO']).optional(),
+  /** Entered on the patient's behalf (issue 12): by health personnel (home care) or a relative with the patient's delegation. */
+  enteredBy: z.object({ kind: z.enum(['personnel', 'relative']), name: z.string(), relation: z.string().nullable() }).optional(),
 });
 export type Observation = z.infer<typeof Observation>;
 export const ObservationsResponse = z.object({ observations: z.array(Observation) });

@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.js';
 import { bulkAlertRoutes } from './alerts/bulk.js';
 import { noteRoutes } from './notes/routes.js';
+import { delegationRoutes } from './delegation/routes.js';
 import { observationRoutes } from './observations/routes.js';
 import { planRoutes } from './plans/routes.js';
 import { alertRoutes } from './alerts/routes.js';
@@ -141,6 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   observationRoutes(app, deps);
   planRoutes(app, deps);
   noteRoutes(app, deps);
+  delegationRoutes(app, deps);
   bulkAlertRoutes(app, deps);
   worklistRoutes(app, deps);
   organisationRoutes(app, deps);

@@ -93,6 +93,12 @@ const SPECS: Record<string, Spec> = {
   'GET /api/referrals': { kind: 'personnel' },
   'GET /api/pathway/tasks': { kind: 'personnel' },
   'GET /api/me/pathway': { kind: 'self' },
+  // Delegation: the patient lets a relative record for them; recording on the patient's behalf (delegation/delegation.test.ts).
+  'GET /api/me/delegations': { kind: 'self' },
+  'POST /api/me/delegations': { kind: 'self', body: (f) => ({ name: 'Kari Testesen', identifier: f.patient.identifier, relation: 'søster' }), expect: 201 },
+  'POST /api/me/delegations/revoke': { kind: 'self', body: (f) => ({ identifier: f.patient.identifier }) },
+  'GET /api/me/delegated-to-me': { kind: 'self' },
+  'POST /api/patients/:id/observations/on-behalf': { kind: 'patient-data', body: () => ({ idempotencyKey: 'sweep-onbehalf-1', measurements: [{ code: 'spo2', value: 95 }] }), expect: 201 },
   'GET /api/patients/:id/pathway': { kind: 'patient-data' },
   'POST /api/patients/:id/pathway': { kind: 'patient-data', body: () => ({ action: 'pause', reason: 'Ferie', until: '2199-01-01' }) },
   'PUT /api/patients/:id/pathway/onboarding': { kind: 'patient-data', body: () => ({ goals: 'Gå tur hver dag.' }) },

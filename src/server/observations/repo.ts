@@ -28,6 +28,10 @@ export interface ObservationRow {
   device_serial?: string | null;
   device_model?: string | null;
   device_manufacturer?: string | null;
+  /** Who entered it on the patient's behalf, when listed with it (listForPatient; delegation/). */
+  entered_by_kind?: 'personnel' | 'relative' | null;
+  entered_by_name?: string | null;
+  entered_by_relation?: string | null;
 }
 
 export type NewObservation = Omit<ObservationRow, 'id' | 'received_at'>;
@@ -71,8 +75,13 @@ export interface ListFilter {
 
 export async function listForPatient(q: Queryable, patientId: string, f: ListFilter): Promise<ObservationRow[]> {
   const r = await q.query<ObservationRow>(
-    `select o.*, d.serial as device_serial, d.model as device_model, d.manufacturer as device_manufacturer
+    `select o.*, d.serial as device_serial, d.model as device_model, d.manufacturer as device_manufacturer,
+            case when dl.id is not null then 'relative' when ep.id is not null then 'personnel' end as entered_by_kind,
+            coalesce(dl.relative_name, ep.name) as entered_by_name, dl.relation as entered_by_relation
        from observations o left join devices d on d.id = o.device_id
+       -- Who entered it on the patient's behalf (recorded_by is the actor tag): staff, or a relative by delegation.
+       left join personnel ep on o.recorded_by like 'personnel:%' and ep.id::text = substr(o.recorded_by, 11)
+       left join delegations dl on o.recorded_by like 'relative:%' and dl.id::text = substr(o.recorded_by, 10)
       where o.patient_id = $1
         and ($2::text is null or o.code = $2) and ($3::timestamptz is null or o.effective_at >= $3)
         and ($4::timestamptz is null or o.effective_at < $4) and ($6::uuid[] is null or o.episode_id = any($6))

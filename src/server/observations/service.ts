@@ -36,6 +36,8 @@ export interface RecordOptions {
   source: 'patient' | 'device' | 'personnel';
   deviceId?: string | null;
   deviceClockOffsetMs?: number | null;
+  /** Entered on the patient's behalf by a relative: `relative:<delegation id>` instead of the caller's actor tag (delegation/service.ts). */
+  recordedBy?: string;
 }
 
 /** What the app shows after a sitting. `remeasure`: ask the patient to rest and measure these again. */
@@ -221,7 +223,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   const resolveMissing: { episodeId: string; ruleId: string }[] = [];
   const auditEvents: { action: 'create' | 'read'; patientId: string; details: Record<string, unknown> }[] = [];
   const findings: { item: number; patientId: string; episodeId: string; planId: string; finding: Finding }[] = [];
-  const recordedBy = actorTag(ctx.actor);
+  const recordedBy = opts.recordedBy ?? actorTag(ctx.actor);
   for (const item of items) {
     const { patientId, idempotencyKey, sitting } = item;
     const episode = episodeOf.get(patientId)!;
@@ -384,5 +386,6 @@ export function observationDto(o: repo.ObservationRow) {
     id: o.id, code: o.code, value: o.value, unit: o.unit, effectiveAt: o.effective_at.toISOString(), receivedAt: o.received_at.toISOString(),
     zone: o.zone, planVersion: o.plan_version, source: o.source, ...(o.interpretation ? { interpretation: o.interpretation } : {}),
     ...(o.device_id && o.device_serial ? { device: { id: o.device_id, serial: o.device_serial, model: o.device_model ?? '', manufacturer: o.device_manufacturer ?? null } } : {}),
+    ...(o.entered_by_kind && o.entered_by_name ? { enteredBy: { kind: o.entered_by_kind, name: o.entered_by_name, relation: o.entered_by_relation ?? null } } : {}),
   };
 }
