@@ -68,15 +68,7 @@ export function OutboxPanel() {
 
   return (
     <div class="outbox-area">
-      {!online && (
-        <p class="offline-badge" role="status">
-          <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" stroke-width="2.4" />
-            <path d="M5 19L19 5" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" />
-          </svg>
-          {t.offlineNow}
-        </p>
-      )}
+      {/* Being offline is said once, in the app shell's header (AppShell live status). */}
       <div role="status" class="outbox-status">
         {waiting.length > 0 && (
           <section class="notice notice-warning outbox" aria-labelledby="outbox-heading">
