@@ -60,7 +60,9 @@ export const CAPABILITIES: readonly ResourceCapability[] = [
     interactions: ['read', 'search-type'],
     documentation:
       'Versions of the self-management plan (egenbehandlingsplan): active = approved by the GP, draft, revoked = superseded by a newer version, ' +
-      'completed = the episode has ended. The full plan is in the extension https://varde.no/fhir/StructureDefinition/plan-definition.',
+      'completed = the episode has ended. The full plan is in the extension https://varde.no/fhir/StructureDefinition/plan-definition. ' +
+      'DBEP (national plan-sharing shape, HL7 Norway planer v2): GET CarePlan/$dbep?patient=[id] (the plan in force), GET CarePlan/[id]/$dbep, ' +
+      'and POST CarePlan/$dbep to import a plan in that shape as a draft for the GP (never in force before the GP approves it).',
   },
   {
     type: 'Flag',

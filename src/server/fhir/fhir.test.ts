@@ -1,3 +1,5 @@
+import { dbepBundle } from './careplan-dbep.js';
+import { TEST_PLAN } from '../testing/fixtures.js';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
@@ -253,7 +255,8 @@ describe('FHIR R4 face', () => {
       const declared = new Set(cs.rest![0]!.resource!.flatMap((r) => r.interaction!.map((i) => `${r.type} ${i.code}`)));
       const registered = new Set(
         env.server.app.vardeRoutes
-          .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*')
+          // Operations ($dbep, careplan-dbep-routes.ts) are named in the CarePlan documentation, not as interactions.
+          .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*' && !r.url.includes('$'))
           .map((r) => {
             const [, type, id] = r.url.split('/').slice(1);
             return `${type} ${r.method === 'POST' ? 'create' : r.method === 'PUT' ? 'update' : id ? 'read' : 'search-type'}`;
@@ -676,6 +679,10 @@ describe('FHIR R4 face', () => {
     body?: (n: number) => unknown;
   }
   const P = () => env.f.patient.id;
+  const dbepPlan = () => ({
+    id: env.f.patient.planId, episode_id: env.f.patient.episodeId, version: 9, status: 'approved' as const, definition: TEST_PLAN, created_by: env.f.people.gp,
+    created_at: new Date(), approved_at: new Date(), approved_by: env.f.people.gp, patient_id: P(), episode_status: 'active' as const, episode_ended_at: null, superseded_at: null,
+  }) as unknown as Parameters<typeof dbepBundle>[0];
   const CASES: Record<string, Case> = {
     'GET /fhir/metadata': { kind: 'public', url: () => '/fhir/metadata' },
     // Unknown GET paths (404/405 OperationOutcome); no data behind it, but still only with a session.
@@ -690,6 +697,10 @@ describe('FHIR R4 face', () => {
     'GET /fhir/QuestionnaireResponse': { kind: 'patient-data', url: () => `/fhir/QuestionnaireResponse?patient=${P()}` },
     'GET /fhir/CarePlan/:id': { kind: 'patient-data', url: () => `/fhir/CarePlan/${env.f.patient.planId}` },
     'GET /fhir/CarePlan': { kind: 'patient-data', url: () => `/fhir/CarePlan?patient=${P()}` },
+    // DBEP export and import (careplan-dbep.test.ts).
+    'GET /fhir/CarePlan/$dbep': { kind: 'patient-data', url: () => `/fhir/CarePlan/$dbep?patient=${P()}` },
+    'GET /fhir/CarePlan/:id/$dbep': { kind: 'patient-data', url: () => `/fhir/CarePlan/${env.f.patient.planId}/$dbep` },
+    'POST /fhir/CarePlan/$dbep': { kind: 'patient-data', url: () => '/fhir/CarePlan/$dbep', body: () => dbepBundle(dbepPlan(), { id: P(), identifier: env.f.patient.identifier, identifier_system: 'fnr', name: 'Kari Testesen' }, 'https://varde.test/fhir', null) },
     'GET /fhir/Flag/:id': { kind: 'patient-data', url: () => `/fhir/Flag/${flagId}` },
     'GET /fhir/Flag': { kind: 'patient-data', url: () => `/fhir/Flag?patient=${P()}` },
     'GET /fhir/Communication/:id': { kind: 'patient-data', url: () => `/fhir/Communication/${messageId}` },

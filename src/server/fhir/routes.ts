@@ -14,6 +14,7 @@ import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
 import { fhirError, information, operationOutcome, toFhirError } from './outcome.js';
 import { SEARCH, type SearchType } from './search.js';
+import { dbepRoutes } from './careplan-dbep-routes.js';
 import * as svc from './service.js';
 
 /*
@@ -281,6 +282,8 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const prefer = parsePrefer(req.headers.prefer);
     return processBundle(ctxOf(req, deps), req.body, base(), prefer.return, prefer.strict);
   });
+
+  dbepRoutes(f, deps, base);
 
   // The web apps' static wildcard (GET /*) would otherwise answer unknown GET /fhir/… paths (and the
   // base itself) with text; these more specific routes keep them on the FHIR face (404/405 OperationOutcome).
