@@ -4,6 +4,8 @@ import { useI18n } from './i18n.js';
 export interface ReadingSourceFields {
   source?: 'patient' | 'device' | 'personnel';
   device?: { id: string; serial: string; model: string; manufacturer: string | null };
+  /** Entered on the patient's behalf (issue 12): home-care staff or a relative with the patient's delegation. */
+  enteredBy?: { kind: 'personnel' | 'relative'; name: string; relation: string | null };
 }
 
 /**
@@ -21,6 +23,8 @@ export function ReadingSource({ reading }: { reading: ReadingSourceFields }) {
       </span>
     );
   }
+  const by = reading.enteredBy;
+  if (by) return <span class="source-entered-by">{by.kind === 'relative' ? t.sourceByRelative(by.name, by.relation) : t.sourceByPersonnel(by.name)}</span>;
   if (reading.source === 'personnel') return <span>{t.sourcePersonnel}</span>;
   if (reading.source === 'patient') return <span>{t.sourceTyped}</span>;
   return null;

@@ -67,6 +67,9 @@ export const nb = {
   videoDocumentTitle: 'Dokumenter videokonsultasjon',
   videoDocumented: 'Videokonsultasjonen er dokumentert.',
   videoNoteHint: 'Hva ble tatt opp, og hva ble avtalt?',
+  // ---- Who entered a reading on the patient's behalf (issue 12)
+  sourceByPersonnel: (name: string) => `skrevet inn av ${name}`,
+  sourceByRelative: (name: string, relation: string | null) => `skrevet inn av ${name}${relation ? ` (${relation})` : ''}, pårørende`,
 };
 
 export const nn: typeof nb = {
@@ -132,6 +135,8 @@ export const nn: typeof nb = {
   videoDocumentTitle: 'Dokumenter videokonsultasjon',
   videoDocumented: 'Videokonsultasjonen er dokumentert.',
   videoNoteHint: 'Kva vart teke opp, og kva vart avtalt?',
+  sourceByPersonnel: (name: string) => `skrive inn av ${name}`,
+  sourceByRelative: (name: string, relation: string | null) => `skrive inn av ${name}${relation ? ` (${relation})` : ''}, pårørande`,
 };
 
 export const en: typeof nb = {
@@ -197,4 +202,6 @@ export const en: typeof nb = {
   videoDocumentTitle: 'Document video consultation',
   videoDocumented: 'The video consultation is documented.',
   videoNoteHint: 'What was discussed, and what was agreed?',
+  sourceByPersonnel: (name: string) => `entered by ${name}`,
+  sourceByRelative: (name: string, relation: string | null) => `entered by ${name}${relation ? ` (${relation})` : ''}, relative`,
 };
