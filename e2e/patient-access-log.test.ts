@@ -13,7 +13,8 @@ const env = useBrowserTest({
   setup: async (e) => {
     const pid = e.f.patient.id;
     // The nurse's visit: overview, readings, alerts, notes — several audit rows, one visit.
-    for (const path of ['', '/observations', '/alerts', '/notes', '/plans']) {
+    // (The video link is audited as an Encounter: a type the page must name in plain words.)
+    for (const path of ['', '/observations', '/alerts', '/notes', '/plans', '/video-link']) {
       const r = await e.call('GET', `/api/patients/${pid}${path}`, e.c.nurseA);
       assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
     }
@@ -36,7 +37,7 @@ test('access log on an iPad: one row per visit, plain resource names, Norwegian 
   const nurse = rows.filter((r) => r.includes('Sykepleier A'));
   assert.equal(nurse.length, 1, `one row for the nurse's visit:\n${rows.join('\n---\n')}`);
   assert.match(nurse[0]!, /^Sykepleier A, sykepleier, Kommune A, åpnet journalen din kl\. \d{2}:\d{2}/);
-  assert.match(nurse[0]!, /Så på eller endret: .*målinger.*varsler/i);
+  assert.match(nurse[0]!, /Så på eller endret: .*målinger.*varsler.*konsultasjon \(video eller telefon\)/i);
   assert.equal(rows.filter((r) => r.startsWith('Fastlege, fastlege, Legekontoret, åpnet journalen din')).length, 1, rows.join('\n---\n'));
 
   const text = await page.locator('main').innerText();
