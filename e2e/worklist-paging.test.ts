@@ -66,8 +66,8 @@ test('the first page of 50, counts on the chips, show more, status filter and se
   await bodyRows().first().waitFor();
   assert.equal(await bodyRows().count(), 50);
   const chips = page.getByRole('group', { name: 'Vis' });
-  await chips.getByRole('button', { name: 'Alle (59)' }).waitFor();
-  await chips.getByRole('button', { name: 'Gul (12)' }).waitFor();
+  await chips.getByRole('button', { name: 'Alle (59)', exact: true }).waitFor();
+  await chips.getByRole('button', { name: 'Gul (12)', exact: true }).waitFor();
   await page.getByText('Viser 50 av 59').waitFor();
   await expectAccessible(page, 'clinic: paged worklist');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/clinic-worklist-paged.png` });
@@ -77,10 +77,10 @@ test('the first page of 50, counts on the chips, show more, status filter and se
   assert.equal(await bodyRows().count(), 59);
   assert.equal(await page.getByRole('button', { name: 'Vis flere' }).count(), 0);
 
-  await chips.getByRole('button', { name: 'Gul (12)' }).click();
+  await chips.getByRole('button', { name: 'Gul (12)', exact: true }).click();
   await page.getByText('Viser 12 av 12').waitFor();
   assert.equal(await bodyRows().filter({ hasText: 'Grønn' }).count(), 0);
-  await chips.getByRole('button', { name: 'Alle (59)' }).click();
+  await chips.getByRole('button', { name: 'Alle (59)', exact: true }).click();
 
   await page.getByLabel('Søk på navn eller fødselsnummer').fill('Pasient 07');
   await page.getByText('Viser 1 av 1').waitFor();
@@ -96,7 +96,7 @@ test('a red reading moves the row to the top live, and the red count follows', a
     body: JSON.stringify({ idempotencyKey: 'e2e-paging-red-1', measurements: [{ code: 'spo2', value: 84 }] }),
   });
   assert.equal(res.status, 201, await res.text());
-  await page.getByRole('group', { name: 'Vis' }).getByRole('button', { name: 'Rød (1)' }).waitFor({ timeout: 10_000 });
+  await page.getByRole('group', { name: 'Vis' }).getByRole('button', { name: 'Rød (1)', exact: true }).waitFor({ timeout: 10_000 });
   await bodyRows().first().filter({ hasText: 'Kari Testesen' }).waitFor({ timeout: 10_000 });
   assert.match(await bodyRows().first().innerText(), /Rød/);
   assert.deepEqual(pageErrors, []);

@@ -6,7 +6,8 @@ import { formatDate, formatDateTime, formatNumber, formatTime, relativeTime } fr
 import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
-import type { EscalationsResponse } from '../shared/types.js';
+import { Sparkline } from '../shared/sparkline.js';
+import type { EscalationsResponse } from '../../src/api/escalations.js';
 import { ZoneBadge, zoneWord } from '../shared/zone.js';
 import './clinic.css';
 import { useMe } from './me.js';
@@ -60,9 +61,12 @@ interface Shown {
   zone: string | null;
 }
 
+/** Units a nurse does not need spelled out in the one-line list (the title has them). */
+const NO_UNIT = new Set(['heart_rate', 'resp_rate', 'bp_systolic', 'glucose', ...QUESTIONNAIRES]);
+
 /**
  * The latest values in reading order; blood pressure, stored as two measurements, as one "132/81"
- * (the diastolic of the same sitting, else the latest one).
+ * (with the diastolic of the same sitting, else the latest one).
  */
 export function latestShown(latest: Record<string, WorklistLatest>, lang: Lang): Shown[] {
   const rank = (code: string): number => {
@@ -81,23 +85,30 @@ export function latestShown(latest: Record<string, WorklistLatest>, lang: Lang):
       });
       continue;
     }
-    const unit = QUESTIONNAIRES.has(code) ? '' : ` ${unitLabel(code, v.unit, lang)}`;
+    const unit = NO_UNIT.has(code) ? '' : ` ${unitLabel(code, v.unit, lang)}`;
     out.push({ key: code, label: measureShort(code, lang), name: measureName(code, lang), text: `${formatNumber(v.value, lang)}${unit}`, at: v.effectiveAt, zone: v.zone });
   }
   return out;
 }
 
+/** The values shown, each followed by its time unless the next value is of the same sitting. */
 function LatestValues({ latest, now }: { latest: Record<string, WorklistLatest>; now: number }) {
   const { lang } = useI18n();
   const all = latestShown(latest, lang);
   if (all.length === 0) return null;
-  const title = all.map((v) => `${v.name} ${v.text}, ${formatDateTime(v.at, lang)}`).join('\n');
+  const shown = all.slice(0, LATEST_SHOWN);
+  const title = all.map((v) => `${v.name} ${v.text}${v.key === 'bp' ? ' mmHg' : ''}, ${formatDateTime(v.at, lang)}`).join('\n');
   return (
     <ul class="wl-latest" title={title}>
-      {all.slice(0, LATEST_SHOWN).map((v) => (
+      {shown.map((v, i) => (
         <li key={v.key} class={v.zone === 'red' || v.zone === 'yellow' ? `wl-val wl-val-${v.zone}` : 'wl-val'}>
-          <abbr title={v.name}>{v.label}</abbr> <strong>{v.text}</strong>{' '}
-          <time dateTime={v.at}>{shortWhen(v.at, now, lang)}</time>
+          <abbr title={v.name}>{v.label}</abbr> <strong>{v.text}</strong>
+          {shown[i + 1]?.at !== v.at && (
+            <>
+              {' '}
+              <time dateTime={v.at}>{shortWhen(v.at, now, lang)}</time>
+            </>
+          )}
         </li>
       ))}
     </ul>
@@ -129,7 +140,8 @@ function ReasonChips({ item }: { item: WorklistItem }) {
     <ul class="wl-chips">
       {alerts.map((a) => (
         <li key={a.id} class={`wl-chip wl-chip-${a.zone}`} title={`${localized(a.summary, lang)} (${a.ruleId})`}>
-          <span class="visually-hidden">{zoneWord(a.zone, t)}: </span>
+          {/* The zone in words for screen readers; a missing chip says "Mangler …" itself. */}
+          {a.zone !== 'missing' && <span class="visually-hidden">{zoneWord(a.zone, t)}: </span>}
           {chipText(a, t, lang)}
         </li>
       ))}
@@ -158,8 +170,8 @@ function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; 
         <a href={`#/pasient/${encodeURIComponent(item.patient.id)}`} title={`${item.patient.name}, ${formatDate(item.patient.birthDate, lang)}`}>
           {item.patient.name}
         </a>
+        {age !== null && <span class="wl-age">, {t.wlAge(age)}</span>}
       </th>
-      <td class="num wl-age">{age !== null ? t.wlAge(age) : ''}</td>
       <td class="wl-phone">
         {phone ? (
           <a href={`tel:${phone.replace(/[^+\d]/g, '')}`} aria-label={`${t.wlCall(item.patient.name)}: ${phone}`}>
@@ -174,10 +186,13 @@ function WorklistRow({ item, now, changed }: { item: WorklistItem; now: number; 
       </td>
       <td class="wl-since">
         {item.status !== 'green' && item.since && (
-          <time dateTime={item.since} title={formatDateTime(item.since, lang)}>
-            {relativeTime(item.since, now, t)}
+          <time dateTime={item.since} title={`${relativeTime(item.since, now, t)} (${formatDateTime(item.since, lang)})`}>
+            {t.wlAgo(Math.floor((now - Date.parse(item.since)) / 60_000))}
           </time>
         )}
+      </td>
+      <td class="wl-spark">
+        {item.spark && <Sparkline code={item.spark.code} unit={item.latest[item.spark.code]?.unit ?? ''} points={item.spark.points} />}
       </td>
       <td class="wl-latest-cell">
         <LatestValues latest={item.latest} now={now} />
@@ -204,6 +219,17 @@ function chipLabel(status: WorklistStatus | null, t: Catalogue): string {
     default:
       return t.worklistAll;
   }
+}
+
+/** A filter chip: its label and count as a pill; its name says "Rød (6)". */
+function FilterChip({ label, n, pressed, onClick, zone }: { label: string; n: number | null; pressed: boolean; onClick: () => void; zone?: string }) {
+  const { lang } = useI18n();
+  const count = n === null ? '…' : formatNumber(n, lang);
+  return (
+    <button type="button" class={`wl-filter${zone ? ` wl-filter-${zone}` : ''}`} aria-pressed={pressed} aria-label={`${label} (${count})`} onClick={onClick}>
+      {label} <span class="wl-count">{count}</span>
+    </button>
+  );
 }
 
 function worklistUrl(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean }, cursor?: string | null): string {
@@ -343,17 +369,11 @@ export function Worklist() {
       <div class="wl-toolbar">
         <div class="wl-filters" role="group" aria-label={t.worklistFilterLabel}>
           {CHIPS.map((s) => (
-            <button key={s ?? 'all'} type="button" class={`wl-filter${s ? ` wl-filter-${s}` : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
-              {s === 'missing' ? t.wlFilterMissing : chipLabel(s, t)} <span class="wl-count">{counts ? formatNumber(s ? counts[s] : counts.all, lang) : '…'}</span>
-            </button>
+            <FilterChip key={s ?? 'all'} zone={s ?? undefined} label={s === 'missing' ? t.wlFilterMissing : chipLabel(s, t)} n={counts ? (s ? counts[s] : counts.all) : null} pressed={status === s} onClick={() => setStatus(s)} />
           ))}
           {/* Combine with the status chips: patients whose messages nobody has answered yet; the nurse's own patients. */}
-          <button type="button" class="wl-filter" aria-pressed={messages} onClick={() => setMessages(!messages)}>
-            {t.navInbox} <span class="wl-count">{counts ? formatNumber(counts.messages, lang) : '…'}</span>
-          </button>
-          <button type="button" class="wl-filter" aria-pressed={mine} onClick={() => setMine(!mine)}>
-            {t.wlFilterMine} <span class="wl-count">{counts ? formatNumber(counts.mine, lang) : '…'}</span>
-          </button>
+          <FilterChip label={t.navInbox} n={counts ? counts.messages : null} pressed={messages} onClick={() => setMessages(!messages)} />
+          <FilterChip label={t.wlFilterMine} n={counts ? counts.mine : null} pressed={mine} onClick={() => setMine(!mine)} />
         </div>
         <form role="search" class="wl-search" onSubmit={(e) => e.preventDefault()}>
           <label for="worklist-search">{t.worklistSearch}</label>
@@ -381,10 +401,10 @@ export function Worklist() {
                     <tr>
                       <th scope="col" class="wl-status">{t.colStatus}</th>
                       <th scope="col" class="wl-name">{t.wlColPatient}</th>
-                      <th scope="col" class="num wl-age">{t.wlColAge}</th>
                       <th scope="col" class="wl-phone">{t.wlColPhone}</th>
                       <th scope="col" class="wl-reasons">{t.wlColReasons}</th>
                       <th scope="col" class="wl-since">{t.wlColSince}</th>
+                      <th scope="col" class="wl-spark">{t.colTrend}</th>
                       <th scope="col" class="wl-latest-cell">{t.wlColLatest}</th>
                     </tr>
                   </thead>
