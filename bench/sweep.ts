@@ -57,7 +57,8 @@ interface Timed {
   alertsByKind: Record<string, number>;
 }
 
-/** Time per statement, keyed by its first words (whitespace folded). */
+const LONGEST = '(the longest transaction; × = transactions)';
+/** Time per statement, keyed by its first words (whitespace folded), and the longest transaction. */
 function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
   const wrap = (q: Queryable): Queryable => ({
     query: async (sql, params) => {
@@ -75,7 +76,17 @@ function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
   }) as Queryable;
   return Object.assign(Object.create(db) as Db, {
     query: wrap(db).query,
-    tx: <T>(fn: (tx: Queryable) => Promise<T>) => db.tx((tx) => fn(wrap(tx))),
+    tx: async <T>(fn: (tx: Queryable) => Promise<T>) => {
+      // The longest transaction: how long PGlite's only connection is held at a time.
+      const t = performance.now();
+      try {
+        return await db.tx((tx) => fn(wrap(tx)));
+      } finally {
+        const ms = performance.now() - t;
+        const e = spent.get(LONGEST) ?? { ms: 0, n: 0 };
+        spent.set(LONGEST, { ms: Math.max(e.ms, ms), n: e.n + 1 });
+      }
+    },
   });
 }
 

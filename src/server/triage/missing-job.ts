@@ -16,7 +16,7 @@ const LOOKBACK_DAYS = 8;
  * entries): each batch is one short transaction of a few statements, so PGlite's only connection
  * is free again between batches.
  */
-const DEFAULT_BATCH = 2000;
+const DEFAULT_BATCH = 500;
 const ROWS_PER_EPISODE = 5;
 /** An episode that failed is looked at again after this long (or as soon as its plan, zone or status changes). */
 const RETRY_MS = 60 * 60_000;
@@ -306,11 +306,11 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: string[] }>(
     `with g as (
        select * from unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bool[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::timestamptz[], $11::text[])
-         as g(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind)),
-     -- The batch picked (and sorted) on narrow rows; the group's finding joined after.
+         with ordinality as g(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind, i)),
+     -- The batch picked (and sorted) on narrow rows; the group's finding and kind joined only for the alerts.
      r as (
        select k.episode_id, k.code, k.plan_id, k.schedule, k.patient_id, k.state, k.schedules_from, k.approved_at,
-              g.version, g.failed, g.window_start, g.due, g.finding, g.next_at, g.kind
+              g.version, g.failed, g.window_start, g.due, g.finding is not null as found, g.next_at, g.i
          from (select s.episode_id, s.code, s.plan_id, s.schedule, e.patient_id, e.state, e.schedules_from, e.time_zone, p.approved_at, p.version
                  from (${rows}) s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
                 where exists (select 1 from g where g.tz = e.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = p.version)
@@ -319,7 +319,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
      w as (${write}),
      todo as (
        select r.* from r
-        where not r.failed and r.finding is not null and r.due >= r.approved_at
+        where not r.failed and r.found and r.due >= r.approved_at
           -- Migration 014's gate, checked here so the gate has nothing to drop.
           and r.state in ('active', 'evaluation') and r.due >= coalesce(r.schedules_from, '-infinity')
           -- Scalar subqueries (not EXISTS, which the planner may turn into a hash of every
@@ -333,8 +333,8 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
      -- 'missing', so a merge never changes zone or status.
      ins as (
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
-       select patient_id, episode_id, 'missing:' || code, kind, 'missing', plan_id, version, finding->'summary', jsonb_build_array(finding), due, due
-         from todo
+       select t.patient_id, t.episode_id, 'missing:' || t.code, g.kind, 'missing', t.plan_id, t.version, g.finding->'summary', jsonb_build_array(g.finding), t.due, t.due
+         from todo t join g on g.i = t.i
        on conflict (episode_id, rule_id) where status <> 'resolved' do update set
          occurrences = al.occurrences + 1,
          findings = al.findings || excluded.findings,
