@@ -104,6 +104,7 @@ test('baseline period: a yellow reading gets no yellow advice, a red keeps only 
   await feedback.getByText('Akkurat nå følger sykepleieren bare med på røde verdier', { exact: false }).waitFor();
   const text = await feedback.innerText();
   assert.doesNotMatch(text, /Sykepleier ringer deg|Hvil og mål igjen om en time/, text);
+  assert.ok((await feedback.locator('a[href="tel:116117"]').count()) >= 1, 'legevakt is one tap from the feedback');
   await expectAccessible(page, 'patient phone: baseline yellow feedback');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-baseline-feedback.png`, fullPage: true });
   await page.getByRole('button', { name: 'Ferdig' }).click();

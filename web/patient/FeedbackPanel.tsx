@@ -3,7 +3,9 @@ import { formatNumber } from '../shared/format.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
 import { localized, useI18n, type Lang } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
-import type { MeasurementInput, Observation, PlanDefinition, RecordResponse, Zone } from '../shared/types.js';
+import type { Zone } from '../../src/api/common.js';
+import type { MeasurementInput, Observation, RecordResponse } from '../../src/api/observations.js';
+import type { PlanDefinition } from '../../src/domain/plan.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { readingZone } from '../shared/zones.js';
 import { useMyStatus } from './status.js';
@@ -66,7 +68,11 @@ export function FeedbackPanel({
           ))}
         </ul>
       ) : (
-        feedback.action && <p class="feedback-action">{feedback.action}</p>
+        feedback.action && (
+          <p class="feedback-action">
+            <PhoneLinks text={feedback.action} />
+          </p>
+        )
       )}
       {feedback.remeasure && zone !== 'red' && (
         <div class="feedback-remeasure">

@@ -329,9 +329,9 @@ export function worstZone(zones: (Zone | null)[]): Zone | null {
 
 /** A yellow while only safety limits alert (domain/pathway.ts#raisesAlert): saved, nobody is told, what to do if worse. */
 const BASELINE_YELLOW: LocalText = {
-  nb: 'Målingen er lagret. Akkurat nå følger sykepleieren bare med på røde verdier, så ingen ringer deg om denne. Blir du verre, ring fastlegen eller legevakt 116 117.',
-  nn: 'Målinga er lagra. Akkurat no følgjer sjukepleiaren berre med på raude verdiar, så ingen ringjer deg om denne. Blir du verre, ring fastlegen eller legevakt 116 117.',
-  en: 'Your measurement is saved. For now the nurse only watches red values, so nobody will call you about this one. If you get worse, call your GP or out-of-hours 116 117.',
+  nb: 'Akkurat nå følger sykepleieren bare med på røde verdier, så ingen ringer deg om denne målingen. Blir du verre, ring fastlegen eller legevakt 116 117.',
+  nn: 'Akkurat no følgjer sjukepleiaren berre med på raude verdiar, så ingen ringjer deg om denne målinga. Blir du verre, ring fastlegen eller legevakt 116 117.',
+  en: 'For now the nurse only watches red values, so nobody will call you about this measurement. If you get worse, call your GP or out-of-hours 116 117.',
 };
 
 /** What the patient is told after a sitting: zone, the plan's action text, and opening-hours notice. */
