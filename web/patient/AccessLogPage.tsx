@@ -4,6 +4,7 @@ import { formatDay, formatTime } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import type { AccessEvent, AccessLogResponse } from '../../src/api/me.js';
+import { DelegatedToMe, Delegations } from './Delegations.js';
 
 function actionLabel(action: string, t: Catalogue): string {
   switch (action.toLowerCase()) {
@@ -192,6 +193,8 @@ export function AccessLogPage() {
           );
         }}
       </Async>
+      <Delegations />
+      <DelegatedToMe />
     </>
   );
 }
