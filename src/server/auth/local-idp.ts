@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/port.js';
 import { page } from '../http/html.js';
 
@@ -39,6 +39,11 @@ export async function createLocalIdp(
   publicUrl: string,
   cookieKeys: string[],
   clients: LocalIdp['clients'] = localClients(),
+  /**
+   * Machine-to-machine clients standing in for HelseID clients of the outbox worker
+   * (integration/helseid-client.ts): client credentials with private_key_jwt, public key in `jwks`.
+   */
+  machineClients: { clientId: string; jwks: { keys: object[] }; scope: string }[] = [],
 ): Promise<LocalIdp> {
   const issuer = `${publicUrl}/idp`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -53,7 +58,16 @@ export async function createLocalIdp(
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-    })),
+    }) as ClientMetadata).concat(machineClients.map((m): ClientMetadata => ({
+      client_id: m.clientId,
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: m.jwks,
+      scope: m.scope,
+    }))),
     jwks: { keys: [jwk] },
     cookies: { keys: cookieKeys },
     pkce: { required: () => true },
@@ -67,10 +81,10 @@ export async function createLocalIdp(
       pid: ['pid'],
       helseid: [HELSEID_HPR_CLAIM, HELSEID_SECURITY_LEVEL_CLAIM],
     },
-    scopes: ['openid', 'profile', 'pid', 'helseid'],
+    scopes: ['openid', 'profile', 'pid', 'helseid', ...new Set(machineClients.flatMap((m) => m.scope.split(' ')))],
     // The relying party reads identity straight from the ID token, as with ID-porten.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true, logoutSource } },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true, logoutSource }, clientCredentials: { enabled: machineClients.length > 0 } },
     interactions: { url: (_ctx, interaction) => `/idp/interaction/${interaction.uid}` },
     ttl: { Session: 10 * 3600, Interaction: 3600, Grant: 10 * 3600, IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60 },
     // First-party clients: no consent screen; grant exactly what was asked for.

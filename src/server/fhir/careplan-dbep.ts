@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, CarePlan, CodeableConcept, Coding, Condition, Extension, Goal, Quantity, Reference, Resource, ServiceRequest, Timing } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CarePlan, CodeableConcept, Coding, Condition, Extension, Goal, Patient, Quantity, Reference, Resource, ServiceRequest, Timing } from '@medplum/fhirtypes';
 import { CATALOGUE, type MeasureCode } from '../../domain/catalogue.js';
 import type { MeasurePlan, PlanDefinition, Schedule, Thresholds } from '../../domain/plan.js';
 import type { LocalText } from '../../domain/text.js';
@@ -93,7 +93,7 @@ const translated = (t: LocalText) => ({
 export function dbepBundle(plan: PlanWithEpisode, patient: DbepPatient, base: string, goalsText: string | null): Bundle {
   const status = carePlanStatus(plan);
   const def = plan.definition;
-  const subject: Reference = {
+  const subject: Reference<Patient> = {
     reference: `Patient/${patient.id}`, display: patient.name,
     identifier: { system: patient.identifier_system === 'dnr' ? DNR_SYSTEM : FNR_SYSTEM, value: patient.identifier },
   };
@@ -109,7 +109,7 @@ export function dbepBundle(plan: PlanWithEpisode, patient: DbepPatient, base: st
   };
   const requests: ServiceRequest[] = def.measures.map((m) => ({
     resourceType: 'ServiceRequest', id: `${root}-sr-${slug(m.code)}`, status: status === 'draft' ? 'draft' : status === 'active' ? 'active' : status === 'revoked' ? 'revoked' : 'completed',
-    intent: 'plan', basedOn: [{ reference: `CarePlan/${root}` }], code: { coding: codingsFor(m.code), text: CATALOGUE[m.code].display.nb }, subject,
+    intent: 'plan' as const, basedOn: [{ reference: `CarePlan/${root}` }], code: { coding: codingsFor(m.code), text: CATALOGUE[m.code].display.nb }, subject,
     ...timing(m.schedule),
   }));
   const overall: CarePlan = {

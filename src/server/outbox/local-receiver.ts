@@ -52,6 +52,13 @@ export class LocalReceiver {
   maxInFlight = 0;
   /** Called when a request arrives, before it is answered (tests use it to kill a worker mid-delivery). */
   onRequest: ((key: string | null) => void) | undefined;
+  /**
+   * Checks the bearer token like the national services check HelseID's (tests: asks the local
+   * IdP). When set, a request without a valid token gets 401 and nothing is kept.
+   */
+  verifyBearer: ((token: string) => Promise<boolean>) | undefined;
+  /** Requests refused for their token. */
+  unauthorized = 0;
 
   setMode(m: Partial<ReceiverMode>): ReceiverMode {
     this.mode = { ...this.mode, ...m };
@@ -123,6 +130,14 @@ export class LocalReceiver {
       return;
     }
     const header = (n: string) => (typeof req.headers[n] === 'string' ? (req.headers[n] as string) : null);
+    if (this.verifyBearer) {
+      const token = /^Bearer (.+)$/.exec(header('authorization') ?? '')?.[1];
+      if (!token || !(await this.verifyBearer(token).catch(() => false))) {
+        this.unauthorized++;
+        res.writeHead(401, { 'content-type': 'application/fhir+json', 'www-authenticate': 'Bearer' }).end(JSON.stringify(outcome('error', 'login', 'A valid HelseID access token is required.')));
+        return;
+      }
+    }
     const a = await this.handle({
       channel: (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).pop() ?? '', key: header('idempotency-key'),
       contentType: header('content-type') ?? '', documentKind: header('x-varde-document-kind'), body: Buffer.concat(chunks).toString('utf8'),

@@ -5,6 +5,8 @@ import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
 import { serve } from '../http/contract.js';
 import { forbidden } from '../http/errors.js';
 import type { Db } from '../db/port.js';
+import { queueSharedMeasurements } from '../integration/pmd-job.js';
+import { helseIdFromEnv } from '../integration/helseid-client.js';
 import { LocalReceiver } from './local-receiver.js';
 import * as repo from './repo.js';
 import { ReceiverModeBody } from './schema.js';
@@ -104,7 +106,10 @@ export async function startOutbox(db: Db, deps: AppDeps, opts: { intervalMs: num
     );
   }
   if (opts.intervalMs <= 0) return undefined;
-  const worker = new OutboxWorker(db, { now: deps.now, log: opts.log, production: deps.config.PRODUCTION });
+  const worker = new OutboxWorker(db, {
+    now: deps.now, log: opts.log, production: deps.config.PRODUCTION, token: helseIdFromEnv(process.env),
+    producers: [(q, now) => queueSharedMeasurements(q, now, { fhirBase: `${deps.config.PUBLIC_URL}/fhir` })],
+  });
   await worker.start(opts.intervalMs);
   return worker;
 }
