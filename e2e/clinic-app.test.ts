@@ -154,12 +154,13 @@ test('device loans: register a device, lend it from the patient view, take it ba
 
 test('the follow-up ends with a reason; the patient leaves the worklist', async () => {
   await nurse.goto(`${server.url}/clinic/#/pasient/${enrolledId}`);
-  await nurse.getByText('Flere valg', { exact: true }).click(); // the header's menu (issue 11)
-  await nurse.getByRole('button', { name: 'Avslutt oppfølgingen' }).click();
-  const dialog = nurse.getByRole('dialog', { name: 'Avslutt oppfølgingen' });
-  await dialog.getByLabel('Begrunnelse').fill('Flyttet til annen kommune.');
-  await dialog.getByRole('button', { name: 'Avslutt oppfølgingen' }).click();
-  await nurse.getByText('Oppfølgingen er avsluttet.', { exact: true }).first().waitFor();
+  // The header's "Mer …" menu (issue 11) opens the pathway's end form: a reason from the fixed list and a comment.
+  await nurse.locator('.pv-menu > summary').click();
+  await nurse.getByRole('button', { name: 'Avslutt oppfølgingen …' }).click();
+  await nurse.getByLabel('Årsak', { exact: true }).selectOption('moved');
+  await nurse.getByLabel('Kommentar (valgfritt)').fill('Flyttet til annen kommune.');
+  await nurse.getByRole('button', { name: 'Avslutt forløpet', exact: true }).click();
+  await nurse.getByText(/Digital hjemmeoppfølging avsluttet/).first().waitFor();
   const ep = (await db.query<{ status: string; end_reason: string }>('select status, end_reason from episodes where patient_id = $1', [enrolledId])).rows;
   assert.deepEqual(ep, [{ status: 'ended', end_reason: 'Flyttet til annen kommune.' }]);
   await nurse.goto(`${server.url}/clinic/#/`);

@@ -89,7 +89,7 @@ test('alerts come red first, in plain words without rule ids; the rule shows on 
   assert.match(await rule.locator('code').innerText(), /^threshold:/);
 });
 
-test('one note acknowledges every open alert; the section bar reaches the notes', async () => {
+test('one note acknowledges every open alert; the notes tab shows the note', async () => {
   const open = (await db.query<{ n: number }>(`select count(*)::int as n from alerts where patient_id = $1 and status = 'open'`, [f.patient.id])).rows[0]!.n;
   assert.ok(open >= 2);
   await nurse.getByRole('button', { name: `Kvitter alle ${open} med ett notat` }).click();
@@ -108,13 +108,77 @@ test('one note acknowledges every open alert; the section bar reaches the notes'
   assert.equal(left, 0);
   assert.equal((await db.query<{ n: number }>(`select count(*)::int as n from contact_notes where patient_id = $1`, [f.patient.id])).rows[0]!.n, 1);
 
-  await nurse.getByRole('navigation', { name: 'Deler av pasientbildet' }).getByRole('button', { name: 'Notater' }).click();
-  await nurse.waitForFunction(() => document.activeElement?.id === 'notes-heading');
-  await nurse.getByText('Ringte Kari: tar beredskapspakken').first().waitFor();
+  await nurse.getByRole('tablist', { name: 'Pasientbildet' }).getByRole('tab', { name: 'Notater' }).click();
+  const notesPanel = nurse.getByRole('tabpanel', { name: 'Notater' });
+  await notesPanel.getByText('Ringte Kari: tar beredskapspakken').first().waitFor();
   await nurse.evaluate(() => window.scrollTo(0, 0));
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic: patient view, notes tab');
+  await nurse.getByRole('tab', { name: 'Oversikt' }).click();
   await settled(nurse);
   await expectAccessible(nurse, 'clinic: patient view for the phone call');
   if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/clinic-patient-view.png` });
+});
+
+test('tabs follow the WAI-ARIA pattern: one tab stop, arrow keys, Home and End, one panel shown', async () => {
+  const tabs = nurse.getByRole('tablist', { name: 'Pasientbildet' }).getByRole('tab');
+  assert.deepEqual(await tabs.allInnerTexts(), ['Oversikt', 'Målinger', 'Plan', 'Notater', 'Meldinger', 'Utstyr']);
+  const selected = async () => nurse.getByRole('tab', { selected: true }).innerText();
+  const shown = async () => nurse.locator('[role=tabpanel]:not([hidden])').getAttribute('aria-labelledby');
+  assert.deepEqual(await tabs.evaluateAll((ts) => ts.map((t) => t.getAttribute('tabindex'))), ['0', '-1', '-1', '-1', '-1', '-1']);
+  await nurse.getByRole('tab', { name: 'Oversikt' }).focus();
+  await nurse.keyboard.press('ArrowRight');
+  assert.equal(await selected(), 'Målinger');
+  assert.equal(await shown(), 'pv-tab-measurements');
+  assert.equal(await nurse.evaluate(() => document.activeElement?.textContent), 'Målinger');
+  await nurse.getByRole('tabpanel', { name: 'Målinger' }).locator('#observations-heading').waitFor();
+  await nurse.keyboard.press('End');
+  assert.equal(await selected(), 'Utstyr');
+  await nurse.keyboard.press('ArrowRight');
+  assert.equal(await selected(), 'Oversikt', 'wraps to the first');
+  await nurse.keyboard.press('ArrowLeft');
+  assert.equal(await selected(), 'Utstyr', 'wraps to the last');
+  await nurse.keyboard.press('Home');
+  assert.equal(await selected(), 'Oversikt');
+  assert.equal(await nurse.locator('[role=tabpanel]:not([hidden])').count(), 1);
+  await nurse.evaluate(() => window.scrollTo(0, 0));
+  await settled(nurse);
+  if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/patient-view-tabs.png` });
+  // Tab leaves the tab list for the panel (one tab stop for the whole list).
+  await nurse.keyboard.press('Tab');
+  assert.equal(await nurse.evaluate(() => document.activeElement?.getAttribute('role')), 'tabpanel');
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic: patient view tabs');
+});
+
+test('ending the follow-up is in the "Mer …" menu and opens the pathway\'s end form (fixed reasons, summary for the GP)', async () => {
+  await nurse.goto(`${server.url}/clinic/#/pasient/${f.patient.id}`);
+  await nurse.locator('.pv-header').waitFor({ timeout: 60_000 });
+  await settled(nurse);
+  const oldEnd: string[] = [];
+  nurse.on('request', (r) => {
+    if (r.url().includes('/end-episode')) oldEnd.push(r.url());
+  });
+  // From another tab: the menu takes the nurse to the form on the overview.
+  await nurse.getByRole('tab', { name: 'Plan' }).click();
+  assert.equal(await nurse.getByRole('button', { name: 'Avslutt oppfølgingen …' }).isVisible(), false);
+  await nurse.locator('.pv-menu > summary').click();
+  await nurse.getByRole('button', { name: 'Avslutt oppfølgingen …' }).click();
+  assert.equal(await nurse.getByRole('tab', { selected: true }).innerText(), 'Oversikt');
+  const reason = nurse.getByLabel('Årsak', { exact: true });
+  await reason.waitFor();
+  await nurse.waitForFunction(() => (document.activeElement as HTMLSelectElement | null)?.tagName === 'SELECT');
+  assert.deepEqual(await reason.locator('option').allInnerTexts(), ['Målet er nådd', 'Ingen nytte', 'For syk', 'Flyttet', 'Død', 'Ønsker ikke å fortsette']);
+  await settled(nurse);
+  await expectAccessible(nurse, 'clinic: end of follow-up from the menu');
+  if (SHOTS) await nurse.screenshot({ path: `${SHOTS}/patient-view-end-menu.png` });
+  await reason.selectOption('goal_reached');
+  await nurse.getByLabel('Kommentar (valgfritt)').fill('Stabil i tre måneder.');
+  await nurse.getByRole('button', { name: 'Avslutt forløpet', exact: true }).click();
+  await nurse.getByRole('heading', { name: 'Oppsummering til fastlegen' }).or(nurse.getByText(/Digital hjemmeoppfølging avsluttet/)).first().waitFor({ timeout: 30_000 });
+  const ep = (await db.query<{ status: string; end_reason_code: string }>(`select status, end_reason_code from episodes where id = $1`, [f.patient.episodeId])).rows[0]!;
+  assert.deepEqual(ep, { status: 'ended', end_reason_code: 'goal_reached' });
+  assert.deepEqual(oldEnd, [], 'not the old free-text /end-episode');
 });
 
 test('reports: a month-by-month trend, and a CSV that Norwegian Excel opens (BOM, semicolons, decimal comma)', async () => {

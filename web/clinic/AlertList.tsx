@@ -3,7 +3,7 @@ import { DateTime } from '../shared/components.js';
 import { byTimeDesc, formatDateTime, formatNumber } from '../shared/format.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureShort, unitLabel } from '../shared/measures.js';
-import type { Actor, Alert, AlertStatus } from '../shared/types.js';
+import type { Alert, AlertStatus } from '../../src/api/alerts.js';
 import { ZoneBadge } from '../shared/zone.js';
 import type { AlertAction } from './AlertDialog.js';
 
@@ -11,9 +11,9 @@ export function alertTitleId(alert: Alert): string {
   return `alert-title-${alert.id}`;
 }
 
-function actorName(actor: Actor): string {
-  if (!actor) return '';
-  return typeof actor === 'string' ? actor : (actor.name ?? actor.id ?? '');
+/** Who acted: the contract sends their name (their id when the name is unknown). */
+function actorName(actor: Alert['acknowledgedBy']): string {
+  return actor ?? '';
 }
 
 function statusLabel(status: AlertStatus, t: Catalogue): string {
@@ -151,15 +151,16 @@ function AlertCard({ alert, onAction, onEscalate, escalated }: CardProps) {
 }
 
 const STATUS_ORDER: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 };
-/** Red before yellow before missing: what can hurt the patient first. */
+/** Red before yellow before missing: what can hurt the patient first (then open before acknowledged, newest first). */
 const ZONE_ORDER: Record<string, number> = { red: 0, yellow: 1, missing: 2 };
 const zoneRank = (a: Alert): number => ZONE_ORDER[a.zone ?? ''] ?? 3;
 
-const RULE_TEXT: Record<Lang, { threshold: (m: string) => string; missing: (m: string) => string; trend: string; combined: string; news2: string; questionnaire: (m: string) => string; item9: string }> = {
-  nb: { threshold: (m) => `Utenfor grensen i planen: ${m}`, missing: (m) => `Mangler måling: ${m}`, trend: 'Utvikling over flere dager', combined: 'Flere målinger sammen', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørreskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tanker om å skade seg selv)' },
-  nn: { threshold: (m) => `Utanfor grensa i planen: ${m}`, missing: (m) => `Manglar måling: ${m}`, trend: 'Utvikling over fleire dagar', combined: 'Fleire målingar saman', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørjeskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tankar om å skade seg sjølv)' },
-  en: { threshold: (m) => `Outside the plan's limit: ${m}`, missing: (m) => `Missing measurement: ${m}`, trend: 'Change over several days', combined: 'Several measurements together', news2: 'NEWS2 score', questionnaire: (m) => `Questionnaire: ${m}`, item9: 'PHQ-9 item 9 (thoughts of self-harm)' },
+const RULE_TEXT: Record<Lang, { threshold: (m: string) => string; missing: (m: string) => string; missingForm: (m: string) => string; inactive: string; trend: string; combined: string; news2: string; questionnaire: (m: string) => string; item9: string; other: string }> = {
+  nb: { threshold: (m) => `Utenfor grensen i planen: ${m}`, missing: (m) => `Mangler måling: ${m}`, missingForm: (m) => `Mangler skjema: ${m}`, inactive: 'Ingen aktivitet på flere dager', trend: 'Utvikling over flere dager', combined: 'Flere målinger sammen', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørreskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tanker om å skade seg selv)', other: 'Regel i planen' },
+  nn: { threshold: (m) => `Utanfor grensa i planen: ${m}`, missing: (m) => `Manglar måling: ${m}`, missingForm: (m) => `Manglar skjema: ${m}`, inactive: 'Ingen aktivitet på fleire dagar', trend: 'Utvikling over fleire dagar', combined: 'Fleire målingar saman', news2: 'NEWS2-poengsum', questionnaire: (m) => `Spørjeskjema: ${m}`, item9: 'PHQ-9 spørsmål 9 (tankar om å skade seg sjølv)', other: 'Regel i planen' },
+  en: { threshold: (m) => `Outside the plan's limit: ${m}`, missing: (m) => `Missing measurement: ${m}`, missingForm: (m) => `Missing questionnaire: ${m}`, inactive: 'No activity for several days', trend: 'Change over several days', combined: 'Several measurements together', news2: 'NEWS2 score', questionnaire: (m) => `Questionnaire: ${m}`, item9: 'PHQ-9 item 9 (thoughts of self-harm)', other: 'A rule of the plan' },
 };
+const QUESTIONNAIRE_CODES = new Set(['phq9', 'gad7', 'cat', 'symptoms']);
 
 /** The rule that raised the alert in plain words (the id is for support, not for the phone call). */
 export function ruleText(alert: Pick<Alert, 'ruleId' | 'kind'>, lang: Lang): string {
@@ -167,12 +168,14 @@ export function ruleText(alert: Pick<Alert, 'ruleId' | 'kind'>, lang: Lang): str
   const [kind, code = '', sub] = alert.ruleId.split(':');
   const name = code ? measureShort(code, lang) : '';
   if (kind === 'threshold') return r.threshold(name);
-  if (kind === 'missing') return r.missing(name);
+  if (kind === 'inactive' || alert.kind === 'inactive') return r.inactive;
+  if (kind === 'missing') return QUESTIONNAIRE_CODES.has(code) || alert.kind === 'missing_questionnaire' ? r.missingForm(name) : r.missing(name);
   if (kind === 'trend') return r.trend;
   if (kind === 'combined') return r.combined;
   if (kind === 'news2') return r.news2;
   if (kind === 'questionnaire') return code === 'phq9' && sub === 'item9' ? r.item9 : r.questionnaire(name || code.toUpperCase());
-  return alert.kind ?? alert.ruleId;
+  // Never the raw id in the text: it is on hover and under the expander.
+  return r.other;
 }
 
 export function AlertList({
@@ -190,7 +193,7 @@ export function AlertList({
   const newest = byTimeDesc<Alert>((a) => a.lastAt || a.firstAt);
   const active = alerts
     .filter((a) => a.status !== 'resolved')
-    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || zoneRank(a) - zoneRank(b) || newest(a, b));
+    .sort((a, b) => zoneRank(a) - zoneRank(b) || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || newest(a, b));
   const resolved = alerts.filter((a) => a.status === 'resolved').sort(byTimeDesc((a) => a.resolvedAt ?? a.lastAt));
   return (
     <>

@@ -1,4 +1,4 @@
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
 import { Async, errorText } from '../shared/components.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
@@ -48,7 +48,7 @@ function limits(th: Thresholds): string {
  * (decided by the server's transition table), onboarding, baseline proposal beside the template,
  * pause, evaluation figures, end and its summary for the GP, and the history of steps.
  */
-export function PathwayPanel({ patientId, onChanged }: { patientId: string; onChanged?: () => void }) {
+export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patientId: string; onChanged?: () => void; endRequest?: number }) {
   const p = usePathwayText();
   const { t, lang } = useI18n();
   const base = `/api/patients/${encodeURIComponent(patientId)}/pathway`;
@@ -78,11 +78,22 @@ export function PathwayPanel({ patientId, onChanged }: { patientId: string; onCh
   };
   const step = (body: Record<string, unknown>) => run(() => api.post(base, body));
   const onboard = (body: Record<string, unknown>) => run(() => api.put(`${base}/onboarding`, body));
+  // The patient view's "Mer …" menu asks for the end form (each new request number opens it once).
+  const endRef = useRef<HTMLDetailsElement>(null);
+  const endShown = useRef(0);
+  useEffect(() => {
+    if (endRequest === 0 || endRequest === endShown.current || !data.data) return;
+    endShown.current = endRequest;
+    if (endRef.current) endRef.current.open = true;
+    const target = (endRef.current ?? document.getElementById(id('h')))!;
+    target.scrollIntoView({ block: 'center' });
+    (document.getElementById(id('ereason')) ?? document.getElementById(id('h')))?.focus();
+  }, [endRequest, data.data]);
   const value = (name: string): string => (document.getElementById(id(name)) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | null)?.value ?? '';
 
   return (
     <section class="card pathway" aria-labelledby={id('h')}>
-      <h2 id={id('h')}>{p.pathwayHeading}</h2>
+      <h2 id={id('h')} tabIndex={-1}>{p.pathwayHeading}</h2>
       <Async state={data}>
         {(w) => {
           const can = (a: string) => w.actions.includes(a);
@@ -274,7 +285,7 @@ export function PathwayPanel({ patientId, onChanged }: { patientId: string; onCh
               {can('resume') && <button type="button" class="button button-primary" aria-busy={busy} onClick={() => void step({ action: 'resume' })}>{p.resume}</button>}
 
               {can('end') && (
-                <details>
+                <details ref={endRef}>
                   <summary>{p.endHeading}</summary>
                   <form class="stack" onSubmit={(e) => { e.preventDefault(); void step({ action: 'end', reason: value('ereason'), note: value('enote2') }); }}>
                     <div class="field">

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api, isRecord, withQuery } from '../shared/api.js';
 import { TrendChart } from '../shared/chart.js';
@@ -6,17 +7,11 @@ import { formatDate, formatNumber, isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
-import type {
-  Alert,
-  AlertsResponse,
-  Episode,
-  EscalationsResponse,
-  Identifier,
-  ObservationsResponse,
-  PatientDetailResponse,
-  PatientSummary,
-  QuestionnaireResponse,
-} from '../shared/types.js';
+import type { Alert, AlertsResponse } from '../../src/api/alerts.js';
+import type { EscalationsResponse } from '../../src/api/escalations.js';
+import type { ObservationsResponse } from '../../src/api/observations.js';
+import type { Episode, Identifier, PatientOverview as PatientDetailResponse, PatientHeader as PatientSummary } from '../../src/api/patients.js';
+import type { QuestionnaireResponse } from '../../src/api/questionnaires.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { AlertActionDialog, type AlertAction } from './AlertDialog.js';
 import { AlertList, alertTitleId } from './AlertList.js';
@@ -30,6 +25,7 @@ import { PlanPanel } from './PlanPanel.js';
 import { PathwayPanel, PlanGoals } from './PathwayPanel.js';
 import { useStreamRefresh } from './stream.js';
 import { TextDialog } from './TextDialog.js';
+import './clinic.css';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -40,21 +36,21 @@ const PV: Record<Lang, {
   responsibility: Record<string, string>;
 }> = {
   nb: {
-    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnoser', more: 'Flere valg',
+    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnoser', more: 'Mer …',
     sections: 'Deler av pasientbildet',
     tabs: { overview: 'Oversikt', measurements: 'Målinger', plan: 'Plan', notes: 'Notater', messages: 'Meldinger', devices: 'Utstyr' },
     ackAll: (n) => `Kvitter alle ${n} med ett notat`, ackAllTitle: (n) => `Kvitter ${n} varsler med ett notat`, ackAllDone: (n) => `${n} varsler er kvittert.`,
     responsibility: { follow_up: 'oppfølging', gp: 'fastlege', hospital: 'sykehus' },
   },
   nn: {
-    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnosar', more: 'Fleire val',
+    age: (n) => `${n} år`, phone: 'Telefon', noPhone: 'Ingen telefon registrert', careTeam: 'Behandlingsteam', diagnoses: 'Diagnosar', more: 'Meir …',
     sections: 'Delar av pasientbiletet',
     tabs: { overview: 'Oversikt', measurements: 'Målingar', plan: 'Plan', notes: 'Notat', messages: 'Meldingar', devices: 'Utstyr' },
     ackAll: (n) => `Kvitter alle ${n} med eitt notat`, ackAllTitle: (n) => `Kvitter ${n} varsel med eitt notat`, ackAllDone: (n) => `${n} varsel er kvitterte.`,
     responsibility: { follow_up: 'oppfølging', gp: 'fastlege', hospital: 'sjukehus' },
   },
   en: {
-    age: (n) => `${n} years`, phone: 'Phone', noPhone: 'No phone number registered', careTeam: 'Care team', diagnoses: 'Diagnoses', more: 'More actions',
+    age: (n) => `${n} years`, phone: 'Phone', noPhone: 'No phone number registered', careTeam: 'Care team', diagnoses: 'Diagnoses', more: 'More …',
     sections: 'Parts of the patient view',
     tabs: { overview: 'Overview', measurements: 'Measurements', plan: 'Plan', notes: 'Notes', messages: 'Messages', devices: 'Devices' },
     ackAll: (n) => `Acknowledge all ${n} with one note`, ackAllTitle: (n) => `Acknowledge ${n} alerts with one note`, ackAllDone: (n) => `${n} alerts acknowledged.`,
@@ -121,7 +117,7 @@ function CallHeader({ patient, episode, active, onEnd }: { patient: PatientSumma
                   onEnd();
                 }}
               >
-                {t.endEpisode}
+                {t.pvEndMenuItem}
               </button>
             </div>
           </details>
@@ -145,32 +141,51 @@ function CallHeader({ patient, episode, active, onEnd }: { patient: PatientSumma
   );
 }
 
-/** One click to each part of the view; every part stays on the page (search and print find it all). */
-function SectionBar() {
-  const { lang } = useI18n();
-  const [current, setCurrent] = useState<SectionKey>('overview');
+const tabId = (key: SectionKey) => `pv-tab-${key}`;
+const panelId = (key: SectionKey) => `pv-panel-${key}`;
+
+/**
+ * The parts of the patient view as tabs (WAI-ARIA tabs pattern, automatic activation): one tab
+ * stop, arrow keys move between tabs and show their panel, Home and End go to the first and last.
+ */
+function Tabs({ current, onSelect }: { current: SectionKey; onSelect: (key: SectionKey) => void }) {
+  const { t, lang } = useI18n();
+  const move = (e: KeyboardEvent, i: number) => {
+    const last = SECTIONS.length - 1;
+    const to = e.key === 'ArrowRight' ? (i === last ? 0 : i + 1) : e.key === 'ArrowLeft' ? (i === 0 ? last : i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : null;
+    if (to === null) return;
+    e.preventDefault();
+    const key = SECTIONS[to]!.key;
+    onSelect(key);
+    document.getElementById(tabId(key))?.focus();
+  };
   return (
-    <nav class="pv-tabs" aria-label={PV[lang].sections}>
-      <ul>
-        {SECTIONS.map((sec) => (
-          <li key={sec.key}>
-            <button
-              type="button"
-              class="pv-tab"
-              aria-current={current === sec.key ? 'true' : undefined}
-              onClick={() => {
-                setCurrent(sec.key);
-                const h = document.getElementById(sec.heading);
-                h?.closest('section')?.scrollIntoView({ block: 'start' });
-                h?.focus({ preventScroll: true });
-              }}
-            >
-              {PV[lang].tabs[sec.key]}
-            </button>
-          </li>
-        ))}
-      </ul>
-    </nav>
+    <div class="pv-tablist" role="tablist" aria-label={t.pvTabsLabel}>
+      {SECTIONS.map((sec, i) => (
+        <button
+          key={sec.key}
+          type="button"
+          role="tab"
+          id={tabId(sec.key)}
+          aria-selected={current === sec.key}
+          aria-controls={panelId(sec.key)}
+          tabIndex={current === sec.key ? 0 : -1}
+          onClick={() => onSelect(sec.key)}
+          onKeyDown={(e) => move(e, i)}
+        >
+          {PV[lang].tabs[sec.key]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A tab's panel; the others stay mounted but hidden, so their data is ready when the nurse switches. */
+function TabPanel({ tab, current, children }: { tab: SectionKey; current: SectionKey; children: ComponentChildren }) {
+  return (
+    <div class="pv-tabpanel" role="tabpanel" id={panelId(tab)} aria-labelledby={tabId(tab)} tabIndex={0} hidden={current !== tab}>
+      {children}
+    </div>
   );
 }
 
@@ -181,12 +196,10 @@ function patientOf(detail: PatientDetailResponse): PatientSummary | null {
   return isRecord(flat) && typeof flat.name === 'string' ? (flat as unknown as PatientSummary) : null;
 }
 
-function identifierInfo(identifier: PatientSummary['identifier'] | undefined, t: Catalogue): { label: string; value: string } | null {
-  const list: Identifier[] = Array.isArray(identifier) ? identifier : identifier ? [identifier] : [];
-  const first = list[0];
-  if (!first) return null;
-  const raw = typeof first === 'string' ? first : first.value;
-  const isDNumber = typeof first !== 'string' && (first.system ?? '').endsWith('.4.2');
+function identifierInfo(patient: PatientSummary | null, t: Catalogue): { label: string; value: string } | null {
+  const raw = patient?.identifier;
+  if (!raw) return null;
+  const isDNumber = patient.identifierSystem === 'dnr';
   // 11 digits are conventionally read as birth date + personal number.
   const value = /^\d{11}$/.test(raw) ? `${raw.slice(0, 6)} ${raw.slice(6)}` : raw;
   return { label: isDNumber ? t.dNumber : t.identifier, value };
@@ -274,8 +287,8 @@ function Episodes({ episodes }: { episodes: unknown }) {
 function PatientFacts({ detail }: { detail: PatientDetailResponse }) {
   const { t, lang } = useI18n();
   const patient = patientOf(detail);
-  const identifier = identifierInfo(patient?.identifier, t);
-  const plan = isRecord(detail.plan) ? detail.plan : (currentEpisode(detail)?.plan as unknown as Record<string, unknown> | null) ?? null;
+  const identifier = identifierInfo(patient, t);
+  const plan = (currentEpisode(detail)?.plan as unknown as Record<string, unknown> | null) ?? null;
   const planVersion = plan && (typeof plan.version === 'number' || typeof plan.version === 'string') ? String(plan.version) : undefined;
   const approvedAt = plan ? str(plan.approvedAt) : undefined;
   return (
@@ -401,7 +414,9 @@ export function PatientView({ id }: { id: string }) {
   const escalations = useAsync(() => api.get<EscalationsResponse>(`${base}/escalations`), [base]);
   const [pending, setPending] = useState<{ alert: Alert; action: AlertAction } | null>(null);
   const [escalating, setEscalating] = useState<Alert | null>(null);
-  const [ending, setEnding] = useState(false);
+  const [tab, setTab] = useState<SectionKey>('overview');
+  // Bumped by the header menu's "end the follow-up": the pathway panel opens its end form.
+  const [endRequest, setEndRequest] = useState(0);
   const [bulk, setBulk] = useState<Alert[] | null>(null);
   // Server answers to acknowledge/resolve, shown until the refetched list arrives.
   const [patched, setPatched] = useState<ReadonlyMap<string, Alert>>(new Map());
@@ -456,7 +471,16 @@ export function PatientView({ id }: { id: string }) {
           {t.backToWorklist}
         </a>
       </p>
-      <CallHeader patient={patient} episode={episode} active={active} onEnd={() => setEnding(true)} />
+      <CallHeader
+        patient={patient}
+        episode={episode}
+        active={active}
+        onEnd={() => {
+          // The pathway's own end form (reason from the fixed list, equipment, summary to the GP), on the overview.
+          setTab('overview');
+          setEndRequest((n) => n + 1);
+        }}
+      />
       {active && <VideoContact patientId={id} onDocumented={() => setNotesKey((k) => k + 1)} />}
       <Async state={detail}>{(data) => <PatientFacts detail={data} />}</Async>
       {episode && !active && (
@@ -467,8 +491,9 @@ export function PatientView({ id }: { id: string }) {
       <p role="status" class="status-text">
         {headerStatus}
       </p>
-      <SectionBar />
+      <Tabs current={tab} onSelect={setTab} />
 
+      <TabPanel tab="overview" current={tab}>
       <section class="card" aria-labelledby="alerts-heading">
         <h2 id="alerts-heading" tabIndex={-1}>
           {t.alertsHeading}
@@ -512,13 +537,16 @@ export function PatientView({ id }: { id: string }) {
       </section>
 
       {/* The follow-up pathway comes after the alerts: on the phone the open alerts are what matters first. */}
-      <PathwayPanel patientId={id} onChanged={detail.reload} />
+      <PathwayPanel patientId={id} onChanged={detail.reload} endRequest={endRequest} />
 
       <section class="card" aria-labelledby="escalations-heading">
         <h2 id="escalations-heading" tabIndex={-1}>{t.escalationsHeading}</h2>
         <PatientEscalations patientId={id} refreshKey={dataKey} />
       </section>
+      {detail.data && <Episodes episodes={detail.data.episodes} />}
+      </TabPanel>
 
+      <TabPanel tab="measurements" current={tab}>
       <section class="card" aria-labelledby="observations-heading">
         <h2 id="observations-heading" tabIndex={-1}>{t.clinicTrendsHeading}</h2>
         <Trends base={base} episode={episode} refreshKey={dataKey} />
@@ -528,29 +556,36 @@ export function PatientView({ id }: { id: string }) {
         <h2 id="responses-heading" tabIndex={-1}>{t.responsesHeading}</h2>
         <Questionnaires base={base} refreshKey={dataKey} />
       </section>
+      </TabPanel>
 
+      <TabPanel tab="plan" current={tab}>
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading" tabIndex={-1}>{t.planHeading}</h2>
         <PlanGoals patientId={id} />
         <PlanPanel patientId={id} active={active} onChanged={detail.reload} />
       </section>
+      </TabPanel>
 
+      <TabPanel tab="notes" current={tab}>
       <section class="card" aria-labelledby="notes-heading">
         <h2 id="notes-heading" tabIndex={-1}>{t.notesHeading}</h2>
         <Notes patientId={id} refreshKey={notesKey} />
       </section>
+      </TabPanel>
 
+      <TabPanel tab="messages" current={tab}>
       <section class="card" aria-labelledby="messages-heading">
         <h2 id="messages-heading" tabIndex={-1}>{t.clinicMessagesHeading}</h2>
         <MessageThread path={`${base}/messages`} self="personnel" />
       </section>
+      </TabPanel>
 
+      <TabPanel tab="devices" current={tab}>
       <section class="card" aria-labelledby="devices-heading">
         <h2 id="devices-heading" tabIndex={-1}>{t.loansHeading}</h2>
         <PatientDevices patientId={id} active={active} />
       </section>
-
-      {detail.data && <Episodes episodes={detail.data.episodes} />}
+      </TabPanel>
 
       {pending && (
         <AlertActionDialog
@@ -604,22 +639,6 @@ export function PatientView({ id }: { id: string }) {
             setDataKey((k) => k + 1);
           }}
           onClose={() => setEscalating(null)}
-        />
-      )}
-      {ending && (
-        <TextDialog
-          title={t.endEpisodeTitle}
-          context={<p>{t.endEpisodeContext(patient?.name ?? '')}</p>}
-          label={t.endEpisodeReason}
-          hint={t.endEpisodeHint}
-          minLength={3}
-          confirm={t.endEpisodeConfirm}
-          onSubmit={async (reason) => {
-            await api.post<unknown>(`${base}/end-episode`, { reason });
-            setHeaderStatus(t.endEpisodeDone);
-            detail.reload();
-          }}
-          onClose={() => setEnding(false)}
         />
       )}
     </>
