@@ -258,7 +258,8 @@ export async function stageObservation(
   let observationIds: string[] = [];
   let readings: ObservationRow[] = [];
   let effectiveAt: Date | null = null;
-  const tz = patientId ? await repo.patientTimeZone(tx, patientId) : 'Europe/Oslo';
+  const episodes = patientId ? await repo.episodesForWrite(tx, patientId) : undefined;
+  const tz = episodes?.timeZone ?? 'Europe/Oslo';
   if (p.effective) effectiveAt = instantOf(p.effective, tz);
   if (p.effective && p.effective.precision !== 'instant') notes.push(`${PRECISION_NOTE[p.effective.precision]} (${tz}).`);
 
@@ -269,7 +270,7 @@ export async function stageObservation(
   } else if (!patientId) {
     note = 'About a device, not a patient: stored, not triaged.';
   } else if (triageable) {
-    const episode = await repo.openEpisode(tx, patientId);
+    const episode = episodes?.open;
     if (!episode) throw fhirError(422, 'business-rule', 'The patient has no active follow-up episode: readings cannot be triaged.', 'Observation.subject');
     const toPath = pathMapper(p);
     let checked;

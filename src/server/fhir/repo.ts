@@ -290,6 +290,24 @@ export async function openEpisode(q: Queryable, patientId: string): Promise<{ id
     `select id, time_zone, started_at from episodes where patient_id = $1 and status <> 'ended' order by started_at desc limit 1`, [patientId])).rows[0];
 }
 
+/**
+ * patientTimeZone and openEpisode in one round trip, as a posted Observation needs both: the
+ * time zone of the latest episode (Europe/Oslo when none) and the open episode, if any.
+ */
+export async function episodesForWrite(q: Queryable, patientId: string): Promise<{ timeZone: string; open: { id: string; time_zone: string; started_at: Date } | undefined }> {
+  const r = await q.query<{ tz: string | null; id: string | null; time_zone: string | null; started_at: Date | null }>(
+    `select (select time_zone from episodes where patient_id = $1 order by started_at desc limit 1) as tz, o.id, o.time_zone, o.started_at
+       from (select 1) one left join lateral (
+         select id, time_zone, started_at from episodes where patient_id = $1 and status <> 'ended' order by started_at desc limit 1) o on true`,
+    [patientId],
+  );
+  const x = r.rows[0];
+  return {
+    timeZone: x?.tz ?? 'Europe/Oslo',
+    open: x?.id && x.time_zone && x.started_at ? { id: x.id, time_zone: x.time_zone, started_at: x.started_at } : undefined,
+  };
+}
+
 /** The time zone the patient's local days are counted in (latest episode; Europe/Oslo when none). */
 export async function patientTimeZone(q: Queryable, patientId: string): Promise<string> {
   const r = await q.query<{ time_zone: string }>('select time_zone from episodes where patient_id = $1 order by started_at desc limit 1', [patientId]);
