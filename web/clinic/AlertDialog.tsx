@@ -3,7 +3,8 @@ import { api, isRecord } from '../shared/api.js';
 import { errorKey } from '../shared/components.js';
 import { toApiError } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
-import type { Alert, ContactType } from '../shared/types.js';
+import type { Alert } from '../../src/api/alerts.js';
+import type { ContactType } from '../../src/api/notes.js';
 import { ZoneBadge } from '../shared/zone.js';
 import {
   ContactFields,

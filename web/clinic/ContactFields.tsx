@@ -1,7 +1,8 @@
 import { useId } from 'preact/hooks';
 import { contactTypeLabel, FieldError } from '../shared/components.js';
 import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
-import { CONTACT_TYPES, type ContactType } from '../shared/types.js';
+import type { ContactType } from '../../src/api/notes.js';
+import { CONTACT_TYPES } from '../shared/api.js';
 
 export interface ContactNoteDraft {
   contactType: ContactType | '';

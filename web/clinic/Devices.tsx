@@ -4,7 +4,7 @@ import { ActionFeedback, Async, DateTime, FieldError, TableRegion, errorKey } fr
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import type { RegisterDeviceBody } from '../../src/api/devices.js';
-import type { Device, DeviceLoan } from '../shared/types.js';
+import type { Device, DeviceLoan } from '../../src/api/devices.js';
 
 type DeviceKind = RegisterDeviceBody['kind'];
 

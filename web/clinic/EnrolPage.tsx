@@ -3,7 +3,8 @@ import { api } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
-import type { Organisation, Template } from '../shared/types.js';
+import type { Organisation } from '../../src/api/organisations.js';
+import type { Template } from '../../src/api/templates.js';
 
 interface Diagnosis {
   system: 'ICPC-2' | 'ICD-10';

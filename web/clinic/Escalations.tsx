@@ -4,7 +4,7 @@ import { Async, DateTime } from '../shared/components.js';
 import { formatDate } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n } from '../shared/i18n.js';
-import type { Escalation } from '../shared/types.js';
+import type { Escalation } from '../../src/api/escalations.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useMe } from './me.js';
 import { useStreamRefresh } from './stream.js';

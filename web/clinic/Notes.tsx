@@ -4,7 +4,7 @@ import { Async, contactTypeLabel, DateTime, errorKey } from '../shared/component
 import { byTimeDesc } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
-import type { ContactNote, ContactType, NotesResponse } from '../shared/types.js';
+import type { ContactNote, ContactType, NotesResponse } from '../../src/api/notes.js';
 import {
   ContactFields,
   EMPTY_DRAFT,

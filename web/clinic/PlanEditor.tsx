@@ -5,7 +5,9 @@ import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { measureName } from '../shared/measures.js';
-import type { PlanVersion, QuestionnaireDef, Template } from '../shared/types.js';
+import type { PlanVersion } from '../../src/api/plans.js';
+import type { QuestionnaireDef } from '../../src/api/questionnaires.js';
+import type { Template } from '../../src/api/templates.js';
 import {
   type AlertZone,
   type CombinedForm,

@@ -6,7 +6,7 @@ import { useAsync } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import { planEntries, scheduleText } from '../shared/plan.js';
-import type { PlanStatus, PlanVersion, PlansResponse } from '../shared/types.js';
+import type { PlanStatus, PlanVersion, PlansResponse } from '../../src/api/plans.js';
 import { isGp, useMe } from './me.js';
 import { PlanEditor } from './PlanEditor.js';
 import { planLines, type PlanDefinition } from './planModel.js';

@@ -5,7 +5,7 @@ import { toApiError, useAsync } from '../shared/hooks.js';
 import { CATALOGUES, LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { measureName } from '../shared/measures.js';
 import { scheduleText } from '../shared/plan.js';
-import type { QuestionnaireDef } from '../shared/types.js';
+import type { QuestionnaireDef } from '../../src/api/questionnaires.js';
 import { diffPlans, planLines, type PlanChange, type PlanDefinition, QUESTIONNAIRE_CODES, ZONES } from './planModel.js';
 
 export type ItemNames = (code: string, id: string) => string;

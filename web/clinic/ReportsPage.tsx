@@ -4,7 +4,7 @@ import { Async, TableRegion } from '../shared/components.js';
 import { formatDate, formatNumber } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
-import type { IndicatorReport, IndicatorRow, ReportCount } from '../shared/types.js';
+import type { IndicatorReport, IndicatorRow, ReportCount } from '../../src/api/reports.js';
 
 const DIAGNOSES = ['copd', 'heart_failure', 'diabetes', 'mental_health', 'cancer', 'other'] as const;
 

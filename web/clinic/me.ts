@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { PersonnelMe } from '../shared/types.js';
+import type { PersonnelMe } from '../../src/api/session.js';
 
 /** The logged-in person, their organisation and the role they act in (from /api/me). */
 export const MeContext = createContext<PersonnelMe | null>(null);

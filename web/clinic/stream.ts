@@ -1,7 +1,7 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, isRecord } from '../shared/api.js';
-import type { WorklistEvent } from '../shared/types.js';
+import type { WorklistEvent } from '../../src/api/stream.js';
 import type { RowsEvent } from './worklistDiff.js';
 
 export type StreamStatus = 'connecting' | 'open' | 'error';

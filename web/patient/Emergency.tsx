@@ -1,7 +1,7 @@
 import { api } from '../shared/api.js';
 import { useAsync } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
-import type { PlanResponse } from '../shared/types.js';
+import type { MyPlan as PlanResponse } from '../../src/api/me.js';
 import { PATIENT_TEXTS } from './texts.js';
 
 /** A Norwegian phone number in free text: 8 digits, possibly grouped, possibly with +47. */

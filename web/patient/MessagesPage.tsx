@@ -3,7 +3,7 @@ import { api } from '../shared/api.js';
 import { MessageThread } from '../shared/components.js';
 import { useAsync, useDocumentTitle, useHashPath } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
-import type { ReplyExpectation } from '../shared/types.js';
+import type { ReplyExpectation } from '../../src/api/messages.js';
 import './messages.css';
 
 /** Tells the navigation badge that replies were just read, so it does not wait for its next poll. */

@@ -6,7 +6,8 @@ import { isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
-import type { ObservationsResponse, PlanResponse } from '../shared/types.js';
+import type { MyPlan as PlanResponse } from '../../src/api/me.js';
+import type { ObservationsResponse } from '../../src/api/observations.js';
 
 const PERIODS = [7, 30, 90] as const;
 

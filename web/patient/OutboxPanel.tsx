@@ -3,7 +3,7 @@ import { DateTime } from '../shared/components.js';
 import { formatNumber } from '../shared/format.js';
 import { raw, textOf, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
-import type { Feedback } from '../shared/types.js';
+import type { Feedback } from '../../src/api/observations.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useOnline, useOutbox, useOutboxItems, type OutboxItem } from './outbox.js';
 

@@ -5,7 +5,7 @@ import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
 import { MEASURES, measureName } from '../shared/measures.js';
-import type { AnswerResponse, QuestionnaireDef } from '../shared/types.js';
+import type { AnswerResponse, QuestionnaireDef } from '../../src/api/questionnaires.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { useOutbox } from './outbox.js';
 import { newKey } from './submission.js';

@@ -1,7 +1,7 @@
 import { formatDateTime, formatNumber, formatTime } from '../shared/format.js';
 import { localized, useI18n } from '../shared/i18n.js';
 import { EXPLAIN, MEASURES, measureName, unitLabel } from '../shared/measures.js';
-import type { TodayTask } from '../shared/types.js';
+import type { TodayTask } from '../../src/api/me.js';
 import { ZoneBadge } from '../shared/zone.js';
 
 function DoneMark({ done, waiting }: { done: boolean; waiting: boolean }) {

@@ -1,4 +1,4 @@
-import type { MeasurementInput, RecordRequest } from '../shared/types.js';
+import type { MeasurementInput, RecordRequest } from '../../src/api/observations.js';
 
 /** A random UUID for idempotency keys. */
 export function newKey(): string {

@@ -6,7 +6,9 @@ import { errorKey, errorMessage } from './errorCodes.js';
 import { toApiError, useAsync } from './hooks.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
-import type { ContactType, Message, MessagesResponse, Observation } from './types.js';
+import type { PatientMessage as Message, OwnMessagesResponse as MessagesResponse } from '../../src/api/messages.js';
+import type { ContactType } from '../../src/api/notes.js';
+import type { Observation } from '../../src/api/observations.js';
 import { ReadingSource, type ReadingSourceFields } from './ReadingSource.js';
 import { ZoneBadge } from './zone.js';
 

@@ -1,4 +1,8 @@
-import type { Observation, PlanDefinition, PlanEntry, Schedule, Thresholds } from './types.js';
+import type { Observation } from '../../src/api/observations.js';
+import type { MeasurePlan, PlanDefinition, QuestionnairePlan, Schedule, Thresholds } from '../../src/domain/plan.js';
+
+/** A measure or questionnaire of the plan. */
+export type PlanEntry = MeasurePlan | QuestionnairePlan;
 
 export function asPlan(d: unknown): PlanDefinition | null {
   return typeof d === 'object' && d !== null && Array.isArray((d as PlanDefinition).measures) ? (d as PlanDefinition) : null;
@@ -10,7 +14,7 @@ export function planEntries(plan: PlanDefinition | null): PlanEntry[] {
 
 /** Codes in the order of the plan, then anything else that was measured. */
 export function chartCodes(plan: PlanDefinition | null, observations: Observation[]): string[] {
-  const planned = planEntries(plan).map((e) => e.code);
+  const planned: string[] = planEntries(plan).map((e) => e.code);
   const seen = [...new Set(observations.map((o) => o.code))].filter((c) => !planned.includes(c));
   return [...planned, ...seen];
 }

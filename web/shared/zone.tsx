@@ -1,5 +1,5 @@
 import { useI18n, type Catalogue, type Lang } from './i18n.js';
-import type { WorklistStatus } from './types.js';
+import type { WorklistStatus } from '../../src/api/worklist.js';
 
 type ZoneKey = WorklistStatus | 'unknown';
 

@@ -1,4 +1,5 @@
-import type { Thresholds, Zone } from './types.js';
+import type { Zone } from '../../src/api/common.js';
+import type { Thresholds } from '../../src/domain/plan.js';
 
 /**
  * The plan's zone for a value: limits are strict ("red below 88" means 87 and under), red before

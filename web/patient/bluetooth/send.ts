@@ -1,5 +1,5 @@
 import { api, ApiError } from '../../shared/api.js';
-import type { RecordResponse } from '../../shared/types.js';
+import type { RecordResponse } from '../../../src/api/observations.js';
 import type { Outbox } from '../outbox.js';
 import type { DeviceSitting } from './sittings.js';
 

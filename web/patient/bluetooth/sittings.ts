@@ -1,5 +1,5 @@
 import { dateTimeText, type DeviceReading } from '../../../src/domain/ble/index.js';
-import type { MeasurementInput } from '../../shared/types.js';
+import type { MeasurementInput } from '../../../src/api/observations.js';
 import { newKey } from '../submission.js';
 import { measuredInstant } from './clock.js';
 import type { DeviceIdentity, DeviceVisit } from './gatt.js';
