@@ -333,6 +333,14 @@ export async function applyTransition(ctx: Ctx, patientId: string, body: Transit
         const summary = await endSummary(tx, e, now, body.reason, body.note);
         Object.assign(set, { ended_at: now, end_reason_code: body.reason, end_reason: body.note || body.reason });
         Object.assign(details, { reason: body.reason, note: body.note, ...(body.patientView ? { patientView: body.patientView } : {}), summary });
+        // Ending is the evaluation's third outcome (continue, adjust the plan, end): recorded as
+        // such, with the period's figures and the patient's view, like complete_evaluation does.
+        if (e.state === 'evaluation') {
+          details['evaluation'] = {
+            outcome: 'end', patientView: body.patientView ?? '', note: body.note,
+            figures: summaryDto(await repo.periodSummary(tx, e, periodStart(e, await repo.transitionsOf(tx, e.id)), now)),
+          };
+        }
         break;
       }
     }
