@@ -4,7 +4,7 @@ import type { Actor } from './actor.js';
 import { hashToken } from './session.js';
 
 /** Scopes a device gateway or integration can be given. Kept narrow on purpose. */
-export const CLIENT_SCOPES = ['observation.write', 'device.read', 'dialogmelding.receive'] as const;
+export const CLIENT_SCOPES = ['observation.write', 'device.read', 'dialogmelding.receive', 'smart.launch'] as const;
 const TOKEN_TTL_SECONDS = 3600;
 
 /** scrypt, not sha256: client secrets are long-lived and must resist offline guessing. */

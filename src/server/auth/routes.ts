@@ -10,10 +10,12 @@ import { HELSEID_HPR_CLAIM, HELSEID_SECURITY_LEVEL_CLAIM, IDPORTEN_ACR_HIGH, IDP
 import type { LoginApp, OidcRp, PendingLogin } from './oidc-rp.js';
 import { SESSION_COOKIE, createSession, deleteSession, membershipsFor } from './session.js';
 import { auditAuthEvent, perAddressLimit, perClientLimit } from './throttle.js';
+import { bindSessionToLaunch, patientViewPath, resolveLaunch, smartRoutes } from './smart.js';
 
 const LOGIN_COOKIE = 'varde_login';
 const LoginQuery = z.object({ app: z.enum(['patient', 'clinic']) });
-const PendingSchema = z.object({ app: z.enum(['patient', 'clinic']), state: z.string(), nonce: z.string(), verifier: z.string() });
+// `launch`: a SMART EHR launch in progress (smart.ts), checked against the care relation in the callback.
+const PendingSchema = z.object({ app: z.enum(['patient', 'clinic']), state: z.string(), nonce: z.string(), verifier: z.string(), launch: z.string().optional() });
 
 /** Login through OIDC (HelseID / ID-porten), logout, device client credentials and `/api/me`. */
 export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
@@ -31,14 +33,25 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     return reply.redirect(url);
   });
 
+  smartRoutes(app, deps, rp, async (reply, extra) => {
+    const { url, pending } = await rp.start('clinic');
+    reply.setCookie(LOGIN_COOKIE, JSON.stringify({ ...pending, ...extra }), {
+      path: '/auth', httpOnly: true, sameSite: 'lax', secure: secure(), signed: true, maxAge: 600,
+    });
+    return reply.redirect(url);
+  });
+
   app.get<{ Params: { app: string } }>('/auth/callback/:app', { config: { public: true, rateLimit: limit(true) } }, async (req, reply) => {
     const which = parse(z.enum(['patient', 'clinic']), req.params.app, 'app');
     const raw = req.cookies[LOGIN_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : null;
     reply.clearCookie(LOGIN_COOKIE, { path: '/auth' });
     let pending: PendingLogin | null = null;
+    let launch: string | undefined;
     try {
-      pending = unsigned?.valid && unsigned.value ? PendingSchema.parse(JSON.parse(unsigned.value)) : null;
+      const parsed = unsigned?.valid && unsigned.value ? PendingSchema.parse(JSON.parse(unsigned.value)) : null;
+      launch = parsed?.launch;
+      pending = parsed;
     } catch {
       pending = null;
     }
@@ -91,15 +104,30 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     const person = r.rows[0];
     const membership = person ? (await membershipsFor(deps.db, person.id))[0] : undefined;
     if (!person || !membership) return loginFailed(reply, which, 'Du har ingen tilgang i Varde. Kontakt administrator i din virksomhet.');
+    let launched: { patientId: string; organisationId: string; role: typeof membership.role } | null = null;
+    if (launch) {
+      const r = await resolveLaunch(deps.db, launch, person.id, await membershipsFor(deps.db, person.id), deps.now());
+      if (!r.ok) {
+        await auditAuthEvent(deps, req, { actorKind: 'system', actorId: 'login', resourceType: 'Session', outcome: 'denied', ...(r.patientId ? { patientId: r.patientId } : {}), details: { app: which, reason: r.reason, smartLaunch: true, hpr } });
+        return loginFailed(reply, which, r.reason === 'no_care_relation'
+          ? 'Du har ikke behandlingsrelasjon til denne pasienten i Varde, så journalen kan ikke åpne pasienten her.'
+          : 'Lenken fra journalen er brukt eller utløpt. Åpne pasienten fra journalen på nytt.');
+      }
+      launched = r;
+    }
     const token = await createSession(deps.db, {
-      subjectKind: 'personnel', subjectId: person.id, organisationId: membership.organisation_id, role: membership.role,
+      subjectKind: 'personnel', subjectId: person.id, organisationId: launched?.organisationId ?? membership.organisation_id, role: launched?.role ?? membership.role,
       idToken, ttlHours: deps.config.SESSION_TTL_HOURS,
     });
     await audit(
       { ...ctxBase(deps), actor: { kind: 'system', name: `personnel:${person.id}` } },
-      { action: 'login', resourceType: 'Session', details: { hpr, organisationId: membership.organisation_id, role: membership.role, securityLevel: level } },
+      { action: 'login', resourceType: 'Session', ...(launched ? { patientId: launched.patientId } : {}), details: { hpr, organisationId: launched?.organisationId ?? membership.organisation_id, role: launched?.role ?? membership.role, securityLevel: level, ...(launched ? { smartLaunch: true } : {}) } },
     );
     setSession(reply, token, secure(), deps.config.SESSION_TTL_HOURS);
+    if (launched) {
+      await bindSessionToLaunch(deps.db, token, launched.patientId);
+      return reply.redirect(patientViewPath(launched.patientId));
+    }
     return reply.redirect(home(which));
   });
 

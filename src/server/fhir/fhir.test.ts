@@ -66,8 +66,10 @@ async function fhir<T extends Resource = Resource>(method: string, url: string, 
   });
   const parsed = res.body ? (JSON.parse(res.body) as T) : (undefined as unknown as T);
   if (res.body) {
-    assert.match(String(res.headers['content-type']), /^application\/fhir\+json/, `${method} ${url}: content type`);
-    valid(parsed);
+    // SMART discovery is plain JSON (SMART App Launch §2.1); everything else on the face is FHIR JSON.
+    const smart = url.includes('/.well-known/');
+    assert.match(String(res.headers['content-type']), smart ? /^application\/json/ : /^application\/fhir\+json/, `${method} ${url}: content type`);
+    if (!smart) valid(parsed);
   }
   return { status: res.statusCode, headers: res.headers, body: parsed };
 }
@@ -256,7 +258,7 @@ describe('FHIR R4 face', () => {
       const registered = new Set(
         env.server.app.vardeRoutes
           // Operations ($dbep, careplan-dbep-routes.ts) are named in the CarePlan documentation, not as interactions.
-          .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*' && !r.url.includes('$'))
+          .filter((r) => r.url.startsWith('/fhir/') && r.method !== 'HEAD' && r.url !== '/fhir/metadata' && r.url !== '/fhir/*' && !r.url.includes('$') && !r.url.includes('/.well-known/'))
           .map((r) => {
             const [, type, id] = r.url.split('/').slice(1);
             return `${type} ${r.method === 'POST' ? 'create' : r.method === 'PUT' ? 'update' : id ? 'read' : 'search-type'}`;
@@ -685,6 +687,8 @@ describe('FHIR R4 face', () => {
   }) as unknown as Parameters<typeof dbepBundle>[0];
   const CASES: Record<string, Case> = {
     'GET /fhir/metadata': { kind: 'public', url: () => '/fhir/metadata' },
+    // SMART App Launch discovery (auth/smart.ts).
+    'GET /fhir/.well-known/smart-configuration': { kind: 'public', url: () => '/fhir/.well-known/smart-configuration' },
     // Unknown GET paths (404/405 OperationOutcome); no data behind it, but still only with a session.
     'GET /fhir/*': { kind: 'unknown', url: () => '/fhir/Encounter' },
     'GET /fhir': { kind: 'unknown', url: () => '/fhir' },

@@ -157,6 +157,12 @@ const SPECS: Record<string, Spec> = {
   // cannot fill in, so they are 'session' here; fhir/fhir.test.ts sweeps every /fhir route with the
   // same rules (401 without session, 403 + audited refusal without care relation, audited when served).
   'GET /fhir/metadata': { kind: 'public' },
+  // SMART EHR launch (auth/smart.ts, e2e/smart-launch.test.ts): discovery and the launch URL are public; the
+  // launch registration is for EPJ clients with a bearer token (smart.launch), like device ingest.
+  'GET /fhir/.well-known/smart-configuration': { kind: 'public' },
+  'GET /.well-known/smart-configuration': { kind: 'public' },
+  'GET /launch': { kind: 'public' },
+  'POST /smart/launch': { kind: 'personnel' },
   'GET /fhir/*': { kind: 'session' },
   'GET /fhir': { kind: 'session' },
   'GET /fhir/Patient/:id': { kind: 'patient-data' },

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { registerClient } from '../src/server/auth/clients.js';
+import { DESKTOP, loginClinic, newPage, useBrowserTest } from './helpers.js';
+
+/**
+ * Issue 14 in Chromium: SMART on FHIR EHR launch. A simulated EPJ registers the launch context for
+ * a patient (bearer client, scope smart.launch) and opens /launch?launch=…&iss=… from its page.
+ * The GP, who already has a session with the identity provider (the local stand-in for HelseID),
+ * lands in the patient's view in the clinic app, logged in, without a login form. A nurse with no
+ * care relation to the patient is refused and the refusal audited; a launch works once.
+ */
+let ehrToken = '';
+const env = useBrowserTest({
+  setup: async (e) => {
+    const c = await registerClient(e.db, { clientId: 'epj-legekontor', name: 'EPJ', organisationId: e.f.orgs.gpOffice, scopes: ['smart.launch'] });
+    const res = await e.server.app.inject({
+      method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+    });
+    ehrToken = (JSON.parse(res.body) as { access_token: string }).access_token;
+  },
+});
+
+async function registerLaunch(): Promise<string> {
+  const res = await env.server.app.inject({
+    method: 'POST', url: '/smart/launch', headers: { authorization: `Bearer ${ehrToken}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ patientIdentifier: env.f.patient.identifier }),
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const body = JSON.parse(res.body) as { launchUrl: string; iss: string };
+  assert.equal(body.iss, `${env.server.url}/fhir`);
+  return body.launchUrl;
+}
+
+/** The EPJ's own page with the button that opens the patient in Varde. */
+const ehrPage = (launchUrl: string) => `<!doctype html><html lang="nb"><title>EPJ</title><h1>Pasientjournal</h1><a id="open" href="${launchUrl}">Åpne i Varde</a></html>`;
+
+test('SMART discovery: both smart-configuration documents name EHR launch with patient context and OIDC', async () => {
+  for (const url of ['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
+    const res = await env.server.app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200, url);
+    const c = JSON.parse(res.body) as { capabilities: string[]; authorization_endpoint: string; token_endpoint: string };
+    for (const cap of ['launch-ehr', 'context-ehr-patient', 'sso-openid-connect']) assert.ok(c.capabilities.includes(cap), `${url}: ${cap}`);
+    assert.match(c.authorization_endpoint, /\/idp\/auth$/);
+  }
+  // Only an EPJ client registers launches.
+  const byCookie = await env.server.app.inject({ method: 'POST', url: '/smart/launch', headers: { cookie: env.c.gp, 'content-type': 'application/json' }, payload: '{"patientIdentifier":"x"}' });
+  assert.equal(byCookie.statusCode, 403);
+});
+
+test('the GP opens the patient from the EPJ and lands in the patient view, logged in, with no second login form', async () => {
+  const { context, page } = await newPage(env.browser, DESKTOP);
+  await loginClinic(page, env.server.url, /Fastlege/);
+  const visited: string[] = [];
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) visited.push(f.url());
+  });
+  const launchUrl = await registerLaunch();
+  await page.setContent(ehrPage(launchUrl));
+  await page.getByRole('link', { name: 'Åpne i Varde' }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/clinic/') && u.hash.startsWith('#/pasient/'));
+  assert.equal(new URL(page.url()).hash, `#/pasient/${env.f.patient.id}`);
+  await page.getByRole('heading', { name: /Kari Testesen/ }).first().waitFor();
+  assert.ok(!visited.some((u) => u.includes('/idp/interaction/')), `no login form: ${visited.join(' → ')}`);
+  const s = await env.db.query<{ launch_patient_id: string | null }>(`select launch_patient_id from sessions where subject_id = $1 and launch_patient_id is not null`, [env.f.people.gp]);
+  assert.equal(s.rows[0]?.launch_patient_id, env.f.patient.id, 'the session carries the launch\'s patient');
+  if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/smart-launch.png` });
+  // The same launch again: used up.
+  await page.goto(launchUrl);
+  await page.getByText('Lenken fra journalen er brukt eller utløpt').waitFor();
+  await context.close();
+});
+
+test('a nurse without a care relation to the patient is refused, audited, and gets no session', async () => {
+  const { context, page } = await newPage(env.browser, DESKTOP);
+  await loginClinic(page, env.server.url, /Sykepleier B/);
+  const sessions = () => env.count(`sessions where subject_id = $1`, [env.f.people.nurseB]);
+  const before = await sessions();
+  await page.setContent(ehrPage(await registerLaunch()));
+  await page.getByRole('link', { name: 'Åpne i Varde' }).click();
+  await page.getByText('Du har ikke behandlingsrelasjon til denne pasienten').waitFor();
+  assert.equal(await sessions(), before, 'no new session');
+  assert.equal(await env.count(`audit_events where outcome = 'denied' and patient_id = $1 and details->>'reason' = 'no_care_relation'`, [env.f.patient.id]), 1);
+  await context.close();
+});
