@@ -104,6 +104,14 @@ describe('patient app', () => {
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-trends.png` });
   });
 
+  test('Min plan: the approved plan in plain words', async () => {
+    await page.goto(`${server.url}/patient/#/plan`);
+    await page.getByRole('heading', { name: 'Min plan', level: 1 }).waitFor();
+    await settled(page);
+    await page.getByRole('heading', { name: 'Hvem ringer du, og når?' }).waitFor();
+    await expectAccessible(page, 'patient: Min plan');
+  });
+
   test('messages and who has seen my data', async () => {
     await page.goto(`${server.url}/patient/#/meldinger`);
     await page.getByRole('heading', { name: 'Meldinger', level: 1 }).waitFor();
@@ -146,19 +154,27 @@ describe('clinic app: follow-up nurse', () => {
 
   test('patient view: alerts, charts, questionnaires, plan, notes, messages, devices', async () => {
     await page.goto(`${server.url}/clinic/#/pasient/${kari.id}`);
+    // The parts are tabs (issue 11): each is checked as it is shown.
+    await page.getByRole('tab', { name: 'Plan' }).click();
     await page.locator('.plan-table').waitFor();
-    await page.locator('.trend-chart canvas').first().waitFor();
     await settled(page);
     await page.getByText('Råd til pasienten i hver sone').click();
+    await expectAccessible(page, 'clinic: patient view, plan tab');
+    await page.getByRole('tab', { name: 'Målinger' }).click();
+    await page.locator('.trend-chart canvas').first().waitFor();
+    await settled(page);
     await page.getByText('Vis svarene').first().click();
-    await expectAccessible(page, 'clinic: patient view');
+    await expectAccessible(page, 'clinic: patient view, measurements tab');
     if (SHOTS) await page.locator('section:has(#observations-heading)').screenshot({ path: `${SHOTS}/clinic-patient-trends.png` });
+    for (const tab of ['Notater', 'Meldinger', 'Utstyr', 'Oversikt']) {
+      await page.getByRole('tab', { name: tab }).click();
+      await settled(page);
+      await expectAccessible(page, `clinic: patient view, ${tab} tab`);
+    }
   });
 
   test('dialogs: acknowledge, resolve, escalate to the GP, end the episode', async () => {
-    for (const [button, title] of [['Kvitter', 'Kvitter varsel'], ['Avslutt', 'Avslutt varsel'], ['Avslutt oppfølgingen', 'Avslutt oppfølgingen']] as const) {
-      // Ending the follow-up sits in the header's menu (issue 11), not as a button of its own.
-      if (button === 'Avslutt oppfølgingen') await page.getByText('Flere valg', { exact: true }).click();
+    for (const [button, title] of [['Kvitter', 'Kvitter varsel'], ['Avslutt', 'Avslutt varsel']] as const) {
       await page.getByRole('button', { name: button, exact: true }).first().click();
       const dialog = page.getByRole('dialog', { name: title });
       await dialog.waitFor();
@@ -168,6 +184,11 @@ describe('clinic app: follow-up nurse', () => {
       await dialog.getByRole('button', { name: 'Avbryt' }).click();
       await dialog.waitFor({ state: 'hidden' });
     }
+    // Ending the follow-up sits in the header's "Mer …" menu (issue 11) and opens the pathway's end form.
+    await page.locator('.pv-menu > summary').click();
+    await page.getByRole('button', { name: 'Avslutt oppfølgingen …' }).click();
+    await page.getByLabel('Årsak', { exact: true }).waitFor();
+    await expectAccessible(page, 'clinic: end of follow-up form from the menu');
     await page.getByRole('button', { name: 'Eskaler til fastlegen' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Eskaler til fastlegen' });
     await dialog.waitFor();
@@ -179,6 +200,7 @@ describe('clinic app: follow-up nurse', () => {
   });
 
   test('plan editor with an error, then a saved draft', async () => {
+    await page.getByRole('tab', { name: 'Plan' }).click();
     await page.getByRole('button', { name: 'Lag ny versjon' }).click();
     await page.getByRole('heading', { name: 'Ny versjon av planen' }).waitFor();
     const spo2 = page.locator('fieldset.plan-entry').filter({ has: page.getByText('Oksygenmetning (SpO2)', { exact: true }) });
@@ -235,6 +257,7 @@ describe('clinic app: GP', () => {
 
   test('approving the draft, and the plan editor from diagnosis templates', async () => {
     await page.goto(`${server.url}/clinic/#/pasient/${kari.id}`);
+    await page.getByRole('tab', { name: 'Plan' }).click();
     await page.getByRole('button', { name: 'Se endringer og godkjenn versjon 2' }).waitFor();
     await settled(page);
     await expectAccessible(page, 'clinic GP: patient view with a draft to approve');

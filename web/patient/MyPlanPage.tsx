@@ -134,22 +134,20 @@ export function MyPlanPage() {
                   <p class="plan-goals-text">{goals}</p>
                 </section>
               )}
-              {def && def.measures.length > 0 && (
-                <section aria-labelledby="plan-measures-heading">
-                  <h2 id="plan-measures-heading">{t.myPlanMeasuresHeading}</h2>
-                  {def.measures.map((m) => (
-                    <Entry key={m.code} entry={m} lang={lang} t={t} />
-                  ))}
-                </section>
-              )}
-              {def && def.questionnaires.length > 0 && (
-                <section aria-labelledby="plan-questionnaires-heading">
-                  <h2 id="plan-questionnaires-heading">{t.myPlanQuestionnairesHeading}</h2>
-                  {def.questionnaires.map((q) => (
-                    <Entry key={q.code} entry={q} lang={lang} t={t} />
-                  ))}
-                </section>
-              )}
+              {def &&
+                ([
+                  ['plan-measures-heading', t.myPlanMeasuresHeading, def.measures],
+                  ['plan-questionnaires-heading', t.myPlanQuestionnairesHeading, def.questionnaires],
+                ] as const).map(([id, heading, entries]) =>
+                  entries.length === 0 ? null : (
+                    <section key={id} aria-labelledby={id}>
+                      <h2 id={id}>{heading}</h2>
+                      {entries.map((e: MeasurePlan | QuestionnairePlan) => (
+                        <Entry key={e.code} entry={e} lang={lang} t={t} />
+                      ))}
+                    </section>
+                  ),
+                )}
               {def?.medicines.trim() && (
                 <section class="card" aria-labelledby="plan-medicines-heading">
                   <h2 id="plan-medicines-heading">{t.myPlanMedicinesHeading}</h2>

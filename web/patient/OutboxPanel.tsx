@@ -5,7 +5,8 @@ import { raw, textOf, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import type { Feedback } from '../../src/api/observations.js';
 import { ZoneBadge } from '../shared/zone.js';
-import { useOnline, useOutbox, useOutboxItems, type OutboxItem } from './outbox.js';
+import { useOnline } from '../shared/hooks.js';
+import { useOutbox, useOutboxItems, type OutboxItem } from './outbox.js';
 
 export function ItemLabel({ item }: { item: OutboxItem }) {
   const { lang } = useI18n();

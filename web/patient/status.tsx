@@ -1,6 +1,8 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import type { StatusResponse } from '../../src/api/me.js';
 import { api, loginUrl } from '../shared/api.js';
+import { useNow } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
 import { ZoneBadge } from '../shared/zone.js';
@@ -8,17 +10,7 @@ import { type Outbox, useOutbox, useOutboxItems } from './outbox.js';
 import { PATIENT_TEXTS } from './texts.js';
 
 /** GET /api/me/status: open advice until a nurse acknowledges, whether the plan is approved, and the session's end. */
-export interface MyStatus {
-  planApproved: boolean;
-  advice: {
-    zone: 'red' | 'yellow';
-    at: string;
-    actions: { code: string; zone: 'red' | 'yellow'; text: string }[];
-    notice: string | null;
-    serviceOpen: boolean;
-  } | null;
-  session: { idleExpiresAt: string; expiresAt: string; idleMinutes: number; serverNow: string } | null;
-}
+export type MyStatus = StatusResponse;
 
 /** Session ends on this device's clock: the server's remaining time added to the moment of the answer. */
 export interface SessionDeadlines {
@@ -65,15 +57,6 @@ export function useStatusLoader(key: string, enabled: boolean, outbox: Outbox | 
   useEffect(load, [load, key]);
   useEffect(() => outbox?.subscribe((e) => e.type === 'delivered' && load()), [outbox, load]);
   return { status, deadlines, reload: load };
-}
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = window.setInterval(() => setNow(Date.now()), intervalMs);
-    return () => window.clearInterval(id);
-  }, [intervalMs]);
-  return now;
 }
 
 /**
