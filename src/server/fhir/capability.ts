@@ -141,13 +141,14 @@ export function capabilityStatement(base: string, origin: string, date: string):
         documentation:
           'Unknown or unsupported search parameters are refused with 400 unless Prefer: handling=lenient (then ignored, left out of the self link and named in an ' +
           'OperationOutcome entry). Searches return Bundle.total and page with _count/_offset (next/previous links) in a stable order. ' +
-          'POST _search, history, update, delete and operations are not offered.',
+          'POST _search, history, update and delete are not offered; the one operation is CarePlan $dbep (see CarePlan).',
         security: {
           cors: false,
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }] }],
           description:
             'Personnel log in through HelseID and patients through ID-porten (session cookie); device gateways use OAuth 2.0 client credentials ' +
-            `(${origin}/auth/token, scopes observation.write and device.read) and send Authorization: Bearer. Access to patient data needs a care relation and is audited.`,
+            `(${origin}/auth/token, scopes observation.write and device.read) and send Authorization: Bearer. Access to patient data needs a care relation and is audited. ` +
+            `SMART on FHIR EHR launch: ${origin}/launch?launch=…&iss=${base}, launch contexts registered at ${origin}/smart/launch; see ${base}/.well-known/smart-configuration.`,
           extension: [{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'token', valueUri: `${origin}/auth/token` }] }],
         },
         resource,
