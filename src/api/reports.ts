@@ -23,6 +23,8 @@ export const IndicatorRow = z.object({
   redAlertsAcknowledged: ReportCount.nullable(),
   ackMedianMinutes: z.number().nullable(),
   ackP90Minutes: z.number().nullable(),
+  /** Share (0–1) of judged alerts the nurse judged "no action needed" (alert burden); null when too few either way. */
+  noActionShare: z.number().nullable(),
 });
 export type IndicatorRow = z.infer<typeof IndicatorRow>;
 

@@ -57,6 +57,7 @@ function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow
             <th scope="col" class="num">{t.reportColRedAck}</th>
             <th scope="col" class="num">{t.reportColMedian}</th>
             <th scope="col" class="num">{t.reportColP90}</th>
+            <th scope="col" class="num">{t.reportColNoAction}</th>
           </tr>
         </thead>
         <tbody>
@@ -70,6 +71,7 @@ function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow
               <td class="num">{count(r.redAlertsAcknowledged, lang)}</td>
               <td class="num">{minutes(r.ackMedianMinutes, t)}</td>
               <td class="num">{minutes(r.ackP90Minutes, t)}</td>
+              <td class="num">{pct(r.noActionShare, lang)}</td>
             </tr>
           ))}
         </tbody>

@@ -50,6 +50,8 @@ export interface AlertInput {
   /** When the alert first became red (its first red finding), if it ever did. */
   redAt: Date | null;
   acknowledgedAt: Date | null;
+  /** The nurse's judgement (migration 020): true = no action needed, null = not stated. */
+  noActionNeeded?: boolean | null;
 }
 
 export interface IndicatorRow {
@@ -63,6 +65,12 @@ export interface IndicatorRow {
   alertsPerPatientMonth: number | null;
   redAlertsAcknowledged: Count | null;
   ackMedianMinutes: number | null;
+  /**
+   * Share (0–1) of the judged yellow and red alerts that the nurse judged "no action needed"
+   * (alert burden); null unless both those and the others are at least MIN_COUNT, so neither count
+   * can be worked back from the share and the alerts shown.
+   */
+  noActionShare: number | null;
   ackP90Minutes: number | null;
 }
 
@@ -109,6 +117,9 @@ interface EpisodeStats {
   days: number;
   alerts: number;
   ackMinutes: number[];
+  /** Alerts with a stated judgement, and those judged "no action needed". */
+  judged: number;
+  noAction: number;
 }
 
 /**
@@ -119,7 +130,7 @@ interface EpisodeStats {
 function episodeStats(e: EpisodeInput, plans: PlanInput[], obs: ObservationInput[], alerts: AlertInput[], from: Date, to: Date, now: Date): EpisodeStats {
   const start = Math.max(from.getTime(), e.startedAt.getTime());
   const end = Math.min(to.getTime(), e.endedAt?.getTime() ?? Infinity, now.getTime());
-  const stats: EpisodeStats = { scheduled: 0, done: 0, days: Math.max(0, end - start) / DAY_MS, alerts: 0, ackMinutes: [] };
+  const stats: EpisodeStats = { scheduled: 0, done: 0, days: Math.max(0, end - start) / DAY_MS, alerts: 0, ackMinutes: [], judged: 0, noAction: 0 };
   if (end > start) {
     const byCode = new Map<string, number[]>();
     for (const o of obs) {
@@ -156,6 +167,8 @@ function episodeStats(e: EpisodeInput, plans: PlanInput[], obs: ObservationInput
     if (a.zone !== 'yellow' && a.zone !== 'red') continue;
     if (a.firstAt.getTime() < from.getTime() || a.firstAt.getTime() >= to.getTime()) continue;
     stats.alerts++;
+    if (a.noActionNeeded === true || a.noActionNeeded === false) stats.judged++;
+    if (a.noActionNeeded === true) stats.noAction++;
     if (a.zone === 'red' && a.acknowledgedAt) {
       const redAt = (a.redAt ?? a.firstAt).getTime();
       stats.ackMinutes.push(Math.max(0, (a.acknowledgedAt.getTime() - redAt) / 60_000));
@@ -181,7 +194,7 @@ function row(municipalityId: string | null, diagnosis: DiagnosisGroup | null, me
 function rowOf(municipalityId: string | null, diagnosis: DiagnosisGroup | null, members: { patientId: string; stats: EpisodeStats }[]): IndicatorRow {
   const patients = new Set(members.map((m) => m.patientId)).size;
   if (patients < MIN_COUNT) {
-    return { municipalityId, diagnosis, suppressed: true, patients: '<5', adherence: null, alerts: null, alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null };
+    return { municipalityId, diagnosis, suppressed: true, patients: '<5', adherence: null, alerts: null, alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null, noActionShare: null };
   }
   const sum = (f: (s: EpisodeStats) => number) => members.reduce((n, m) => n + f(m.stats), 0);
   const scheduled = sum((s) => s.scheduled);
@@ -189,6 +202,8 @@ function rowOf(municipalityId: string | null, diagnosis: DiagnosisGroup | null, 
   const alerts = sum((s) => s.alerts);
   const ack = members.flatMap((m) => m.stats.ackMinutes).sort((a, b) => a - b);
   const enough = ack.length >= MIN_COUNT;
+  const judged = sum((s) => s.judged);
+  const noAction = sum((s) => s.noAction);
   return {
     municipalityId, diagnosis, suppressed: false, patients,
     adherence: scheduled > 0 ? sum((s) => s.done) / scheduled : null,
@@ -198,6 +213,7 @@ function rowOf(municipalityId: string | null, diagnosis: DiagnosisGroup | null, 
     redAlertsAcknowledged: suppress(ack.length),
     ackMedianMinutes: enough ? Math.round(median(ack)!) : null,
     ackP90Minutes: enough ? Math.round(percentile(ack, 90)!) : null,
+    noActionShare: noAction >= MIN_COUNT && judged - noAction >= MIN_COUNT && alerts >= MIN_COUNT ? Math.round((noAction / judged) * 1000) / 1000 : null,
   };
 }
 
@@ -266,7 +282,7 @@ function safeEpisodeStats(
       // Exposure and alerts without the plan schedule (that is what needs the zone and the plan).
       return episodeStats({ ...e, timeZone: FALLBACK_TZ }, [], obs, alerts, input.from, input.to, input.now);
     } catch {
-      return { scheduled: 0, done: 0, days: 0, alerts: 0, ackMinutes: [] };
+      return { scheduled: 0, done: 0, days: 0, alerts: 0, ackMinutes: [], judged: 0, noAction: 0 };
     }
   }
 }
@@ -370,8 +386,11 @@ function protectRows(rows: IndicatorRow[], municipalities: string[]): IndicatorR
       if (was || !now) return;
       const o = out.get(r)!;
       o[k] = 'hidden';
-      // A rate over a hidden count gives it back (rate × exposure), so it goes with it.
-      if (k === 'alerts') o.alertsPerPatientMonth = null;
+      // A rate or share over a hidden count gives it back (rate × exposure), so it goes with it.
+      if (k === 'alerts') {
+        o.alertsPerPatientMonth = null;
+        o.noActionShare = null;
+      }
     };
     municipalities.forEach((m, i) => {
       groups.forEach((g, j) => hide(at(m, g), primary.cells[i]![j]!, mask.cells[i]![j]!));

@@ -45,8 +45,8 @@ export async function reportTimes(q: Queryable, episodeIds: string[], from: Date
  * and with it everyone's report (it then counts from its first_at).
  */
 export async function alertsOf(q: Queryable, episodeIds: string[], from: Date, to: Date): Promise<AlertInput[]> {
-  const r = await q.query<{ episode_id: string; zone: string; first_at: Date; red_ats: string[] | null; acknowledged_at: Date | null }>(
-    `select episode_id, zone, first_at, acknowledged_at,
+  const r = await q.query<{ episode_id: string; zone: string; first_at: Date; red_ats: string[] | null; acknowledged_at: Date | null; no_action_needed: boolean | null }>(
+    `select episode_id, zone, first_at, acknowledged_at, no_action_needed,
         (select array_agg(f->>'at') from jsonb_array_elements(case when jsonb_typeof(findings) = 'array' then findings else '[]'::jsonb end) f
           where jsonb_typeof(f) = 'object' and f->>'zone' = 'red') as red_ats
        from alerts where episode_id = any($1) and first_at >= $2 and first_at < $3`,
@@ -54,6 +54,6 @@ export async function alertsOf(q: Queryable, episodeIds: string[], from: Date, t
   );
   return r.rows.map((a) => {
     const times = (a.red_ats ?? []).map((t) => (typeof t === 'string' ? Date.parse(t) : Number.NaN)).filter(Number.isFinite);
-    return { episodeId: a.episode_id, zone: a.zone, firstAt: a.first_at, redAt: times.length ? new Date(Math.min(...times)) : null, acknowledgedAt: a.acknowledged_at };
+    return { episodeId: a.episode_id, zone: a.zone, firstAt: a.first_at, redAt: times.length ? new Date(Math.min(...times)) : null, acknowledgedAt: a.acknowledged_at, noActionNeeded: a.no_action_needed };
   });
 }

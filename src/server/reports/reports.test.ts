@@ -12,7 +12,7 @@ import { monthStart, reportCsv, type Report } from './service.js';
 describe('CSV for Norwegian Excel', () => {
   const row = {
     municipalityId: null, diagnosis: null, suppressed: false, patients: 12, adherence: 0.8125, alerts: 7,
-    alertsPerPatientMonth: 1.25, redAlertsAcknowledged: 5, ackMedianMinutes: 42.5, ackP90Minutes: 90,
+    alertsPerPatientMonth: 1.25, redAlertsAcknowledged: 5, ackMedianMinutes: 42.5, ackP90Minutes: 90, noActionShare: 0.625,
   } as const;
   const report: Report = {
     helsefellesskap: 'Test', period: { from: '2026-01-01', to: '2026-01-31' }, generatedAt: '2026-02-01T00:00:00Z', minCount: 5,
@@ -21,9 +21,9 @@ describe('CSV for Norwegian Excel', () => {
   test('nb: UTF-8 BOM, semicolons, decimal comma, CRLF; en keeps the decimal point', () => {
     const nb = reportCsv(report, 'nb');
     assert.ok(nb.startsWith('\ufeffKommune;Diagnose;'));
-    assert.match(nb, /\r\nAlle;Alle;12;81,3;7;1,25;5;42,5;90\r\n/);
-    assert.match(nb, /\r\n2026-01;12;81,3;7;1,25;5;42,5;90\r\n$/);
-    assert.match(reportCsv(report, 'en'), /\r\nAll;All;12;81\.3;7;1\.25;5;42\.5;90\r\n/);
+    assert.match(nb, /\r\nAlle;Alle;12;81,3;7;1,25;5;42,5;90;62,5\r\n/);
+    assert.match(nb, /\r\n2026-01;12;81,3;7;1,25;5;42,5;90;62,5\r\n$/);
+    assert.match(reportCsv(report, 'en'), /\r\nAll;All;12;81\.3;7;1\.25;5;42\.5;90;62\.5\r\n/);
   });
   test('month arithmetic crosses years both ways', () => {
     assert.deepEqual([monthStart('2026-01-31', -1), monthStart('2026-01-15', 0), monthStart('2025-12-31', 1), monthStart('2026-03-01', -14)], ['2025-12-01', '2026-01-01', '2026-01-01', '2025-01-01']);
@@ -76,7 +76,7 @@ describe('indicator arithmetic', () => {
   test('groups under five are shown as "<5" with nothing derived from them', () => {
     assert.deepEqual(find('B', null), {
       municipalityId: 'B', diagnosis: null, suppressed: true, patients: '<5', adherence: null, alerts: null,
-      alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null,
+      alertsPerPatientMonth: null, redAlertsAcknowledged: null, ackMedianMinutes: null, ackP90Minutes: null, noActionShare: null,
     });
     // Patient 5 has heart failure as well: one patient in that group in A.
     assert.equal(find('A', 'heart_failure').patients, '<5');
@@ -138,7 +138,7 @@ describe('the report API', () => {
     assert.match(r.type, /text\/csv/);
     const [table, trend] = r.text.replace(/^\ufeff/, '').trim().split('\r\n\r\n') as [string, string];
     const lines = table.split('\r\n');
-    assert.equal(lines[0], 'Municipality;Diagnosis;Active patients;Adherence (%);Alerts;Alerts per patient-month;Red alerts acknowledged;Median minutes to acknowledgement;90th percentile minutes to acknowledgement');
+    assert.equal(lines[0], 'Municipality;Diagnosis;Active patients;Adherence (%);Alerts;Alerts per patient-month;Red alerts acknowledged;Median minutes to acknowledgement;90th percentile minutes to acknowledgement;Judged no action needed (%)');
     assert.ok(lines.slice(1).every((l) => l.split(';')[2] === '<5'));
     assert.equal(lines.length, 1 + 2 * 7 + 1);
     // The month-by-month trend follows, the six months up to the period's end, suppressed the same way.
@@ -176,4 +176,24 @@ describe('the report API', () => {
     assert.equal((await get('/api/reports/indicators?from=2026-02-01&to=2026-01-01', c.coordinator)).status, 400);
     assert.equal((await get('/api/reports/indicators?from=2024-01-01&to=2026-01-01', c.coordinator)).status, 400);
   });
+});
+
+describe('share of alerts judged "no action needed" (alert burden)', () => {
+  const from = at('2026-03-02', '00:00');
+  const to = at('2026-03-10', '00:00');
+  const now = at('2026-03-20', '12:00');
+  const episodes: EpisodeInput[] = [0, 1, 2, 3, 4, 5].map((i) => ({
+    id: `e${i}`, patientId: `p${i}`, municipalityId: 'A', diagnoses: [{ system: 'ICPC-2', code: 'R95' }], timeZone: 'Europe/Oslo', startedAt: at('2026-02-01', '09:00'), endedAt: null,
+  }));
+  const alert = (i: number, noActionNeeded: boolean | null): AlertInput => ({ episodeId: `e${i % 6}`, zone: 'yellow', firstAt: at('2026-03-04', '08:30'), redAt: null, acknowledgedAt: at('2026-03-04', '09:00'), noActionNeeded });
+  const share = (judgements: (boolean | null)[]) =>
+    computeIndicators({ municipalities: ['A'], episodes, plans: [], observations: [], alerts: judgements.map((j, i) => alert(i, j)), from, to, now })
+      .find((r) => r.municipalityId === 'A' && r.diagnosis === null)!.noActionShare;
+  const cases: [string, (boolean | null)[], number | null][] = [
+    ['6 no action, 5 action: shown, over the judged ones only', [...Array(6).fill(true), ...Array(5).fill(false), null, null], 0.545],
+    ['4 with action is a small count: the share would give it back', [...Array(6).fill(true), ...Array(4).fill(false)], null],
+    ['4 no action is a small count too', [...Array(4).fill(true), ...Array(8).fill(false)], null],
+    ['nothing judged', [null, null, null, null, null, null], null],
+  ];
+  for (const [name, judgements, expected] of cases) test(name, () => assert.equal(share(judgements), expected));
 });

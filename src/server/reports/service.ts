@@ -111,9 +111,9 @@ export function diagnosisTitle(d: DiagnosisGroup | null): LocalText {
 }
 
 const HEADER: Record<Lang, string[]> = {
-  nb: ['Kommune', 'Diagnose', 'Aktive pasienter', 'Etterlevelse (%)', 'Varsler', 'Varsler per pasientmåned', 'Røde varsler kvittert', 'Median minutter til kvittering', '90-persentil minutter til kvittering'],
-  nn: ['Kommune', 'Diagnose', 'Aktive pasientar', 'Etterleving (%)', 'Varsel', 'Varsel per pasientmånad', 'Raude varsel kvitterte', 'Median minutt til kvittering', '90-persentil minutt til kvittering'],
-  en: ['Municipality', 'Diagnosis', 'Active patients', 'Adherence (%)', 'Alerts', 'Alerts per patient-month', 'Red alerts acknowledged', 'Median minutes to acknowledgement', '90th percentile minutes to acknowledgement'],
+  nb: ['Kommune', 'Diagnose', 'Aktive pasienter', 'Etterlevelse (%)', 'Varsler', 'Varsler per pasientmåned', 'Røde varsler kvittert', 'Median minutter til kvittering', '90-persentil minutter til kvittering', 'Vurdert ingen tiltak nødvendig (%)'],
+  nn: ['Kommune', 'Diagnose', 'Aktive pasientar', 'Etterleving (%)', 'Varsel', 'Varsel per pasientmånad', 'Raude varsel kvitterte', 'Median minutt til kvittering', '90-persentil minutt til kvittering', 'Vurdert ingen tiltak naudsynt (%)'],
+  en: ['Municipality', 'Diagnosis', 'Active patients', 'Adherence (%)', 'Alerts', 'Alerts per patient-month', 'Red alerts acknowledged', 'Median minutes to acknowledgement', '90th percentile minutes to acknowledgement', 'Judged no action needed (%)'],
 };
 
 /**
@@ -145,6 +145,7 @@ export function reportCsv(r: Report, lang: Lang): string {
         row.redAlertsAcknowledged,
         row.ackMedianMinutes,
         row.ackP90Minutes,
+        row.noActionShare === null ? null : Math.round(row.noActionShare * 1000) / 10,
       ].map((v) => cell(v, lang)).join(';'),
     );
   }
@@ -163,6 +164,7 @@ export function reportCsv(r: Report, lang: Lang): string {
         row?.redAlertsAcknowledged ?? null,
         row?.ackMedianMinutes ?? null,
         row?.ackP90Minutes ?? null,
+        row?.noActionShare == null ? null : Math.round(row.noActionShare * 1000) / 10,
       ].map((v) => cell(v, lang)).join(';'),
     );
   }

@@ -41,6 +41,7 @@ export const nb = {
   // ---- Clinic: alert burden (issue 12)
   ackNoActionNeeded: 'Ingen tiltak nødvendig',
   ackNoActionHint: 'Kryss av når varselet ikke krevde noe tiltak. Det brukes til å følge med på hvor mange varsler som ikke fører til noe.',
+  reportColNoAction: 'Vurdert «ingen tiltak nødvendig»',
   burdenHeading: 'Varselbelastning',
   burdenPerWeek: 'varsler per uke (siste 4 uker)',
   burdenNoAction: 'vurdert «ingen tiltak nødvendig»',
@@ -136,6 +137,7 @@ export const nn: typeof nb = {
   enrolSubmit: 'Meld inn',
   ackNoActionNeeded: 'Ingen tiltak naudsynt',
   ackNoActionHint: 'Kryss av når varselet ikkje kravde noko tiltak. Det blir brukt til å følgje med på kor mange varsel som ikkje fører til noko.',
+  reportColNoAction: 'Vurdert «ingen tiltak naudsynt»',
   burdenHeading: 'Varselbelastning',
   burdenPerWeek: 'varsel per veke (siste 4 veker)',
   burdenNoAction: 'vurdert «ingen tiltak naudsynt»',
@@ -228,6 +230,7 @@ export const en: typeof nb = {
   enrolSubmit: 'Enrol',
   ackNoActionNeeded: 'No action needed',
   ackNoActionHint: 'Tick when the alert called for no action. It is used to keep track of how many alerts lead to nothing.',
+  reportColNoAction: 'Judged “no action needed”',
   burdenHeading: 'Alert burden',
   burdenPerWeek: 'alerts per week (last 4 weeks)',
   burdenNoAction: 'judged “no action needed”',
