@@ -93,6 +93,8 @@ test('the GP enrols a patient from templates, approves the draft, and puts a new
   await gp.getByRole('heading', { name: 'Per Innmeldt', level: 1 }).waitFor();
   enrolledId = decodeURIComponent(gp.url().split('/pasient/')[1]!);
 
+  // The plan is one of the patient view's tabs (issue 11).
+  await gp.getByRole('tab', { name: 'Plan' }).click();
   await gp.getByRole('button', { name: 'Se endringer og godkjenn versjon 1' }).click();
   // Approval is confirmed in a dialog that names the version.
   await gp.getByRole('dialog', { name: 'Godkjenn versjon 1 av egenbehandlingsplanen' }).getByRole('button', { name: 'Godkjenn versjon 1', exact: true }).click();
@@ -121,6 +123,7 @@ test('the GP enrols a patient from templates, approves the draft, and puts a new
 
   // A nurse may draft a version but not approve it.
   await nurse.goto(`${server.url}/clinic/#/pasient/${enrolledId}`);
+  await nurse.getByRole('tab', { name: 'Plan' }).click();
   await nurse.getByRole('button', { name: 'Lag ny versjon' }).click();
   await nurse.getByRole('button', { name: 'Lagre som utkast' }).click();
   await nurse.getByText('Utkast versjon 3 er lagret.').waitFor();
@@ -138,6 +141,7 @@ test('device loans: register a device, lend it from the patient view, take it ba
 
   await nurse.goto(`${server.url}/clinic/#/pasient/${enrolledId}`);
   await settled(nurse);
+  await nurse.getByRole('tab', { name: 'Utstyr' }).click();
   await nurse.getByLabel('Lån ut utstyr').selectOption({ label: 'Pulsoksymeter – Nonin 3230 – NON-3230-77' });
   await nurse.getByRole('button', { name: 'Lån ut', exact: true }).click();
   await nurse.getByText('Pulsoksymeter NON-3230-77 er lånt ut.').waitFor();

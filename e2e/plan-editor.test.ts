@@ -76,6 +76,8 @@ test('the GP edits every part of a plan, previews it with a diff against version
   // runs is overwritten by the start page.
   await settled(page);
   await page.goto(`${env.server.url}/clinic/#/pasient/${env.f.patient.id}`);
+  // The plan is one of the patient view's tabs (issue 11).
+  await page.getByRole('tab', { name: 'Plan' }).click();
   await page.getByRole('heading', { name: 'Egenbehandlingsplan' }).waitFor();
   await settled(page);
   await page.getByRole('button', { name: 'Lag ny versjon' }).click();
