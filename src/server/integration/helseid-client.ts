@@ -79,6 +79,9 @@ export function helseIdTokenSource(o: HelseIdClientOptions): TokenSource & { req
     return p;
   }) as TokenSource & { requests: () => number };
   source.requests = () => requests;
+  source.invalidate = (r) => {
+    cache.delete(`${r.helseIdClientId} ${o.scopes[r.kind] ?? ''}`);
+  };
   return source;
 }
 

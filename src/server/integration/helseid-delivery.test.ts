@@ -75,11 +75,31 @@ test('deliveries carry a HelseID token got by private_key_jwt, fetched once and 
   await w.stop();
 });
 
+test('a token the receiver refuses (revoked at the IdP) is dropped: the message is retried with a new token, not given up', async () => {
+  const token = helseIdTokenSource({ tokenEndpoint: `${issuer}/token`, audience: issuer, keys: new Map([[CLIENT, { key: keyPair.privateKey, kid: 'vkp-1' }]]), scopes: { vkp: 'nhn:vkp' } });
+  let t = Date.now() + 60_000;
+  const w = new OutboxWorker(env.db, { id: 'revoked', token, now: () => new Date(t), backoff: { baseMs: 1000, maxMs: 1000 } });
+  await queue('helseid-revoke-1');
+  assert.equal((await w.tick()).delivered, 1);
+  const issued = await idp.provider.ClientCredentials.find(await token({ kind: 'vkp', helseIdClientId: CLIENT, url: receiverUrl }));
+  await issued!.destroy();
+  await queue('helseid-revoke-2');
+  const unauthorizedBefore = receiver.unauthorized;
+  const first = await w.tick();
+  assert.equal(first.retried, 1, 'refused token: retried, not a dead letter');
+  assert.equal(receiver.unauthorized, unauthorizedBefore + 1);
+  t += 2000;
+  assert.equal((await w.tick()).delivered, 1, 'with a fresh token');
+  assert.equal(token.requests(), 2);
+  await w.stop();
+});
+
 test('no token: the receiver refuses (401) and the message is kept as a dead letter; a key HelseID does not know gets no token and is retried', async () => {
   await queue('helseid-4');
+  const refusedBefore = receiver.unauthorized;
   const bare = new OutboxWorker(env.db, { id: 'bare' });
   assert.equal((await bare.tick()).dead, 1);
-  assert.equal(receiver.unauthorized, 1);
+  assert.equal(receiver.unauthorized, refusedBefore + 1);
   await bare.stop();
   const wrong = helseIdTokenSource({ tokenEndpoint: `${issuer}/token`, audience: issuer, keys: new Map([[CLIENT, { key: strangerKey, kid: 'vkp-1' }]]), scopes: { vkp: 'nhn:vkp' } });
   await queue('helseid-5');

@@ -14,7 +14,10 @@ export interface WorkerLog {
  * Gives the bearer token for a receiver's HelseID client (client credentials with a signed JWT
  * assertion and DPoP in production). Not implemented yet: see docs/INTEGRATION.md.
  */
-export type TokenSource = (receiver: { kind: repo.ReceiverKind; helseIdClientId: string; url: string }) => Promise<string>;
+export type TokenSource = ((receiver: { kind: repo.ReceiverKind; helseIdClientId: string; url: string }) => Promise<string>) & {
+  /** Forgets a cached token the receiver refused (401), so the next attempt gets a fresh one. */
+  invalidate?: (receiver: { kind: repo.ReceiverKind; helseIdClientId: string; url: string }) => void;
+};
 
 export interface WorkerOptions {
   now?: () => Date;
@@ -181,6 +184,11 @@ export class OutboxWorker {
       return fail(null, e.name === 'TimeoutError' ? `No answer within ${this.timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`, true);
     }
     const text = await res.text().catch(() => '');
+    // A refused token (revoked, or expired early) is not a refused document: drop it and try again with a new one.
+    if (res.status === 401 && headers.authorization && this.opts.token?.invalidate && m.helseid_client_id) {
+      this.opts.token.invalidate({ kind: m.receiver_kind, helseIdClientId: m.helseid_client_id, url: m.url });
+      return fail(401, `HTTP 401 (token refused; a new one is fetched for the next attempt): ${text.slice(0, 300)}`, true);
+    }
     if (res.ok) {
       await repo.markDelivered(this.db, m.id, this.id, res.status, this.now());
       return 'delivered';
