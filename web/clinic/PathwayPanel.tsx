@@ -71,7 +71,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
     } catch (e) {
       const a = toApiError(e);
       // A refused step (409) says why in the server's words (e.g. what onboarding still lacks).
-      setError(a.status === 409 || a.status === 400 ? `${errorText(a, t)} ${a.message}` : errorText(a, t));
+      setError(errorText(a, t));
     } finally {
       setBusy(false);
     }

@@ -76,7 +76,7 @@ export function ReferralsPage() {
         followUpOrganisationId: p.followUp, gpOrganisationId: p.gpOffice, inclusion: p.inclusionLegend,
       };
       const fields = [...new Set(Object.keys(a.fields).map((k) => label[k.split('.')[0]!] ?? k))];
-      setError(fields.length ? p.checkFields(fields.join(', ')) : a.status === 409 ? a.message : errorText(a, t));
+      setError(fields.length ? p.checkFields(fields.join(', ')) : errorText(a, t));
     } finally {
       setBusy(false);
     }

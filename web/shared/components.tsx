@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type ApiError } from './api.js';
 import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
-import { errorKey, errorMessage } from './errorCodes.js';
+import { errorMessage } from './errorCodes.js';
 import { toApiError, useAsync } from './hooks.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
@@ -15,9 +15,9 @@ import { ZoneBadge } from './zone.js';
 // The error code decides the sentence (web/shared/errorCodes.ts); re-exported for the pages that import it from here.
 export { errorKey, errorMessage } from './errorCodes.js';
 
-/** The sentence for a failed request in the page's language. */
+/** The sentence for a failed request in the page's language (the server's own message only when the apps translate it). */
 export function errorText(error: ApiError, t: Catalogue): string {
-  return t[errorKey(error)];
+  return textOf(errorMessage(error), t);
 }
 
 export function Loading() {
