@@ -54,11 +54,13 @@ export function Home() {
       <Async state={today}>
         {(data) => {
           // What is left comes first, then the form, then what is already done today.
-          const left = data.tasks.filter((task) => !task.done);
+          // As-needed entries (no due time) are never "left to do": they have their own list.
+          const left = data.tasks.filter((task) => !task.done && task.dueBy !== null);
+          const asNeeded = data.tasks.filter((task) => !task.done && task.dueBy === null);
           const done = data.tasks.filter((task) => task.done);
           return (
             <>
-              {data.tasks.length > 0 && (
+              {data.tasks.some((task) => task.dueBy !== null) && (
                 <section aria-labelledby="left-heading">
                   <h2 id="left-heading">{p.leftToday}</h2>
                   {left.length > 0 ? <TodayList tasks={left} waiting={waiting} /> : <p class="intro">{p.allDone}</p>}
@@ -74,6 +76,13 @@ export function Home() {
                   reloadStatus();
                 }}
               />
+              {asNeeded.length > 0 && (
+                <section aria-labelledby="as-needed-heading">
+                  <h2 id="as-needed-heading">{t.todayAsNeededHeading}</h2>
+                  <p class="intro">{t.todayAsNeededIntro}</p>
+                  <TodayList tasks={asNeeded} waiting={waiting} label={t.todayAsNeededHeading} />
+                </section>
+              )}
               {done.length > 0 && (
                 <section aria-labelledby="done-heading">
                   <h2 id="done-heading">{p.doneToday}</h2>

@@ -77,6 +77,14 @@ function Entry({ entry, lang, t }: { entry: MeasurePlan | QuestionnairePlan; lan
       <p class="plan-when">
         <strong>{t.myPlanWhen}:</strong> {scheduleText(entry.schedule, t)}
       </p>
+      {/* As needed: one tap to the form (measures) or the questionnaire, as often as wanted. */}
+      {entry.schedule.kind === 'as_needed' && (
+        <p>
+          <a class="button button-secondary" href={CANONICAL_UNIT[entry.code] === '{score}' ? `#/skjema/${encodeURIComponent(entry.code)}` : '#/'}>
+            {CANONICAL_UNIT[entry.code] === '{score}' ? t.answerQuestionnaire : t.myPlanRecordNow}
+          </a>
+        </p>
+      )}
       <ul class="plan-zones" aria-label={t.myPlanZonesLabel(name)}>
         {(['green', 'yellow', 'red'] as const).map((z) =>
           ranges[z] === null ? null : (

@@ -26,6 +26,8 @@ interface FieldGroup {
   legend: string | null;
   /** Already measured today: may be left empty, but if one number is given the group must be complete. */
   optional: boolean;
+  /** Measured when needed (the plan's as-needed schedule): optional, with its own hint. */
+  asNeeded: boolean;
   fields: FieldDef[];
 }
 
@@ -45,14 +47,17 @@ function buildGroups(tasks: TodayTask[], lang: Lang): FieldGroup[] {
         return {
           key: BP_PANEL,
           legend: bpLegend[lang],
-          optional: both.every((m) => m.done),
+          optional: both.every((m) => m.done || m.dueBy === null),
+          asNeeded: both.every((m) => m.dueBy === null),
           fields: both.map((m) => ({ id: `measure-${m.code}`, code: m.code, unit, label: measureName(m.code, lang) })),
         };
       }
       return {
         key: task.code,
         legend: null,
-        optional: task.done,
+        // As-needed measures (dueBy null) are always in the form, so "one more reading" can be sent.
+        optional: task.done || task.dueBy === null,
+        asNeeded: task.dueBy === null,
         fields: [{ id: `measure-${task.code}`, code: task.code, unit: task.unit, label }],
       };
     });
@@ -119,12 +124,14 @@ function serverFieldErrors(
 function MeasureInput({
   field,
   optional,
+  asNeeded,
   value,
   error,
   onInput,
 }: {
   field: FieldDef;
   optional: boolean;
+  asNeeded: boolean;
   value: string;
   error: Text | undefined;
   onInput: (value: string) => void;
@@ -138,7 +145,7 @@ function MeasureInput({
       <label for={field.id}>{field.label}</label>
       {optional && (
         <p id={ids.hint} class="hint">
-          {t.recordOptional}
+          {asNeeded ? t.recordAsNeeded : t.recordOptional}
         </p>
       )}
       {flags && (
@@ -292,6 +299,7 @@ export function RecordSection({ tasks, plan, onSaved, baseline = false }: { task
                   key={field.code}
                   field={field}
                   optional={group.optional}
+                  asNeeded={group.asNeeded}
                   value={values[field.code] ?? ''}
                   error={errors[field.code]}
                   onInput={(v) => setValues((prev) => ({ ...prev, [field.code]: v }))}

@@ -48,7 +48,8 @@ export function TodayList({ tasks, waiting = new Set(), label }: { tasks: TodayT
             {task.kind === 'questionnaire' && <span class="tag">{t.taskQuestionnaire}</span>}
           </p>
           {EXPLAIN[task.code] && <p class="task-explain">{EXPLAIN[task.code]![lang]}</p>}
-          <DoneMark done={task.done} waiting={waiting.has(task.code)} />
+          {/* "Not done yet" would be wrong for something measured only when needed. */}
+          {(task.done || task.dueBy !== null || waiting.has(task.code)) && <DoneMark done={task.done} waiting={waiting.has(task.code)} />}
           {task.dueBy && <p class="task-due">{t.taskDueBy(formatTime(task.dueBy, lang))}</p>}
           {task.last && (
             <p class="task-last">
@@ -62,7 +63,7 @@ export function TodayList({ tasks, waiting = new Set(), label }: { tasks: TodayT
               <ZoneBadge zone={task.last.zone} size="sm" />
             </p>
           )}
-          {task.kind === 'questionnaire' && !task.done && !waiting.has(task.code) && (
+          {task.kind === 'questionnaire' && (!task.done || task.dueBy === null) && !waiting.has(task.code) && (
             <p class="task-action">
               <a class="button button-primary button-block" href={`#/skjema/${encodeURIComponent(task.code)}`}>
                 {t.answerQuestionnaire}

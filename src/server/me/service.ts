@@ -36,8 +36,9 @@ export async function myPlan(ctx: Ctx) {
   };
 }
 
-function dueToday(s: Schedule, weekday: number): boolean {
-  return s.kind === 'daily' || (s.kind === 'weekly' && s.weekdays.includes(weekday));
+/** On today's list: due today, or as needed (always offered, never "left to do"; dueBy null). */
+function onTodaysList(s: Schedule, weekday: number): boolean {
+  return s.kind === 'daily' || s.kind === 'as_needed' || (s.kind === 'weekly' && s.weekdays.includes(weekday));
 }
 
 /** Today's tasks from the plan: what to measure or answer, by when, and whether it is done. */
@@ -63,13 +64,13 @@ export async function myToday(ctx: Ctx) {
   };
   const tasks = [
     ...plan.definition.measures
-      .filter((m) => dueToday(m.schedule, local.weekday))
+      .filter((m) => onTodaysList(m.schedule, local.weekday))
       .map((m) => ({
         code: m.code, kind: 'measure' as const, display: CATALOGUE[m.code].display, unit: CATALOGUE[m.code].unit,
         dueBy: m.schedule.kind === 'as_needed' ? null : m.schedule.dueBy, done: todays.some((o) => o.code === m.code), last: last(m.code),
       })),
     ...plan.definition.questionnaires
-      .filter((q) => dueToday(q.schedule, local.weekday))
+      .filter((q) => onTodaysList(q.schedule, local.weekday))
       .map((q) => ({
         code: q.code, kind: 'questionnaire' as const, display: QUESTIONNAIRES[q.code].title, unit: '{score}',
         dueBy: q.schedule.kind === 'as_needed' ? null : q.schedule.dueBy, done: todays.some((o) => o.code === q.code), last: last(q.code),
