@@ -74,6 +74,12 @@ interface Figures {
 interface Phase {
   /** CPU over the phase, % of one core: server process, database cluster, load generator, everything else. */
   cpu: { server: number; db: number; bench: number; other: number };
+  /**
+   * CPU milliseconds per successful request of the server process and of the database cluster
+   * (throwaway cluster only). Far less sensitive than throughput to other jobs on a shared machine:
+   * compare these across runs made under different load.
+   */
+  cpuMsPerRequest: { server: number; db: number };
   perS: number;
   p50: number;
   p99: number;
@@ -102,9 +108,14 @@ async function main(): Promise<void> {
       }
     }
   }
+  // With `--json -` stdout carries the JSON alone (the table goes to stderr), so it can be piped.
+  if (args.json === '-') {
+    console.error(report(results));
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
   console.log(report(results));
-  if (args.json === '-') console.log(JSON.stringify(results, null, 2));
-  else if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
 }
 
 async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Promise<Figures> {
@@ -352,6 +363,7 @@ async function phase(server: ChildServer, concurrency: number, run: () => Promis
   const out: Phase = {
     // Clamped: the four are sampled a moment apart, so a quiet machine can come out a hair below zero.
     cpu: { server: serverPct, db: dbPct, bench: benchPct, other: Math.max(0, machinePct - serverPct - (Number.isNaN(dbPct) ? 0 : dbPct) - benchPct) },
+    cpuMsPerRequest: { server: n > 0 ? (serverPct * r.elapsedMs) / 100 / n : NaN, db: n > 0 ? (dbPct * r.elapsedMs) / 100 / n : NaN },
     perS: (n / r.elapsedMs) * 1000,
     p50: percentile(r.latencies, 50),
     p99: percentile(r.latencies, 99),
@@ -375,7 +387,7 @@ async function fetchToken(base: string): Promise<string> {
 
 function report(rs: Figures[]): string {
   const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
-  const cpuCell = (p?: Phase) => (p ? `${f(p.cpu.server)} / ${f(p.cpu.db)} / ${f(p.cpu.bench)} / ${f(p.cpu.other)} (of 200)` : '–');
+  const cpuCell = (p?: Phase) => (p ? `${f(p.cpu.server)} / ${f(p.cpu.db)} / ${f(p.cpu.bench)} / ${f(p.cpu.other)} (of 200); per request, ms: server ${f(p.cpuMsPerRequest.server, 2)}, db ${f(p.cpuMsPerRequest.db, 2)}` : '–');
   const lat = (p?: Phase) => (p ? `${f(p.p50, 1)} / ${f(p.p99, 1)}` : '–');
   const rows: [string, ...string[]][] = [
     ['cohort loaded (patients / observations / open alerts)', ...rs.map((r) => `${r.loaded.patients} / ${r.loaded.observations} / ${r.loaded.alerts} in ${f(r.loaded.seconds, 1)} s`)],

@@ -263,10 +263,6 @@ export async function fhirObservationsOf(q: Queryable, patientId: string): Promi
   return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where resource_type = 'Observation' and patient_id = $1`, [patientId])).rows;
 }
 
-/** The FHIR resource a triaged reading came from, if it came through FHIR. */
-export async function fhirResourceOfObservation(q: Queryable, observationId: string): Promise<FhirResourceRow | undefined> {
-  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where observation_ids @> array[$1::uuid] limit 1`, [observationId])).rows[0];
-}
 
 /** A patient's readings stored under one idempotency key (one sitting from the apps or a device upload). */
 export async function observationsByKey(q: Queryable, patientId: string, key: string): Promise<ObservationRow[]> {
