@@ -4,6 +4,7 @@
  */
 import { adminRoutes } from './admin.js';
 import { alertRoutes } from './alerts.js';
+import { delegationRoutes } from './delegation.js';
 import { deviceRoutes } from './devices.js';
 import { escalationRoutes } from './escalations.js';
 import { ingestRoutes } from './ingest.js';
@@ -29,6 +30,7 @@ export const contract = {
   session: sessionRoutes,
   admin: adminRoutes,
   alerts: alertRoutes,
+  delegation: delegationRoutes,
   devices: deviceRoutes,
   escalations: escalationRoutes,
   ingest: ingestRoutes,

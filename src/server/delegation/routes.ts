@@ -1,33 +1,29 @@
-import { type App, type AppDeps, ctxOf, parse } from '../http/app.js';
-import { observationDto } from '../observations/service.js';
+import { delegationRoutes as api } from '../../api/delegation.js';
+import type { App, AppDeps } from '../http/app.js';
+import { serve } from '../http/contract.js';
 import { forbidden } from '../http/errors.js';
-import { GrantBody, OnBehalfBody, RevokeBody } from './schema.js';
+import type { Ctx } from '../context.js';
+import { observationDto } from '../observations/service.js';
 import { authoriseOnBehalf, delegatedToMe, delegationDto, grantDelegation, ownDelegations, recordOnBehalf, revokeDelegation } from './service.js';
 
-type P = { Params: { id: string } };
+/** Only the patient manages who may record for them; anyone else is refused before the body is read. */
+function patientOnly(ctx: Ctx): Ctx {
+  if (ctx.actor.kind !== 'patient') throw forbidden('Only the patient manages who may record for them.');
+  return ctx;
+}
 
 /** Delegation (the patient lets a relative record for them) and recording on the patient's behalf. */
 export function delegationRoutes(app: App, deps: AppDeps): void {
-  app.get('/api/me/delegations', async (req) => ({ delegations: (await ownDelegations(ctxOf(req, deps))).map(delegationDto) }));
-  app.post('/api/me/delegations', async (req, reply) => {
-    const ctx = ctxOf(req, deps);
-    if (ctx.actor.kind !== 'patient') throw forbidden('Only the patient manages who may record for them.');
-    return reply.code(201).send(delegationDto(await grantDelegation(ctx, parse(GrantBody, req.body))));
-  });
-  app.post('/api/me/delegations/revoke', async (req) => {
-    const ctx = ctxOf(req, deps);
-    // Only the patient revokes; anyone else is refused before the body is read.
-    if (ctx.actor.kind !== 'patient') throw forbidden('Only the patient manages who may record for them.');
-    return delegationDto(await revokeDelegation(ctx, parse(RevokeBody, req.body)));
-  });
-  app.get('/api/me/delegated-to-me', async (req) => ({ patients: await delegatedToMe(ctxOf(req, deps)) }));
-  app.post<P>('/api/patients/:id/observations/on-behalf', async (req, reply) => {
-    const ctx = ctxOf(req, deps);
+  serve(app, deps, api.own, async ({ ctx }) => ({ delegations: (await ownDelegations(ctx())).map(delegationDto) }));
+  serve(app, deps, api.grant, async ({ ctx, body }) => delegationDto(await grantDelegation(patientOnly(ctx()), body())));
+  serve(app, deps, api.revoke, async ({ ctx, body }) => delegationDto(await revokeDelegation(patientOnly(ctx()), body())));
+  serve(app, deps, api.toMe, async ({ ctx }) => ({ patients: await delegatedToMe(ctx()) }));
+  serve(app, deps, api.onBehalf, async ({ ctx, params, body, reply }) => {
+    const c = ctx();
     // Authorisation first: a relative without a delegation learns nothing from field errors.
-    const who = await authoriseOnBehalf(ctx, req.params.id);
-    const r = await recordOnBehalf(ctx, req.params.id, who, parse(OnBehalfBody, req.body));
-    return reply.code(r.replayed ? 200 : 201).send({
-      observations: r.observations.map((o) => ({ ...observationDto(o), enteredBy: r.enteredBy })), feedback: r.feedback, replayed: r.replayed,
-    });
+    const who = await authoriseOnBehalf(c, params().id);
+    const r = await recordOnBehalf(c, params().id, who, body());
+    if (r.replayed) reply.code(200);
+    return { observations: r.observations.map((o) => ({ ...observationDto(o), enteredBy: r.enteredBy })), feedback: r.feedback, replayed: r.replayed };
   });
 }
