@@ -86,8 +86,11 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(nurse).getByText(/Innvilget .* av Sykepleier A/).waitFor();
 
   // Onboarding: consent, training, goals.
+  // Sharing with Pasientens måledata is a separate, structured yes (issue 14).
+  await pathway(nurse).getByLabel(/samtykker til at målingene deles med Pasientens måledata/).check();
   await pathway(nurse).getByRole('button', { name: 'Registrer samtykke' }).click();
   await pathway(nurse).getByText(/Samtykke registrert/).waitFor();
+  assert.equal((await db.query(`select 1 from episodes where patient_id = $1 and status <> 'ended' and share_measurements_since is not null`, [patientId])).rows.length, 1);
   for (const l of ['Utstyret', 'Appen', 'Egenbehandlingsplanen', 'Hvem som kontaktes og når', /Hva gjøre ved rød måling/]) await pathway(nurse).getByLabel(l).check();
   await pathway(nurse).getByRole('button', { name: 'Lagre opplæring' }).click();
   await pathway(nurse).getByLabel('Utstyret').and(nurse.locator(':disabled')).waitFor();

@@ -147,11 +147,20 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
                     {w.onboarding.consentAt ? (
                       <p>{p.consentGiven(formatDateTime(w.onboarding.consentAt, lang), w.onboarding.consentBy ?? '', w.onboarding.consentScope ?? '')}</p>
                     ) : (
-                      <form class="stack" onSubmit={(e) => { e.preventDefault(); void onboard({ consent: { scope: value('consent') } }); }}>
+                      <form class="stack" onSubmit={(e) => {
+                        e.preventDefault();
+                        // The structured part of the consent that Pasientens måledata acts on (integration/pmd-job.ts).
+                        const share = (document.getElementById(id('share-pmd')) as HTMLInputElement | null)?.checked ?? false;
+                        void onboard({ consent: { scope: value('consent'), shareMeasurements: share } });
+                      }}>
                         <div class="field">
                           <label for={id('consent')}>{p.consentScope}</label>
                           <textarea id={id('consent')} rows={2} defaultValue="Digital hjemmeoppfølging: målinger, skjema og meldinger deles med oppfølgingstjenesten og fastlegen." />
                         </div>
+                        <label class="choice" for={id('share-pmd')}>
+                          <input type="checkbox" id={id('share-pmd')} />
+                          <span>{t.pmdShareConsent}</span>
+                        </label>
                         <button type="submit" class="button button-secondary" aria-busy={busy}>{p.consentRecord}</button>
                       </form>
                     )}

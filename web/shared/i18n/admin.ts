@@ -3,6 +3,7 @@
 import { plural } from './format.js';
 
 export const nb = {
+  pmdShareConsent: 'Pasienten samtykker til at målingene deles med Pasientens måledata, så fastlege og sykehus ser dem i egne systemer',
   escalationGpAnswer: 'Svar fra fastlegen (dialogmelding)',
   escalationGpAnswerFrom: (name: string, hpr: string | null) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['mandag', 'tirsdag', 'onsdag', 'torsdag', 'fredag', 'lørdag', 'søndag'],
@@ -109,6 +110,7 @@ export const nb = {
 };
 
 export const nn: typeof nb = {
+  pmdShareConsent: 'Pasienten samtykkjer til at målingane blir delte med Pasientens måledata, så fastlege og sjukehus ser dei i eigne system',
   escalationGpAnswer: 'Svar frå fastlegen (dialogmelding)',
   escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['måndag', 'tysdag', 'onsdag', 'torsdag', 'fredag', 'laurdag', 'sundag'],
@@ -214,6 +216,7 @@ export const nn: typeof nb = {
 };
 
 export const en: typeof nb = {
+  pmdShareConsent: 'The patient consents to sharing the measurements with Pasientens måledata, so the GP and hospital see them in their own systems',
   escalationGpAnswer: "The GP's answer (dialogue message)",
   escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
   weekdayShort: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
