@@ -50,7 +50,7 @@ test('80 patients: rows ≤ 48 px, the most urgent first, every reason as a chip
   assert.deepEqual(order.slice(18, 28), [22, 23, 24, 18, 19, 20, 21, 25, 26, 27].map(seedName));
 
   const first = rows().first();
-  assert.deepEqual(await chipsOf(first), ['Rød: NEWS2 8', 'Rød: SpO2 84 %', 'Mangler Vekt', '1 ulest melding']);
+  assert.deepEqual(await chipsOf(first), ['Rød: NEWS2 8', 'Rød: SpO2 84 %', 'Mangler Vekt', '1 ubesvart melding']);
   assert.match((await first.locator('.wl-chip').first().getAttribute('title')) ?? '', /NEWS2 8 \(høy risiko\).*\(news2\)/);
   // Two zones in one row: the red blood pressure and the yellow pulse.
   const bp = rows().filter({ hasText: seedName(3) });

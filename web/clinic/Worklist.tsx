@@ -147,7 +147,7 @@ function ReasonChips({ item }: { item: WorklistItem }) {
       ))}
       {item.unreadMessages > 0 && (
         <li class="wl-chip wl-chip-message">
-          <a href="#/meldinger">{t.wlChipMessages(item.unreadMessages)}</a>
+          <a href="#/meldinger">{t.inboxBadge(item.unreadMessages)}</a>
         </li>
       )}
       {alerts.length === 0 && item.unreadMessages === 0 && item.status !== 'green' && item.reason && (
