@@ -101,14 +101,18 @@ test('referral → decision → onboarding → baseline → active → pause →
   // The GP approves the template plan: its red limits are the safety limits of the baseline.
   await gp.reload();
   await settled(gp);
+  // The plan is one of the patient view's tabs (issue 11).
+  await gp.getByRole('tab', { name: 'Plan' }).click();
   await gp.getByRole('button', { name: 'Godkjenn versjon 1' }).click();
   await gp.getByRole('dialog').getByRole('button', { name: /Godkjenn/ }).click();
   await gp.getByText(/Versjon 1 er godkjent|godkjent/).first().waitFor();
 
   await nurse.reload();
   await settled(nurse);
-  // The goals are shown with the plan.
+  // The goals are shown with the plan, under its tab; the pathway is on the overview.
+  await nurse.getByRole('tab', { name: 'Plan' }).click();
   await nurse.getByText('Hva er viktig for pasienten: Gå tur med barnebarna.').waitFor();
+  await nurse.getByRole('tab', { name: 'Oversikt' }).click();
   await pathway(nurse).getByLabel('Lengde på baseline (dager, 14–28)').fill('14');
   await pathway(nurse).getByRole('button', { name: 'Start baseline' }).click();
   await pathway(nurse).getByText(/Baseline til/).waitFor();
