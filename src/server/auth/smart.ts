@@ -118,6 +118,8 @@ export function smartRoutes(app: App, deps: AppDeps, rp: OidcRp, start: (reply: 
     if (!patient) throw new AppError(404, 'not_found', 'No patient in Varde with that identifier.');
     const launch = randomBytes(24).toString('base64url');
     const now = ctx.now();
+    // Launches live minutes; a day later nothing needs them (used ones are in the audit trail).
+    await ctx.db.query(`delete from smart_launches where expires_at < $1::timestamptz - interval '1 day'`, [now]);
     await ctx.db.query(
       'insert into smart_launches (launch_hash, patient_id, client_id, organisation_id, created_at, expires_at) values ($1,$2,$3,$4,$5,$6)',
       [hash(launch), patient.id, a.clientId, a.organisationId, now, new Date(now.getTime() + LAUNCH_TTL_MS)],
