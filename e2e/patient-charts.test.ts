@@ -46,6 +46,9 @@ test('patient phone: 7 days by default, axis text ≥ 16 px, limits with units, 
   assert.match((await spo2.getByRole('img').getAttribute('aria-label')) ?? '', /14 målinger siste 7 dager/);
   const px = Number(await spo2.locator('.trend-chart').getAttribute('data-axis-px'));
   assert.ok(px >= 16, `axis text ${px}px`);
+  // Percent is read in whole numbers: no "92,5" on the axis.
+  const ticks = ((await spo2.locator('.trend-chart').getAttribute('data-y-ticks')) ?? '').split(' ').map(Number);
+  assert.ok(ticks.length >= 3 && ticks.every((v) => Number.isInteger(v)), `y ticks ${ticks.join(', ')}`);
   await spo2.getByText('Pek eller trykk på kurven').waitFor();
   // Point at the middle of the plot: the readout names day, time of day and value.
   await spo2.locator('canvas').first().scrollIntoViewIfNeeded();
@@ -61,8 +64,12 @@ test('patient phone: 7 days by default, axis text ≥ 16 px, limits with units, 
   await textSize200(page);
   await page.reload();
   await settled(page);
-  const big = Number(await (await spo2Chart(page)).locator('.trend-chart').getAttribute('data-axis-px'));
+  const bigChart = (await spo2Chart(page)).locator('.trend-chart');
+  const big = Number(await bigChart.getAttribute('data-axis-px'));
   assert.ok(big >= 2 * px - 1, `axis text at 200 %: ${big}px (was ${px}px)`);
+  // Fewer, wider-spaced ticks at 200 % would be 2,5 apart without whole-number steps.
+  const bigTicks = ((await bigChart.getAttribute('data-y-ticks')) ?? '').split(' ').map(Number);
+  assert.ok(bigTicks.length >= 2 && bigTicks.every((v) => Number.isInteger(v)), `y ticks at 200 %: ${bigTicks.join(', ')}`);
   await context.close();
 
   const narrow = await env.browser.newContext(NARROW);

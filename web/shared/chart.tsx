@@ -20,6 +20,8 @@ const BAND: Record<'green' | 'yellow' | 'red', string> = {
 };
 const POINT: Record<'yellow' | 'red', string> = { yellow: '#8a5a00', red: '#b3261e' };
 const LINE = '#0b4f8a';
+/** Units whose readings are whole numbers, so the y-axis ticks are too. */
+const WHOLE_UNITS: ReadonlySet<string> = new Set(['{score}', '%', '/min', 'mm[Hg]']);
 
 /** Day labels; when the ticks are closer than a day (a short period), each also gets its time of day. */
 function dayLabel(lang: Lang): (splits: number[]) => string[] {
@@ -110,8 +112,8 @@ export function TrendChart({
     // Taller with larger text, so a patient at 200 % still gets several ticks.
     const height = Math.max(HEIGHT, fontPx * 12);
     const font = `${fontPx}px system-ui, sans-serif`;
-    // Questionnaire scores are whole numbers: no 7.5 on the axis.
-    const score = sorted[0]?.unit === '{score}';
+    // Scores, percent, per-minute counts and mmHg are read in whole numbers: no "92,5" on the axis.
+    const whole = WHOLE_UNITS.has(sorted[0]?.unit ?? '');
     const today = startOfTodayOslo(now);
     const opts: uPlot.Options = {
       width: Math.max(160, el.clientWidth),
@@ -129,8 +131,12 @@ export function TrendChart({
           stroke: '#3d3d3d', font, space: fontPx * 2,
           // As wide as the longest label ("94", "37,5"), so a narrow phone keeps its plot area.
           size: (_u, values) => Math.round(fontPx * (0.62 * Math.max(2, ...(values ?? []).map((v) => String(v).length)) + 1.2)), grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#c9c9c9' },
-          ...(score ? { incrs: [1, 2, 5, 10, 20] } : {}),
-          values: (_u, splits) => splits.map((v) => formatNumber(v, lang)),
+          ...(whole ? { incrs: [1, 2, 5, 10, 20, 50, 100] } : {}),
+          values: (_u, splits) => {
+            // The ticks drawn, for tests (the canvas has no text to read).
+            el.dataset['yTicks'] = splits.join(' ');
+            return splits.map((v) => formatNumber(v, lang));
+          },
         },
       ],
       series: [{}, { stroke: LINE, width: 2, points: { show: true, size: 7, fill: LINE, stroke: LINE } }],
