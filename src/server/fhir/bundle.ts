@@ -246,6 +246,19 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   // sent before (so a re-sent bundle is recognised), else a new one.
   const prepared: PreparedObs[] = [];
   let pending = ok.filter((x) => x.type === 'Observation');
+  const writable = new Set<string>();
+  // Stored twins of every Observation entry in one read instead of one per entry (existingTwin).
+  const known = [...new Set(pending.flatMap((e) => [...identifierTokens(e.resource), ...e.conditional]))];
+  const twins = known.length ? await repo.fhirResourcesWithAnyIdentifier(ctx.db, 'Observation', known) : [];
+  const knownSet = new Set(known);
+  const twinOf = async (p: ObservationIn, patientId: string | null, conditional: string[]): Promise<string | undefined> => {
+    const tokens = [...new Set([...p.identifiers.map((i) => `${i.system ?? ''}|${i.value}`), ...conditional])];
+    // Nothing to match by identifier, or an identifier read differently from the raw one: the one-by-one lookup.
+    if (tokens.length === 0 || tokens.some((t) => !knownSet.has(t))) return existingTwin(ctx.db, ctx, p, patientId, conditional);
+    const org = patientId ? null : orgOf(ctx);
+    return twins.find((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === org)
+      && r.identifiers.some((t) => tokens.includes(t)) && r.content_hash === p.hash)?.id;
+  };
   const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
   while (pending.length) {
     const waiting = (e: Entry) => {
@@ -260,9 +273,13 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
         rewriteReferences(e.resource, refMap);
         const p = observationIn(e.resource, strict);
         const patientId = await resolveSubject(ctx, ctx.db, p.subject, base);
-        if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+        // Once per patient: a gateway's Bundle usually carries many readings of one patient.
+        if (patientId && !writable.has(patientId)) {
+          await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+          writable.add(patientId);
+        }
         const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
-        const presetId = (await existingTwin(ctx.db, ctx, p, patientId, e.conditional)) ?? randomUUID();
+        const presetId = (await twinOf(p, patientId, e.conditional)) ?? randomUUID();
         return { entry: e, p, patientId, deviceId, presetId };
       });
       if (!x) continue;

@@ -234,6 +234,17 @@ export async function fhirResourceById(q: Queryable, type: string, id: string): 
  * Stored resources of a type that share one of the identifiers ('system|value'), for one patient
  * (or, for patient-less resources, one organisation).
  */
+/**
+ * Resources of a type carrying any of these identifiers, whoever they belong to, oldest first (as
+ * fhirResourcesByIdentifier orders them): a Bundle reads its entries' twins in one statement and
+ * applies each entry's scope itself. Not locked.
+ */
+export async function fhirResourcesWithAnyIdentifier(q: Queryable, type: string, identifiers: string[]): Promise<FhirResourceRow[]> {
+  const r = await q.query<FhirResourceRow>(
+    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[] order by received_at, id`, [type, identifiers]);
+  return r.rows;
+}
+
 export async function fhirResourcesByIdentifier(
   q: Queryable, type: string, scope: { patientId: string | null; organisationId: string | null }, identifiers: string[], lock = true,
 ): Promise<FhirResourceRow[]> {
