@@ -84,6 +84,8 @@ describe('patient app', () => {
   test('questionnaire: empty, with errors, and the result', async () => {
     await page.goto(`${server.url}/patient/#/skjema/symptoms`);
     await page.getByRole('heading', { name: 'Dagens symptomer', level: 1 }).waitFor();
+    // The heading comes at once (the app's name for the form); check the page once the questions are in.
+    await page.getByRole('button', { name: 'Send svarene' }).waitFor();
     await expectAccessible(page, 'patient: questionnaire');
     await page.getByRole('button', { name: 'Send svarene' }).click();
     await page.getByText(/mangler svar/).waitFor();

@@ -111,6 +111,8 @@ test('a reply lost on the way is retried with the same key: the reading is store
 test('PHQ-9 with thoughts of self-harm: the crisis advice at once, one response, a score observation and a red alert', async () => {
   await page.goto(`${server.url}/patient/#/skjema/phq9`);
   await page.getByRole('heading', { name: /PHQ-9/, level: 1 }).waitFor();
+  // The heading is the app's own name for the form and comes at once; the questions follow.
+  await page.locator('fieldset.question').first().waitFor();
   const groups = await page.locator('fieldset.question').all();
   assert.equal(groups.length, 9);
   await page.getByRole('button', { name: 'Send svarene' }).click();
