@@ -314,6 +314,29 @@ test("local days in the patient's zone across Oslo's DST changes: the due instan
   await endEpisodes([spring.episodeId, afterMidnight.episodeId, beforeMidnight.episodeId, autumn.episodeId]);
 });
 
+test('on the worklist a patient silent for days comes before one who missed only a weekly questionnaire', async () => {
+  // Tuesday 15 September 2026, 14:00 in Oslo. CAT on Mondays by 10:00 (+1 h).
+  const now = new Date('2026-09-15T12:00:00Z');
+  const cat = { kind: 'weekly' as const, weekdays: [1], dueBy: '10:00', graceMinutes: 60 };
+  const approved = new Date('2026-08-20T00:00:00Z');
+  // Measures SpO2 every morning but skipped Monday's CAT: a missed questionnaire, nothing more.
+  const busy = await enrol('Europe/Oslo', planWith([{ code: 'spo2', schedule: daily('09:00', 30) }], cat), approved);
+  for (let d = 0; d < 5; d++) await reading(busy, 'spo2', new Date(now.getTime() - 6 * H - d * 24 * H));
+  // Answered the CAT last Tuesday (it counts for Monday's) and nothing since: inactive.
+  const silent = await enrol('Europe/Oslo', planWith([], cat), approved);
+  await reading(silent, 'cat', new Date('2026-09-08T08:00:00Z'));
+  await sweepMissing(db, now);
+  assert.deepEqual((await kinds(busy.episodeId)).map((a) => a.kind), ['missing_questionnaire']);
+  assert.deepEqual((await kinds(silent.episodeId)).map((a) => a.kind), ['inactive']);
+  const order = (await db.query<{ episode_id: string }>(
+    `select episode_id from worklist_rows where organisation_id = $1 and episode_id = any($2::uuid[])
+      order by status_rank, order_sub, order_severity, order_time, episode_id`,
+    [f.orgs.muniA, [busy.episodeId, silent.episodeId]],
+  )).rows.map((r) => r.episode_id);
+  assert.deepEqual(order, [silent.episodeId, busy.episodeId]);
+  await endEpisodes([busy.episodeId, silent.episodeId]);
+});
+
 test('nextDeadline is the first deadline after now, across the spring DST change in Oslo', () => {
   // 2026-03-29: clocks go from 02:00 to 03:00 CET→CEST. Due 09:00 local + 30 min = 07:30Z that day.
   assert.equal(nextDeadline(daily('09:00', 30), new Date('2026-03-28T09:00:00Z'), 'Europe/Oslo')?.toISOString(), '2026-03-29T07:30:00.000Z');
