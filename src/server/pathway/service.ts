@@ -16,6 +16,7 @@ import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
 import { sharingConsent } from '../integration/consent.js';
 import * as patients from '../patients/repo.js';
+import { findOrCreatePatient } from '../patients/service.js';
 import * as plans from '../plans/repo.js';
 import * as repo from './repo.js';
 import type { OnboardingBody, ReferralBody, TransitionBody } from './schema.js';
@@ -77,15 +78,7 @@ export async function createReferral(ctx: Ctx, body: ReferralBody) {
   const seen: { patientId: string | null } = { patientId: null };
   try {
     return await ctx.db.tx(async (tx) => {
-      let patient = await patients.findPatientByIdentifier(tx, id.value.value);
-      seen.patientId = patient?.id ?? null;
-      if (!patient) {
-        patient = await patients.insertPatient(tx, {
-          identifier: id.value.value, identifier_system: id.value.kind, name: body.name, birth_date: id.value.birthDate,
-          sex: id.value.sex, phone: body.phone ?? null, lang: body.lang,
-        });
-        await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
-      }
+      const patient = await findOrCreatePatient(ctx, tx, id.value, body, seen);
       if (await patients.openEpisode(tx, patient.id)) throw conflict('The patient already has an open referral or follow-up episode.');
       const ins = await tx.query<{ id: string }>(
         `insert into episodes (patient_id, diagnoses, risk_level, consent_at, enrolled_by, follow_up_org, time_zone, started_at, status, state,

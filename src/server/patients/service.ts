@@ -1,4 +1,4 @@
-import { parseNorwegianId } from '../../domain/identifiers.js';
+import { type NorwegianId, parseNorwegianId } from '../../domain/identifiers.js';
 import { planFromTemplates } from '../../domain/templates.js';
 import { inScope, requirePatientAccess } from '../auth/access.js';
 import { audit } from '../audit/service.js';
@@ -34,6 +34,29 @@ export async function getPatientOverview(ctx: Ctx, patientId: string) {
 }
 
 /**
+ * The patient with this identifier, or a new one from the enrolment or referral form, audited as
+ * created, inside the caller's transaction. `seen` gets the id of a patient who was there already,
+ * so that a refusal after the rollback (an open episode) can still be audited against them.
+ */
+export async function findOrCreatePatient(
+  ctx: Ctx,
+  tx: Queryable,
+  id: NorwegianId,
+  person: { name: string; phone?: string | undefined; lang: repo.PatientRow['lang'] },
+  seen: { patientId: string | null },
+): Promise<repo.PatientRow> {
+  const found = await repo.findPatientByIdentifier(tx, id.value);
+  seen.patientId = found?.id ?? null;
+  if (found) return found;
+  const patient = await repo.insertPatient(tx, {
+    identifier: id.value, identifier_system: id.kind, name: person.name, birth_date: id.birthDate,
+    sex: id.sex, phone: person.phone ?? null, lang: person.lang,
+  });
+  await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
+  return patient;
+}
+
+/**
  * GP enrols a patient in digital home follow-up: patient (created or found by fødselsnummer),
  * episode with consent and diagnoses, care team (GP office, follow-up service, hospital) and,
  * from diagnosis templates, a first plan draft. All or nothing.
@@ -57,15 +80,7 @@ export async function enrolPatient(ctx: Ctx, body: EnrolBody) {
   const seen: { patientId: string | null } = { patientId: null };
   try {
     return await ctx.db.tx(async (tx) => {
-      let patient = await repo.findPatientByIdentifier(tx, id.value.value);
-      seen.patientId = patient?.id ?? null;
-      if (!patient) {
-        patient = await repo.insertPatient(tx, {
-          identifier: id.value.value, identifier_system: id.value.kind, name: body.name, birth_date: id.value.birthDate,
-          sex: id.value.sex, phone: body.phone ?? null, lang: body.lang,
-        });
-        await audit(ctx, { action: 'create', resourceType: 'Patient', resourceId: patient.id, patientId: patient.id }, tx);
-      }
+      const patient = await findOrCreatePatient(ctx, tx, id.value, body, seen);
       if (await repo.openEpisode(tx, patient.id)) throw conflict('The patient is already in an active follow-up episode.');
       const episode = await repo.insertEpisode(tx, {
         patient_id: patient.id, diagnoses: body.diagnoses, risk_level: body.riskLevel, consent_at: ctx.now(),
