@@ -253,8 +253,7 @@ function evaluateEntry(code: z.infer<typeof StoredEntry>['code'], schedule: Sche
 }
 
 /** The groups as statement parameters ($2…$11 of `raise`). */
-function groupParams(c: SweepCtx, keys: Iterable<string>): unknown[] {
-  const gs = [...new Set(keys)].map((k) => c.groups.get(k)!);
+function groupParams(gs: Group[]): unknown[] {
   return [
     gs.map((g) => g.tz), gs.map((g) => g.code), gs.map((g) => g.schedule), gs.map((g) => g.version), gs.map((g) => g.failed),
     gs.map((g) => g.windowStart), gs.map((g) => g.due), gs.map((g) => (g.finding ? JSON.stringify(g.finding) : null)), gs.map((g) => g.next),
@@ -277,7 +276,9 @@ type Source =
  */
 async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   // $1 the reading lookback, $2…$11 the groups, then the source's own.
-  const params: unknown[] = [new Date(c.now.getTime() - LOOKBACK_DAYS * 86_400_000), ...groupParams(c, src.groups)];
+  // The groups in order: g.i (1-based) indexes this list.
+  const gs = [...new Set(src.groups)].map((k) => c.groups.get(k)!);
+  const params: unknown[] = [new Date(c.now.getTime() - LOOKBACK_DAYS * 86_400_000), ...groupParams(gs)];
   let rows: string;
   let write: string;
   if (src.kind === 'due') {
@@ -303,7 +304,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
-  const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: string[] }>(
+  const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     `with g as (
        select * from unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bool[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::timestamptz[], $11::text[])
          with ordinality as g(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind, i)),
@@ -348,15 +349,15 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
      n as (${NOTIFY_SQL})
      select (select count(*) from r)::int as rows, (select count(distinct episode_id) from r)::int as episodes,
             (select count(*) from ins where inserted)::int as raised, (select count(*) from n)::int as notified,
-            (select coalesce(array_agg(distinct episode_id), '{}') from r where failed) as failed`,
+            (select coalesce(json_agg(distinct jsonb_build_object('e', episode_id, 'i', i)), '[]') from r where failed) as failed`,
     params,
   );
   const out = r.rows[0]!;
   c.out.episodes += out.episodes;
   c.out.raised += out.raised;
-  for (const id of out.failed) {
-    const g = [...c.groups.values()].find((x) => x.failed);
-    fail(c, id, g?.error, 'missing-measurement sweep: bad episode data, skipped');
+  for (const { e, i } of out.failed) {
+    const g = gs[i - 1];
+    fail(c, e, g?.error, 'missing-measurement sweep: bad episode data, skipped', { code: g?.code, timeZone: g?.tz });
   }
   return out.rows;
 }
