@@ -1,3 +1,4 @@
+import { auditListView, type ListViewer } from '../audit/views.js';
 import type { Queryable } from '../db/port.js';
 
 export interface MessageRow {
@@ -172,21 +173,7 @@ export async function unreadByPatient(q: Queryable, patientId: string): Promise<
   return r.rows[0]?.n ?? 0;
 }
 
-/**
- * Logs that the actor saw these patients in the message inbox, at most once per actor and patient
- * per hour, so live refreshes do not flood the log but the patient's access log shows who looked.
- */
-export async function auditInboxView(
-  q: Queryable,
-  a: { actorId: string; actorName: string; organisationId: string; role: string; route: string },
-  patientIds: string[],
-): Promise<void> {
-  if (patientIds.length === 0) return;
-  await q.query(
-    `insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, route, details)
-     select 'personnel', $1, $2, $3, $4, 'read', 'Communication', p, $5, '{"view":"inbox"}'::jsonb from unnest($6::uuid[]) as p
-      where not exists (select 1 from audit_events x where x.patient_id = p and x.actor_id = $1 and x.resource_type = 'Communication'
-                          and x.details ->> 'view' = 'inbox' and x.at > now() - interval '1 hour')`,
-    [a.actorId, a.actorName, a.organisationId, a.role, a.route, [...new Set(patientIds)]],
-  );
+/** Logs that the actor saw these patients in the message inbox (audit/views.ts#auditListView: at most once per actor and patient per hour). */
+export async function auditInboxView(q: Queryable, a: ListViewer, patientIds: string[]): Promise<void> {
+  await auditListView(q, a, patientIds, { resourceType: 'Communication', view: 'inbox' });
 }
