@@ -4,12 +4,18 @@
  * due (as on the first run after a deploy) and the next minute's. In-process, no HTTP, bounded by
  * the cohort size (10 000 patients: about a minute to load on a 2-core box).
  *
- *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
+ *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--at HH:MM] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
  *
  * `--profile` prints the time spent per statement (by its first words) in each sweep. `--at HH:MM`
  * sweeps (and ends the cohort) at that UTC time today instead of now: how many alerts an all-due
  * sweep raises depends on whether today's deadlines have passed (10:00 UTC: yesterday's occurrences
  * only, about 1.3 per patient; after 13:00 UTC: today's as well, about 4.4 per patient).
+ *
+ * The figures in bench/README.md compare with the sweep before issue 15's second round:
+ *   git show 5f59ea1:src/server/triage/missing-job.ts | sed -e "s#'\.\./\.\./domain/#'../src/domain/#" \
+ *     -e "s#'\.\./db/#'../src/server/db/#" -e "s#'\.\./events/#'../src/server/events/#" \
+ *     -e "s#'\./schedule\.js'#'../src/server/triage/schedule.js'#" > bench/.sweep-before.ts
+ *
  * `--before` times another implementation of `sweepMissing` on an identical copy of the loaded
  * store (PostgreSQL: CREATE DATABASE … TEMPLATE; PGlite: a copy of the data directory), first, so
  * both start from the same state. PostgreSQL as in run.ts: BENCH_DATABASE_URL, TEST_DATABASE_URL
