@@ -98,16 +98,16 @@ test('the GP edits every part of a plan, previews it with a diff against version
   // PHQ-9 with a rule on item 9 (any answer above 0 is red).
   await page.getByLabel('Legg til spørreskjema').selectOption('phq9');
   await page.getByRole('button', { name: 'Legg til', exact: true }).last().click();
-  const phq = page.locator('fieldset.plan-entry').filter({ has: page.getByText('PHQ-9', { exact: true }) });
+  const phq = page.locator('fieldset.plan-entry').filter({ has: page.getByText('Humørskjema (PHQ-9)', { exact: true }) });
   await phq.getByLabel('Gul over').fill('9');
   await phq.getByLabel('Rød over').fill('14');
-  await phq.getByText('Råd på nynorsk og engelsk for PHQ-9').click();
+  await phq.getByText('Råd på nynorsk og engelsk for Humørskjema (PHQ-9)').click();
   for (const zone of ['grønn', 'gul', 'rød']) {
     await phq.getByLabel(`Råd i ${zone} sone (Bokmål)`).fill(`Råd ${zone}.`);
     await phq.getByLabel(`Råd i ${zone} sone (Nynorsk)`).fill(`Råd ${zone} nn.`);
     await phq.getByLabel(`Råd i ${zone} sone (English)`).fill(`Advice ${zone}.`);
   }
-  await phq.getByRole('button', { name: 'Legg til regel for enkeltsvar i PHQ-9' }).click();
+  await phq.getByRole('button', { name: 'Legg til regel for enkeltsvar i Humørskjema (PHQ-9)' }).click();
   await phq.getByLabel('Regel-ID').fill('phq9-item9');
   await phq.getByLabel('Spørsmål', { exact: true }).selectOption('phq9-9');
   await phq.getByLabel('Varsel').selectOption('red');
