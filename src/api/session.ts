@@ -12,13 +12,16 @@ export const PersonnelMe = z.object({
   role: z.string(),
 });
 export type PersonnelMe = z.infer<typeof PersonnelMe>;
+/** A relative who is not a patient, logged in only to enter readings for the patients who delegated to them. */
+export const RelativeMe = z.object({ kind: z.literal('relative'), relative: z.object({ name: z.string() }) });
+export type RelativeMe = z.infer<typeof RelativeMe>;
 /** Device clients and the system have no person behind them. */
 export const MachineMe = z.object({ kind: z.enum(['client', 'system']) });
 
 /** Who the session (or bearer token) belongs to. */
-export const Me = z.discriminatedUnion('kind', [PatientMe, PersonnelMe, MachineMe]);
-export type Me = PatientMe | PersonnelMe;
+export const Me = z.discriminatedUnion('kind', [PatientMe, PersonnelMe, RelativeMe, MachineMe]);
+export type Me = PatientMe | PersonnelMe | RelativeMe;
 
 export const sessionRoutes = {
-  me: route({ method: 'GET', path: '/api/me', tag: 'session', summary: 'Who is logged in: patient, or personnel acting for one organisation in one role', response: Me }),
+  me: route({ method: 'GET', path: '/api/me', tag: 'session', summary: 'Who is logged in: patient, relative (entering readings by delegation), or personnel acting for one organisation in one role', response: Me }),
 };

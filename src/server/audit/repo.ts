@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/port.js';
 
 export interface AuditInsert {
-  actorKind: 'patient' | 'personnel' | 'client' | 'system';
+  actorKind: 'patient' | 'personnel' | 'relative' | 'client' | 'system';
   actorId: string;
   actorName: string | null;
   organisationId: string | null;

@@ -61,6 +61,9 @@ export async function patientAccess(ctx: Ctx, patientId: string, need: Need): Pr
       const episodes = await careTeamEpisodes(ctx, patientId, a.organisationId);
       return episodes.some((e) => e.open) ? scopeOf(episodes, a.organisationId) : null;
     }
+    case 'relative':
+      // A delegation lets a relative enter readings (delegation/service.ts), never read the record.
+      return null;
     case 'system':
       return { all: true };
   }

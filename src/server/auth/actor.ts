@@ -13,6 +13,12 @@ export type Actor =
       organisationKind: 'municipality' | 'hospital' | 'gp_office';
       role: PersonnelRole;
     }
+  /**
+   * A citizen who is not followed by Varde but has a patient's delegation to enter readings for
+   * them (issue 12). Least privilege: the relative routes only (auth/relative.ts); `identifier`
+   * is their fødselsnummer from ID-porten, which the delegations name.
+   */
+  | { kind: 'relative'; identifier: string; name: string }
   | { kind: 'client'; clientId: string; organisationId: string; scopes: string[] }
   | { kind: 'system'; name: string };
 
@@ -25,6 +31,8 @@ export function actorRef(a: Actor): { kind: Actor['kind']; id: string; name: str
       return { kind: 'patient', id: a.patientId, name: a.name };
     case 'personnel':
       return { kind: 'personnel', id: a.personnelId, name: a.name };
+    case 'relative':
+      return { kind: 'relative', id: a.identifier, name: a.name };
     case 'client':
       return { kind: 'client', id: a.clientId, name: a.clientId };
     case 'system':

@@ -102,7 +102,11 @@ export async function createLocalIdp(
     async findAccount(_ctx, id) {
       const [kind, key, level] = id.split(':', 3) as [string, string, string | undefined];
       if (kind === 'patient') {
-        const r = await db.query<{ name: string }>('select name from patients where identifier = $1', [key]);
+        const r = await db.query<{ name: string }>(
+          `select name from patients where identifier = $1
+           union all (select relative_name from delegations where relative_identifier = $1 and revoked_at is null order by granted_at desc limit 1)`,
+          [key],
+        );
         // ID-porten knows every resident; an unknown number still logs in and Varde then refuses it.
         const name = r.rows[0]?.name ?? 'Ukjent testperson';
         return { accountId: id, claims: () => ({ sub: id, pid: key, name }) };

@@ -11,6 +11,7 @@ import type { LoginApp, OidcRp, PendingLogin } from './oidc-rp.js';
 import { SESSION_COOKIE, createSession, deleteSession, membershipsFor } from './session.js';
 import { auditAuthEvent, perAddressLimit, perClientLimit } from './throttle.js';
 import { bindSessionToLaunch, patientViewPath, resolveLaunch, smartRoutes } from './smart.js';
+import { toRelative } from '../delegation/repo.js';
 
 const LOGIN_COOKIE = 'varde_login';
 const LoginQuery = z.object({ app: z.enum(['patient', 'clinic']) });
@@ -81,7 +82,22 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
         [pid],
       );
       const patient = r.rows[0];
-      if (!patient) return loginFailed(reply, which, 'Du er ikke registrert i digital hjemmeoppfølging. Snakk med fastlegen din.');
+      if (!patient) {
+        // Not followed themself: a relative session when some patient lets them enter readings (issue 12).
+        const delegations = await toRelative(deps.db, pid);
+        if (delegations.length === 0) {
+          await auditAuthEvent(deps, req, { actorKind: 'system', actorId: 'login', resourceType: 'Session', outcome: 'denied', details: { app: which, reason: 'no_patient_or_delegation' } });
+          return noAccess(reply);
+        }
+        const token = await createSession(deps.db, { subjectKind: 'relative', subjectId: null, subjectIdentifier: pid, acr, idToken, ttlHours: deps.config.SESSION_TTL_HOURS });
+        const relative = { kind: 'relative' as const, identifier: pid, name: delegations[0]!.relative_name };
+        // In each delegating patient's access log: their relative logged in with the permission they gave.
+        for (const d of delegations) {
+          await audit({ ...ctxBase(deps), actor: relative }, { action: 'login', resourceType: 'Session', patientId: d.patient_id, details: { acr, relative: true, delegationId: d.id } });
+        }
+        setSession(reply, token, secure(), deps.config.SESSION_TTL_HOURS);
+        return reply.redirect(home(which));
+      }
       const token = await createSession(deps.db, { subjectKind: 'patient', subjectId: patient.id, acr, idToken, ttlHours: deps.config.SESSION_TTL_HOURS });
       await audit({ ...ctxBase(deps), actor: { kind: 'patient', patientId: patient.id, name: String(claims.name ?? ''), lang: 'nb' } }, {
         action: 'login', resourceType: 'Session', patientId: patient.id, details: { acr },
@@ -138,9 +154,9 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
     if (token) {
       const s = await deleteSession(deps.db, token);
       deps.sessions.ended(token);
-      if (actor && (actor.kind === 'patient' || actor.kind === 'personnel')) {
+      if (actor && (actor.kind === 'patient' || actor.kind === 'personnel' || actor.kind === 'relative')) {
         await audit({ ...ctxBase(deps), actor }, { action: 'logout', resourceType: 'Session', patientId: actor.kind === 'patient' ? actor.patientId : null });
-        logoutUrl = await rp.logoutUrl(actor.kind === 'patient' ? 'patient' : 'clinic', s?.id_token ?? null);
+        logoutUrl = await rp.logoutUrl(actor.kind === 'personnel' ? 'clinic' : 'patient', s?.id_token ?? null);
       }
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -192,6 +208,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
   serve(app, deps, sessionRoutes.me, async ({ ctx }) => {
     const a = ctx().actor;
     if (a.kind === 'patient') return { kind: 'patient' as const, patient: { id: a.patientId, name: a.name, lang: a.lang } };
+    if (a.kind === 'relative') return { kind: 'relative' as const, relative: { name: a.name } };
     if (a.kind === 'personnel') {
       return {
         kind: 'personnel' as const,
@@ -239,6 +256,26 @@ function loginFailed(reply: import('fastify').FastifyReply, which: LoginApp, mes
       <p><a href="/auth/login?app=${which}">Prøv igjen</a> · <a href="/">Til forsiden</a></p>`));
 }
 
+/**
+ * ID-porten knows everyone; Varde knows only patients and the relatives patients named. Anyone
+ * else gets this page (no session) in the three languages, since Varde does not know theirs.
+ */
+function noAccess(reply: import('fastify').FastifyReply) {
+  return reply
+    .code(403)
+    .type('text/html')
+    .send(page('Ingen tilgang – Varde', `<h1>Du har ikke tilgang til Varde</h1>
+      <p role="alert">Du er ikke registrert i digital hjemmeoppfølging, og ingen pasient har gitt deg tillatelse til å registrere målinger for seg.
+        Snakk med fastlegen din, eller be den du hjelper om å gi deg tillatelse i Varde-appen sin.</p>
+      <section lang="nn"><h2>Du har ikkje tilgang til Varde</h2>
+        <p>Du er ikkje registrert i digital heimeoppfølging, og ingen pasient har gitt deg løyve til å registrere målingar for seg.
+        Snakk med fastlegen din, eller be den du hjelper om å gi deg løyve i Varde-appen sin.</p></section>
+      <section lang="en"><h2>You do not have access to Varde</h2>
+        <p>You are not registered for digital home follow-up, and no patient has given you permission to record measurements for them.
+        Talk to your GP, or ask the person you help to give you permission in their Varde app.</p></section>
+      <p><a href="/">Til forsiden / Til framsida / Home</a></p>`));
+}
+
 /** Login pages of the local OIDC provider: a test-person picker (HelseID) and TestID (ID-porten). */
 export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<LocalIdp>): void {
   // Everything else under /idp is the provider itself; hijacked before Fastify reads the body.
@@ -265,6 +302,12 @@ export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<Lo
         `select p.identifier, p.name from patients p where exists (select 1 from episodes e where e.patient_id = p.id and e.status <> 'ended')
           order by p.name limit 6`,
       );
+      // Relatives who are not patients themselves, with a running delegation (issue 12): the demo's synthetic relative.
+      const relatives = await deps.db.query<{ relative_identifier: string; relative_name: string }>(
+        `select distinct on (d.relative_identifier) d.relative_identifier, d.relative_name from delegations d
+          where d.revoked_at is null and not exists (select 1 from patients p where p.identifier = d.relative_identifier)
+          order by d.relative_identifier, d.granted_at desc limit 3`,
+      );
       const error = (req.query as Record<string, string>).error ? '<p class="error" role="alert">Fødselsnummeret er ikke gyldig. Skriv 11 siffer.</p>' : '';
       return page('ID-porten (lokal TestID)', `<h1>Logg inn med TestID</h1>
         <p class="note">Lokal test av ID-porten for demo og test. Bruk bare syntetiske fødselsnummer.</p>${error}
@@ -276,7 +319,10 @@ export function localIdpRoutes(app: App, deps: AppDeps, getIdp: () => Promise<Lo
         <h2>Testpasienter</h2><ul class="pick">${demo.rows
           .map((p) => `<li><form method="post" action="/idp/interaction/${uid}/login"><input type="hidden" name="pid" value="${esc(p.identifier)}">
             <button class="secondary" type="submit">${esc(p.name)} (${esc(p.identifier)})</button></form></li>`)
-          .join('')}</ul>`);
+          .join('')}</ul>${relatives.rows.length ? `<h2>Testpårørende</h2><ul class="pick">${relatives.rows
+          .map((p) => `<li><form method="post" action="/idp/interaction/${uid}/login"><input type="hidden" name="pid" value="${esc(p.relative_identifier)}">
+            <button class="secondary" type="submit">${esc(p.relative_name)} (${esc(p.relative_identifier)}) — pårørende</button></form></li>`)
+          .join('')}</ul>` : ''}`);
     }
     const people = await deps.db.query<{ hpr_number: string; name: string; orgs: string }>(
       `select pe.hpr_number, pe.name, string_agg(o.name || ' – ' || m.role, ', ' order by o.name) as orgs

@@ -10,8 +10,11 @@ export function hashToken(token: string): string {
 }
 
 export interface NewSession {
-  subjectKind: 'patient' | 'personnel';
-  subjectId: string;
+  subjectKind: 'patient' | 'personnel' | 'relative';
+  /** The patient's or personnel's id; null for a relative, who has no row of their own. */
+  subjectId: string | null;
+  /** A relative's fødselsnummer (ID-porten pid). */
+  subjectIdentifier?: string | null;
   organisationId?: string | null;
   role?: PersonnelRole | null;
   acr?: string | null;
@@ -32,7 +35,7 @@ const TOUCH_AFTER_SECONDS = 30;
 
 /** SQL condition for a live session `s`: before its absolute expiry and not idle. Params $2/$3: idle seconds. */
 const LIVE = `s.expires_at > now()
-  and s.last_seen_at > now() - make_interval(secs => case s.subject_kind when 'patient' then $2::float8 else $3::float8 end)`;
+  and s.last_seen_at > now() - make_interval(secs => case when s.subject_kind in ('patient', 'relative') then $2::float8 else $3::float8 end)`;
 
 function idleParams(idle: IdleLimits): [number, number] {
   return [idle.patientMinutes * 60, idle.personnelMinutes * 60];
@@ -42,9 +45,9 @@ function idleParams(idle: IdleLimits): [number, number] {
 export async function createSession(q: Queryable, s: NewSession): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await q.query(
-    `insert into sessions (id_hash, subject_kind, subject_id, organisation_id, role, acr, id_token, expires_at)
-     values ($1,$2,$3,$4,$5,$6,$7, now() + make_interval(secs => $8))`,
-    [hashToken(token), s.subjectKind, s.subjectId, s.organisationId ?? null, s.role ?? null, s.acr ?? null, s.idToken ?? null, s.ttlHours * 3600],
+    `insert into sessions (id_hash, subject_kind, subject_id, organisation_id, role, acr, id_token, expires_at, subject_identifier)
+     values ($1,$2,$3,$4,$5,$6,$7, now() + make_interval(secs => $8), $9)`,
+    [hashToken(token), s.subjectKind, s.subjectId, s.organisationId ?? null, s.role ?? null, s.acr ?? null, s.idToken ?? null, s.ttlHours * 3600, s.subjectIdentifier ?? null],
   );
   return token;
 }
@@ -62,7 +65,7 @@ export async function deleteSession(q: Queryable, token: string): Promise<{ id_t
 export async function purgeExpiredSessions(q: Queryable, idle: IdleLimits = DEFAULT_IDLE): Promise<{ sessions: number; accessTokens: number }> {
   const s = await q.query(
     `delete from sessions where expires_at <= now()
-        or last_seen_at <= now() - make_interval(secs => case subject_kind when 'patient' then $1::float8 else $2::float8 end)`,
+        or last_seen_at <= now() - make_interval(secs => case when subject_kind in ('patient', 'relative') then $1::float8 else $2::float8 end)`,
     idleParams(idle),
   );
   const t = await q.query('delete from access_tokens where expires_at <= now()');
@@ -70,8 +73,11 @@ export async function purgeExpiredSessions(q: Queryable, idle: IdleLimits = DEFA
 }
 
 interface SessionRow {
-  subject_kind: 'patient' | 'personnel';
-  subject_id: string;
+  subject_kind: 'patient' | 'personnel' | 'relative';
+  subject_id: string | null;
+  subject_identifier: string | null;
+  /** A relative's name as the newest running delegation to them gives it; null when none runs any more. */
+  relative_name: string | null;
   role: PersonnelRole | null;
   organisation_id: string | null;
   patient_name: string | null;
@@ -88,10 +94,17 @@ interface SessionRow {
  * Resolves a session token to the acting person. Personnel act for the organisation and role
  * chosen at login; if that membership has been removed since, the session no longer works.
  * A session unused for longer than its idle limit is dead; a live one is marked as seen.
+ * A relative's session lives only while some patient with an open episode still delegates to
+ * them: the last revocation ends it on the next request.
  */
 export async function actorForSession(q: Queryable, token: string, idle: IdleLimits = DEFAULT_IDLE): Promise<Actor | null> {
   const r = await q.query<SessionRow>(
-    `select s.subject_kind, s.subject_id, s.role, s.organisation_id,
+    `select s.subject_kind, s.subject_id, s.subject_identifier, s.role, s.organisation_id,
+            case when s.subject_kind = 'relative' then
+              (select d.relative_name from delegations d
+                where d.relative_identifier = s.subject_identifier and d.revoked_at is null
+                  and exists (select 1 from episodes e where e.patient_id = d.patient_id and e.status <> 'ended')
+                order by d.granted_at desc limit 1) end as relative_name,
             p.name as patient_name, p.lang as patient_lang,
             pe.name as personnel_name, pe.hpr_number, o.name as org_name, o.kind as org_kind,
             exists (select 1 from memberships m where m.personnel_id = s.subject_id
@@ -107,6 +120,11 @@ export async function actorForSession(q: Queryable, token: string, idle: IdleLim
   const row = r.rows[0];
   if (!row) return null;
   if (row.stale) await q.query('update sessions set last_seen_at = now() where id_hash = $1', [hashToken(token)]);
+  if (row.subject_kind === 'relative') {
+    if (!row.relative_name || !row.subject_identifier) return null;
+    return { kind: 'relative', identifier: row.subject_identifier, name: row.relative_name };
+  }
+  if (!row.subject_id) return null;
   if (row.subject_kind === 'patient') {
     if (!row.patient_name) return null;
     return { kind: 'patient', patientId: row.subject_id, name: row.patient_name, lang: row.patient_lang ?? 'nb' };

@@ -15,10 +15,10 @@ import type { GrantBody, OnBehalfBody, RevokeBody } from './schema.js';
  * audited. The reading keeps who entered it in observations.recorded_by
  * (`relative:<delegation id>`), which the measurement lists show.
  *
- * Who a relative is: today the only ID-porten sessions Varde issues are patients' (auth/routes.ts
- * logs in a pid with an open episode), so a relative can act here when they have such a login of
- * their own. A session kind for relatives who are not followed themselves belongs in auth/ and
- * is not part of this change.
+ * Who a relative is: the fødselsnummer of their ID-porten login. A relative who is followed by
+ * Varde themself acts with their patient session; anyone else with a running delegation gets a
+ * relative session (auth/routes.ts, actor kind 'relative'), which reaches only the routes of
+ * auth/relative.ts: the patients who delegated to them and a reading for one of them.
  */
 
 function patientActor(ctx: Ctx) {
@@ -67,13 +67,22 @@ export async function revokeDelegation(ctx: Ctx, by: RevokeBody) {
   });
 }
 
+/** The fødselsnummer the caller logged in with, if they can be someone's relative (a patient or a relative session). */
+async function ownIdentifier(ctx: Ctx): Promise<string | undefined> {
+  const a = ctx.actor;
+  if (a.kind === 'relative') return a.identifier;
+  if (a.kind === 'patient') return repo.identifierOf(ctx.db, a.patientId);
+  return undefined;
+}
+
 /** For a relative: the patients who let them record, each audited as a read of that patient's grant. */
 export async function delegatedToMe(ctx: Ctx) {
-  const a = patientActor(ctx);
-  const me = await repo.identifierOf(ctx.db, a.patientId);
+  const a = ctx.actor;
+  if (a.kind !== 'patient' && a.kind !== 'relative') throw forbidden('Only a patient or a relative has delegations to them.');
+  const me = await ownIdentifier(ctx);
   const rows = me ? await repo.toRelative(ctx.db, me) : [];
   for (const r of rows) await audit(ctx, { action: 'read', resourceType: 'Consent', resourceId: r.id, patientId: r.patient_id, details: { delegation: 'listed-to-relative' } });
-  await audit(ctx, { action: 'read', resourceType: 'Consent', patientId: a.patientId, details: { delegatedToMe: rows.length } });
+  if (a.kind === 'patient') await audit(ctx, { action: 'read', resourceType: 'Consent', patientId: a.patientId, details: { delegatedToMe: rows.length } });
   return rows.map((r) => ({ delegationId: r.id, patientId: r.patient_id, patientName: r.patient_name, grantedAt: r.granted_at.toISOString() }));
 }
 
@@ -100,8 +109,8 @@ export async function authoriseOnBehalf(ctx: Ctx, patientId: string): Promise<On
     await audit(ctx, { action: 'create', resourceType: 'Observation', patientId: isUuid(patientId) ? patientId : null, outcome: 'denied', details: { onBehalf: 'relative', reason: 'no_delegation' } });
     return forbidden('You have no delegation from this patient to record for them.');
   };
-  if (a.kind !== 'patient' || !isUuid(patientId) || patientId === a.patientId) throw await refuse();
-  const me = await repo.identifierOf(ctx.db, a.patientId);
+  if ((a.kind !== 'patient' && a.kind !== 'relative') || !isUuid(patientId) || (a.kind === 'patient' && patientId === a.patientId)) throw await refuse();
+  const me = await ownIdentifier(ctx);
   const d = me ? await repo.running(ctx.db, patientId, me) : undefined;
   if (!d || !me) throw await refuse();
   return { kind: 'relative', delegation: d, identifier: me };

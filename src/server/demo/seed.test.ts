@@ -4,7 +4,7 @@ import { parseNorwegianId } from '../../domain/identifiers.js';
 import { validatePlan } from '../../domain/plan.js';
 import type { Db } from '../db/port.js';
 import { useTestServer } from '../testing/server.js';
-import { seedDemo } from './seed.js';
+import { DEMO_RELATIVE, seedDemo } from './seed.js';
 
 let db: Db;
 const now = new Date('2026-11-23T11:00:00Z');
@@ -35,5 +35,11 @@ test('the demo helsefellesskap is complete, synthetic and triaged', async () => 
   // Every step of the care pathway is in the demo (issue 12).
   const states = (await db.query<{ state: string }>('select distinct state from episodes order by 1')).rows.map((x) => x.state);
   assert.deepEqual(states, ['active', 'baseline', 'declined', 'ended', 'evaluation', 'onboarding', 'paused', 'referred']);
+  // A relative who is not a patient, with Kari's running delegation, so the demo shows the relative session.
+  const rel = parseNorwegianId(DEMO_RELATIVE.identifier);
+  assert.ok(rel.ok && rel.value.synthetic, 'the relative\'s number is synthetic');
+  assert.equal((await db.query('select 1 from patients where identifier = $1', [DEMO_RELATIVE.identifier])).rows.length, 0);
+  const deleg = (await db.query<{ name: string }>(`select p.name from delegations d join patients p on p.id = d.patient_id where d.relative_identifier = $1 and d.revoked_at is null`, [DEMO_RELATIVE.identifier])).rows;
+  assert.deepEqual(deleg, [{ name: 'Kari Nordmann' }]);
   assert.equal(await seedDemo(db, { now }), null, 'seeding twice does nothing');
 });

@@ -13,6 +13,9 @@ import type { Db, Queryable } from '../db/port.js';
  * with approved plans and 30 days of measurements, some of them deteriorating today.
  * Deterministic for a given `now`, so screenshots and demos look the same every time.
  */
+/** A synthetic relative (fødselsnummer with month + 80), not a patient, with Kari's delegation. */
+export const DEMO_RELATIVE = { name: 'Ingrid Nordmann', identifier: syntheticFnr('1971-04-17', 212) } as const;
+
 export const DEMO = {
   helsefellesskap: 'Vestfjord helsefellesskap',
   organisations: [
@@ -136,6 +139,14 @@ export async function seedDemo(db: Db, opts: { now: Date; patients?: number; day
         [episodeId, JSON.stringify(definition), gp, startedAt],
       );
       const planId = plan.rows[0]!.id;
+      if (i === 0) {
+        // Kari's daughter may enter readings for her (issue 12). She is not followed herself, so she
+        // logs in with a relative session (TestID lists her under "Testpårørende").
+        await tx.query(
+          `insert into delegations (patient_id, relative_name, relative_identifier, relation, granted_at) values ($1,$2,$3,'datter',$4)`,
+          [patientId, DEMO_RELATIVE.name, DEMO_RELATIVE.identifier, startedAt],
+        );
+      }
 
       // Patients 1..8 deteriorate over the last days, so the worklist has reds and yellows;
       // every sixth patient has not measured yet today.

@@ -415,6 +415,8 @@ function deviceScope(ctx: Ctx): { organisationId?: string; lentTo?: string } {
       return { organisationId: a.organisationId };
     case 'patient':
       return { lentTo: a.patientId };
+    case 'relative':
+      throw fhirError(403, 'forbidden', 'A relative may only enter readings for the patient.');
     case 'system':
       return {};
   }
