@@ -180,6 +180,87 @@ export function PlanEditor({
     </div>
   );
 
+  const textArea = (k: string, label: ComponentChildren, l: Lang, rows: number, value: string, onInput: (v: string) => void) => (
+    <div key={k} class={fieldClass(k)}>
+      <label for={fieldId(k)}>
+        {label} ({LANGUAGE_NAMES[l]})
+      </label>
+      <textarea {...fieldProps(k)} rows={rows} lang={l} value={value} onInput={(e) => onInput(e.currentTarget.value)} />
+      {err(k)}
+    </div>
+  );
+
+  /** A select that cannot be wrong (every option is valid), so it has no error line. */
+  const selectField = <V extends string>(k: string, label: string, value: V, options: readonly (readonly [V, string])[], onChange: (v: V) => void) => (
+    <div class="field">
+      <label for={fieldId(k)}>{label}</label>
+      <select id={fieldId(k)} value={value} onChange={(e) => onChange(e.currentTarget.value as V)}>
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+
+  const checkbox = (id: string, label: ComponentChildren, checked: boolean, onChange: (on: boolean) => void, opts: { key?: string | number; disabled?: boolean } = {}) => (
+    <label key={opts.key} class="choice" for={id}>
+      <input type="checkbox" id={id} checked={checked} disabled={opts.disabled} onChange={(e) => onChange(e.currentTarget.checked)} />
+      <span>{label}</span>
+    </label>
+  );
+
+  /**
+   * Checkboxes choosing some of `options` (weekdays, questionnaire items, measures). The first box
+   * has the group's field id, so an error on the group focuses it; the others `${k}.${idAt(n)}`.
+   * `set` gets a change to apply to the draft's list, not a new list, so quick clicks add up.
+   */
+  const checkGroup = <V extends string | number>(
+    k: string,
+    cls: { group: string; list: string },
+    legend: string,
+    options: readonly { value: V; label: ComponentChildren }[],
+    chosen: readonly V[],
+    idAt: (n: number) => string,
+    set: (change: (list: V[]) => V[]) => void,
+  ) => (
+    <fieldset class={cls.group} aria-describedby={`${fieldId(k)}-error`}>
+      <legend>{legend}</legend>
+      <div class={cls.list}>
+        {options.map((o, n) =>
+          checkbox(n === 0 ? fieldId(k) : fieldId(`${k}.${idAt(n)}`), o.label, chosen.includes(o.value), (on) => set((list) => (on ? [...list, o.value] : list.filter((y) => y !== o.value))), { key: o.value }),
+        )}
+      </div>
+      {err(k)}
+    </fieldset>
+  );
+
+  /** A list of rules (single answers, trends, combined) with its hint and the button that adds one. */
+  const ruleList = (legend: string, hint: string, showEmpty: boolean, rules: ComponentChildren, add: { label: string; onClick: () => void; disabled?: boolean }) => (
+    <fieldset class="stack rule-list">
+      <legend>{legend}</legend>
+      <p class="hint">{hint}</p>
+      {showEmpty && <p>{t.peNoRules}</p>}
+      {rules}
+      <button type="button" class="button button-secondary" disabled={add.disabled} onClick={add.onClick}>
+        {add.label}
+      </button>
+    </fieldset>
+  );
+
+  /** One rule of a list: its own fields, then its advice and the button that removes it. */
+  const ruleBox = (n: number, r: { id: string; advice: RuleAdviceForm }, k: string, setAdvice: (f: (a: RuleAdviceForm) => void) => void, remove: () => void, fields: ComponentChildren) => (
+    <fieldset key={n} class="rule">
+      <legend>{t.peRuleN(n + 1, r.id || '–')}</legend>
+      {fields}
+      {adviceFields(`${k}.actions`, r.id || String(n + 1), r.advice, setAdvice)}
+      <button type="button" class="button button-secondary" onClick={remove}>
+        {t.peRemoveRule(r.id || String(n + 1))}
+      </button>
+    </fieldset>
+  );
+
   const zoneSelect = (k: string, value: AlertZone, onChange: (z: AlertZone) => void) => (
     <div class={fieldClass(k)} key={k}>
       <label for={fieldId(k)}>{t.peZone}</label>
@@ -193,23 +274,8 @@ export function PlanEditor({
 
   const adviceFields = (k: string, name: string, a: RuleAdviceForm, set: (f: (a: RuleAdviceForm) => void) => void) => (
     <div class="rule-advice">
-      <label class="choice" for={fieldId(`${k}-on`)}>
-        <input type="checkbox" id={fieldId(`${k}-on`)} checked={a.on} onChange={(e) => { const on = e.currentTarget.checked; set((x) => { x.on = on; }); }} />
-        <span>{t.peRuleAdviceOn(name)}</span>
-      </label>
-      {a.on && (
-        <div class="advice-grid">
-          {LANGS.map((l) => (
-            <div key={l} class={fieldClass(`${k}.${l}`)}>
-              <label for={fieldId(`${k}.${l}`)}>
-                {t.peRuleAdvice} ({LANGUAGE_NAMES[l]})
-              </label>
-              <textarea {...fieldProps(`${k}.${l}`)} rows={2} lang={l} value={a.text[l]} onInput={(e) => { const v = e.currentTarget.value; set((x) => { x.text[l] = v; }); }} />
-              {err(`${k}.${l}`)}
-            </div>
-          ))}
-        </div>
-      )}
+      {checkbox(fieldId(`${k}-on`), t.peRuleAdviceOn(name), a.on, (on) => set((x) => { x.on = on; }))}
+      {a.on && <div class="advice-grid">{LANGS.map((l) => textArea(`${k}.${l}`, t.peRuleAdvice, l, 2, a.text[l], (v) => set((x) => { x.text[l] = v; })))}</div>}
     </div>
   );
 
@@ -221,35 +287,20 @@ export function PlanEditor({
       <fieldset class="stack schedule-editor">
         <legend>{t.peScheduleLegend(name)}</legend>
         <div class="inline-fields">
-          <div class="field">
-            <label for={fieldId(`${k}.kind`)}>{t.peScheduleKind}</label>
-            <select id={fieldId(`${k}.kind`)} value={s.kind} onChange={(ev) => { const v = ev.currentTarget.value as EntryForm['schedule']['kind']; set((x) => { x.kind = v; }); }}>
-              <option value="daily">{t.peDaily}</option>
-              <option value="weekly">{t.peWeekly}</option>
-              <option value="as_needed">{t.scheduleAsNeeded}</option>
-            </select>
-          </div>
+          {selectField(`${k}.kind`, t.peScheduleKind, s.kind, [['daily', t.peDaily], ['weekly', t.peWeekly], ['as_needed', t.scheduleAsNeeded]], (v) => set((x) => { x.kind = v; }))}
           {s.kind !== 'as_needed' && textInput(`${k}.dueBy`, t.peDueBy, s.dueBy, (v) => set((x) => { x.dueBy = v; }), { size: 6, inputMode: 'numeric' })}
           {s.kind !== 'as_needed' && textInput(`${k}.graceMinutes`, t.peGrace, s.grace, (v) => set((x) => { x.grace = v; }), { size: 6, inputMode: 'numeric' })}
         </div>
-        {s.kind === 'weekly' && (
-          <fieldset class={`weekday-choice${errors[`${k}.weekdays`] ? ' has-error' : ''}`} aria-describedby={`${fieldId(`${k}.weekdays`)}-error`}>
-            <legend>{t.peWeekdays}</legend>
-            <div class="choice-list choice-row">
-              {t.weekdayShort.map((dayName, d0) => {
-                const d = d0 + 1;
-                const id = d0 === 0 ? fieldId(`${k}.weekdays`) : fieldId(`${k}.weekdays.${d}`);
-                return (
-                  <label key={d} class="choice" for={id}>
-                    <input type="checkbox" id={id} checked={s.weekdays.includes(d)} onChange={(ev) => { const on = ev.currentTarget.checked; set((x) => { x.weekdays = on ? [...x.weekdays, d] : x.weekdays.filter((w) => w !== d); }); }} />
-                    <span>{dayName}</span>
-                  </label>
-                );
-              })}
-            </div>
-            {err(`${k}.weekdays`)}
-          </fieldset>
-        )}
+        {s.kind === 'weekly' &&
+          checkGroup(
+            `${k}.weekdays`,
+            { group: `weekday-choice${errors[`${k}.weekdays`] ? ' has-error' : ''}`, list: 'choice-list choice-row' },
+            t.peWeekdays,
+            t.weekdayShort.map((dayName, d0) => ({ value: d0 + 1, label: dayName })),
+            s.weekdays,
+            (n) => String(n + 1),
+            (change) => set((x) => { x.weekdays = change(x.weekdays); }),
+          )}
       </fieldset>
     );
   };
@@ -270,10 +321,7 @@ export function PlanEditor({
         </div>
         {g === 'measures' && (
           <div class="remeasure">
-            <label class="choice" for={fieldId(key.entry(g, i, 'remeasure'))}>
-              <input type="checkbox" id={fieldId(key.entry(g, i, 'remeasure'))} checked={e.remeasure.on} onChange={(ev) => { const on = ev.currentTarget.checked; update((d) => { d[g][i]!.remeasure.on = on; }); }} />
-              <span>{t.peRemeasureOn}</span>
-            </label>
+            {checkbox(fieldId(key.entry(g, i, 'remeasure')), t.peRemeasureOn, e.remeasure.on, (on) => update((d) => { d[g][i]!.remeasure.on = on; }))}
             <p class="hint">{t.peRemeasureHint}</p>
             {e.remeasure.on && (
               <div class="inline-fields">
@@ -302,221 +350,127 @@ export function PlanEditor({
   const adviceField = (g: Group, i: number, e: EntryForm, z: Zone, l: Lang) => {
     const k = key.entry(g, i, 'actions', z, l);
     const label = { green: t.adviceGreen, yellow: t.adviceYellow, red: t.adviceRed }[z];
-    return (
-      <div key={k} class={fieldClass(k)}>
-        <label for={fieldId(k)}>
-          {label} ({LANGUAGE_NAMES[l]})
-        </label>
-        <textarea {...fieldProps(k)} rows={3} lang={l} value={e.actions[z][l]} onInput={(ev) => { const v = ev.currentTarget.value; update((d) => { d[g][i]!.actions[z][l] = v; }); }} />
-        {err(k)}
-      </div>
-    );
+    return textArea(k, label, l, 3, e.actions[z][l], (v) => update((d) => { d[g][i]!.actions[z][l] = v; }));
   };
 
   const itemRulesEditor = (i: number, e: EntryForm, qdef: QuestionnaireDef | undefined) => {
     const name = measureName(e.code, lang);
     const setRule = (j: number, f: (r: EntryForm['itemRules'][number]) => void) => update((d) => f(d.questionnaires[i]!.itemRules[j]!));
-    return (
-      <fieldset class="stack rule-list">
-        <legend>{t.peItemRulesLegend(name)}</legend>
-        <p class="hint">{t.peItemRulesHint}</p>
-        {e.itemRules.map((r, j) => {
-          const k = (...rest: string[]) => key.entry('questionnaires', i, 'itemRules', j, ...rest);
-          return (
-            <fieldset key={j} class="rule">
-              <legend>{t.peRuleN(j + 1, r.id || '–')}</legend>
-              <div class="inline-fields">
-                <div class="field">
-                  <label for={fieldId(k('kind'))}>{t.peRuleKind}</label>
-                  <select id={fieldId(k('kind'))} value={r.kind} onChange={(ev) => { const v = ev.currentTarget.value as 'answer' | 'count'; setRule(j, (x) => { x.kind = v; }); }}>
-                    <option value="answer">{t.peItemAnswer}</option>
-                    <option value="count">{t.peItemCount}</option>
-                  </select>
-                </div>
-                {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(j, (x) => { x.id = v.trim(); }), { size: 16 })}
-                {r.kind === 'answer' && (
-                  <div class={fieldClass(k('item'))}>
-                    <label for={fieldId(k('item'))}>{t.peItem}</label>
-                    <select {...fieldProps(k('item'))} value={r.item} onChange={(ev) => { const v = ev.currentTarget.value; setRule(j, (x) => { x.item = v; }); }}>
-                      <option value="">{t.peChooseItem}</option>
-                      {(qdef?.items ?? []).map((it, n) => (
-                        <option key={it.id} value={it.id}>
-                          {n + 1}. {localized(it.text, lang)}
-                        </option>
-                      ))}
-                      {r.item && !qdef?.items.some((it) => it.id === r.item) && <option value={r.item}>{r.item}</option>}
-                    </select>
-                    {err(k('item'))}
-                  </div>
-                )}
-                {textInput(k('atLeast'), t.peAtLeast, r.atLeast, (v) => setRule(j, (x) => { x.atLeast = v; }), { inputMode: 'numeric', size: 4 })}
-                {r.kind === 'count' && textInput(k('count'), t.peCount, r.count, (v) => setRule(j, (x) => { x.count = v; }), { inputMode: 'numeric', size: 4 })}
-                {zoneSelect(k('zone'), r.zone, (z) => setRule(j, (x) => { x.zone = z; }))}
+    const rules = e.itemRules.map((r, j) => {
+      const k = (...rest: string[]) => key.entry('questionnaires', i, 'itemRules', j, ...rest);
+      return ruleBox(j, r, k(), (f) => setRule(j, (x) => f(x.advice)), () => update((d) => { const q = d.questionnaires[i]!; q.itemRules = q.itemRules.filter((_x, n) => n !== j); }), (
+        <>
+          <div class="inline-fields">
+            {selectField(k('kind'), t.peRuleKind, r.kind, [['answer', t.peItemAnswer], ['count', t.peItemCount]], (v) => setRule(j, (x) => { x.kind = v; }))}
+            {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(j, (x) => { x.id = v.trim(); }), { size: 16 })}
+            {r.kind === 'answer' && (
+              <div class={fieldClass(k('item'))}>
+                <label for={fieldId(k('item'))}>{t.peItem}</label>
+                <select {...fieldProps(k('item'))} value={r.item} onChange={(ev) => { const v = ev.currentTarget.value; setRule(j, (x) => { x.item = v; }); }}>
+                  <option value="">{t.peChooseItem}</option>
+                  {(qdef?.items ?? []).map((it, n) => (
+                    <option key={it.id} value={it.id}>
+                      {n + 1}. {localized(it.text, lang)}
+                    </option>
+                  ))}
+                  {r.item && !qdef?.items.some((it) => it.id === r.item) && <option value={r.item}>{r.item}</option>}
+                </select>
+                {err(k('item'))}
               </div>
-              {r.kind === 'count' && (
-                <fieldset class={fieldClass(k('items'))}>
-                  <legend>{t.peItemsAmong}</legend>
-                  <div class="choice-list item-choice">
-                    {(qdef?.items ?? []).map((it, n) => {
-                      const id = n === 0 ? fieldId(k('items')) : fieldId(k('items', String(n)));
-                      return (
-                        <label key={it.id} class="choice" for={id}>
-                          <input type="checkbox" id={id} checked={r.items.includes(it.id)} onChange={(ev) => { const on = ev.currentTarget.checked; setRule(j, (x) => { x.items = on ? [...x.items, it.id] : x.items.filter((y) => y !== it.id); }); }} />
-                          <span>
-                            {n + 1}. {localized(it.text, lang)}
-                          </span>
-                        </label>
-                      );
-                    })}
-                  </div>
-                  {err(k('items'))}
-                </fieldset>
-              )}
-              {adviceFields(k('actions'), r.id || String(j + 1), r.advice, (f) => setRule(j, (x) => f(x.advice)))}
-              <button type="button" class="button button-secondary" onClick={() => update((d) => { const q = d.questionnaires[i]!; q.itemRules = q.itemRules.filter((_x, n) => n !== j); })}>
-                {t.peRemoveRule(r.id || String(j + 1))}
-              </button>
-            </fieldset>
-          );
-        })}
-        <button
-          type="button"
-          class="button button-secondary"
-          onClick={() => update((d) => { d.questionnaires[i]!.itemRules.push({ kind: 'answer', id: `${e.code}-item-${e.itemRules.length + 1}`, item: '', items: [], atLeast: '1', count: '2', zone: 'yellow', advice: emptyAdvice() }); })}
-        >
-          {t.peAddItemRule(name)}
-        </button>
-      </fieldset>
-    );
+            )}
+            {textInput(k('atLeast'), t.peAtLeast, r.atLeast, (v) => setRule(j, (x) => { x.atLeast = v; }), { inputMode: 'numeric', size: 4 })}
+            {r.kind === 'count' && textInput(k('count'), t.peCount, r.count, (v) => setRule(j, (x) => { x.count = v; }), { inputMode: 'numeric', size: 4 })}
+            {zoneSelect(k('zone'), r.zone, (z) => setRule(j, (x) => { x.zone = z; }))}
+          </div>
+          {r.kind === 'count' &&
+            checkGroup(
+              k('items'),
+              { group: fieldClass(k('items')), list: 'choice-list item-choice' },
+              t.peItemsAmong,
+              (qdef?.items ?? []).map((it, n) => ({ value: it.id, label: <>{n + 1}. {localized(it.text, lang)}</> })),
+              r.items,
+              String,
+              (change) => setRule(j, (x) => { x.items = change(x.items); }),
+            )}
+        </>
+      ));
+    });
+    return ruleList(t.peItemRulesLegend(name), t.peItemRulesHint, false, rules, {
+      label: t.peAddItemRule(name),
+      onClick: () => update((d) => { d.questionnaires[i]!.itemRules.push({ kind: 'answer', id: `${e.code}-item-${e.itemRules.length + 1}`, item: '', items: [], atLeast: '1', count: '2', zone: 'yellow', advice: emptyAdvice() }); }),
+    });
   };
 
   const trendEditor = (f: PlanForm) => {
     const codes = [...f.measures, ...f.questionnaires].map((e) => e.code);
     const setRule = (i: number, fn: (r: TrendForm) => void) => update((d) => fn(d.trendRules[i]!));
-    return (
-      <fieldset class="stack rule-list">
-        <legend>{t.peTrendRules}</legend>
-        <p class="hint">{t.peTrendHint}</p>
-        {f.trendRules.length === 0 && <p>{t.peNoRules}</p>}
-        {f.trendRules.map((r, i) => {
-          const k = (...rest: string[]) => key.trend(i, ...rest);
-          return (
-            <fieldset key={i} class="rule">
-              <legend>{t.peRuleN(i + 1, r.id || '–')}</legend>
-              <div class="inline-fields">
-                {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(i, (x) => { x.id = v.trim(); }), { size: 16 })}
-                <div class={fieldClass(k('code'))}>
-                  <label for={fieldId(k('code'))}>{t.peMeasure}</label>
-                  <select {...fieldProps(k('code'))} value={r.code} onChange={(ev) => { const v = ev.currentTarget.value; setRule(i, (x) => { x.code = v; }); }}>
-                    {!codes.includes(r.code) && <option value={r.code}>{measureName(r.code, lang)}</option>}
-                    {codes.map((c) => (
-                      <option key={c} value={c}>
-                        {measureName(c, lang)}
-                      </option>
-                    ))}
-                  </select>
-                  {err(k('code'))}
-                </div>
-                <div class="field">
-                  <label for={fieldId(k('kind'))}>{t.peDirection}</label>
-                  <select id={fieldId(k('kind'))} value={r.kind} onChange={(ev) => { const v = ev.currentTarget.value as 'rise' | 'fall'; setRule(i, (x) => { x.kind = v; }); }}>
-                    <option value="rise">{t.peRise}</option>
-                    <option value="fall">{t.peFall}</option>
-                  </select>
-                </div>
-                {textInput(k('amount'), t.peAmount, r.amount, (v) => setRule(i, (x) => { x.amount = v; }), { inputMode: 'decimal', size: 6 })}
-                {textInput(k('windowDays'), t.peWindowDays, r.windowDays, (v) => setRule(i, (x) => { x.windowDays = v; }), { inputMode: 'numeric', size: 4 })}
-                {textInput(k('baseline'), <>{t.peBaseline} <span class="optional">({t.optional})</span></>, r.baseline, (v) => setRule(i, (x) => { x.baseline = v; }), { inputMode: 'decimal', size: 6 })}
-                <div class="field">
-                  <label for={fieldId(k('reference'))}>{t.peReference}</label>
-                  <select id={fieldId(k('reference'))} value={r.reference} onChange={(ev) => { const v = ev.currentTarget.value as 'extreme' | 'median'; setRule(i, (x) => { x.reference = v; }); }}>
-                    <option value="extreme">{t.peReferenceExtreme}</option>
-                    <option value="median">{t.peReferenceMedian}</option>
-                  </select>
-                </div>
-                {zoneSelect(k('zone'), r.zone, (z) => setRule(i, (x) => { x.zone = z; }))}
-              </div>
-              <label class="choice" for={fieldId(k('inclusive'))}>
-                <input type="checkbox" id={fieldId(k('inclusive'))} checked={r.inclusive} onChange={(ev) => { const on = ev.currentTarget.checked; setRule(i, (x) => { x.inclusive = on; }); }} />
-                <span>{t.peInclusive}</span>
-              </label>
-              {adviceFields(k('actions'), r.id || String(i + 1), r.advice, (fn) => setRule(i, (x) => fn(x.advice)))}
-              <button type="button" class="button button-secondary" onClick={() => update((d) => { d.trendRules = d.trendRules.filter((_x, n) => n !== i); })}>
-                {t.peRemoveRule(r.id || String(i + 1))}
-              </button>
-            </fieldset>
-          );
-        })}
-        <button
-          type="button"
-          class="button button-secondary"
-          disabled={codes.length === 0}
-          onClick={() => update((d) => { d.trendRules.push({ id: `trend-${d.trendRules.length + 1}`, code: codes[0] ?? 'weight', kind: 'rise', amount: '', inclusive: false, windowDays: '3', baseline: '', reference: 'extreme', zone: 'yellow', advice: emptyAdvice() }); })}
-        >
-          {t.peAddTrend}
-        </button>
-      </fieldset>
-    );
+    const rules = f.trendRules.map((r, i) => {
+      const k = (...rest: string[]) => key.trend(i, ...rest);
+      return ruleBox(i, r, k(), (fn) => setRule(i, (x) => fn(x.advice)), () => update((d) => { d.trendRules = d.trendRules.filter((_x, n) => n !== i); }), (
+        <>
+          <div class="inline-fields">
+            {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(i, (x) => { x.id = v.trim(); }), { size: 16 })}
+            <div class={fieldClass(k('code'))}>
+              <label for={fieldId(k('code'))}>{t.peMeasure}</label>
+              <select {...fieldProps(k('code'))} value={r.code} onChange={(ev) => { const v = ev.currentTarget.value; setRule(i, (x) => { x.code = v; }); }}>
+                {!codes.includes(r.code) && <option value={r.code}>{measureName(r.code, lang)}</option>}
+                {codes.map((c) => (
+                  <option key={c} value={c}>
+                    {measureName(c, lang)}
+                  </option>
+                ))}
+              </select>
+              {err(k('code'))}
+            </div>
+            {selectField(k('kind'), t.peDirection, r.kind, [['rise', t.peRise], ['fall', t.peFall]], (v) => setRule(i, (x) => { x.kind = v; }))}
+            {textInput(k('amount'), t.peAmount, r.amount, (v) => setRule(i, (x) => { x.amount = v; }), { inputMode: 'decimal', size: 6 })}
+            {textInput(k('windowDays'), t.peWindowDays, r.windowDays, (v) => setRule(i, (x) => { x.windowDays = v; }), { inputMode: 'numeric', size: 4 })}
+            {textInput(k('baseline'), <>{t.peBaseline} <span class="optional">({t.optional})</span></>, r.baseline, (v) => setRule(i, (x) => { x.baseline = v; }), { inputMode: 'decimal', size: 6 })}
+            {selectField(k('reference'), t.peReference, r.reference, [['extreme', t.peReferenceExtreme], ['median', t.peReferenceMedian]], (v) => setRule(i, (x) => { x.reference = v; }))}
+            {zoneSelect(k('zone'), r.zone, (z) => setRule(i, (x) => { x.zone = z; }))}
+          </div>
+          {checkbox(fieldId(k('inclusive')), t.peInclusive, r.inclusive, (on) => setRule(i, (x) => { x.inclusive = on; }))}
+        </>
+      ));
+    });
+    return ruleList(t.peTrendRules, t.peTrendHint, f.trendRules.length === 0, rules, {
+      label: t.peAddTrend,
+      disabled: codes.length === 0,
+      onClick: () => update((d) => { d.trendRules.push({ id: `trend-${d.trendRules.length + 1}`, code: codes[0] ?? 'weight', kind: 'rise', amount: '', inclusive: false, windowDays: '3', baseline: '', reference: 'extreme', zone: 'yellow', advice: emptyAdvice() }); }),
+    });
   };
 
   const combinedEditor = (f: PlanForm) => {
     const measureCodes = f.measures.map((e) => e.code);
     const setRule = (i: number, fn: (r: CombinedForm) => void) => update((d) => fn(d.combinedRules[i]!));
-    return (
-      <fieldset class="stack rule-list">
-        <legend>{t.peCombinedRules}</legend>
-        <p class="hint">{t.peCombinedHint}</p>
-        {f.combinedRules.length === 0 && <p>{t.peNoRules}</p>}
-        {f.combinedRules.map((r, i) => {
-          const k = (...rest: string[]) => key.combined(i, ...rest);
-          return (
-            <fieldset key={i} class="rule">
-              <legend>{t.peRuleN(i + 1, r.id || '–')}</legend>
-              <div class="inline-fields">
-                <div class="field">
-                  <label for={fieldId(k('kind'))}>{t.peRuleKind}</label>
-                  <select id={fieldId(k('kind'))} value={r.kind} onChange={(ev) => { const v = ev.currentTarget.value as CombinedForm['kind']; setRule(i, (x) => { x.kind = v; }); }}>
-                    <option value="sitting">{t.peSitting}</option>
-                    <option value="consecutive_days">{t.peConsecutive}</option>
-                  </select>
-                </div>
-                {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(i, (x) => { x.id = v.trim(); }), { size: 16 })}
-                {r.kind === 'sitting'
-                  ? textInput(k('minYellow'), t.peMinYellow, r.minYellow, (v) => setRule(i, (x) => { x.minYellow = v; }), { inputMode: 'numeric', size: 4 })
-                  : textInput(k('days'), t.peDays, r.days, (v) => setRule(i, (x) => { x.days = v; }), { inputMode: 'numeric', size: 4 })}
-                {zoneSelect(k('zone'), r.zone, (z) => setRule(i, (x) => { x.zone = z; }))}
-              </div>
-              <fieldset class={fieldClass(k('codes'))} aria-describedby={`${fieldId(k('codes'))}-error`}>
-                <legend>{t.peCodesAmong}</legend>
-                <div class="choice-list choice-row">
-                  {measureCodes.map((c, n) => {
-                    const id = n === 0 ? fieldId(k('codes')) : fieldId(k('codes', String(n)));
-                    return (
-                      <label key={c} class="choice" for={id}>
-                        <input type="checkbox" id={id} checked={r.codes.includes(c)} onChange={(ev) => { const on = ev.currentTarget.checked; setRule(i, (x) => { x.codes = on ? [...x.codes, c] : x.codes.filter((y) => y !== c); }); }} />
-                        <span>{measureName(c, lang)}</span>
-                      </label>
-                    );
-                  })}
-                </div>
-                {err(k('codes'))}
-              </fieldset>
-              {adviceFields(k('actions'), r.id || String(i + 1), r.advice, (fn) => setRule(i, (x) => fn(x.advice)))}
-              <button type="button" class="button button-secondary" onClick={() => update((d) => { d.combinedRules = d.combinedRules.filter((_x, n) => n !== i); })}>
-                {t.peRemoveRule(r.id || String(i + 1))}
-              </button>
-            </fieldset>
-          );
-        })}
-        <button
-          type="button"
-          class="button button-secondary"
-          onClick={() => update((d) => { d.combinedRules.push({ kind: 'sitting', id: `combined-${d.combinedRules.length + 1}`, minYellow: '2', days: '3', codes: [], zone: 'red', advice: emptyAdvice() }); })}
-        >
-          {t.peAddCombined}
-        </button>
-      </fieldset>
-    );
+    const rules = f.combinedRules.map((r, i) => {
+      const k = (...rest: string[]) => key.combined(i, ...rest);
+      return ruleBox(i, r, k(), (fn) => setRule(i, (x) => fn(x.advice)), () => update((d) => { d.combinedRules = d.combinedRules.filter((_x, n) => n !== i); }), (
+        <>
+          <div class="inline-fields">
+            {selectField(k('kind'), t.peRuleKind, r.kind, [['sitting', t.peSitting], ['consecutive_days', t.peConsecutive]], (v) => setRule(i, (x) => { x.kind = v; }))}
+            {textInput(k('id'), t.peRuleId, r.id, (v) => setRule(i, (x) => { x.id = v.trim(); }), { size: 16 })}
+            {r.kind === 'sitting'
+              ? textInput(k('minYellow'), t.peMinYellow, r.minYellow, (v) => setRule(i, (x) => { x.minYellow = v; }), { inputMode: 'numeric', size: 4 })
+              : textInput(k('days'), t.peDays, r.days, (v) => setRule(i, (x) => { x.days = v; }), { inputMode: 'numeric', size: 4 })}
+            {zoneSelect(k('zone'), r.zone, (z) => setRule(i, (x) => { x.zone = z; }))}
+          </div>
+          {checkGroup(
+            k('codes'),
+            { group: fieldClass(k('codes')), list: 'choice-list choice-row' },
+            t.peCodesAmong,
+            measureCodes.map((c) => ({ value: c, label: measureName(c, lang) })),
+            r.codes,
+            String,
+            (change) => setRule(i, (x) => { x.codes = change(x.codes); }),
+          )}
+        </>
+      ));
+    });
+    return ruleList(t.peCombinedRules, t.peCombinedHint, f.combinedRules.length === 0, rules, {
+      label: t.peAddCombined,
+      onClick: () => update((d) => { d.combinedRules.push({ kind: 'sitting', id: `combined-${d.combinedRules.length + 1}`, minYellow: '2', days: '3', codes: [], zone: 'red', advice: emptyAdvice() }); }),
+    });
   };
 
   const news2Editor = (f: PlanForm) => {
@@ -526,19 +480,8 @@ export function PlanEditor({
     return (
       <fieldset class="stack news2-settings">
         <legend>NEWS2</legend>
-        <label class="choice" for={fieldId('definition.news2.enabled')}>
-          <input type="checkbox" id={fieldId('definition.news2.enabled')} checked={n.enabled} onChange={(e) => { const on = e.currentTarget.checked; set((x) => { x.enabled = on; }); }} />
-          <span>{t.peNews2Enabled}</span>
-        </label>
-        <label class="choice" for={fieldId('definition.news2.hypercapnicFailureConfirmed')}>
-          <input
-            type="checkbox"
-            id={fieldId('definition.news2.hypercapnicFailureConfirmed')}
-            checked={n.hypercapnic}
-            onChange={(e) => { const on = e.currentTarget.checked; set((x) => { x.hypercapnic = on; if (!on) x.scale = 1; }); }}
-          />
-          <span>{t.peHypercapnic}</span>
-        </label>
+        {checkbox(fieldId('definition.news2.enabled'), t.peNews2Enabled, n.enabled, (on) => set((x) => { x.enabled = on; }))}
+        {checkbox(fieldId('definition.news2.hypercapnicFailureConfirmed'), t.peHypercapnic, n.hypercapnic, (on) => set((x) => { x.hypercapnic = on; if (!on) x.scale = 1; }))}
         <fieldset class={fieldClass(k)} aria-describedby={`${fieldId(k)}-hint ${fieldId(k)}-error`}>
           <legend>{t.peNews2Scale}</legend>
           <p class="hint" id={`${fieldId(k)}-hint`}>
@@ -556,14 +499,32 @@ export function PlanEditor({
           </div>
           {err(k)}
         </fieldset>
-        <label class="choice" for={fieldId('definition.news2.longTermOxygen')}>
-          <input type="checkbox" id={fieldId('definition.news2.longTermOxygen')} checked={n.ltot} onChange={(e) => { const on = e.currentTarget.checked; set((x) => { x.ltot = on; }); }} />
-          <span>{t.peLtot}</span>
-        </label>
+        {checkbox(fieldId('definition.news2.longTermOxygen'), t.peLtot, n.ltot, (on) => set((x) => { x.ltot = on; }))}
         <p class="hint">{t.peLtotHint}</p>
       </fieldset>
     );
   };
+
+  /** Choose a measure or questionnaire the plan does not have yet, and add it with empty fields. */
+  const addEntry = (g: Group, id: string, label: string, unused: readonly string[], chosen: string, setChosen: (code: string) => void) =>
+    unused.length > 0 && (
+      <div class="inline-fields add-entry">
+        <div class="field">
+          <label for={id}>{label}</label>
+          <select id={id} value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
+            <option value="">{t.peChoose}</option>
+            {unused.map((c) => (
+              <option key={c} value={c}>
+                {measureName(c, lang)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="button" class="button button-secondary" disabled={!chosen} onClick={() => { update((d) => { d[g].push(newEntry(chosen)); }); setChosen(''); }}>
+          {t.peAdd}
+        </button>
+      </div>
+    );
 
   const unusedMeasures = form ? MEASURE_CODES.filter((c) => !form.measures.some((m) => m.code === c)) : [];
   const unusedQuestionnaires = form ? QUESTIONNAIRE_CODES.filter((c) => !form.questionnaires.some((m) => m.code === c)) : [];
@@ -634,44 +595,10 @@ export function PlanEditor({
         <form class="stack" onSubmit={(e) => void save(e)} noValidate>
           <h4>{t.peMeasuresHeading}</h4>
           {form.measures.map((m, i) => entryEditor('measures', m, i))}
-          {unusedMeasures.length > 0 && (
-            <div class="inline-fields add-entry">
-              <div class="field">
-                <label for={ids.addMeasure}>{t.peAddMeasure}</label>
-                <select id={ids.addMeasure} value={addMeasure} onChange={(e) => setAddMeasure(e.currentTarget.value)}>
-                  <option value="">{t.peChoose}</option>
-                  {unusedMeasures.map((c) => (
-                    <option key={c} value={c}>
-                      {measureName(c, lang)}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <button type="button" class="button button-secondary" disabled={!addMeasure} onClick={() => { update((d) => { d.measures.push(newEntry(addMeasure)); }); setAddMeasure(''); }}>
-                {t.peAdd}
-              </button>
-            </div>
-          )}
+          {addEntry('measures', ids.addMeasure, t.peAddMeasure, unusedMeasures, addMeasure, setAddMeasure)}
           <h4>{t.peQuestionnairesHeading}</h4>
           {form.questionnaires.map((q, i) => entryEditor('questionnaires', q, i))}
-          {unusedQuestionnaires.length > 0 && (
-            <div class="inline-fields add-entry">
-              <div class="field">
-                <label for={ids.addQ}>{t.peAddQuestionnaire}</label>
-                <select id={ids.addQ} value={addQuestionnaire} onChange={(e) => setAddQuestionnaire(e.currentTarget.value)}>
-                  <option value="">{t.peChoose}</option>
-                  {unusedQuestionnaires.map((c) => (
-                    <option key={c} value={c}>
-                      {measureName(c, lang)}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <button type="button" class="button button-secondary" disabled={!addQuestionnaire} onClick={() => { update((d) => { d.questionnaires.push(newEntry(addQuestionnaire)); }); setAddQuestionnaire(''); }}>
-                {t.peAdd}
-              </button>
-            </div>
-          )}
+          {addEntry('questionnaires', ids.addQ, t.peAddQuestionnaire, unusedQuestionnaires, addQuestionnaire, setAddQuestionnaire)}
           <h4>{t.peRulesHeading}</h4>
           {trendEditor(form)}
           {combinedEditor(form)}
