@@ -69,8 +69,13 @@ test('phone: compact header with a menu, what is left first and the form above f
   await feedback.waitFor();
   await feedback.getByText('Rød – langt utenfor målet ditt').waitFor();
   await feedback.getByText('Hvil og mål igjen om en time.').waitFor();
-  assert.match(await feedback.innerText(), /116 117/);
+  const feedbackText = await feedback.innerText();
+  assert.match(feedbackText, /116 117/);
+  // Each advice once, and "ring 113" once: the notice quotes the red advice, the list does not repeat it.
+  assert.ok((feedbackText.match(/Ring legevakt 116 117/g)?.length ?? 0) <= 1, feedbackText);
+  assert.ok((feedbackText.match(/113(?!\d)/g)?.length ?? 0) <= 1, feedbackText);
   await assertFits(page, 'phone feedback');
+  if (SHOTS) await feedback.screenshot({ path: `${SHOTS}/patient-phone-feedback.png` });
   await page.getByRole('button', { name: 'Ferdig' }).click();
   // Done today moves below the form; the advice stays on the home screen until a nurse acknowledges.
   const advice = page.locator('.open-advice');

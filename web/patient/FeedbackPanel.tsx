@@ -8,7 +8,7 @@ import type { MeasurementInput, Observation, RecordResponse } from '../../src/ap
 import type { PlanDefinition } from '../../src/domain/plan.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { readingZone } from '../shared/zones.js';
-import { useMyStatus } from './status.js';
+import { notQuoted, useMyStatus } from './status.js';
 
 const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
@@ -50,6 +50,21 @@ export function FeedbackPanel({
     ...(feedback.action ? [feedback.action] : []),
     ...(status?.advice?.actions ?? []).filter((a) => codes.has(a.code)).map((a) => a.text),
   ].filter((a, i, all) => all.indexOf(a) === i);
+  // What the notice already quotes is not listed again: every advice, and "ring 113", once.
+  const listed = notQuoted(sittingAdvice, notice);
+  // A red's notice says what to do now and who is told: read first. Otherwise the advice comes first.
+  const noticeBlock = notice && (
+    <div class="feedback-notice">
+      <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <circle cx="12" cy="12" r="11" fill="currentColor" />
+        <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
+        <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
+      </svg>
+      <p>
+        <PhoneLinks text={notice} />
+      </p>
+    </div>
+  );
 
   return (
     <div class={`feedback zone-panel zone-panel-${zone ?? 'unknown'}`} ref={panelRef} tabIndex={-1}>
@@ -58,19 +73,20 @@ export function FeedbackPanel({
         <span class="visually-hidden">{t.feedbackResult}: </span>
         <ZoneBadge zone={zone} size="lg" />
       </p>
+      {zone === 'red' && noticeBlock}
       {/* Every deviating measure's advice (two yellows → both texts), not only the worst one's. */}
-      {sittingAdvice.length > 1 ? (
+      {listed.length > 1 ? (
         <ul class="feedback-action feedback-actions">
-          {sittingAdvice.map((a) => (
+          {listed.map((a) => (
             <li key={a}>
               <PhoneLinks text={a} />
             </li>
           ))}
         </ul>
       ) : (
-        feedback.action && (
+        listed[0] && (
           <p class="feedback-action">
-            <PhoneLinks text={feedback.action} />
+            <PhoneLinks text={listed[0]} />
           </p>
         )
       )}
@@ -83,18 +99,7 @@ export function FeedbackPanel({
           </button>
         </div>
       )}
-      {notice && (
-        <div class="feedback-notice">
-          <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <circle cx="12" cy="12" r="11" fill="currentColor" />
-            <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
-            <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
-          </svg>
-          <p>
-            <PhoneLinks text={notice} />
-          </p>
-        </div>
-      )}
+      {zone !== 'red' && noticeBlock}
       {observations.length > 0 && (
         <>
           <h4 class="feedback-subheading">{t.feedbackSent}</h4>

@@ -123,6 +123,15 @@ export function LoginAgainNotice() {
 }
 
 /**
+ * The advice texts a notice does not already quote ("Gjør dette nå: Ring legevakt 116 117."), so
+ * each advice — and "ring 113" — is said once.
+ */
+export function notQuoted(texts: readonly string[], notice: string | null | undefined): string[] {
+  const strip = (x: string): string => x.trim().replace(/[.!?]$/, '');
+  return texts.filter((x) => !(notice ?? '').includes(strip(x)));
+}
+
+/**
  * The advice of the latest red or yellow readings, every deviating measure's text, until a nurse
  * has acknowledged them: closing the feedback must not make the advice disappear.
  */
@@ -133,8 +142,7 @@ export function OpenAdvice() {
   if (!a) return null;
   const p = PATIENT_TEXTS[lang];
   // The notice already quotes the most urgent advice; the list keeps every other measure's text.
-  const strip = (x: string): string => x.trim().replace(/[.!?]$/, '');
-  const others = a.actions.filter((x) => !(a.notice ?? '').includes(strip(x.text)));
+  const others = notQuoted(a.actions.map((x) => x.text), a.notice).map((text) => ({ text }));
   return (
     <section class={`card open-advice zone-panel zone-panel-${a.zone}`} aria-labelledby="open-advice-heading">
       <h2 id="open-advice-heading">{p.adviceHeading}</h2>
