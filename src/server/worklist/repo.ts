@@ -176,22 +176,3 @@ export async function sparkValues(q: Queryable, episodeIds: string[], code: stri
   );
   return r.rows;
 }
-
-/**
- * Logs that the actor saw these patients on the worklist, at most once per actor and patient per
- * hour: the patient's access log shows it, without a row on every live refresh.
- */
-export async function auditWorklistView(
-  q: Queryable,
-  a: { actorId: string; actorName: string; organisationId: string; role: string; route: string },
-  patientIds: string[],
-): Promise<void> {
-  if (patientIds.length === 0) return;
-  await q.query(
-    `insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, route)
-     select 'personnel', $1, $2, $3, $4, 'read', 'Worklist', p, $5 from unnest($6::uuid[]) as p
-      where not exists (select 1 from audit_events x where x.patient_id = p and x.actor_id = $1
-                          and x.resource_type = 'Worklist' and x.at > now() - interval '1 hour')`,
-    [a.actorId, a.actorName, a.organisationId, a.role, a.route, patientIds],
-  );
-}

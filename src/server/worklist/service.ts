@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as api from '../../api/worklist.js';
 import { WORKLIST_PAGE_SIZE, type WorklistStatus } from '../../api/worklist.js';
+import { auditListView } from '../audit/views.js';
 import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
@@ -149,10 +150,11 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
     });
     alertsOf.set(x.episode_id, list);
   }
-  await repo.auditWorklistView(
+  await auditListView(
     ctx.db,
     { actorId: a.personnelId, actorName: a.name, organisationId: a.organisationId, role: a.role, route: ctx.route ?? '' },
     rows.map((r) => r.patient_id),
+    { resourceType: 'Worklist' },
   );
   return rows.map((r) => {
     const spark = sparkCodeOf.get(r.episode_id);
