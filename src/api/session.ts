@@ -10,6 +10,8 @@ export const PersonnelMe = z.object({
   personnel: z.object({ id: z.string(), name: z.string(), hpr: z.string() }),
   organisation: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
   role: z.string(),
+  /** Set when the session was opened from the EPJ by a SMART launch: it reaches this patient only. */
+  launchPatient: z.object({ id: z.string(), name: z.string() }).nullable().optional(),
 });
 export type PersonnelMe = z.infer<typeof PersonnelMe>;
 /** A relative who is not a patient, logged in only to enter readings for the patients who delegated to them. */

@@ -21,6 +21,7 @@ export type EpisodeScope = { all: true } | { all: false; episodeIds: string[]; o
  *   emergency access (selvautorisering) of their own;
  * - a device/integration client: scope `observation.write` and its organisation in the care team
  *   of the patient's open episode.
+ * - a session opened by a SMART EHR launch: as personnel, but only for the launch's patient.
  * A refusal is itself audited, so attempts to look at other people's data leave a trace.
  * @returns the episodes the actor may read; every list query of patient data must be limited to them
  */
@@ -50,6 +51,8 @@ export async function patientAccess(ctx: Ctx, patientId: string, need: Need): Pr
       return a.patientId === patientId ? { all: true } : null;
     case 'personnel': {
       if (!CLINICAL_ROLES.includes(a.role)) return null;
+      // A session opened from the EPJ for one patient (SMART EHR launch) reaches that patient only.
+      if (a.launchPatient && a.launchPatient.id !== patientId) return null;
       const episodes = await careTeamEpisodes(ctx, patientId, a.organisationId);
       if (need === 'write') return episodes.some((e) => e.open) ? scopeOf(episodes, a.organisationId) : null;
       // A running emergency access opens the whole record (read only), also for a former care team.

@@ -12,6 +12,11 @@ export type Actor =
       organisationName: string;
       organisationKind: 'municipality' | 'hospital' | 'gp_office';
       role: PersonnelRole;
+      /**
+       * Set when the session came from a SMART EHR launch (auth/smart.ts): the session is bound to
+       * that one patient; every other patient and every list across patients is refused.
+       */
+      launchPatient?: { id: string; name: string };
     }
   /**
    * A citizen who is not followed by Varde but has a patient's delegation to enter readings for

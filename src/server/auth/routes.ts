@@ -215,6 +215,7 @@ export function authRoutes(app: App, deps: AppDeps, rp: OidcRp): void {
         personnel: { id: a.personnelId, name: a.name, hpr: a.hpr },
         organisation: { id: a.organisationId, name: a.organisationName, kind: a.organisationKind },
         role: a.role,
+        launchPatient: a.launchPatient ?? null,
       };
     }
     return { kind: a.kind };

@@ -80,6 +80,8 @@ interface SessionRow {
   relative_name: string | null;
   role: PersonnelRole | null;
   organisation_id: string | null;
+  launch_patient_id: string | null;
+  launch_patient_name: string | null;
   patient_name: string | null;
   patient_lang: 'nb' | 'nn' | 'en' | null;
   personnel_name: string | null;
@@ -105,7 +107,7 @@ export async function actorForSession(q: Queryable, token: string, idle: IdleLim
                 where d.relative_identifier = s.subject_identifier and d.revoked_at is null
                   and exists (select 1 from episodes e where e.patient_id = d.patient_id and e.status <> 'ended')
                 order by d.granted_at desc limit 1) end as relative_name,
-            p.name as patient_name, p.lang as patient_lang,
+            p.name as patient_name, p.lang as patient_lang, s.launch_patient_id, lp.name as launch_patient_name,
             pe.name as personnel_name, pe.hpr_number, o.name as org_name, o.kind as org_kind,
             exists (select 1 from memberships m where m.personnel_id = s.subject_id
                      and m.organisation_id = s.organisation_id and m.role = s.role) as still_member,
@@ -114,6 +116,7 @@ export async function actorForSession(q: Queryable, token: string, idle: IdleLim
        left join patients p on s.subject_kind = 'patient' and p.id = s.subject_id
        left join personnel pe on s.subject_kind = 'personnel' and pe.id = s.subject_id
        left join organisations o on o.id = s.organisation_id
+       left join patients lp on lp.id = s.launch_patient_id
       where s.id_hash = $1 and ${LIVE}`,
     [hashToken(token), ...idleParams(idle)],
   );
@@ -139,6 +142,7 @@ export async function actorForSession(q: Queryable, token: string, idle: IdleLim
     organisationName: row.org_name ?? '',
     organisationKind: row.org_kind,
     role: row.role,
+    ...(row.launch_patient_id ? { launchPatient: { id: row.launch_patient_id, name: row.launch_patient_name ?? '' } } : {}),
   };
 }
 

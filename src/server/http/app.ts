@@ -14,6 +14,7 @@ import { type Actor, actorTag } from '../auth/actor.js';
 import { tokenActors } from '../auth/token-cache.js';
 import { SESSION_COOKIE, type SessionWatch, actorForSession } from '../auth/session.js';
 import { refuseOutsideRelativeRoutes } from '../auth/relative.js';
+import { refuseOutsideLaunchedPatient } from '../auth/launch-bound.js';
 import { type Config, trustProxyOption } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
@@ -124,6 +125,7 @@ export async function createHttp(deps: AppDeps): Promise<App> {
     const guarded = url.startsWith('/api/') || url.startsWith('/fhir');
     if (guarded && !req.routeOptions.config?.public && !req.actor) throw unauthenticated();
     if (req.actor?.kind === 'relative') await refuseOutsideRelativeRoutes(req, deps.db);
+    if (req.actor?.kind === 'personnel' && req.actor.launchPatient) await refuseOutsideLaunchedPatient(req, deps.db);
   });
 
   // Answers of the API and FHIR carry patient data: no browser or proxy may keep a copy.

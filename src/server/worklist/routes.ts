@@ -58,6 +58,8 @@ export function worklistRoutes(app: App, deps: AppDeps): void {
     };
     const unsubscribe = deps.hub.subscribe((e) => {
       if (!e.organisationIds.includes(a.organisationId)) return;
+      // A session opened from the EPJ for one patient hears of that patient only (auth/launch-bound.ts).
+      if (a.launchPatient && e.patientId !== a.launchPatient.id) return;
       res.write(`event: worklist\ndata: ${JSON.stringify({ patientId: e.patientId, reason: e.type, zone: e.zone ?? null })}\n\n`);
       pending.add(e.patientId);
       timer ??= setTimeout(() => void flush(), ROWS_DEBOUNCE_MS);
