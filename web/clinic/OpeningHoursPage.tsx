@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { ServiceHours } from '../../src/api/opening-hours.js';
 import { call } from '../shared/api.js';
@@ -245,6 +246,39 @@ function HoursEditor({ hours, onReload }: { hours: ServiceHours; onReload: () =>
     disabled: !edit,
   });
 
+  /** A text input of the form with its label and error line; `set` writes the typed value into the draft. */
+  const inputField = (
+    key: string,
+    cls: string,
+    label: ComponentChildren,
+    value: string,
+    set: (f: Form, v: string) => void,
+    attrs: { type: 'date' } | { type: 'text'; inputMode?: 'numeric'; autoComplete?: 'off'; placeholder?: string; size?: number; maxLength?: number },
+  ) => (
+    <div key={key} class={`field${cls}${errors[key] ? ' has-error' : ''}`}>
+      <label for={idOf(key)}>{label}</label>
+      <input
+        {...inputProps(key)}
+        {...attrs}
+        value={value}
+        onInput={(e) => {
+          const v = e.currentTarget.value;
+          update((f) => set(f, v));
+        }}
+      />
+      <FieldError id={`${idOf(key)}-error`} message={err(key)} />
+    </div>
+  );
+
+  /** The small ✕ that removes an interval or a closed day, named for screen readers; only for those who may edit. */
+  const removeButton = (name: string, remove: (f: Form) => void) =>
+    edit && (
+      <button type="button" class="button button-secondary button-small" onClick={() => update(remove)}>
+        <span aria-hidden="true">✕</span>
+        <span class="visually-hidden">{name}</span>
+      </button>
+    );
+
   return (
     <>
       <Status hours={saved} />
@@ -286,49 +320,25 @@ function HoursEditor({ hours, onReload }: { hours: ServiceHours; onReload: () =>
                   {list.length === 0 && <p class="muted">{t.ohClosedAllDay}</p>}
                   {list.map((iv, i) => (
                     <div key={i} class="interval-row">
-                      {(['from', 'to'] as const).map((part) => {
-                        const key = part === 'from' ? keyOf.from(d, i) : keyOf.to(d, i);
-                        return (
-                          <div key={part} class={`field time-field${errors[key] ? ' has-error' : ''}`}>
-                            <label for={idOf(key)}>
-                              {part === 'from' ? t.ohFrom : t.ohTo}
-                              <span class="visually-hidden"> ({dayName})</span>
-                            </label>
-                            <input
-                              {...inputProps(key)}
-                              type="text"
-                              inputMode="numeric"
-                              autoComplete="off"
-                              placeholder="08:00"
-                              size={5}
-                              maxLength={5}
-                              value={iv[part]}
-                              onInput={(e) => {
-                                const v = e.currentTarget.value;
-                                update((f) => {
-                                  const row = f.weekly[d]?.[i];
-                                  if (row) row[part] = v;
-                                });
-                              }}
-                            />
-                            <FieldError id={`${idOf(key)}-error`} message={err(key)} />
-                          </div>
-                        );
-                      })}
-                      {edit && (
-                        <button
-                          type="button"
-                          class="button button-secondary button-small"
-                          onClick={() =>
-                            update((f) => {
-                              f.weekly[d] = (f.weekly[d] ?? []).filter((_x, k) => k !== i);
-                            })
-                          }
-                        >
-                          <span aria-hidden="true">✕</span>
-                          <span class="visually-hidden">{t.ohRemoveInterval(dayName, iv.from, iv.to)}</span>
-                        </button>
+                      {(['from', 'to'] as const).map((part) =>
+                        inputField(
+                          part === 'from' ? keyOf.from(d, i) : keyOf.to(d, i),
+                          ' time-field',
+                          <>
+                            {part === 'from' ? t.ohFrom : t.ohTo}
+                            <span class="visually-hidden"> ({dayName})</span>
+                          </>,
+                          iv[part],
+                          (f, v) => {
+                            const row = f.weekly[d]?.[i];
+                            if (row) row[part] = v;
+                          },
+                          { type: 'text', inputMode: 'numeric', autoComplete: 'off', placeholder: '08:00', size: 5, maxLength: 5 },
+                        ),
                       )}
+                      {removeButton(t.ohRemoveInterval(dayName, iv.from, iv.to), (f) => {
+                        f.weekly[d] = (f.weekly[d] ?? []).filter((_x, k) => k !== i);
+                      })}
                     </div>
                   ))}
                   <FieldError id={`${idOf(keyOf.day(d))}-error`} message={err(keyOf.day(d))} />
@@ -395,55 +405,22 @@ function HoursEditor({ hours, onReload }: { hours: ServiceHours; onReload: () =>
             <ul class="closed-days">
               {form.closedDays.map((c, i) => (
                 <li key={i} class="closed-day-row">
-                  <div class={`field${errors[keyOf.date(i)] ? ' has-error' : ''}`}>
-                    <label for={idOf(keyOf.date(i))}>{t.ohDate}</label>
-                    <input
-                      {...inputProps(keyOf.date(i))}
-                      type="date"
-                      value={c.date}
-                      onInput={(e) => {
-                        const v = e.currentTarget.value;
-                        update((f) => {
-                          const row = f.closedDays[i];
-                          if (row) row.date = v;
-                        });
-                      }}
-                    />
-                    <FieldError id={`${idOf(keyOf.date(i))}-error`} message={err(keyOf.date(i))} />
-                  </div>
-                  <div class={`field${errors[keyOf.label(i)] ? ' has-error' : ''}`}>
-                    <label for={idOf(keyOf.label(i))}>
-                      {t.ohLabel} <span class="optional">({t.optional})</span>
-                    </label>
-                    <input
-                      {...inputProps(keyOf.label(i))}
-                      type="text"
-                      maxLength={100}
-                      value={c.label}
-                      onInput={(e) => {
-                        const v = e.currentTarget.value;
-                        update((f) => {
-                          const row = f.closedDays[i];
-                          if (row) row.label = v;
-                        });
-                      }}
-                    />
-                    <FieldError id={`${idOf(keyOf.label(i))}-error`} message={err(keyOf.label(i))} />
-                  </div>
-                  {edit && (
-                    <button
-                      type="button"
-                      class="button button-secondary button-small"
-                      onClick={() =>
-                        update((f) => {
-                          f.closedDays = f.closedDays.filter((_x, k) => k !== i);
-                        })
-                      }
-                    >
-                      <span aria-hidden="true">✕</span>
-                      <span class="visually-hidden">{t.ohRemoveClosedDay(c.date ? formatDate(c.date, lang) : '')}</span>
-                    </button>
+                  {(['date', 'label'] as const).map((part) =>
+                    inputField(
+                      keyOf[part](i),
+                      '',
+                      part === 'date' ? t.ohDate : <>{t.ohLabel} <span class="optional">({t.optional})</span></>,
+                      c[part],
+                      (f, v) => {
+                        const row = f.closedDays[i];
+                        if (row) row[part] = v;
+                      },
+                      part === 'date' ? { type: 'date' } : { type: 'text', maxLength: 100 },
+                    ),
                   )}
+                  {removeButton(t.ohRemoveClosedDay(c.date ? formatDate(c.date, lang) : ''), (f) => {
+                    f.closedDays = f.closedDays.filter((_x, k) => k !== i);
+                  })}
                 </li>
               ))}
             </ul>
