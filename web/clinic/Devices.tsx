@@ -35,6 +35,15 @@ function failure(err: unknown): Text {
   return e.status === 409 ? raw(e.message) : msg(errorKey(e));
 }
 
+/** Shows a refused save: the server's message on each field it names, and the failure above the form. Returns the fields' errors. */
+function showFailure(err: unknown, setErrors: (e: Record<string, Text>) => void, setError: (e: Text) => void): Record<string, Text> {
+  const byField: Record<string, Text> = {};
+  for (const [k, m] of Object.entries(toApiError(err).fields)) byField[k] = raw(m);
+  setErrors(byField);
+  setError(failure(err));
+  return byField;
+}
+
 /** Devices lent to one patient, lending a free device and registering returns (patient view). */
 export function PatientDevices({ patientId, active }: { patientId: string; active: boolean }) {
   const { t } = useI18n();
@@ -201,11 +210,7 @@ export function DevicesPage() {
       setForm({ ...form, serial: '', bluetoothId: '', systemId: '' });
       devices.reload();
     } catch (err) {
-      const apiError = toApiError(err);
-      const byField: Record<string, Text> = {};
-      for (const [k, m] of Object.entries(apiError.fields)) byField[k] = raw(m);
-      setErrors(byField);
-      setError(failure(err));
+      showFailure(err, setErrors, setError);
     } finally {
       setBusy(false);
     }
@@ -225,28 +230,7 @@ export function DevicesPage() {
   };
 
   const field = (key: 'model' | 'serial' | 'manufacturer' | 'bluetoothId' | 'systemId', label: string, hint?: string) => (
-    <div class={`field${errors[key] ? ' has-error' : ''}`}>
-      <label for={ids[key]}>{label}</label>
-      {hint && (
-        <p class="hint" id={`${ids[key]}-hint`}>
-          {hint}
-        </p>
-      )}
-      <input
-        id={ids[key]}
-        type="text"
-        autoComplete="off"
-        spellcheck={false}
-        value={form[key]}
-        aria-invalid={errors[key] ? true : undefined}
-        aria-describedby={hint ? `${ids[key]}-hint ${ids[key]}-error` : `${ids[key]}-error`}
-        onInput={(e) => {
-          const value = e.currentTarget.value;
-          setForm((f) => ({ ...f, [key]: value }));
-        }}
-      />
-      <FieldError id={`${ids[key]}-error`} message={errors[key] && textOf(errors[key], t)} />
-    </div>
+    <TextField id={ids[key]} label={label} hint={hint} value={form[key]} error={errors[key] && textOf(errors[key], t)} onInput={(value) => setForm((f) => ({ ...f, [key]: value }))} />
   );
 
   return (
@@ -401,11 +385,7 @@ function IdentityEditor({ device, onDone }: { device: Device; onDone: (saved: De
         manufacturer: form.manufacturer.trim() || null, bluetoothId: form.bluetoothId.trim() || null, systemId: form.systemId.trim() || null,
       } }));
     } catch (err) {
-      const apiError = toApiError(err);
-      const byField: Record<string, Text> = {};
-      for (const [k, m] of Object.entries(apiError.fields)) byField[k] = raw(m);
-      setErrors(byField);
-      setError(failure(err));
+      const byField = showFailure(err, setErrors, setError);
       const first = (['bluetoothId', 'systemId', 'manufacturer'] as const).find((k) => byField[k]);
       if (first) document.getElementById(ids[first])?.focus();
     } finally {
@@ -414,23 +394,7 @@ function IdentityEditor({ device, onDone }: { device: Device; onDone: (saved: De
   };
 
   const field = (key: 'manufacturer' | 'bluetoothId' | 'systemId', label: string) => (
-    <div class={`field${errors[key] ? ' has-error' : ''}`}>
-      <label for={ids[key]}>{label}</label>
-      <input
-        id={ids[key]}
-        type="text"
-        autoComplete="off"
-        spellcheck={false}
-        value={form[key]}
-        aria-invalid={errors[key] ? true : undefined}
-        aria-describedby={`${ids[key]}-error`}
-        onInput={(e) => {
-          const value = e.currentTarget.value;
-          setForm((f) => ({ ...f, [key]: value }));
-        }}
-      />
-      <FieldError id={`${ids[key]}-error`} message={errors[key] && textOf(errors[key], t)} />
-    </div>
+    <TextField id={ids[key]} label={label} value={form[key]} error={errors[key] && textOf(errors[key], t)} onInput={(value) => setForm((f) => ({ ...f, [key]: value }))} />
   );
 
   return (
@@ -453,5 +417,30 @@ function IdentityEditor({ device, onDone }: { device: Device; onDone: (saved: De
         </div>
       </form>
     </section>
+  );
+}
+
+/** A text field of the device forms (no autocomplete or spelling help: serials and ids), with its optional hint and its error line. */
+function TextField({ id, label, hint, value, error, onInput }: { id: string; label: string; hint?: string | undefined; value: string; error: string | undefined; onInput: (value: string) => void }) {
+  return (
+    <div class={`field${error ? ' has-error' : ''}`}>
+      <label for={id}>{label}</label>
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      <input
+        id={id}
+        type="text"
+        autoComplete="off"
+        spellcheck={false}
+        value={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={hint ? `${id}-hint ${id}-error` : `${id}-error`}
+        onInput={(e) => onInput(e.currentTarget.value)}
+      />
+      <FieldError id={`${id}-error`} message={error} />
+    </div>
   );
 }
