@@ -8,7 +8,8 @@ import { DESKTOP, loginClinic, newPage, useBrowserTest } from './helpers.js';
  * a patient (bearer client, scope smart.launch) and opens /launch?launch=…&iss=… from its page.
  * The GP, who already has a session with the identity provider (the local stand-in for HelseID),
  * lands in the patient's view in the clinic app, logged in, without a login form. A nurse with no
- * care relation to the patient is refused and the refusal audited; a launch works once.
+ * care relation to the patient is refused and the refusal audited; a launch works once. The
+ * launched session shows and reaches that patient only (auth/launch-bound.ts).
  */
 let ehrToken = '';
 const env = useBrowserTest({
@@ -65,7 +66,21 @@ test('the GP opens the patient from the EPJ and lands in the patient view, logge
   assert.ok(!visited.some((u) => u.includes('/idp/interaction/')), `no login form: ${visited.join(' → ')}`);
   const s = await env.db.query<{ launch_patient_id: string | null }>(`select launch_patient_id from sessions where subject_id = $1 and launch_patient_id is not null`, [env.f.people.gp]);
   assert.equal(s.rows[0]?.launch_patient_id, env.f.patient.id, 'the session carries the launch\'s patient');
+  // Bound to that patient: a clear line says so, no navigation to the worklist or others, and the server refuses them.
+  await page.getByRole('status').filter({ hasText: 'Åpnet fra journalsystemet for Kari Testesen' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Arbeidsliste' }).count(), 0, 'no worklist in the navigation');
+  assert.equal(await page.getByRole('link', { name: /Tilbake til arbeidslisten/ }).count(), 0, 'no way back to the worklist');
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/smart-launch.png` });
+  const status = (url: string) => page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).status, url);
+  assert.equal(await status('/api/worklist'), 403);
+  assert.equal(await status(`/api/patients/${env.f.otherPatient.id}`), 403);
+  assert.equal(await status(`/fhir/Observation?patient=Patient/${env.f.otherPatient.id}`), 403);
+  assert.equal(await status(`/api/patients/${env.f.patient.id}`), 200);
+  assert.ok((await env.count(`audit_events where outcome = 'denied' and actor_id = $1 and patient_id = $2`, [env.f.people.gp, env.f.otherPatient.id])) >= 2, 'refusals audited');
+  // Another patient's address in the app still shows the launch's patient.
+  await page.evaluate((id) => { location.hash = `#/pasient/${id}`; }, env.f.otherPatient.id);
+  await page.getByRole('heading', { name: /Kari Testesen/ }).first().waitFor();
+  assert.equal(await page.getByRole('heading', { name: /Ola Testesen/ }).count(), 0);
   // The same launch again: used up.
   await page.goto(launchUrl);
   await page.getByText('Lenken fra journalen er brukt eller utløpt').waitFor();

@@ -92,8 +92,10 @@ export function App() {
     storeLang(next);
   };
 
-  const patientId = patientIdFrom(path);
-  const pages = personnel ? PAGES.filter((p) => p.allowed(personnel)) : [];
+  // Opened from the EPJ by a SMART launch: this patient only, no way to the worklist or other patients (the server refuses them too).
+  const launched = personnel?.launchPatient ?? null;
+  const patientId = launched ? launched.id : patientIdFrom(path);
+  const pages = personnel && !launched ? PAGES.filter((p) => p.allowed(personnel)) : [];
   // A coordinator has no worklist: their start page is the first page they may see.
   const page = patientId ? undefined : (pages.find((p) => p.path === path) ?? pages[0]);
 
@@ -109,11 +111,20 @@ export function App() {
         </p>
       </div>
     );
+  else if (launched)
+    content = (
+      <>
+        <p class="notice notice-info launch-banner" role="status">
+          <strong>{t.smartLaunchBanner(launched.name)}</strong> {t.smartLaunchOnly}
+        </p>
+        <PatientView key={launched.id} id={launched.id} />
+      </>
+    );
   else if (patientId) content = <PatientView key={patientId} id={patientId} />;
   else if (page) content = page.render();
   else content = <p class="notice notice-info">{t.noPagesForRole}</p>;
 
-  const nav = personnel ? pages.map((p) => ({ path: p.path, label: p.label(t), current: p === page, badge: p.badge?.() })) : null;
+  const nav = personnel && !launched ? pages.map((p) => ({ path: p.path, label: p.label(t), current: p === page, badge: p.badge?.() })) : null;
   // Only clinical roles have the live stream; its state is shown in the header on every page.
   const live = personnel && isClinical(personnel) ? { on: stream.status !== 'error', label: stream.status === 'error' ? t.shellLiveOff : t.shellLiveOn } : null;
 

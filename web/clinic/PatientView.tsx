@@ -24,6 +24,7 @@ import { Notes } from './Notes.js';
 import { PlanPanel } from './PlanPanel.js';
 import { PathwayPanel, PlanGoals } from './PathwayPanel.js';
 import { useStreamRefresh } from './stream.js';
+import { useMe } from './me.js';
 import { TextDialog } from './TextDialog.js';
 import './clinic.css';
 
@@ -465,7 +466,7 @@ export function PatientView({ id }: { id: string }) {
 
   return (
     <>
-      <p class="back-link">
+      <p class="back-link" hidden={!!useMe()?.launchPatient}>
         <a href="#/">
           <span aria-hidden="true">←</span>
           {t.backToWorklist}

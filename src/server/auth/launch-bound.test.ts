@@ -30,6 +30,8 @@ test('the launch-bound session reads and writes its patient, and says so in /api
   assert.equal(me.status, 200);
   assert.deepEqual(me.body!.launchPatient, { id: env.f.patient.id, name: 'Kari Testesen' });
   assert.equal((await env.call('GET', '/api/me', env.c.gp)).body!.launchPatient, null);
+  // The clinic app's files are not patient data: the gate leaves them alone.
+  assert.notEqual((await env.server.app.inject({ method: 'GET', url: '/clinic/', headers: { cookie: bound } })).statusCode, 403);
   for (const path of ['', '/observations', '/alerts', '/pathway', '/notes', '/plans']) {
     assert.equal((await env.call('GET', `/api/patients/${env.f.patient.id}${path}`, bound)).status, 200, `GET …${path}`);
   }

@@ -41,6 +41,8 @@ export async function refuseOutsideLaunchedPatient(req: FastifyRequest, db: Quer
   const a = req.actor;
   if (a?.kind !== 'personnel' || !a.launchPatient || req.routeOptions.config?.public || req.routeOptions.url === undefined) return;
   const url = req.routeOptions.url;
+  // The apps' files, login and logout carry no patient data; the APIs and the local receiver do.
+  if (!/^\/(api|fhir|dev|smart)(\/|$)/.test(url)) return;
   const route = `${req.method} ${url}`;
   const params = (req.params ?? {}) as Record<string, unknown>;
   const id = typeof params.id === 'string' ? params.id : null;

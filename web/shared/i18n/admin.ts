@@ -3,6 +3,15 @@
 import { plural } from './format.js';
 
 export const nb = {
+  smartLaunchBanner: (name: string) => `Åpnet fra journalsystemet for ${name}`,
+  smartLaunchOnly: 'Denne innloggingen gjelder bare denne pasienten. Logg inn i Varde på vanlig måte for å se arbeidslisten.',
+  pmdSharingSince: (date: string) => `Målingene deles med Pasientens måledata siden ${date}.`,
+  pmdSharingNone: 'Målingene deles ikke med Pasientens måledata (ikke samtykket, eller samtykket er trukket tilbake).',
+  pmdSharingWithdraw: 'Registrer at samtykket til deling er trukket tilbake',
+  pmdSharingGive: 'Registrer samtykke til deling med Pasientens måledata',
+  pmdSharingWithdrawHint: 'Nye målinger sendes ikke etter at samtykket er trukket tilbake. Det som alt er sendt, blir ikke kalt tilbake.',
+  pmdSharingPatientSince: (date: string) => `Målingene dine deles med Pasientens måledata siden ${date}, så fastlegen og sykehuset ser dem i sine systemer. Vil du trekke samtykket, si fra til sykepleieren.`,
+  pmdSharingPatientNone: 'Målingene dine deles ikke med Pasientens måledata.',
   pmdShareConsent: 'Pasienten samtykker til at målingene deles med Pasientens måledata, så fastlege og sykehus ser dem i egne systemer',
   escalationGpAnswer: 'Svar fra fastlegen (dialogmelding)',
   escalationGpAnswerFrom: (name: string, hpr: string | null) => (hpr ? `${name} (HPR ${hpr})` : name),
@@ -110,6 +119,15 @@ export const nb = {
 };
 
 export const nn: typeof nb = {
+  smartLaunchBanner: (name) => `Opna frå journalsystemet for ${name}`,
+  smartLaunchOnly: 'Denne innlogginga gjeld berre denne pasienten. Logg inn i Varde på vanleg måte for å sjå arbeidslista.',
+  pmdSharingSince: (date) => `Målingane blir delte med Pasientens måledata sidan ${date}.`,
+  pmdSharingNone: 'Målingane blir ikkje delte med Pasientens måledata (ikkje samtykt, eller samtykket er trekt tilbake).',
+  pmdSharingWithdraw: 'Registrer at samtykket til deling er trekt tilbake',
+  pmdSharingGive: 'Registrer samtykke til deling med Pasientens måledata',
+  pmdSharingWithdrawHint: 'Nye målingar blir ikkje sende etter at samtykket er trekt tilbake. Det som alt er sendt, blir ikkje kalla tilbake.',
+  pmdSharingPatientSince: (date) => `Målingane dine blir delte med Pasientens måledata sidan ${date}, så fastlegen og sjukehuset ser dei i sine system. Vil du trekkje samtykket, sei frå til sjukepleiaren.`,
+  pmdSharingPatientNone: 'Målingane dine blir ikkje delte med Pasientens måledata.',
   pmdShareConsent: 'Pasienten samtykkjer til at målingane blir delte med Pasientens måledata, så fastlege og sjukehus ser dei i eigne system',
   escalationGpAnswer: 'Svar frå fastlegen (dialogmelding)',
   escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
@@ -216,6 +234,15 @@ export const nn: typeof nb = {
 };
 
 export const en: typeof nb = {
+  smartLaunchBanner: (name) => `Opened from the patient record system for ${name}`,
+  smartLaunchOnly: 'This login is for this patient only. Log in to Varde the usual way to see the worklist.',
+  pmdSharingSince: (date) => `The measurements are shared with Pasientens måledata since ${date}.`,
+  pmdSharingNone: 'The measurements are not shared with Pasientens måledata (no consent, or the consent was withdrawn).',
+  pmdSharingWithdraw: 'Record that the consent to sharing was withdrawn',
+  pmdSharingGive: 'Record consent to sharing with Pasientens måledata',
+  pmdSharingWithdrawHint: 'New measurements are not sent once the consent is withdrawn. What was already sent is not recalled.',
+  pmdSharingPatientSince: (date) => `Your measurements are shared with Pasientens måledata since ${date}, so your GP and the hospital see them in their own systems. To withdraw your consent, tell your nurse.`,
+  pmdSharingPatientNone: 'Your measurements are not shared with Pasientens måledata.',
   pmdShareConsent: 'The patient consents to sharing the measurements with Pasientens måledata, so the GP and hospital see them in their own systems',
   escalationGpAnswer: "The GP's answer (dialogue message)",
   escalationGpAnswerFrom: (name, hpr) => (hpr ? `${name} (HPR ${hpr})` : name),
