@@ -16,17 +16,22 @@
  *     -e "s#'\.\./db/#'../src/server/db/#" -e "s#'\.\./events/#'../src/server/events/#" \
  *     -e "s#'\./schedule\.js'#'../src/server/triage/schedule.js'#" > bench/.sweep-before.ts
  *
+ * `--before-sql file` runs that SQL on the "before" copy first (with the current sweep unless
+ * `--before` is given too): how the alert triggers before migration 025 were compared,
+ * `--before-sql bench/sweep-before-025.sql`.
+ *
  * `--before` times another implementation of `sweepMissing` on an identical copy of the loaded
  * store (PostgreSQL: CREATE DATABASE … TEMPLATE; PGlite: a copy of the data directory), first, so
  * both start from the same state. PostgreSQL as in run.ts: BENCH_DATABASE_URL, TEST_DATABASE_URL
  * or a throwaway cluster with fsync on.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import type { Db, Queryable } from '../src/server/db/port.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
@@ -36,6 +41,7 @@ import { benchPostgres } from './postgres.js';
 const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
+    'before-sql': { type: 'string' },
     profile: { type: 'boolean' }, at: { type: 'string' },
   },
 });
@@ -116,7 +122,8 @@ async function timeRest(db: Db, fn: Sweep, now: Date, first: Awaited<ReturnType<
 }
 
 async function main(): Promise<void> {
-  const before: Sweep | null = args.before ? ((await import(resolve(args.before))) as { sweepMissing: Sweep }).sweepMissing : null;
+  const before: Sweep | null = args.before ? ((await import(resolve(args.before))) as { sweepMissing: Sweep }).sweepMissing
+    : args['before-sql'] ? (d, at) => sweepMissing(d, at) : null;
   const out: Record<string, unknown> = {};
   if (args.only !== 'postgres') out['pglite'] = await runPglite(before);
   if (args.only !== 'pglite') {
@@ -134,6 +141,15 @@ async function main(): Promise<void> {
   const text = JSON.stringify(out, null, 2);
   if (args.json === '-') console.log(text);
   else if (args.json) writeFileSync(args.json, text);
+}
+
+/** `--before-sql`: the "before" copy's schema changes, statement by statement as migrations run. */
+async function beforeSql(db: Db): Promise<void> {
+  const file = args['before-sql'];
+  if (!file) return;
+  await db.tx(async (tx) => {
+    for (const stmt of splitStatements(readFileSync(file, 'utf8'))) await tx.query(stmt);
+  });
 }
 
 async function load(db: Db, now: Date): Promise<void> {
@@ -177,6 +193,7 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       await admin(`create database ${copy} template ${name}`);
       const old = await openDb({ DATABASE_URL: urlOf(copy), PGLITE_DIR: '' });
       try {
+        await beforeSql(old);
         const t = await timeSweep(old, before, now);
         report('postgres', 'before', t);
         result['before'] = t;
@@ -211,6 +228,7 @@ async function runPglite(before: Sweep | null): Promise<Record<string, unknown>>
       cpSync(join(dir, 'a'), join(dir, 'b'), { recursive: true });
       const old = await openDb({ PGLITE_DIR: join(dir, 'b'), DATABASE_URL: undefined });
       try {
+        await beforeSql(old);
         const t = await timeSweep(old, before, now);
         report('pglite', 'before', t);
         result['before'] = t;
