@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { expectAccessible, loginClinic, loginPatient, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
-import { assertFits, PHONE } from './patient-layout.js';
+import { expectAccessible, loginClinic, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { PHONE, assertFits, patientPage } from './patient-layout.js';
 
 /**
  * Issue 10: one app shell (web/shared/AppShell.tsx) for the patient and the clinic app: the same
@@ -48,10 +48,7 @@ test('clinic on a phone: the same compact header with a menu as the patient app'
 });
 
 test('patient app: without a network the header says so, and says so no more once it is back', async () => {
-  const context = await env.browser.newContext(PHONE);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  const { context, page } = await patientPage(env.browser, env.server.url, env.f.patient.identifier, PHONE);
   await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
   await settled(page);
   assert.equal(await page.locator('.shell-live').count(), 0, 'nothing to say while online');

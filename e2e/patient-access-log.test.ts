@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { expectAccessible, loginPatient, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
-import { assertFits, IPAD_PORTRAIT, textSize200 } from './patient-layout.js';
+import { expectAccessible, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { IPAD_PORTRAIT, assertFits, patientPage, textSize200 } from './patient-layout.js';
 
 /**
  * Issue 11 "Everyone": the access log groups one person's visit into one row ("Sykepleier A,
@@ -25,10 +25,7 @@ const env = useBrowserTest({
 after(() => printAxeReport());
 
 test('access log on an iPad: one row per visit, plain resource names, Norwegian dates, no sideways scrolling', async () => {
-  const context = await env.browser.newContext(IPAD_PORTRAIT);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  const { context, page } = await patientPage(env.browser, env.server.url, env.f.patient.identifier, IPAD_PORTRAIT);
   await page.goto(`${env.server.url}/patient/#/tilgang`);
   await page.getByRole('heading', { level: 1, name: 'Hvem har sett mine data' }).waitFor();
   await settled(page);
@@ -40,7 +37,7 @@ test('access log on an iPad: one row per visit, plain resource names, Norwegian 
   assert.match(nurse[0]!, /Så på eller endret: .*målinger.*varsler.*konsultasjon \(video eller telefon\)/i);
   assert.equal(rows.filter((r) => r.startsWith('Fastlege, fastlege, Legekontoret, åpnet journalen din')).length, 1, rows.join('\n---\n'));
 
-  const text = await page.locator('main').innerText();
+  const text = await page.locator('.access-log').innerText();
   // No technical type names (EpisodeOfCare, CarePlan, QuestionnaireResponse …) and no ISO dates.
   assert.doesNotMatch(text, /\b[A-Z][a-z]+[A-Z][A-Za-z]+\b|\bFlag\b|\bObservation\b|\bBundle\b/, text);
   assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}/);

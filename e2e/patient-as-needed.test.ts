@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { PlanDefinition } from '../src/domain/plan.js';
 import { TEST_PLAN } from '../src/server/testing/fixtures.js';
-import { expectAccessible, loginPatient, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
-import { PHONE } from './patient-layout.js';
+import { expectAccessible, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { PHONE, patientPage } from './patient-layout.js';
 
 /**
  * Issue 12: "register another measurement" for as-needed measures, on Kari's phone. Weight is in
@@ -22,10 +22,7 @@ const env = useBrowserTest({ plan: PLAN });
 after(() => printAxeReport());
 
 test('as needed: offered in its own list and in the form, never left to do, and taken twice a day', async () => {
-  const context = await env.browser.newContext(PHONE);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  const { context, page } = await patientPage(env.browser, env.server.url, env.f.patient.identifier, PHONE);
   await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
   await settled(page);
   const left = await page.getByRole('list', { name: 'Dagens oppgaver' }).innerText();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { expectAccessible, loginClinic, loginPatient, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
-import { assertFits, NARROW, PHONE, textSize200 } from './patient-layout.js';
+import { NARROW, PHONE, assertFits, patientPage, textSize200 } from './patient-layout.js';
 
 /**
  * Issue 10/11: one chart component (web/shared/chart.tsx) for the patient's own trends and the
@@ -34,10 +34,7 @@ async function spo2Chart(page: Page) {
 }
 
 test('patient phone: 7 days by default, axis text ≥ 16 px, limits with units, the picked reading with its time of day', async () => {
-  const context = await env.browser.newContext(PHONE);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  const { context, page } = await patientPage(env.browser, env.server.url, env.f.patient.identifier, PHONE);
   await page.goto(`${env.server.url}/patient/#/maal`);
   await settled(page);
   assert.equal(await page.getByLabel('Periode').inputValue(), '7');

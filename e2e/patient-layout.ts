@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loginPatient, pageErrors } from './helpers.js';
 
 /** Issue 11 viewports: Kari's phone, an iPad in portrait, and the narrowest phone (used with 200 % text). */
 export const PHONE = { viewport: { width: 390, height: 844 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
@@ -31,3 +32,12 @@ export async function assertFits(page: Page, what: string): Promise<void> {
   assert.ok(r.scroll <= r.width, `${what}: page is ${r.scroll}px wide in a ${r.width}px window`);
 }
 
+
+/** A fresh browser context at a viewport, the patient logged in, script errors collected. */
+export async function patientPage(browser: Browser, base: string, fnr: string, opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  await loginPatient(page, base, fnr);
+  return { context, page };
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { expectAccessible, loginPatient, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
-import { assertFits, NARROW, PHONE, textSize200 } from './patient-layout.js';
+import { expectAccessible, pageErrors, printAxeReport, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { NARROW, PHONE, assertFits, patientPage, textSize200 } from './patient-layout.js';
 
 /**
  * Issue 12 "Min plan" and the baseline period on Kari's phone (390×844, and 320 px at 200 % text):
@@ -18,10 +18,7 @@ const env = useBrowserTest({
 after(() => printAxeReport());
 
 async function open(opts: typeof PHONE | typeof NARROW): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await env.browser.newContext(opts);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  const { context, page } = await patientPage(env.browser, env.server.url, env.f.patient.identifier, opts);
   await page.locator('main h1').waitFor({ timeout: 120_000 });
   return { context, page };
 }

@@ -31,6 +31,43 @@ function overallZone(feedbackZone: Zone | null, observations: Observation[]): Zo
   return worst;
 }
 
+/** The plan's advice: one text as a paragraph, several as a list; phone numbers are tel: links. */
+function AdviceTexts({ texts }: { texts: readonly string[] }) {
+  if (texts.length === 0) return null;
+  if (texts.length === 1) {
+    return (
+      <p class="feedback-action">
+        <PhoneLinks text={texts[0]!} />
+      </p>
+    );
+  }
+  return (
+    <ul class="feedback-action feedback-actions">
+      {texts.map((a) => (
+        <li key={a}>
+          <PhoneLinks text={a} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The boxed notice (who is told, when the service is open, legevakt and 113). */
+function NoticeBox({ text }: { text: string }) {
+  return (
+    <div class="feedback-notice">
+      <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <circle cx="12" cy="12" r="11" fill="currentColor" />
+        <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
+        <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
+      </svg>
+      <p>
+        <PhoneLinks text={text} />
+      </p>
+    </div>
+  );
+}
+
 export function FeedbackPanel({
   result,
   onDone,
@@ -53,18 +90,7 @@ export function FeedbackPanel({
   // What the notice already quotes is not listed again: every advice, and "ring 113", once.
   const listed = notQuoted(sittingAdvice, notice);
   // A red's notice says what to do now and who is told: read first. Otherwise the advice comes first.
-  const noticeBlock = notice && (
-    <div class="feedback-notice">
-      <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-        <circle cx="12" cy="12" r="11" fill="currentColor" />
-        <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
-        <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
-      </svg>
-      <p>
-        <PhoneLinks text={notice} />
-      </p>
-    </div>
-  );
+  const noticeBlock = notice && <NoticeBox text={notice} />;
 
   return (
     <div class={`feedback zone-panel zone-panel-${zone ?? 'unknown'}`} ref={panelRef} tabIndex={-1}>
@@ -75,21 +101,7 @@ export function FeedbackPanel({
       </p>
       {zone === 'red' && noticeBlock}
       {/* Every deviating measure's advice (two yellows → both texts), not only the worst one's. */}
-      {listed.length > 1 ? (
-        <ul class="feedback-action feedback-actions">
-          {listed.map((a) => (
-            <li key={a}>
-              <PhoneLinks text={a} />
-            </li>
-          ))}
-        </ul>
-      ) : (
-        listed[0] && (
-          <p class="feedback-action">
-            <PhoneLinks text={listed[0]} />
-          </p>
-        )
-      )}
+      <AdviceTexts texts={listed} />
       {feedback.remeasure && zone !== 'red' && (
         <div class="feedback-remeasure">
           <h4 class="feedback-subheading">{REMEASURE[lang].heading}</h4>
@@ -176,32 +188,10 @@ export function QueuedPanel({
           <p class="feedback-zone">
             <span>{t.queuedPreliminary}</span> <ZoneBadge zone={assessment.zone} size="lg" />
           </p>
-          {assessment.actions.length === 1 && (
-            <p class="feedback-action">
-              <PhoneLinks text={assessment.actions[0]!} />
-            </p>
-          )}
-          {assessment.actions.length > 1 && (
-            <ul class="feedback-action feedback-actions">
-              {assessment.actions.map((a) => (
-                <li key={a}>
-                  <PhoneLinks text={a} />
-                </li>
-              ))}
-            </ul>
-          )}
+          <AdviceTexts texts={assessment.actions} />
         </>
       )}
-      <div class="feedback-notice">
-        <svg class="notice-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-          <circle cx="12" cy="12" r="11" fill="currentColor" />
-          <path d="M12 10.5v7" stroke="#fff" stroke-width="2.6" stroke-linecap="round" />
-          <circle cx="12" cy="6.8" r="1.6" fill="#fff" />
-        </svg>
-        <p>
-          <PhoneLinks text={t.queuedNotice} />
-        </p>
-      </div>
+      <NoticeBox text={t.queuedNotice} />
       <h4 class="feedback-subheading">{t.feedbackSent}</h4>
       <ul class="feedback-values">
         {assessment.measurements.map((m) => (
