@@ -1,3 +1,4 @@
+import { actorTag } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type RecordOptions, type SittingToStore, type StoredSitting } from '../observations/service.js';
@@ -179,10 +180,8 @@ const queues = new WeakMap<Db, Map<string, SharedQueue>>();
 export function submitShared<T>(ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>): Promise<T> {
   const a = ctx.actor;
   // Only writes of one actor share a transaction: storeSittings audits and records them as one caller.
-  const who = a.kind === 'client' ? `client ${a.clientId} ${a.organisationId}`
-    : a.kind === 'personnel' ? `personnel ${a.personnelId} ${a.organisationId} ${a.role}`
-      : a.kind === 'patient' ? `patient ${a.patientId}` : `system ${a.name}`;
-  const key = `${who} ${ctx.route ?? ''}`;
+  // Everything of the actor that storeSittings writes into audit rows: who, organisation, role, route.
+  const key = [actorTag(a), 'organisationId' in a ? a.organisationId : '', 'role' in a ? a.role : '', ctx.route ?? ''].join(' ');
   let perDb = queues.get(ctx.db);
   if (!perDb) {
     perDb = new Map();
