@@ -16,6 +16,7 @@ import { QuestionnairePage } from './QuestionnairePage.js';
 import { LoginAgainNotice, SessionWarning, StatusContext, useStatusLoader } from './status.js';
 import { EmergencyNumbers } from './Emergency.js';
 import { MyPlanPage } from './MyPlanPage.js';
+import { RelativeHome } from './Delegations.js';
 
 interface Route {
   path: string;
@@ -86,6 +87,8 @@ export function App() {
   const i18n = useMemo(() => i18nFor(lang), [lang]);
   const { t } = i18n;
   const patient = me.data?.kind === 'patient' ? me.data.patient : null;
+  // A relative (not a patient) logged in to record for the patients who delegated to them: only that view.
+  const relative = me.data?.kind === 'relative' ? me.data.relative : null;
   // One queue per patient, so a shared tablet never sends one person's readings as another's.
   const outbox = useMemo(() => (patient ? new Outbox(`varde.outbox.v1.${patient.id}`) : null), [patient?.id]);
   useOutboxRetry(outbox);
@@ -95,6 +98,8 @@ export function App() {
   const changeLang = async (next: Lang): Promise<void> => {
     const previous = lang;
     setChosenLang(next);
+    // A relative has no language setting on the server (their session reaches only the relative routes).
+    if (relative) return;
     setLangBusy(true);
     setLangFailed(false);
     try {
@@ -114,6 +119,7 @@ export function App() {
   let content: ComponentChildren;
   if (me.error && !me.data) content = <LoadError error={me.error} onRetry={me.reload} />;
   else if (!me.data) content = <Loading />;
+  else if (relative) content = <RelativeHome name={relative.name} />;
   else if (!patient)
     content = (
       <div class="notice notice-info">
@@ -137,7 +143,7 @@ export function App() {
           i18n={i18n}
           path={path}
           brand={t.appName}
-          user={patient && <p class="user-name">{patient.name}</p>}
+          user={(patient ?? relative) && <p class="user-name">{(patient ?? relative)?.name}</p>}
           // Only worth a line on a small screen when something is wrong: readings then wait on the device.
           live={patient && !online ? { on: false, label: t.shellOffline } : null}
           onLang={(l) => void changeLang(l)}

@@ -154,7 +154,39 @@ export function DelegatedToMe() {
   );
 }
 
-function OnBehalfForm({ patientId, name, lang }: { patientId: string; name: string; lang: 'nb' | 'nn' | 'en' }) {
+/**
+ * The whole app for a relative session (someone who is not a patient, logged in only because
+ * patients delegated to them; auth/relative.ts): the delegating patients, each with the form.
+ * Nothing of the patients' records is shown — the session cannot read it.
+ */
+export function RelativeHome({ name }: { name: string }) {
+  const { t, lang } = useI18n();
+  const list = useAsync(() => api.get<{ patients: { delegationId: string; patientId: string; patientName: string }[] }>('/api/me/delegated-to-me'), []);
+  return (
+    <section class="delegated" aria-labelledby="relative-heading">
+      <h1 id="relative-heading">{t.delegRelativeHeading}</h1>
+      <p>{t.delegRelativeIntro(name)}</p>
+      <Async state={list}>
+        {(data) =>
+          data.patients.length === 0 ? (
+            <p>{t.delegRelativeNone}</p>
+          ) : (
+            <>
+              {data.patients.map((p) => (
+                <div class="card" key={p.patientId}>
+                  <OnBehalfForm patientId={p.patientId} name={p.patientName} lang={lang} heading="h2" />
+                </div>
+              ))}
+            </>
+          )
+        }
+      </Async>
+    </section>
+  );
+}
+
+function OnBehalfForm({ patientId, name, lang, heading = 'h3' }: { patientId: string; name: string; lang: 'nb' | 'nn' | 'en'; heading?: 'h2' | 'h3' }) {
+  const Heading = heading;
   const { t } = useI18n();
   const id = useId();
   const [code, setCode] = useState<(typeof ON_BEHALF_CODES)[number]>('spo2');
@@ -189,7 +221,7 @@ function OnBehalfForm({ patientId, name, lang }: { patientId: string; name: stri
   };
   return (
     <form class="stack" onSubmit={(e) => void submit(e)} noValidate>
-      <h3>{t.delegForPatient(name)}</h3>
+      <Heading>{t.delegForPatient(name)}</Heading>
       <div class="field">
         <label for={`${id}-code`}>{t.delegMeasure}</label>
         <select id={`${id}-code`} value={code} onChange={(e) => setCode(ON_BEHALF_CODES.find((c) => c === e.currentTarget.value) ?? 'spo2')}>

@@ -16,6 +16,8 @@ export const RELATIVE_ROUTES: ReadonlySet<string> = new Set(
   [sessionRoutes.me, delegationRoutes.toMe, delegationRoutes.onBehalf].map((r) => `${r.method} ${r.path}`),
 );
 
+const STATIC_FILES: ReadonlySet<string> = new Set(['/', '/*']);
+
 /**
  * The gate for relative sessions, run after the session is resolved: public routes (login,
  * logout, the apps' files) and RELATIVE_ROUTES pass; anything else is audited as refused (with
@@ -23,8 +25,10 @@ export const RELATIVE_ROUTES: ReadonlySet<string> = new Set(
  */
 export async function refuseOutsideRelativeRoutes(req: FastifyRequest, db: Db): Promise<void> {
   const a = req.actor;
-  // Unknown paths (no route) answer 404 and carry no data.
+  // Unknown paths (no route) answer 404 and carry no data; the built apps' files (served by
+  // @fastify/static on '/' and '/*', without the public flag) are the same for everyone.
   if (a?.kind !== 'relative' || req.routeOptions.config?.public || req.routeOptions.url === undefined) return;
+  if ((req.method === 'GET' || req.method === 'HEAD') && STATIC_FILES.has(req.routeOptions.url)) return;
   const route = `${req.method} ${req.routeOptions.url ?? ''}`;
   if (RELATIVE_ROUTES.has(route)) return;
   const params = (req.params ?? {}) as Record<string, unknown>;

@@ -97,6 +97,9 @@ export const nb = {
   delegValueRequired: 'Skriv tallet du målte.',
   delegSend: (name: string) => `Send for ${name}`,
   delegSaved: (name: string) => `Målingen er sendt for ${name}. Sykepleieren ser at du registrerte den.`,
+  delegRelativeHeading: 'Registrer målinger for en du hjelper',
+  delegRelativeIntro: (name: string) => `Du er logget inn som pårørende (${name}). Du kan sende målinger for dem som har gitt deg tillatelse. Du ser ikke journalen deres.`,
+  delegRelativeNone: 'Ingen har gitt deg tillatelse til å registrere for seg nå.',
 };
 
 export const nn: typeof nb = {
@@ -190,6 +193,9 @@ export const nn: typeof nb = {
   delegValueRequired: 'Skriv talet du målte.',
   delegSend: (name: string) => `Send for ${name}`,
   delegSaved: (name: string) => `Målinga er send for ${name}. Sjukepleiaren ser at du registrerte ho.`,
+  delegRelativeHeading: 'Registrer målingar for ein du hjelper',
+  delegRelativeIntro: (name: string) => `Du er logga inn som pårørande (${name}). Du kan sende målingar for dei som har gitt deg løyve. Du ser ikkje journalen deira.`,
+  delegRelativeNone: 'Ingen har gitt deg løyve til å registrere for seg no.',
 };
 
 export const en: typeof nb = {
@@ -283,4 +289,7 @@ export const en: typeof nb = {
   delegValueRequired: 'Write the number you measured.',
   delegSend: (name: string) => `Send for ${name}`,
   delegSaved: (name: string) => `The reading was sent for ${name}. The nurse sees that you registered it.`,
+  delegRelativeHeading: 'Record measurements for someone you help',
+  delegRelativeIntro: (name: string) => `You are logged in as a relative (${name}). You can send measurements for the people who gave you permission. You do not see their records.`,
+  delegRelativeNone: 'Nobody has given you permission to record for them right now.',
 };
