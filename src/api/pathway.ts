@@ -55,7 +55,10 @@ export type TransitionBody = z.infer<typeof TransitionBody>;
 /** Onboarding records: any of them, at any open step (consent can be re-recorded, goals change). */
 export const OnboardingBody = z.object({
   // shareMeasurements: the structured part of the consent that integration/pmd-job.ts acts on (issue 14); omitted = unchanged.
-  consent: z.object({ scope: Text(3, 500), shareMeasurements: z.boolean().optional() }).optional(),
+  // scope omitted with shareMeasurements given: only the sharing consent changes (a withdrawal does not re-date the consent).
+  consent: z.object({ scope: Text(3, 500).optional(), shareMeasurements: z.boolean().optional() })
+    .refine((c) => c.scope !== undefined || c.shareMeasurements !== undefined, { message: 'Give the consent text (scope) or shareMeasurements' })
+    .optional(),
   training: z.array(z.enum(TRAINING_ITEMS)).optional(),
   goals: Text(0, 2000).optional(),
 }).refine((b) => b.consent || b.training || b.goals !== undefined, { message: 'Nothing to record' });
@@ -99,11 +102,14 @@ export const Referral = z.object({
 export type Referral = z.infer<typeof Referral>;
 
 export const PathwayTask = z.object({
-  kind: z.enum(['referral', 'evaluation_due', 'evaluation', 'baseline_done', 'pause_over', 'equipment_return']),
+  /** plan_adjustment: an evaluation decided to adjust the plan; the GP's until a new plan version is approved. */
+  kind: z.enum(['referral', 'evaluation_due', 'evaluation', 'baseline_done', 'pause_over', 'equipment_return', 'plan_adjustment']),
   episodeId: z.string(),
   patientId: z.string(),
   patientName: z.string(),
   dueAt: Instant.nullable(),
+  /** plan_adjustment: the evaluation's note (what to adjust); null for the other kinds. */
+  note: z.string().nullable(),
 });
 export type PathwayTask = z.infer<typeof PathwayTask>;
 
@@ -149,6 +155,8 @@ export const Pathway = z.object({
     consentAt: Instant.nullable(),
     consentScope: z.string().nullable(),
     consentBy: Name,
+    /** Since when the patient shares measurements with Pasientens måledata (null: no consent, or withdrawn). */
+    shareMeasurementsSince: Instant.nullable(),
     training: Training,
     goals: z.string().nullable(),
     loans: z.array(z.object({ id: z.string(), serial: z.string(), model: z.string(), lentAt: Instant })),
@@ -162,6 +170,8 @@ export const Pathway = z.object({
   }),
   pause: z.object({ reason: z.string().nullable(), until: z.string().nullable(), since: Instant.nullable() }).nullable(),
   evaluation: z.object({ months: z.number().int(), nextAt: Instant.nullable(), due: z.boolean(), figures: PeriodFigures.nullable() }),
+  /** The latest evaluation decided to adjust the plan and no plan version has been approved since (the GP's task). */
+  planAdjustment: z.object({ since: Instant, note: z.string() }).nullable(),
   end: z.object({ reason: z.string().nullable(), note: z.string().nullable(), at: Instant, summary: z.unknown() }).nullable(),
   transitions: z.array(z.object({
     from: PathwayState.nullable(), to: PathwayState, action: z.string(), at: Instant, by: Name, organisation: Name,
@@ -186,6 +196,8 @@ export const OwnPathway = z.object({
   pause: z.object({ reason: z.string().nullable(), until: z.string().nullable() }).nullable(),
   baseline: z.object({ endsAt: Instant }).nullable(),
   goals: z.string().nullable(),
+  /** Since when the patient's measurements are shared with Pasientens måledata (null: not shared). */
+  shareMeasurementsSince: Instant.nullable(),
 });
 export type OwnPathway = z.infer<typeof OwnPathway>;
 
@@ -196,7 +208,7 @@ export const pathwayRoutes = {
     body: ReferralBody, status: 201, response: ReferralCreated,
   }),
   referrals: route({ method: 'GET', path: '/api/referrals', tag: 'pathway', summary: 'Referrals to decide and the ones the organisation sent (each patient audited)', response: z.object({ referrals: z.array(Referral) }) }),
-  tasks: route({ method: 'GET', path: '/api/pathway/tasks', tag: 'pathway', summary: "The caller's pathway tasks (referrals, evaluations, baselines over, pauses over, equipment)", response: z.object({ tasks: z.array(PathwayTask) }) }),
+  tasks: route({ method: 'GET', path: '/api/pathway/tasks', tag: 'pathway', summary: "The caller's pathway tasks (referrals, evaluations, baselines over, pauses over, equipment, plans to adjust after an evaluation)", response: z.object({ tasks: z.array(PathwayTask) }) }),
   get: route({ method: 'GET', path: '/api/patients/:id/pathway', tag: 'pathway', summary: "The pathway of the patient's current episode", params: IdParams, response: Pathway }),
   transition: route({
     method: 'POST', path: '/api/patients/:id/pathway', tag: 'pathway', summary: 'One pathway step (accept, decline, baseline, activate, pause, resume, evaluate, end)',

@@ -19,7 +19,7 @@ export interface PathwayResponse {
   referral: { source: string; reason: string; referrer: string | null; referredBy: string | null; referredAt: string; inclusion: Record<string, boolean> | null } | null;
   decision: { vedtakDate: string | null; decidedAt: string; decidedBy: string | null; declineReason: string | null } | null;
   onboarding: {
-    consentAt: string | null; consentScope: string | null; consentBy: string | null; training: Record<string, unknown>; goals: string | null;
+    consentAt: string | null; consentScope: string | null; consentBy: string | null; shareMeasurementsSince?: string | null; training: Record<string, unknown>; goals: string | null;
     loans: { id: string; serial: string; model: string }[]; blockers: string[];
   };
   plan: { id: string; version: number } | null;
@@ -138,6 +138,21 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
                   </div>
                   <button type="submit" class="button button-secondary" aria-busy={busy}>{p.decline}</button>
                 </form>
+              )}
+
+              {w.onboarding.consentAt && (w.state === 'onboarding' || w.state === 'baseline' || w.state === 'active' || w.state === 'evaluation' || w.state === 'paused') && (
+                // Sharing with Pasientens måledata (integration/pmd-job.ts): shown always, withdrawn by the nurse on the patient's word.
+                <div class="stack pmd-sharing" data-testid="pmd-sharing">
+                  <p>{w.onboarding.shareMeasurementsSince ? t.pmdSharingSince(formatDateTime(w.onboarding.shareMeasurementsSince, lang)) : t.pmdSharingNone}</p>
+                  {w.onboarding.shareMeasurementsSince ? (
+                    <p class="row">
+                      <button type="button" class="button button-secondary" aria-busy={busy} aria-describedby={id('pmd-hint')} onClick={() => void onboard({ consent: { shareMeasurements: false } })}>{t.pmdSharingWithdraw}</button>
+                      <span class="hint" id={id('pmd-hint')}>{t.pmdSharingWithdrawHint}</span>
+                    </p>
+                  ) : (
+                    <p><button type="button" class="button button-secondary" aria-busy={busy} onClick={() => void onboard({ consent: { shareMeasurements: true } })}>{t.pmdSharingGive}</button></p>
+                  )}
+                </div>
               )}
 
               {(w.state === 'onboarding' || w.state === 'baseline' || w.state === 'active' || w.state === 'evaluation' || w.state === 'paused') && (

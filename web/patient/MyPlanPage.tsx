@@ -3,7 +3,7 @@ import type { MeasurePlan, QuestionnairePlan, Thresholds } from '../../src/domai
 import type { MyPlan } from '../../src/api/me.js';
 import { api } from '../shared/api.js';
 import { Async } from '../shared/components.js';
-import { formatDate, formatNumber } from '../shared/format.js';
+import { formatDate, formatDay, formatNumber } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { CANONICAL_UNIT, EXPLAIN, measureName, unitLabel } from '../shared/measures.js';
@@ -17,6 +17,7 @@ import { PATIENT_TEXTS } from './texts.js';
 interface OwnPathway {
   state: string | null;
   goals?: string | null;
+  shareMeasurementsSince?: string | null;
 }
 
 type Words = Pick<
@@ -135,6 +136,11 @@ export function MyPlanPage() {
                 <div class="notice notice-info plan-preparing">
                   <p>{PATIENT_TEXTS[lang].planPreparing}</p>
                 </div>
+              )}
+              {pathway.data?.state && (
+                <p class="plan-sharing" data-testid="pmd-sharing">
+                  {pathway.data.shareMeasurementsSince ? t.pmdSharingPatientSince(formatDay(pathway.data.shareMeasurementsSince, lang)) : t.pmdSharingPatientNone}
+                </p>
               )}
               {goals && (
                 <section class="card plan-goals" aria-labelledby="plan-goals-heading">

@@ -15,3 +15,9 @@ export function sharingConsent(
   const since = (e as { share_measurements_since?: Date | null }).share_measurements_since ?? null;
   return { share_measurements_since: since ?? now, share_measurements_by: by };
 }
+
+/** Since when the episode's measurements are shared (ISO), or null: not consented or withdrawn. */
+export function sharingSince(e: object): string | null {
+  const since = (e as { share_measurements_since?: Date | null }).share_measurements_since;
+  return since ? since.toISOString() : null;
+}

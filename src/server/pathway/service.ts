@@ -1,7 +1,7 @@
 import { parseNorwegianId } from '../../domain/identifiers.js';
 import {
   type PathwayRole, type PathwayState, type ThresholdProposal, actionsFrom, baselineBlockers, baselineEndsAt, coarseStatus,
-  nextEvaluation, proposeThresholds, transition,
+  nextEvaluation, proposeThresholds, transition, pendingPlanAdjustment,
 } from '../../domain/pathway.js';
 import type { MeasureCode } from '../../domain/catalogue.js';
 import type { PlanDefinition } from '../../domain/plan.js';
@@ -14,7 +14,7 @@ import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
-import { sharingConsent } from '../integration/consent.js';
+import { sharingConsent, sharingSince } from '../integration/consent.js';
 import * as patients from '../patients/repo.js';
 import { findOrCreatePatient } from '../patients/service.js';
 import * as plans from '../plans/repo.js';
@@ -132,7 +132,7 @@ export async function listTasks(ctx: Ctx) {
   const a = personnel(ctx);
   const rows = await repo.tasksFor(ctx.db, a.organisationId, a.role === 'gp', ctx.now());
   for (const r of rows) await audit(ctx, { action: 'read', resourceType: 'EpisodeOfCare', resourceId: r.episode_id, patientId: r.patient_id, details: { list: 'pathway-tasks', task: r.kind } });
-  return rows.map((r) => ({ kind: r.kind, episodeId: r.episode_id, patientId: r.patient_id, patientName: r.patient_name, dueAt: r.due_at?.toISOString() ?? null }));
+  return rows.map((r) => ({ kind: r.kind, episodeId: r.episode_id, patientId: r.patient_id, patientName: r.patient_name, dueAt: r.due_at?.toISOString() ?? null, note: r.note }));
 }
 
 /** Start of the current follow-up period: the last activation, evaluation or resume; else the episode start. */
@@ -169,6 +169,11 @@ export async function getPathway(ctx: Ctx, patientId: string) {
     ? await repo.periodSummary(ctx.db, e, periodStart(e, transitions), now)
     : null;
   const ended = [...transitions].reverse().find((t) => t.to_state === 'ended');
+  const adjustment = e.status === 'ended' ? null : pendingPlanAdjustment(
+    transitions.filter((t) => t.action === 'complete_evaluation')
+      .map((t) => ({ at: t.at, outcome: String(t.details['outcome'] ?? ''), note: String(t.details['note'] ?? '') })),
+    approved?.approved_at ?? null,
+  );
   await audit(ctx, { action: 'read', resourceType: 'EpisodeOfCare', resourceId: e.id, patientId });
   const name = async (id: string | null) => repo.personnelName(ctx.db, id);
   return {
@@ -181,6 +186,7 @@ export async function getPathway(ctx: Ctx, patientId: string) {
     decision: e.decided_at ? { vedtakDate: e.vedtak_date, decidedAt: e.decided_at.toISOString(), decidedBy: await name(e.decided_by), declineReason: e.decline_reason } : null,
     onboarding: {
       consentAt: e.consent_at?.toISOString() ?? null, consentScope: e.consent_scope, consentBy: await name(e.consent_recorded_by),
+      shareMeasurementsSince: sharingSince(e),
       training: e.training, goals: e.goals,
       loans: loans.map((l) => ({ id: l.id, serial: l.serial, model: l.model, lentAt: l.lent_at.toISOString() })),
       blockers: state === 'onboarding' ? baselineBlockers({ consentAt: e.consent_at, training: e.training, hasApprovedPlan: !!approved }) : [],
@@ -195,6 +201,7 @@ export async function getPathway(ctx: Ctx, patientId: string) {
       months: e.evaluation_months, nextAt: e.next_evaluation_at?.toISOString() ?? null, due: !!e.next_evaluation_at && e.next_evaluation_at <= now,
       figures: evaluationFigures && summaryDto(evaluationFigures),
     },
+    planAdjustment: adjustment && { since: adjustment.since.toISOString(), note: adjustment.note },
     end: ended ? { reason: e.end_reason_code, note: e.end_reason, at: ended.at.toISOString(), summary: ended.details['summary'] ?? null } : null,
     transitions: transitions.map((t) => ({
       from: t.from_state, to: t.to_state, action: t.action, at: t.at.toISOString(), by: t.by_name, organisation: t.organisation_name, details: t.details,
@@ -219,7 +226,7 @@ export async function recordOnboarding(ctx: Ctx, patientId: string, body: Onboar
     if (!e) throw new AppError(409, 'no_active_episode', 'The patient has no open follow-up episode.');
     if (e.state === 'referred') throw new AppError(409, 'invalid_transition', 'The referral has not been accepted yet.');
     const set: Record<string, unknown> = {};
-    if (body.consent) Object.assign(set, { consent_at: now, consent_scope: body.consent.scope, consent_recorded_by: a.personnelId });
+    if (body.consent?.scope !== undefined) Object.assign(set, { consent_at: now, consent_scope: body.consent.scope, consent_recorded_by: a.personnelId });
     if (body.consent?.shareMeasurements !== undefined) Object.assign(set, sharingConsent(e, body.consent.shareMeasurements, now, a.personnelId));
     if (body.training) {
       const training = { ...e.training };
@@ -230,7 +237,10 @@ export async function recordOnboarding(ctx: Ctx, patientId: string, body: Onboar
     const updated = await repo.updateEpisode(tx, e.id, set);
     await audit(ctx, {
       action: 'update', resourceType: 'EpisodeOfCare', resourceId: e.id, patientId,
-      details: { onboarding: Object.keys(body).filter((k) => body[k as keyof OnboardingBody] !== undefined) },
+      details: {
+        onboarding: Object.keys(body).filter((k) => body[k as keyof OnboardingBody] !== undefined),
+        ...(body.consent?.shareMeasurements !== undefined ? { shareMeasurements: body.consent.shareMeasurements } : {}),
+      },
     }, tx);
     return updated;
   });
@@ -377,11 +387,12 @@ export async function ownPathway(ctx: Ctx) {
   const patientId = ctx.actor.patientId;
   const e = await patients.openEpisode(ctx.db, patientId);
   await audit(ctx, { action: 'read', resourceType: 'EpisodeOfCare', resourceId: e?.id ?? null, patientId });
-  if (!e) return { state: null, pause: null, baseline: null, goals: null };
+  if (!e) return { state: null, pause: null, baseline: null, goals: null, shareMeasurementsSince: null };
   return {
     state: e.state,
     pause: e.state === 'paused' ? { reason: e.pause_reason, until: e.pause_until } : null,
     baseline: e.state === 'baseline' && e.baseline_started_at ? { endsAt: baselineEndsAt(e.baseline_started_at, e.baseline_days).toISOString() } : null,
     goals: e.goals,
+    shareMeasurementsSince: sharingSince(e),
   };
 }
