@@ -1,55 +1,17 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { Async, DateTime, errorKey, FieldError, TableRegion } from '../shared/components.js';
+import type { InboxResponse, MessagesResponse, UnreadSummary } from '../../src/api/messages.js';
+import { Async, DateTime, errorKey, MessageField, MessageItem, TableRegion, useMessageDraft } from '../shared/components.js';
 import { formatDate, formatTime, relativeTime } from '../shared/format.js';
 import { toApiError, useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
-import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { msg, useI18n } from '../shared/i18n.js';
 import { useStreamRefresh, useStreamStatus } from './stream.js';
 import './inbox.css';
 
 /** Pages that change the inbox tell the navigation badge at once, before the stream event arrives. */
 const INBOX_CHANGED = 'varde:inbox-changed';
 
-interface InboxThread {
-  patient: { id: string; name: string; birthDate: string; identifier: string };
-  episodeId: string;
-  unhandled: number;
-  unread: number;
-  oldestAt: string;
-  latestAt: string;
-  latestBody: string;
-}
-interface HandledItem {
-  patient: { id: string; name: string };
-  messageId: string;
-  body: string;
-  createdAt: string;
-  handledAt: string;
-  handledHow: 'reply' | 'no_reply';
-  handledBy: string;
-  note: string | null;
-}
-interface InboxResponse {
-  threads: InboxThread[];
-  handled: HandledItem[];
-}
-interface UnreadSummary {
-  messages: number;
-  patients: number;
-  byEpisode: Record<string, number>;
-}
-interface ThreadMessage {
-  id: string;
-  from: 'patient' | 'personnel';
-  senderName: string | null;
-  body: string;
-  createdAt: string;
-  readAt: string | null;
-  handledAt: string | null;
-  handledBy: string | null;
-  handledHow: 'reply' | 'no_reply' | null;
-  handledNote: string | null;
-}
+type HandledItem = InboxResponse['handled'][number];
 
 /** Unhandled patient messages of the service, for the navigation and the worklist. */
 export function useUnreadSummary(): UnreadSummary | undefined {
@@ -234,7 +196,7 @@ function HandledList({ data }: { data: HandledItem[] | undefined }) {
                     <a href={`#/pasient/${encodeURIComponent(h.patient.id)}`}>{h.patient.name}</a>
                   </th>
                   <td class="inbox-latest">{excerpt(h.body, 100)}</td>
-                  <td>{h.handledHow === 'reply' ? t.inboxHandledByReply(h.handledBy) : t.inboxHandledByNoReply(h.handledBy)}</td>
+                  <td>{h.handledHow === 'reply' ? t.inboxHandledByReply(h.handledBy ?? '') : t.inboxHandledByNoReply(h.handledBy ?? '')}</td>
                   <td>{h.note ?? ''}</td>
                 </tr>
               ))}
@@ -259,13 +221,13 @@ function Conversation({
 }) {
   const { t } = useI18n();
   const base = `/api/patients/${encodeURIComponent(patient.id)}/messages`;
-  const state = useAsync(() => api.get<{ messages: ThreadMessage[] }>(base), [base, nonce]);
-  const [body, setBody] = useState('');
+  const state = useAsync(() => api.get<MessagesResponse>(base), [base, nonce]);
+  const draft = useMessageDraft((body) => api.post<unknown>(base, { body }));
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Text | undefined>(undefined);
+  const [handling, setHandling] = useState(false);
+  const busy = handling || draft.sending;
   const [status, setStatus] = useState<string | null>(null);
-  const ids = { heading: useId(), reply: useId(), replyError: useId(), note: useId() };
+  const ids = { heading: useId(), note: useId() };
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => heading.current?.focus(), []);
@@ -279,43 +241,27 @@ function Conversation({
   const reply = async (e: Event): Promise<void> => {
     e.preventDefault();
     setStatus(null);
-    if (!body.trim()) {
-      setError(msg('messageRequired'));
-      document.getElementById(ids.reply)?.focus();
-      return;
-    }
-    setBusy(true);
-    try {
-      await api.post<unknown>(base, { body: body.trim() });
-      setBody('');
-      setError(undefined);
-      setStatus(t.inboxReplySent);
-      state.reload();
-      onChanged();
-    } catch (err) {
-      const apiError = toApiError(err);
-      const fieldMessage = apiError.fields.body;
-      setError(fieldMessage ? raw(fieldMessage) : msg(errorKey(apiError)));
-    } finally {
-      setBusy(false);
-    }
+    if (!(await draft.send())) return;
+    setStatus(t.inboxReplySent);
+    state.reload();
+    onChanged();
   };
 
   const markHandled = async (e: Event): Promise<void> => {
     e.preventDefault();
     setStatus(null);
-    setBusy(true);
+    setHandling(true);
     try {
       const r = await api.post<{ handled: number }>(`${base}/handled`, { note: note.trim() || undefined });
       setNote('');
-      setError(undefined);
+      draft.setError(undefined);
       setStatus(r.handled > 0 ? t.inboxHandledDone : t.inboxHandledNone);
       state.reload();
       onChanged();
     } catch (err) {
-      setError(msg(errorKey(toApiError(err))));
+      draft.setError(msg(errorKey(toApiError(err))));
     } finally {
-      setBusy(false);
+      setHandling(false);
     }
   };
 
@@ -337,12 +283,7 @@ function Conversation({
           ) : (
             <ol class="message-list inbox-thread" aria-label={t.messageListLabel} tabIndex={0}>
               {data.messages.map((m) => (
-                <li key={m.id} class={`message ${m.from === 'personnel' ? 'message-mine' : 'message-theirs'}`}>
-                  <p class="message-meta">
-                    <strong>{m.senderName}</strong> · <DateTime iso={m.createdAt} />
-                    {m.from === 'patient' && !m.handledAt && <span class="tag tag-strong">{t.inboxWaitingReply}</span>}
-                  </p>
-                  <p class="message-body">{m.body}</p>
+                <MessageItem key={m.id} message={m} mine={m.from === 'personnel'} who={m.senderName} tag={m.from === 'patient' && !m.handledAt && t.inboxWaitingReply}>
                   {m.from === 'patient' && m.handledAt && m.handledBy && (
                     <p class="message-handled">
                       {m.handledHow === 'reply' ? t.inboxHandledByReply(m.handledBy) : t.inboxHandledByNoReply(m.handledBy)} ·{' '}
@@ -350,25 +291,14 @@ function Conversation({
                       {m.handledNote && <> · {m.handledNote}</>}
                     </p>
                   )}
-                </li>
+                </MessageItem>
               ))}
             </ol>
           )
         }
       </Async>
       <form class="stack" onSubmit={reply} noValidate>
-        <div class="field">
-          <label for={ids.reply}>{t.inboxReplyLabel}</label>
-          <textarea
-            id={ids.reply}
-            rows={4}
-            value={body}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={ids.replyError}
-            onInput={(e) => setBody(e.currentTarget.value)}
-          />
-          <FieldError id={ids.replyError} message={error && textOf(error, t)} />
-        </div>
+        <MessageField draft={draft} label={t.inboxReplyLabel} />
         <div class="actions">
           <button type="submit" class="button button-primary" disabled={busy}>
             {busy ? t.messageSending : t.inboxReplySend}

@@ -230,6 +230,91 @@ export function ObservationsTable({ observations, caption, withMeasure = true }:
 
 const byNewest = byTimeDesc<Message>((m) => m.createdAt);
 
+/** A message being written: its text, its error, whether it is on its way, and the ids of its field. */
+export interface MessageDraft<T> {
+  body: string;
+  setBody: (body: string) => void;
+  error: Text | undefined;
+  setError: (error: Text | undefined) => void;
+  sending: boolean;
+  ids: { field: string; error: string };
+  /** Posts the trimmed text (an empty one is refused on the field, which gets focus); `null` when nothing was sent. */
+  send: () => Promise<{ sent: T } | null>;
+}
+
+/**
+ * Writing a message, for the patient's thread and the clinic's reply: refused when empty, cleared
+ * when sent, and the server's refusal shown on the field.
+ * @param post sends the trimmed text
+ */
+export function useMessageDraft<T>(post: (body: string) => Promise<T>): MessageDraft<T> {
+  const [body, setBody] = useState('');
+  const [error, setError] = useState<Text | undefined>(undefined);
+  const [sending, setSending] = useState(false);
+  const ids = { field: useId(), error: useId() };
+  const send = async (): Promise<{ sent: T } | null> => {
+    if (!body.trim()) {
+      setError(msg('messageRequired'));
+      document.getElementById(ids.field)?.focus();
+      return null;
+    }
+    setSending(true);
+    try {
+      const sent = await post(body.trim());
+      setBody('');
+      setError(undefined);
+      return { sent };
+    } catch (err) {
+      const apiError = toApiError(err);
+      const fieldMessage = apiError.fields.body;
+      setError(fieldMessage ? raw(fieldMessage) : errorMessage(apiError));
+      return null;
+    } finally {
+      setSending(false);
+    }
+  };
+  return { body, setBody, error, setError, sending, ids, send };
+}
+
+/** The text area of a message draft with its error line; `describedBy` adds a hint's id to the error's. */
+export function MessageField({ draft, label, describedBy }: { draft: MessageDraft<unknown>; label: string; describedBy?: string | undefined }) {
+  const { t } = useI18n();
+  return (
+    <div class="field">
+      <label for={draft.ids.field}>{label}</label>
+      <textarea
+        id={draft.ids.field}
+        rows={4}
+        value={draft.body}
+        aria-invalid={draft.error ? true : undefined}
+        aria-describedby={describedBy ? `${draft.ids.error} ${describedBy}` : draft.ids.error}
+        onInput={(e) => draft.setBody(e.currentTarget.value)}
+      />
+      <FieldError id={draft.ids.error} message={draft.error && textOf(draft.error, t)} />
+    </div>
+  );
+}
+
+/** One message of a thread: who wrote it and when (with a tag if given), the text, and what the page adds below. */
+export function MessageItem({ message, mine, who, tag, children }: {
+  message: { body: string; createdAt: string };
+  mine: boolean;
+  who: ComponentChildren;
+  tag?: string | false | null | undefined;
+  children?: ComponentChildren;
+}) {
+  return (
+    <li class={`message ${mine ? 'message-mine' : 'message-theirs'}`}>
+      <p class="message-meta">
+        <strong>{who}</strong> · <DateTime iso={message.createdAt} />
+        {tag && <span class="tag tag-strong">{tag}</span>}
+      </p>
+      <p class="message-body">{message.body}</p>
+      {children}
+    </li>
+  );
+}
+
 /**
  * Shared by patient and clinic: the compose form comes first and the thread is newest-first, so
  * on a tablet nobody has to scroll past old messages to write a new one.
@@ -261,35 +346,17 @@ export function MessageThread({
     if (state.data) onLoaded?.(state.data);
     // onLoaded is the caller's reaction to a new answer, not a reason to load again.
   }, [state.data]);
-  const [body, setBody] = useState('');
-  const [error, setError] = useState<Text | undefined>(undefined);
   const [status, setStatus] = useState<TextKey | null>(null);
-  const [sending, setSending] = useState(false);
-  const ids = { field: useId(), error: useId() };
+  const draft = useMessageDraft((body) => api.post<Message & Pick<MessagesResponse, 'replyExpectation'>>(path, { body }));
 
   const send = async (e: Event): Promise<void> => {
     e.preventDefault();
     setStatus(null);
-    if (!body.trim()) {
-      setError(msg('messageRequired'));
-      document.getElementById(ids.field)?.focus();
-      return;
-    }
-    setSending(true);
-    try {
-      const sent = await api.post<Message & Pick<MessagesResponse, 'replyExpectation'>>(path, { body: body.trim() });
-      setBody('');
-      setError(undefined);
-      setStatus('messageSent');
-      onSent?.(sent);
-      state.reload();
-    } catch (err) {
-      const apiError = toApiError(err);
-      const fieldMessage = apiError.fields.body;
-      setError(fieldMessage ? raw(fieldMessage) : errorMessage(apiError));
-    } finally {
-      setSending(false);
-    }
+    const r = await draft.send();
+    if (!r) return;
+    setStatus('messageSent');
+    onSent?.(r.sent);
+    state.reload();
   };
 
   return (
@@ -297,21 +364,10 @@ export function MessageThread({
       {intro && <p class="intro">{intro}</p>}
       {notice}
       <form class="stack" onSubmit={send} noValidate>
-        <div class="field">
-          <label for={ids.field}>{t.messageLabel}</label>
-          <textarea
-            id={ids.field}
-            rows={4}
-            value={body}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={notice && noticeId ? `${ids.error} ${noticeId}` : ids.error}
-            onInput={(e) => setBody(e.currentTarget.value)}
-          />
-          <FieldError id={ids.error} message={error && textOf(error, t)} />
-        </div>
+        <MessageField draft={draft} label={t.messageLabel} describedBy={notice ? noticeId : undefined} />
         <div class="actions">
-          <button type="submit" class="button button-primary" disabled={sending}>
-            {sending ? t.messageSending : t.messageSend}
+          <button type="submit" class="button button-primary" disabled={draft.sending}>
+            {draft.sending ? t.messageSending : t.messageSend}
           </button>
         </div>
         <p role="status" class="status-text">
@@ -325,13 +381,13 @@ export function MessageThread({
           ) : (
             <ol class="message-list" aria-label={t.messageListLabel}>
               {[...data.messages].sort(byNewest).map((m) => (
-                <li key={m.id} class={`message ${m.from === self ? 'message-mine' : 'message-theirs'}`}>
-                  <p class="message-meta">
-                    <strong>{m.from === self ? t.messageFromYou : m.senderName}</strong> · <DateTime iso={m.createdAt} />
-                    {tagUnread && m.from !== self && m.readAt === null && <span class="tag tag-strong">{t.messagesNewTag}</span>}
-                  </p>
-                  <p class="message-body">{m.body}</p>
-                </li>
+                <MessageItem
+                  key={m.id}
+                  message={m}
+                  mine={m.from === self}
+                  who={m.from === self ? t.messageFromYou : m.senderName}
+                  tag={tagUnread && m.from !== self && m.readAt === null && t.messagesNewTag}
+                />
               ))}
             </ol>
           )
