@@ -24,6 +24,7 @@ import type { RouteContract } from './route.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 import { templateRoutes } from './templates.js';
+import { worklistRoutes } from './worklist.js';
 
 export const contract = {
   system: systemRoutes,
@@ -47,6 +48,7 @@ export const contract = {
   questionnaires: questionnaireRoutes,
   reports: reportRoutes,
   templates: templateRoutes,
+  worklist: worklistRoutes,
 };
 export type Contract = typeof contract;
 
