@@ -31,17 +31,17 @@ test('no consent, nothing sent; consent → new readings queued once and deliver
   await env.db.query(`insert into integration_receivers (organisation_id, kind, url, helseid_client_id) values ($1,'pasientens_maledata',$2,'varde-test-pmd')`,
     [env.f.orgs.muniA, `${env.server.url}/dev/receiver/pasientens_maledata`]);
   { const r = await reading('pmd-reading-1', 95); assert.equal(r.status, 201, JSON.stringify(r.body)); }
-  assert.deepEqual(await run(), { messages: 0, readings: 0 }, 'a patient who has not consented is not sent');
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 }, 'a patient who has not consented is not sent');
 
   assert.equal((await consent(true)).status, 200);
-  assert.deepEqual(await run(), { messages: 0, readings: 0 }, 'readings from before the consent stay');
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 }, 'readings from before the consent stay');
   assert.equal((await reading('pmd-reading-2', 96)).status, 201);
   assert.equal((await reading('pmd-reading-3', 93)).status, 201);
-  assert.deepEqual(await run(), { messages: 1, readings: 4 }, 'one batch for the patient, both sittings');
-  assert.deepEqual(await run(), { messages: 0, readings: 0 }, 'queued once');
+  assert.deepEqual(await run(), { messages: 1, readings: 4, corrections: 0 }, 'one batch for the patient, both sittings');
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 }, 'queued once');
   // Re-recording the consent text keeps sharing from when it was first given.
   assert.equal((await consent(true)).status, 200);
-  assert.deepEqual(await run(), { messages: 0, readings: 0 });
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 });
 
   const w = new OutboxWorker(env.db, { id: 'pmd', requestTimeoutMs: 5_000 });
   assert.equal((await w.tick()).delivered, 1);
@@ -58,16 +58,16 @@ test('no consent, nothing sent; consent → new readings queued once and deliver
 
   assert.equal((await consent(false)).status, 200);
   assert.equal((await reading('pmd-reading-4', 94)).status, 201);
-  assert.deepEqual(await run(), { messages: 0, readings: 0 }, 'withdrawn consent: nothing more is queued');
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 }, 'withdrawn consent: nothing more is queued');
 });
 
 test('consent but the organisation\'s receiver is switched off: nothing queued, and it is shared once it is switched on', async () => {
   await env.db.query(`update integration_receivers set enabled = false where kind = 'pasientens_maledata'`);
   assert.equal((await consent(true)).status, 200);
   assert.equal((await reading('pmd-reading-5', 92)).status, 201);
-  assert.deepEqual(await run(), { messages: 0, readings: 0 });
+  assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 });
   await env.db.query(`update integration_receivers set enabled = true where kind = 'pasientens_maledata'`);
-  assert.deepEqual(await run(), { messages: 1, readings: 2 });
+  assert.deepEqual(await run(), { messages: 1, readings: 2, corrections: 0 });
 });
 
 test('the outbox worker runs the job as leader only, at most once per interval', async () => {

@@ -1,8 +1,9 @@
 import { insertAudit } from '../audit/repo.js';
-import type { Db } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 import type { ObservationRow } from '../observations/repo.js';
 import { enqueue, registerRebuilder } from '../outbox/service.js';
 import type { PatientRow } from '../patients/repo.js';
+import type { Bundle, Observation } from '@medplum/fhirtypes';
 import { buildPmdBundle } from './pmd.js';
 
 /** Document kind of a Pasientens måledata batch in the outbox. */
@@ -22,9 +23,32 @@ registerRebuilder(PMD_DOCUMENT_KIND, async (q, source) => {
   return JSON.stringify(buildPmdBundle(patient, obs, String(source.fhirBase ?? '')));
 });
 
+/** Document kind of a correction: readings shared before and retracted since, sent as entered-in-error. */
+export const PMD_CORRECTION_KIND = 'pmd-observations-entered-in-error';
+
+registerRebuilder(PMD_CORRECTION_KIND, async (q, source) => {
+  const ids = (source.observationIds as string[] | undefined) ?? [];
+  const obs = (await q.query<ObservationRow>('select distinct on (id) * from observations_retracted where id = any($1::uuid[]) order by id, retracted_at', [ids])).rows;
+  if (!obs.length) throw new Error('the retracted readings are no longer stored');
+  const patient = (await q.query<PatientRow>('select * from patients where id = $1', [obs[0]!.patient_id])).rows[0]!;
+  return JSON.stringify(buildPmdCorrection(patient, obs, String(source.fhirBase ?? '')));
+});
+
+/**
+ * The batch that withdraws shared readings: the same resources (same ids, so the same
+ * `PUT Observation/<id>`) with status `entered-in-error`, which is how FHIR retracts an
+ * Observation; the receiver keeps the resource but no longer shows it as a measurement.
+ */
+export function buildPmdCorrection(patient: PatientRow, rows: ObservationRow[], fhirBase: string): Bundle {
+  const b = buildPmdBundle(patient, [...rows].sort((x, y) => x.effective_at.getTime() - y.effective_at.getTime() || x.code.localeCompare(y.code)), fhirBase);
+  return { ...b, entry: (b.entry ?? []).map((e) => ({ ...e, resource: { ...(e.resource as Observation), status: 'entered-in-error' as const } })) };
+}
+
 export interface PmdJobResult {
   messages: number;
   readings: number;
+  /** Readings sent as entered-in-error (shared, then retracted). */
+  corrections: number;
 }
 
 /**
@@ -36,6 +60,8 @@ export interface PmdJobResult {
  * (readings retracted as entered-in-error are moved out of `observations`), the open episode has
  * the structured consent (`share_measurements_since`), it was received at or after the consent, and
  * the organisation has the receiver switched on — a patient without consent is never sent.
+ * In the same transaction, readings that were shared and have been retracted since are sent once
+ * as `entered-in-error` (queueCorrections).
  */
 export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBase: string; limit?: number }): Promise<PmdJobResult> {
   const limit = opts.limit ?? 5000;
@@ -55,7 +81,8 @@ export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBas
        returning observation_id`,
       [now, PMD_LOOKBACK_DAYS, limit, run],
     );
-    if (!taken.rows.length) return { messages: 0, readings: 0 };
+    const corrected = await queueCorrections(tx, now, opts.fhirBase, limit, run);
+    if (!taken.rows.length) return { messages: corrected.messages, readings: 0, corrections: corrected.readings };
     const rows = (await tx.query<ObservationRow & { follow_up_org: string }>(
       `select o.*, e.follow_up_org from observations o join episodes e on e.id = o.episode_id
         where o.id = any($1::uuid[]) order by o.patient_id, o.effective_at, o.code`,
@@ -87,6 +114,58 @@ export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBas
         details: { disclosure: 'pasientens_maledata', readings: obs.length, outboxKey: key },
       });
     }
-    return { messages, readings: rows.length };
+    return { messages: messages + corrected.messages, readings: rows.length, corrections: corrected.readings };
   });
+}
+
+/**
+ * Readings that were shared and retracted since (entered-in-error, or replaced by an amended or
+ * corrected version: either way Varde no longer holds them as measured) go to Pasientens måledata
+ * as `entered-in-error`, once, one batch per patient per run. Set-based: one statement finds them
+ * all — retracted rows (observations_retracted) whose sharing was delivered (pmd_shared → its
+ * outbox message delivered, so the correction cannot overtake the reading it withdraws) and that
+ * no correction message names yet (the outbox row is the record that it was sent; its unique key
+ * and the worker's single leader keep it once). Sent even after the consent was withdrawn or the
+ * episode ended: it withdraws data, it shares none.
+ */
+async function queueCorrections(tx: Queryable, now: Date, fhirBase: string, limit: number, run: string): Promise<{ messages: number; readings: number }> {
+  const rows = (await tx.query<ObservationRow & { follow_up_org: string }>(
+    `select distinct on (r.id) r.*, e.follow_up_org
+       from observations_retracted r
+       join pmd_shared s on s.observation_id = r.id
+       join outbox shared on shared.idempotency_key = s.outbox_key and shared.status = 'delivered'
+       join episodes e on e.id = r.episode_id
+       join integration_receivers rc on rc.organisation_id = e.follow_up_org and rc.kind = 'pasientens_maledata' and rc.enabled
+      where not exists (select 1 from outbox c where c.document_kind = $1 and c.patient_id = r.patient_id
+                          and c.source->'observationIds' @> jsonb_build_array(r.id::text))
+      order by r.id, r.retracted_at
+      limit $2`,
+    [PMD_CORRECTION_KIND, limit],
+  )).rows;
+  if (!rows.length) return { messages: 0, readings: 0 };
+  const byPatient = new Map<string, (ObservationRow & { follow_up_org: string })[]>();
+  for (const r of rows) byPatient.set(r.patient_id, [...(byPatient.get(r.patient_id) ?? []), r]);
+  const patients = new Map((await tx.query<PatientRow>('select * from patients where id = any($1::uuid[])', [[...byPatient.keys()]])).rows.map((p) => [p.id, p]));
+  let messages = 0;
+  for (const [patientId, obs] of byPatient) {
+    const key = `varde-pmd-eie-${patientId}-${run}`;
+    const queued = await enqueue(tx, {
+      organisationId: obs[0]!.follow_up_org,
+      receiverKind: 'pasientens_maledata',
+      documentKind: PMD_CORRECTION_KIND,
+      idempotencyKey: key,
+      patientId,
+      source: { observationIds: obs.map((o) => o.id), fhirBase },
+      contentType: 'application/fhir+json',
+      build: () => JSON.stringify(buildPmdCorrection(patients.get(patientId)!, obs, fhirBase)),
+      at: now,
+    });
+    if (queued) messages++;
+    await insertAudit(tx, {
+      actorKind: 'system', actorId: 'pmd-job', actorName: 'Pasientens måledata', organisationId: obs[0]!.follow_up_org, role: null,
+      action: 'update', resourceType: 'Observation', resourceId: null, patientId, outcome: 'success', route: null,
+      details: { disclosure: 'pasientens_maledata', correction: 'entered-in-error', readings: obs.length, outboxKey: key },
+    });
+  }
+  return { messages, readings: rows.length };
 }
