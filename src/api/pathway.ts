@@ -102,11 +102,14 @@ export const Referral = z.object({
 export type Referral = z.infer<typeof Referral>;
 
 export const PathwayTask = z.object({
-  kind: z.enum(['referral', 'evaluation_due', 'evaluation', 'baseline_done', 'pause_over', 'equipment_return']),
+  /** plan_adjustment: an evaluation decided to adjust the plan; the GP's until a new plan version is approved. */
+  kind: z.enum(['referral', 'evaluation_due', 'evaluation', 'baseline_done', 'pause_over', 'equipment_return', 'plan_adjustment']),
   episodeId: z.string(),
   patientId: z.string(),
   patientName: z.string(),
   dueAt: Instant.nullable(),
+  /** plan_adjustment: the evaluation's note (what to adjust); null for the other kinds. */
+  note: z.string().nullable(),
 });
 export type PathwayTask = z.infer<typeof PathwayTask>;
 
@@ -167,6 +170,8 @@ export const Pathway = z.object({
   }),
   pause: z.object({ reason: z.string().nullable(), until: z.string().nullable(), since: Instant.nullable() }).nullable(),
   evaluation: z.object({ months: z.number().int(), nextAt: Instant.nullable(), due: z.boolean(), figures: PeriodFigures.nullable() }),
+  /** The latest evaluation decided to adjust the plan and no plan version has been approved since (the GP's task). */
+  planAdjustment: z.object({ since: Instant, note: z.string() }).nullable(),
   end: z.object({ reason: z.string().nullable(), note: z.string().nullable(), at: Instant, summary: z.unknown() }).nullable(),
   transitions: z.array(z.object({
     from: PathwayState.nullable(), to: PathwayState, action: z.string(), at: Instant, by: Name, organisation: Name,
@@ -203,7 +208,7 @@ export const pathwayRoutes = {
     body: ReferralBody, status: 201, response: ReferralCreated,
   }),
   referrals: route({ method: 'GET', path: '/api/referrals', tag: 'pathway', summary: 'Referrals to decide and the ones the organisation sent (each patient audited)', response: z.object({ referrals: z.array(Referral) }) }),
-  tasks: route({ method: 'GET', path: '/api/pathway/tasks', tag: 'pathway', summary: "The caller's pathway tasks (referrals, evaluations, baselines over, pauses over, equipment)", response: z.object({ tasks: z.array(PathwayTask) }) }),
+  tasks: route({ method: 'GET', path: '/api/pathway/tasks', tag: 'pathway', summary: "The caller's pathway tasks (referrals, evaluations, baselines over, pauses over, equipment, plans to adjust after an evaluation)", response: z.object({ tasks: z.array(PathwayTask) }) }),
   get: route({ method: 'GET', path: '/api/patients/:id/pathway', tag: 'pathway', summary: "The pathway of the patient's current episode", params: IdParams, response: Pathway }),
   transition: route({
     method: 'POST', path: '/api/patients/:id/pathway', tag: 'pathway', summary: 'One pathway step (accept, decline, baseline, activate, pause, resume, evaluate, end)',

@@ -121,6 +121,23 @@ export type EndReason = (typeof END_REASONS)[number];
 export const EVALUATION_OUTCOMES = ['continue', 'adjust_plan', 'end'] as const;
 export type EvaluationOutcome = (typeof EVALUATION_OUTCOMES)[number];
 
+/**
+ * An evaluation that decided to adjust the plan leaves the GP (the medical lead, who approves
+ * plans) a task until a new plan version is approved. Only the latest completed evaluation
+ * counts: a later one that says "continue" settles it. pathway/repo.ts#tasksFor is the same rule
+ * in SQL, for the task list over many patients.
+ * @returns when it was decided and the evaluation's note, or null when nothing is pending
+ */
+export function pendingPlanAdjustment(
+  evaluations: readonly { at: Date; outcome: string; note: string }[],
+  lastPlanApprovedAt: Date | null,
+): { since: Date; note: string } | null {
+  const latest = evaluations.reduce<{ at: Date; outcome: string; note: string } | null>((a, e) => (!a || e.at >= a.at ? e : a), null);
+  if (!latest || latest.outcome !== 'adjust_plan') return null;
+  if (lastPlanApprovedAt && lastPlanApprovedAt > latest.at) return null;
+  return { since: latest.at, note: latest.note };
+}
+
 /** Baseline length: 2–4 weeks (nasjonale faglige råd; Oslo kommune's handbook uses 14 days). */
 export const BASELINE_MIN_DAYS = 14;
 export const BASELINE_MAX_DAYS = 28;

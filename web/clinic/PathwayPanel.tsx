@@ -26,6 +26,8 @@ export interface PathwayResponse {
   baseline: { days: number; startedAt: string | null; endsAt: string | null; over: boolean; proposal: { code: string; readings: number; median: number | null; template: Thresholds; proposed: Thresholds; note: string }[] };
   pause: { reason: string; until: string } | null;
   evaluation: { nextAt: string | null; due: boolean; figures: Figures | null };
+  /** The latest evaluation decided to adjust the plan and no new version is approved yet (the GP's task). */
+  planAdjustment?: { since: string; note: string } | null;
   end: { reason: string | null; note: string | null; at: string; summary: { text: string } | null } | null;
   transitions: { from: string | null; to: string; action: string; at: string; by: string | null; organisation: string | null }[];
 }
@@ -267,6 +269,12 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
                 </form>
               )}
 
+              {w.planAdjustment && (
+                <div class="notice notice-warning plan-adjustment" role="status">
+                  <p>{t.pathwayPlanAdjustment(formatDate(w.planAdjustment.since.slice(0, 10), lang))}</p>
+                  {w.planAdjustment.note && <p>{t.pathwayPlanAdjustmentNote} {w.planAdjustment.note}</p>}
+                </div>
+              )}
               {(w.state === 'active' || w.state === 'evaluation') && w.evaluation.nextAt && (
                 <p>{w.evaluation.due && w.state === 'active' ? p.evaluationIsDue : p.evaluationDue(formatDate(w.evaluation.nextAt.slice(0, 10), lang))}</p>
               )}

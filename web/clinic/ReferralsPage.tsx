@@ -15,7 +15,7 @@ interface Referral {
   inclusion: Record<string, boolean> | null; referrer: string | null; followUpOrganisation: string; vedtakDate: string | null;
   decidedBy: string | null; declineReason: string | null; toDecide: boolean;
 }
-interface Task { kind: string; patientId: string; patientName: string; dueAt: string | null }
+interface Task { kind: string; patientId: string; patientName: string; dueAt: string | null; note?: string | null }
 
 const INCLUSION = ['chronicCondition', 'ableToConsent', 'ableToUseEquipment'] as const;
 const SOURCES = ['gp', 'hospital', 'home_care', 'citizen'] as const;
@@ -102,7 +102,7 @@ export function ReferralsPage() {
                         {tasks.map((tk) => (
                           <tr key={`${tk.kind}-${tk.patientId}`}>
                             <th scope="row"><a href={`#/pasient/${encodeURIComponent(tk.patientId)}`}>{tk.patientName}</a></th>
-                            <td>{p.taskKinds[tk.kind as keyof typeof p.taskKinds] ?? tk.kind}</td>
+                            <td>{p.taskKinds[tk.kind as keyof typeof p.taskKinds] ?? tk.kind}{tk.note && <span class="muted task-note">: {tk.note}</span>}</td>
                             <td>{tk.dueAt ? formatDate(tk.dueAt.slice(0, 10), lang) : '–'}</td>
                           </tr>
                         ))}

@@ -43,6 +43,7 @@ const nb = {
   taskKinds: {
     referral: 'Henvisning venter på vedtak', evaluation_due: 'Evaluering skal gjøres', evaluation: 'Evaluering pågår',
     baseline_done: 'Baseline ferdig – planen skal godkjennes', pause_over: 'Pausen er over – gjenoppta', equipment_return: 'Utstyr skal leveres tilbake',
+    plan_adjustment: 'Planen skal justeres etter evaluering',
   },
   colPatient: 'Pasient', colSource: 'Fra', colReason: 'Begrunnelse', colState: 'Status', colDecision: 'Vedtak', colTask: 'Oppgave', colDue: 'Frist',
   vedtakDate: 'Vedtaksdato',
@@ -144,6 +145,7 @@ const nn: PathwayText = {
   taskKinds: {
     referral: 'Tilvising ventar på vedtak', evaluation_due: 'Evaluering skal gjerast', evaluation: 'Evaluering pågår',
     baseline_done: 'Baseline ferdig – planen skal godkjennast', pause_over: 'Pausen er over – ta opp att', equipment_return: 'Utstyr skal leverast tilbake',
+    plan_adjustment: 'Planen skal justerast etter evaluering',
   },
   colReason: 'Grunngiving', colDue: 'Frist', colTask: 'Oppgåve', colSource: 'Frå',
   accept: 'Innvilg', decline: 'Avslå',
@@ -233,6 +235,7 @@ const en: PathwayText = {
   taskKinds: {
     referral: 'Referral waiting for a decision', evaluation_due: 'Evaluation due', evaluation: 'Evaluation in progress',
     baseline_done: 'Baseline over – the plan needs approval', pause_over: 'Pause over – resume', equipment_return: 'Equipment to be returned',
+    plan_adjustment: 'Adjust the plan after the evaluation',
   },
   colPatient: 'Patient', colSource: 'From', colReason: 'Reason', colState: 'Status', colDecision: 'Decision', colTask: 'Task', colDue: 'Due',
   vedtakDate: 'Decision date',

@@ -165,11 +165,13 @@ export async function referralsFor(q: Queryable, orgId: string, now: Date): Prom
 }
 
 export interface TaskRow {
-  kind: 'referral' | 'evaluation_due' | 'evaluation' | 'baseline_done' | 'pause_over' | 'equipment_return';
+  kind: 'referral' | 'evaluation_due' | 'evaluation' | 'baseline_done' | 'pause_over' | 'equipment_return' | 'plan_adjustment';
   episode_id: string;
   patient_id: string;
   patient_name: string;
   due_at: Date | null;
+  /** plan_adjustment: the evaluation's note. */
+  note: string | null;
 }
 
 /**
@@ -180,30 +182,40 @@ export interface TaskRow {
 export async function tasksFor(q: Queryable, orgId: string, isGp: boolean, now: Date): Promise<TaskRow[]> {
   const r = await q.query<TaskRow>(
     `select * from (
-       select 'referral' as kind, e.id as episode_id, e.patient_id, p.name as patient_name, e.referred_at as due_at
+       select 'referral' as kind, e.id as episode_id, e.patient_id, p.name as patient_name, e.referred_at as due_at, null::text as note
          from episodes e join patients p on p.id = e.patient_id where e.follow_up_org = $1 and e.state = 'referred' and not $3
        union all
-       select 'evaluation_due', e.id, e.patient_id, p.name, e.next_evaluation_at
+       select 'evaluation_due', e.id, e.patient_id, p.name, e.next_evaluation_at, null
          from episodes e join patients p on p.id = e.patient_id where e.follow_up_org = $1 and e.state = 'active' and e.next_evaluation_at <= $2 and not $3
        union all
-       select 'evaluation', e.id, e.patient_id, p.name, e.next_evaluation_at
+       select 'evaluation', e.id, e.patient_id, p.name, e.next_evaluation_at, null
          from episodes e join patients p on p.id = e.patient_id where e.follow_up_org = $1 and e.state = 'evaluation' and not $3
        union all
-       select 'baseline_done', e.id, e.patient_id, p.name, e.baseline_started_at + make_interval(days => e.baseline_days)
+       select 'baseline_done', e.id, e.patient_id, p.name, e.baseline_started_at + make_interval(days => e.baseline_days), null
          from episodes e join patients p on p.id = e.patient_id
         where e.state = 'baseline' and e.baseline_started_at + make_interval(days => e.baseline_days) <= $2
           and (e.follow_up_org = $1 or ($3 and exists (select 1 from care_team ct where ct.episode_id = e.id and ct.organisation_id = $1 and ct.responsibility = 'gp')))
        union all
-       select 'pause_over', e.id, e.patient_id, p.name, (e.pause_until + 1)::timestamp at time zone e.time_zone
+       select 'pause_over', e.id, e.patient_id, p.name, (e.pause_until + 1)::timestamp at time zone e.time_zone, null
          from episodes e join patients p on p.id = e.patient_id
         where e.follow_up_org = $1 and e.state = 'paused' and (e.pause_until + 1)::timestamp at time zone e.time_zone <= $2 and not $3
        union all
-       select distinct on (e.patient_id) 'equipment_return', e.id, e.patient_id, p.name, e.ended_at
+       select distinct on (e.patient_id) 'equipment_return', e.id, e.patient_id, p.name, e.ended_at, null
          from episodes e join patients p on p.id = e.patient_id
         where e.follow_up_org = $1 and e.state = 'ended' and not $3
           and not exists (select 1 from episodes o where o.patient_id = e.patient_id and o.status <> 'ended')
           and exists (select 1 from device_loans l join devices d on d.id = l.device_id
                        where l.patient_id = e.patient_id and l.returned_at is null and d.organisation_id = $1)
+       union all
+       -- The evaluation decided to adjust the plan: the GP's task until a new plan version is
+       -- approved (domain/pathway.ts#pendingPlanAdjustment; only the latest evaluation counts).
+       select 'plan_adjustment', e.id, e.patient_id, p.name, ev.at, ev.details->>'note'
+         from episodes e join patients p on p.id = e.patient_id
+         join lateral (select x.at, x.details from episode_transitions x where x.episode_id = e.id and x.action = 'complete_evaluation'
+                        order by x.at desc limit 1) ev on true
+        where $3 and e.status <> 'ended' and ev.details->>'outcome' = 'adjust_plan'
+          and exists (select 1 from care_team ct where ct.episode_id = e.id and ct.organisation_id = $1 and ct.responsibility = 'gp')
+          and not exists (select 1 from plans pl where pl.episode_id = e.id and pl.approved_at > ev.at)
      ) t order by due_at nulls last limit 500`,
     [orgId, now, isGp],
   );

@@ -1,7 +1,7 @@
 import { parseNorwegianId } from '../../domain/identifiers.js';
 import {
   type PathwayRole, type PathwayState, type ThresholdProposal, actionsFrom, baselineBlockers, baselineEndsAt, coarseStatus,
-  nextEvaluation, proposeThresholds, transition,
+  nextEvaluation, proposeThresholds, transition, pendingPlanAdjustment,
 } from '../../domain/pathway.js';
 import type { MeasureCode } from '../../domain/catalogue.js';
 import type { PlanDefinition } from '../../domain/plan.js';
@@ -132,7 +132,7 @@ export async function listTasks(ctx: Ctx) {
   const a = personnel(ctx);
   const rows = await repo.tasksFor(ctx.db, a.organisationId, a.role === 'gp', ctx.now());
   for (const r of rows) await audit(ctx, { action: 'read', resourceType: 'EpisodeOfCare', resourceId: r.episode_id, patientId: r.patient_id, details: { list: 'pathway-tasks', task: r.kind } });
-  return rows.map((r) => ({ kind: r.kind, episodeId: r.episode_id, patientId: r.patient_id, patientName: r.patient_name, dueAt: r.due_at?.toISOString() ?? null }));
+  return rows.map((r) => ({ kind: r.kind, episodeId: r.episode_id, patientId: r.patient_id, patientName: r.patient_name, dueAt: r.due_at?.toISOString() ?? null, note: r.note }));
 }
 
 /** Start of the current follow-up period: the last activation, evaluation or resume; else the episode start. */
@@ -169,6 +169,11 @@ export async function getPathway(ctx: Ctx, patientId: string) {
     ? await repo.periodSummary(ctx.db, e, periodStart(e, transitions), now)
     : null;
   const ended = [...transitions].reverse().find((t) => t.to_state === 'ended');
+  const adjustment = e.status === 'ended' ? null : pendingPlanAdjustment(
+    transitions.filter((t) => t.action === 'complete_evaluation')
+      .map((t) => ({ at: t.at, outcome: String(t.details['outcome'] ?? ''), note: String(t.details['note'] ?? '') })),
+    approved?.approved_at ?? null,
+  );
   await audit(ctx, { action: 'read', resourceType: 'EpisodeOfCare', resourceId: e.id, patientId });
   const name = async (id: string | null) => repo.personnelName(ctx.db, id);
   return {
@@ -196,6 +201,7 @@ export async function getPathway(ctx: Ctx, patientId: string) {
       months: e.evaluation_months, nextAt: e.next_evaluation_at?.toISOString() ?? null, due: !!e.next_evaluation_at && e.next_evaluation_at <= now,
       figures: evaluationFigures && summaryDto(evaluationFigures),
     },
+    planAdjustment: adjustment && { since: adjustment.since.toISOString(), note: adjustment.note },
     end: ended ? { reason: e.end_reason_code, note: e.end_reason, at: ended.at.toISOString(), summary: ended.details['summary'] ?? null } : null,
     transitions: transitions.map((t) => ({
       from: t.from_state, to: t.to_state, action: t.action, at: t.at.toISOString(), by: t.by_name, organisation: t.organisation_name, details: t.details,

@@ -100,6 +100,8 @@ export const nb = {
   delegRelativeHeading: 'Registrer målinger for en du hjelper',
   delegRelativeIntro: (name: string) => `Du er logget inn som pårørende (${name}). Du kan sende målinger for dem som har gitt deg tillatelse. Du ser ikke journalen deres.`,
   delegRelativeNone: 'Ingen har gitt deg tillatelse til å registrere for seg nå.',
+  pathwayPlanAdjustment: (date: string) => `Planen skal justeres etter evalueringen ${date}. Fastlegen godkjenner en ny versjon av planen.`,
+  pathwayPlanAdjustmentNote: 'Fra evalueringen:',
 };
 
 export const nn: typeof nb = {
@@ -196,6 +198,8 @@ export const nn: typeof nb = {
   delegRelativeHeading: 'Registrer målingar for ein du hjelper',
   delegRelativeIntro: (name: string) => `Du er logga inn som pårørande (${name}). Du kan sende målingar for dei som har gitt deg løyve. Du ser ikkje journalen deira.`,
   delegRelativeNone: 'Ingen har gitt deg løyve til å registrere for seg no.',
+  pathwayPlanAdjustment: (date: string) => `Planen skal justerast etter evalueringa ${date}. Fastlegen godkjenner ein ny versjon av planen.`,
+  pathwayPlanAdjustmentNote: 'Frå evalueringa:',
 };
 
 export const en: typeof nb = {
@@ -292,4 +296,6 @@ export const en: typeof nb = {
   delegRelativeHeading: 'Record measurements for someone you help',
   delegRelativeIntro: (name: string) => `You are logged in as a relative (${name}). You can send measurements for the people who gave you permission. You do not see their records.`,
   delegRelativeNone: 'Nobody has given you permission to record for them right now.',
+  pathwayPlanAdjustment: (date: string) => `The plan is to be adjusted after the evaluation on ${date}. The GP approves a new version of the plan.`,
+  pathwayPlanAdjustmentNote: 'From the evaluation:',
 };
