@@ -208,6 +208,21 @@ test('iPad portrait 810×1080, normal and 200 % text: fits; the access log reads
   await context.close();
 });
 
+test('two yellows in one sitting: the feedback gives both measures\' advice', async () => {
+  await db.query(`update alerts set status = 'resolved', resolved_at = now() where patient_id = $1 and status <> 'resolved'`, [f.patient.id]);
+  const { context, page } = await open(PHONE);
+  await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
+  await settled(page);
+  await page.getByLabel(/Oksygenmetning/).fill('90');
+  await page.getByLabel(/^Puls/).fill('110');
+  await page.getByRole('button', { name: 'Lagre målingene' }).click();
+  const feedback = page.locator('.feedback');
+  await feedback.getByText('Gul – litt utenfor målet ditt').waitFor();
+  await feedback.getByText('Ta medisin fra beredskapspakken. Sykepleier ringer deg.').waitFor();
+  await feedback.getByText('Hvil og mål igjen om en time.').waitFor();
+  await context.close();
+});
+
 test('a patient whose plan is not approved yet is told the GP is preparing it', async () => {
   await db.query(`update plans set status = 'draft', approved_at = null, approved_by = null where episode_id = $1`, [f.otherPatient.episodeId]);
   const { context, page } = await open(PHONE, f.otherPatient.identifier);
