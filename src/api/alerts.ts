@@ -127,6 +127,8 @@ export type AlertBurden = z.infer<typeof AlertBurden>;
 export const BulkAcknowledgeBody = z.object({
   alertIds: z.array(z.uuid()).min(1).max(100),
   note: NoteInput,
+  /** The nurse's judgement as for one alert (AlertActionBody), here for every named alert; left out = not stated. */
+  noActionNeeded: z.boolean().optional(),
 });
 
 export const alertRoutes = {

@@ -160,6 +160,8 @@ export function BulkAcknowledgeDialog({
   const [errors, setErrors] = useState<ContactNoteErrors>({});
   const [formError, setFormError] = useState<string[]>([]);
   const [saving, setSaving] = useState(false);
+  // The same judgement as for one alert, for all of them (alert burden).
+  const [noAction, setNoAction] = useState(false);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -179,7 +181,7 @@ export function BulkAcknowledgeDialog({
     setSaving(true);
     try {
       const note = { contactType: draft.contactType as ContactType, text: draft.text.trim() };
-      const response = await api.post<{ alerts: Alert[] }>(`/api/patients/${encodeURIComponent(patientId)}/alerts/acknowledge`, { alertIds: alerts.map((a) => a.id), note });
+      const response = await api.post<{ alerts: Alert[] }>(`/api/patients/${encodeURIComponent(patientId)}/alerts/acknowledge`, { alertIds: alerts.map((a) => a.id), note, noActionNeeded: noAction });
       dialogRef.current?.close();
       onDone(response.alerts);
     } catch (err) {
@@ -211,6 +213,13 @@ export function BulkAcknowledgeDialog({
           </ul>
         </div>
         <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
+        <div class="field">
+          <label class="choice" for={`${fieldsId}-noaction`}>
+            <input id={`${fieldsId}-noaction`} type="checkbox" checked={noAction} aria-describedby={`${fieldsId}-noaction-hint`} onChange={(e) => setNoAction(e.currentTarget.checked)} />
+            <span>{t.ackNoActionNeeded}</span>
+          </label>
+          <p class="hint" id={`${fieldsId}-noaction-hint`}>{t.ackNoActionHint}</p>
+        </div>
         <div role="alert" class="form-alert">
           {formError.map((m) => (
             <p key={m} class="notice notice-error">

@@ -20,7 +20,7 @@ export { BulkAcknowledgeBody };
  * (one of them handled by someone else meanwhile gives 409 `alerts_changed`). One note per episode
  * is written (notes belong to an episode); it is not tied to a single alert since it covers several.
  */
-export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: string[], note: { contactType: string; text: string }): Promise<repo.AlertRow[]> {
+export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: string[], note: { contactType: string; text: string }, noActionNeeded?: boolean): Promise<repo.AlertRow[]> {
   if (!isUuid(patientId)) throw notFound('Patient');
   const scope = await requirePatientAccess(ctx, patientId, 'write', 'Flag');
   const a = ctx.actor;
@@ -34,7 +34,8 @@ export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: stri
       throw new AppError(409, 'alerts_changed', 'Some of the alerts were handled by someone else meanwhile. Look at the list again.');
     }
     const now = ctx.now();
-    for (const r of rows) await repo.acknowledge(tx, r.id, a.personnelId, now);
+    // The judgement (alert burden) covers every alert of the call, as the note does.
+    for (const r of rows) await repo.acknowledge(tx, r.id, a.personnelId, now, noActionNeeded);
     for (const episodeId of [...new Set(rows.map((r) => r.episode_id))]) {
       const n = await notes.insertNote(tx, {
         patient_id: patientId, episode_id: episodeId, alert_id: null, author_id: a.personnelId,
@@ -45,7 +46,7 @@ export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: stri
       for (const alertId of covered) await onAlertHandled(tx, ctx, { alertId, noteId: n.id, action: 'acknowledge' });
     }
     for (const r of rows) {
-      await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: r.id, patientId, details: { action: 'acknowledge', bulk: true } }, tx);
+      await audit(ctx, { action: 'update', resourceType: 'Flag', resourceId: r.id, patientId, details: { action: 'acknowledge', bulk: true, ...(noActionNeeded !== undefined ? { noActionNeeded } : {}) } }, tx);
     }
     await publish(tx, { type: 'alert-updated', patientId, organisationIds: await careTeamOrgs(tx, patientId) });
     const out: repo.AlertRow[] = [];
@@ -57,7 +58,7 @@ export async function acknowledgeAll(ctx: Ctx, patientId: string, alertIds: stri
 /** POST /api/patients/:id/alerts/acknowledge → { alerts }. */
 export function bulkAlertRoutes(app: App, deps: AppDeps): void {
   serve(app, deps, api.acknowledgeAll, async ({ ctx, params, body }) => {
-    const { alertIds, note } = body();
-    return { alerts: (await acknowledgeAll(ctx(), params().id, alertIds, note)).map(alertDto) };
+    const { alertIds, note, noActionNeeded } = body();
+    return { alerts: (await acknowledgeAll(ctx(), params().id, alertIds, note, noActionNeeded)).map(alertDto) };
   });
 }
