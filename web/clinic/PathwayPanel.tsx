@@ -147,10 +147,10 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
                 <div class="stack pmd-sharing" data-testid="pmd-sharing">
                   <p>{w.onboarding.shareMeasurementsSince ? t.pmdSharingSince(formatDateTime(w.onboarding.shareMeasurementsSince, lang)) : t.pmdSharingNone}</p>
                   {w.onboarding.shareMeasurementsSince ? (
-                    <p class="row">
-                      <button type="button" class="button button-secondary" aria-busy={busy} aria-describedby={id('pmd-hint')} onClick={() => void onboard({ consent: { shareMeasurements: false } })}>{t.pmdSharingWithdraw}</button>
-                      <span class="hint" id={id('pmd-hint')}>{t.pmdSharingWithdrawHint}</span>
-                    </p>
+                    <>
+                      <p class="hint" id={id('pmd-hint')}>{t.pmdSharingWithdrawHint}</p>
+                      <p><button type="button" class="button button-secondary" aria-busy={busy} aria-describedby={id('pmd-hint')} onClick={() => void onboard({ consent: { shareMeasurements: false } })}>{t.pmdSharingWithdraw}</button></p>
+                    </>
                   ) : (
                     <p><button type="button" class="button button-secondary" aria-busy={busy} onClick={() => void onboard({ consent: { shareMeasurements: true } })}>{t.pmdSharingGive}</button></p>
                   )}
