@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
 import type { InboxResponse, MessagesResponse, UnreadSummary } from '../../src/api/messages.js';
-import { Async, DateTime, errorKey, MessageField, MessageItem, TableRegion, useMessageDraft } from '../shared/components.js';
+import { Async, DateTime, errorKey, MessageField, MessageItem, MessageList, TableRegion, useMessageDraft } from '../shared/components.js';
 import { formatDate, formatTime, relativeTime } from '../shared/format.js';
 import { toApiError, useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
 import { msg, useI18n } from '../shared/i18n.js';
@@ -277,25 +277,21 @@ function Conversation({
         </button>
       </div>
       <Async state={state}>
-        {(data) =>
-          data.messages.length === 0 ? (
-            <p>{t.messagesEmpty}</p>
-          ) : (
-            <ol class="message-list inbox-thread" aria-label={t.messageListLabel} tabIndex={0}>
-              {data.messages.map((m) => (
-                <MessageItem key={m.id} message={m} mine={m.from === 'personnel'} who={m.senderName} tag={m.from === 'patient' && !m.handledAt && t.inboxWaitingReply}>
-                  {m.from === 'patient' && m.handledAt && m.handledBy && (
-                    <p class="message-handled">
-                      {m.handledHow === 'reply' ? t.inboxHandledByReply(m.handledBy) : t.inboxHandledByNoReply(m.handledBy)} ·{' '}
-                      <DateTime iso={m.handledAt} />
-                      {m.handledNote && <> · {m.handledNote}</>}
-                    </p>
-                  )}
-                </MessageItem>
-              ))}
-            </ol>
-          )
-        }
+        {(data) => (
+          <MessageList count={data.messages.length} class="inbox-thread" focusable>
+            {data.messages.map((m) => (
+              <MessageItem key={m.id} message={m} mine={m.from === 'personnel'} who={m.senderName} tag={m.from === 'patient' && !m.handledAt && t.inboxWaitingReply}>
+                {m.from === 'patient' && m.handledAt && m.handledBy && (
+                  <p class="message-handled">
+                    {m.handledHow === 'reply' ? t.inboxHandledByReply(m.handledBy) : t.inboxHandledByNoReply(m.handledBy)} ·{' '}
+                    <DateTime iso={m.handledAt} />
+                    {m.handledNote && <> · {m.handledNote}</>}
+                  </p>
+                )}
+              </MessageItem>
+            ))}
+          </MessageList>
+        )}
       </Async>
       <form class="stack" onSubmit={reply} noValidate>
         <MessageField draft={draft} label={t.inboxReplyLabel} />

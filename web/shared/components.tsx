@@ -295,6 +295,17 @@ export function MessageField({ draft, label, describedBy }: { draft: MessageDraf
   );
 }
 
+/** A thread's messages (`MessageItem`s), or the sentence for an empty thread; `class` is added to the list's. */
+export function MessageList({ count, class: extra, focusable = false, children }: { count: number; class?: string; focusable?: boolean; children: ComponentChildren }) {
+  const { t } = useI18n();
+  if (count === 0) return <p>{t.messagesEmpty}</p>;
+  return (
+    <ol class={extra ? `message-list ${extra}` : 'message-list'} aria-label={t.messageListLabel} tabIndex={focusable ? 0 : undefined}>
+      {children}
+    </ol>
+  );
+}
+
 /** One message of a thread: who wrote it and when (with a tag if given), the text, and what the page adds below. */
 export function MessageItem({ message, mine, who, tag, children }: {
   message: { body: string; createdAt: string };
@@ -375,23 +386,19 @@ export function MessageThread({
         </p>
       </form>
       <Async state={state}>
-        {(data) =>
-          data.messages.length === 0 ? (
-            <p>{t.messagesEmpty}</p>
-          ) : (
-            <ol class="message-list" aria-label={t.messageListLabel}>
-              {[...data.messages].sort(byNewest).map((m) => (
-                <MessageItem
-                  key={m.id}
-                  message={m}
-                  mine={m.from === self}
-                  who={m.from === self ? t.messageFromYou : m.senderName}
-                  tag={tagUnread && m.from !== self && m.readAt === null && t.messagesNewTag}
-                />
-              ))}
-            </ol>
-          )
-        }
+        {(data) => (
+          <MessageList count={data.messages.length}>
+            {[...data.messages].sort(byNewest).map((m) => (
+              <MessageItem
+                key={m.id}
+                message={m}
+                mine={m.from === self}
+                who={m.from === self ? t.messageFromYou : m.senderName}
+                tag={tagUnread && m.from !== self && m.readAt === null && t.messagesNewTag}
+              />
+            ))}
+          </MessageList>
+        )}
       </Async>
     </div>
   );
