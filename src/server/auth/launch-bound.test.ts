@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { personnelCookie } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
+import { LAUNCH_ROUTES } from './launch-bound.js';
 import { bindSessionToLaunch } from './smart.js';
 
 /*
@@ -80,4 +81,28 @@ test('FHIR: reads and searches for another patient answer 403 (audited); a Patie
   // The same search by the ordinary GP session finds both.
   const all = JSON.parse((await env.server.app.inject({ method: 'GET', url: '/fhir/Patient', headers: { cookie: env.c.gp } })).body) as { entry?: unknown[] };
   assert.equal(all.entry?.length, 2);
+});
+
+test('deny by default: every non-public app route outside the launch\'s patient and LAUNCH_ROUTES is 403 and audited', async () => {
+  const nil = '00000000-0000-4000-8000-000000000000';
+  const seen = new Set<string>();
+  let checked = 0;
+  for (const r of env.server.app.vardeRoutes) {
+    const key = `${r.method} ${r.url}`;
+    // FHIR is decided by patientAccess per resource (tested above); LAUNCH_ROUTES pass the gate by design.
+    if (r.method === 'HEAD' || r.method === 'OPTIONS' || seen.has(key) || LAUNCH_ROUTES.has(key) || r.url.startsWith('/fhir')) continue;
+    seen.add(key);
+    const url = r.url.replace(/:id\b/, env.f.otherPatient.id).replace(/:[a-zA-Z]+/g, nil).replace('*', 'x');
+    const json = r.method === 'GET' ? {} : { 'content-type': 'application/json' };
+    const body = r.method === 'GET' ? {} : { payload: '{}' };
+    const anonymous = await env.server.app.inject({ method: r.method as 'GET', url, headers: json, ...body });
+    // Public routes (login, the apps' files, the local receiver's inbox): what anyone gets.
+    if (anonymous.statusCode !== 401) continue;
+    const before = await env.count(`audit_events where outcome = 'denied' and actor_id = $1 and details->>'reason' = 'launch_bound_session'`, [env.f.people.gp]);
+    const res = await env.server.app.inject({ method: r.method as 'GET', url, headers: { cookie: bound, ...json }, ...body });
+    assert.equal(res.statusCode, 403, `${key} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+    assert.equal(await env.count(`audit_events where outcome = 'denied' and actor_id = $1 and details->>'reason' = 'launch_bound_session'`, [env.f.people.gp]), before + 1, `refusal audited: ${key}`);
+    checked++;
+  }
+  assert.ok(checked > 40, `swept ${checked} routes`);
 });
