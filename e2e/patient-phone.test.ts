@@ -36,7 +36,11 @@ async function open(opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW, f
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
   await loginPatient(page, server.url, fnr);
   // The first load on a busy machine (several browsers and servers at once) can take over 30 s.
-  await page.locator('main h1').waitFor({ timeout: 120_000 });
+  // If it never comes, say where the browser is and what it shows (seen twice under load).
+  await page.locator('main h1').waitFor({ timeout: 120_000 }).catch(async (e: unknown) => {
+    const shown = await page.locator('body').innerText().catch(() => '');
+    throw new Error(`no page heading after login at ${page.url()}: ${shown.slice(0, 300)} (${String(e).slice(0, 100)})`);
+  });
   return { context, page };
 }
 
