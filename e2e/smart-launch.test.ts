@@ -57,6 +57,10 @@ test('the GP opens the patient from the EPJ and lands in the patient view, logge
   page.on('framenavigated', (f) => {
     if (f === page.mainFrame()) visited.push(f.url());
   });
+  const refused: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() === 403) refused.push(r.url());
+  });
   const launchUrl = await registerLaunch();
   await page.setContent(ehrPage(launchUrl));
   await page.getByRole('link', { name: 'Åpne i Varde' }).click();
@@ -71,6 +75,11 @@ test('the GP opens the patient from the EPJ and lands in the patient view, logge
   assert.equal(await page.getByRole('link', { name: 'Arbeidsliste' }).count(), 0, 'no worklist in the navigation');
   assert.equal(await page.getByRole('link', { name: /Tilbake til arbeidslisten/ }).count(), 0, 'no way back to the worklist');
   if (process.env.SHOT_DIR) await page.screenshot({ path: `${process.env.SHOT_DIR}/smart-launch.png` });
+  // The app itself asks for nothing the bound session may not have (no stray refusals in the audit trail), devices tab included.
+  await page.getByRole('tab', { name: 'Utstyr' }).click();
+  await page.getByRole('tab', { name: 'Utstyr', selected: true }).waitFor();
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(refused, [], 'the launched clinic app calls no refused route');
   const status = (url: string) => page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).status, url);
   assert.equal(await status('/api/worklist'), 403);
   assert.equal(await status(`/api/patients/${env.f.otherPatient.id}`), 403);

@@ -5,6 +5,7 @@ import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import type { RegisterDeviceBody } from '../../src/api/devices.js';
 import type { Device, DeviceLoan } from '../../src/api/devices.js';
+import { useMe } from './me.js';
 
 type DeviceKind = RegisterDeviceBody['kind'];
 
@@ -48,7 +49,9 @@ function showFailure(err: unknown, setErrors: (e: Record<string, Text>) => void,
 export function PatientDevices({ patientId, active }: { patientId: string; active: boolean }) {
   const { t } = useI18n();
   const loans = useAsync(() => call('GET /api/patients/:id/device-loans', { params: { id: patientId } }), [patientId]);
-  const devices = useAsync(() => call('GET /api/devices'), []);
+  // Opened from the EPJ for one patient: the register names other patients' loans, so it is not read (auth/launch-bound.ts).
+  const launched = !!useMe()?.launchPatient;
+  const devices = useAsync(() => (launched ? Promise.resolve({ devices: [] as Device[] }) : call('GET /api/devices')), [launched]);
   const [deviceId, setDeviceId] = useState('');
   const [fieldError, setFieldError] = useState<Text | undefined>(undefined);
   const [error, setError] = useState<Text | null>(null);
