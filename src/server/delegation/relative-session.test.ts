@@ -4,7 +4,7 @@ import type { Observation } from '../../api/observations.js';
 import { syntheticFnr } from '../../domain/identifiers.js';
 import { RELATIVE_ROUTES } from '../auth/relative.js';
 import { SESSION_COOKIE, createSession } from '../auth/session.js';
-import { loginThroughIdp } from '../testing/browserless.js';
+import { CookieClient, loginThroughIdp } from '../testing/browserless.js';
 import { useTestServer } from '../testing/server.js';
 
 /*
@@ -51,6 +51,10 @@ describe('relative session', () => {
     assert.equal(await sessions('relative'), 1);
     // In Kari's access log: her relative logged in with the permission she gave.
     assert.equal(await env.count(`audit_events where action = 'login' and actor_kind = 'relative' and actor_id = $1 and patient_id = $2`, [RELATIVE, kari()]), 1);
+
+    // The local TestID lists the relative (not a patient) for the demo, under "Testpårørende".
+    const picker = await (await new CookieClient(env.server.url).follow('GET', '/auth/login?app=patient')).res.text();
+    assert.match(picker, new RegExp(`<h2>Testpårørende</h2>[\\s\\S]*Siri Pårørende \\(${RELATIVE}\\) — pårørende`));
 
     const mine = await client.request('GET', '/api/me/delegated-to-me');
     assert.equal(mine.status, 200);
