@@ -1,6 +1,6 @@
--- The alert triggers as they were before migration 025 (010's varde_alerts_changed, 022's
+-- The triggers as they were before migration 025 (010's varde_alerts_changed, 022's
 -- varde_alerts_worklist_order and per-row worklist_rows_keys, 010's worklist_rows upserts without
--- the order keys), for `bench/sweep.ts --before-sql bench/sweep-before-025.sql`: applied to the
+-- the order keys, 010's varde_observations_ins and 017's observations_inactive_answered), for `bench/sweep.ts --before-sql bench/sweep-before-025.sql`: applied to the
 -- "before" copy of the loaded store only. Not a migration.
 drop trigger alerts_state_ins on alerts;
 drop trigger alerts_state_upd on alerts;
@@ -98,3 +98,35 @@ begin
   on conflict (organisation_id, episode_id) do nothing;
   return null;
 end $$;
+create or replace function varde_observations_ins() returns trigger language plpgsql as $$
+begin
+  -- Rows locked in episode order first: a sweep batch and a group-committed upload touching the
+  -- same episodes then wait for each other instead of deadlocking.
+  perform 1 from episode_state s where s.episode_id in (select distinct episode_id from new_rows) order by s.episode_id for update;
+  update episode_state s set
+      latest = s.latest || coalesce((
+        select jsonb_object_agg(l.code, l.v) from (
+          select distinct on (n.code) n.code, n.effective_at,
+                 jsonb_build_object('value', n.value, 'unit', n.unit, 'effectiveAt', n.effective_at, 'zone', n.zone) as v
+            from new_rows n where n.episode_id = s.episode_id
+           order by n.code, n.effective_at desc) l
+         where s.latest -> l.code is null or (s.latest -> l.code ->> 'effectiveAt')::timestamptz <= l.effective_at), '{}'::jsonb),
+      last_observation_at = greatest(s.last_observation_at, x.max_at)
+    from (select episode_id, max(effective_at) as max_at from new_rows group by episode_id) x
+   where s.episode_id = x.episode_id;
+  return null;
+end $$;
+create function varde_inactive_answered() returns trigger language plpgsql as $$
+begin
+  -- Probe first: an UPDATE of no rows would still run the alerts' statement triggers (worklist
+  -- state and order) on every upload.
+  if exists (select 1 from alerts a where a.rule_id = 'inactive' and a.status <> 'resolved'
+               and a.episode_id in (select distinct n.episode_id from new_rows n)) then
+    update alerts a set status = 'resolved', resolved_at = now()
+     where a.rule_id = 'inactive' and a.status <> 'resolved'
+       and a.episode_id in (select distinct n.episode_id from new_rows n);
+  end if;
+  return null;
+end $$;
+create trigger observations_inactive_answered after insert on observations referencing new table as new_rows
+  for each statement execute function varde_inactive_answered();
