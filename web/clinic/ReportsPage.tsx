@@ -41,37 +41,61 @@ function minutes(v: number | null, t: Catalogue): string {
   return t.hoursMinutesShort(Math.floor(v / 60), Math.round(v % 60));
 }
 
-function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow[] }) {
+/** The indicator columns, in the order the tables show them; the month trend shows the first six. */
+const INDICATOR_COLUMNS: { head: (t: Catalogue) => string; cell: (r: IndicatorRow, t: Catalogue, lang: Lang) => string }[] = [
+  { head: (t) => t.reportColPatients, cell: (r, _t, lang) => count(r.patients, lang) },
+  { head: (t) => t.reportColAdherence, cell: (r, _t, lang) => pct(r.adherence, lang) },
+  { head: (t) => t.reportColAlerts, cell: (r, _t, lang) => count(r.alerts, lang) },
+  { head: (t) => t.reportColAlertRate, cell: (r, _t, lang) => (r.alertsPerPatientMonth === null ? '–' : formatNumber(r.alertsPerPatientMonth, lang)) },
+  { head: (t) => t.reportColRedAck, cell: (r, _t, lang) => count(r.redAlertsAcknowledged, lang) },
+  { head: (t) => t.reportColMedian, cell: (r, t) => minutes(r.ackMedianMinutes, t) },
+  { head: (t) => t.reportColP90, cell: (r, t) => minutes(r.ackP90Minutes, t) },
+  { head: (t) => t.reportColNoAction, cell: (r, _t, lang) => pct(r.noActionShare, lang) },
+];
+
+/** The header row: what a row is (diagnosis, month), then the first `columns` indicators. */
+function IndicatorHead({ first, columns }: { first: string; columns: number }) {
+  const { t } = useI18n();
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{first}</th>
+        {INDICATOR_COLUMNS.slice(0, columns).map((c) => (
+          <th key={c.head(t)} scope="col" class="num">
+            {c.head(t)}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** One row's first `columns` indicators; a row with no figures (a month before any data) shows dashes. */
+function IndicatorCells({ row, columns }: { row: IndicatorRow | null; columns: number }) {
   const { t, lang } = useI18n();
+  return (
+    <>
+      {INDICATOR_COLUMNS.slice(0, columns).map((c) => (
+        <td key={c.head(t)} class="num">
+          {row ? c.cell(row, t, lang) : '–'}
+        </td>
+      ))}
+    </>
+  );
+}
+
+function IndicatorTable({ caption, rows }: { caption: string; rows: IndicatorRow[] }) {
+  const { t } = useI18n();
   return (
     <TableRegion label={caption}>
       <table class="data-table report-table">
         <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.reportColDiagnosis}</th>
-            <th scope="col" class="num">{t.reportColPatients}</th>
-            <th scope="col" class="num">{t.reportColAdherence}</th>
-            <th scope="col" class="num">{t.reportColAlerts}</th>
-            <th scope="col" class="num">{t.reportColAlertRate}</th>
-            <th scope="col" class="num">{t.reportColRedAck}</th>
-            <th scope="col" class="num">{t.reportColMedian}</th>
-            <th scope="col" class="num">{t.reportColP90}</th>
-            <th scope="col" class="num">{t.reportColNoAction}</th>
-          </tr>
-        </thead>
+        <IndicatorHead first={t.reportColDiagnosis} columns={INDICATOR_COLUMNS.length} />
         <tbody>
           {rows.map((r) => (
             <tr key={`${r.municipalityId}-${r.diagnosis}`} class={r.diagnosis === null ? 'row-total' : undefined}>
               <th scope="row">{diagnosisLabel(r.diagnosis, t)}</th>
-              <td class="num">{count(r.patients, lang)}</td>
-              <td class="num">{pct(r.adherence, lang)}</td>
-              <td class="num">{count(r.alerts, lang)}</td>
-              <td class="num">{r.alertsPerPatientMonth === null ? '–' : formatNumber(r.alertsPerPatientMonth, lang)}</td>
-              <td class="num">{count(r.redAlertsAcknowledged, lang)}</td>
-              <td class="num">{minutes(r.ackMedianMinutes, t)}</td>
-              <td class="num">{minutes(r.ackP90Minutes, t)}</td>
-              <td class="num">{pct(r.noActionShare, lang)}</td>
+              <IndicatorCells row={r} columns={INDICATOR_COLUMNS.length} />
             </tr>
           ))}
         </tbody>
@@ -98,29 +122,21 @@ function monthLabel(month: string, lang: Lang): string {
   return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(d);
 }
 
+/** The month trend leaves out the P90 and no-action columns. */
+const TREND_COLUMNS = 6;
+
 /** The helsefellesskap's indicators month by month, so a coordinator sees the direction, not one number. */
 function MonthTrend({ months }: { months: TrendMonth[] }) {
-  const { t, lang } = useI18n();
+  const { lang } = useI18n();
   const x = TREND_TEXT[lang];
   const caption = x.caption(months.length);
   return (
     <TableRegion label={caption}>
       <table class="data-table report-table report-trend">
         <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{x.month}</th>
-            <th scope="col" class="num">{t.reportColPatients}</th>
-            <th scope="col" class="num">{t.reportColAdherence}</th>
-            <th scope="col" class="num">{t.reportColAlerts}</th>
-            <th scope="col" class="num">{t.reportColAlertRate}</th>
-            <th scope="col" class="num">{t.reportColRedAck}</th>
-            <th scope="col" class="num">{t.reportColMedian}</th>
-          </tr>
-        </thead>
+        <IndicatorHead first={x.month} columns={TREND_COLUMNS} />
         <tbody>
           {months.map((m) => {
-            const r = m.row;
             const partial = !m.to.endsWith(lastDayOf(m.month));
             return (
               <tr key={m.month}>
@@ -128,12 +144,7 @@ function MonthTrend({ months }: { months: TrendMonth[] }) {
                   {monthLabel(m.month, lang)}
                   {partial && <span class="hint"> ({x.partial} {formatDate(m.to, lang)})</span>}
                 </th>
-                <td class="num">{r ? count(r.patients, lang) : '–'}</td>
-                <td class="num">{r ? pct(r.adherence, lang) : '–'}</td>
-                <td class="num">{r ? count(r.alerts, lang) : '–'}</td>
-                <td class="num">{r?.alertsPerPatientMonth == null ? '–' : formatNumber(r.alertsPerPatientMonth, lang)}</td>
-                <td class="num">{r ? count(r.redAlertsAcknowledged, lang) : '–'}</td>
-                <td class="num">{r ? minutes(r.ackMedianMinutes, t) : '–'}</td>
+                <IndicatorCells row={m.row} columns={TREND_COLUMNS} />
               </tr>
             );
           })}
