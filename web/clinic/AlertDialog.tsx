@@ -1,19 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { api, isRecord } from '../shared/api.js';
-import { errorKey } from '../shared/components.js';
-import { toApiError } from '../shared/hooks.js';
-import { localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
+import { localized, raw, useI18n, type Lang } from '../shared/i18n.js';
 import type { Alert } from '../../src/api/alerts.js';
-import type { ContactType } from '../../src/api/notes.js';
 import { ZoneBadge } from '../shared/zone.js';
-import {
-  ContactFields,
-  EMPTY_DRAFT,
-  mapServerErrors,
-  validateDraft,
-  type ContactNoteDraft,
-  type ContactNoteErrors,
-} from './ContactFields.js';
+import { ContactNoteDialog } from './ContactNoteDialog.js';
 
 export type AlertAction = 'acknowledge' | 'resolve';
 
@@ -24,10 +14,22 @@ function unwrapAlert(value: unknown): Alert | null {
   return null;
 }
 
-/**
- * Native <dialog> opened with showModal(): the browser makes the rest of the page inert, traps
- * focus, closes on Escape and puts focus back on the button that opened it.
- */
+/** The nurse's judgement (alert burden): ticked = the alert asked for nothing; unticked = something was done. */
+function NoActionChoice({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+  const { t } = useI18n();
+  const id = useId();
+  return (
+    <div class="field">
+      <label class="choice" for={`${id}-noaction`}>
+        <input id={`${id}-noaction`} type="checkbox" checked={checked} aria-describedby={`${id}-noaction-hint`} onChange={(e) => onChange(e.currentTarget.checked)} />
+        <span>{t.ackNoActionNeeded}</span>
+      </label>
+      <p class="hint" id={`${id}-noaction-hint`}>{t.ackNoActionHint}</p>
+    </div>
+  );
+}
+
+/** Acknowledge or resolve one alert, with the contact note that documents it. */
 export function AlertActionDialog({
   alert,
   action,
@@ -40,92 +42,23 @@ export function AlertActionDialog({
   onDone: (updated: Alert | null) => void;
 }) {
   const { t, lang } = useI18n();
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const fieldsId = useId();
-  const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
-  const [errors, setErrors] = useState<ContactNoteErrors>({});
-  const [formError, setFormError] = useState<Text[]>([]);
-  const [saving, setSaving] = useState(false);
-  // The nurse's judgement (alert burden): ticked = the alert asked for nothing; unticked = something was done.
   const [noAction, setNoAction] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  const title = action === 'acknowledge' ? t.ackDialogTitle : t.resolveDialogTitle;
-  const confirm = action === 'acknowledge' ? t.ackConfirm : t.resolveConfirm;
-
-  const focusFirstError = (errs: ContactNoteErrors): void => {
-    const id = errs.contactType ? `${fieldsId}-type` : errs.text ? `${fieldsId}-text` : null;
-    if (id) document.getElementById(id)?.focus();
-  };
-
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    if (saving) return;
-    const clientErrors = validateDraft(draft);
-    setErrors(clientErrors);
-    setFormError([]);
-    if (clientErrors.contactType || clientErrors.text) {
-      focusFirstError(clientErrors);
-      return;
-    }
-    setSaving(true);
-    try {
-      const note = { contactType: draft.contactType as ContactType, text: draft.text.trim() };
-      const response = await api.post<unknown>(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { note, noActionNeeded: noAction });
-      dialogRef.current?.close();
-      onDone(unwrapAlert(response));
-    } catch (err) {
-      const apiError = toApiError(err);
-      const { errors: fieldErrors, other } = mapServerErrors(apiError.fields);
-      setErrors(fieldErrors);
-      const hasFieldErrors = Boolean(fieldErrors.contactType || fieldErrors.text);
-      setFormError(
-        other.length > 0 ? other : hasFieldErrors ? [] : [apiError.status === 409 ? raw(apiError.message) : msg(errorKey(apiError))],
-      );
-      focusFirstError(fieldErrors);
-    } finally {
-      setSaving(false);
-    }
-  };
-
   return (
-    <dialog ref={dialogRef} class="dialog" aria-labelledby={titleId} onClose={onClose}>
-      <form class="stack" onSubmit={(e) => void submit(e)} noValidate>
-        <h2 id={titleId}>{title}</h2>
+    <ContactNoteDialog
+      title={action === 'acknowledge' ? t.ackDialogTitle : t.resolveDialogTitle}
+      confirm={action === 'acknowledge' ? t.ackConfirm : t.resolveConfirm}
+      context={
         <div class="dialog-context">
           <ZoneBadge zone={alert.zone} size="sm" />
           <p>{localized(alert.summary, lang)}</p>
         </div>
-        <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
-        <div class="field">
-          <label class="choice" for={`${fieldsId}-noaction`}>
-            <input id={`${fieldsId}-noaction`} type="checkbox" checked={noAction} aria-describedby={`${fieldsId}-noaction-hint`} onChange={(e) => setNoAction(e.currentTarget.checked)} />
-            <span>{t.ackNoActionNeeded}</span>
-          </label>
-          <p class="hint" id={`${fieldsId}-noaction-hint`}>{t.ackNoActionHint}</p>
-        </div>
-        <div role="alert" class="form-alert">
-          {formError.map((m) => (
-            <p key={textOf(m, t)} class="notice notice-error">
-              {textOf(m, t)}
-            </p>
-          ))}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={saving}>
-            {saving ? t.saving : confirm}
-          </button>
-          <button type="button" class="button button-secondary" onClick={() => dialogRef.current?.close()}>
-            {t.cancel}
-          </button>
-        </div>
-      </form>
-    </dialog>
+      }
+      extra={<NoActionChoice checked={noAction} onChange={setNoAction} />}
+      send={async (note) => unwrapAlert(await api.post<unknown>(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { note, noActionNeeded: noAction }))}
+      knownError={(e) => (e.status === 409 ? raw(e.message) : null)}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
 
@@ -152,56 +85,14 @@ export function BulkAcknowledgeDialog({
   onClose: () => void;
   onDone: (updated: Alert[]) => void;
 }) {
-  const { t, lang } = useI18n();
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const fieldsId = useId();
-  const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
-  const [errors, setErrors] = useState<ContactNoteErrors>({});
-  const [formError, setFormError] = useState<string[]>([]);
-  const [saving, setSaving] = useState(false);
+  const { lang } = useI18n();
   // The same judgement as for one alert, for all of them (alert burden).
   const [noAction, setNoAction] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    if (saving) return;
-    const clientErrors = validateDraft(draft);
-    setErrors(clientErrors);
-    setFormError([]);
-    if (clientErrors.contactType || clientErrors.text) {
-      document.getElementById(clientErrors.contactType ? `${fieldsId}-type` : `${fieldsId}-text`)?.focus();
-      return;
-    }
-    setSaving(true);
-    try {
-      const note = { contactType: draft.contactType as ContactType, text: draft.text.trim() };
-      const response = await api.post<{ alerts: Alert[] }>(`/api/patients/${encodeURIComponent(patientId)}/alerts/acknowledge`, { alertIds: alerts.map((a) => a.id), note, noActionNeeded: noAction });
-      dialogRef.current?.close();
-      onDone(response.alerts);
-    } catch (err) {
-      const apiError = toApiError(err);
-      const fields = Object.fromEntries(Object.entries(apiError.fields).map(([k, v]) => [k.replace(/^note\./, ''), v]));
-      const { errors: fieldErrors, other } = mapServerErrors(fields);
-      setErrors(fieldErrors);
-      const hasFieldErrors = Boolean(fieldErrors.contactType || fieldErrors.text);
-      setFormError(
-        apiError.code === 'alerts_changed' ? [BULK_TEXT[lang].changed] : other.length > 0 ? other.map((m) => textOf(m, t)) : hasFieldErrors ? [] : [t[errorKey(apiError)]],
-      );
-    } finally {
-      setSaving(false);
-    }
-  };
-
   return (
-    <dialog ref={dialogRef} class="dialog" aria-labelledby={titleId} onClose={onClose}>
-      <form class="stack" onSubmit={(e) => void submit(e)} noValidate>
-        <h2 id={titleId}>{title}</h2>
+    <ContactNoteDialog
+      title={title}
+      confirm={title}
+      context={
         <div class="dialog-context">
           <p>{BULK_TEXT[lang].covers}</p>
           <ul class="bulk-list">
@@ -212,30 +103,14 @@ export function BulkAcknowledgeDialog({
             ))}
           </ul>
         </div>
-        <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
-        <div class="field">
-          <label class="choice" for={`${fieldsId}-noaction`}>
-            <input id={`${fieldsId}-noaction`} type="checkbox" checked={noAction} aria-describedby={`${fieldsId}-noaction-hint`} onChange={(e) => setNoAction(e.currentTarget.checked)} />
-            <span>{t.ackNoActionNeeded}</span>
-          </label>
-          <p class="hint" id={`${fieldsId}-noaction-hint`}>{t.ackNoActionHint}</p>
-        </div>
-        <div role="alert" class="form-alert">
-          {formError.map((m) => (
-            <p key={m} class="notice notice-error">
-              {m}
-            </p>
-          ))}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={saving}>
-            {saving ? t.saving : title}
-          </button>
-          <button type="button" class="button button-secondary" onClick={() => dialogRef.current?.close()}>
-            {t.cancel}
-          </button>
-        </div>
-      </form>
-    </dialog>
+      }
+      extra={<NoActionChoice checked={noAction} onChange={setNoAction} />}
+      send={async (note) =>
+        (await api.post<{ alerts: Alert[] }>(`/api/patients/${encodeURIComponent(patientId)}/alerts/acknowledge`, { alertIds: alerts.map((a) => a.id), note, noActionNeeded: noAction })).alerts
+      }
+      knownError={(e) => (e.code === 'alerts_changed' ? raw(BULK_TEXT[lang].changed) : null)}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }

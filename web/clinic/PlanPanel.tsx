@@ -10,7 +10,7 @@ import type { PlanStatus, PlanVersion, PlansResponse } from '../../src/api/plans
 import { isGp, useMe } from './me.js';
 import { PlanEditor } from './PlanEditor.js';
 import { planLines, type PlanDefinition } from './planModel.js';
-import { ApprovePlanDialog, useItemNames, useQuestionnaires } from './PlanReview.js';
+import { ApprovePlanDialog, PlanRuleList, useItemNames, useQuestionnaires } from './PlanReview.js';
 import { ThresholdReviews } from './AlertBurden.js';
 
 function statusLabel(s: PlanStatus, t: Catalogue): string {
@@ -103,16 +103,7 @@ function PlanRules({ plan }: { plan: PlanDefinition }) {
   return (
     <details class="plan-advice">
       <summary>{t.pePlanRulesHeading}</summary>
-      <ul class="preview-rules">
-        {rules.map((l) => (
-          <li key={l.key}>
-            <strong>
-              {l.section}, {l.what}:
-            </strong>{' '}
-            {l.value}
-          </li>
-        ))}
-      </ul>
+      <PlanRuleList lines={rules} />
     </details>
   );
 }

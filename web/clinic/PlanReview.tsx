@@ -6,7 +6,8 @@ import { CATALOGUES, LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n
 import { measureName } from '../shared/measures.js';
 import { scheduleText } from '../shared/plan.js';
 import type { QuestionnaireDef } from '../../src/api/questionnaires.js';
-import { diffPlans, planLines, type PlanChange, type PlanDefinition, QUESTIONNAIRE_CODES, ZONES } from './planModel.js';
+import { diffPlans, planLines, type PlanChange, type PlanDefinition, type PlanLine, QUESTIONNAIRE_CODES, ZONES } from './planModel.js';
+import { DialogFooter } from './DialogFooter.js';
 
 export type ItemNames = (code: string, id: string) => string;
 
@@ -114,16 +115,7 @@ export function PlanPreview({ plan, itemNames }: { plan: PlanDefinition; itemNam
         ))}
       </div>
       <h5>{t.pePreviewRules}</h5>
-      <ul class="preview-rules">
-        {rules.map((l) => (
-          <li key={l.key}>
-            <strong>
-              {l.section}, {l.what}:
-            </strong>{' '}
-            {l.value}
-          </li>
-        ))}
-      </ul>
+      <PlanRuleList lines={rules} />
     </div>
   );
 }
@@ -187,18 +179,24 @@ export function ApprovePlanDialog({
         </h2>
         <p>{currentVersion === null ? t.peApproveIntroFirst(version) : t.peApproveIntro(version, currentVersion)}</p>
         <PlanDiff current={current} currentVersion={currentVersion} next={draft} itemNames={itemNames} />
-        <div role="alert" class="form-alert">
-          {error && <p class="notice notice-error">{textOf(error, t)}</p>}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={busy}>
-            {busy ? t.saving : t.planApprove(version)}
-          </button>
-          <button type="button" class="button button-secondary" onClick={() => ref.current?.close()}>
-            {t.cancel}
-          </button>
-        </div>
+        <DialogFooter errors={error ? [error] : []} saving={busy} confirm={t.planApprove(version)} onCancel={() => ref.current?.close()} />
       </form>
     </dialog>
+  );
+}
+
+/** The plan's rules as "section, what: value" lines (the preview and the plan in force). */
+export function PlanRuleList({ lines }: { lines: readonly PlanLine[] }) {
+  return (
+    <ul class="preview-rules">
+      {lines.map((l) => (
+        <li key={l.key}>
+          <strong>
+            {l.section}, {l.what}:
+          </strong>{' '}
+          {l.value}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { errorKey, FieldError } from '../shared/components.js';
 import { toApiError } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { DialogFooter } from './DialogFooter.js';
 
 /**
  * A modal with one text field and a confirm button (escalate, mark handled, end the episode).
@@ -93,17 +94,7 @@ export function TextDialog({
           />
           <FieldError id={ids.error} message={error && textOf(error, t)} />
         </div>
-        <div role="alert" class="form-alert">
-          {formError && <p class="notice notice-error">{textOf(formError, t)}</p>}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={saving}>
-            {saving ? t.saving : confirm}
-          </button>
-          <button type="button" class="button button-secondary" onClick={() => ref.current?.close()}>
-            {t.cancel}
-          </button>
-        </div>
+        <DialogFooter errors={formError ? [formError] : []} saving={saving} confirm={confirm} onCancel={() => ref.current?.close()} />
       </form>
     </dialog>
   );

@@ -1,10 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../shared/api.js';
-import { errorKey } from '../shared/components.js';
-import { toApiError, useAsync } from '../shared/hooks.js';
-import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { useAsync } from '../shared/hooks.js';
+import { useI18n } from '../shared/i18n.js';
 import './burden.css';
-import { ContactFields, mapServerErrors, validateDraft, type ContactNoteDraft, type ContactNoteErrors } from './ContactFields.js';
+import { ContactNoteDialog } from './ContactNoteDialog.js';
 
 /*
  * Contact by video (issue 12). Varde has no video of its own: the link goes to the municipality's
@@ -61,62 +60,15 @@ export function VideoContact({ patientId, onDocumented }: { patientId: string; o
 /** The contact note for the consultation: type video chosen, the text the nurse's own. */
 function VideoNoteDialog({ path, onClose, onDone }: { path: string; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const fieldsId = useId();
-  const [draft, setDraft] = useState<ContactNoteDraft>({ contactType: 'video', text: '' });
-  const [errors, setErrors] = useState<ContactNoteErrors>({});
-  const [formError, setFormError] = useState<Text | null>(null);
-  const [saving, setSaving] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    if (saving) return;
-    const clientErrors = validateDraft(draft);
-    setErrors(clientErrors);
-    setFormError(null);
-    if (clientErrors.contactType || clientErrors.text) {
-      document.getElementById(clientErrors.contactType ? `${fieldsId}-type` : `${fieldsId}-text`)?.focus();
-      return;
-    }
-    setSaving(true);
-    try {
-      await api.post(`${path}/notes`, { contactType: draft.contactType, text: draft.text.trim() });
-      dialogRef.current?.close();
-      onDone();
-    } catch (err) {
-      const apiError = toApiError(err);
-      const { errors: fieldErrors, other } = mapServerErrors(apiError.fields);
-      setErrors(fieldErrors);
-      setFormError(other[0] ?? (fieldErrors.contactType || fieldErrors.text ? null : msg(errorKey(apiError))));
-    } finally {
-      setSaving(false);
-    }
-  };
-
   return (
-    <dialog ref={dialogRef} class="dialog" aria-labelledby={titleId} onClose={onClose}>
-      <form class="stack" onSubmit={(e) => void submit(e)} noValidate>
-        <h2 id={titleId}>{t.videoDocumentTitle}</h2>
-        <p class="hint">{t.videoNoteHint}</p>
-        <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={fieldsId} />
-        <div role="alert" class="form-alert">
-          {formError && <p class="notice notice-error">{textOf(formError, t)}</p>}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={saving}>
-            {saving ? t.saving : t.videoDocument}
-          </button>
-          <button type="button" class="button button-secondary" onClick={() => dialogRef.current?.close()}>
-            {t.cancel}
-          </button>
-        </div>
-      </form>
-    </dialog>
+    <ContactNoteDialog
+      title={t.videoDocumentTitle}
+      confirm={t.videoDocument}
+      initialDraft={{ contactType: 'video', text: '' }}
+      context={<p class="hint">{t.videoNoteHint}</p>}
+      send={(note) => api.post(`${path}/notes`, note)}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
