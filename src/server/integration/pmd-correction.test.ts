@@ -56,6 +56,9 @@ test('shared, then entered-in-error: the same Observation goes once more as ente
   assert.equal(await deliver(), 1);
   assert.deepEqual(await run(), { messages: 1, readings: 0, corrections: 1 });
   assert.deepEqual(await run(), { messages: 0, readings: 0, corrections: 0 }, 'once');
+  const mark = await env.db.query<{ correction_key: string | null }>('select correction_key from pmd_shared where observation_id = any($1::uuid[])', [wrong]);
+  const outboxKey = await env.db.query<{ idempotency_key: string }>('select idempotency_key from outbox where document_kind = $1', [PMD_CORRECTION_KIND]);
+  assert.deepEqual(mark.rows.map((r) => r.correction_key), outboxKey.rows.map((r) => r.idempotency_key), 'the shared reading is marked with its correction\'s outbox key');
   assert.equal(await deliver(), 1);
 
   const [shared] = received(PMD_DOCUMENT_KIND);

@@ -121,26 +121,31 @@ export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBas
 /**
  * Readings that were shared and retracted since (entered-in-error, or replaced by an amended or
  * corrected version: either way Varde no longer holds them as measured) go to Pasientens måledata
- * as `entered-in-error`, once, one batch per patient per run. Set-based: one statement finds them
- * all — retracted rows (observations_retracted) whose sharing was delivered (pmd_shared → its
- * outbox message delivered, so the correction cannot overtake the reading it withdraws) and that
- * no correction message names yet (the outbox row is the record that it was sent; its unique key
- * and the worker's single leader keep it once). Sent even after the consent was withdrawn or the
- * episode ended: it withdraws data, it shares none.
+ * as `entered-in-error`, once, one batch per patient per run. Set-based: one statement finds the
+ * retractions of the look-back window whose sharing was delivered (pmd_shared → its outbox message
+ * delivered, so the correction cannot overtake the reading it withdraws) and marks them in
+ * pmd_shared.correction_key where it is still null (migration 024), so overlapping runs queue each
+ * once. Sent even after the consent was withdrawn or the episode ended: it withdraws data, it
+ * shares none.
  */
 async function queueCorrections(tx: Queryable, now: Date, fhirBase: string, limit: number, run: string): Promise<{ messages: number; readings: number }> {
   const rows = (await tx.query<ObservationRow & { follow_up_org: string }>(
-    `select distinct on (r.id) r.*, e.follow_up_org
-       from observations_retracted r
-       join pmd_shared s on s.observation_id = r.id
-       join outbox shared on shared.idempotency_key = s.outbox_key and shared.status = 'delivered'
-       join episodes e on e.id = r.episode_id
-       join integration_receivers rc on rc.organisation_id = e.follow_up_org and rc.kind = 'pasientens_maledata' and rc.enabled
-      where not exists (select 1 from outbox c where c.document_kind = $1 and c.patient_id = r.patient_id
-                          and c.source->'observationIds' @> jsonb_build_array(r.id::text))
-      order by r.id, r.retracted_at
-      limit $2`,
-    [PMD_CORRECTION_KIND, limit],
+    `with candidates as (
+       select r.id from observations_retracted r
+         join pmd_shared s on s.observation_id = r.id and s.correction_key is null
+         join outbox shared on shared.idempotency_key = s.outbox_key and shared.status = 'delivered'
+         join episodes e on e.id = r.episode_id
+         join integration_receivers rc on rc.organisation_id = e.follow_up_org and rc.kind = 'pasientens_maledata' and rc.enabled
+        where r.retracted_at >= $1::timestamptz - make_interval(days => $2) and r.retracted_at <= $1
+        limit $3),
+     marked as (
+       update pmd_shared s set correction_key = 'varde-pmd-eie-' || s.patient_id || '-' || $4
+        where s.observation_id in (select id from candidates) and s.correction_key is null
+       returning s.observation_id)
+     select distinct on (r.id) r.*, e.follow_up_org
+       from observations_retracted r join marked m on m.observation_id = r.id join episodes e on e.id = r.episode_id
+      order by r.id, r.retracted_at`,
+    [now, PMD_LOOKBACK_DAYS, limit, run],
   )).rows;
   if (!rows.length) return { messages: 0, readings: 0 };
   const byPatient = new Map<string, (ObservationRow & { follow_up_org: string })[]>();
