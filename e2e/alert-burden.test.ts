@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { expectAccessible, loginClinic, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { expectAccessible, loginClinic, newPage, pageErrors, settled, SHOTS, useBrowserTest, WIDE } from './helpers.js';
 
 /*
  * Issue 12 on a 1440×900 laptop: the nurse acknowledges an alert with "Ingen tiltak nødvendig" and
@@ -9,7 +9,6 @@ import { expectAccessible, loginClinic, pageErrors, settled, SHOTS, useBrowserTe
  * the GP in the plan section with its data; the nurse starts a video consultation through the
  * service's configured link (a new tab) and documents it as a video contact.
  */
-const LAPTOP = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 const VIDEO = 'https://video.example.kommune.no/room/{episodeId}';
 const note = { contactType: 'phone', text: 'Ringte, har det bra.' };
 
@@ -23,11 +22,9 @@ async function yellowSpo2(): Promise<string> {
 }
 
 async function page(name: RegExp): Promise<Page> {
-  const context = await env.browser.newContext(LAPTOP);
+  const { context, page: p } = await newPage(env.browser, WIDE);
   // The video service is the municipality's, not ours: answered here so no test reaches the network.
   await context.route('https://video.example.kommune.no/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Videorom</title><h1>Videorom</h1>' }));
-  const p = await context.newPage();
-  p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`));
   await loginClinic(p, env.server.url, name);
   return p;
 }

@@ -1,37 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { seedFixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { DESKTOP, expectAccessible, loginClinic, newPage, pageErrors, settled, SHOTS } from './helpers.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DESKTOP, expectAccessible, loginClinic, newPage, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
 
 /** The clinic's device register takes a device's Bluetooth identity (issue 13). */
-let db: Db;
-let server: Server;
-let browser: Browser;
 let nurse: Page;
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  await seedFixture(db);
-  server = await startTestServer(db);
-  browser = await launch();
-  nurse = (await newPage(browser, DESKTOP)).page;
-  await loginClinic(nurse, server.url, /Sykepleier A/);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
+const env = useBrowserTest({
+  setup: async ({ browser, server }) => {
+    nurse = (await newPage(browser, DESKTOP)).page;
+    await loginClinic(nurse, env.server.url, /Sykepleier A/);
+  },
 });
 
 test('the nurse registers a blood-pressure cuff with its Bluetooth address and System ID; a malformed System ID is explained', async () => {
-  await nurse.goto(`${server.url}/clinic/#/utstyr`);
+  await nurse.goto(`${env.server.url}/clinic/#/utstyr`);
   await settled(nurse);
   await nurse.getByLabel('Type').selectOption({ label: 'Blodtrykksmåler' });
   await nurse.getByLabel('Modell').fill('A&D UA-651BLE');
@@ -47,7 +30,7 @@ test('the nurse registers a blood-pressure cuff with its Bluetooth address and S
   await nurse.getByText(/UA651-0042 er registrert\./).waitFor();
   const row = nurse.getByRole('row').filter({ hasText: 'UA651-0042' });
   await row.getByText('Bluetooth 5C:31:3E:01:02:A3').waitFor();
-  const d = (await db.query<{ bluetooth_id: string; system_id: string; manufacturer: string }>('select bluetooth_id, system_id, manufacturer from devices where serial = $1', ['UA651-0042'])).rows;
+  const d = (await env.db.query<{ bluetooth_id: string; system_id: string; manufacturer: string }>('select bluetooth_id, system_id, manufacturer from devices where serial = $1', ['UA651-0042'])).rows;
   assert.deepEqual(d, [{ bluetooth_id: '5C:31:3E:01:02:A3', system_id: '001c05fffe0102a3', manufacturer: 'A&D Medical' }]);
   await settled(nurse);
   await expectAccessible(nurse, 'clinic devices with Bluetooth identity');
@@ -56,8 +39,8 @@ test('the nurse registers a blood-pressure cuff with its Bluetooth address and S
 });
 
 test('a scale registered without its Bluetooth address gets one later; an address already in use is refused with the device that has it', async () => {
-  const org = (await db.query<{ organisation_id: string }>('select organisation_id from devices where serial = $1', ['UA651-0042'])).rows[0]!.organisation_id;
-  await db.query(`insert into devices (organisation_id, serial, model, kind) values ($1, 'BF600-7', 'Beurer BF 600', 'scale')`, [org]);
+  const org = (await env.db.query<{ organisation_id: string }>('select organisation_id from devices where serial = $1', ['UA651-0042'])).rows[0]!.organisation_id;
+  await env.db.query(`insert into devices (organisation_id, serial, model, kind) values ($1, 'BF600-7', 'Beurer BF 600', 'scale')`, [org]);
   await nurse.reload();
   await settled(nurse);
   await nurse.getByRole('button', { name: 'Endre Bluetooth-ID BF600-7' }).click();

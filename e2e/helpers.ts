@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { type TestEnv, type TestServerOptions, useTestServer } from '../src/server/testing/server.js';
 import { launch, requireBuiltWeb } from './browser.js';
 
@@ -11,15 +11,23 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 export const IPAD = { viewport: { width: 1024, height: 1366 }, locale: 'nb-NO', hasTouch: true } as const;
 export const DESKTOP = { viewport: { width: 1366, height: 900 }, locale: 'nb-NO' } as const;
+/** The 1440×900 laptop of the issues' briefs. */
+export const WIDE = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 
 /** Uncaught script errors in any page; tests assert it stays empty. */
 export const pageErrors: string[] = [];
 
-export async function newPage(browser: Browser, opts: typeof IPAD | typeof DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
+/** A page in a context of its own, its script errors collected in `pageErrors`. */
+export async function newPage(browser: Browser, opts: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(opts);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
   return { context, page };
+}
+
+/** Only the page of `newPage`, for tests that never close its context by hand. */
+export async function openPage(browser: Browser, opts: BrowserContextOptions): Promise<Page> {
+  return (await newPage(browser, opts)).page;
 }
 
 export async function loginClinic(page: Page, base: string, name: RegExp): Promise<void> {
@@ -98,3 +106,19 @@ export function useBrowserTest(opts: Omit<TestServerOptions, 'setup' | 'teardown
 export interface BrowserEnv extends TestEnv {
   browser: Browser;
 }
+
+/**
+ * Sykepleier A on a laptop, on the patient's Målinger tab with the SpO2 readings shown as a
+ * table (where "skrevet inn av …" says who entered a reading).
+ */
+export async function nurseOnSpo2Table(env: BrowserEnv, patientId: string): Promise<Page> {
+  const nurse = await openPage(env.browser, WIDE);
+  await loginClinic(nurse, env.server.url, /Sykepleier A/);
+  await nurse.goto(`${env.server.url}/clinic/#/pasient/${patientId}`);
+  await nurse.locator('#alerts-heading').waitFor({ timeout: 120_000 });
+  await nurse.getByRole('tab', { name: 'Målinger' }).click();
+  await settled(nurse);
+  await nurse.locator('summary', { hasText: /Vis .*SpO2.* som tabell/ }).first().click();
+  return nurse;
+}
+

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { syntheticFnr } from '../src/domain/identifiers.js';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { seedFixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, settled, SHOTS } from './helpers.js';
+import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, settled, SHOTS, useBrowserTest, WIDE } from './helpers.js';
 
 /*
  * The care pathway in the browser (issue 12), from referral to end: the GP refers with the
@@ -16,43 +10,24 @@ import { expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors,
  * baseline whose per-patient limits the GP approves beside the template, pauses and resumes,
  * evaluates, and ends with a reason and a summary for the GP.
  */
-const WIDE = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 const SHOT_DIR = SHOTS ?? '/tmp';
-let db: Db;
-let server: Server;
-let browser: Browser;
 let gp: Page;
 let nurse: Page;
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  await seedFixture(db);
-  server = await startTestServer(db);
-  browser = await launch();
-  gp = await widePage();
-  nurse = await widePage();
-  await loginClinic(gp, server.url, /Fastlege/);
-  await loginClinic(nurse, server.url, /Sykepleier A/);
+const env = useBrowserTest({
+  setup: async ({ browser, server }) => {
+    gp = (await newPage(browser, WIDE)).page;
+    nurse = (await newPage(browser, WIDE)).page;
+    await loginClinic(gp, env.server.url, /Fastlege/);
+    await loginClinic(nurse, env.server.url, /Sykepleier A/);
+  },
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
-});
-
-/** A 1440×900 page (the brief's size; helpers.ts has 1366 and the iPad), its script errors collected like newPage's. */
-async function widePage(): Promise<Page> {
-  const page = await (await browser.newContext(WIDE)).newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
 
 const pathway = (page: Page) => page.locator('section.pathway');
 
 test('referral → decision → onboarding → baseline → active → pause → evaluation → end', async () => {
   // The GP refers, with the national inclusion guidance in view.
-  await gp.goto(`${server.url}/clinic/#/henvisninger`);
+  await gp.goto(`${env.server.url}/clinic/#/henvisninger`);
   await settled(gp);
   await gp.getByText('Hvem passer for digital hjemmeoppfølging?').waitFor();
   await gp.getByRole('button', { name: 'Send henvisning' }).click();
@@ -74,7 +49,7 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(gp).getByText('Henvist', { exact: true }).waitFor();
 
   // The follow-up service has it to decide, and accepts it.
-  await nurse.goto(`${server.url}/clinic/#/henvisninger`);
+  await nurse.goto(`${env.server.url}/clinic/#/henvisninger`);
   await settled(nurse);
   const row = nurse.getByRole('row').filter({ hasText: 'Sigrid Henvist' }).first();
   await row.waitFor();
@@ -90,7 +65,7 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(nurse).getByLabel(/samtykker til at målingene deles med Pasientens måledata/).check();
   await pathway(nurse).getByRole('button', { name: 'Registrer samtykke' }).click();
   await pathway(nurse).getByText(/Samtykke registrert/).waitFor();
-  assert.equal((await db.query(`select 1 from episodes where patient_id = $1 and status <> 'ended' and share_measurements_since is not null`, [patientId])).rows.length, 1);
+  assert.equal((await env.db.query(`select 1 from episodes where patient_id = $1 and status <> 'ended' and share_measurements_since is not null`, [patientId])).rows.length, 1);
   for (const l of ['Utstyret', 'Appen', 'Egenbehandlingsplanen', 'Hvem som kontaktes og når', /Hva gjøre ved rød måling/]) await pathway(nurse).getByLabel(l).check();
   await pathway(nurse).getByRole('button', { name: 'Lagre opplæring' }).click();
   await pathway(nurse).getByLabel('Utstyret').and(nurse.locator(':disabled')).waitFor();
@@ -118,12 +93,12 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(nurse).getByText(/Baseline til/).waitFor();
 
   // Two weeks pass: the patient measured a pulse around 100/min every day.
-  const episodeId = (await db.query<{ id: string }>(`select id from episodes where patient_id = $1 and status <> 'ended'`, [patientId])).rows[0]!.id;
+  const episodeId = (await env.db.query<{ id: string }>(`select id from episodes where patient_id = $1 and status <> 'ended'`, [patientId])).rows[0]!.id;
   const start = Date.now() - 15 * 86_400_000;
-  await db.query('update episodes set baseline_started_at = $2 where id = $1', [episodeId, new Date(start)]);
+  await env.db.query('update episodes set baseline_started_at = $2 where id = $1', [episodeId, new Date(start)]);
   const pulses = [96, 100, 104, 100, 96, 104, 100, 100, 96, 104, 100, 100, 96, 104];
   for (const [i, v] of pulses.entries()) {
-    await db.query(
+    await env.db.query(
       `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
        values ($1, $2, 'heart_rate', $3, '/min', $4, 'patient', $5, $6)`,
       [patientId, episodeId, v, new Date(start + (i + 0.5) * 86_400_000), `patient:${patientId}`, `e2e-baseline-${i}`],
@@ -137,7 +112,7 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(gp).screenshot({ path: `${SHOT_DIR}/clinic-baseline-proposal.png` });
   await pathway(gp).getByRole('button', { name: 'Godkjenn planen og start oppfølgingen' }).click();
   await pathway(gp).getByText(/Neste evaluering/).waitFor();
-  const hr = (await db.query<{ definition: { measures: { code: string; thresholds: { yellowAbove?: number } }[] } }>(
+  const hr = (await env.db.query<{ definition: { measures: { code: string; thresholds: { yellowAbove?: number } }[] } }>(
     `select definition from plans where episode_id = $1 and status = 'approved'`, [episodeId])).rows[0]!.definition.measures.find((m) => m.code === 'heart_rate')!;
   assert.equal(hr.thresholds.yellowAbove, 112);
 
@@ -149,8 +124,8 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(nurse).getByRole('button', { name: 'Sett på pause' }).click();
   await pathway(nurse).getByText(/På pause til og med .*: Innlagt på sykehus/).waitFor();
   // The patient's app says so.
-  const patient = (await newPage(browser, IPAD)).page;
-  await loginPatient(patient, server.url, fnr);
+  const patient = (await newPage(env.browser, IPAD)).page;
+  await loginPatient(patient, env.server.url, fnr);
   await patient.getByText(/Oppfølgingen er satt på pause til og med .* \(Innlagt på sykehus\)/).waitFor();
   await expectAccessible(patient, 'patient app while paused');
   await patient.screenshot({ path: `${SHOT_DIR}/patient-paused.png` });
@@ -159,7 +134,7 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(nurse).getByRole('button', { name: 'Sett på pause' }).waitFor();
 
   // Three months on: the evaluation is due.
-  await db.query(`update episodes set next_evaluation_at = now() - interval '1 day' where id = $1`, [episodeId]);
+  await env.db.query(`update episodes set next_evaluation_at = now() - interval '1 day' where id = $1`, [episodeId]);
   await nurse.reload();
   await settled(nurse);
   await pathway(nurse).getByText('Evaluering skal gjøres nå.').waitFor();
@@ -180,7 +155,7 @@ test('referral → decision → onboarding → baseline → active → pause →
   await pathway(gp).getByText(/Årsak: målet er nådd/).waitFor();
   await expectAccessible(gp, 'ended pathway with GP summary');
   await pathway(gp).screenshot({ path: `${SHOT_DIR}/clinic-pathway-ended.png` });
-  const actions = (await db.query<{ action: string }>('select action from episode_transitions where episode_id = $1 order by at, id', [episodeId])).rows.map((r) => r.action);
+  const actions = (await env.db.query<{ action: string }>('select action from episode_transitions where episode_id = $1 order by at, id', [episodeId])).rows.map((r) => r.action);
   assert.deepEqual(actions, ['refer', 'accept', 'start_baseline', 'activate', 'pause', 'resume', 'start_evaluation', 'complete_evaluation', 'end']);
   assert.deepEqual(pageErrors, []);
 });
