@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { syntheticFnr } from '../src/domain/identifiers.js';
-import { expectAccessible, loginClinic, loginPatient, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { expectAccessible, loginPatient, nurseOnSpo2Table, openPage, pageErrors, SHOTS, useBrowserTest } from './helpers.js';
+import { PHONE } from './patient-layout.js';
 
 /*
  * Issue 12, someone else records for the patient, by a relative who is NOT a Varde patient: Kari
@@ -10,8 +10,6 @@ import { expectAccessible, loginClinic, loginPatient, pageErrors, settled, SHOTS
  * patient home), sees Kari, sends a reading; the nurse's table says who entered it. A person with
  * neither a patient record nor a delegation gets the no-access page and no session.
  */
-const PHONE = { viewport: { width: 390, height: 844 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
-const LAPTOP = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 // Synthetic fødselsnummer (month + 80); neither is a patient in the fixture.
 const SIRI = syntheticFnr('1976-05-21', 312);
 const STRANGER = syntheticFnr('1983-11-02', 423);
@@ -25,14 +23,8 @@ const env = useBrowserTest({
   },
 });
 
-async function open(opts: typeof PHONE | typeof LAPTOP): Promise<Page> {
-  const p = await (await env.browser.newContext(opts)).newPage();
-  p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`));
-  return p;
-}
-
 test('a relative who is not a patient logs in → sees Kari → sends a reading → the nurse sees who', async () => {
-  const siri = await open(PHONE);
+  const siri = await openPage(env.browser, PHONE);
   await loginPatient(siri, env.server.url, SIRI);
   await siri.getByRole('heading', { name: 'Registrer målinger for en du hjelper', level: 1 }).waitFor({ timeout: 120_000 });
   await siri.getByText('Du er logget inn som pårørende (Siri Testesen).', { exact: false }).waitFor();
@@ -51,13 +43,7 @@ test('a relative who is not a patient logs in → sees Kari → sends a reading 
   assert.match(row.recorded_by, /^relative:/);
   assert.equal((await env.db.query(`select 1 from sessions where subject_kind = 'relative' and subject_identifier = $1`, [SIRI])).rows.length, 1);
 
-  const nurse = await open(LAPTOP);
-  await loginClinic(nurse, env.server.url, /Sykepleier A/);
-  await nurse.goto(`${env.server.url}/clinic/#/pasient/${env.f.patient.id}`);
-  await nurse.locator('#alerts-heading').waitFor({ timeout: 120_000 });
-  await nurse.getByRole('tab', { name: 'Målinger' }).click();
-  await settled(nurse);
-  await nurse.locator('summary', { hasText: /Vis .*SpO2.* som tabell/ }).first().click();
+  const nurse = await nurseOnSpo2Table(env, env.f.patient.id);
   await nurse.getByText('skrevet inn av Siri Testesen (datter), pårørende').first().waitFor();
 
   // Kari takes the permission back: Siri's next request finds no session.
@@ -68,7 +54,7 @@ test('a relative who is not a patient logs in → sees Kari → sends a reading 
 });
 
 test('no patient record and no delegation: the no-access page, no session', async () => {
-  const p = await open(PHONE);
+  const p = await openPage(env.browser, PHONE);
   await p.goto(`${env.server.url}/auth/login?app=patient`);
   await p.getByLabel('Fødselsnummer (11 siffer)').fill(STRANGER);
   await p.getByRole('button', { name: 'Logg inn', exact: true }).click();

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { expectAccessible, loginClinic, loginPatient, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { expectAccessible, loginPatient, nurseOnSpo2Table, openPage, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
+import { PHONE } from './patient-layout.js';
 
 /*
  * Issue 12, someone else records for the patient: Kari lets her son Ola (who has an ID-porten
  * login of his own) register for her; Ola sends an SpO2 for Kari; the nurse's measurement table
  * says who entered it; Kari takes the permission back and the form is gone for Ola.
  */
-const PHONE = { viewport: { width: 390, height: 844 }, locale: 'nb-NO', hasTouch: true, isMobile: true } as const;
-const LAPTOP = { viewport: { width: 1440, height: 900 }, locale: 'nb-NO' } as const;
 
 const env = useBrowserTest();
 
-async function open(opts: typeof PHONE | typeof LAPTOP): Promise<Page> {
-  const p = await (await env.browser.newContext(opts)).newPage();
-  p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`));
-  return p;
-}
-
 test('grant → the relative registers → the nurse sees who → revoke', async () => {
-  const kari = await open(PHONE);
+  const kari = await openPage(env.browser, PHONE);
   await loginPatient(kari, env.server.url, env.f.patient.identifier);
   await kari.goto(`${env.server.url}/patient/#/tilgang`);
   await kari.getByRole('heading', { name: 'Hvem kan registrere målinger for deg' }).waitFor({ timeout: 120_000 });
@@ -37,7 +29,7 @@ test('grant → the relative registers → the nurse sees who → revoke', async
   await expectAccessible(kari, 'patient: delegations');
   if (SHOTS) await kari.screenshot({ path: `${SHOTS}/patient-delegation.png`, fullPage: true });
 
-  const ola = await open(PHONE);
+  const ola = await openPage(env.browser, PHONE);
   await loginPatient(ola, env.server.url, env.f.otherPatient.identifier);
   await ola.goto(`${env.server.url}/patient/#/tilgang`);
   const form = ola.getByRole('heading', { name: 'Måling for Kari Testesen' }).locator('xpath=..');
@@ -52,14 +44,7 @@ test('grant → the relative registers → the nurse sees who → revoke', async
   assert.match(row.recorded_by, /^relative:/);
   assert.equal(row.zone, 'yellow');
 
-  const nurse = await open(LAPTOP);
-  await loginClinic(nurse, env.server.url, /Sykepleier A/);
-  await nurse.goto(`${env.server.url}/clinic/#/pasient/${env.f.patient.id}`);
-  await nurse.locator('#alerts-heading').waitFor({ timeout: 120_000 });
-  await nurse.getByRole('tab', { name: 'Målinger' }).click();
-  await settled(nurse);
-  const show = nurse.locator('summary', { hasText: /Vis .*SpO2.* som tabell/ }).first();
-  await show.click();
+  const nurse = await nurseOnSpo2Table(env, env.f.patient.id);
   const cell = nurse.getByText('skrevet inn av Ola Testesen (sønn), pårørende').first();
   await cell.waitFor();
   await cell.scrollIntoViewIfNeeded();

@@ -1,44 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { TEMPLATES } from '../src/domain/templates.js';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { seedFixture, TEST_PLAN, type Fixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { IPAD, loginPatient, newPage, pageErrors } from './helpers.js';
+import { TEST_PLAN } from '../src/server/testing/fixtures.js';
+import { IPAD, loginPatient, newPage, pageErrors, useBrowserTest } from './helpers.js';
 
 /**
  * The patient app in a real browser: offline recording that syncs once, a lost reply retried
  * without a duplicate, questionnaires, and the trend charts with their table alternative.
  */
-let db: Db;
-let server: Server;
-let f: Fixture;
-let browser: Browser;
 let page: Page;
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  f = await seedFixture(db, { plan: { ...TEST_PLAN, questionnaires: TEMPLATES.mental_health.definition.questionnaires } });
-  server = await startTestServer(db);
-  browser = await launch();
-  page = (await newPage(browser, IPAD)).page;
-  await loginPatient(page, server.url, f.patient.identifier);
-  await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
+const env = useBrowserTest({
+  plan: { ...TEST_PLAN, questionnaires: TEMPLATES.mental_health.definition.questionnaires },
+  setup: async () => {
+    page = (await newPage(env.browser, IPAD)).page;
+    await loginPatient(page, env.server.url, env.f.patient.identifier);
+    await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
+  },
 });
 
 const observations = async () =>
-  (await db.query<{ code: string; value: number; effective_at: Date; received_at: Date; idempotency_key: string }>(
-    'select code, value, effective_at, received_at, idempotency_key from observations where patient_id = $1 order by code', [f.patient.id],
+  (await env.db.query<{ code: string; value: number; effective_at: Date; received_at: Date; idempotency_key: string }>(
+    'select code, value, effective_at, received_at, idempotency_key from observations where patient_id = $1 order by code', [env.f.patient.id],
   )).rows;
 
 test('offline: the reading is kept on the device with its time, the app opens offline, and it is stored once when back online', async () => {
@@ -57,7 +41,7 @@ test('offline: the reading is kept on the device with its time, the app opens of
   await page.getByRole('heading', { name: '1 registrering venter på å bli sendt' }).waitFor();
   assert.deepEqual(await observations(), [], 'nothing reached the server');
 
-  const queued = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '[]') as { body: { effectiveAt: string; idempotencyKey: string } }[], `varde.outbox.v1.${f.patient.id}`);
+  const queued = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '[]') as { body: { effectiveAt: string; idempotencyKey: string } }[], `varde.outbox.v1.${env.f.patient.id}`);
   assert.equal(queued.length, 1);
   const measuredAt = Date.parse(queued[0]!.body.effectiveAt);
   assert.ok(measuredAt >= before - 1000 && measuredAt <= Date.now(), 'effectiveAt is the time of measuring');
@@ -76,7 +60,7 @@ test('offline: the reading is kept on the device with its time, the app opens of
   assert.ok(rows.every((r) => r.idempotency_key === queued[0]!.body.idempotencyKey));
   assert.ok(rows.every((r) => r.effective_at.getTime() === measuredAt), 'stored with the time of measuring, not of syncing');
   assert.ok(rows.every((r) => r.received_at.getTime() >= r.effective_at.getTime()));
-  const alerts = (await db.query<{ rule_id: string; occurrences: number }>('select rule_id, occurrences from alerts where patient_id = $1', [f.patient.id])).rows;
+  const alerts = (await env.db.query<{ rule_id: string; occurrences: number }>('select rule_id, occurrences from alerts where patient_id = $1', [env.f.patient.id])).rows;
   assert.deepEqual(alerts, [{ rule_id: 'threshold:spo2', occurrences: 1 }]);
   assert.match(await page.locator('.outbox-delivered').innerText(), /Rød/);
   await page.getByRole('button', { name: 'OK', exact: true }).click();
@@ -84,9 +68,9 @@ test('offline: the reading is kept on the device with its time, the app opens of
 
 test('a reply lost on the way is retried with the same key: the reading is stored once', async () => {
   // Request interception needs the service worker out of the way (it would see the request first).
-  const context = await browser.newContext({ ...IPAD, serviceWorkers: 'block' });
+  const context = await env.browser.newContext({ ...IPAD, serviceWorkers: 'block' });
   const page = await context.newPage();
-  await loginPatient(page, server.url, f.patient.identifier);
+  await loginPatient(page, env.server.url, env.f.patient.identifier);
   await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
   let cut = 0;
   // The server gets and stores the reading, but the answer never reaches the tablet.
@@ -109,7 +93,7 @@ test('a reply lost on the way is retried with the same key: the reading is store
 });
 
 test('PHQ-9 with thoughts of self-harm: the crisis advice at once, one response, a score observation and a red alert', async () => {
-  await page.goto(`${server.url}/patient/#/skjema/phq9`);
+  await page.goto(`${env.server.url}/patient/#/skjema/phq9`);
   await page.getByRole('heading', { name: /PHQ-9/, level: 1 }).waitFor();
   // The heading is the app's own name for the form and comes at once; the questions follow.
   await page.locator('fieldset.question').first().waitFor();
@@ -124,14 +108,14 @@ test('PHQ-9 with thoughts of self-harm: the crisis advice at once, one response,
   assert.match(text, /Rød/);
   assert.match(text, /Sum 5 av 27 poeng/);
   assert.match(text, /116 123/);
-  const responses = (await db.query<{ score: number; zone: string }>(`select score, zone from questionnaire_responses where patient_id = $1`, [f.patient.id])).rows;
+  const responses = (await env.db.query<{ score: number; zone: string }>(`select score, zone from questionnaire_responses where patient_id = $1`, [env.f.patient.id])).rows;
   assert.deepEqual(responses, [{ score: 5, zone: 'red' }]);
   assert.equal((await observations()).filter((o) => o.code === 'phq9').length, 1);
-  assert.equal((await db.query(`select 1 from alerts where patient_id = $1 and rule_id = 'questionnaire:phq9:item9' and zone = 'red'`, [f.patient.id])).rows.length, 1);
+  assert.equal((await env.db.query(`select 1 from alerts where patient_id = $1 and rule_id = 'questionnaire:phq9:item9' and zone = 'red'`, [env.f.patient.id])).rows.length, 1);
 });
 
 test("my measurements: a chart per measure with the plan's limits, and the numbers as a table", async () => {
-  await page.goto(`${server.url}/patient/#/maal`);
+  await page.goto(`${env.server.url}/patient/#/maal`);
   const spo2 = page.locator('section.trend').filter({ has: page.getByRole('heading', { name: /Oksygenmetning/ }) });
   await spo2.locator('canvas').first().waitFor();
   assert.match(await spo2.innerText(), /Grenser i planen: rød under 88 %, gul under 92 %/);
@@ -145,7 +129,7 @@ test("my measurements: a chart per measure with the plan's limits, and the numbe
 });
 
 test('nynorsk and English: the app and the questionnaire texts follow the chosen language, saved for the patient', async () => {
-  await page.goto(`${server.url}/patient/#/skjema/gad7`);
+  await page.goto(`${env.server.url}/patient/#/skjema/gad7`);
   await page.getByRole('button', { name: 'Nynorsk' }).click();
   await page.getByRole('link', { name: 'Meldingar' }).waitFor();
   await page.getByText('Kjent deg nervøs, engsteleg eller svært anspent').waitFor();
@@ -153,7 +137,7 @@ test('nynorsk and English: the app and the questionnaire texts follow the chosen
   await page.getByRole('button', { name: 'Send answers' }).waitFor();
   await page.getByText('Feeling nervous, anxious, or on edge').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
-  assert.equal((await db.query<{ lang: string }>('select lang from patients where id = $1', [f.patient.id])).rows[0]!.lang, 'en');
+  assert.equal((await env.db.query<{ lang: string }>('select lang from patients where id = $1', [env.f.patient.id])).rows[0]!.lang, 'en');
   await page.getByRole('button', { name: 'Bokmål' }).click();
   await page.getByRole('button', { name: 'Send svarene' }).waitFor();
 });

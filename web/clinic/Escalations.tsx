@@ -101,18 +101,41 @@ function HandleDialog({ escalation, onClose, onDone }: { escalation: Escalation;
   );
 }
 
+/**
+ * Marking an escalation handled, as both lists offer it: the escalation being handled, its dialog,
+ * and the status line that says it was done (then the list is fetched again).
+ */
+function useHandling(reload: () => void) {
+  const { t } = useI18n();
+  const [handling, setHandling] = useState<Escalation | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const statusLine = (
+    <p role="status" class="status-text">
+      {status}
+    </p>
+  );
+  const handleDialog = handling && (
+    <HandleDialog
+      escalation={handling}
+      onClose={() => setHandling(null)}
+      onDone={() => {
+        setStatus(t.escalationHandledDone);
+        reload();
+      }}
+    />
+  );
+  return { startHandling: setHandling, statusLine, handleDialog };
+}
+
 /** Escalations for one patient (patient view); the receiving GP office can mark them handled here too. */
 export function PatientEscalations({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
   const { t } = useI18n();
   const me = useMe();
   const state = useAsync(() => call('GET /api/patients/:id/escalations', { params: { id: patientId } }), [patientId, refreshKey]);
-  const [handling, setHandling] = useState<Escalation | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { startHandling, statusLine, handleDialog } = useHandling(() => state.reload());
   return (
     <>
-      <p role="status" class="status-text">
-        {status}
-      </p>
+      {statusLine}
       <Async state={state}>
         {(data) =>
           data.escalations.length === 0 ? (
@@ -120,22 +143,13 @@ export function PatientEscalations({ patientId, refreshKey }: { patientId: strin
           ) : (
             <div class="alert-list">
               {data.escalations.map((e) => (
-                <EscalationCard key={e.id} e={e} showPatient={false} onHandle={me?.organisation.id === e.toOrganisationId ? setHandling : undefined} />
+                <EscalationCard key={e.id} e={e} showPatient={false} onHandle={me?.organisation.id === e.toOrganisationId ? startHandling : undefined} />
               ))}
             </div>
           )
         }
       </Async>
-      {handling && (
-        <HandleDialog
-          escalation={handling}
-          onClose={() => setHandling(null)}
-          onDone={() => {
-            setStatus(t.escalationHandledDone);
-            state.reload();
-          }}
-        />
-      )}
+      {handleDialog}
     </>
   );
 }
@@ -145,16 +159,13 @@ export function EscalationsPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.escalationsHeading));
   const state = useAsync(() => call('GET /api/escalations'), []);
-  const [handling, setHandling] = useState<Escalation | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const { startHandling, statusLine, handleDialog } = useHandling(() => state.reload());
   useStreamRefresh(() => state.reload());
   return (
     <>
       <h1>{t.escalationsHeading}</h1>
       <p class="intro">{t.escalationsIntro}</p>
-      <p role="status" class="status-text">
-        {status}
-      </p>
+      {statusLine}
       <Async state={state}>
         {(data) => {
           const open = data.escalations.filter((e) => e.status === 'open');
@@ -167,7 +178,7 @@ export function EscalationsPage() {
               ) : (
                 <div class="alert-list">
                   {open.map((e) => (
-                    <EscalationCard key={e.id} e={e} showPatient onHandle={setHandling} />
+                    <EscalationCard key={e.id} e={e} showPatient onHandle={startHandling} />
                   ))}
                 </div>
               )}
@@ -185,16 +196,7 @@ export function EscalationsPage() {
           );
         }}
       </Async>
-      {handling && (
-        <HandleDialog
-          escalation={handling}
-          onClose={() => setHandling(null)}
-          onDone={() => {
-            setStatus(t.escalationHandledDone);
-            state.reload();
-          }}
-        />
-      )}
+      {handleDialog}
     </>
   );
 }
