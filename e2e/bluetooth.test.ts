@@ -373,6 +373,8 @@ test('the nurse sees which readings came from which device, and which were typed
   await loginClinic(nurse, server.url, /Sykepleier A/);
   await nurse.getByRole('link', { name: 'Kari Testesen' }).click();
   await settled(nurse);
+  // The readings live under the patient view's "Målinger" tab.
+  await nurse.getByRole('tab', { name: 'Målinger' }).click();
   await nurse.getByText('Vis Blodsukker som tabell').click();
   const table = nurse.getByRole('table', { name: /Blodsukker/ });
   await table.getByRole('columnheader', { name: 'Kilde' }).waitFor();
