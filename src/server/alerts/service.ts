@@ -1,6 +1,7 @@
 import type { AlertBurden, ThresholdReview } from '../../api/alerts.js';
 import { addDays, isoWeekday, toLocal, zonedInstant } from '../../domain/time.js';
 import { isUuid, requireEpisodeAccess, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
+import type { Actor } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
@@ -19,6 +20,24 @@ export async function listAlerts(ctx: Ctx, patientId: string, status?: string): 
 }
 
 /**
+ * The health personnel member about to write on an alert (acknowledge, resolve, escalate), after
+ * write access to the alert's episode is checked under `resourceType`. Authorisation needs the
+ * patient, so the alert is looked up first; an unknown id and a foreign alert both give 404/403
+ * without saying whose it is. `notPersonnel` is the refusal for anyone else.
+ */
+export async function personnelOnAlert(ctx: Ctx, alertId: string, resourceType: string, notPersonnel: string): Promise<Extract<Actor, { kind: 'personnel' }>> {
+  const found = isUuid(alertId) ? await repo.getAlert(ctx.db, alertId) : undefined;
+  if (!found) {
+    if (ctx.actor.kind !== 'personnel') throw forbidden();
+    throw notFound('Alert');
+  }
+  await requireEpisodeAccess(ctx, found.patient_id, found.episode_id, 'write', resourceType);
+  const a = ctx.actor;
+  if (a.kind !== 'personnel') throw forbidden(notPersonnel);
+  return a;
+}
+
+/**
  * Acknowledges ("I have seen it and am acting") or resolves an alert. Either needs a contact note:
  * the note is the documentation for the patient record of what was done.
  */
@@ -29,16 +48,7 @@ export async function actOnAlert(
   note: { contactType: string; text: string },
   noActionNeeded?: boolean,
 ): Promise<repo.AlertRow> {
-  // Authorisation needs the patient, so the alert is looked up first; an unknown id and a
-  // foreign alert both give 404/403 without saying whose it is.
-  const found = isUuid(alertId) ? await repo.getAlert(ctx.db, alertId) : undefined;
-  if (!found) {
-    if (ctx.actor.kind !== 'personnel') throw forbidden();
-    throw notFound('Alert');
-  }
-  await requireEpisodeAccess(ctx, found.patient_id, found.episode_id, 'write', 'Flag');
-  const a = ctx.actor;
-  if (a.kind !== 'personnel') throw forbidden('Only health personnel handle alerts.');
+  const a = await personnelOnAlert(ctx, alertId, 'Flag', 'Only health personnel handle alerts.');
   return ctx.db.tx(async (tx) => {
     const alert = (await repo.getAlert(tx, alertId, true))!;
     if (alert.status === 'resolved') throw conflict('The alert is already resolved.');

@@ -1,5 +1,6 @@
 import * as alerts from '../alerts/repo.js';
-import { isUuid, requireEpisodeAccess, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
+import { personnelOnAlert } from '../alerts/service.js';
+import { isUuid, requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
@@ -14,14 +15,7 @@ import * as repo from './repo.js';
  * its live stream; the alert itself stays with the follow-up service.
  */
 export async function escalateAlert(ctx: Ctx, alertId: string, note: string): Promise<repo.EscalationRow> {
-  const found = isUuid(alertId) ? await alerts.getAlert(ctx.db, alertId) : undefined;
-  if (!found) {
-    if (ctx.actor.kind !== 'personnel') throw forbidden();
-    throw notFound('Alert');
-  }
-  await requireEpisodeAccess(ctx, found.patient_id, found.episode_id, 'write', 'Escalation');
-  const a = ctx.actor;
-  if (a.kind !== 'personnel') throw forbidden('Only health personnel escalate alerts.');
+  const a = await personnelOnAlert(ctx, alertId, 'Escalation', 'Only health personnel escalate alerts.');
   return ctx.db.tx(async (tx) => {
     const alert = (await alerts.getAlert(tx, alertId, true))!;
     if (alert.status === 'resolved') throw conflict('The alert is resolved. Send the GP office a new escalation from an open alert.');
