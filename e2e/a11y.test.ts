@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { seedDemo } from '../src/server/demo/seed.js';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { DESKTOP, expectAccessible, IPAD, loginClinic, loginPatient, newPage, pageErrors, printAxeReport, settled, SHOTS } from './helpers.js';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DESKTOP, expectAccessible, IPAD, loginClinic, loginPatient, pageErrors, settled, SHOTS, useDemoBrowserTest } from './helpers.js';
 
 /**
  * Accessibility of every page, route and dialog of both apps (bokmål), on the demo
@@ -16,43 +10,18 @@ import { DESKTOP, expectAccessible, IPAD, loginClinic, loginPatient, newPage, pa
  * errors, feedback, offline queue, open dialogs. With SCREENSHOTS=1 it also makes the README
  * screenshots of the newer features.
  */
-let db: Db;
-let server: Server;
-let browser: Browser;
-let kari: { id: string; identifier: string };
-const contexts: BrowserContext[] = [];
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  await seedDemo(db, { now: new Date() });
-  kari = (await db.query<{ id: string; identifier: string }>(`select id, identifier from patients where name = 'Kari Nordmann'`)).rows[0]!;
-  server = await startTestServer(db);
-  browser = await launch();
-});
-after(async () => {
-  printAxeReport();
-  for (const c of contexts) await c.close();
-  await browser?.close();
-  await server?.close();
-  await db?.close();
-});
-
-async function open(opts: typeof IPAD | typeof DESKTOP): Promise<Page> {
-  const { context, page } = await newPage(browser, opts);
-  contexts.push(context);
-  return page;
-}
+const env = useDemoBrowserTest();
 
 describe('public pages', () => {
   test('landing page and the local ID-porten and HelseID login pages', async () => {
-    const page = await open(DESKTOP);
-    await page.goto(server.url);
+    const page = await env.open(DESKTOP);
+    await page.goto(env.server.url);
     await expectAccessible(page, 'landing');
-    await page.goto(`${server.url}/auth/login?app=patient`);
+    await page.goto(`${env.server.url}/auth/login?app=patient`);
     await page.getByLabel('Fødselsnummer (11 siffer)').waitFor();
     await expectAccessible(page, 'login: TestID (patient)');
-    await page.goto(`${server.url}/auth/login?app=clinic`);
+    await page.goto(`${env.server.url}/auth/login?app=clinic`);
     await page.getByRole('button', { name: /Nora Berg/ }).waitFor();
     await expectAccessible(page, 'login: HelseID (personnel)');
   });
@@ -61,8 +30,8 @@ describe('public pages', () => {
 describe('patient app', () => {
   let page: Page;
   before(async () => {
-    page = await open(IPAD);
-    await loginPatient(page, server.url, kari.identifier);
+    page = await env.open(IPAD);
+    await loginPatient(page, env.server.url, env.kari.identifier);
   });
 
   test('today: tasks and the recording form, empty, with errors and with feedback', async () => {
@@ -82,7 +51,7 @@ describe('patient app', () => {
   });
 
   test('questionnaire: empty, with errors, and the result', async () => {
-    await page.goto(`${server.url}/patient/#/skjema/symptoms`);
+    await page.goto(`${env.server.url}/patient/#/skjema/symptoms`);
     await page.getByRole('heading', { name: 'Dagens symptomer', level: 1 }).waitFor();
     // The heading comes at once (the app's name for the form); check the page once the questions are in.
     await page.getByRole('button', { name: 'Send svarene' }).waitFor();
@@ -98,7 +67,7 @@ describe('patient app', () => {
   });
 
   test('my measurements: charts with zone bands and the table alternative', async () => {
-    await page.goto(`${server.url}/patient/#/maal`);
+    await page.goto(`${env.server.url}/patient/#/maal`);
     await page.locator('.trend-chart canvas').first().waitFor();
     await page.getByText(/^Vis Oksygenmetning \(SpO2\) som tabell/).click();
     await page.getByRole('table', { name: /Oksygenmetning/ }).waitFor();
@@ -107,7 +76,7 @@ describe('patient app', () => {
   });
 
   test('Min plan: the approved plan in plain words', async () => {
-    await page.goto(`${server.url}/patient/#/plan`);
+    await page.goto(`${env.server.url}/patient/#/plan`);
     await page.getByRole('heading', { name: 'Min plan', level: 1 }).waitFor();
     await settled(page);
     await page.getByRole('heading', { name: 'Hvem ringer du, og når?' }).waitFor();
@@ -115,18 +84,18 @@ describe('patient app', () => {
   });
 
   test('messages and who has seen my data', async () => {
-    await page.goto(`${server.url}/patient/#/meldinger`);
+    await page.goto(`${env.server.url}/patient/#/meldinger`);
     await page.getByRole('heading', { name: 'Meldinger', level: 1 }).waitFor();
     await settled(page);
     await expectAccessible(page, 'patient: messages');
-    await page.goto(`${server.url}/patient/#/tilgang`);
+    await page.goto(`${env.server.url}/patient/#/tilgang`);
     await page.getByRole('heading', { name: 'Hvem har sett mine data', level: 1 }).waitFor();
     await settled(page);
     await expectAccessible(page, 'patient: access log');
   });
 
   test('offline: the queued reading, the waiting list, and the answer once it is sent', async () => {
-    await page.goto(`${server.url}/patient/#/`);
+    await page.goto(`${env.server.url}/patient/#/`);
     await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
     await page.context().setOffline(true);
     await page.getByLabel(/SpO2/).fill('87');
@@ -144,8 +113,8 @@ describe('patient app', () => {
 describe('clinic app: follow-up nurse', () => {
   let page: Page;
   before(async () => {
-    page = await open(DESKTOP);
-    await loginClinic(page, server.url, /Nora Berg/);
+    page = await env.open(DESKTOP);
+    await loginClinic(page, env.server.url, /Nora Berg/);
   });
 
   test('live worklist with sparklines', async () => {
@@ -155,7 +124,7 @@ describe('clinic app: follow-up nurse', () => {
   });
 
   test('patient view: alerts, charts, questionnaires, plan, notes, messages, devices', async () => {
-    await page.goto(`${server.url}/clinic/#/pasient/${kari.id}`);
+    await page.goto(`${env.server.url}/clinic/#/pasient/${env.kari.id}`);
     // The parts are tabs (issue 11): each is checked as it is shown.
     await page.getByRole('tab', { name: 'Plan' }).click();
     await page.locator('.plan-table').waitFor();
@@ -217,7 +186,7 @@ describe('clinic app: follow-up nurse', () => {
   });
 
   test('devices and reports', async () => {
-    await page.goto(`${server.url}/clinic/#/utstyr`);
+    await page.goto(`${env.server.url}/clinic/#/utstyr`);
     await page.getByRole('heading', { name: 'Registrer utstyr' }).waitFor();
     await page.getByRole('button', { name: 'Registrer', exact: true }).click();
     await page.getByText('Velg type.').waitFor();
@@ -228,7 +197,7 @@ describe('clinic app: follow-up nurse', () => {
     await page.getByRole('button', { name: 'Registrer', exact: true }).click();
     await page.getByRole('table', { name: 'Utstyr i registeret' }).waitFor();
     await expectAccessible(page, 'clinic: devices');
-    await page.goto(`${server.url}/clinic/#/rapporter`);
+    await page.goto(`${env.server.url}/clinic/#/rapporter`);
     await page.locator('.report-table').first().waitFor();
     await expectAccessible(page, 'clinic: reports (nurse)');
   });
@@ -237,8 +206,8 @@ describe('clinic app: follow-up nurse', () => {
 describe('clinic app: GP', () => {
   let page: Page;
   before(async () => {
-    page = await open(DESKTOP);
-    await loginClinic(page, server.url, /Siri Lunde/);
+    page = await env.open(DESKTOP);
+    await loginClinic(page, env.server.url, /Siri Lunde/);
   });
 
   test('worklist with escalations, the escalation inbox and marking one handled', async () => {
@@ -258,7 +227,7 @@ describe('clinic app: GP', () => {
   });
 
   test('approving the draft, and the plan editor from diagnosis templates', async () => {
-    await page.goto(`${server.url}/clinic/#/pasient/${kari.id}`);
+    await page.goto(`${env.server.url}/clinic/#/pasient/${env.kari.id}`);
     await page.getByRole('tab', { name: 'Plan' }).click();
     await page.getByRole('button', { name: 'Se endringer og godkjenn versjon 2' }).waitFor();
     await settled(page);
@@ -288,7 +257,7 @@ describe('clinic app: GP', () => {
   });
 
   test('enrolment, empty and with errors', async () => {
-    await page.goto(`${server.url}/clinic/#/innmelding`);
+    await page.goto(`${env.server.url}/clinic/#/innmelding`);
     await page.getByRole('button', { name: 'Meld inn' }).waitFor();
     await expectAccessible(page, 'clinic GP: enrolment');
     await page.getByRole('button', { name: 'Meld inn' }).click();
@@ -299,8 +268,8 @@ describe('clinic app: GP', () => {
 
 describe('clinic app: coordinator', () => {
   test('reports only: indicators, charts and CSV', async () => {
-    const page = await open(DESKTOP);
-    await loginClinic(page, server.url, /Hilde Aas/);
+    const page = await env.open(DESKTOP);
+    await loginClinic(page, env.server.url, /Hilde Aas/);
     await page.locator('.report-table').first().waitFor();
     await expectAccessible(page, 'clinic coordinator: reports');
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/clinic-reports.png`, fullPage: true });

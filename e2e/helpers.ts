@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { type TestEnv, type TestServerOptions, useTestServer } from '../src/server/testing/server.js';
+import { after, before } from 'node:test';
+import { seedDemo } from '../src/server/demo/seed.js';
+import type { Db } from '../src/server/db/port.js';
+import type { Server } from '../src/server/server.js';
+import { testDb } from '../src/server/testing/db.js';
+import { startTestServer, type TestEnv, type TestServerOptions, useTestServer } from '../src/server/testing/server.js';
 import { launch, requireBuiltWeb } from './browser.js';
 
 /** Where SCREENSHOTS=1 puts the README pictures. */
@@ -120,5 +125,48 @@ export async function nurseOnSpo2Table(env: BrowserEnv, patientId: string): Prom
   await settled(nurse);
   await nurse.locator('summary', { hasText: /Vis .*SpO2.* som tabell/ }).first().click();
   return nurse;
+}
+
+export interface DemoBrowserEnv {
+  db: Db;
+  server: Server;
+  browser: Browser;
+  /** The demo's Kari Nordmann. */
+  kari: { id: string; identifier: string };
+  /** A page in a context of its own, closed after the file (before the browser). */
+  open(opts: BrowserContextOptions): Promise<Page>;
+}
+
+/**
+ * The set-up of a browser test on the demo helsefellesskap (seedDemo, as a visitor sees it)
+ * rather than the test fixture: database, demo data, server and Chromium; `setup` runs last. After
+ * the file: the axe report, then every page's context, the browser, the server and the database.
+ */
+export function useDemoBrowserTest(setup?: (env: DemoBrowserEnv) => Promise<void>): DemoBrowserEnv {
+  const contexts: BrowserContext[] = [];
+  const env = {
+    open: async (opts: BrowserContextOptions) => {
+      const { context, page } = await newPage(env.browser, opts);
+      contexts.push(context);
+      return page;
+    },
+  } as DemoBrowserEnv;
+  before(async () => {
+    requireBuiltWeb();
+    env.db = await testDb();
+    await seedDemo(env.db, { now: new Date() });
+    env.kari = (await env.db.query<{ id: string; identifier: string }>(`select id, identifier from patients where name = 'Kari Nordmann'`)).rows[0]!;
+    env.server = await startTestServer(env.db);
+    env.browser = await launch();
+    await setup?.(env);
+  });
+  after(async () => {
+    printAxeReport();
+    for (const c of contexts) await c.close();
+    await env.browser?.close();
+    await env.server?.close();
+    await env.db?.close();
+  });
+  return env;
 }
 
