@@ -39,6 +39,7 @@ export const Finding = z.object({
   summary: LocalText,
   rules: z.array(z.object({ ruleId: z.string(), kind: FindingKind, zone: AlertZone, summary: LocalText })).optional(),
   partial: z.boolean().optional(),
+  score: z.number().optional(),
 });
 
 /** An alert with the latest finding's values and its whole history (alerts/service.ts#alertDto). */

@@ -185,6 +185,7 @@ describe('evaluate — NEWS2', () => {
     assert.equal(f.zone, 'red');
     assert.equal(f.kind, 'news2');
     assert.equal(f.values.length, 5);
+    assert.equal(f.score, 7);
     assert.equal(
       f.summary.nb,
       'NEWS2 7 (høy risiko): resp.frekvens 22/min (2), SpO2 93 % (2), syst. BT 105 mmHg (1), puls 102/min (1), temp. 38,4 °C (1); SpO2-skala 1 (plan v4)',

@@ -70,6 +70,8 @@ export interface Finding {
   rules?: { ruleId: string; kind: Finding['kind']; zone: 'yellow' | 'red' | 'missing'; summary: LocalText }[];
   /** NEWS2 from only some of the home vitals (the missing ones counted as 0). */
   partial?: boolean;
+  /** NEWS2 findings: the aggregate score as a number, so the worklist ranks by it without parsing text. */
+  score?: number;
 }
 
 /** A reading held back until the patient has rested and measured again (plan `remeasure`). */
@@ -644,7 +646,7 @@ function news2Finding(result: News2Result, used: ObservationPoint[], at: Date, z
         : '';
     return `${name} ${result.score} (${NEWS2_RISK_TEXT[result.risk][lang]}): ${parts.join(', ')}; ${scaleText}${closed} ${planTag(planVersion)}`;
   });
-  const f: Finding = { ruleId: 'news2', kind: 'news2', zone, planVersion, values: used.map(toFindingValue), at: at.toISOString(), summary };
+  const f: Finding = { ruleId: 'news2', kind: 'news2', zone, planVersion, values: used.map(toFindingValue), at: at.toISOString(), summary, score: result.score };
   if (!result.complete) f.partial = true;
   return f;
 }

@@ -25,7 +25,7 @@ const PLAN = {
 };
 
 let serial = 0;
-interface AlertSpec { zone: 'red' | 'yellow' | 'missing'; kind: string; ruleId: string; code?: string; value?: number; at: Date; summary?: string }
+interface AlertSpec { zone: 'red' | 'yellow' | 'missing'; kind: string; ruleId: string; code?: string; value?: number; at: Date; summary?: string; score?: number }
 
 /** A synthetic patient (month + 80) in municipality A with an active episode and these open alerts. */
 async function patient(name: string, alerts: AlertSpec[], phone: string | null = null): Promise<{ id: string; episodeId: string }> {
@@ -49,6 +49,7 @@ async function patient(name: string, alerts: AlertSpec[], phone: string | null =
       ruleId: a.ruleId, kind: a.kind, zone: a.zone, code: a.code, planVersion: 1, at: a.at.toISOString(),
       values: a.value === undefined ? [] : [{ code: a.code, value: a.value, unit: '1', effectiveAt: a.at.toISOString() }],
       summary: { nb: text, nn: text, en: text },
+      ...(a.score === undefined ? {} : { score: a.score }),
     };
     await db.query(
       `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
@@ -124,5 +125,13 @@ describe('worklist row content', () => {
     const counts = (await page()).counts;
     assert.equal(counts.mine, 1);
     assert.equal((await page('?mine=1')).items.length, 1);
+  });
+
+  test('NEWS2 ranks by the score the finding carries, whatever its summary says (migration 026)', async () => {
+    // No digits in the text: the old pattern over the English summary found no score here (0).
+    await patient('Rød News Tall', [{ zone: 'red', kind: 'news2', ruleId: 'news2', at: at(-700), summary: 'Nasjonal tidlig varslingsskår: høy', score: 12 }]); // 12/20
+    const red = (await page('?status=red&limit=200')).items.map((i) => i.patient.name);
+    assert.ok(red.indexOf('Rød News Tall') < red.indexOf('Rød News'), red.join(', '));
+    assert.equal(red[0], 'Rød News Tall');
   });
 });
