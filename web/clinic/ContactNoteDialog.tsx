@@ -5,14 +5,7 @@ import { errorKey } from '../shared/components.js';
 import { toApiError } from '../shared/hooks.js';
 import { msg, type Text } from '../shared/i18n.js';
 import type { ContactType } from '../../src/api/notes.js';
-import {
-  ContactFields,
-  EMPTY_DRAFT,
-  mapServerErrors,
-  validateDraft,
-  type ContactNoteDraft,
-  type ContactNoteErrors,
-} from './ContactFields.js';
+import { ContactFields, EMPTY_DRAFT, mapServerErrors, validateDraft, type ContactNoteDraft, type ContactNoteErrors } from './ContactFields.js';
 import { DialogFooter } from './DialogFooter.js';
 
 /** A contact note as the server takes it: the type chosen, the text trimmed. */
