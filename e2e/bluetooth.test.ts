@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { PlanDefinition } from '../src/domain/plan.js';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { seedFixture, TEST_PLAN, type Fixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { loginClinic, loginPatient, pageErrors, settled, SHOTS } from './helpers.js';
+import { TEST_PLAN } from '../src/server/testing/fixtures.js';
+import { loginClinic, loginPatient, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
 
 /*
  * Issue 13 in the browser: Kari pairs her lent blood-pressure cuff and glucose meter in the
@@ -178,37 +173,26 @@ const PLAN: PlanDefinition = {
   ],
 };
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let browser: Browser;
 const devices: Record<string, string> = {};
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  f = await seedFixture(db, { plan: PLAN });
-  const lend = async (serial: string, model: string, kind: string, manufacturer: string, systemId: string) => {
-    const id = (await db.query<{ id: string }>(
-      `insert into devices (organisation_id, serial, model, kind, manufacturer, system_id) values ($1,$2,$3,$4,$5,$6) returning id`,
-      [f.orgs.muniA, serial, model, kind, manufacturer, systemId],
-    )).rows[0]!.id;
-    await db.query(`insert into device_loans (device_id, patient_id, lent_at) values ($1, $2, now() - interval '30 days')`, [id, f.patient.id]);
-    return id;
-  };
-  devices.cuff = await lend('5140123456', 'UA-651BLE', 'bp_monitor', 'A&D Medical', '0011223344556677');
-  devices.meter = await lend('GN-0042', 'Accu-Chek Guide', 'glucometer', 'Roche', 'aabbccddeeff0011');
-  server = await startTestServer(db);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
+const env = useBrowserTest({
+  plan: PLAN,
+  setup: async () => {
+    const lend = async (serial: string, model: string, kind: string, manufacturer: string, systemId: string) => {
+      const id = (await env.db.query<{ id: string }>(
+        `insert into devices (organisation_id, serial, model, kind, manufacturer, system_id) values ($1,$2,$3,$4,$5,$6) returning id`,
+        [env.f.orgs.muniA, serial, model, kind, manufacturer, systemId],
+      )).rows[0]!.id;
+      await env.db.query(`insert into device_loans (device_id, patient_id, lent_at) values ($1, $2, now() - interval '30 days')`, [id, env.f.patient.id]);
+      return id;
+    };
+    devices.cuff = await lend('5140123456', 'UA-651BLE', 'bp_monitor', 'A&D Medical', '0011223344556677');
+    devices.meter = await lend('GN-0042', 'Accu-Chek Guide', 'glucometer', 'Roche', 'aabbccddeeff0011');
+  },
 });
 
 async function phone(fake: FakeDevice | 'none'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(PHONE);
+  const context = await env.browser.newContext(PHONE);
   if (fake === 'none') {
     // Safari on iPad/iPhone: no navigator.bluetooth at all.
     await context.addInitScript({ content: `Object.defineProperty(Navigator.prototype, 'bluetooth', { get: () => undefined, configurable: true });` });
@@ -217,7 +201,7 @@ async function phone(fake: FakeDevice | 'none'): Promise<{ context: BrowserConte
   }
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, server.url, f.patient.identifier);
+  await loginPatient(page, env.server.url, env.f.patient.identifier);
   await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
   await settled(page);
   return { context, page };
@@ -233,9 +217,9 @@ const shot = async (page: Page, name: string) => {
 };
 
 const rows = async (code: string) =>
-  (await db.query<{ value: number; source: string; device_id: string | null; device_clock_offset_ms: number | null; effective_at: Date; idempotency_key: string; zone: string | null }>(
+  (await env.db.query<{ value: number; source: string; device_id: string | null; device_clock_offset_ms: number | null; effective_at: Date; idempotency_key: string; zone: string | null }>(
     'select value, source, device_id, device_clock_offset_ms, effective_at, idempotency_key, zone from observations where patient_id = $1 and code = $2 order by idempotency_key',
-    [f.patient.id, code],
+    [env.f.patient.id, code],
   )).rows;
 
 test('without Web Bluetooth (Safari on iPad) the app says so plainly and the patient types as before', async () => {
@@ -279,7 +263,7 @@ test('pairing the cuff: the captured measurement becomes a device sitting with f
   assert.match(sys[0]!.idempotency_key, /^ble:0011223344556677:blood_pressure-/);
 
   // Remembered for this patient on this phone: after a reload the app offers the paired device.
-  const saved = await page.evaluate((id) => JSON.parse(localStorage.getItem(`varde.bluetooth.v1.${id}`) ?? 'null') as { id: string; name: string; model: string; systemId: string }, f.patient.id);
+  const saved = await page.evaluate((id) => JSON.parse(localStorage.getItem(`varde.bluetooth.v1.${id}`) ?? 'null') as { id: string; name: string; model: string; systemId: string }, env.f.patient.id);
   assert.deepEqual([saved.id, saved.name, saved.model, saved.systemId], ['cuff-web-id-1', 'A&D_UA-651', 'UA-651BLE', '0011223344556677']);
   await page.reload();
   await page.getByText('Koblet til: A&D_UA-651').waitFor();
@@ -335,7 +319,7 @@ test('the glucose meter: stored records since the last sequence number, clock co
     const v = JSON.parse(localStorage.getItem(k)!) as Record<string, unknown>;
     delete v.lastSequence;
     localStorage.setItem(k, JSON.stringify(v));
-  }, f.patient.id);
+  }, env.f.patient.id);
   await page.reload();
   await meterMeasures(page, GLUCOSE_RECORDS[2]!);
   await page.getByRole('button', { name: 'Hent måling fra apparatet' }).click();
@@ -362,15 +346,15 @@ test('a device that is not lent to the patient is refused with a plain message, 
 });
 
 test('the nurse sees which readings came from which device, and which were typed', async () => {
-  await db.query(
+  await env.db.query(
     `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
      values ($1, $2, 'glucose', 5.9, 'mmol/L', now() - interval '1 hour', 'patient', 'patient', 'typed-glucose-1')`,
-    [f.patient.id, f.patient.episodeId],
+    [env.f.patient.id, env.f.patient.episodeId],
   );
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'nb-NO' });
+  const context = await env.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'nb-NO' });
   const nurse = await context.newPage();
   nurse.on('pageerror', (e) => pageErrors.push(`${nurse.url()}: ${e.message}`));
-  await loginClinic(nurse, server.url, /Sykepleier A/);
+  await loginClinic(nurse, env.server.url, /Sykepleier A/);
   await nurse.getByRole('link', { name: 'Kari Testesen' }).click();
   await settled(nurse);
   // The readings live under the patient view's "Målinger" tab.

@@ -1,68 +1,49 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { cookiesFor, seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { DESKTOP, expectAccessible, newPage, pageErrors, SHOTS } from './helpers.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DESKTOP, expectAccessible, newPage, pageErrors, SHOTS, useBrowserTest } from './helpers.js';
 
 /*
  * The paged worklist in the browser (issue 15): 59 patients, the first 50 shown with counts per
  * status on the filter chips, "show more", search and a status filter, and a live row update.
  */
 
-let db: Db;
-let server: Server;
-let f: Fixture;
-let browser: Browser;
 let page: Page;
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  f = await seedFixture(db);
-  const cookies = await cookiesFor(db, f);
-  // 58 more patients in municipality A (synthetic fødselsnummer: month + 80); every fifth has an open yellow alert.
-  for (let i = 0; i < 58; i++) {
-    const identifier = `${String(10 + (i % 18))}${81 + (i % 12)}60${String(30000 + i)}`;
-    const pid = (await db.query<{ id: string }>(
-      `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1960-02-02', 'female') returning id`,
-      [identifier, `Pasient ${String(i).padStart(2, '0')} Hansen`],
-    )).rows[0]!.id;
-    const eid = (await db.query<{ id: string }>(
-      `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'medium', now(), $2, $3, now() - make_interval(days => $4)) returning id`,
-      [pid, f.people.gp, f.orgs.muniA, 60 - i],
-    )).rows[0]!.id;
-    await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [eid, f.orgs.muniA]);
-    if (i % 5 === 0) {
-      const plan = (await db.query<{ id: string }>(`insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', '{}', $2) returning id`, [eid, f.people.gp])).rows[0]!.id;
-      await db.query(
-        `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, first_at, last_at)
-         values ($1, $2, 'threshold:weight', 'threshold', 'yellow', $3, 1, '{"nb":"Vektøkning","nn":"Vektauke","en":"Weight gain"}', now(), now())`,
-        [pid, eid, plan],
-      );
+const env = useBrowserTest({
+  setup: async () => {
+    // 58 more patients in municipality A (synthetic fødselsnummer: month + 80); every fifth has an open yellow alert.
+    for (let i = 0; i < 58; i++) {
+      const identifier = `${String(10 + (i % 18))}${81 + (i % 12)}60${String(30000 + i)}`;
+      const pid = (await env.db.query<{ id: string }>(
+        `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1960-02-02', 'female') returning id`,
+        [identifier, `Pasient ${String(i).padStart(2, '0')} Hansen`],
+      )).rows[0]!.id;
+      const eid = (await env.db.query<{ id: string }>(
+        `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'medium', now(), $2, $3, now() - make_interval(days => $4)) returning id`,
+        [pid, env.f.people.gp, env.f.orgs.muniA, 60 - i],
+      )).rows[0]!.id;
+      await env.db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [eid, env.f.orgs.muniA]);
+      if (i % 5 === 0) {
+        const plan = (await env.db.query<{ id: string }>(`insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', '{}', $2) returning id`, [eid, env.f.people.gp])).rows[0]!.id;
+        await env.db.query(
+          `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, first_at, last_at)
+           values ($1, $2, 'threshold:weight', 'threshold', 'yellow', $3, 1, '{"nb":"Vektøkning","nn":"Vektauke","en":"Weight gain"}', now(), now())`,
+          [pid, eid, plan],
+        );
+      }
     }
-  }
-  server = await startTestServer(db);
-  browser = await launch();
-  const ctx = await newPage(browser, DESKTOP);
-  page = ctx.page;
-  const [name, value] = cookies.nurseA.split('=');
-  await ctx.context.addCookies([{ name: name!, value: value!, url: server.url }]);
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
+    const ctx = await newPage(env.browser, DESKTOP);
+    page = ctx.page;
+    const [name, value] = env.c.nurseA.split('=');
+    await ctx.context.addCookies([{ name: name!, value: value!, url: env.server.url }]);
+  },
 });
 
 const bodyRows = () => page.locator('table.worklist tbody tr');
 
 test('the first page of 50, counts on the chips, show more, status filter and search', async () => {
-  await page.goto(`${server.url}/clinic/#/`);
+  await page.goto(`${env.server.url}/clinic/#/`);
   await bodyRows().first().waitFor();
   assert.equal(await bodyRows().count(), 50);
   const chips = page.getByRole('group', { name: 'Vis' });
@@ -90,9 +71,9 @@ test('the first page of 50, counts on the chips, show more, status filter and se
 });
 
 test('a red reading moves the row to the top live, and the red count follows', async () => {
-  const res = await fetch(`${server.url}/api/me/observations`, {
+  const res = await fetch(`${env.server.url}/api/me/observations`, {
     method: 'POST',
-    headers: { cookie: (await cookiesFor(db, f)).patient, 'content-type': 'application/json', origin: server.url },
+    headers: { cookie: env.c.patient, 'content-type': 'application/json', origin: env.server.url },
     body: JSON.stringify({ idempotencyKey: 'e2e-paging-red-1', measurements: [{ code: 'spo2', value: 84 }] }),
   });
   assert.equal(res.status, 201, await res.text());
