@@ -1,40 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Db } from '../src/server/db/port.js';
-import type { Server } from '../src/server/server.js';
-import { testDb } from '../src/server/testing/db.js';
-import { personnelCookie, seedFixture, type Fixture } from '../src/server/testing/fixtures.js';
-import { startTestServer } from '../src/server/testing/server.js';
-import { launch, requireBuiltWeb } from './browser.js';
-import { expectAccessible, loginPatient, pageErrors, settled, SHOTS } from './helpers.js';
+import { test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { personnelCookie } from '../src/server/testing/fixtures.js';
+import { expectAccessible, loginPatient, newPage, pageErrors, settled, SHOTS, useBrowserTest } from './helpers.js';
 import { assertFits, IPAD_PORTRAIT, NARROW, PHONE, textSize200 } from './patient-layout.js';
 
 /** Issue 11: Kari on her phone (390×844), on an iPad (810×1080), and at 320 px with 200 % text. */
 
-let db: Db;
-let server: Server;
-let browser: Browser;
-let f: Fixture;
+const env = useBrowserTest();
 
-before(async () => {
-  requireBuiltWeb();
-  db = await testDb();
-  f = await seedFixture(db);
-  server = await startTestServer(db);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await db?.close();
-});
-
-async function open(opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW, fnr = f.patient.identifier): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext(opts);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  await loginPatient(page, server.url, fnr);
+async function open(opts: typeof PHONE | typeof IPAD_PORTRAIT | typeof NARROW, fnr = env.f.patient.identifier): Promise<{ context: BrowserContext; page: Page }> {
+  const { context, page } = await newPage(env.browser, opts);
+  await loginPatient(page, env.server.url, fnr);
   // The first load on a busy machine (several browsers and servers at once) can take over 30 s.
   // If it never comes, say where the browser is and what it shows (seen twice under load).
   await page.locator('main h1').waitFor({ timeout: 120_000 }).catch(async (e: unknown) => {
@@ -93,9 +70,9 @@ test('phone: compact header with a menu, what is left first and the form above f
   await expectAccessible(page, 'patient phone: open advice');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/patient-phone-advice.png`, fullPage: true });
 
-  const nurse = await personnelCookie(db, f.people.nurseA, f.orgs.muniA, 'nurse');
-  const ids = (await db.query<{ id: string }>(`select id from alerts where patient_id = $1 and status = 'open'`, [f.patient.id])).rows.map((r) => r.id);
-  const ack = await fetch(`${server.url}/api/patients/${f.patient.id}/alerts/acknowledge`, {
+  const nurse = await personnelCookie(env.db, env.f.people.nurseA, env.f.orgs.muniA, 'nurse');
+  const ids = (await env.db.query<{ id: string }>(`select id from alerts where patient_id = $1 and status = 'open'`, [env.f.patient.id])).rows.map((r) => r.id);
+  const ack = await fetch(`${env.server.url}/api/patients/${env.f.patient.id}/alerts/acknowledge`, {
     method: 'POST', headers: { cookie: nurse, 'content-type': 'application/json' },
     body: JSON.stringify({ alertIds: ids, note: { contactType: 'phone', text: 'Ringte Kari.' } }),
   });
@@ -125,8 +102,8 @@ test('a reading sent after the session expired is kept, the patient is told to l
   await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
   await settled(page);
   // The session ends while Kari is measuring (idle timeout on the server).
-  await db.query(`delete from sessions where subject_id = $1`, [f.patient.id]);
-  const before = (await db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [f.patient.id])).rows[0]!.n;
+  await env.db.query(`delete from sessions where subject_id = $1`, [env.f.patient.id]);
+  const before = (await env.db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [env.f.patient.id])).rows[0]!.n;
   await page.getByLabel(/Oksygenmetning/).fill('95');
   await page.getByLabel(/^Puls/).fill('72');
   await page.getByRole('button', { name: 'Lagre målingene' }).click();
@@ -140,7 +117,7 @@ test('a reading sent after the session expired is kept, the patient is told to l
   // The identity provider may still know Kari (then she is back at once) or ask again.
   await page.waitForURL(/\/patient\/|\/idp\//);
   if (page.url().includes('/idp/')) {
-    await page.getByLabel('Fødselsnummer (11 siffer)').fill(f.patient.identifier);
+    await page.getByLabel('Fødselsnummer (11 siffer)').fill(env.f.patient.identifier);
     await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
     await page.waitForURL(/\/patient\//);
   }
@@ -149,16 +126,16 @@ test('a reading sent after the session expired is kept, the patient is told to l
     const keys = Object.keys(localStorage).filter((k) => k.startsWith('varde.outbox'));
     return keys.every((k) => JSON.parse(localStorage.getItem(k) ?? '[]').length === 0);
   }, undefined, { timeout: 60_000 });
-  const afterCount = (await db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [f.patient.id])).rows[0]!.n;
+  const afterCount = (await env.db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [env.f.patient.id])).rows[0]!.n;
   assert.equal(afterCount, before + 2, 'the kept sitting arrived after login');
   await context.close();
 });
 
 test('a warning comes five minutes before the session ends, and "stay logged in" keeps it', async () => {
-  const context = await browser.newContext(PHONE);
+  const context = await env.browser.newContext(PHONE);
   const page = await context.newPage();
   await page.clock.install();
-  await loginPatient(page, server.url, f.patient.identifier);
+  await loginPatient(page, env.server.url, env.f.patient.identifier);
   await page.getByRole('heading', { name: 'Dette gjenstår i dag' }).waitFor();
   await settled(page);
   assert.equal(await page.locator('.session-warning').count(), 0);
@@ -175,7 +152,7 @@ test('320 px wide with 200 % text: no sideways scrolling and nothing clipped on 
   const { context, page } = await open(NARROW);
   await textSize200(page);
   for (const [hash, heading] of [['#/', 'Dette gjenstår i dag'], ['#/maal', null], ['#/plan', 'Min plan'], ['#/meldinger', null], ['#/tilgang', null]] as const) {
-    await page.goto(`${server.url}/patient/${hash}`);
+    await page.goto(`${env.server.url}/patient/${hash}`);
     if (heading) await page.getByRole('heading', { name: heading }).waitFor();
     await settled(page);
     await page.waitForTimeout(300);
@@ -193,19 +170,19 @@ test('320 px wide with 200 % text: no sideways scrolling and nothing clipped on 
 test('iPad portrait 810×1080, normal and 200 % text: fits; the access log reads without sideways scrolling', async () => {
   const { context, page } = await open(IPAD_PORTRAIT);
   for (const hash of ['#/', '#/maal', '#/plan', '#/tilgang']) {
-    await page.goto(`${server.url}/patient/${hash}`);
+    await page.goto(`${env.server.url}/patient/${hash}`);
     await settled(page);
     await assertFits(page, `iPad ${hash}`);
   }
   await expectAccessible(page, 'patient iPad: access log');
   await textSize200(page);
   for (const hash of ['#/', '#/tilgang']) {
-    await page.goto(`${server.url}/patient/${hash}`);
+    await page.goto(`${env.server.url}/patient/${hash}`);
     await settled(page);
     await assertFits(page, `iPad 200% ${hash}`);
   }
   if (SHOTS) {
-    await page.goto(`${server.url}/patient/#/`);
+    await page.goto(`${env.server.url}/patient/#/`);
     await settled(page);
     await page.screenshot({ path: `${SHOTS}/patient-ipad-200pct.png` });
   }
@@ -213,7 +190,7 @@ test('iPad portrait 810×1080, normal and 200 % text: fits; the access log reads
 });
 
 test('two yellows in one sitting: the feedback gives both measures\' advice', async () => {
-  await db.query(`update alerts set status = 'resolved', resolved_at = now() where patient_id = $1 and status <> 'resolved'`, [f.patient.id]);
+  await env.db.query(`update alerts set status = 'resolved', resolved_at = now() where patient_id = $1 and status <> 'resolved'`, [env.f.patient.id]);
   const { context, page } = await open(PHONE);
   await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
   await settled(page);
@@ -228,8 +205,8 @@ test('two yellows in one sitting: the feedback gives both measures\' advice', as
 });
 
 test('a patient whose plan is not approved yet is told the GP is preparing it', async () => {
-  await db.query(`update plans set status = 'draft', approved_at = null, approved_by = null where episode_id = $1`, [f.otherPatient.episodeId]);
-  const { context, page } = await open(PHONE, f.otherPatient.identifier);
+  await env.db.query(`update plans set status = 'draft', approved_at = null, approved_by = null where episode_id = $1`, [env.f.otherPatient.episodeId]);
+  const { context, page } = await open(PHONE, env.f.otherPatient.identifier);
   await page.getByText('Fastlegen din holder på å lage planen din.', { exact: false }).first().waitFor();
   await expectAccessible(page, 'patient phone: plan being prepared');
   await context.close();
