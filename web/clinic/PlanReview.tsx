@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { errorKey, TableRegion } from '../shared/components.js';
 import { call } from '../shared/api.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
-import { CATALOGUES, LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
+import { CATALOGUES, LANGS, LANGUAGE_NAMES, localized, msg, raw, useI18n, type Lang, type Text } from '../shared/i18n.js';
 import { measureName } from '../shared/measures.js';
 import { scheduleText } from '../shared/plan.js';
 import type { QuestionnaireDef } from '../../src/api/questionnaires.js';
