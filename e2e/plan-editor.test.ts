@@ -64,6 +64,30 @@ test('a coordinator edits the opening hours: a lunch break, julaften and a staff
   assert.deepEqual(pageErrors, []);
 });
 
+test('the coordinator sets after how many silent days a patient is flagged inactive; a wrong number is named on the field', async () => {
+  const page = await clinic(/Koordinator/);
+  await page.getByRole('link', { name: 'Åpningstider' }).click();
+  const section = page.getByRole('region', { name: 'Varsel om inaktiv pasient' });
+  await section.getByText('Standard er 3 dager.', { exact: false }).waitFor();
+  await section.getByLabel('Bruk standard (3 dager)').uncheck();
+  const days = section.getByLabel(/Antall dager uten noe fra pasienten/);
+  await days.fill('0');
+  await section.getByRole('button', { name: 'Lagre' }).click();
+  await section.getByText('Skriv et helt antall dager fra 1 til 60.').waitFor();
+  await expectAccessible(page, 'clinic: inactive-patient days with an error');
+  await days.fill('5');
+  await section.getByRole('button', { name: 'Lagre' }).click();
+  await section.getByText(/Lagret\. Alle pasientene i tjenesten/).waitFor();
+  const stored = await env.db.query<{ d: number | null }>('select inactive_after_days as d from organisations where id = $1', [env.f.orgs.muniA]);
+  assert.equal(stored.rows[0]!.d, 5);
+  await section.screenshot({ path: `${SHOTS ?? '/tmp'}/clinic-inactive-days.png` });
+  await section.getByLabel('Bruk standard (3 dager)').check();
+  await section.getByRole('button', { name: 'Lagre' }).click();
+  await section.getByText(/Lagret\./).waitFor();
+  assert.equal((await env.db.query<{ d: number | null }>('select inactive_after_days as d from organisations where id = $1', [env.f.orgs.muniA])).rows[0]!.d, null);
+  assert.deepEqual(pageErrors, []);
+});
+
 test('a GP sees no opening-hours page in the navigation', async () => {
   const page = await clinic(/Fastlege/);
   await settled(page);

@@ -21,6 +21,7 @@ import { planRoutes } from './plans.js';
 import { questionnaireRoutes } from './questionnaires.js';
 import { reportRoutes } from './reports.js';
 import type { RouteContract } from './route.js';
+import { serviceSettingsRoutes } from './service-settings.js';
 import { sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 import { templateRoutes } from './templates.js';
@@ -47,6 +48,7 @@ export const contract = {
   plans: planRoutes,
   questionnaires: questionnaireRoutes,
   reports: reportRoutes,
+  serviceSettings: serviceSettingsRoutes,
   templates: templateRoutes,
   worklist: worklistRoutes,
 };

@@ -6,6 +6,7 @@ import { ActionFeedback, Async, DateTime, errorKey, FieldError } from '../shared
 import { formatDate } from '../shared/format.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type LocalizedText, type Text } from '../shared/i18n.js';
+import { InactiveSettings } from './ServiceSettings.js';
 
 /** GET/PUT /api/opening-hours, as the contract says (src/api/opening-hours.ts). */
 export type { ServiceHours };
@@ -142,6 +143,7 @@ export function OpeningHoursPage() {
       <h1>{t.ohHeading}</h1>
       <p class="intro">{t.ohIntro}</p>
       <Async state={state}>{(hours) => <HoursEditor key={`${hours.version}`} hours={hours} onReload={state.reload} />}</Async>
+      <InactiveSettings />
     </>
   );
 }

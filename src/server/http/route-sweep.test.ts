@@ -80,6 +80,9 @@ const SPECS: Record<string, Spec> = {
   // The hours of the caller's own service: no patient data; writes audited (opening-hours/opening-hours.test.ts).
   'GET /api/opening-hours': { kind: 'personnel' },
   'PUT /api/opening-hours': { kind: 'personnel' },
+  // The service's inactive-patient days: no patient data; writes audited (service-settings/settings.test.ts).
+  'GET /api/service-settings': { kind: 'personnel' },
+  'PUT /api/service-settings': { kind: 'personnel' },
   // Device route (bearer token, observation.write): nobody with a session may use it; device rules are tested in ingest/.
   'POST /api/ingest/observations': { kind: 'personnel' },
   // Incoming dialogmelding (the GP's answer): bearer integration clients only (dialogmelding.receive); rules in integration/gp-answer.test.ts.
