@@ -336,16 +336,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
        select t.patient_id, t.episode_id, 'missing:' || t.code, g.kind, 'missing', t.plan_id, t.version, g.finding->'summary', jsonb_build_array(g.finding), t.due, t.due
          from todo t join g on g.i = t.i
-       on conflict (episode_id, rule_id) where status <> 'resolved' do update set
-         occurrences = al.occurrences + 1,
-         findings = al.findings || excluded.findings,
-         last_at = greatest(al.last_at, excluded.last_at),
-         first_at = least(al.first_at, excluded.first_at),
-         plan_id = excluded.plan_id,
-         plan_version = excluded.plan_version,
-         summary = excluded.summary,
-         kind = excluded.kind
-       returning al.patient_id, (xmax = 0) as inserted),
+       ${MERGE_MISSING_SQL}),
      n as (${NOTIFY_SQL})
      select (select count(*) from r)::int as rows, (select count(distinct episode_id) from r)::int as episodes,
             (select count(*) from ins where inserted)::int as raised, (select count(*) from n)::int as notified,
@@ -369,6 +360,22 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
  */
 const INACTIVE_DEADLINE = (defaultDays: string) =>
   `(greatest(st.last_observation_at, e.schedules_from, e.started_at) + make_interval(hours => 24 * coalesce(o.inactive_after_days, ${defaultDays}::int)))`;
+
+/**
+ * The merge of a missing-kind alert into an open one of the same rule (alerts/repo.ts#upsertFromFinding
+ * for many rows). Such a rule only ever has zone 'missing', so a merge never changes zone or status.
+ * Ends the `ins` CTE that NOTIFY_SQL reads.
+ */
+const MERGE_MISSING_SQL = `on conflict (episode_id, rule_id) where status <> 'resolved' do update set
+         occurrences = al.occurrences + 1,
+         findings = al.findings || excluded.findings,
+         last_at = greatest(al.last_at, excluded.last_at),
+         first_at = least(al.first_at, excluded.first_at),
+         plan_id = excluded.plan_id,
+         plan_version = excluded.plan_version,
+         summary = excluded.summary,
+         kind = excluded.kind
+       returning al.patient_id, (xmax = 0) as inserted`;
 
 /** events/bus.ts#publish + careTeamOrgs, one statement for every patient with a new alert (from `ins`). */
 const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('type', 'alert', 'patientId', x.p, 'zone', 'missing', 'organisationIds',
@@ -518,16 +525,7 @@ async function raiseInactive(tx: Queryable, c: SweepCtx, todo: InactiveTodo[]): 
          -- Migration 014's gate, again: the state may have changed since inactiveDue's transaction.
          join episodes e on e.id = u.episode_id
         where e.state in ('active', 'evaluation') and (u.finding->>'at')::timestamptz >= coalesce(e.schedules_from, '-infinity')
-       on conflict (episode_id, rule_id) where status <> 'resolved' do update set
-         occurrences = al.occurrences + 1,
-         findings = al.findings || excluded.findings,
-         last_at = greatest(al.last_at, excluded.last_at),
-         first_at = least(al.first_at, excluded.first_at),
-         plan_id = excluded.plan_id,
-         plan_version = excluded.plan_version,
-         summary = excluded.summary,
-         kind = excluded.kind
-       returning al.patient_id, (xmax = 0) as inserted),
+       ${MERGE_MISSING_SQL}),
      n as (${NOTIFY_SQL})
      select (select count(*) from ins where inserted)::int as raised, (select count(*) from n)::int as notified`,
     [todo.map((t) => t.patientId), todo.map((t) => t.episodeId), todo.map((t) => t.planId), todo.map((t) => JSON.stringify(t.finding))],
