@@ -1,7 +1,7 @@
 import { insertAudit } from '../audit/repo.js';
 import type { Db, Queryable } from '../db/port.js';
 import type { ObservationRow } from '../observations/repo.js';
-import { enqueue, registerRebuilder } from '../outbox/service.js';
+import { enqueue, registerRebuilder, type Rebuilder } from '../outbox/service.js';
 import type { PatientRow } from '../patients/repo.js';
 import type { Bundle, Observation } from '@medplum/fhirtypes';
 import { buildPmdBundle } from './pmd.js';
@@ -15,24 +15,34 @@ export const PMD_DOCUMENT_KIND = 'pmd-observations';
  */
 export const PMD_LOOKBACK_DAYS = 90;
 
-registerRebuilder(PMD_DOCUMENT_KIND, async (q, source) => {
-  const ids = (source.observationIds as string[] | undefined) ?? [];
-  const obs = (await q.query<ObservationRow>('select * from observations where id = any($1::uuid[]) order by effective_at, code', [ids])).rows;
-  if (!obs.length) throw new Error('the readings are no longer stored');
-  const patient = (await q.query<PatientRow>('select * from patients where id = $1', [obs[0]!.patient_id])).rows[0]!;
-  return JSON.stringify(buildPmdBundle(patient, obs, String(source.fhirBase ?? '')));
-});
+/**
+ * Rebuilds a batch from its outbox source (`observationIds`, `fhirBase`): `selectSql` reads the
+ * readings by id ($1), `gone` is the error when none of them is stored any more.
+ */
+function pmdRebuilder(selectSql: string, gone: string, build: (patient: PatientRow, rows: ObservationRow[], fhirBase: string) => Bundle): Rebuilder {
+  return async (q, source) => {
+    const ids = (source.observationIds as string[] | undefined) ?? [];
+    const obs = (await q.query<ObservationRow>(selectSql, [ids])).rows;
+    if (!obs.length) throw new Error(gone);
+    const patient = (await q.query<PatientRow>('select * from patients where id = $1', [obs[0]!.patient_id])).rows[0]!;
+    return JSON.stringify(build(patient, obs, String(source.fhirBase ?? '')));
+  };
+}
+
+registerRebuilder(PMD_DOCUMENT_KIND, pmdRebuilder(
+  'select * from observations where id = any($1::uuid[]) order by effective_at, code',
+  'the readings are no longer stored',
+  buildPmdBundle,
+));
 
 /** Document kind of a correction: readings shared before and retracted since, sent as entered-in-error. */
 export const PMD_CORRECTION_KIND = 'pmd-observations-entered-in-error';
 
-registerRebuilder(PMD_CORRECTION_KIND, async (q, source) => {
-  const ids = (source.observationIds as string[] | undefined) ?? [];
-  const obs = (await q.query<ObservationRow>('select distinct on (id) * from observations_retracted where id = any($1::uuid[]) order by id, retracted_at', [ids])).rows;
-  if (!obs.length) throw new Error('the retracted readings are no longer stored');
-  const patient = (await q.query<PatientRow>('select * from patients where id = $1', [obs[0]!.patient_id])).rows[0]!;
-  return JSON.stringify(buildPmdCorrection(patient, obs, String(source.fhirBase ?? '')));
-});
+registerRebuilder(PMD_CORRECTION_KIND, pmdRebuilder(
+  'select distinct on (id) * from observations_retracted where id = any($1::uuid[]) order by id, retracted_at',
+  'the retracted readings are no longer stored',
+  buildPmdCorrection,
+));
 
 /**
  * The batch that withdraws shared readings: the same resources (same ids, so the same
@@ -88,32 +98,11 @@ export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBas
         where o.id = any($1::uuid[]) order by o.patient_id, o.effective_at, o.code`,
       [taken.rows.map((r) => r.observation_id)],
     )).rows;
-    const byPatient = new Map<string, (ObservationRow & { follow_up_org: string })[]>();
-    for (const r of rows) byPatient.set(r.patient_id, [...(byPatient.get(r.patient_id) ?? []), r]);
-    const patients = new Map((await tx.query<PatientRow>('select * from patients where id = any($1::uuid[])', [[...byPatient.keys()]])).rows.map((p) => [p.id, p]));
-    let messages = 0;
-    for (const [patientId, obs] of byPatient) {
-      const patient = patients.get(patientId)!;
-      const key = `varde-pmd-${patientId}-${run}`;
-      const queued = await enqueue(tx, {
-        organisationId: obs[0]!.follow_up_org,
-        receiverKind: 'pasientens_maledata',
-        documentKind: PMD_DOCUMENT_KIND,
-        idempotencyKey: key,
-        patientId,
-        source: { observationIds: obs.map((o) => o.id), fhirBase: opts.fhirBase },
-        contentType: 'application/fhir+json',
-        build: () => JSON.stringify(buildPmdBundle(patient, obs, opts.fhirBase)),
-        at: now,
-      });
-      if (queued) messages++;
-      // Sending a patient's readings to another system is a disclosure: audited against the patient.
-      await insertAudit(tx, {
-        actorKind: 'system', actorId: 'pmd-job', actorName: 'Pasientens måledata', organisationId: obs[0]!.follow_up_org, role: null,
-        action: 'read', resourceType: 'Observation', resourceId: null, patientId, outcome: 'success', route: null,
-        details: { disclosure: 'pasientens_maledata', readings: obs.length, outboxKey: key },
-      });
-    }
+    // Sending a patient's readings to another system is a disclosure: audited against the patient.
+    const messages = await queueByPatient(tx, rows, {
+      now, run, fhirBase: opts.fhirBase, keyPrefix: 'varde-pmd-', documentKind: PMD_DOCUMENT_KIND, build: buildPmdBundle,
+      auditAction: 'read', auditDetails: {},
+    });
     return { messages: messages + corrected.messages, readings: rows.length, corrections: corrected.readings };
   });
 }
@@ -148,29 +137,51 @@ async function queueCorrections(tx: Queryable, now: Date, fhirBase: string, limi
     [now, PMD_LOOKBACK_DAYS, limit, run],
   )).rows;
   if (!rows.length) return { messages: 0, readings: 0 };
+  const messages = await queueByPatient(tx, rows, {
+    now, run, fhirBase, keyPrefix: 'varde-pmd-eie-', documentKind: PMD_CORRECTION_KIND, build: buildPmdCorrection,
+    auditAction: 'update', auditDetails: { correction: 'entered-in-error' },
+  });
+  return { messages, readings: rows.length };
+}
+
+/**
+ * Queues one batch per patient (idempotency key `<keyPrefix><patient>-<run>`, the key the SQL
+ * wrote in pmd_shared) to the follow-up organisation's Pasientens måledata receiver, and audits
+ * each against its patient. Returns how many batches were new.
+ */
+async function queueByPatient(
+  tx: Queryable,
+  rows: (ObservationRow & { follow_up_org: string })[],
+  o: {
+    now: Date; run: string; fhirBase: string; keyPrefix: string; documentKind: string;
+    build: (patient: PatientRow, rows: ObservationRow[], fhirBase: string) => Bundle;
+    auditAction: 'read' | 'update'; auditDetails: Record<string, unknown>;
+  },
+): Promise<number> {
   const byPatient = new Map<string, (ObservationRow & { follow_up_org: string })[]>();
   for (const r of rows) byPatient.set(r.patient_id, [...(byPatient.get(r.patient_id) ?? []), r]);
   const patients = new Map((await tx.query<PatientRow>('select * from patients where id = any($1::uuid[])', [[...byPatient.keys()]])).rows.map((p) => [p.id, p]));
   let messages = 0;
   for (const [patientId, obs] of byPatient) {
-    const key = `varde-pmd-eie-${patientId}-${run}`;
+    const patient = patients.get(patientId)!;
+    const key = `${o.keyPrefix}${patientId}-${o.run}`;
     const queued = await enqueue(tx, {
       organisationId: obs[0]!.follow_up_org,
       receiverKind: 'pasientens_maledata',
-      documentKind: PMD_CORRECTION_KIND,
+      documentKind: o.documentKind,
       idempotencyKey: key,
       patientId,
-      source: { observationIds: obs.map((o) => o.id), fhirBase },
+      source: { observationIds: obs.map((r) => r.id), fhirBase: o.fhirBase },
       contentType: 'application/fhir+json',
-      build: () => JSON.stringify(buildPmdCorrection(patients.get(patientId)!, obs, fhirBase)),
-      at: now,
+      build: () => JSON.stringify(o.build(patient, obs, o.fhirBase)),
+      at: o.now,
     });
     if (queued) messages++;
     await insertAudit(tx, {
       actorKind: 'system', actorId: 'pmd-job', actorName: 'Pasientens måledata', organisationId: obs[0]!.follow_up_org, role: null,
-      action: 'update', resourceType: 'Observation', resourceId: null, patientId, outcome: 'success', route: null,
-      details: { disclosure: 'pasientens_maledata', correction: 'entered-in-error', readings: obs.length, outboxKey: key },
+      action: o.auditAction, resourceType: 'Observation', resourceId: null, patientId, outcome: 'success', route: null,
+      details: { disclosure: 'pasientens_maledata', ...o.auditDetails, readings: obs.length, outboxKey: key },
     });
   }
-  return { messages, readings: rows.length };
+  return messages;
 }
