@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
+import { GroupQueues, withRetry } from './queue.js';
 
 /*
  * Group commit for device uploads. Every upload is validated on its own; its write then joins
@@ -8,7 +9,7 @@ import { storeSittings, type CheckedSitting, type StoredSitting } from '../obser
  * they are stored in ONE transaction (one access check, one lock statement, one context read, one
  * write statement, one commit) instead of one each. On PostgreSQL nothing waits on a timer: an
  * upload that arrives when no write is running is written at once, and under load the groups form
- * by themselves. On PGlite a write waits 3 ms for company first (see Combiner).
+ * by themselves. On PGlite a write waits 3 ms for company first (the queue is queue.ts's GroupQueues).
  *
  * Each upload keeps its own guarantees. It is acknowledged only after the transaction holding its
  * readings has committed, with their triage, alerts and audit records; and it stays all-or-nothing:
@@ -42,74 +43,19 @@ interface Job extends Upload {
   reject(err: unknown): void;
 }
 
-/** See Combiner: long enough for a few requests' token checks to run on PGlite, short next to its commit. */
-const PGLITE_LINGER_MS = 3;
 /** Readings in one combined transaction at most (an upload bigger than this is written alone). */
 const MAX_GROUP_READINGS = 2000;
-/** Deadlocks and serialisation failures are retried this many times before giving up. */
-const TX_ATTEMPTS = 3;
 
-class Combiner {
-  private readonly queue: Job[] = [];
-  private running = 0;
-  private lingering: NodeJS.Timeout | undefined;
-
-  /**
-   * @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection.
-   * @param lingerMs how long a write that could start at once waits for company. PGlite runs every
-   *   statement on one thread, and its transaction holds off every other query, so the requests
-   *   behind it (token lookup, validation) only reach the queue once it has finished: without a
-   *   short wait each of them would start a transaction of its own. PostgreSQL needs none.
-   */
-  constructor(private readonly maxRunning: number, private readonly lingerMs: number) {}
-
-  submit(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...upload, ctx, resolve, reject });
-      if (this.lingerMs > 0 && this.running === 0) {
-        this.lingering ??= setTimeout(() => {
-          this.lingering = undefined;
-          this.pump();
-        }, this.lingerMs);
-      } else this.pump();
-    });
+/** The next group: uploads in arrival order up to MAX_GROUP_READINGS readings (at least one upload). */
+function takeGroup(queue: Job[]): Job[] {
+  const group: Job[] = [queue.shift()!];
+  let n = group[0]!.readings.length;
+  while (queue.length > 0 && n + queue[0]!.readings.length <= MAX_GROUP_READINGS) {
+    const j = queue.shift()!;
+    group.push(j);
+    n += j.readings.length;
   }
-
-  private pump(): void {
-    while (this.running < this.maxRunning && this.queue.length > 0) {
-      const group: Job[] = [this.queue.shift()!];
-      let n = group[0]!.readings.length;
-      while (this.queue.length > 0 && n + this.queue[0]!.readings.length <= MAX_GROUP_READINGS) {
-        const j = this.queue.shift()!;
-        group.push(j);
-        n += j.readings.length;
-      }
-      this.running++;
-      void this.run(group).finally(() => {
-        this.running--;
-        this.pump();
-      });
-    }
-  }
-
-  private async run(group: Job[]): Promise<void> {
-    // Same client in every job (that is how groups are keyed); the first request's context writes.
-    const ctx = group[0]!.ctx;
-    try {
-      const results = await write(ctx, group);
-      group.forEach((j, g) => j.resolve(results[g]!));
-    } catch (err) {
-      if (group.length === 1) return group[0]!.reject(err);
-      // Find out whose problem it was: each upload alone, in arrival order.
-      for (const j of group) {
-        try {
-          j.resolve((await write(j.ctx, [j]))[0]!);
-        } catch (e) {
-          j.reject(e);
-        }
-      }
-    }
-  }
+  return group;
 }
 
 /** One transaction for the uploads: access, devices, then every reading in time order through storeSittings. */
@@ -198,20 +144,8 @@ async function deviceFor(tx: Queryable, organisationId: string, device: { serial
   return id;
 }
 
-/** Runs `fn` again on deadlock (40P01) or serialisation failure (40001); anything else is thrown. */
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
-    }
-  }
-}
-
-/** One combiner per database and client: only uploads of the same actor share a transaction. */
-const combiners = new WeakMap<Db, Map<string, Combiner>>();
+/** One group-commit queue per database and client: only uploads of the same actor share a transaction. */
+const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write);
 
 /**
  * Writes an upload's validated readings through the client's group-commit queue. Resolves once
@@ -221,16 +155,7 @@ const combiners = new WeakMap<Db, Map<string, Combiner>>();
 export function submitUpload(ctx: Ctx, upload: Upload): Promise<UploadOutcome> {
   const a = ctx.actor;
   if (a.kind !== 'client') throw new Error('device uploads come from clients');
-  let perDb = combiners.get(ctx.db);
-  if (!perDb) {
-    perDb = new Map();
-    combiners.set(ctx.db, perDb);
-  }
-  const key = `${a.clientId} ${a.organisationId}`;
-  let c = perDb.get(key);
-  if (!c) {
-    c = ctx.db.kind === 'postgres' ? new Combiner(2, 0) : new Combiner(1, PGLITE_LINGER_MS);
-    perDb.set(key, c);
-  }
-  return c.submit(ctx, upload);
+  return new Promise((resolve, reject) => {
+    queues.submit(ctx.db, `${a.clientId} ${a.organisationId}`, { ...upload, ctx, resolve, reject });
+  });
 }

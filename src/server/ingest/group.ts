@@ -1,7 +1,8 @@
 import { actorTag } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
-import type { Db, Queryable } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
 import { storeSittings, type RecordOptions, type SittingToStore, type StoredSitting } from '../observations/service.js';
+import { GroupQueues, withRetry, type QueuedJob } from './queue.js';
 
 /*
  * The FHIR write path's share of ingest's group commit (combiner.ts) and statement economy.
@@ -91,86 +92,29 @@ export class SittingBatch {
 /** A write staged in a shared transaction: done already, or done once the batch is flushed. */
 export type Staged<T> = { now: T } | { later: Promise<T> };
 
-interface Job {
-  ctx: Ctx;
+interface Job extends QueuedJob<unknown> {
   stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<unknown>>;
-  resolve(v: unknown): void;
-  reject(err: unknown): void;
 }
 
-/** See combiner.ts: PGlite runs one statement at a time, so a write waits this long for company. */
-const PGLITE_LINGER_MS = 3;
 /** Writes in one shared transaction at most. */
 const MAX_GROUP = 200;
-const TX_ATTEMPTS = 3;
 
-class SharedQueue {
-  private readonly queue: Job[] = [];
-  private running = 0;
-  private lingering: NodeJS.Timeout | undefined;
-
-  constructor(private readonly maxRunning: number, private readonly lingerMs: number) {}
-
-  submit(job: Job): void {
-    this.queue.push(job);
-    if (this.lingerMs > 0 && this.running === 0) {
-      this.lingering ??= setTimeout(() => {
-        this.lingering = undefined;
-        this.pump();
-      }, this.lingerMs);
-    } else this.pump();
-  }
-
-  private pump(): void {
-    while (this.running < this.maxRunning && this.queue.length > 0) {
-      const group = this.queue.splice(0, MAX_GROUP);
-      this.running++;
-      void this.run(group).finally(() => {
-        this.running--;
-        this.pump();
-      });
-    }
-  }
-
-  private async run(group: Job[]): Promise<void> {
-    try {
-      const results = await write(group);
-      group.forEach((j, i) => j.resolve(results[i]));
-    } catch (err) {
-      if (group.length === 1) return group[0]!.reject(err);
-      // Whose problem was it: each write alone, in arrival order.
-      for (const j of group) {
-        try {
-          j.resolve((await write([j]))[0]);
-        } catch (e) {
-          j.reject(e);
-        }
-      }
-    }
-  }
+/** One transaction for the group: every write staged in order, the batch flushed, then the results. */
+function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
+  return withRetry(() =>
+    ctx.db.tx(async (tx) => {
+      const batch = new SittingBatch(ctx, tx);
+      const staged: Staged<unknown>[] = [];
+      for (const j of group) staged.push(await j.stage(tx, batch));
+      await batch.flush();
+      const out: unknown[] = [];
+      for (const s of staged) out.push('now' in s ? s.now : await s.later);
+      return out;
+    }),
+  );
 }
 
-async function write(group: Job[]): Promise<unknown[]> {
-  const ctx = group[0]!.ctx;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.db.tx(async (tx) => {
-        const batch = new SittingBatch(ctx, tx);
-        const staged: Staged<unknown>[] = [];
-        for (const j of group) staged.push(await j.stage(tx, batch));
-        await batch.flush();
-        const out: unknown[] = [];
-        for (const s of staged) out.push('now' in s ? s.now : await s.later);
-        return out;
-      });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
-    }
-  }
-}
-
-const queues = new WeakMap<Db, Map<string, SharedQueue>>();
+const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write);
 
 /**
  * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group
@@ -182,17 +126,7 @@ export function submitShared<T>(ctx: Ctx, stage: (tx: Queryable, batch: SittingB
   // Only writes of one actor share a transaction: storeSittings audits and records them as one caller.
   // Everything of the actor that storeSittings writes into audit rows: who, organisation, role, route.
   const key = [actorTag(a), 'organisationId' in a ? a.organisationId : '', 'role' in a ? a.role : '', ctx.route ?? ''].join(' ');
-  let perDb = queues.get(ctx.db);
-  if (!perDb) {
-    perDb = new Map();
-    queues.set(ctx.db, perDb);
-  }
-  let q = perDb.get(key);
-  if (!q) {
-    q = ctx.db.kind === 'postgres' ? new SharedQueue(2, 0) : new SharedQueue(1, PGLITE_LINGER_MS);
-    perDb.set(key, q);
-  }
   return new Promise<T>((resolve, reject) => {
-    q.submit({ ctx, stage: stage as Job['stage'], resolve: resolve as (v: unknown) => void, reject });
+    queues.submit(ctx.db, key, { ctx, stage: stage as Job['stage'], resolve: resolve as (v: unknown) => void, reject });
   });
 }

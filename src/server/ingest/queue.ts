@@ -1,0 +1,122 @@
+import type { Ctx } from '../context.js';
+import type { Db } from '../db/port.js';
+
+/*
+ * The queue behind both group commits: device uploads (combiner.ts) and FHIR creates (group.ts).
+ * Writes of one caller wait here while the previous write of that caller commits, and are then
+ * written together in ONE transaction. On PostgreSQL nothing waits on a timer: a write that
+ * arrives when none is running starts at once, and under load the groups form by themselves.
+ * If a combined write fails, each write of the group is written again on its own, in arrival
+ * order, so one write's problem is answered to that write alone.
+ */
+
+/** A write waiting in a GroupQueue; it is answered through resolve/reject after its commit. */
+export interface QueuedJob<R> {
+  ctx: Ctx;
+  resolve(v: R): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Long enough for a few requests' token checks to run on PGlite, short next to its commit. PGlite
+ * runs every statement on one thread, and its transaction holds off every other query, so the
+ * requests behind it (token lookup, validation) only reach the queue once it has finished: without
+ * a short wait each of them would start a transaction of its own. PostgreSQL needs none.
+ */
+const PGLITE_LINGER_MS = 3;
+/** Deadlocks and serialisation failures are retried this many times before giving up. */
+const TX_ATTEMPTS = 3;
+
+/** Runs `fn` again on deadlock (40P01) or serialisation failure (40001); anything else is thrown. */
+export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
+}
+
+class GroupQueue<J extends QueuedJob<R>, R> {
+  private readonly queue: J[] = [];
+  private running = 0;
+  private lingering: NodeJS.Timeout | undefined;
+
+  /**
+   * @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection.
+   * @param lingerMs how long a write that could start at once waits for company (PGLITE_LINGER_MS).
+   */
+  constructor(
+    private readonly maxRunning: number,
+    private readonly lingerMs: number,
+    private readonly take: (queue: J[]) => J[],
+    private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>,
+  ) {}
+
+  submit(job: J): void {
+    this.queue.push(job);
+    if (this.lingerMs > 0 && this.running === 0) {
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined;
+        this.pump();
+      }, this.lingerMs);
+    } else this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.maxRunning && this.queue.length > 0) {
+      const group = this.take(this.queue);
+      this.running++;
+      void this.run(group).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(group: J[]): Promise<void> {
+    // Same caller in every job (that is how queues are keyed); the first request's context writes.
+    try {
+      const results = await this.write(group[0]!.ctx, group);
+      group.forEach((j, i) => j.resolve(results[i]!));
+    } catch (err) {
+      if (group.length === 1) return group[0]!.reject(err);
+      // Whose problem was it: each write alone, in arrival order.
+      for (const j of group) {
+        try {
+          j.resolve((await this.write(j.ctx, [j]))[0]!);
+        } catch (e) {
+          j.reject(e);
+        }
+      }
+    }
+  }
+}
+
+/** One group-commit queue per database and caller key. */
+export class GroupQueues<J extends QueuedJob<R>, R> {
+  private readonly perDb = new WeakMap<Db, Map<string, GroupQueue<J, R>>>();
+
+  /**
+   * @param take removes the next group from the front of the queue (at least one job)
+   * @param write writes a group in one transaction as `ctx`; one result per job, in order
+   */
+  constructor(private readonly take: (queue: J[]) => J[], private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>) {}
+
+  /** Queues `job` behind the other writes of `key` on `db`; it is answered after its commit. */
+  submit(db: Db, key: string, job: J): void {
+    let perDb = this.perDb.get(db);
+    if (!perDb) {
+      perDb = new Map();
+      this.perDb.set(db, perDb);
+    }
+    let q = perDb.get(key);
+    if (!q) {
+      q = db.kind === 'postgres' ? new GroupQueue(2, 0, this.take, this.write) : new GroupQueue(1, PGLITE_LINGER_MS, this.take, this.write);
+      perDb.set(key, q);
+    }
+    q.submit(job);
+  }
+}
