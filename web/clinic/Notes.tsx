@@ -3,7 +3,7 @@ import { api } from '../shared/api.js';
 import { Async, contactTypeLabel, DateTime, errorKey } from '../shared/components.js';
 import { byTimeDesc } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
-import { msg, textOf, useI18n, type Text } from '../shared/i18n.js';
+import { msg, useI18n, type Text } from '../shared/i18n.js';
 import type { ContactNote, ContactType, NotesResponse } from '../../src/api/notes.js';
 import {
   ContactFields,
@@ -13,6 +13,7 @@ import {
   type ContactNoteDraft,
   type ContactNoteErrors,
 } from './ContactFields.js';
+import { DialogFooter } from './DialogFooter.js';
 
 function noteTime(note: ContactNote): string {
   return note.createdAt;
@@ -96,18 +97,7 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
       <form class="stack note-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${idPrefix}-heading`}>
         <h3 id={`${idPrefix}-heading`}>{t.newNote}</h3>
         <ContactFields draft={draft} errors={errors} onChange={setDraft} idPrefix={idPrefix} />
-        <div role="alert" class="form-alert">
-          {formError.map((m) => (
-            <p key={textOf(m, t)} class="notice notice-error">
-              {textOf(m, t)}
-            </p>
-          ))}
-        </div>
-        <div class="actions">
-          <button type="submit" class="button button-primary" aria-busy={saving}>
-            {saving ? t.saving : t.saveNote}
-          </button>
-        </div>
+        <DialogFooter errors={formError} saving={saving} confirm={t.saveNote} />
         <p role="status" class="status-text">
           {saved && t.noteSaved}
         </p>
