@@ -59,6 +59,21 @@ export function useStatusLoader(key: string, enabled: boolean, outbox: Outbox | 
   return { status, deadlines, reload: load };
 }
 
+/** A warning that the session is over and why, with the way back in to the login page. */
+function LoginAgainAlert({ kind, text }: { kind: 'session-warning' | 'login-again'; text: string }) {
+  const { lang } = useI18n();
+  return (
+    <div class={`notice notice-warning ${kind}`} role="alert">
+      <p>{text}</p>
+      <p>
+        <a class="button button-primary" href={loginUrl('patient')}>
+          {PATIENT_TEXTS[lang].loginAgain}
+        </a>
+      </p>
+    </div>
+  );
+}
+
 /**
  * A warning five minutes before the session ends (idle or absolute), a button that keeps it alive,
  * and, once it has ended, a plain way back in that says readings are kept.
@@ -76,16 +91,7 @@ export function SessionWarning() {
   if (end - now > WARN_MS) return null;
   const minutes = Math.max(1, Math.ceil((end - now) / 60_000));
   if (end <= now) {
-    return (
-      <div class="notice notice-warning session-warning" role="alert">
-        <p>{p.sessionEnded}</p>
-        <p>
-          <a class="button button-primary" href={loginUrl('patient')}>
-            {p.loginAgain}
-          </a>
-        </p>
-      </div>
-    );
+    return <LoginAgainAlert kind="session-warning" text={p.sessionEnded} />;
   }
   return (
     <div class="notice notice-warning session-warning" role="alert" ref={ref}>
@@ -110,16 +116,7 @@ export function LoginAgainNotice() {
   useOutboxItems(); // re-render on queue changes
   if (!outbox?.loginNeeded) return null;
   const p = PATIENT_TEXTS[lang];
-  return (
-    <div class="notice notice-warning login-again" role="alert">
-      <p>{p.loginAgainSaved}</p>
-      <p>
-        <a class="button button-primary" href={loginUrl('patient')}>
-          {p.loginAgain}
-        </a>
-      </p>
-    </div>
-  );
+  return <LoginAgainAlert kind="login-again" text={p.loginAgainSaved} />;
 }
 
 /**
