@@ -1,11 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { api, logout } from '../shared/api.js';
-import { AppShell } from '../shared/AppShell.js';
+import { AppShell, shellNav, type ShellRoute } from '../shared/AppShell.js';
 import { LoadError, Loading, roleLabel } from '../shared/components.js';
 import { useAsync, useHashPath } from '../shared/hooks.js';
 import { i18nFor, isLang, type Lang } from '../shared/i18n.js';
-import type { Catalogue } from '../shared/i18n.js';
 import type { Me, PersonnelMe } from '../../src/api/session.js';
 import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
@@ -51,13 +50,8 @@ function patientIdFrom(path: string): string | null {
   }
 }
 
-interface Page {
-  path: string;
-  label: (t: Catalogue) => string;
+interface Page extends ShellRoute {
   allowed: (me: PersonnelMe) => boolean;
-  render: () => ComponentChildren;
-  /** Shown after the label in the navigation (a count). */
-  badge?: () => ComponentChildren;
 }
 
 /** Pages by role: the follow-up nurse's worklist, the GP's escalations and enrolment, reports for coordinators. */
@@ -124,7 +118,7 @@ export function App() {
   else if (page) content = page.render();
   else content = <p class="notice notice-info">{t.noPagesForRole}</p>;
 
-  const nav = personnel && !launched ? pages.map((p) => ({ path: p.path, label: p.label(t), current: p === page, badge: p.badge?.() })) : null;
+  const nav = personnel && !launched ? shellNav(pages, page, t) : null;
   // Only clinical roles have the live stream; its state is shown in the header on every page.
   const live = personnel && isClinical(personnel) ? { on: stream.status !== 'error', label: stream.status === 'error' ? t.shellLiveOff : t.shellLiveOn } : null;
 

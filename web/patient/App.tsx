@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, logout } from '../shared/api.js';
-import { AppShell } from '../shared/AppShell.js';
+import { AppShell, shellNav, type ShellRoute } from '../shared/AppShell.js';
 import { LoadError, Loading } from '../shared/components.js';
 import { useAsync, useHashPath, useOnline } from '../shared/hooks.js';
-import { i18nFor, isLang, type Catalogue, type Lang } from '../shared/i18n.js';
+import { i18nFor, isLang, type Lang } from '../shared/i18n.js';
 import type { Me } from '../../src/api/session.js';
 import { AccessLogPage } from './AccessLogPage.js';
 import { Home } from './Home.js';
@@ -18,15 +18,7 @@ import { EmergencyNumbers } from './Emergency.js';
 import { MyPlanPage } from './MyPlanPage.js';
 import { RelativeHome } from './Delegations.js';
 
-interface Route {
-  path: string;
-  label: (t: Catalogue) => string;
-  render: () => ComponentChildren;
-  /** Shown after the label in the navigation (a count). */
-  badge?: () => ComponentChildren;
-}
-
-const ROUTES: readonly Route[] = [
+const ROUTES: readonly ShellRoute[] = [
   { path: '/', label: (t) => t.navToday, render: () => <Home /> },
   { path: '/maal', label: (t) => t.navObservations, render: () => <ObservationsPage /> },
   { path: '/plan', label: (t) => t.myPlanNav, render: () => <MyPlanPage /> },
@@ -132,9 +124,7 @@ export function App() {
   else if (code) content = <QuestionnairePage key={code} code={code} />;
   else content = route?.render();
 
-  const nav = patient
-    ? ROUTES.map((r) => ({ path: r.path, label: r.label(t), current: r === route, badge: r.badge?.() }))
-    : null;
+  const nav = patient ? shellNav(ROUTES, route, t) : null;
 
   return (
     <OutboxContext.Provider value={outbox}>

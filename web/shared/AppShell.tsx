@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { LanguageSwitcher } from './components.js';
 import { useFocusHeadingOnNavigate } from './hooks.js';
-import { applyDocumentLang, I18nContext, type I18nValue, type Lang } from './i18n.js';
+import { applyDocumentLang, I18nContext, type Catalogue, type I18nValue, type Lang } from './i18n.js';
 
 /** One entry of the main navigation. */
 export interface ShellNavItem {
@@ -11,6 +11,23 @@ export interface ShellNavItem {
   current: boolean;
   /** Shown after the label (a count). */
   badge?: ComponentChildren;
+}
+
+/** A page of an app's main navigation, as each app lists them. */
+export interface ShellRoute {
+  path: string;
+  label: (t: Catalogue) => string;
+  render: () => ComponentChildren;
+  /** Shown after the label in the navigation (a count). */
+  badge?: () => ComponentChildren;
+}
+
+/**
+ * The navigation for the pages a user may open, in the user's language, marking the page shown.
+ * @param current the page shown (undefined on a page outside the navigation, e.g. a patient)
+ */
+export function shellNav(routes: readonly ShellRoute[], current: ShellRoute | undefined, t: Catalogue): ShellNavItem[] {
+  return routes.map((r) => ({ path: r.path, label: r.label(t), current: r === current, badge: r.badge?.() }));
 }
 
 /** The live connection: the clinic's event stream, or the patient's network. */
