@@ -1,8 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusterDir, findPgBin, freePort, pgToolsBlocked, runPgTool } from '../src/server/testing/pg-cluster.js';
 
 export interface PgServer {
   /** A role that may CREATE DATABASE. */
@@ -23,25 +22,14 @@ export async function benchPostgres(): Promise<PgServer | null> {
     const url = process.env[name];
     if (url) return { adminUrl: url, source: name, stop: () => undefined };
   }
-  const bin = findPgBin();
-  if (!bin) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'varde-bench-pg-'));
-  // initdb refuses to run as root (as scripts/test.sh does, run it as the postgres user).
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;
-    const r = spawnSync(full[0], [...full[1]], { stdio: ['ignore', 'ignore', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr?.toString()}`);
-  };
-  if (asRoot) {
-    if (spawnSync('id', ['postgres']).status !== 0) return null;
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  const bin = initdbBin();
+  // initdb refuses to run as root (as scripts/test.sh does, the tools run as the postgres user).
+  if (!bin || pgToolsBlocked()) return null;
+  const dir = clusterDir('varde-bench-pg-');
+  const run = (tool: string, args: string[]) => runPgTool(bin, tool, args);
   const port = await freePort();
-  run(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-  run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -c max_connections=50`, 'start']);
+  run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -c max_connections=50`, 'start']);
   const postmaster = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -49,7 +37,7 @@ export async function benchPostgres(): Promise<PgServer | null> {
     cpuMs: () => clusterCpuMs(postmaster),
     stop() {
       try {
-        run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
+        run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -80,22 +68,8 @@ function clusterCpuMs(postmaster: number): number {
   return ticks * 10;
 }
 
-function findPgBin(): string | null {
+/** The folder of the initdb on PATH, else of the newest Debian PostgreSQL. */
+function initdbBin(): string | null {
   const which = spawnSync('sh', ['-c', 'command -v initdb']).stdout?.toString().trim();
-  if (which) return join(which, '..');
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(root, versions[0], 'bin') : null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return which ? join(which, '..') : findPgBin('initdb');
 }

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -12,6 +9,8 @@ import { deviceToken, seedDeviceSetting } from '../ingest/fault-helpers.js';
 import { startServer, type Server } from '../server.js';
 import { cookiesFor, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND } from '../testing/db.js';
+import { blockData, openWorklistStream, type WorklistStream } from '../testing/sse.js';
+import { clusterDir, findPgBin, freePort, pgToolsBlocked, runPgTool } from '../testing/pg-cluster.js';
 import { openDb } from './open.js';
 import type { Db } from './port.js';
 import { lsnBytes, openReadRouter } from './read.js';
@@ -53,40 +52,18 @@ describe('DATABASE_READ_URL configuration', () => {
   });
 });
 
-function findPgBin(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_basebackup'))).sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(root, versions[0], 'bin') : null;
-}
-
-const BIN = findPgBin();
-const asRoot = process.getuid?.() === 0;
+const BIN = findPgBin('pg_basebackup');
+const blocked = pgToolsBlocked();
 const skip = TEST_DB_KIND !== 'postgres'
   ? 'runs in the PostgreSQL pass (VARDE_TEST_DB=postgres): it starts its own primary and replica'
   : !BIN
     ? 'no PostgreSQL binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql): primary + replica test skipped'
-    : asRoot && spawnSync('id', ['postgres']).status !== 0
-      ? 'running as root without a postgres user to run initdb as: primary + replica test skipped'
+    : blocked
+      ? `${blocked}: primary + replica test skipped`
       : false;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs a PostgreSQL tool, as the postgres user when we are root (initdb refuses root). */
-function pgRun(tool: string, args: string[]): void {
-  const cmd = join(BIN!, tool);
-  const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stderr?.toString()}${r.stdout?.toString()}`);
-}
+/** Runs a PostgreSQL tool of BIN (testing/pg-cluster.ts#runPgTool). */
+const pgRun = (tool: string, args: string[]): void => runPgTool(BIN!, tool, args);
 
 /** One cluster's log, read from where the last look ended. */
 class Log {
@@ -121,12 +98,7 @@ const FHIR_SQL = 'select * from observations where patient_id = $1';
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'varde-replica-'));
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir, uid, gid);
-  }
+  dir = clusterDir('varde-replica-');
   const [p1, p2] = [await freePort(), await freePort()];
   const opts = (port: number) => `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c log_statement=all -c max_connections=60`;
   pgRun('initdb', ['-D', join(dir, 'primary'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
@@ -281,35 +253,22 @@ describe('primary + streaming replica (real PostgreSQL)', { skip }, () => {
     const env = { DATABASE_URL: primaryUrl, DATABASE_READ_URL: replicaUrl };
     let a: ChildServer | undefined;
     let b: ChildServer | undefined;
-    const ctl = new AbortController();
+    let stream: WorklistStream | undefined;
     try {
       [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
-      const res = await fetch(`${b.url}/api/worklist/stream`, { headers: { cookie: cookies.nurseA }, signal: ctl.signal });
-      assert.equal(res.status, 200);
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let buf = decoder.decode((await reader.read()).value); // ': connected'
+      stream = await openWorklistStream(b.url, cookies.nurseA);
       const token = await deviceToken(a.url, client);
       const up = await fetch(`${a.url}/api/ingest/observations`, {
         method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ sentAt: new Date().toISOString(), readings: [{ readingId: 'rep-2', patientId: f.patient.id, effectiveAt: new Date(Date.now() - 10_000).toISOString(), measurements: [{ code: 'spo2', value: 83 }] }] }),
       });
       assert.equal(up.status, 201, await up.text());
-      const deadline = Date.now() + 15_000;
       let event: { patientId: string; zone: string | null } | undefined;
       let rows = false;
-      while ((!event || !rows) && Date.now() < deadline) {
-        const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), Math.max(0, deadline - Date.now())))]);
-        if (!r || r.done) break;
-        buf += decoder.decode(r.value);
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          if (block.startsWith('event: worklist')) event = JSON.parse(block.split('\ndata: ')[1]!) as typeof event;
-          if (block.startsWith('event: rows') && block.includes(f.patient.id)) rows = true;
-        }
-      }
+      await stream.read((block) => {
+        if (block.startsWith('event: worklist')) event = blockData(block) as typeof event;
+        if (block.startsWith('event: rows') && block.includes(f.patient.id)) rows = true;
+      }, () => !!event && rows, Date.now() + 15_000);
       assert.deepEqual(event && { patientId: event.patientId, zone: event.zone }, { patientId: f.patient.id, zone: 'red' }, 'B heard the alert raised through A');
       assert.ok(rows, 'and sent the changed worklist row');
       // The worklist's first page on B (read on the primary: it is the triage list) shows the patient red.
@@ -317,7 +276,7 @@ describe('primary + streaming replica (real PostgreSQL)', { skip }, () => {
       const body = (await page.json()) as { items: { patient: { id: string }; status: string }[] };
       assert.equal(body.items.find((r) => r.patient.id === f.patient.id)?.status, 'red');
     } finally {
-      ctl.abort();
+      stream?.close();
       await Promise.all([a?.stop(), b?.stop()]);
     }
   });

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { spawnServer, type ChildServer } from '../../sim/child-server.js';
 import { cookiesFor, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND } from '../testing/db.js';
+import { blockData, openWorklistStream } from '../testing/sse.js';
 import { deviceToken, seedDeviceSetting, sharedDb, type SharedDb } from './fault-helpers.js';
 
 /*
@@ -37,31 +38,17 @@ after(async () => {
 
 /** Opens the worklist stream and returns a reader of its `worklist` events. */
 async function openStream(base: string, cookie: string) {
-  const ctl = new AbortController();
-  const res = await fetch(`${base}/api/worklist/stream`, { headers: { cookie }, signal: ctl.signal });
-  assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = decoder.decode((await reader.read()).value); // ': connected' — subscribed from here
+  const stream = await openWorklistStream(base, cookie);
   const events: { patientId: string; reason: string; zone: string | null }[] = [];
   return {
     /** Waits until `want` events arrived or `ms` passed; returns what arrived. */
     async take(want: number, ms: number) {
-      const deadline = Date.now() + ms;
-      while (events.length < want && Date.now() < deadline) {
-        const r = await Promise.race([reader.read(), new Promise<null>((res) => setTimeout(() => res(null), Math.max(0, deadline - Date.now())))]);
-        if (!r || r.done) break;
-        buf += decoder.decode(r.value);
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          if (block.startsWith('event: worklist')) events.push(JSON.parse(block.split('\ndata: ')[1]!) as (typeof events)[number]);
-        }
-      }
+      await stream.read((block) => {
+        if (block.startsWith('event: worklist')) events.push(blockData(block) as (typeof events)[number]);
+      }, () => events.length >= want, Date.now() + ms);
       return events;
     },
-    close: () => ctl.abort(),
+    close: () => stream.close(),
   };
 }
 

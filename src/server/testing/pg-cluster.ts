@@ -1,0 +1,57 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/*
+ * Throwaway PostgreSQL clusters from the local (Debian) binaries, for tests that need servers of
+ * their own (db/replica.test.ts) and for the benchmark (bench/postgres.ts). Test and bench code
+ * only: production never starts a database.
+ */
+
+/** initdb refuses to run as root; as root the tools run as the postgres user instead. */
+const AS_ROOT = process.getuid?.() === 0;
+
+/** The newest /usr/lib/postgresql/<version>/bin that has `tool`, or null. */
+export function findPgBin(tool: string): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', tool))).sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? join(root, versions[0], 'bin') : null;
+}
+
+/** Why a cluster cannot be started here (root without a postgres user to run initdb as), or null. */
+export function pgToolsBlocked(): string | null {
+  return AS_ROOT && spawnSync('id', ['postgres']).status !== 0 ? 'running as root without a postgres user to run initdb as' : null;
+}
+
+/** A new temporary directory for cluster data, owned by the user the tools run as. */
+export function clusterDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (AS_ROOT) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  return dir;
+}
+
+/** Runs a PostgreSQL tool of `bin` (as the postgres user when we are root); throws with its output when it fails. */
+export function runPgTool(bin: string, tool: string, args: string[]): void {
+  const cmd = join(bin, tool);
+  const r = AS_ROOT ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stderr?.toString()}${r.stdout?.toString()}`);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
