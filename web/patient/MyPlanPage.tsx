@@ -1,7 +1,6 @@
 import type { OpeningHours } from '../../src/domain/opening-hours.js';
 import type { MeasurePlan, QuestionnairePlan, Thresholds } from '../../src/domain/plan.js';
-import type { MyPlan } from '../../src/api/me.js';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async } from '../shared/components.js';
 import { formatDate, formatDay, formatNumber } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
@@ -13,12 +12,6 @@ import { ZoneIcon, zoneMeaning, zoneWord } from '../shared/zone.js';
 import { ContactLine } from './Emergency.js';
 import { PATIENT_TEXTS } from './texts.js';
 
-/** GET /api/me/pathway: the patient's own step in the pathway and their goals. */
-interface OwnPathway {
-  state: string | null;
-  goals?: string | null;
-  shareMeasurementsSince?: string | null;
-}
 
 type Words = Pick<
   Catalogue,
@@ -118,8 +111,8 @@ function Entry({ entry, lang, t }: { entry: MeasurePlan | QuestionnairePlan; lan
 export function MyPlanPage() {
   const { t, lang } = useI18n();
   useDocumentTitle(t.pageTitle(t.myPlanHeading));
-  const plan = useAsync(() => api.get<MyPlan>('/api/me/plan'), []);
-  const pathway = useAsync(() => api.get<OwnPathway>('/api/me/pathway'), []);
+  const plan = useAsync(() => call('GET /api/me/plan'), []);
+  const pathway = useAsync(() => call('GET /api/me/pathway'), []);
   const goals = pathway.data?.goals?.trim();
   return (
     <>
