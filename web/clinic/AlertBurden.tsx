@@ -1,5 +1,5 @@
-import type { AlertBurden as Burden, ThresholdReview } from '../../src/api/alerts.js';
-import { api } from '../shared/api.js';
+import type { ThresholdReview } from '../../src/api/alerts.js';
+import { call } from '../shared/api.js';
 import { DateTime, TableRegion } from '../shared/components.js';
 import { formatDate, formatNumber } from '../shared/format.js';
 import { useAsync } from '../shared/hooks.js';
@@ -7,8 +7,6 @@ import { localized, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import { ZoneBadge } from '../shared/zone.js';
 import './burden.css';
-
-const burdenPath = (patientId: string) => `/api/patients/${encodeURIComponent(patientId)}/alert-burden`;
 
 /** The measures a rule is about, by name ("SpO₂", "Puls + SpO₂"). */
 function ruleName(r: ThresholdReview, lang: Parameters<typeof measureName>[1]): string {
@@ -22,8 +20,7 @@ function ruleName(r: ThresholdReview, lang: Parameters<typeof measureName>[1]): 
  */
 export function AlertBurden({ patientId, refreshKey = 0 }: { patientId: string; refreshKey?: number }) {
   const { t, lang } = useI18n();
-  const path = burdenPath(patientId);
-  const state = useAsync(() => api.get<Burden>(path), [path, refreshKey]);
+  const state = useAsync(() => call('GET /api/patients/:id/alert-burden', { params: { id: patientId } }), [patientId, refreshKey]);
   const b = state.data;
   if (!b) return null;
   const max = Math.max(1, ...b.weeks.map((w) => w.alerts));
@@ -76,8 +73,7 @@ export function AlertBurden({ patientId, refreshKey = 0 }: { patientId: string; 
  */
 export function ThresholdReviews({ patientId }: { patientId: string }) {
   const { t, lang } = useI18n();
-  const path = burdenPath(patientId);
-  const state = useAsync(() => api.get<Burden>(path), [path]);
+  const state = useAsync(() => call('GET /api/patients/:id/alert-burden', { params: { id: patientId } }), [patientId]);
   const reviews = state.data?.reviews ?? [];
   if (reviews.length === 0) return null;
   const num = (code: string, v: number, unit: string) => `${formatNumber(v, lang)} ${unitLabel(code, unit, lang)}`.trim();

@@ -1,18 +1,11 @@
 import { useId, useState } from 'preact/hooks';
-import { api, isRecord } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { localized, raw, useI18n, type Lang } from '../shared/i18n.js';
 import type { Alert } from '../../src/api/alerts.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { ContactNoteDialog } from './ContactNoteDialog.js';
 
 export type AlertAction = 'acknowledge' | 'resolve';
-
-/** The contract says "→ alert"; accept both a bare alert and an { alert } envelope. */
-function unwrapAlert(value: unknown): Alert | null {
-  if (isRecord(value) && isRecord(value.alert)) return value.alert as unknown as Alert;
-  if (isRecord(value) && typeof value.id === 'string' && typeof value.status === 'string') return value as unknown as Alert;
-  return null;
-}
 
 /** The nurse's judgement (alert burden): ticked = the alert asked for nothing; unticked = something was done. */
 function NoActionChoice({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
@@ -54,7 +47,7 @@ export function AlertActionDialog({
         </div>
       }
       extra={<NoActionChoice checked={noAction} onChange={setNoAction} />}
-      send={async (note) => unwrapAlert(await api.post<unknown>(`/api/alerts/${encodeURIComponent(alert.id)}/${action}`, { note, noActionNeeded: noAction }))}
+      send={(note) => call(`POST /api/alerts/:id/${action}`, { params: { id: alert.id }, body: { note, noActionNeeded: noAction } })}
       knownError={(e) => (e.status === 409 ? raw(e.message) : null)}
       onClose={onClose}
       onDone={onDone}
@@ -106,7 +99,7 @@ export function BulkAcknowledgeDialog({
       }
       extra={<NoActionChoice checked={noAction} onChange={setNoAction} />}
       send={async (note) =>
-        (await api.post<{ alerts: Alert[] }>(`/api/patients/${encodeURIComponent(patientId)}/alerts/acknowledge`, { alertIds: alerts.map((a) => a.id), note, noActionNeeded: noAction })).alerts
+        (await call('POST /api/patients/:id/alerts/acknowledge', { params: { id: patientId }, body: { alertIds: alerts.map((a) => a.id), note, noActionNeeded: noAction } })).alerts
       }
       knownError={(e) => (e.code === 'alerts_changed' ? raw(BULK_TEXT[lang].changed) : null)}
       onClose={onClose}

@@ -1,21 +1,14 @@
 import { useContext, useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, errorText } from '../shared/components.js';
 import { formatDate } from '../shared/format.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
-import type { Organisation } from '../../src/api/organisations.js';
+import type { Referral, ReferralBody } from '../../src/api/pathway.js';
 import type { Template } from '../../src/api/templates.js';
 import { MeContext } from './me.js';
 import { usePathwayText } from './pathwayText.js';
 import './pathway.css';
-
-interface Referral {
-  episodeId: string; patientId: string; patientName: string; state: string; source: string; reason: string; referredAt: string;
-  inclusion: Record<string, boolean> | null; referrer: string | null; followUpOrganisation: string; vedtakDate: string | null;
-  decidedBy: string | null; declineReason: string | null; toDecide: boolean;
-}
-interface Task { kind: string; patientId: string; patientName: string; dueAt: string | null; note?: string | null }
 
 const INCLUSION = ['chronicCondition', 'ableToConsent', 'ableToUseEquipment'] as const;
 const SOURCES = ['gp', 'hospital', 'home_care', 'citizen'] as const;
@@ -31,11 +24,11 @@ export function ReferralsPage() {
   const me = useContext(MeContext);
   useDocumentTitle(t.pageTitle(p.referralsHeading));
   const lists = useAsync(async () => {
-    const [r, tk] = await Promise.all([api.get<{ referrals: Referral[] }>('/api/referrals'), api.get<{ tasks: Task[] }>('/api/pathway/tasks')]);
+    const [r, tk] = await Promise.all([call('GET /api/referrals'), call('GET /api/pathway/tasks')]);
     return { referrals: r.referrals, tasks: tk.tasks };
   }, []);
   const refs = useAsync(async () => {
-    const [o, tp] = await Promise.all([api.get<{ organisations: Organisation[] }>('/api/organisations'), api.get<{ templates: Template[] }>('/api/templates')]);
+    const [o, tp] = await Promise.all([call('GET /api/organisations'), call('GET /api/templates')]);
     return { organisations: o.organisations, templates: tp.templates };
   }, []);
   const uid = useId();
@@ -57,13 +50,15 @@ export function ReferralsPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ patientId: string }>('/api/referrals', {
+      // The form sends what was entered, gaps included: the server's field errors name what to fill in.
+      const body = {
         identifier: str('identifier').replace(/\s/g, ''), name: str('name'), source: str('source'), reason: str('reason'),
         diagnoses: diagnoses.map(({ system, code, display }) => ({ system, code, display })), riskLevel: str('risk') || undefined,
         inclusion: Object.fromEntries(INCLUSION.map((k) => [k, fd.get(k) === 'on'])),
         followUpOrganisationId: str('followUp') || undefined, ...(str('gp') ? { gpOrganisationId: str('gp') } : {}),
         ...(diagnoses.length ? { templates: [...new Set(diagnoses.map((d) => d.template))] } : {}),
-      });
+      } as ReferralBody;
+      const r = await call('POST /api/referrals', { body });
       setStatus(p.sent);
       form.reset();
       lists.reload();
@@ -220,7 +215,7 @@ function ReferralTable({ rows }: { rows: Referral[] }) {
           {rows.map((r) => (
             <tr key={r.episodeId}>
               <th scope="row"><a href={`#/pasient/${encodeURIComponent(r.patientId)}`}>{r.patientName}</a></th>
-              <td>{p.sources[r.source as keyof typeof p.sources] ?? r.source}{r.referrer ? ` (${r.referrer})` : ''}<br />{formatDate(r.referredAt.slice(0, 10), lang)}</td>
+              <td>{p.sources[r.source as keyof typeof p.sources] ?? r.source}{r.referrer ? ` (${r.referrer})` : ''}{r.referredAt && <><br />{formatDate(r.referredAt.slice(0, 10), lang)}</>}</td>
               <td>{r.reason}</td>
               <td>{p.states[r.state as keyof typeof p.states] ?? r.state}</td>
               <td>{r.declineReason ? p.declinedBecause(r.declineReason) : r.vedtakDate ? p.acceptedOn(formatDate(r.vedtakDate, lang), r.decidedBy ?? '') : '–'}</td>
