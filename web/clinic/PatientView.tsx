@@ -1,17 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { api, isRecord, withQuery } from '../shared/api.js';
+import { call, isRecord } from '../shared/api.js';
 import { TrendChart } from '../shared/chart.js';
 import { Async, DateTime, MessageThread, roleLabel } from '../shared/components.js';
 import { formatDate, formatNumber, isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
-import type { Alert, AlertsResponse } from '../../src/api/alerts.js';
-import type { EscalationsResponse } from '../../src/api/escalations.js';
-import type { ObservationsResponse } from '../../src/api/observations.js';
+import type { Alert } from '../../src/api/alerts.js';
 import type { Episode, Identifier, PatientOverview as PatientDetailResponse, PatientHeader as PatientSummary } from '../../src/api/patients.js';
-import type { QuestionnaireResponse } from '../../src/api/questionnaires.js';
 import { ZoneBadge } from '../shared/zone.js';
 import { AlertActionDialog, type AlertAction } from './AlertDialog.js';
 import { AlertList, alertTitleId } from './AlertList.js';
@@ -332,13 +329,13 @@ function currentEpisode(detail: PatientDetailResponse | undefined): Episode | nu
 }
 
 /** Every measure of the plan as a chart with the plan's zone bands, each with its table. */
-function Trends({ base, episode, refreshKey }: { base: string; episode: Episode | null; refreshKey: number }) {
+function Trends({ patientId, episode, refreshKey }: { patientId: string; episode: Episode | null; refreshKey: number }) {
   const { t } = useI18n();
   const [days, setDays] = useState<number>(7);
   const periodId = useId();
   const observations = useAsync(
-    () => api.get<ObservationsResponse>(withQuery(`${base}/observations`, { from: isoDaysAgo(days), limit: '5000' })),
-    [base, days, refreshKey],
+    () => call('GET /api/patients/:id/observations', { params: { id: patientId }, query: { from: isoDaysAgo(days), limit: 5000 } }),
+    [patientId, days, refreshKey],
   );
   const plan = asPlan(episode?.plan?.definition);
   return (
@@ -371,9 +368,9 @@ function Trends({ base, episode, refreshKey }: { base: string; episode: Episode 
 }
 
 /** The latest questionnaire answers, item by item (PHQ-9 item 9 matters on its own). */
-function Questionnaires({ base, refreshKey }: { base: string; refreshKey: number }) {
+function Questionnaires({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
   const { t, lang } = useI18n();
-  const state = useAsync(() => api.get<{ responses: QuestionnaireResponse[] }>(`${base}/questionnaire-responses?limit=10`), [base, refreshKey]);
+  const state = useAsync(() => call('GET /api/patients/:id/questionnaire-responses', { params: { id: patientId }, query: { limit: 10 } }), [patientId, refreshKey]);
   return (
     <Async state={state}>
       {(data) =>
@@ -410,9 +407,9 @@ function Questionnaires({ base, refreshKey }: { base: string; refreshKey: number
 export function PatientView({ id }: { id: string }) {
   const { t, lang } = useI18n();
   const base = `/api/patients/${encodeURIComponent(id)}`;
-  const detail = useAsync(() => api.get<PatientDetailResponse>(base), [base]);
-  const alerts = useAsync(() => api.get<AlertsResponse>(`${base}/alerts`), [base]);
-  const escalations = useAsync(() => api.get<EscalationsResponse>(`${base}/escalations`), [base]);
+  const detail = useAsync(() => call('GET /api/patients/:id', { params: { id } }), [id]);
+  const alerts = useAsync(() => call('GET /api/patients/:id/alerts', { params: { id } }), [id]);
+  const escalations = useAsync(() => call('GET /api/patients/:id/escalations', { params: { id } }), [id]);
   const [pending, setPending] = useState<{ alert: Alert; action: AlertAction } | null>(null);
   const [escalating, setEscalating] = useState<Alert | null>(null);
   const [tab, setTab] = useState<SectionKey>('overview');
@@ -550,12 +547,12 @@ export function PatientView({ id }: { id: string }) {
       <TabPanel tab="measurements" current={tab}>
       <section class="card" aria-labelledby="observations-heading">
         <h2 id="observations-heading" tabIndex={-1}>{t.clinicTrendsHeading}</h2>
-        <Trends base={base} episode={episode} refreshKey={dataKey} />
+        <Trends patientId={id} episode={episode} refreshKey={dataKey} />
       </section>
 
       <section class="card" aria-labelledby="responses-heading">
         <h2 id="responses-heading" tabIndex={-1}>{t.responsesHeading}</h2>
-        <Questionnaires base={base} refreshKey={dataKey} />
+        <Questionnaires patientId={id} refreshKey={dataKey} />
       </section>
       </TabPanel>
 
@@ -633,7 +630,7 @@ export function PatientView({ id }: { id: string }) {
           minLength={3}
           confirm={t.escalateConfirm}
           onSubmit={async (note) => {
-            await api.post<unknown>(`/api/alerts/${encodeURIComponent(escalating.id)}/escalate`, { note });
+            await call('POST /api/alerts/:id/escalate', { params: { id: escalating.id }, body: { note } });
             setStatus(t.escalateDone(gpOffice?.name ?? ''));
             setFocusTarget(alertTitleId(escalating));
             escalations.reload();
