@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, TableRegion } from '../shared/components.js';
 import type { WorklistAlert, WorklistItem, WorklistLatest, WorklistStatus } from '../../src/api/worklist.js';
 import { formatDate, formatDateTime, formatNumber, formatTime, relativeTime } from '../shared/format.js';
@@ -7,7 +7,6 @@ import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hook
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
 import { Sparkline } from '../shared/sparkline.js';
-import type { EscalationsResponse } from '../../src/api/escalations.js';
 import { ZoneBadge, zoneWord } from '../shared/zone.js';
 import './clinic.css';
 import { useMe } from './me.js';
@@ -232,15 +231,15 @@ function FilterChip({ label, n, pressed, onClick, zone }: { label: string; n: nu
   );
 }
 
-function worklistUrl(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean }, cursor?: string | null): string {
-  const p = new URLSearchParams();
-  if (f.status) p.set('status', f.status);
-  if (f.query) p.set('q', f.query);
-  if (f.mine) p.set('mine', '1');
-  if (f.messages) p.set('messages', '1');
-  if (cursor) p.set('cursor', cursor);
-  const qs = p.toString();
-  return `/api/worklist${qs ? `?${qs}` : ''}`;
+/** The worklist query for a filter, leaving out what is not set. */
+function worklistQuery(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean }, cursor?: string | null) {
+  return {
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.query ? { q: f.query } : {}),
+    ...(f.mine ? { mine: '1' as const } : {}),
+    ...(f.messages ? { messages: '1' as const } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
 }
 
 /**
@@ -257,7 +256,7 @@ export function Worklist() {
   const [mine, setMine] = useState(false);
   const [messages, setMessages] = useState(false);
   const filter = { status, query, mine, messages };
-  const state = useAsync(() => api.get<WorklistPage>(worklistUrl(filter)), [status, query, mine, messages]);
+  const state = useAsync(() => call('GET /api/worklist', { query: worklistQuery(filter) }), [status, query, mine, messages]);
   const [rows, setRows] = useState<PagedItem[]>([]);
   const [counts, setCounts] = useState<WorklistCounts | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -275,7 +274,7 @@ export function Worklist() {
   const me = useMe();
   const gpOffice = me?.organisation.kind === 'gp_office';
   const escalations = useAsync(
-    () => (gpOffice ? api.get<EscalationsResponse>('/api/escalations?status=open') : Promise.resolve({ escalations: [] })),
+    () => (gpOffice ? call('GET /api/escalations', { query: { status: 'open' } }) : Promise.resolve({ escalations: [] })),
     [gpOffice],
   );
   useStreamRefresh(() => {
@@ -328,7 +327,7 @@ export function Worklist() {
     if (!nextCursor) return;
     setLoadingMore(true);
     try {
-      const p = await api.get<WorklistPage>(worklistUrl(filter, nextCursor));
+      const p = await call('GET /api/worklist', { query: worklistQuery(filter, nextCursor) });
       const have = new Set(rowsRef.current.map((r) => r.patient.id));
       const items = [...rowsRef.current, ...p.items.filter((i) => !have.has(i.patient.id))];
       previous.current = snapshot(items);
