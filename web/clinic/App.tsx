@@ -1,11 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import { api, logout } from '../shared/api.js';
+import { call, logout } from '../shared/api.js';
 import { AppShell, shellNav, type ShellRoute } from '../shared/AppShell.js';
 import { LoadError, Loading, roleLabel } from '../shared/components.js';
 import { useAsync, useHashPath } from '../shared/hooks.js';
 import { i18nFor, isLang, type Lang } from '../shared/i18n.js';
-import type { Me, PersonnelMe } from '../../src/api/session.js';
+import type { PersonnelMe } from '../../src/api/session.js';
 import { DevicesPage } from './Devices.js';
 import { EnrolPage } from './EnrolPage.js';
 import { EscalationsPage } from './Escalations.js';
@@ -72,7 +72,7 @@ const PAGES: readonly Page[] = [
 ];
 
 export function App() {
-  const me = useAsync(() => api.get<Me>('/api/me'), []);
+  const me = useAsync(() => call('GET /api/me'), []);
   const path = useHashPath();
   const [lang, setLang] = useState<Lang>(storedLang);
   const i18n = useMemo(() => i18nFor(lang), [lang]);

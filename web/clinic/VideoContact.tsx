@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { useAsync } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import './burden.css';
@@ -13,8 +13,7 @@ import { ContactNoteDialog } from './ContactNoteDialog.js';
  */
 export function VideoContact({ patientId, onDocumented }: { patientId: string; onDocumented: () => void }) {
   const { t } = useI18n();
-  const path = `/api/patients/${encodeURIComponent(patientId)}`;
-  const link = useAsync(() => api.get<{ url: string | null }>(`${path}/video-link`), [path]);
+  const link = useAsync(() => call('GET /api/patients/:id/video-link', { params: { id: patientId } }), [patientId]);
   const [started, setStarted] = useState(false);
   const [documenting, setDocumenting] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -44,7 +43,7 @@ export function VideoContact({ patientId, onDocumented }: { patientId: string; o
       </p>
       {documenting && (
         <VideoNoteDialog
-          path={path}
+          patientId={patientId}
           onClose={() => setDocumenting(false)}
           onDone={() => {
             setStarted(false);
@@ -58,7 +57,7 @@ export function VideoContact({ patientId, onDocumented }: { patientId: string; o
 }
 
 /** The contact note for the consultation: type video chosen, the text the nurse's own. */
-function VideoNoteDialog({ path, onClose, onDone }: { path: string; onClose: () => void; onDone: () => void }) {
+function VideoNoteDialog({ patientId, onClose, onDone }: { patientId: string; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
   return (
     <ContactNoteDialog
@@ -66,7 +65,7 @@ function VideoNoteDialog({ path, onClose, onDone }: { path: string; onClose: () 
       confirm={t.videoDocument}
       initialDraft={{ contactType: 'video', text: '' }}
       context={<p class="hint">{t.videoNoteHint}</p>}
-      send={(note) => api.post(`${path}/notes`, note)}
+      send={(note) => call('POST /api/patients/:id/notes', { params: { id: patientId }, body: note })}
       onClose={onClose}
       onDone={onDone}
     />

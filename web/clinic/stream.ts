@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, isRecord } from '../shared/api.js';
+import { call, isRecord } from '../shared/api.js';
 import type { WorklistEvent } from '../../src/api/stream.js';
 import type { RowsEvent } from './worklistDiff.js';
 
@@ -80,7 +80,7 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
           source.close();
           retryTimer = window.setTimeout(connect, 5_000);
           // An expired session closes the stream; a normal request notices and redirects to login.
-          api.get<unknown>('/api/me').catch(() => undefined);
+          call('GET /api/me').catch(() => undefined);
         }
       };
       source.addEventListener('worklist', (e: MessageEvent) => emit(parseEvent(e.data)));
