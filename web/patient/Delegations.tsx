@@ -1,19 +1,10 @@
 import { useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import type { Delegation } from '../../src/api/delegation.js';
+import { call } from '../shared/api.js';
 import { Async, DateTime, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
 import { measureName } from '../shared/measures.js';
-
-/** A delegation as /api/me/delegations lists it (delegation/service.ts#delegationDto). */
-interface Delegation {
-  id: string;
-  name: string;
-  relation: string | null;
-  identifier: string;
-  grantedAt: string;
-  revokedAt: string | null;
-}
 
 /**
  * "Who may register for me" (issue 12): the patient lets a named relative enter readings on their
@@ -23,7 +14,7 @@ interface Delegation {
 export function Delegations() {
   const { t } = useI18n();
   const id = useId();
-  const list = useAsync(() => api.get<{ delegations: Delegation[] }>('/api/me/delegations'), []);
+  const list = useAsync(() => call('GET /api/me/delegations'), []);
   const [form, setForm] = useState({ name: '', identifier: '', relation: '' });
   const [errors, setErrors] = useState<{ name?: Text; identifier?: Text }>({});
   const [formError, setFormError] = useState<Text | null>(null);
@@ -45,7 +36,7 @@ export function Delegations() {
     }
     setSaving(true);
     try {
-      await api.post('/api/me/delegations', { name: form.name.trim(), identifier: form.identifier.replace(/\s/g, ''), ...(form.relation.trim() ? { relation: form.relation.trim() } : {}) });
+      await call('POST /api/me/delegations', { body: { name: form.name.trim(), identifier: form.identifier.replace(/\s/g, ''), ...(form.relation.trim() ? { relation: form.relation.trim() } : {}) } });
       setStatus(t.delegGranted(form.name.trim()));
       setForm({ name: '', identifier: '', relation: '' });
       list.reload();
@@ -66,7 +57,7 @@ export function Delegations() {
     if (!window.confirm(t.delegRevokeConfirm(d.name))) return;
     setStatus(null);
     try {
-      await api.post('/api/me/delegations/revoke', { id: d.id });
+      await call('POST /api/me/delegations/revoke', { body: { id: d.id } });
       setStatus(t.delegRevoked(d.name));
       list.reload();
     } catch (err) {
@@ -141,7 +132,7 @@ const ON_BEHALF_CODES = ['spo2', 'heart_rate', 'weight', 'temperature', 'glucose
  */
 export function DelegatedToMe() {
   const { t, lang } = useI18n();
-  const list = useAsync(() => api.get<{ patients: { delegationId: string; patientId: string; patientName: string }[] }>('/api/me/delegated-to-me'), []);
+  const list = useAsync(() => call('GET /api/me/delegated-to-me'), []);
   const patients = list.data?.patients ?? [];
   if (patients.length === 0) return null;
   return (
@@ -161,7 +152,7 @@ export function DelegatedToMe() {
  */
 export function RelativeHome({ name }: { name: string }) {
   const { t, lang } = useI18n();
-  const list = useAsync(() => api.get<{ patients: { delegationId: string; patientId: string; patientName: string }[] }>('/api/me/delegated-to-me'), []);
+  const list = useAsync(() => call('GET /api/me/delegated-to-me'), []);
   return (
     <section class="delegated" aria-labelledby="relative-heading">
       <h1 id="relative-heading">{t.delegRelativeHeading}</h1>
@@ -208,7 +199,7 @@ function OnBehalfForm({ patientId, name, lang, heading = 'h3' }: { patientId: st
     setSaving(true);
     try {
       const key = typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
-      await api.post(`/api/patients/${encodeURIComponent(patientId)}/observations/on-behalf`, { idempotencyKey: `behalf-${key}`, measurements: [{ code, value: n }] });
+      await call('POST /api/patients/:id/observations/on-behalf', { params: { id: patientId }, body: { idempotencyKey: `behalf-${key}`, measurements: [{ code, value: n }] } });
       setStatus(t.delegSaved(name));
       setValue('');
     } catch (err) {
