@@ -1,9 +1,9 @@
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, DateTime, roleLabel } from '../shared/components.js';
 import { formatDay, formatTime } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
-import type { AccessEvent, AccessLogResponse } from '../../src/api/me.js';
+import type { AccessEvent } from '../../src/api/me.js';
 import { DelegatedToMe, Delegations } from './Delegations.js';
 
 function actionLabel(action: string, t: Catalogue): string {
@@ -146,7 +146,7 @@ function visitLine(v: Visit, t: Catalogue, lang: Lang): string {
 export function AccessLogPage() {
   const { t, lang } = useI18n();
   useDocumentTitle(t.pageTitle(t.accessHeading));
-  const state = useAsync(() => api.get<AccessLogResponse>('/api/me/access-log'), []);
+  const state = useAsync(() => call('GET /api/me/access-log'), []);
   return (
     <>
       <h1>{t.accessHeading}</h1>

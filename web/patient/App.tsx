@@ -1,11 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, logout } from '../shared/api.js';
+import { call, logout } from '../shared/api.js';
 import { AppShell, shellNav, type ShellRoute } from '../shared/AppShell.js';
 import { LoadError, Loading } from '../shared/components.js';
 import { useAsync, useHashPath, useOnline } from '../shared/hooks.js';
 import { i18nFor, isLang, type Lang } from '../shared/i18n.js';
-import type { Me } from '../../src/api/session.js';
 import { AccessLogPage } from './AccessLogPage.js';
 import { Home } from './Home.js';
 import { MessagesNavBadge, MessagesPage } from './MessagesPage.js';
@@ -68,7 +67,7 @@ function useOutboxRetry(outbox: Outbox | null): void {
 }
 
 export function App() {
-  const me = useAsync(() => api.get<Me>('/api/me'), []);
+  const me = useAsync(() => call('GET /api/me'), []);
   const path = useHashPath();
   const [chosenLang, setChosenLang] = useState<Lang | null>(null);
   const [langBusy, setLangBusy] = useState(false);
@@ -95,7 +94,7 @@ export function App() {
     setLangBusy(true);
     setLangFailed(false);
     try {
-      await api.put<unknown>('/api/me/language', { lang: next });
+      await call('PUT /api/me/language', { body: { lang: next } });
     } catch {
       // The server decides the language of feedback texts, so the UI must not drift from it.
       setChosenLang(previous);

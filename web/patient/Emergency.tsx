@@ -1,4 +1,4 @@
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { useAsync } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import type { MyPlan as PlanResponse } from '../../src/api/me.js';
@@ -35,7 +35,7 @@ function contactsOf(plan: PlanResponse | undefined): string | null {
 export function EmergencyNumbers() {
   const { lang } = useI18n();
   const p = PATIENT_TEXTS[lang];
-  const plan = useAsync(() => api.get<PlanResponse>('/api/me/plan'), []);
+  const plan = useAsync(() => call('GET /api/me/plan'), []);
   const contacts = contactsOf(plan.data);
   return (
     <footer class="patient-footer" aria-labelledby="emergency-heading">

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async } from '../shared/components.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { asPlan } from '../shared/plan.js';
-import type { MyPlan as PlanResponse, TodayResponse } from '../../src/api/me.js';
+import type { MyPlan as PlanResponse } from '../../src/api/me.js';
 import type { PlanDefinition } from '../../src/domain/plan.js';
 import { useOutboxItems } from './outbox.js';
 import { RecordSection } from './RecordForm.js';
@@ -30,9 +30,9 @@ export function Home() {
     return () => document.removeEventListener('focusin', onFocus);
   }, []);
   useDocumentTitle(t.pageTitle(t.todayHeading));
-  const today = useAsync(() => api.get<TodayResponse>('/api/me/today'), []);
+  const today = useAsync(() => call('GET /api/me/today'), []);
   // Thresholds for the preliminary offline answer and the "service closed" notice; a missing plan must not break the page.
-  const plan = useAsync(() => api.get<PlanResponse>('/api/me/plan'), []);
+  const plan = useAsync(() => call('GET /api/me/plan'), []);
   const pathway = useOwnPathway();
   const waiting = new Set(useOutboxItems().filter((i) => !i.failed).flatMap((i) => i.label.map((l) => l.code)));
 

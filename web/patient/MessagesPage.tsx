@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { MessageThread } from '../shared/components.js';
 import { useAsync, useDocumentTitle, useHashPath } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
@@ -15,7 +15,7 @@ const BADGE_POLL_MS = 120_000;
 export function MessagesNavBadge() {
   const { t } = useI18n();
   const path = useHashPath();
-  const state = useAsync(() => api.get<{ unread: number }>('/api/me/messages/unread'), [path]);
+  const state = useAsync(() => call('GET /api/me/messages/unread'), [path]);
   const { reload } = state;
   useEffect(() => {
     const onVisible = (): void => {

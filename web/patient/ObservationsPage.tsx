@@ -1,13 +1,11 @@
 import { useId, useState } from 'preact/hooks';
-import { api, withQuery } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { TrendChart } from '../shared/chart.js';
 import { Async } from '../shared/components.js';
 import { isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
-import type { MyPlan as PlanResponse } from '../../src/api/me.js';
-import type { ObservationsResponse } from '../../src/api/observations.js';
 
 const PERIODS = [7, 30, 90] as const;
 
@@ -16,9 +14,9 @@ export function ObservationsPage() {
   useDocumentTitle(t.pageTitle(t.observationsHeading));
   const [days, setDays] = useState<number>(7);
   const periodId = useId();
-  const plan = useAsync(() => api.get<PlanResponse>('/api/me/plan'), []);
+  const plan = useAsync(() => call('GET /api/me/plan'), []);
   const state = useAsync(
-    () => api.get<ObservationsResponse>(withQuery('/api/me/observations', { from: isoDaysAgo(days), limit: '5000' })),
+    () => call('GET /api/me/observations', { query: { from: isoDaysAgo(days), limit: 5000 } }),
     [days],
   );
   const definition = asPlan(plan.data?.definition);

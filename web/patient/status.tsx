@@ -1,7 +1,7 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { StatusResponse } from '../../src/api/me.js';
-import { api, loginUrl } from '../shared/api.js';
+import { call, loginUrl } from '../shared/api.js';
 import { useNow } from '../shared/hooks.js';
 import { useI18n } from '../shared/i18n.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
@@ -44,7 +44,7 @@ export function useStatusLoader(key: string, enabled: boolean, outbox: Outbox | 
   const [deadlines, setDeadlines] = useState<SessionDeadlines | null>(null);
   const load = useCallback(() => {
     if (!enabled) return;
-    api.get<MyStatus>('/api/me/status').then((s) => {
+    call('GET /api/me/status').then((s) => {
       setStatus(s);
       if (s.session) {
         // A tablet's clock may be wrong: count the server's remaining time from now, on this device.

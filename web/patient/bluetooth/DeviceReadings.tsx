@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../shared/api.js';
+import { call } from '../../shared/api.js';
 import { useAsync } from '../../shared/hooks.js';
 import { useI18n } from '../../shared/i18n.js';
 import type { MeasurementInput, RecordResponse } from '../../../src/api/observations.js';
-import type { Me } from '../../../src/api/session.js';
 import { useOutbox } from '../outbox.js';
 import { MEASUREMENT_SERVICES, OPTIONAL_SERVICES, visitDevice } from './gatt.js';
 import { sendSittings } from './send.js';
@@ -54,7 +53,7 @@ export function DeviceReadings({
   const { t } = useI18n();
   const bt = webBluetooth();
   const outbox = useOutbox();
-  const me = useAsync(() => api.get<Me>('/api/me'), []);
+  const me = useAsync(() => call('GET /api/me'), []);
   const patientId = me.data?.kind === 'patient' ? me.data.patient.id : null;
   const [paired, setPaired] = useState<PairedDevice | null>(null);
   const [busy, setBusy] = useState(false);
