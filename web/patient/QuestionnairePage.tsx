@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, msg, raw, textOf, useI18n, type Text } from '../shared/i18n.js';
@@ -103,7 +103,7 @@ function QuestionnaireForm({ def }: { def: QuestionnaireDef }) {
     try {
       const r = outbox
         ? await outbox.submit<AnswerResponse>({ key: body.idempotencyKey, kind: 'questionnaire', path, body, label: [{ code: def.code }] })
-        : { queued: false as const, response: await api.post<AnswerResponse>(path, body) };
+        : { queued: false as const, response: await call('POST /api/me/questionnaires/:code', { params: { code: def.code }, body }) };
       pending.current = null;
       setResult(r.queued ? 'queued' : r.response);
     } catch (err) {
@@ -190,7 +190,7 @@ function QuestionnaireForm({ def }: { def: QuestionnaireDef }) {
 
 export function QuestionnairePage({ code }: { code: string }) {
   const { t, lang } = useI18n();
-  const def = useAsync(() => api.get<QuestionnaireDef>(`/api/questionnaires/${encodeURIComponent(code)}`), [code]);
+  const def = useAsync(() => call('GET /api/questionnaires/:code', { params: { code } }), [code]);
   // The app's one name for the questionnaire (as on the task and the chart), not a second title from the server.
   const title = MEASURES[code] ? measureName(code, lang) : def.data ? localized(def.data.title, lang) : t.questionnaireHeading;
   useDocumentTitle(t.pageTitle(title));

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { errorKey, FieldError } from '../shared/components.js';
 import { parseDecimal } from '../shared/format.js';
 import { toApiError } from '../shared/hooks.js';
@@ -229,7 +229,7 @@ export function RecordSection({ tasks, plan, onSaved, baseline = false }: { task
             key: request.idempotencyKey, kind: 'observations', path: '/api/me/observations', body: { ...request, effectiveAt },
             label: measurements.map((m) => ({ code: m.code, ...(m.value === undefined ? {} : { value: m.value }), unit: m.unit ?? '' })),
           })
-        : { queued: false as const, response: await api.post<RecordResponse>('/api/me/observations', { ...request, effectiveAt }) };
+        : { queued: false as const, response: await call('POST /api/me/observations', { body: { ...request, effectiveAt } }) };
       submissions.succeeded();
       setValues({});
       setConfused(false);

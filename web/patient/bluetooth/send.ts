@@ -1,4 +1,4 @@
-import { api, ApiError } from '../../shared/api.js';
+import { ApiError, call } from '../../shared/api.js';
 import type { RecordResponse } from '../../../src/api/observations.js';
 import type { Outbox } from '../outbox.js';
 import type { DeviceSitting } from './sittings.js';
@@ -37,7 +37,7 @@ export async function sendSittings(outbox: Outbox | null, sittings: DeviceSittin
             key: s.idempotencyKey, kind: 'observations', path: '/api/me/observations', body,
             label: s.measurements.map((m) => ({ code: m.code, ...(m.value === undefined ? {} : { value: m.value }), unit: m.unit ?? '' })),
           })
-        : { queued: false as const, response: await api.post<RecordResponse>('/api/me/observations', body) };
+        : { queued: false as const, response: await call('POST /api/me/observations', { body }) };
       if (r.queued) out.queued.push(s);
       else out.last = { response: r.response, sitting: s };
       out.sent += 1;
