@@ -1,10 +1,9 @@
 import { useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
-import type { Organisation } from '../../src/api/organisations.js';
-import type { Template } from '../../src/api/templates.js';
+import type { EnrolBody } from '../../src/api/patients.js';
 
 interface Diagnosis {
   system: 'ICPC-2' | 'ICD-10';
@@ -22,6 +21,7 @@ interface Form {
   riskLevel: '' | 'medium' | 'high';
   followUp: string;
   hospital: string;
+  // Codes as GET /api/templates lists them (a plain string there, an enum in EnrolBody).
   templates: string[];
   consent: boolean;
 }
@@ -36,8 +36,8 @@ export function EnrolPage() {
   const data = useAsync(
     async () => {
       const [orgs, templates] = await Promise.all([
-        api.get<{ organisations: Organisation[] }>('/api/organisations'),
-        api.get<{ templates: Template[] }>('/api/templates'),
+        call('GET /api/organisations'),
+        call('GET /api/templates'),
       ]);
       return { organisations: orgs.organisations, templates: templates.templates };
     },
@@ -71,18 +71,19 @@ export function EnrolPage() {
     setErrors(errs);
     setFormError(null);
     const first = FIELD_ORDER.find((f) => errs[f]);
-    if (first) {
-      focus(first);
+    const riskLevel = form.riskLevel;
+    if (first || !riskLevel) {
+      if (first) focus(first);
       return;
     }
     setBusy(true);
     try {
       const chosen = diagnoses.filter((d) => form.diagnoses.includes(d.code)).map(({ system, code, display }) => ({ system, code, display }));
-      const r = await api.post<{ patientId: string }>('/api/patients', {
+      const r = await call('POST /api/patients', { body: {
         identifier: form.identifier.replace(/\s/g, ''), name: form.name.trim(), ...(form.phone.trim() ? { phone: form.phone.trim() } : {}),
-        lang: form.lang, diagnoses: chosen, riskLevel: form.riskLevel, consent: true, followUpOrganisationId: form.followUp,
-        ...(form.hospital ? { hospitalOrganisationId: form.hospital } : {}), ...(form.templates.length > 0 ? { templates: form.templates } : {}),
-      });
+        lang: form.lang, diagnoses: chosen, riskLevel, consent: true, followUpOrganisationId: form.followUp,
+        ...(form.hospital ? { hospitalOrganisationId: form.hospital } : {}), ...(form.templates.length > 0 ? { templates: form.templates as NonNullable<EnrolBody['templates']> } : {}),
+      } });
       window.location.hash = `#/pasient/${encodeURIComponent(r.patientId)}`;
     } catch (err) {
       const apiError = toApiError(err);
