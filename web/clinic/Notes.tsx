@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, contactTypeLabel, DateTime, errorKey } from '../shared/components.js';
 import { byTimeDesc } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { msg, useI18n, type Text } from '../shared/i18n.js';
-import type { ContactNote, ContactType, NotesResponse } from '../../src/api/notes.js';
+import type { ContactNote, ContactType } from '../../src/api/notes.js';
 import {
   ContactFields,
   EMPTY_DRAFT,
@@ -25,9 +25,8 @@ function noteAuthor(note: ContactNote): string {
 
 export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey: number }) {
   const { t } = useI18n();
-  const path = `/api/patients/${encodeURIComponent(patientId)}/notes`;
   // refreshKey changes when an alert action wrote a note, so the list shows it straight away.
-  const state = useAsync(() => api.get<NotesResponse>(path).then((r) => r.notes), [path, refreshKey]);
+  const state = useAsync(() => call('GET /api/patients/:id/notes', { params: { id: patientId } }).then((r) => r.notes), [patientId, refreshKey]);
   const [draft, setDraft] = useState<ContactNoteDraft>(EMPTY_DRAFT);
   const [errors, setErrors] = useState<ContactNoteErrors>({});
   const [formError, setFormError] = useState<Text[]>([]);
@@ -48,7 +47,7 @@ export function Notes({ patientId, refreshKey }: { patientId: string; refreshKey
     }
     setSaving(true);
     try {
-      await api.post<unknown>(path, { contactType: draft.contactType as ContactType, text: draft.text.trim() });
+      await call('POST /api/patients/:id/notes', { params: { id: patientId }, body: { contactType: draft.contactType as ContactType, text: draft.text.trim() } });
       setDraft(EMPTY_DRAFT);
       setSaved(true);
       state.reload();

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useId, useState } from 'preact/hooks';
-import { api, call } from '../shared/api.js';
+import { call } from '../shared/api.js';
 import { Async, errorKey, FieldError } from '../shared/components.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
 import { LANGS, LANGUAGE_NAMES, localized, msg, raw, textOf, useI18n, type Lang, type Text } from '../shared/i18n.js';
@@ -149,7 +149,7 @@ export function PlanEditor({
     if (!plan) return;
     setBusy(true);
     try {
-      const saved = await api.post<PlanVersion>(`/api/patients/${encodeURIComponent(patientId)}/plans`, { definition: plan });
+      const saved = await call('POST /api/patients/:id/plans', { params: { id: patientId }, body: { definition: plan } });
       onSaved(saved);
     } catch (err) {
       const apiError = toApiError(err);
