@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
-import type { InboxResponse, MessagesResponse, UnreadSummary } from '../../src/api/messages.js';
+import { call } from '../shared/api.js';
+import type { InboxResponse, UnreadSummary } from '../../src/api/messages.js';
 import { Async, DateTime, errorKey, MessageField, MessageItem, MessageList, TableRegion, useMessageDraft } from '../shared/components.js';
 import { formatDate, formatTime, relativeTime } from '../shared/format.js';
 import { toApiError, useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
@@ -15,7 +15,7 @@ type HandledItem = InboxResponse['handled'][number];
 
 /** Unhandled patient messages of the service, for the navigation and the worklist. */
 export function useUnreadSummary(): UnreadSummary | undefined {
-  const state = useAsync(() => api.get<UnreadSummary>('/api/messages/unread-count'), []);
+  const state = useAsync(() => call('GET /api/messages/unread-count'), []);
   useStreamRefresh(() => state.reload());
   useEffect(() => {
     const onChange = (): void => state.reload();
@@ -50,7 +50,7 @@ function excerpt(s: string, max = 140): string {
 export function InboxPage() {
   const { t, lang } = useI18n();
   useDocumentTitle(t.pageTitle(t.inboxHeading));
-  const state = useAsync(() => api.get<InboxResponse>('/api/messages/inbox'), []);
+  const state = useAsync(() => call('GET /api/messages/inbox'), []);
   const now = useNow(30_000);
   const streamStatus = useStreamStatus();
   const [message, announce] = useAnnouncer();
@@ -220,9 +220,9 @@ function Conversation({
   onClose: () => void;
 }) {
   const { t } = useI18n();
-  const base = `/api/patients/${encodeURIComponent(patient.id)}/messages`;
-  const state = useAsync(() => api.get<MessagesResponse>(base), [base, nonce]);
-  const draft = useMessageDraft((body) => api.post<unknown>(base, { body }));
+  const params = { id: patient.id };
+  const state = useAsync(() => call('GET /api/patients/:id/messages', { params }), [patient.id, nonce]);
+  const draft = useMessageDraft((body) => call('POST /api/patients/:id/messages', { params, body: { body } }));
   const [note, setNote] = useState('');
   const [handling, setHandling] = useState(false);
   const busy = handling || draft.sending;
@@ -252,7 +252,7 @@ function Conversation({
     setStatus(null);
     setHandling(true);
     try {
-      const r = await api.post<{ handled: number }>(`${base}/handled`, { note: note.trim() || undefined });
+      const r = await call('POST /api/patients/:id/messages/handled', { params, body: { note: note.trim() || undefined } });
       setNote('');
       draft.setError(undefined);
       setStatus(r.handled > 0 ? t.inboxHandledDone : t.inboxHandledNone);
