@@ -1,10 +1,10 @@
 import { useId, useState } from 'preact/hooks';
-import { api, withQuery } from '../shared/api.js';
+import { call, withQuery } from '../shared/api.js';
 import { Async, TableRegion } from '../shared/components.js';
 import { formatDate, formatNumber } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
-import type { IndicatorReport, IndicatorRow, ReportCount } from '../../src/api/reports.js';
+import type { IndicatorRow, ReportCount } from '../../src/api/reports.js';
 
 const DIAGNOSES = ['copd', 'heart_failure', 'diabetes', 'mental_health', 'cancer', 'other'] as const;
 
@@ -192,7 +192,7 @@ export function ReportsPage() {
   const [period, setPeriod] = useState({ from: monthAgo, to: today });
   const [draft, setDraft] = useState(period);
   const ids = { from: useId(), to: useId() };
-  const state = useAsync(() => api.get<IndicatorReport>(withQuery('/api/reports/indicators', period)), [period.from, period.to]);
+  const state = useAsync(() => call('GET /api/reports/indicators', { query: period }), [period.from, period.to]);
   const csv = withQuery('/api/reports/indicators.csv', { ...period, lang });
 
   return (
