@@ -1,34 +1,12 @@
 import { useId, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call } from '../shared/api.js';
+import type { OutboxMessage, Receiver } from '../../src/api/outbox.js';
 import { ActionFeedback, Async, DateTime, FieldError, TableRegion, errorKey } from '../shared/components.js';
 import { toApiError, useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { msg, raw, textOf, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 
 const KINDS = ['vkp', 'pasientens_maledata', 'dialogmelding'] as const;
 type Kind = (typeof KINDS)[number];
-
-interface Receiver {
-  kind: Kind;
-  url: string;
-  helseIdClientId: string | null;
-  enabled: boolean;
-  updatedAt: string;
-}
-
-interface OutboxMessage {
-  id: string;
-  documentKind: string;
-  receiverKind: Kind;
-  url: string;
-  status: 'pending' | 'delivered' | 'dead';
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  nextAttemptAt: string;
-  deliveredAt: string | null;
-  deadAt: string | null;
-}
 
 function kindLabel(kind: string, t: Catalogue): string {
   return kind === 'vkp' ? t.receiverKindVkp : kind === 'pasientens_maledata' ? t.receiverKindPmd : kind === 'dialogmelding' ? t.receiverKindDialog : kind;
@@ -53,7 +31,7 @@ function ReceiverForm({ kind, current, onSaved }: { kind: Kind; current: Receive
     setError(null);
     setFields({});
     try {
-      await api.put(`/api/admin/receivers/${kind}`, { url: url.trim(), helseIdClientId: clientId.trim() || null, enabled });
+      await call('PUT /api/admin/receivers/:kind', { params: { kind }, body: { url: url.trim(), helseIdClientId: clientId.trim() || null, enabled } });
       onSaved(t.receiverSaved(kindLabel(kind, t)));
     } catch (err) {
       const e2 = toApiError(err);
@@ -98,14 +76,14 @@ function ReceiverForm({ kind, current, onSaved }: { kind: Kind; current: Receive
 export function IntegrationsPage() {
   const { t } = useI18n();
   useDocumentTitle(t.pageTitle(t.integrationsHeading));
-  const receivers = useAsync(() => api.get<{ receivers: Receiver[] }>('/api/admin/receivers'), []);
-  const messages = useAsync(() => api.get<{ messages: OutboxMessage[] }>('/api/admin/outbox'), []);
+  const receivers = useAsync(() => call('GET /api/admin/receivers'), []);
+  const messages = useAsync(() => call('GET /api/admin/outbox'), []);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<Text | null>(null);
   const resend = async (m: OutboxMessage) => {
     setError(null);
     try {
-      await api.post(`/api/admin/outbox/${encodeURIComponent(m.id)}/resend`, {});
+      await call('POST /api/admin/outbox/:id/resend', { params: { id: m.id } });
       setStatus(t.outboxResent(kindLabel(m.receiverKind, t)));
       messages.reload();
     } catch (err) {
