@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.js';
+import { call, isRecord } from '../shared/api.js';
+import type { OnboardingBody, Pathway, TransitionBody } from '../../src/api/pathway.js';
 import { Async, errorText } from '../shared/components.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
 import { toApiError, useAsync } from '../shared/hooks.js';
@@ -11,25 +12,15 @@ import './pathway.css';
 type State = 'referred' | 'declined' | 'onboarding' | 'baseline' | 'active' | 'paused' | 'evaluation' | 'ended';
 type Thresholds = Partial<Record<'redBelow' | 'yellowBelow' | 'yellowAbove' | 'redAbove', number>>;
 interface Figures { days: number; daysWithReadings: number; alerts: { red: number; yellow: number; missing: number }; contacts: number; messages: number }
-export interface PathwayResponse {
-  episodeId: string;
-  state: State;
-  actions: string[];
-  roles: ('service' | 'gp')[];
-  referral: { source: string; reason: string; referrer: string | null; referredBy: string | null; referredAt: string; inclusion: Record<string, boolean> | null } | null;
-  decision: { vedtakDate: string | null; decidedAt: string; decidedBy: string | null; declineReason: string | null } | null;
-  onboarding: {
-    consentAt: string | null; consentScope: string | null; consentBy: string | null; shareMeasurementsSince?: string | null; training: Record<string, unknown>; goals: string | null;
-    loans: { id: string; serial: string; model: string }[]; blockers: string[];
-  };
-  plan: { id: string; version: number } | null;
-  baseline: { days: number; startedAt: string | null; endsAt: string | null; over: boolean; proposal: { code: string; readings: number; median: number | null; template: Thresholds; proposed: Thresholds; note: string }[] };
-  pause: { reason: string; until: string } | null;
-  evaluation: { nextAt: string | null; due: boolean; figures: Figures | null };
-  /** The latest evaluation decided to adjust the plan and no new version is approved yet (the GP's task). */
-  planAdjustment?: { since: string; note: string } | null;
-  end: { reason: string | null; note: string | null; at: string; summary: { text: string } | null } | null;
-  transitions: { from: string | null; to: string; action: string; at: string; by: string | null; organisation: string | null }[];
+/** The contract's pathway of the current episode (GET /api/patients/:id/pathway). */
+export type PathwayResponse = Pathway;
+
+// The form's values are the server's own codes (selects and checkboxes it listed); the server validates them again.
+type MeasureCodeOf<A extends 'activate'> = Extract<TransitionBody, { action: A }>['useProposal'][number];
+
+/** The GP summary the end step recorded: the contract leaves its shape open (`unknown`). */
+function endSummaryText(summary: unknown): string | null {
+  return isRecord(summary) && typeof summary.text === 'string' ? summary.text : null;
 }
 
 const STEPS: State[] = ['referred', 'onboarding', 'baseline', 'active', 'evaluation', 'ended'];
@@ -53,20 +44,20 @@ function limits(th: Thresholds): string {
 export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patientId: string; onChanged?: () => void; endRequest?: number }) {
   const p = usePathwayText();
   const { t, lang } = useI18n();
-  const base = `/api/patients/${encodeURIComponent(patientId)}/pathway`;
-  const data = useAsync(() => api.get<PathwayResponse>(base), [base]);
+  const params = { id: patientId };
+  const data = useAsync(() => call('GET /api/patients/:id/pathway', { params }), [patientId]);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const uid = useId();
   const id = (s: string) => `${uid}-${s}`;
 
-  const run = async (call: () => Promise<unknown>): Promise<void> => {
+  const run = async (request: () => Promise<unknown>): Promise<void> => {
     if (busy) return;
     setBusy(true);
     setError(null);
     try {
-      await call();
+      await request();
       setStatus(p.saved);
       data.reload();
       onChanged?.();
@@ -78,8 +69,8 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
       setBusy(false);
     }
   };
-  const step = (body: Record<string, unknown>) => run(() => api.post(base, body));
-  const onboard = (body: Record<string, unknown>) => run(() => api.put(`${base}/onboarding`, body));
+  const step = (body: TransitionBody) => run(() => call('POST /api/patients/:id/pathway', { params, body }));
+  const onboard = (body: OnboardingBody) => run(() => call('PUT /api/patients/:id/pathway/onboarding', { params, body }));
   // The patient view's "Mer …" menu asks for the end form (each new request number opens it once).
   const endRef = useRef<HTMLDetailsElement>(null);
   const endShown = useRef(0);
@@ -98,7 +89,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
       <h2 id={id('h')} tabIndex={-1}>{p.pathwayHeading}</h2>
       <Async state={data}>
         {(w) => {
-          const can = (a: string) => w.actions.includes(a);
+          const can = (a: Pathway['actions'][number]) => w.actions.includes(a);
           const current = w.state === 'paused' ? 'active' : w.state === 'declined' ? 'referred' : w.state;
           return (
             <div class="stack">
@@ -121,7 +112,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
                   {w.decision.declineReason ? p.declinedBecause(w.decision.declineReason) : p.acceptedOn(w.decision.vedtakDate ? formatDate(w.decision.vedtakDate, lang) : '', w.decision.decidedBy ?? '')}
                 </p>
               )}
-              {w.pause && <p class="notice notice-info">{p.pausedNotice(w.pause.reason, formatDate(w.pause.until, lang))}</p>}
+              {w.pause && <p class="notice notice-info">{p.pausedNotice(w.pause.reason ?? '–', w.pause.until ? formatDate(w.pause.until, lang) : '–')}</p>}
 
               {can('accept') && (
                 <form class="stack" onSubmit={(e) => { e.preventDefault(); void step({ action: 'accept', vedtakDate: value('vedtak') }); }}>
@@ -238,7 +229,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
               {w.state === 'baseline' && w.baseline.proposal.length > 0 && (
                 <form class="stack" onSubmit={(e) => {
                   e.preventDefault();
-                  void step({ action: 'activate', useProposal: w.baseline.proposal.filter((x) => (document.getElementById(id(`use-${x.code}`)) as HTMLInputElement | null)?.checked).map((x) => x.code) });
+                  void step({ action: 'activate', useProposal: w.baseline.proposal.filter((x) => (document.getElementById(id(`use-${x.code}`)) as HTMLInputElement | null)?.checked).map((x) => x.code as MeasureCodeOf<'activate'>) });
                 }}>
                   <div class="table-wrap">
                     <table class="data-table">
@@ -292,7 +283,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
               {can('complete_evaluation') && (
                 <form class="stack" onSubmit={(e) => {
                   e.preventDefault();
-                  void step({ action: 'complete_evaluation', outcome: value('outcome'), patientView: value('pview'), note: value('enote') });
+                  void step({ action: 'complete_evaluation', outcome: value('outcome') as Extract<TransitionBody, { action: 'complete_evaluation' }>['outcome'], patientView: value('pview'), note: value('enote') });
                 }}>
                   <div class="field"><label for={id('pview')}>{p.patientView}</label><textarea id={id('pview')} rows={2} /></div>
                   <div class="field"><label for={id('enote')}>{p.evaluationNote}</label><textarea id={id('enote')} rows={2} /></div>
@@ -319,7 +310,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
               {can('end') && (
                 <details ref={endRef}>
                   <summary>{p.endHeading}</summary>
-                  <form class="stack" onSubmit={(e) => { e.preventDefault(); void step({ action: 'end', reason: value('ereason'), note: value('enote2') }); }}>
+                  <form class="stack" onSubmit={(e) => { e.preventDefault(); void step({ action: 'end', reason: value('ereason') as (typeof END_REASONS)[number], note: value('enote2') }); }}>
                     <div class="field">
                       <label for={id('ereason')}>{p.endReason}</label>
                       <select id={id('ereason')}>
@@ -335,10 +326,10 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
               {w.end && (
                 <div>
                   <p>{p.states.ended}: {w.end.reason ? p.endReasons[w.end.reason as (typeof END_REASONS)[number]] ?? w.end.reason : w.end.note}</p>
-                  {w.end.summary && (
+                  {endSummaryText(w.end.summary) && (
                     <>
                       <h3>{p.endSummaryHeading}</h3>
-                      <p class="pre-line">{w.end.summary.text}</p>
+                      <p class="pre-line">{endSummaryText(w.end.summary)}</p>
                     </>
                   )}
                 </div>
@@ -368,7 +359,7 @@ export function PathwayPanel({ patientId, onChanged, endRequest = 0 }: { patient
 /** The patient's goals ("hva er viktig for deg"), shown with the plan: they live on the episode, not in the plan definition. */
 export function PlanGoals({ patientId }: { patientId: string }) {
   const p = usePathwayText();
-  const data = useAsync(() => api.get<PathwayResponse>(`/api/patients/${encodeURIComponent(patientId)}/pathway`), [patientId]);
+  const data = useAsync(() => call('GET /api/patients/:id/pathway', { params: { id: patientId } }), [patientId]);
   const goals = data.data?.onboarding.goals;
   return goals ? <p class="notice notice-info plan-goals">{p.goalsWithPlan(goals)}</p> : null;
 }
