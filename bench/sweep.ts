@@ -30,11 +30,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import type { Db, Queryable } from '../src/server/db/port.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
+import { adminQuery, databaseUrl } from '../src/server/testing/pg-cluster.js';
 import { loadCohort } from '../src/sim/load.js';
 import { benchPostgres } from './postgres.js';
 
@@ -163,20 +163,8 @@ function report(kind: string, label: string, t: Timed): void {
 }
 
 async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Record<string, unknown>> {
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  const urlOf = (name: string) => {
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    return u.href;
-  };
+  const admin = (sql: string) => adminQuery(adminUrl, sql);
+  const urlOf = (name: string) => databaseUrl(adminUrl, name);
   const name = `varde_sweep_${randomBytes(4).toString('hex')}`;
   const copy = `${name}_before`;
   const now = sweepAt();

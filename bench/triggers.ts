@@ -17,28 +17,20 @@ import pg from 'pg';
 import { migrate, splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import { seedFixture } from '../src/server/testing/fixtures.js';
+import { adminQuery, databaseUrl } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({ options: { patients: { type: 'string' }, 'before-sql': { type: 'string' } } });
 const P = Number(args.patients ?? 500);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!adminUrl) throw new Error('needs TEST_DATABASE_URL or BENCH_DATABASE_URL');
 const name = `varde_triggers_${randomBytes(4).toString('hex')}`;
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
+const url = databaseUrl(adminUrl, name);
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-};
+const admin = (sql: string) => adminQuery(adminUrl, sql);
 
 await admin(`create database ${name}`);
 try {
-  const db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
+  const db = await openDb({ DATABASE_URL: url, PGLITE_DIR: '' });
   await migrate(db);
   const f = await seedFixture(db);
   const plan = JSON.stringify({ measures: [{ code: 'spo2', thresholds: { redBelow: 88, yellowBelow: 92 } }] });
@@ -60,7 +52,7 @@ try {
   await db.query('analyze');
   await db.close();
 
-  const c = new pg.Client({ connectionString: url.href });
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   const pid = (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
   const cpu = () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { openPglite } from '../db/pglite.js';
 import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
+import { adminQuery, databaseUrl } from './pg-cluster.js';
 
 /** Which store the suite runs on: `VARDE_TEST_DB=postgres` with `TEST_DATABASE_URL`, else PGlite. */
 export const TEST_DB_KIND: 'pglite' | 'postgres' = process.env.VARDE_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -21,13 +21,8 @@ export async function testDb(): Promise<Db> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('VARDE_TEST_DB=postgres needs TEST_DATABASE_URL (a role that may CREATE DATABASE)');
   const name = `varde_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.href, { max: 5 });
+  await adminQuery(adminUrl, `create database ${name}`);
+  const db = await openPostgres(databaseUrl(adminUrl, name), { max: 5 });
   await migrate(db);
   return {
     ...db,
@@ -38,10 +33,7 @@ export async function testDb(): Promise<Db> {
     listen: db.listen,
     async close() {
       await db.close();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
+      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
     },
   };
 }

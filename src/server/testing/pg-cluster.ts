@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /*
  * Throwaway PostgreSQL clusters from the local (Debian) binaries, for tests that need servers of
@@ -54,4 +55,25 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Runs one statement as the admin role on a connection of its own: `create database` and
+ * `drop database` may not run inside a transaction or through a pool's session settings.
+ */
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The URL of database `name` on the server `adminUrl` points at (same role, host and options). */
+export function databaseUrl(adminUrl: string, name: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.href;
 }
