@@ -27,9 +27,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import type { Db, Queryable } from '../src/server/db/port.js';
@@ -42,9 +43,11 @@ const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
     'before-sql': { type: 'string' },
-    profile: { type: 'boolean' }, at: { type: 'string' },
+    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' },
   },
 });
+/** `--workers N`: concurrent batches of one sweep on PostgreSQL (sweepMissing's `workers`; default its own). */
+const WORKERS = args.workers ? Number(args.workers) : undefined;
 const PATIENTS = Number(args.patients ?? 10_000);
 const DAYS = Number(args.days ?? 6);
 const log = (s: string) => console.error(s);
@@ -61,6 +64,14 @@ type Sweep = (db: Db, now: Date) => Promise<{ episodes: number; raised: number; 
 
 interface Timed {
   seconds: number;
+  /** CPU of the database backends serving this sweep (PostgreSQL on this machine; null for PGlite, whose CPU is this process's). */
+  dbCpuSeconds: number | null;
+  /** CPU of this process during the sweep (PGlite's database runs in it). */
+  processCpuSeconds: number;
+  /** The longest transaction (PGlite: how long its only connection was held at a time); with --profile only. */
+  longestTxSeconds: number | null;
+  /** 1-minute load average before and after the sweep (2 cores: above ~2 the machine is shared). */
+  load: [number, number];
   episodes: number;
   raised: number;
   inactive: number;
@@ -102,28 +113,56 @@ function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
   });
 }
 
-async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
-  const spent = new Map<string, { ms: number; n: number }>();
-  const first0 = performance.now();
-  const firstResult = await fn(args.profile ? profiled(db, spent) : db, now);
-  if (args.profile) {
-    log(`  profile of the all-due sweep (${((performance.now() - first0) / 1000).toFixed(2)} s):`);
-    for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) log(`    ${(v.ms / 1000).toFixed(3)} s  ×${v.n}  ${k}`);
+/**
+ * CPU ticks (ms) of the PostgreSQL backends connected to this database, by pid, from /proc: only
+ * this sweep's connections, so other people's work on a shared cluster does not count.
+ */
+async function backendCpu(db: Db): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (db.kind !== 'postgres') return out;
+  const pids = await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`);
+  for (const { pid } of pids.rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) * 10);
+    } catch {
+      // Not on this machine, or gone: not counted.
+    }
   }
-  return timeRest(db, fn, now, firstResult, (performance.now() - first0) / 1000);
+  return out;
 }
 
-async function timeRest(db: Db, fn: Sweep, now: Date, first: Awaited<ReturnType<Sweep>>, seconds: number): Promise<Timed> {
+async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
+  const spent = new Map<string, { ms: number; n: number }>();
+  const load0 = loadavg()[0]!;
+  const cpu0 = await backendCpu(db);
+  const proc0 = process.cpuUsage();
+  const first0 = performance.now();
+  const firstResult = await fn(args.profile ? profiled(db, spent) : db, now);
+  const seconds = (performance.now() - first0) / 1000;
+  const proc = process.cpuUsage(proc0);
+  const cpu1 = await backendCpu(db);
+  const dbCpuSeconds = db.kind === 'postgres' ? [...cpu1].reduce((s, [pid, ms]) => s + ms - (cpu0.get(pid) ?? 0), 0) / 1000 : null;
+  if (args.profile) {
+    log(`  profile of the all-due sweep (${seconds.toFixed(2)} s):`);
+    for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) log(`    ${(v.ms / 1000).toFixed(3)} s  ×${v.n}  ${k}`);
+  }
+  const longest = spent.get(LONGEST);
   const t = performance.now();
   await fn(db, new Date(now.getTime() + 60_000));
   const nextSeconds = (performance.now() - t) / 1000;
   const kinds = await db.query<{ kind: string; n: number }>(`select kind, count(*)::int as n from alerts where zone = 'missing' group by kind order by kind`);
-  return { seconds, nextSeconds, episodes: first.episodes, raised: first.raised, inactive: first.inactive ?? 0, failed: first.failed, alertsByKind: Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n])) };
+  return {
+    seconds, dbCpuSeconds, processCpuSeconds: (proc.user + proc.system) / 1e6, longestTxSeconds: longest ? longest.ms / 1000 : null,
+    load: [load0, loadavg()[0]!], nextSeconds, episodes: firstResult.episodes, raised: firstResult.raised, inactive: firstResult.inactive ?? 0,
+    failed: firstResult.failed, alertsByKind: Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n])),
+  };
 }
 
 async function main(): Promise<void> {
   const before: Sweep | null = args.before ? ((await import(resolve(args.before))) as { sweepMissing: Sweep }).sweepMissing
-    : args['before-sql'] ? (d, at) => sweepMissing(d, at) : null;
+    : args['before-sql'] ? (d, at) => sweepMissing(d, at, { workers: WORKERS }) : null;
   const out: Record<string, unknown> = {};
   if (args.only !== 'postgres') out['pglite'] = await runPglite(before);
   if (args.only !== 'pglite') {
@@ -159,7 +198,8 @@ async function load(db: Db, now: Date): Promise<void> {
 }
 
 function report(kind: string, label: string, t: Timed): void {
-  log(`${kind} ${label}: all due ${t.seconds.toFixed(2)} s (${t.episodes} episodes, ${t.raised} missing + ${t.inactive} inactive raised, ${t.failed} skipped); next minute ${t.nextSeconds.toFixed(3)} s; alerts by kind ${JSON.stringify(t.alertsByKind)}`);
+  const f = (x: number | null, d = 2) => (x === null ? '–' : x.toFixed(d));
+  log(`${kind} ${label}: all due ${t.seconds.toFixed(2)} s, database CPU ${f(t.dbCpuSeconds)} s, this process CPU ${f(t.processCpuSeconds)} s, longest transaction ${f(t.longestTxSeconds)} s, load ${f(t.load[0], 1)} → ${f(t.load[1], 1)} (${t.episodes} episodes, ${t.raised} missing + ${t.inactive} inactive raised, ${t.failed} skipped); next minute ${t.nextSeconds.toFixed(3)} s; alerts by kind ${JSON.stringify(t.alertsByKind)}`);
 }
 
 async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Record<string, unknown>> {
@@ -168,17 +208,34 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
   const name = `varde_sweep_${randomBytes(4).toString('hex')}`;
   const copy = `${name}_before`;
   const now = sweepAt();
-  await admin(`create database ${name}`);
+  // --keep: the loaded cohort stays as a template database, keyed by size and sweep instant, and
+  // later runs copy it instead of loading again (with BENCH_DATABASE_URL or TEST_DATABASE_URL).
+  const tpl = args.keep ? `varde_sweep_tpl_${PATIENTS}_${DAYS}_${now.toISOString().slice(0, 16).replace(/\D/g, '')}` : null;
   const result: Record<string, unknown> = { patients: PATIENTS, at: now.toISOString() };
   try {
+    if (tpl && !(await templateLoaded(adminUrl, tpl))) {
+      await admin(`drop database if exists ${tpl} with (force)`);
+      await admin(`create database ${tpl}`);
+      const t = await openDb({ DATABASE_URL: urlOf(tpl), PGLITE_DIR: '' });
+      try {
+        await load(t, now);
+        await t.query('analyze');
+      } finally {
+        await t.close();
+      }
+      await admin(`comment on database ${tpl} is 'loaded'`);
+    }
+    await admin(tpl ? `create database ${name} template ${tpl}` : `create database ${name}`);
     let db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
     const settings = await db.query<{ name: string; setting: string }>(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version')`);
     log(`  ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`);
-    await load(db, now);
-    await db.query('analyze');
+    if (!tpl) {
+      await load(db, now);
+      await db.query('analyze');
+    }
     if (before) {
       await db.close();
-      await admin(`create database ${copy} template ${name}`);
+      await admin(`create database ${copy} template ${tpl ?? name}`);
       const old = await openDb({ DATABASE_URL: urlOf(copy), PGLITE_DIR: '' });
       try {
         await beforeSql(old);
@@ -191,7 +248,7 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
     }
     try {
-      const t = await timeSweep(db, (d, at) => sweepMissing(d, at), now);
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS }), now);
       report('postgres', 'after', t);
       result['sweep'] = t;
     } finally {
@@ -202,6 +259,18 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
     await admin(`drop database if exists ${name} with (force)`);
   }
   return result;
+}
+
+/** Whether `--keep`'s template database exists and was loaded to the end. */
+async function templateLoaded(adminUrl: string, tpl: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const r = await c.query(`select 1 from pg_database d where d.datname = $1 and shobj_description(d.oid, 'pg_database') = 'loaded'`, [tpl]);
+    return r.rows.length > 0;
+  } finally {
+    await c.end();
+  }
 }
 
 async function runPglite(before: Sweep | null): Promise<Record<string, unknown>> {
@@ -226,7 +295,7 @@ async function runPglite(before: Sweep | null): Promise<Record<string, unknown>>
       db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
     }
     try {
-      const t = await timeSweep(db, (d, at) => sweepMissing(d, at), now);
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS }), now);
       report('pglite', 'after', t);
       result['sweep'] = t;
     } finally {

@@ -9,6 +9,8 @@ import type { Db, Queryable } from '../db/port.js';
 import { pointsSince } from '../observations/repo.js';
 import type { Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
+import { openPostgres } from '../db/postgres.js';
+import { databaseUrl } from '../testing/pg-cluster.js';
 import { sweepMissing } from './missing-job.js';
 import { nextDeadline } from './schedule.js';
 
@@ -375,6 +377,49 @@ const episodeArb = fc.record({
   state: fc.constantFrom('active', 'active', 'evaluation', 'baseline'),
   resumedHoursAgo: fc.option(fc.integer({ min: 0, max: 8 * 24 }), { nil: null }),
   priorInactive: fc.option(fc.record({ hoursAgo: fc.integer({ min: 0, max: 10 * 24 }), resolved: fc.boolean() }), { nil: null }),
+});
+
+/**
+ * A second handle on the same store, as another app process has: on PostgreSQL its own pool (its own
+ * connections and advisory locks); on PGlite, whose one connection a second process cannot open,
+ * another object over the same connection (so sweepMissing does not merge it with a running sweep).
+ */
+async function secondHandle(): Promise<{ db: Db; close: () => Promise<void> }> {
+  if (db.kind !== 'postgres') return { db: Object.create(db) as Db, close: async () => undefined };
+  const name = (await db.query<{ name: string }>('select current_database() as name')).rows[0]!.name;
+  const other = await openPostgres(databaseUrl(process.env.TEST_DATABASE_URL!, name), { max: 5 });
+  return { db: other, close: () => other.close() };
+}
+
+test('two sweeps at the same time (two processes, several connections each) raise each alert exactly once', async () => {
+  const now = new Date('2026-05-06T12:00:00Z');
+  const plan = planWith([{ code: 'spo2', schedule: daily('08:00', 30) }, { code: 'weight', schedule: daily('07:00', 0) }], daily('09:00', 60));
+  const eps: { episodeId: string }[] = [];
+  for (let i = 0; i < 24; i++) eps.push(await enrol(i % 3 === 0 ? 'America/New_York' : 'Europe/Oslo', plan, new Date('2026-05-01T00:00:00Z')));
+  const ids = eps.map((e) => e.episodeId);
+  const other = await secondHandle();
+  try {
+    // Small batches and three connections each: many short transactions of both sweeps interleave.
+    const both = (at: Date) => Promise.all([sweepMissing(db, at, { batchSize: 2, workers: 3 }), sweepMissing(other.db, at, { batchSize: 2, workers: 3 })]);
+    // New plans (the schedules written and looked at), then the next day's deadlines (the due pass).
+    const first = await both(now);
+    const second = await both(new Date(now.getTime() + 86_400_000));
+    const rows = (await db.query<{ rule_id: string; n: number; occurrences: number; findings: number }>(
+      `select rule_id, count(*)::int as n, sum(occurrences)::int as occurrences, sum(jsonb_array_length(findings))::int as findings
+         from alerts where episode_id = any($1::uuid[]) group by episode_id, rule_id`,
+      [ids],
+    )).rows;
+    // Each episode: three missed entries on each of two days (raised, then merged once) and one silence.
+    const want = (rule: string) => (rule === 'inactive' ? 1 : 2);
+    assert.equal(rows.length, 24 * 4);
+    for (const r of rows) assert.deepEqual([r.n, r.occurrences, r.findings], [1, want(r.rule_id), want(r.rule_id)], r.rule_id);
+    assert.equal(first[0].raised + first[1].raised, 24 * 3);
+    assert.equal(first[0].inactive + first[1].inactive, 24);
+    assert.equal(second[0].raised + second[1].raised + second[0].inactive + second[1].inactive, 0, 'merges are not new alerts');
+  } finally {
+    await other.close();
+    await endEpisodes(ids);
+  }
 });
 
 async function snapshotAlerts(q: Queryable, episodeIds: string[]): Promise<unknown[]> {

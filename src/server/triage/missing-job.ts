@@ -29,10 +29,28 @@ const INACTIVE_RECHECK_MS = 60 * 60_000;
 /** episode_schedule.code of an episode's inactivity check (migration 017). */
 const INACTIVE_CODE = 'inactive';
 /**
- * Arbitrary constant: with several app processes one batch runs at a time (a transaction-level
- * advisory lock; a row lock per claimed schedule would write every row twice).
+ * Arbitrary constant: the key of the sweep's transaction-level advisory locks. A batch holds
+ * (SWEEP_LOCK, its partition) exclusively, so within a partition one batch runs at a time whatever
+ * the number of processes (a row lock per claimed schedule would write every row twice), and
+ * SWEEP_LOCK alone in shared mode, so a process of the previous version, which took SWEEP_LOCK
+ * alone exclusively for each batch, never runs beside one of this version during a rolling deploy.
  */
 const SWEEP_LOCK = 7_211_403;
+/**
+ * Episodes are split into this many partitions by their id (uniformly random bytes): batches of
+ * different partitions touch disjoint episodes (schedules, alerts, episode_state and worklist
+ * rows), so they may run at the same time on separate connections. Fixed, not per process: every
+ * process must draw the same partitions for the locks above to exclude each other.
+ */
+const PARTS = 8;
+/** The partition of an episode id column, in SQL (the last byte of the uuid). */
+const PART_OF = (col: string) => `get_byte(uuid_send(${col}), 15) % ${PARTS}`;
+/**
+ * Concurrent batches of one sweep on PostgreSQL (one pooled connection each): the database does
+ * nearly all of a sweep's work, and one connection uses one core. PGlite has one connection:
+ * always one. Two by default, the smallest production node (and the machine this was measured on).
+ */
+const DEFAULT_WORKERS = 2;
 
 /** What the sweep needs of a logger (pino's shape). */
 export interface SweepLog {
@@ -66,19 +84,30 @@ const running = new WeakMap<Db, Promise<SweepResult>>();
  * batch that moves every due row on, keeps the occurrences not reported and not already alerted,
  * upserts their alerts and notifies. No per-episode JS or statements.
  *
- * Short transactions (one batch each) under a transaction-level advisory lock: several processes
- * may sweep, one batch at a time, and the alert upsert merges repeats. One episode's bad data (an
+ * Short transactions (one batch each). Episodes fall into PARTS partitions by id; a batch works on
+ * one partition under that partition's transaction-level advisory lock, so several processes (and,
+ * on PostgreSQL, several connections of one process: `workers`) sweep different partitions at the
+ * same time and never the same schedule row twice, and the alert upsert merges repeats. Each pass
+ * (new plans, due schedules, inactivity) ends in every partition before the next starts. One episode's bad data (an
  * unknown time zone, a malformed plan, a row a statement cannot take) is logged and skipped; the
  * others are swept. Equal, sweep for sweep, to running the domain per episode (the property in
  * missing-job.test.ts).
  */
-export function sweepMissing(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: number } = {}): Promise<SweepResult> {
+export function sweepMissing(db: Db, now: Date, opts: SweepOptions = {}): Promise<SweepResult> {
   // A sweep still running (a slow store, a long backlog) is not started twice from one process.
   const busy = running.get(db);
   if (busy) return busy;
   const p = sweep(db, now, opts).finally(() => running.delete(db));
   running.set(db, p);
   return p;
+}
+
+export interface SweepOptions {
+  log?: SweepLog;
+  /** Episodes per batch (one short transaction each). */
+  batchSize?: number;
+  /** PostgreSQL only: batches of different partitions run at once on this many connections (PGlite: 1). */
+  workers?: number;
 }
 
 interface SweepCtx {
@@ -94,33 +123,52 @@ interface SweepCtx {
   failed: Set<string>;
 }
 
-async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: number }): Promise<SweepResult> {
+async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult> {
   const c: SweepCtx = {
     now, batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH), log: opts.log ?? { warn: () => undefined },
     out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), failed: new Set(),
   };
-  // null: another process holds the lock and is sweeping; it will do the rest.
-  const locked = async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
+  // A minute with nothing to do costs one statement of two index probes, not a transaction per partition.
+  const todo = (await db.query<{ dirty: boolean; due: boolean }>(
+    `select exists (select 1 from episode_state where schedule_dirty) as dirty, exists (select 1 from episode_schedule where next_due_at <= $1) as due`,
+    [now],
+  )).rows[0];
+  if (!todo?.dirty && !todo?.due) return c.out;
+  const workers = db.kind === 'postgres' ? Math.min(PARTS, Math.max(1, opts.workers ?? DEFAULT_WORKERS)) : 1;
+  /** Runs `fn` for every partition, `workers` at a time; the first error is thrown once all have stopped. */
+  const eachPart = async (fn: (part: number) => Promise<void>): Promise<void> => {
+    const queue = Array.from({ length: PARTS }, (_, i) => i);
+    const done = await Promise.allSettled(Array.from({ length: workers }, async () => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) await fn(p);
+    }));
+    for (const d of done) if (d.status === 'rejected') throw d.reason;
+  };
+  // null: another process holds the partition's lock and is sweeping it; it will do the rest.
+  const locked = async <T>(part: number, fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
     db.tx(async (tx) => ((await tx.query<{ ok: boolean }>(
       // The sweep's statements check migration 014's gate themselves; the mark spares the per-row trigger (migration 017).
-      `select pg_try_advisory_xact_lock($1) as ok, set_config('varde.missing_sweep', 'on', true)`, [SWEEP_LOCK],
+      `select case when pg_try_advisory_xact_lock_shared($1::bigint) then pg_try_advisory_xact_lock($1::int, $2::int) else false end as ok,
+              set_config('varde.missing_sweep', 'on', true)`, [SWEEP_LOCK, part],
     )).rows[0]?.ok ? fn(tx) : null));
 
   // 1. Episodes whose plan, zone or status changed: their rows rewritten (and looked at in the same statement).
-  for (;;) {
-    let n: number | null;
-    try {
-      n = await locked((tx) => syncSchedules(tx, c, true));
-    } catch {
-      // Something in the batch broke the alert statement: write the rows as due now, and the due
-      // pass below finds the culprit episode by episode.
-      n = await locked((tx) => syncSchedules(tx, c, false));
-    }
-    if (n === null) return c.out;
-    if (n < c.batch) break;
+  if (todo.dirty) {
+    await eachPart(async (part) => {
+      for (;;) {
+        let n: number | null;
+        try {
+          n = await locked(part, (tx) => syncSchedules(tx, c, part, true));
+        } catch {
+          // Something in the batch broke the alert statement: write the rows as due now, and the due
+          // pass below finds the culprit episode by episode.
+          n = await locked(part, (tx) => syncSchedules(tx, c, part, false));
+        }
+        if (n === null || n < c.batch) return;
+      }
+    });
   }
 
-  // 2. Scheduled entries whose deadline has passed.
+  // 2. Scheduled entries whose deadline has passed (their groups evaluated once, for all partitions).
   const due = await db.query<{ tz: string; code: string; schedule: unknown; version: number }>(
     `select distinct e.time_zone as tz, s.code, s.schedule, p.version
        from episode_schedule s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
@@ -128,58 +176,67 @@ async function sweep(db: Db, now: Date, opts: { log?: SweepLog; batchSize?: numb
     [now],
   );
   const keys = due.rows.map((g) => groupFor(c, g.tz, g.code, g.schedule, g.version));
-  while (keys.length > 0) {
+  if (keys.length > 0) await eachPart((part) => dueInPart(db, c, part, keys, locked));
+
+  // 3. Inactivity checks whose moment has passed: moved on in one transaction, the alerts written
+  // in the next (a row a statement cannot take is then found episode by episode; its check comes
+  // back after the recheck interval).
+  await eachPart(async (part) => {
+    for (;;) {
+      const r = await locked(part, (tx) => inactiveDue(tx, c, part));
+      if (r === null) return;
+      if (r.todo.length > 0) {
+        try {
+          if ((await locked(part, (tx) => raiseInactive(tx, c, r.todo))) === null) return;
+        } catch {
+          for (const t of r.todo) {
+            try {
+              if ((await locked(part, (tx) => raiseInactive(tx, c, [t]))) === null) return;
+            } catch (e) {
+              fail(c, t.episodeId, e, 'missing-measurement sweep: episode skipped');
+            }
+          }
+        }
+      }
+      if (r.n < c.batch * ROWS_PER_EPISODE) return;
+    }
+  });
+  return c.out;
+}
+
+type Locked = <T>(part: number, fn: (tx: Queryable) => Promise<T>) => Promise<T | null>;
+
+/** The due pass for one partition: batch after batch until fewer than a batch's rows were due. */
+async function dueInPart(db: Db, c: SweepCtx, part: number, keys: string[], locked: Locked): Promise<void> {
+  for (;;) {
     let rows: number;
     try {
-      const r = await locked((tx) => raise(tx, c, { kind: 'due', groups: keys }));
-      if (r === null) return c.out;
+      const r = await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys }));
+      if (r === null) return;
       rows = r;
     } catch (err) {
       // Something in the batch broke the statement: redo it one episode at a time to find and skip the culprit.
       const ids = (await db.query<{ episode_id: string }>(
         `select distinct episode_id from (select episode_id from episode_schedule where next_due_at <= $1 and code <> '${INACTIVE_CODE}'
-          order by next_due_at limit $2) x`,
-        [now, c.batch * ROWS_PER_EPISODE],
+          and ${PART_OF('episode_id')} = $3 order by next_due_at limit $2) x`,
+        [c.now, c.batch * ROWS_PER_EPISODE, part],
       )).rows.map((r) => r.episode_id);
       if (ids.length === 0) {
         c.log.warn({ err }, 'missing-measurement sweep: batch failed');
-        break;
+        return;
       }
       for (const id of ids) {
         try {
-          if ((await locked((tx) => raise(tx, c, { kind: 'due', groups: keys, episodes: [id] }))) === null) return c.out;
+          if ((await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys, episodes: [id] }))) === null) return;
         } catch (e) {
           fail(c, id, e, 'missing-measurement sweep: episode skipped');
-          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1 and code <> '${INACTIVE_CODE}'`, [id, new Date(now.getTime() + RETRY_MS)]);
+          await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1 and code <> '${INACTIVE_CODE}'`, [id, new Date(c.now.getTime() + RETRY_MS)]);
         }
       }
       rows = c.batch * ROWS_PER_EPISODE;
     }
-    if (rows < c.batch * ROWS_PER_EPISODE) break;
+    if (rows < c.batch * ROWS_PER_EPISODE) return;
   }
-
-  // 3. Inactivity checks whose moment has passed: moved on in one transaction, the alerts written
-  // in the next (a row a statement cannot take is then found episode by episode; its check comes
-  // back after the recheck interval).
-  for (;;) {
-    const r = await locked((tx) => inactiveDue(tx, c));
-    if (r === null) return c.out;
-    if (r.todo.length > 0) {
-      try {
-        if ((await locked((tx) => raiseInactive(tx, c, r.todo))) === null) return c.out;
-      } catch {
-        for (const t of r.todo) {
-          try {
-            if ((await locked((tx) => raiseInactive(tx, c, [t]))) === null) return c.out;
-          } catch (e) {
-            fail(c, t.episodeId, e, 'missing-measurement sweep: episode skipped');
-          }
-        }
-      }
-    }
-    if (r.n < c.batch * ROWS_PER_EPISODE) break;
-  }
-  return c.out;
 }
 
 function fail(c: SweepCtx, episodeId: string, err: unknown, msg: string, extra: object = {}): void {
@@ -264,7 +321,7 @@ function groupParams(gs: Group[]): unknown[] {
 // ---------------------------------------------------------------- the statement
 
 type Source =
-  | { kind: 'due'; groups: string[]; episodes?: string[] }
+  | { kind: 'due'; part: number; groups: string[]; episodes?: string[] }
   /** New rows of changed episodes: per episode its plan and definition, per definition its entries. */
   | { kind: 'sync'; groups: string[]; episodes: { id: string; planId: string; md5: string }[]; entries: { md5: string; code: string; schedule: string }[] };
 
@@ -282,9 +339,10 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   let rows: string;
   let write: string;
   if (src.kind === 'due') {
-    params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null);
+    params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null, src.part);
     rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at from episode_schedule s
-             where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))`;
+             where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))
+               and ${PART_OF('s.episode_id')} = $15`;
     write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
@@ -391,18 +449,18 @@ const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('typ
  * looked at in the same statement that writes them (one write per row); without, written as due now.
  * @returns how many episodes were handled (0: none left)
  */
-async function syncSchedules(tx: Queryable, c: SweepCtx, evaluate: boolean): Promise<number> {
+async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, evaluate: boolean): Promise<number> {
   const eps = await tx.query<{ episode_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null }>(
     // Claimed and marked clean, and the old rows deleted, in one statement, before the alert
     // statement's trigger touches the same rows again (the transaction rolls it back if anything below fails).
     `with claimed as (
        update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
          from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved'
-        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty limit $1)
+        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${PART_OF('episode_id')} = $2 limit $1)
         returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version),
      del as (delete from episode_schedule d using claimed where d.episode_id = claimed.episode_id)
      select * from claimed`,
-    [c.batch],
+    [c.batch, part],
   );
   if (eps.rows.length === 0) return 0;
   const unknown = [...new Set(eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
@@ -470,14 +528,14 @@ interface InactiveTodo {
  * and `raiseInactive` upserts the alerts.
  * @returns how many checks were handled, and the findings to raise
  */
-async function inactiveDue(tx: Queryable, c: SweepCtx): Promise<{ n: number; todo: InactiveTodo[] }> {
+async function inactiveDue(tx: Queryable, c: SweepCtx, part: number): Promise<{ n: number; todo: InactiveTodo[] }> {
   const r = await tx.query<{
     n: number; episode_id: string | null; patient_id: string; plan_id: string; version: number; time_zone: string;
     last_observation_at: Date | null; schedules_from: Date | null; started_at: Date; days: number;
   }>(
     `with d as (
        select s.episode_id, s.plan_id from episode_schedule s
-        where s.code = '${INACTIVE_CODE}' and s.next_due_at <= $1 order by s.next_due_at limit $2),
+        where s.code = '${INACTIVE_CODE}' and s.next_due_at <= $1 and ${PART_OF('s.episode_id')} = $5 order by s.next_due_at limit $2),
      c as (
        select d.episode_id, d.plan_id, e.patient_id, e.time_zone, e.state, e.schedules_from, e.started_at, st.last_observation_at, p.version,
               greatest(st.last_observation_at, e.schedules_from, e.started_at) as since,
@@ -493,7 +551,7 @@ async function inactiveDue(tx: Queryable, c: SweepCtx): Promise<{ n: number; tod
        select c.episode_id, c.patient_id, c.plan_id, c.version, c.time_zone, c.last_observation_at, c.schedules_from, c.started_at, c.days from c
         where c.since + c.span <= $1 and c.state in ('active', 'evaluation')
           and not exists (select 1 from alerts a where a.episode_id = c.episode_id and a.rule_id = '${INACTIVE_RULE_ID}' and a.first_at >= c.since)) t on true`,
-    [c.now, c.batch * ROWS_PER_EPISODE, DEFAULT_INACTIVE_DAYS, new Date(c.now.getTime() + INACTIVE_RECHECK_MS)],
+    [c.now, c.batch * ROWS_PER_EPISODE, DEFAULT_INACTIVE_DAYS, new Date(c.now.getTime() + INACTIVE_RECHECK_MS), part],
   );
   const n = r.rows[0]?.n ?? 0;
   const todo: InactiveTodo[] = [];
