@@ -13,6 +13,7 @@
  * started from the local binaries (durable defaults: fsync on); without any, that column is skipped.
  * Everything is bounded: each load phase runs for a fixed time and request count.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import pg from 'pg';
 import { createSession, SESSION_COOKIE } from '../src/server/auth/session.js';
 import { openDb } from '../src/server/db/open.js';
 import type { Db } from '../src/server/db/port.js';
-import { spawnServer, processStats, type ChildServer } from '../src/sim/child-server.js';
+import { spawnServer, processStats, REPO_ROOT, type ChildServer } from '../src/sim/child-server.js';
 import { simPatient, sittingOn, type CohortOptions, type SimMeasurement } from '../src/sim/cohort.js';
 import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
@@ -33,17 +34,26 @@ import { benchPostgres, type PgServer } from './postgres.js';
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
+    phases: { type: 'string' },
   },
 });
 const PATIENTS = Number(args.patients ?? 10_000);
 const DAYS = Number(args.days ?? 6);
 const SECONDS = Number(args.seconds ?? 10);
+/** `--phases single,fhirSingle` runs only those load phases (all by default); for profiling one path. */
+const PHASES = new Set((args.phases ?? 'single,batch,fhirSingle,fhirBatch,worklist,trend').split(',').map((x) => x.trim()));
+const want = (p: string) => PHASES.has(p);
 /**
  * V8 flags of the server process, as docs/SCALING.md recommends for production (and `npm start`
  * uses): a young generation of 8 MB per semi-space instead of V8's default keeps ~40–70 MB of
  * short-lived request garbage from staying resident. BENCH_HEAP_DEFAULTS=1 measures V8's defaults.
  */
 const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : '--max-semi-space-size=8';
+/**
+ * The server runs compiled (`npm run build:server`, built at the start of the bench), as `npm start`
+ * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
+ */
+const COMPILED = process.env.BENCH_TSX !== '1';
 const CLIENT_ID = 'bench-gateway';
 const CLIENT_SECRET = randomBytes(18).toString('base64url');
 /** The reference: a FHIR server on this machine (single Observation creates; Observations in transaction bundles). */
@@ -94,6 +104,10 @@ const log = (s: string) => console.error(s);
 
 async function main(): Promise<void> {
   log(`Varde bench: ${PATIENTS} patients × ${DAYS} days, ${SECONDS} s per load phase, ${cpus().length} CPUs, Node ${process.version}`);
+  if (COMPILED) {
+    log('building the server (npm run build:server); BENCH_TSX=1 runs it through tsx instead');
+    execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   const results: Figures[] = [];
   if (args.only !== 'postgres') results.push(await benchStore('pglite'));
   if (args.only !== 'pglite') {
@@ -192,7 +206,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       // The server runs with the heap setting docs/SCALING.md gives for production (SERVER_NODE_OPTIONS);
       // BENCH_SERVER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is added for the server only.
       const nodeOptions = [SERVER_NODE_OPTIONS, process.env.BENCH_SERVER_NODE_OPTIONS ?? ''].join(' ').trim();
-      server = await spawnServer(nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env);
+      server = await spawnServer(nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env, { compiled: COMPILED });
       log(`server pid ${server.pid} at ${server.url}`);
       return server;
     };
@@ -220,32 +234,36 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await warm('warm1');
 
     const conc = 32;
-    log(`single-observation ingest: ${conc} concurrent, ${SECONDS} s`);
-    fig.single = await phase(srv, conc, () => runLoad({ base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000, make: single('one') }));
+    if (want('single')) {
+      log(`single-observation ingest: ${conc} concurrent, ${SECONDS} s`);
+      fig.single = await phase(srv, conc, () => runLoad({ base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000, make: single('one') }));
+    }
 
     const perUpload = 100;
     const batchConc = 4;
     let obsSent = 0;
-    srv = await fresh();
-    await warm('warm2');
-    log(`batched ingest: ${perUpload} readings per upload, ${batchConc} concurrent, ${SECONDS} s`);
-    const batchPhase = await phase(srv, batchConc, () =>
-      runLoad({
-        base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
-        make: (i) => {
-          const readings = Array.from({ length: perUpload }, (_, k) => {
-            const p = people[(i * perUpload + k) % people.length]!;
-            const ms = p.today?.measurements ?? [{ code: p.code, value: 0, unit: '' }];
-            obsSent += ms.length;
-            return reading(`many-${i}-${k}`, p, ms);
-          });
-          return { method: 'POST', path: '/api/ingest/observations', headers: auth, body: JSON.stringify({ sentAt: new Date().toISOString(), device: { serial: 'BENCH-1' }, readings }) };
-        },
-      }),
-    );
-    const uploads = batchPhase.n;
-    const obsPerUpload = uploads + batchPhase.errors > 0 ? obsSent / (uploads + batchPhase.errors) : 0;
-    fig.batch = { ...batchPhase, obsPerUpload, obsPerS: batchPhase.perS * obsPerUpload };
+    if (want('batch')) {
+      srv = await fresh();
+      await warm('warm2');
+      log(`batched ingest: ${perUpload} readings per upload, ${batchConc} concurrent, ${SECONDS} s`);
+      const batchPhase = await phase(srv, batchConc, () =>
+        runLoad({
+          base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
+          make: (i) => {
+            const readings = Array.from({ length: perUpload }, (_, k) => {
+              const p = people[(i * perUpload + k) % people.length]!;
+              const ms = p.today?.measurements ?? [{ code: p.code, value: 0, unit: '' }];
+              obsSent += ms.length;
+              return reading(`many-${i}-${k}`, p, ms);
+            });
+            return { method: 'POST', path: '/api/ingest/observations', headers: auth, body: JSON.stringify({ sentAt: new Date().toISOString(), device: { serial: 'BENCH-1' }, readings }) };
+          },
+        }),
+      );
+      const uploads = batchPhase.n;
+      const obsPerUpload = uploads + batchPhase.errors > 0 ? obsSent / (uploads + batchPhase.errors) : 0;
+      fig.batch = { ...batchPhase, obsPerUpload, obsPerS: batchPhase.perS * obsPerUpload };
+    }
 
     // FHIR: the same readings as Observation resources, one per POST and 100 per transaction Bundle.
     const fhirAuth = { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' };
@@ -264,66 +282,81 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         valueQuantity: { value, unit, system: UCUM, code: unit },
       };
     };
-    srv = await fresh();
-    await warm('warm3');
-    log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s`);
-    fig.fhirSingle = await phase(srv, conc, () =>
-      runLoad({
-        base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
-        make: (i) => ({ method: 'POST', path: '/fhir/Observation', headers: fhirAuth, body: JSON.stringify(observation(`fhir-one-${i}`, people[(i * 13) % people.length]!)) }),
-      }),
-    );
+    if (want('fhirSingle')) {
+      srv = await fresh();
+      await warm('warm3');
+      log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s`);
+      fig.fhirSingle = await phase(srv, conc, () =>
+        runLoad({
+          base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
+          make: (i) => ({ method: 'POST', path: '/fhir/Observation', headers: fhirAuth, body: JSON.stringify(observation(`fhir-one-${i}`, people[(i * 13) % people.length]!)) }),
+        }),
+      );
+    }
     const perBundle = 100;
-    log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s`);
-    const fhirBatch = await phase(srv, batchConc, () =>
-      runLoad({
-        base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
-        make: (i) => ({
-          method: 'POST', path: '/fhir', headers: fhirAuth,
-          body: JSON.stringify({
-            resourceType: 'Bundle', type: 'transaction',
-            entry: Array.from({ length: perBundle }, (_, k) => ({
-              resource: observation(`fhir-tx-${i}-${k}`, people[(i * perBundle + k * 7) % people.length]!),
-              request: { method: 'POST', url: 'Observation' },
-            })),
+    if (want('fhirBatch')) {
+      if (!want('fhirSingle')) {
+        srv = await fresh();
+        await warm('warm3');
+      }
+      log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s`);
+      const fhirBatch = await phase(srv, batchConc, () =>
+        runLoad({
+          base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
+          make: (i) => ({
+            method: 'POST', path: '/fhir', headers: fhirAuth,
+            body: JSON.stringify({
+              resourceType: 'Bundle', type: 'transaction',
+              entry: Array.from({ length: perBundle }, (_, k) => ({
+                resource: observation(`fhir-tx-${i}-${k}`, people[(i * perBundle + k * 7) % people.length]!),
+                request: { method: 'POST', url: 'Observation' },
+              })),
+            }),
           }),
         }),
-      }),
-    );
-    fig.fhirBatch = { ...fhirBatch, obsPerBundle: perBundle, obsPerS: fhirBatch.perS * perBundle };
+      );
+      fig.fhirBatch = { ...fhirBatch, obsPerBundle: perBundle, obsPerS: fhirBatch.perS * perBundle };
+    }
 
-    srv = await fresh();
-    log(`worklist first page (${PATIENTS} patients in the service) as the nurse: sequential`);
-    let items = 0;
-    let bytes = 0;
-    let total = 0;
-    {
-      const res = await fetch(`${srv.url}/api/worklist`, { headers: { cookie: nurseCookie } });
-      const text = await res.text();
-      bytes = text.length;
-      const body = JSON.parse(text) as { items: unknown[]; counts?: { all: number } };
-      items = body.items.length;
-      total = body.counts?.all ?? items;
+    if (want('worklist')) {
+      srv = await fresh();
+      log(`worklist first page (${PATIENTS} patients in the service) as the nurse: sequential`);
+      let items = 0;
+      let bytes = 0;
+      let total = 0;
+      {
+        const res = await fetch(`${srv.url}/api/worklist`, { headers: { cookie: nurseCookie } });
+        const text = await res.text();
+        bytes = text.length;
+        const body = JSON.parse(text) as { items: unknown[]; counts?: { all: number } };
+        items = body.items.length;
+        total = body.counts?.all ?? items;
     }
     const wl = await phase(srv, 1, () =>
       runLoad({ base: srv.url, concurrency: 1, durationMs: SECONDS * 1000, maxRequests: 2000, make: () => ({ method: 'GET', path: '/api/worklist', headers: { cookie: nurseCookie } }) }),
     );
     fig.worklist = { ...wl, items, bytes, total };
+    }
 
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
     const trendConc = 16;
-    srv = await fresh();
-    log(`patient trend query: ${trendConc} concurrent, ${SECONDS} s`);
-    const trend = await phase(srv, trendConc, () =>
-      runLoad({
-        base: srv.url, concurrency: trendConc, durationMs: SECONDS * 1000, maxRequests: 100_000,
-        make: (i) => {
-          const p = people[(i * 31) % people.length]!;
-          return { method: 'GET', path: `/api/patients/${p.id}/observations?code=${p.code}&from=${encodeURIComponent(from)}`, headers: { cookie: nurseCookie } };
-        },
-      }),
-    );
-    fig.trend = { ...trend, observationsInDb: loaded.observations + (fig.single.n ?? 0) + Math.round(fig.batch.obsPerS * SECONDS) + fig.fhirSingle.n + fig.fhirBatch.n * perBundle };
+    if (want('trend')) {
+      srv = await fresh();
+      log(`patient trend query: ${trendConc} concurrent, ${SECONDS} s`);
+      const trend = await phase(srv, trendConc, () =>
+        runLoad({
+          base: srv.url, concurrency: trendConc, durationMs: SECONDS * 1000, maxRequests: 100_000,
+          make: (i) => {
+            const p = people[(i * 31) % people.length]!;
+            return { method: 'GET', path: `/api/patients/${p.id}/observations?code=${p.code}&from=${encodeURIComponent(from)}`, headers: { cookie: nurseCookie } };
+          },
+        }),
+      );
+      fig.trend = {
+        ...trend,
+        observationsInDb: loaded.observations + (fig.single?.n ?? 0) + Math.round((fig.batch?.obsPerS ?? 0) * SECONDS) + (fig.fhirSingle?.n ?? 0) + (fig.fhirBatch?.n ?? 0) * perBundle,
+      };
+    }
     peakKb = Math.max(peakKb, processStats(srv.pid)?.hwmKb ?? 0);
     fig.rssPeakMb = peakKb > 0 ? peakKb / 1024 : undefined;
     return fig;

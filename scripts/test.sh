@@ -20,6 +20,10 @@ npx tsc --noEmit -p tsconfig.json
 step "build web apps"
 npx vite build --logLevel warn
 
+# npm start and production run the compiled server; src/server/compiled-start.test.ts starts it.
+step "build server"
+npm run --silent build:server
+
 # web/ holds a few tests of pure UI logic (the plan editor's form model); they need no browser.
 mapfile -t UNIT < <(find src web -name '*.test.ts' | sort)
 mapfile -t E2E < <(find e2e -name '*.test.ts' 2>/dev/null | sort)

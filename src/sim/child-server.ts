@@ -20,20 +20,23 @@ export interface ChildServer {
   kill9(): Promise<void>;
 }
 
+/** The compiled server (`npm run build:server`), as `npm start` and production run it. */
+export const COMPILED_CLI = join(REPO_ROOT, 'dist', 'server', 'cli.js');
+
 /**
- * Starts `node --import tsx src/cli.ts start` as a separate process bound to 127.0.0.1 on a free
+ * Starts `node --import tsx src/cli.ts start` (or, with `compiled`, the built `dist/server/cli.js`) as a separate process bound to 127.0.0.1 on a free
  * port and waits for its machine-readable "listening" line (VARDE_READY_LINE=1). Benchmarks and
  * fault tests use a real process so RSS and CPU are the server's own, and kill -9 is a real crash.
  * @param env store selection and anything else: DATABASE_URL, or PGLITE_DIR for PGlite on disk
  */
-export async function spawnServer(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ChildServer> {
+export async function spawnServer(env: Record<string, string>, opts: { timeoutMs?: number; compiled?: boolean } = {}): Promise<ChildServer> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // The store is chosen by the caller only; test-runner variables must not leak into the server.
     if (v === undefined || k === 'DATABASE_URL' || k === 'PGLITE_DIR' || k.startsWith('NODE_TEST') || k === 'DEMO') continue;
     base[k] = v;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+  const child = spawn(process.execPath, opts.compiled ? [COMPILED_CLI, 'start'] : ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: REPO_ROOT,
     env: { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', VARDE_READY_LINE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
