@@ -10,7 +10,8 @@ import { findPatientByIdentifier, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
 import { submitShared } from '../ingest/group.js';
-import { type Written, asFhirError, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { writablePatients } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
@@ -246,7 +247,15 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   // sent before (so a re-sent bundle is recognised), else a new one.
   const prepared: PreparedObs[] = [];
   let pending = ok.filter((x) => x.type === 'Observation');
-  const writable = new Set<string>();
+  // Write access for every patient the entries name plainly (Patient/[id], or a Patient entry's
+  // fullUrl) in one statement; anyone it does not grant is checked entry by entry below, as before.
+  const named = pending.flatMap((e) => {
+    const s = isObj(e.resource.subject) ? e.resource.subject : undefined;
+    const ref = typeof s?.reference === 'string' ? (refMap.get(s.reference) ?? s.reference) : undefined;
+    const m = ref !== undefined && !isObj(s?.identifier) ? /^Patient\/([0-9a-fA-F-]{36})$/.exec(ref) : null;
+    return m ? [m[1]!] : [];
+  });
+  const writable = named.length ? await writablePatients(ctx, named) : new Set<string>();
   // Stored twins of every Observation entry in one read instead of one per entry (existingTwin).
   const known = [...new Set(pending.flatMap((e) => [...identifierTokens(e.resource), ...e.conditional]))];
   const twins = known.length ? await repo.fhirResourcesWithAnyIdentifier(ctx.db, 'Observation', known) : [];
@@ -274,9 +283,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
         const p = observationIn(e.resource, strict);
         const patientId = await resolveSubject(ctx, ctx.db, p.subject, base);
         // Once per patient: a gateway's Bundle usually carries many readings of one patient.
-        if (patientId && !writable.has(patientId)) {
+        if (patientId && !writable.has(patientId.toLowerCase())) {
           await requirePatientAccess(ctx, patientId, 'write', 'Observation');
-          writable.add(patientId);
+          writable.add(patientId.toLowerCase());
         }
         const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
         const presetId = (await twinOf(p, patientId, e.conditional)) ?? randomUUID();
@@ -339,6 +348,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
       })();
       done.catch(() => undefined);
       return { later: done };
+    }, (batch) => {
+      for (const x of prepared) declareObservation(batch, ctx, x.p, x.patientId, x.entry.conditional);
     });
   } else {
     for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));

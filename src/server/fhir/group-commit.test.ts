@@ -83,6 +83,54 @@ describe('FHIR writes share ingest\'s group commit', () => {
     assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [[`${IDEMPOTENCY_SYSTEM}|tx-b1`, `${IDEMPOTENCY_SYSTEM}|tx-b2`]]), 0);
   });
 
+  test('a transaction Bundle naming one identifier twice stores it once: the second entry reads what the first wrote', async () => {
+    // The group reads twins once before staging (fhir/write-batch.ts); an identifier written by the
+    // group must be read again, or the second entry would be stored as a second resource.
+    const withId = (value: number) => ({ ...spo2('unused', value), identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.9999', value: 'twice-1' }] });
+    const bundle = {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [withId(94), withId(94)].map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })),
+    };
+    const [r, other] = await Promise.all([post('/fhir', bundle), post('/fhir/Observation', spo2('twice-other', 95))]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(other.status, 201);
+    assert.deepEqual(r.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '200']);
+    assert.equal(r.body.entry![0]!.response.location, r.body.entry![1]!.response.location);
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [['urn:oid:2.16.578.1.12.4.1.9999|twice-1']]), 1);
+    // Same identifier, other content, in one Bundle: a conflict, and nothing of it is stored.
+    const conflict = { ...bundle, entry: [withId(93), withId(92)].map((x) => ({ resource: { ...x, identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.9999', value: 'twice-2' }] }, request: { method: 'POST', url: 'Observation' } })) };
+    const c = await post('/fhir', conflict);
+    assert.equal(c.status, 409, JSON.stringify(c.body));
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [['urn:oid:2.16.578.1.12.4.1.9999|twice-2']]), 0);
+  });
+
+  test('a transaction Bundle for two patients, one without care relation, is refused whole; the refusal is audited', async () => {
+    const deniedBefore = await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]);
+    const bundle = {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [spo2('two-pat-1', 95), spo2('two-pat-2', 94, env.f.otherPatient.id), spo2('two-pat-3', 93)]
+        .map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })),
+    };
+    const r = await post('/fhir', bundle);
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.match(r.body.issue![0]!.diagnostics!, /Entry 1/);
+    assert.equal(await countRows(env.db, `observations where idempotency_key like 'two-pat-%'`), 0);
+    assert.equal(await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]), deniedBefore + 1);
+  });
+
+  test('concurrent single creates share one access check; a patient without care relation is refused (audited), the others stored', async () => {
+    const deniedBefore = await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]);
+    const bodies = [
+      ...Array.from({ length: 5 }, (_, i) => spo2(`acc-${i}`, 90 + i)),
+      spo2('acc-other-1', 91, env.f.otherPatient.id),
+      spo2('acc-other-2', 92, env.f.otherPatient.id),
+    ];
+    const answers = await Promise.all(bodies.map((b) => post('/fhir/Observation', b)));
+    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201, 403, 403]);
+    assert.equal(await countRows(env.db, `observations where idempotency_key like 'acc-%'`), 5);
+    assert.equal(await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]), deniedBefore + 2);
+  });
+
   test('writes submitted together share one transaction; one that throws is redone alone and the others commit', async () => {
     await env.db.exec('create table if not exists group_probe (job int primary key, txid bigint not null)');
     const ctx = { db: env.db, actor: { kind: 'client', clientId: 'gw-group', organisationId: env.f.orgs.muniA, scopes: [] }, now: () => new Date(), route: 'probe' } as unknown as Ctx;

@@ -18,6 +18,7 @@ import * as m from './mappers.js';
 import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, referenceIn } from './observation-in.js';
 import { FhirError, fhirError, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
+import { ObservationReads } from './write-batch.js';
 
 /*
  * Observation writes through FHIR (issue 9). The posted resource is kept exactly (fhir_resources);
@@ -173,6 +174,14 @@ function namesOf(p: ObservationIn, conditional: string[] = []): string[] {
 }
 
 /**
+ * Tells the group's shared reads (write-batch.ts) what stageObservation will read for this
+ * Observation: its identifier twins and its patient's episodes. Pass it as submitShared's `declare`.
+ */
+export function declareObservation(batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = []): void {
+  ObservationReads.of(batch).want({ patientId, organisationId: patientId ? null : orgOf(ctx) }, [...p.identifiers.map(tokenOfIdentifier), ...conditional]);
+}
+
+/**
  * writeObservation with its triage joined to `batch` (ingest/group.ts): a plain create of live
  * readings returns `later`, settled once the batch is flushed (its sitting stored together with
  * the batch's others, then its resource row written); anything else (replays, corrections,
@@ -195,8 +204,11 @@ export async function stageObservation(
   const disjoint = (a: string[], b: string[]) => !a.some((x) => b.includes(x));
   const key0 = p.key ?? tokens.find(idemKey)?.slice(IDEMPOTENCY_SYSTEM.length + 1);
   const sameSitting = key0 !== undefined && (opts.bundleKeys?.has(key0) ?? false);
-  const existing = (await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))
+  const reads = batch ? ObservationReads.of(batch) : undefined;
+  const existing = (reads?.byIdentifier(scope, tokens) ?? await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))
     .filter((e) => !(sameSitting && tokens.filter((t) => e.identifiers.includes(t)).every(idemKey) && disjoint(e.codes, p.codes)));
+  // Later writes of the group naming these read them again, so they see what this one writes.
+  reads?.name(tokens);
   const target = opts.updateOf ?? existing[0];
   // An update (PUT) replaces whatever its status; a create replaces only as amended/corrected/entered-in-error.
   const replacing = opts.updateOf !== undefined || ['amended', 'corrected', 'entered-in-error'].includes(p.status);
@@ -258,7 +270,7 @@ export async function stageObservation(
   let observationIds: string[] = [];
   let readings: ObservationRow[] = [];
   let effectiveAt: Date | null = null;
-  const episodes = patientId ? await repo.episodesForWrite(tx, patientId) : undefined;
+  const episodes = patientId ? (reads?.episodesOf(patientId) ?? await repo.episodesForWrite(tx, patientId)) : undefined;
   const tz = episodes?.timeZone ?? 'Europe/Oslo';
   if (p.effective) effectiveAt = instantOf(p.effective, tz);
   if (p.effective && p.effective.precision !== 'instant') notes.push(`${PRECISION_NOTE[p.effective.precision]} (${tz}).`);
@@ -369,7 +381,10 @@ export async function stageObservation(
       if (!replacing) await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: row.id, patientId }, tx);
       return { row, status: 200, notes, readings };
     }
-    const row = await repo.insertFhirResource(tx, { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields });
+    const newRow: repo.NewFhirResource = { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields };
+    // In a group, the rows of one flush are inserted by one statement (collected before any await here).
+    const row = batch ? await batch.collect('fhir_resources', newRow, (rows: repo.NewFhirResource[]) => repo.insertFhirResources(tx, rows))
+      : await repo.insertFhirResource(tx, newRow);
     if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
     return { row, status: 201, notes, readings };
   }

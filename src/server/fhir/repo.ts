@@ -404,3 +404,83 @@ export async function insertDevice(q: Queryable, d: { id: string; organisationId
 export async function deviceResourceText(q: Queryable, id: string): Promise<string | null> {
   return (await q.query<{ t: string | null }>('select fhir_resource::text as t from devices where id = $1', [id])).rows[0]?.t ?? null;
 }
+
+// ------------------------------------------------------------------ set-based reads and writes of a group (fhir/write-batch.ts)
+
+/**
+ * fhirResourcesByIdentifier for a whole group of posted resources at once: every resource of the
+ * type carrying any of the identifiers and belonging to one of the patients (or, with
+ * `organisationId` given, to no patient and that organisation), oldest first, locked. The caller
+ * applies each resource's own scope and identifiers (write-batch.ts#GroupReads).
+ */
+export async function fhirResourcesOfScopes(
+  q: Queryable, type: string, identifiers: string[], patientIds: string[], organisationId: string | null | undefined,
+): Promise<FhirResourceRow[]> {
+  if (identifiers.length === 0) return [];
+  const r = await q.query<FhirResourceRow>(
+    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[]
+        and (patient_id = any($3::uuid[]) or ($4::boolean and patient_id is null and organisation_id is not distinct from $5::uuid))
+      order by received_at, id for update`,
+    [type, identifiers, patientIds, organisationId !== undefined, organisationId ?? null],
+  );
+  return r.rows;
+}
+
+/** episodesForWrite for many patients in one statement (patients with no episode get Europe/Oslo and no open one). */
+export async function episodesForWriteMany(q: Queryable, patientIds: string[]): Promise<Map<string, Awaited<ReturnType<typeof episodesForWrite>>>> {
+  const r = await q.query<{ patient_id: string; tz: string | null; id: string | null; time_zone: string | null; started_at: Date | null }>(
+    `select p.id::text as patient_id, (select time_zone from episodes where patient_id = p.id order by started_at desc limit 1) as tz, o.id, o.time_zone, o.started_at
+       from unnest($1::uuid[]) as p(id) left join lateral (
+         select id, time_zone, started_at from episodes where patient_id = p.id and status <> 'ended' order by started_at desc limit 1) o on true`,
+    [patientIds],
+  );
+  return new Map(r.rows.map((x) => [x.patient_id, {
+    timeZone: x.tz ?? 'Europe/Oslo',
+    open: x.id && x.time_zone && x.started_at ? { id: x.id, time_zone: x.time_zone, started_at: x.started_at } : undefined,
+  }]));
+}
+
+/**
+ * insertFhirResource for many rows in one statement. The rows come back as inserted (the text of
+ * `resource` is the posted text, not read back from jsonb: callers parse it as posted).
+ */
+export async function insertFhirResources(q: Queryable, rows: NewFhirResource[]): Promise<FhirResourceRow[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof NewFhirResource>(k: K) => rows.map((r) => r[k]);
+  // Array columns travel as JSON text: unnest cannot take arrays of arrays of different lengths.
+  const json = (k: 'codes' | 'identifiers' | 'categories' | 'observation_ids') => rows.map((r) => JSON.stringify(r[k]));
+  const res = await q.query<{ id: string; received_at: Date; last_updated: Date }>(
+    `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at,
+       effective_precision, value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note, recorded_by)
+     select t.id, t.resource_type, t.patient_id, t.organisation_id, t.resource::jsonb, t.status,
+            array(select jsonb_array_elements_text(t.codes::jsonb)), array(select jsonb_array_elements_text(t.identifiers::jsonb)),
+            array(select jsonb_array_elements_text(t.categories::jsonb)), t.effective_at::timestamptz, t.effective_precision, t.value_num::numeric,
+            t.value_unit, t.device_id, t.content_hash, array(select jsonb_array_elements_text(t.observation_ids::jsonb)::uuid), t.triage, t.triage_note, t.recorded_by
+       from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                   $12::text[], $13::text[], $14::uuid[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+         as t(id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at, effective_precision,
+              value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note, recorded_by)
+     returning id, received_at, last_updated`,
+    [col('id'), col('resource_type'), col('patient_id'), col('organisation_id'), col('resource_text'), col('status'), json('codes'), json('identifiers'),
+      json('categories'), rows.map((r) => r.effective_at?.toISOString() ?? null), col('effective_precision'), col('value_num'), col('value_unit'),
+      col('device_id'), col('content_hash'), json('observation_ids'), col('triage'), col('triage_note'), col('recorded_by')],
+  );
+  const at = new Map(res.rows.map((x) => [x.id.toLowerCase(), x]));
+  return rows.map((r) => {
+    const x = at.get(r.id.toLowerCase())!;
+    return { ...r, replaced_by: null, received_at: x.received_at, last_updated: x.last_updated };
+  });
+}
+
+/**
+ * Of these patients, those with an open episode in whose care team the organisation is: the rule
+ * auth/access.ts applies to a write by a device client or clinical staff, for many patients at once.
+ */
+export async function patientsWritableBy(q: Queryable, organisationId: string, patientIds: string[]): Promise<Set<string>> {
+  const r = await q.query<{ patient_id: string }>(
+    `select distinct e.patient_id::text as patient_id from episodes e join care_team ct on ct.episode_id = e.id
+      where e.patient_id = any($1::uuid[]) and ct.organisation_id = $2 and e.status <> 'ended'`,
+    [patientIds, organisationId],
+  );
+  return new Set(r.rows.map((x) => x.patient_id));
+}

@@ -8,7 +8,8 @@ import { CAPABILITIES, capabilityStatement } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
 import { submitShared } from '../ingest/group.js';
-import { instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { mayWriteShared } from './write-batch.js';
 import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
@@ -212,11 +213,16 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const p = observationIn(req.body, prefer.strict);
     const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
     // Authorise before the business checks: a caller without access learns nothing about the data.
-    if (patientId) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+    // One statement for the concurrent creates of the organisation; what it does not grant is
+    // decided (and a refusal audited) by requirePatientAccess.
+    if (patientId && !(await mayWriteShared(ctx, patientId))) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
     const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
     // Group commit with other concurrent creates of this caller (ingest/group.ts): one transaction,
-    // one storeSittings for their readings; answered after the commit that holds this one.
-    const w = await submitShared(ctx, (tx, batch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch));
+    // one storeSittings for their readings, one read of their twins and episodes, one insert of
+    // their resources; answered after the commit that holds this one.
+    const w = await submitShared(ctx,
+      (tx, batch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch),
+      (batch) => declareObservation(batch, ctx, p, patientId, conditional));
     reply
       .code(w.status)
       .header('location', `${base()}/Observation/${w.row.id}`)

@@ -15,6 +15,12 @@ import { GroupQueues, withRetry, type QueuedJob } from './queue.js';
  * on a pending sitting (same identifier, idempotency key or content hash) flushes first, so the
  * result is the same as writing one after the other.
  *
+ * Per-write statements become per-group statements in two more ways. Shared reads (`shared`):
+ * before any write of the group is staged, each write declares what it will read (submitShared's
+ * `declare`) and one statement per kind reads it for all of them (fhir/write-batch.ts: identifier
+ * twins, episodes). Collected writes (`collect`): the finishers of one flush queue their rows and one
+ * statement writes them all (the fhir_resources rows).
+ *
  * submitShared: concurrent FHIR creates of one client share a transaction (and so one commit, one
  * WAL flush, one pooled connection) and one SittingBatch. Each request is answered only after the
  * commit that holds its resource, readings, alerts and audit records. If the shared transaction
@@ -30,13 +36,69 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Reads shared by the writes of a group, made once (load) before any of them is staged. */
+export interface SharedReads {
+  load(tx: Queryable): Promise<void>;
+}
+
+interface Collected {
+  items: unknown[];
+  waiters: { resolve(v: unknown): void; reject(err: unknown): void }[];
+  run: (items: unknown[]) => Promise<unknown[]>;
+}
+
 /** Sittings of one transaction, stored together at flush(); see the comment at the top. */
 export class SittingBatch {
   private pending: Pending[] = [];
   /** Identifier tokens, idempotency keys and content hashes of the pending writers. */
   private readonly names = new Set<string>();
+  private readonly reads = new Map<string, SharedReads>();
+  private readonly collected = new Map<string, Collected>();
+  /** True while a flush starts its finishers: their collected writes wait for the others. */
+  private collecting = false;
 
   constructor(private readonly ctx: Ctx, private readonly tx: Queryable) {}
+
+  /** The group's shared reads of one kind (made on first use; loaded by load() if declared before it). */
+  shared<T extends SharedReads>(key: string, make: () => T): T {
+    let r = this.reads.get(key);
+    if (!r) this.reads.set(key, (r = make()));
+    return r as T;
+  }
+
+  /** Runs every shared read declared so far (write() calls it once, before staging). */
+  async load(): Promise<void> {
+    for (const r of this.reads.values()) await r.load(this.tx);
+  }
+
+  /**
+   * Queues `item` for `run`, which writes every item collected under `key` in one statement and
+   * returns one result per item, in order. Items collected by the finishers of one flush are run
+   * together once all of them have started; at any other time an item is run at once, alone. A
+   * failure of `run` rejects every item of that call.
+   */
+  collect<I, O>(key: string, item: I, run: (items: I[]) => Promise<O[]>): Promise<O> {
+    if (!this.collecting) return run([item]).then((r) => r[0]!);
+    let c = this.collected.get(key);
+    if (!c) this.collected.set(key, (c = { items: [], waiters: [], run: run as Collected['run'] }));
+    c.items.push(item);
+    return new Promise<O>((resolve, reject) => {
+      c.waiters.push({ resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  private async runCollected(): Promise<void> {
+    while (this.collected.size > 0) {
+      const [key, c] = this.collected.entries().next().value!;
+      this.collected.delete(key);
+      try {
+        const out = await c.run(c.items);
+        c.waiters.forEach((w, i) => w.resolve(out[i]));
+      } catch (err) {
+        for (const w of c.waiters) w.reject(err);
+      }
+    }
+  }
 
   /** True when a writer naming any of these could read what a pending sitting will write. */
   overlaps(names: readonly string[]): boolean {
@@ -77,9 +139,22 @@ export class SittingBatch {
           for (const x of run) x.reject(err);
           continue;
         }
+        // Every finisher is started (in order) before any is awaited, so the rows they collect are
+        // written by one statement; a finisher collects before its first await of anything else.
+        this.collecting = true;
+        const finishing = run.map((x, k) => {
+          try {
+            return x.finish(stored[k]!);
+          } catch (err) {
+            return Promise.reject(err);
+          }
+        });
+        this.collecting = false;
+        for (const f of finishing) f.catch(() => undefined);
+        await this.runCollected();
         for (const [k, x] of run.entries()) {
           try {
-            x.resolve(await x.finish(stored[k]!));
+            x.resolve(await finishing[k]!);
           } catch (err) {
             x.reject(err);
           }
@@ -94,6 +169,7 @@ export type Staged<T> = { now: T } | { later: Promise<T> };
 
 interface Job extends QueuedJob<unknown> {
   stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<unknown>>;
+  declare?: ((batch: SittingBatch) => void) | undefined;
 }
 
 /** Writes in one shared transaction at most. */
@@ -104,6 +180,9 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
   return withRetry(() =>
     ctx.db.tx(async (tx) => {
       const batch = new SittingBatch(ctx, tx);
+      // What every write will read, read once for all of them.
+      for (const j of group) j.declare?.(batch);
+      await batch.load();
       const staged: Staged<unknown>[] = [];
       for (const j of group) staged.push(await j.stage(tx, batch));
       await batch.flush();
@@ -118,15 +197,19 @@ const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROU
 
 /**
  * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group
- * commit); resolves after that transaction has committed. `stage` may run twice (the second
- * time alone, after the shared attempt failed), so it must not change anything outside `tx`.
+ * commit); resolves after that transaction has committed. `declare` (optional, synchronous) tells
+ * the batch's shared reads what `stage` will read, before any write of the group is staged.
+ * `stage` may run twice (the second time alone, after the shared attempt failed), so it must not
+ * change anything outside `tx`.
  */
-export function submitShared<T>(ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>): Promise<T> {
+export function submitShared<T>(
+  ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>, declare?: (batch: SittingBatch) => void,
+): Promise<T> {
   const a = ctx.actor;
   // Only writes of one actor share a transaction: storeSittings audits and records them as one caller.
   // Everything of the actor that storeSittings writes into audit rows: who, organisation, role, route.
   const key = [actorTag(a), 'organisationId' in a ? a.organisationId : '', 'role' in a ? a.role : '', ctx.route ?? ''].join(' ');
   return new Promise<T>((resolve, reject) => {
-    queues.submit(ctx.db, key, { ctx, stage: stage as Job['stage'], resolve: resolve as (v: unknown) => void, reject });
+    queues.submit(ctx.db, key, { ctx, stage: stage as Job['stage'], declare, resolve: resolve as (v: unknown) => void, reject });
   });
 }

@@ -1,0 +1,141 @@
+import { isUuid } from '../auth/access.js';
+import { CLINICAL_ROLES } from '../auth/actor.js';
+import type { Ctx } from '../context.js';
+import type { Db, Queryable } from '../db/port.js';
+import type { SharedReads, SittingBatch } from '../ingest/group.js';
+import * as repo from './repo.js';
+
+/*
+ * Set-based reads for FHIR Observation writes (issue 15): what used to be read once per posted
+ * Observation is read once per group commit (ingest/group.ts) or Bundle.
+ *
+ * Write access: the rule of auth/access.ts for a device client or clinical staff writing (their
+ * organisation is in the care team of the patient's open episode) decided for many patients in one
+ * statement. It only ever grants: a patient it does not grant goes through requirePatientAccess as
+ * before, which decides again and audits the refusal. Concurrent single creates of one
+ * organisation share one such statement (the next one after they arrive, never an earlier one).
+ *
+ * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does) and the
+ * episodes (time zone, open episode) of every Observation of a group, read once before any is
+ * staged. An identifier is served from this read only until a write of the group has named it;
+ * after that the write reads it again itself, so it sees what the group wrote (as one by one).
+ */
+
+/** The organisation whose care-team membership lets the caller write, when the caller's rule is that one. */
+function writeOrg(ctx: Ctx): string | null {
+  const a = ctx.actor;
+  if (a.kind === 'client') return a.scopes.includes('observation.write') ? a.organisationId : null;
+  // A SMART launch session reaches one patient only: left to requirePatientAccess.
+  if (a.kind === 'personnel') return CLINICAL_ROLES.includes(a.role) && !a.launchPatient ? a.organisationId : null;
+  return null;
+}
+
+/**
+ * The patients among `patientIds` the caller may certainly write for (one statement; ids in lower
+ * case). Others may still be allowed by a rule not covered here: check them with requirePatientAccess.
+ */
+export async function writablePatients(ctx: Ctx, patientIds: string[]): Promise<Set<string>> {
+  const org = writeOrg(ctx);
+  const ids = [...new Set(patientIds.filter(isUuid))];
+  if (!org || ids.length === 0) return new Set();
+  return repo.patientsWritableBy(ctx.db, org, ids);
+}
+
+interface Waiter {
+  id: string;
+  resolve(ok: boolean): void;
+  reject(err: unknown): void;
+}
+interface AccessQueue {
+  waiting: Waiter[];
+  running: boolean;
+}
+const accessQueues = new WeakMap<Db, Map<string, AccessQueue>>();
+/** Patients per shared access statement at most. */
+const MAX_ACCESS_BATCH = 1000;
+
+function pumpAccess(db: Db, org: string, q: AccessQueue): void {
+  if (q.running || q.waiting.length === 0) return;
+  const batch = q.waiting.splice(0, MAX_ACCESS_BATCH);
+  q.running = true;
+  repo.patientsWritableBy(db, org, [...new Set(batch.map((w) => w.id))]).then(
+    (ok) => batch.forEach((w) => w.resolve(ok.has(w.id.toLowerCase()))),
+    (err: unknown) => batch.forEach((w) => w.reject(err)),
+  ).finally(() => {
+    q.running = false;
+    pumpAccess(db, org, q);
+  });
+}
+
+/**
+ * True when the caller may certainly write for the patient, decided together with the concurrent
+ * checks of the same organisation; false means "ask requirePatientAccess" (which audits a refusal).
+ */
+export function mayWriteShared(ctx: Ctx, patientId: string): Promise<boolean> {
+  const org = writeOrg(ctx);
+  if (!org || !isUuid(patientId)) return Promise.resolve(false);
+  let perDb = accessQueues.get(ctx.db);
+  if (!perDb) accessQueues.set(ctx.db, (perDb = new Map()));
+  let q = perDb.get(org);
+  if (!q) perDb.set(org, (q = { waiting: [], running: false }));
+  const queue = q;
+  return new Promise<boolean>((resolve, reject) => {
+    queue.waiting.push({ id: patientId, resolve, reject });
+    pumpAccess(ctx.db, org, queue);
+  });
+}
+
+type Scope = { patientId: string | null; organisationId: string | null };
+type Episodes = Awaited<ReturnType<typeof repo.episodesForWrite>>;
+
+/** The reads of a group's Observation writes, made in two statements (see the comment at the top). */
+export class ObservationReads implements SharedReads {
+  private readonly patients = new Set<string>();
+  private readonly tokens = new Set<string>();
+  /** Set when a patient-less write was declared: the organisation of its scope. */
+  private orgScope: string | null | undefined;
+  private rows: repo.FhirResourceRow[] | undefined;
+  private episodes: Map<string, Episodes> | undefined;
+  /** Tokens a write of the group has named: read again by whoever needs them next. */
+  private readonly named = new Set<string>();
+
+  /** The reads of `batch`'s Observation writes. */
+  static of(batch: SittingBatch): ObservationReads {
+    return batch.shared('fhir.observation', () => new ObservationReads());
+  }
+
+  /** Declares a write: its scope and identifier tokens. */
+  want(scope: Scope, tokens: readonly string[]): void {
+    if (scope.patientId) this.patients.add(scope.patientId.toLowerCase());
+    else this.orgScope = scope.organisationId;
+    for (const t of tokens) this.tokens.add(t);
+  }
+
+  async load(tx: Queryable): Promise<void> {
+    const patients = [...this.patients];
+    if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
+    if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients);
+  }
+
+  /**
+   * What fhirResourcesByIdentifier(tx, 'Observation', scope, tokens) would return now, or
+   * undefined when it must be read (not declared, or named by a write of the group since).
+   */
+  byIdentifier(scope: Scope, tokens: readonly string[]): repo.FhirResourceRow[] | undefined {
+    if (!this.rows || tokens.some((t) => !this.tokens.has(t) || this.named.has(t))) return undefined;
+    const patientId = scope.patientId?.toLowerCase();
+    if (patientId ? !this.patients.has(patientId) : this.orgScope === undefined || this.orgScope !== scope.organisationId) return undefined;
+    return this.rows.filter((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === scope.organisationId)
+      && r.identifiers.some((t) => tokens.includes(t)));
+  }
+
+  /** Marks tokens as named by a write of the group (see byIdentifier). */
+  name(tokens: readonly string[]): void {
+    for (const t of tokens) this.named.add(t);
+  }
+
+  /** The patient's time zone and open episode, if read with the group. */
+  episodesOf(patientId: string): Episodes | undefined {
+    return this.episodes?.get(patientId.toLowerCase());
+  }
+}
