@@ -36,6 +36,7 @@ import { patientRoutes } from './patients/routes.js';
 import { pathwayRoutes } from './pathway/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
+import { ensureObservationPartitions } from './observations/partitions.js';
 import { worklistRoutes } from './worklist/routes.js';
 import { outboxRoutes, startOutbox } from './outbox/routes.js';
 import { integrationRoutes } from './integration/routes.js';
@@ -69,6 +70,8 @@ export interface StartOptions {
   sessionCheckMs?: number;
   /** How often expired sessions, their ID tokens and expired device tokens are deleted; 0 = never. */
   purgeMs?: number;
+  /** How often the next months' observation partitions are ensured (also once at start); 0 = never. Default: daily, off when the sweep is off. */
+  partitionsMs?: number;
   /** How often the outbox worker looks for due deliveries (it also wakes on each new one); 0 = off. Off by default when the sweep is off (tests tick it themselves). */
   outboxMs?: number;
 }
@@ -178,6 +181,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   const sessionCheck = every(opts.sessionCheckMs ?? 30_000, 'session check of open streams', () => deps.sessions.sweep());
   const purge = every(opts.purgeMs ?? 10 * 60_000, 'purge of expired sessions', () => purgeExpiredSessions(db, idle));
+  // Next months' observation partitions (migration 027), once at start and daily; wall clock, as rows arrive in real time.
+  const partitions = every(opts.partitionsMs ?? (sweepMs > 0 ? 86_400_000 : 0), 'observation partition maintenance', () => ensureObservationPartitions(db, new Date()));
+  if (partitions) void ensureObservationPartitions(db, new Date()).catch((err: unknown) => log.error({ err }, 'observation partition maintenance failed'));
   const outbox = await startOutbox(db, deps, { intervalMs: opts.outboxMs ?? (sweepMs > 0 ? 5_000 : 0), log, origin });
 
   return {
@@ -186,6 +192,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (sweep) clearInterval(sweep);
       if (sessionCheck) clearInterval(sessionCheck);
       if (purge) clearInterval(purge);
+      if (partitions) clearInterval(partitions);
       await outbox?.stop();
       await app.close();
       await hub.close();

@@ -36,9 +36,14 @@ export interface ObservationRow {
 
 export type NewObservation = Omit<ObservationRow, 'id' | 'received_at'>;
 
+/**
+ * A patient's readings stored under one idempotency key, through observation_keys (migration 027):
+ * one probe there, then the reading's own month partition instead of every partition's index.
+ */
 export async function byIdempotencyKey(q: Queryable, patientId: string, key: string): Promise<ObservationRow[]> {
   const r = await q.query<ObservationRow>(
-    'select * from observations where patient_id = $1 and idempotency_key = $2 order by code',
+    `select o.* from observation_keys k join observations o on o.id = k.observation_id and o.effective_at = k.effective_at
+      where k.patient_id = $1 and k.idempotency_key = $2 order by o.code`,
     [patientId, key],
   );
   return r.rows;
@@ -133,7 +138,9 @@ export interface TriageContext {
  * keys, the approved plans and each episode's recent observations. Run it AFTER the episode lock,
  * as its own statement, so it sees whatever a writer that held the lock before us committed.
  * The lateral joins keep it an index probe per key and episode even when table statistics are stale
- * (a plain join on unnest() turns into a scan of all observations after a bulk import).
+ * (a plain join on unnest() turns into a scan of all observations after a bulk import). Stored rows
+ * of a key are found through observation_keys (migration 027), whose (id, effective_at) prunes the
+ * partitioned table to the reading's month.
  */
 export async function triageContext(
   q: Queryable,
@@ -144,7 +151,8 @@ export async function triageContext(
   const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string, Interpretation | null][] }>(
     `select
        coalesce((select jsonb_agg(to_jsonb(o) order by o.code) from unnest($1::uuid[], $2::text[]) as u(p, k)
-                   cross join lateral (select * from observations x where x.patient_id = u.p and x.idempotency_key = u.k) o), '[]') as existing,
+                   cross join lateral (select x.* from observation_keys k join observations x on x.id = k.observation_id and x.effective_at = k.effective_at
+                                       where k.patient_id = u.p and k.idempotency_key = u.k) o), '[]') as existing,
        coalesce((select jsonb_agg((to_jsonb(p) - 'definition') || jsonb_build_object('approved_by_name', pe.name))
                    from plans p left join personnel pe on pe.id = p.approved_by where p.episode_id = any($3::uuid[]) and p.status = 'approved'), '[]') as plans,
        coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { migrate, splitStatements } from '../db/migrate.js';
+import { openPglite } from '../db/pglite.js';
+import type { Db, Queryable } from '../db/port.js';
+import { openPostgres } from '../db/postgres.js';
+import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import { TEST_DB_KIND, testDb } from '../testing/db.js';
+import { adminQuery, databaseUrl } from '../testing/pg-cluster.js';
+import { useTestServer } from '../testing/server.js';
+import { ensureObservationPartitions, ensurePartitionsFor, observationPartitions } from './partitions.js';
+import { byIdempotencyKey } from './repo.js';
+
+// Migration 027: observations partitioned by UTC month of effective_at, a DEFAULT partition for
+// anything else, idempotency keys in observation_keys, the statement triggers on the parent.
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '../db/migrations');
+const DAY = 86_400_000;
+
+/** A database with nothing in it (not migrated), dropped again by the returned close. */
+async function emptyDb(): Promise<Db> {
+  if (TEST_DB_KIND === 'pglite') return openPglite();
+  const adminUrl = process.env.TEST_DATABASE_URL!;
+  const name = `varde_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  const db = await openPostgres(databaseUrl(adminUrl, name), { max: 3 });
+  return { ...db, kind: db.kind, query: db.query, tx: db.tx, exec: db.exec, listen: db.listen,
+    async close() { await db.close(); await adminQuery(adminUrl, `drop database if exists ${name} with (force)`); } };
+}
+
+/** Applies the migrations numbered below `upTo`, recorded as migrate() records them. */
+async function migrateBelow(db: Db, upTo: number): Promise<void> {
+  await db.exec(`create table if not exists schema_migrations (
+    version int primary key, name text not null, applied_at timestamptz not null default now())`);
+  const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  await db.tx(async (tx) => {
+    for (const file of files) {
+      const version = Number(file.slice(0, 3));
+      if (version >= upTo) continue;
+      for (const stmt of splitStatements(readFileSync(join(MIGRATIONS, file), 'utf8'))) await tx.query(stmt);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [version, file]);
+    }
+  });
+}
+
+const utcMonth = (d: Date, add = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + add, 1));
+const partName = (d: Date) => `observations_${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+
+async function insertReading(q: Queryable, f: Fixture, at: Date, key: string | null, code = 'spo2', value = 95): Promise<string> {
+  return (await q.query<{ id: string }>(
+    `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
+     values ($1, $2, $3, $4, '%', $5, 'patient', 'patient:test', $6) returning id`,
+    [f.patient.id, f.patient.episodeId, code, value, at, key],
+  )).rows[0]!.id;
+}
+
+const whereIs = async (q: Queryable, id: string) =>
+  (await q.query<{ part: string }>('select tableoid::regclass::text as part from observations where id = $1', [id])).rows[0]?.part;
+
+const duplicateKey = /duplicate key|unique/;
+
+describe('migration 027 on a populated database', () => {
+  let db: Db;
+  let f: Fixture;
+  before(async () => {
+    db = await emptyDb();
+    await migrateBelow(db, 27);
+    f = await seedFixture(db);
+  });
+  after(async () => db?.close());
+
+  test('keeps every row, its key and the episode state, and puts each reading in its month', async () => {
+    const now = new Date();
+    const times = [
+      new Date(now.getTime() - 50 * 30 * DAY), // older than the 36 months the migration partitions: DEFAULT
+      new Date(now.getTime() - 95 * DAY),
+      new Date(now.getTime() - 40 * DAY),
+      new Date(now.getTime() - 60_000),
+      new Date(now.getTime() + 200 * DAY), // a device clock far ahead: DEFAULT
+    ];
+    const ids: string[] = [];
+    for (const [i, at] of times.entries()) ids.push(await insertReading(db, f, at, `pre-027-${i}`, 'spo2', 90 + i));
+    ids.push(await insertReading(db, f, times[3]!, null, 'heart_rate', 70));
+    const rows = async () => (await db.query('select * from observations order by id')).rows;
+    const state = async () => (await db.query('select * from episode_state order by episode_id')).rows;
+    const rowsBefore = await rows();
+    const stateBefore = await state();
+    assert.equal(rowsBefore.length, 6);
+
+    const applied = await migrate(db);
+    assert.ok(applied.includes('027_observations_partitioned.sql'));
+
+    assert.deepEqual(await rows(), rowsBefore, 'every row, every column');
+    assert.deepEqual(await state(), stateBefore, 'the triggers\' derived state is untouched');
+    assert.equal(await whereIs(db, ids[0]!), 'observations_default');
+    assert.equal(await whereIs(db, ids[1]!), partName(times[1]!));
+    assert.equal(await whereIs(db, ids[2]!), partName(times[2]!));
+    assert.equal(await whereIs(db, ids[3]!), partName(times[3]!));
+    assert.equal(await whereIs(db, ids[4]!), 'observations_default');
+    // Contiguous from the oldest month with data (within 36 months) to two months ahead.
+    const months = (await observationPartitions(db)).filter((p) => p.from).map((p) => p.name);
+    assert.equal(months[0], partName(times[1]!));
+    assert.equal(months.at(-1), partName(utcMonth(now, 2)));
+    const keys = (await db.query<{ idempotency_key: string; observation_id: string }>('select idempotency_key, observation_id from observation_keys order by idempotency_key')).rows;
+    assert.deepEqual(keys.map((k) => k.observation_id), ids.slice(0, 5));
+
+    // The triggers are on the new table: a new reading updates the episode's latest values.
+    await insertReading(db, f, new Date(now.getTime() + 300 * DAY), 'post-027', 'spo2', 97); // newer than the +200 days one
+    const latest = (await db.query<{ v: number }>(`select (latest -> 'spo2' ->> 'value')::float8 as v from episode_state where episode_id = $1`, [f.patient.episodeId])).rows[0]!;
+    assert.equal(latest.v, 97);
+    await assert.rejects(insertReading(db, f, times[1]!, 'pre-027-4', 'spo2'), duplicateKey, 'keys of migrated rows still count');
+  });
+});
+
+describe('partitioned observations', () => {
+  let db: Db;
+  let f: Fixture;
+  before(async () => {
+    db = await testDb();
+    f = await seedFixture(db);
+  });
+  after(async () => db?.close());
+
+  test('a reading lands in the partition of its UTC month', async () => {
+    const now = new Date();
+    const start = utcMonth(now, 1);
+    const justBefore = new Date(start.getTime() - 1);
+    const a = await insertReading(db, f, start, null);
+    const b = await insertReading(db, f, justBefore, null);
+    assert.equal(await whereIs(db, a), partName(start));
+    assert.equal(await whereIs(db, b), partName(now));
+  });
+
+  test('a reading outside every monthly partition lands in DEFAULT and is read like any other', async () => {
+    const old = new Date('1905-06-01T08:00:00Z');
+    const id = await insertReading(db, f, old, 'backfill-1905', 'spo2', 93);
+    assert.equal(await whereIs(db, id), 'observations_default');
+    const rows = await byIdempotencyKey(db, f.patient.id, 'backfill-1905');
+    assert.deepEqual(rows.map((r) => [r.id, r.value, r.effective_at.toISOString()]), [[id, 93, old.toISOString()]]);
+  });
+
+  test('the maintenance job creates the coming months and moves their rows out of DEFAULT', async () => {
+    const future = utcMonth(new Date(), 7);
+    const inFuture = new Date(future.getTime() + 3 * DAY);
+    const id = await insertReading(db, f, inFuture, 'clock-ahead', 'spo2', 94);
+    assert.equal(await whereIs(db, id), 'observations_default');
+    const before = (await db.query('select * from observations order by id')).rows;
+
+    // As the daily job would run in that month: that month and two ahead.
+    assert.equal(await ensureObservationPartitions(db, new Date(future.getTime() + 10 * DAY)), 3);
+    assert.equal(await whereIs(db, id), partName(future));
+    assert.equal((await db.query('select 1 from observations_default where id = $1', [id])).rows.length, 0);
+    assert.deepEqual((await db.query('select * from observations order by id')).rows, before, 'no row lost or changed');
+    assert.deepEqual((await byIdempotencyKey(db, f.patient.id, 'clock-ahead')).map((r) => r.id), [id]);
+    const names = (await observationPartitions(db)).map((p) => p.name);
+    for (const add of [0, 1, 2]) assert.ok(names.includes(partName(utcMonth(future, add))), partName(utcMonth(future, add)));
+
+    // Idempotent, also when run twice at once (two app processes).
+    const again = await Promise.all([ensureObservationPartitions(db, future), ensureObservationPartitions(db, future)]);
+    assert.deepEqual(again, [0, 0]);
+    // The gap left between now+2 and `future` is filled for a past range too (a loader's backfill).
+    assert.ok(await ensurePartitionsFor(db, utcMonth(new Date(), 3), utcMonth(new Date(), 6)) >= 1);
+    assert.equal(await ensurePartitionsFor(db, utcMonth(new Date(), 3), utcMonth(new Date(), 6)), 0);
+  });
+
+  test('the statement triggers fire for rows of any partition', async () => {
+    const at = new Date('2199-01-01T00:00:00Z'); // DEFAULT
+    await insertReading(db, f, at, 'far-future', 'heart_rate', 71);
+    const latest = async () => (await db.query<{ v: { value: number; zone: string | null } }>(
+      `select latest -> 'heart_rate' as v from episode_state where episode_id = $1`, [f.patient.episodeId])).rows[0]!.v;
+    assert.equal((await latest()).value, 71);
+    await db.query(`update observations set zone = 'yellow' where idempotency_key = 'far-future'`);
+    assert.equal((await latest()).zone, 'yellow');
+  });
+});
+
+describe('idempotency keys are exact whatever the effective time', () => {
+  let db: Db;
+  let f: Fixture;
+  before(async () => {
+    db = await testDb();
+    f = await seedFixture(db);
+  });
+  after(async () => db?.close());
+
+  test('the same key and code with another time, in another partition, is refused', async () => {
+    const now = new Date();
+    await insertReading(db, f, now, 'k-1', 'spo2');
+    // Another month's partition, DEFAULT, and the same month: all the same reading.
+    for (const at of [new Date(now.getTime() - 40 * DAY), new Date('1990-01-01T00:00:00Z'), new Date(now.getTime() + 1000)]) {
+      await assert.rejects(insertReading(db, f, at, 'k-1', 'spo2'), duplicateKey, at.toISOString());
+    }
+    // Another code of the same sitting is another reading; no key is no constraint.
+    await insertReading(db, f, now, 'k-1', 'heart_rate', 70);
+    await insertReading(db, f, now, null);
+    await insertReading(db, f, new Date(now.getTime() - 40 * DAY), null);
+    assert.equal((await db.query(`select 1 from observations where idempotency_key = 'k-1'`)).rows.length, 2);
+  });
+
+  test('a duplicate within one statement is refused and nothing of it is stored', async () => {
+    const now = new Date();
+    await assert.rejects(db.query(
+      `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by, idempotency_key)
+       select $1, $2, 'spo2', 95, '%', t, 'patient', 'patient:test', 'k-same-statement' from unnest($3::timestamptz[]) t`,
+      [f.patient.id, f.patient.episodeId, [now, new Date(now.getTime() - 60 * DAY)]]), duplicateKey);
+    assert.equal((await db.query(`select 1 from observations where idempotency_key = 'k-same-statement'`)).rows.length, 0);
+    assert.equal((await db.query(`select 1 from observation_keys where idempotency_key = 'k-same-statement'`)).rows.length, 0);
+  });
+
+  test('a deleted reading frees its key; a reading moved to another month keeps it', async () => {
+    const now = new Date();
+    const id = await insertReading(db, f, now, 'k-del');
+    await db.query('delete from observations where id = $1', [id]);
+    const again = await insertReading(db, f, new Date(now.getTime() - 40 * DAY), 'k-del');
+    // An UPDATE that moves the row into another partition.
+    await db.query('update observations set effective_at = $2 where id = $1', [again, now]);
+    assert.equal(await whereIs(db, again), partName(now));
+    assert.deepEqual((await byIdempotencyKey(db, f.patient.id, 'k-del')).map((r) => [r.id, r.effective_at.toISOString()]), [[again, now.toISOString()]]);
+    await assert.rejects(insertReading(db, f, new Date(now.getTime() - 40 * DAY), 'k-del'), duplicateKey);
+  });
+
+  test('two writers with the same key and different months: the second fails once the first commits', { skip: TEST_DB_KIND === 'pglite' ? 'PGlite has one connection' : false }, async () => {
+    const now = new Date();
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let firstInserted!: () => void;
+    const inserted = new Promise<void>((r) => { firstInserted = r; });
+    const first = db.tx(async (tx) => {
+      await insertReading(tx, f, now, 'k-race');
+      firstInserted();
+      await held;
+    });
+    await inserted;
+    const second = db.tx((tx) => insertReading(tx, f, new Date(now.getTime() - 40 * DAY), 'k-race'));
+    // Wait (without a timer of our own) until the second writer blocks on the first's key entry.
+    for (;;) {
+      const waiting = (await db.query(`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows.length;
+      if (waiting > 0) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    release();
+    await first;
+    await assert.rejects(second, duplicateKey);
+    assert.equal((await db.query(`select 1 from observations where idempotency_key = 'k-race'`)).rows.length, 1);
+  });
+});
+
+describe('the app replays a re-sent sitting whose time moved', () => {
+  const env = useTestServer();
+
+  test('a re-send with another effective time (another month) is a replay, not a second reading', async () => {
+    const now = Date.now();
+    const first = new Date(now - 40 * DAY).toISOString();
+    const r1 = await env.call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'moved-0001', effectiveAt: first, measurements: [{ code: 'spo2', value: 96 }] });
+    assert.equal(r1.status, 201, JSON.stringify(r1.body));
+    // The same sitting re-sent after a device clock correction.
+    const r2 = await env.call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'moved-0001', effectiveAt: new Date(now - 60_000).toISOString(), measurements: [{ code: 'spo2', value: 96 }] });
+    assert.equal(r2.status, 200, JSON.stringify(r2.body));
+    assert.equal(r2.body!.replayed, true);
+    const rows = (await env.db.query<{ effective_at: Date }>(`select effective_at from observations where idempotency_key = 'moved-0001'`)).rows;
+    assert.deepEqual(rows.map((r) => r.effective_at.toISOString()), [first]);
+  });
+});

@@ -1,0 +1,58 @@
+import type { Queryable } from '../db/port.js';
+
+/**
+ * Months created ahead of the current one. A reading of a month without a partition still lands
+ * (in observations_default), but the default partition is scanned by every query whose time range
+ * is open-ended, so it should stay empty; two months ahead leaves a daily job many chances to run.
+ */
+export const PARTITION_MONTHS_AHEAD = 2;
+
+/**
+ * Creates the monthly partitions of `observations` for the month of `now` and the
+ * PARTITION_MONTHS_AHEAD months after it (UTC month bounds), moving rows of those months out of
+ * the default partition first (migration 027, varde_observation_partitions). Idempotent and
+ * set-based; an advisory lock inside the function lets several app processes run it at once.
+ * @returns how many partitions were created
+ */
+export async function ensureObservationPartitions(q: Queryable, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<number> {
+  const r = await q.query<{ made: number }>(
+    'select varde_observation_partitions($1::timestamptz, $1::timestamptz + make_interval(months => $2::int)) as made',
+    [now, monthsAhead],
+  );
+  return r.rows[0]!.made;
+}
+
+/**
+ * Creates the monthly partitions covering `from` .. `to` (both months included), as a bulk load of
+ * past readings wants before inserting them, so they land in their months and not in the default
+ * partition. Same function and guarantees as ensureObservationPartitions.
+ */
+export async function ensurePartitionsFor(q: Queryable, from: Date, to: Date): Promise<number> {
+  const r = await q.query<{ made: number }>('select varde_observation_partitions($1, $2) as made', [from, to]);
+  return r.rows[0]!.made;
+}
+
+export interface ObservationPartition {
+  name: string;
+  /** Inclusive lower bound; null for the default partition. */
+  from: Date | null;
+  /** Exclusive upper bound; null for the default partition. */
+  to: Date | null;
+}
+
+/** The attached partitions of `observations`, oldest first, the default partition last. */
+export async function observationPartitions(q: Queryable): Promise<ObservationPartition[]> {
+  const r = await q.query<{ name: string; is_default: boolean }>(
+    `select c.relname as name, pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' as is_default
+       from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'observations'::regclass`,
+  );
+  // The function names each month's partition observations_YYYY_MM (its UTC month).
+  const parsed = r.rows.map((x) => {
+    const m = x.is_default ? null : /_(\d{4})_(\d{2})$/.exec(x.name);
+    const y = m ? Number(m[1]) : 0;
+    const mo = m ? Number(m[2]) - 1 : 0;
+    return { name: x.name, from: m ? new Date(Date.UTC(y, mo, 1)) : null, to: m ? new Date(Date.UTC(y, mo + 1, 1)) : null };
+  });
+  return parsed.sort((a, b) => (a.from === null ? 1 : b.from === null ? -1 : a.from.getTime() - b.from.getTime()));
+}
