@@ -167,6 +167,30 @@ describe('partitioned observations', () => {
     assert.equal(await ensurePartitionsFor(db, utcMonth(new Date(), 3), utcMonth(new Date(), 6)), 0);
   });
 
+  test('the archiving procedure of docs/SCALING.md: detach a month, forget its keys, bring it back', async () => {
+    const month = utcMonth(new Date(), -6);
+    const part = partName(month);
+    const to = utcMonth(month, 1).toISOString();
+    assert.equal(await ensurePartitionsFor(db, month, month), 1);
+    const archived = await insertReading(db, f, new Date(month.getTime() + 2 * DAY), 'arch-0001', 'spo2', 91);
+    await db.query(`alter table observations detach partition ${part}`);
+    await db.query(`delete from observation_keys k using ${part} o
+      where k.patient_id = o.patient_id and k.idempotency_key = o.idempotency_key and k.code = o.code and k.observation_id = o.id`);
+    assert.equal((await db.query('select 1 from observations where id = $1', [archived])).rows.length, 0);
+    assert.equal(await ensurePartitionsFor(db, month, month), 0, 'a detached month is not recreated');
+    // A late reading of that month lands in DEFAULT meanwhile.
+    const late = await insertReading(db, f, new Date(month.getTime() + 3 * DAY), 'arch-0002', 'spo2', 92);
+    assert.equal(await whereIs(db, late), 'observations_default');
+    // Back: late readings into the month, the archived keys back, attach.
+    await db.query(`with m as (delete from observations_default where effective_at >= $1 and effective_at < $2 returning *) insert into ${part} select * from m`, [month, to]);
+    await db.query(`insert into observation_keys select patient_id, idempotency_key, code, id, effective_at from ${part} where idempotency_key is not null on conflict do nothing`);
+    await db.query(`alter table observations attach partition ${part} for values from ('${month.toISOString()}') to ('${to}')`);
+    assert.equal(await whereIs(db, archived), part);
+    assert.equal(await whereIs(db, late), part);
+    assert.deepEqual((await byIdempotencyKey(db, f.patient.id, 'arch-0001')).map((r) => r.id), [archived]);
+    await assert.rejects(insertReading(db, f, new Date(), 'arch-0001', 'spo2'), duplicateKey);
+  });
+
   test('the statement triggers fire for rows of any partition', async () => {
     const at = new Date('2199-01-01T00:00:00Z'); // DEFAULT
     await insertReading(db, f, at, 'far-future', 'heart_rate', 71);
