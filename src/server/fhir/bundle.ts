@@ -55,8 +55,8 @@ interface Entry {
   resource: Json;
   type: string;
   conditional: string[];
-  /** Filled in as the entry is processed. */
-  result?: { status: number; location?: string; resource?: Resource; notes?: string[] };
+  /** Filled in as the entry is processed (`build` makes the resource for Prefer: return=representation). */
+  result?: { status: number; location?: string; resource?: Resource; build?: () => Resource; notes?: string[] };
   error?: FhirError;
 }
 
@@ -256,8 +256,14 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return m ? [m[1]!] : [];
   });
   const writable = named.length ? await writablePatients(ctx, named) : new Set<string>();
-  // Stored twins of every Observation entry in one read instead of one per entry (existingTwin).
-  const known = [...new Set(pending.flatMap((e) => [...identifierTokens(e.resource), ...e.conditional]))];
+  const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
+  // An entry's id matters before it is written only when another entry points at its fullUrl;
+  // any other entry finds its stored twin when it is written (stageObservation), with the same answer.
+  const texts = obsUrls.size ? new Map(pending.map((e) => [e, JSON.stringify(e.resource)])) : undefined;
+  const linked = (e: Entry) => e.fullUrl !== undefined && pending.some((o) => o !== e && texts!.get(o)!.includes(`"${e.fullUrl}"`));
+  const needTwin = new Set(texts ? pending.filter(linked) : []);
+  // Stored twins of those entries in one read instead of one per entry (existingTwin).
+  const known = [...new Set([...needTwin].flatMap((e) => [...identifierTokens(e.resource), ...e.conditional]))];
   const twins = known.length ? await repo.fhirResourcesWithAnyIdentifier(ctx.db, 'Observation', known) : [];
   const knownSet = new Set(known);
   const twinOf = async (p: ObservationIn, patientId: string | null, conditional: string[]): Promise<string | undefined> => {
@@ -268,9 +274,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return twins.find((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === org)
       && r.identifiers.some((t) => tokens.includes(t)) && r.content_hash === p.hash)?.id;
   };
-  const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
   while (pending.length) {
     const waiting = (e: Entry) => {
+      if (obsUrls.size === 0) return false;
       const text = JSON.stringify(e.resource);
       return [...obsUrls].some((u) => u !== e.fullUrl && !refMap.has(u) && text.includes(`"${u}"`));
     };
@@ -288,7 +294,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
           writable.add(patientId.toLowerCase());
         }
         const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
-        const presetId = (await twinOf(p, patientId, e.conditional)) ?? randomUUID();
+        const presetId = (needTwin.has(e) ? await twinOf(p, patientId, e.conditional) : undefined) ?? randomUUID();
         return { entry: e, p, patientId, deviceId, presetId };
       });
       if (!x) continue;
@@ -363,8 +369,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     const r = results.get(index);
     if (!r) return { response: { status: statusLine(500), outcome: operationOutcome([{ code: 'exception', diagnostics: 'The entry was not processed.' }]) } };
     const outcome = r.notes?.length && prefer !== 'minimal' ? information(r.notes.join(' ')) : undefined;
+    const resource = prefer === 'representation' ? (r.resource ?? r.build?.()) : undefined;
     return {
-      ...(r.resource && prefer === 'representation' ? { fullUrl: `${base}/${r.location}`, resource: r.resource } : {}),
+      ...(resource ? { fullUrl: `${base}/${r.location}`, resource } : {}),
       response: { status: statusLine(r.status), ...(r.location ? { location: r.location } : {}), ...(outcome ? { outcome } : {}) },
     };
   });
@@ -376,5 +383,5 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
 }
 
 function resultOf(w: Written): NonNullable<Entry['result']> {
-  return { status: w.status, location: `Observation/${w.row.id}`, resource: storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))), notes: w.notes };
+  return { status: w.status, location: `Observation/${w.row.id}`, build: () => storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o])), w.posted), notes: w.notes };
 }

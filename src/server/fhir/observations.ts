@@ -70,6 +70,8 @@ export interface Written {
   notes: string[];
   /** The stored readings it produced (for zones in the answer). */
   readings: ObservationRow[];
+  /** The posted resource the row's text was just written from (so the answer need not parse it back). */
+  posted?: Record<string, unknown>;
 }
 
 const tokenOfIdentifier = (i: { system?: string; value: string }) => `${i.system ?? ''}|${i.value}`;
@@ -386,7 +388,7 @@ export async function stageObservation(
     const row = batch ? await batch.collect('fhir_resources', newRow, (rows: repo.NewFhirResource[]) => repo.insertFhirResources(tx, rows))
       : await repo.insertFhirResource(tx, newRow);
     if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
-    return { row, status: 201, notes, readings };
+    return { row, status: 201, notes, readings, ...(row.resource_text === fields.resource_text ? { posted: p.resource } : {}) };
   }
 }
 
@@ -399,9 +401,10 @@ export type RowsById = Map<string, ObservationRow>;
  * A stored FHIR resource as this server returns it: the resource as posted, with the server's id
  * and meta.lastUpdated, and Varde's extensions (triage, zone, plan version, time precision) added.
  * Nothing the client sent is changed or dropped.
+ * @param posted the parsed resource `row.resource_text` was just written from, if at hand (not changed here)
  */
-export function storedObservation(row: repo.FhirResourceRow, rows: RowsById): Observation {
-  const r = parseFhir(row.resource_text) as Record<string, unknown>;
+export function storedObservation(row: repo.FhirResourceRow, rows: RowsById, posted?: Record<string, unknown>): Observation {
+  const r = posted ?? (parseFhir(row.resource_text) as Record<string, unknown>);
   const meta = { ...((r.meta as Record<string, unknown> | undefined) ?? {}) };
   delete meta.versionId;
   meta.lastUpdated = row.last_updated.toISOString();

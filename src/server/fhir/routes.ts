@@ -229,7 +229,7 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
       .header('last-modified', w.row.last_updated.toUTCString());
     if (prefer.return === 'minimal') return reply.send();
     if (prefer.return === 'OperationOutcome') return reply.send(information(w.notes.join(' ') || `Stored as Observation/${w.row.id}.`));
-    return reply.send(storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o]))));
+    return reply.send(storedObservation(w.row, new Map(w.readings.map((o) => [o.id, o])), w.posted));
   });
 
   // QuestionnaireResponse create: scored and triaged exactly like the app's answers.
