@@ -5,6 +5,14 @@
  * the cohort size (10 000 patients: about a minute to load on a 2-core box).
  *
  *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--at HH:MM] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
+ *     [--workers N] [--batch N] [--keep]
+ *
+ * `--workers` and `--batch` are sweepMissing's options (concurrent connections on PostgreSQL,
+ * episodes per batch). `--keep` (with `--at`, on BENCH_DATABASE_URL or TEST_DATABASE_URL) keeps the
+ * loaded cohort as a template database and copies it on later runs instead of loading again. Each
+ * sweep reports its wall time, the CPU of the database backends that served it (from /proc; only
+ * when PostgreSQL runs on this machine), this process's CPU (PGlite's database runs in it), the
+ * longest transaction (with --profile) and the 1-minute load average before and after.
  *
  * `--profile` prints the time spent per statement (by its first words) in each sweep. `--at HH:MM`
  * sweeps (and ends the cohort) at that UTC time today instead of now: how many alerts an all-due
@@ -43,11 +51,13 @@ const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
     'before-sql': { type: 'string' },
-    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' },
+    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' },
   },
 });
 /** `--workers N`: concurrent batches of one sweep on PostgreSQL (sweepMissing's `workers`; default its own). */
 const WORKERS = args.workers ? Number(args.workers) : undefined;
+/** `--batch N`: episodes per batch (sweepMissing's `batchSize`; default its own). */
+const BATCH = args.batch ? Number(args.batch) : undefined;
 const PATIENTS = Number(args.patients ?? 10_000);
 const DAYS = Number(args.days ?? 6);
 const log = (s: string) => console.error(s);
@@ -162,7 +172,7 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
 
 async function main(): Promise<void> {
   const before: Sweep | null = args.before ? ((await import(resolve(args.before))) as { sweepMissing: Sweep }).sweepMissing
-    : args['before-sql'] ? (d, at) => sweepMissing(d, at, { workers: WORKERS }) : null;
+    : args['before-sql'] ? (d, at) => sweepMissing(d, at, { workers: WORKERS, batchSize: BATCH }) : null;
   const out: Record<string, unknown> = {};
   if (args.only !== 'postgres') out['pglite'] = await runPglite(before);
   if (args.only !== 'pglite') {
@@ -248,7 +258,7 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
     }
     try {
-      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS }), now);
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS, batchSize: BATCH }), now);
       report('postgres', 'after', t);
       result['sweep'] = t;
     } finally {
@@ -295,7 +305,7 @@ async function runPglite(before: Sweep | null): Promise<Record<string, unknown>>
       db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
     }
     try {
-      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS }), now);
+      const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS, batchSize: BATCH }), now);
       report('pglite', 'after', t);
       result['sweep'] = t;
     } finally {

@@ -34,6 +34,7 @@ const INACTIVE_CODE = 'inactive';
  * the number of processes (a row lock per claimed schedule would write every row twice), and
  * SWEEP_LOCK alone in shared mode, so a process of the previous version, which took SWEEP_LOCK
  * alone exclusively for each batch, never runs beside one of this version during a rolling deploy.
+ * Each batch reads what the batches before it committed (its statements start after the lock is granted).
  */
 const SWEEP_LOCK = 7_211_403;
 /**
@@ -45,6 +46,7 @@ const SWEEP_LOCK = 7_211_403;
 const PARTS = 8;
 /** The partition of an episode id column, in SQL (the last byte of the uuid). */
 const PART_OF = (col: string) => `get_byte(uuid_send(${col}), 15) % ${PARTS}`;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /**
  * Concurrent batches of one sweep on PostgreSQL (one pooled connection each): the database does
  * nearly all of a sweep's work, and one connection uses one core. PGlite has one connection:
@@ -87,7 +89,7 @@ const running = new WeakMap<Db, Promise<SweepResult>>();
  * Short transactions (one batch each). Episodes fall into PARTS partitions by id; a batch works on
  * one partition under that partition's transaction-level advisory lock, so several processes (and,
  * on PostgreSQL, several connections of one process: `workers`) sweep different partitions at the
- * same time and never the same schedule row twice, and the alert upsert merges repeats. Each pass
+ * same time and never the same schedule row twice (processes on one partition take turns), and the alert upsert merges repeats. Each pass
  * (new plans, due schedules, inactivity) ends in every partition before the next starts. One episode's bad data (an
  * unknown time zone, a malformed plan, a row a statement cannot take) is logged and skipped; the
  * others are swept. Equal, sweep for sweep, to running the domain per episode (the property in
@@ -143,27 +145,36 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
     }));
     for (const d of done) if (d.status === 'rejected') throw d.reason;
   };
-  // null: another process holds the partition's lock and is sweeping it; it will do the rest.
-  const locked = async <T>(part: number, fn: (tx: Queryable) => Promise<T>): Promise<T | null> =>
-    db.tx(async (tx) => ((await tx.query<{ ok: boolean }>(
+  // Waits for the partition: another process sweeping it takes turns batch by batch. Giving up
+  // instead ("the other one will do the rest") loses work: that process may have evaluated its
+  // groups, or passed this partition's pass, before rows this sweep must handle were due or written.
+  const locked: Locked = (part, fn) =>
+    db.tx(async (tx) => {
       // The sweep's statements check migration 014's gate themselves; the mark spares the per-row trigger (migration 017).
-      `select case when pg_try_advisory_xact_lock_shared($1::bigint) then pg_try_advisory_xact_lock($1::int, $2::int) else false end as ok,
-              set_config('varde.missing_sweep', 'on', true)`, [SWEEP_LOCK, part],
-    )).rows[0]?.ok ? fn(tx) : null));
+      await tx.query(
+        `select pg_advisory_xact_lock_shared($1::bigint), pg_advisory_xact_lock($1::int, $2::int), set_config('varde.missing_sweep', 'on', true)`,
+        [SWEEP_LOCK, part],
+      );
+      return fn(tx);
+    });
 
   // 1. Episodes whose plan, zone or status changed: their rows rewritten (and looked at in the same statement).
   if (todo.dirty) {
     await eachPart(async (part) => {
+      // Claimed in episode order from where the last batch stopped, so no batch walks the index
+      // entries of the rows claimed before it (an episode dirtied again behind the cursor waits for the next sweep).
+      let after = NIL_UUID;
       for (;;) {
-        let n: number | null;
+        let r: { n: number; last: string };
         try {
-          n = await locked(part, (tx) => syncSchedules(tx, c, part, true));
+          r = await locked(part, (tx) => syncSchedules(tx, c, part, after, true));
         } catch {
           // Something in the batch broke the alert statement: write the rows as due now, and the due
           // pass below finds the culprit episode by episode.
-          n = await locked(part, (tx) => syncSchedules(tx, c, part, false));
+          r = await locked(part, (tx) => syncSchedules(tx, c, part, after, false));
         }
-        if (n === null || n < c.batch) return;
+        if (r.n < c.batch) return;
+        after = r.last;
       }
     });
   }
@@ -184,14 +195,13 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
   await eachPart(async (part) => {
     for (;;) {
       const r = await locked(part, (tx) => inactiveDue(tx, c, part));
-      if (r === null) return;
       if (r.todo.length > 0) {
         try {
-          if ((await locked(part, (tx) => raiseInactive(tx, c, r.todo))) === null) return;
+          await locked(part, (tx) => raiseInactive(tx, c, r.todo));
         } catch {
           for (const t of r.todo) {
             try {
-              if ((await locked(part, (tx) => raiseInactive(tx, c, [t]))) === null) return;
+              await locked(part, (tx) => raiseInactive(tx, c, [t]));
             } catch (e) {
               fail(c, t.episodeId, e, 'missing-measurement sweep: episode skipped');
             }
@@ -204,16 +214,15 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
   return c.out;
 }
 
-type Locked = <T>(part: number, fn: (tx: Queryable) => Promise<T>) => Promise<T | null>;
+/** Runs `fn` in one transaction holding the partition's sweep lock. */
+type Locked = <T>(part: number, fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 
 /** The due pass for one partition: batch after batch until fewer than a batch's rows were due. */
 async function dueInPart(db: Db, c: SweepCtx, part: number, keys: string[], locked: Locked): Promise<void> {
   for (;;) {
     let rows: number;
     try {
-      const r = await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys }));
-      if (r === null) return;
-      rows = r;
+      rows = await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys }));
     } catch (err) {
       // Something in the batch broke the statement: redo it one episode at a time to find and skip the culprit.
       const ids = (await db.query<{ episode_id: string }>(
@@ -227,7 +236,7 @@ async function dueInPart(db: Db, c: SweepCtx, part: number, keys: string[], lock
       }
       for (const id of ids) {
         try {
-          if ((await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys, episodes: [id] }))) === null) return;
+          await locked(part, (tx) => raise(tx, c, { kind: 'due', part, groups: keys, episodes: [id] }));
         } catch (e) {
           fail(c, id, e, 'missing-measurement sweep: episode skipped');
           await db.query(`update episode_schedule set next_due_at = $2 where episode_id = $1 and code <> '${INACTIVE_CODE}'`, [id, new Date(c.now.getTime() + RETRY_MS)]);
@@ -323,7 +332,15 @@ function groupParams(gs: Group[]): unknown[] {
 type Source =
   | { kind: 'due'; part: number; groups: string[]; episodes?: string[] }
   /** New rows of changed episodes: per episode its plan and definition, per definition its entries. */
-  | { kind: 'sync'; groups: string[]; episodes: { id: string; planId: string; md5: string }[]; entries: { md5: string; code: string; schedule: string }[] };
+  | { kind: 'sync'; groups: string[]; episodes: SyncEpisode[]; entries: { md5: string; code: string; schedule: string }[] };
+
+/** An episode whose schedules a sync batch writes: its approved plan and when its silence would reach the service's setting. */
+interface SyncEpisode {
+  id: string;
+  planId: string;
+  md5: string;
+  inactiveAt: Date;
+}
 
 /**
  * One statement for a batch of schedule rows: writes each row's next deadline (due rows moved on,
@@ -346,7 +363,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
     write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
-      src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule), c.now, DEFAULT_INACTIVE_DAYS);
+      src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule), c.now, src.episodes.map((e) => e.inactiveAt));
     rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at
               from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
               join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5`;
@@ -354,11 +371,12 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
              select episode_id, code, plan_id, schedule, next_at from r
              union all
              -- The inactivity check is due when the silence would reach the service's setting (now
-             -- if it already has: the inactive pass below raises it in this sweep).
+             -- if it already has: the inactive pass below raises it in this sweep). The moment comes
+             -- from the claim (syncSchedules), which reads those rows by key anyway; joined here, the
+             -- planner hashed every episode and state row for each batch.
              select c.episode_id, '${INACTIVE_CODE}', c.plan_id, '{"kind":"inactive"}'::jsonb,
-                    case when ${INACTIVE_DEADLINE('$19')} > $18 then ${INACTIVE_DEADLINE('$19')} else '-infinity' end
-               from unnest($12::uuid[], $13::uuid[]) as c(episode_id, plan_id) join episodes e on e.id = c.episode_id
-               left join episode_state st on st.episode_id = c.episode_id left join organisations o on o.id = e.follow_up_org`;
+                    case when c.inactive_at > $18 then c.inactive_at else '-infinity' end
+               from unnest($12::uuid[], $13::uuid[], $19::timestamptz[]) as c(episode_id, plan_id, inactive_at)`;
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
@@ -414,10 +432,10 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
 /**
  * When an episode's silence reaches the follow-up service's setting: the latest of its last
  * reading, the start of the current follow-up period and the episode start (domain/missing.ts#inactiveSince),
- * plus N × 24 h. Over `e` (episodes), `st` (episode_state) and `o` (the follow-up organisation).
+ * plus N × 24 h. Over `e` (episodes), the given alias of episode_state and `o` (the follow-up organisation).
  */
-const INACTIVE_DEADLINE = (defaultDays: string) =>
-  `(greatest(st.last_observation_at, e.schedules_from, e.started_at) + make_interval(hours => 24 * coalesce(o.inactive_after_days, ${defaultDays}::int)))`;
+const INACTIVE_DEADLINE = (st: string, defaultDays: string) =>
+  `(greatest(${st}.last_observation_at, e.schedules_from, e.started_at) + make_interval(hours => 24 * coalesce(o.inactive_after_days, ${defaultDays}::int)))`;
 
 /**
  * The merge of a missing-kind alert into an open one of the same rule (alerts/repo.ts#upsertFromFinding
@@ -447,22 +465,26 @@ const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('typ
  * Episodes whose approved plan, time zone or status changed since the last sweep: their schedule
  * rows are rewritten from the plan (each distinct definition parsed once) and, with `evaluate`,
  * looked at in the same statement that writes them (one write per row); without, written as due now.
- * @returns how many episodes were handled (0: none left)
+ * @returns how many episodes were handled (0: none left) and the last one in episode order
  */
-async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, evaluate: boolean): Promise<number> {
-  const eps = await tx.query<{ episode_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null }>(
+async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: string, evaluate: boolean): Promise<{ n: number; last: string }> {
+  const eps = await tx.query<{
+    episode_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; inactive_at: Date;
+  }>(
     // Claimed and marked clean, and the old rows deleted, in one statement, before the alert
     // statement's trigger touches the same rows again (the transaction rolls it back if anything below fails).
     `with claimed as (
        update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
-         from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved'
-        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${PART_OF('episode_id')} = $2 limit $1)
-        returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version),
+         from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved' left join organisations o on o.id = e.follow_up_org
+        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${PART_OF('episode_id')} = $2 and episode_id > $4
+                                                                order by episode_id limit $1)
+        returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version,
+                  ${INACTIVE_DEADLINE('s', '$3')} as inactive_at),
      del as (delete from episode_schedule d using claimed where d.episode_id = claimed.episode_id)
      select * from claimed`,
-    [c.batch, part],
+    [c.batch, part, DEFAULT_INACTIVE_DAYS, after],
   );
-  if (eps.rows.length === 0) return 0;
+  if (eps.rows.length === 0) return { n: 0, last: after };
   const unknown = [...new Set(eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
   if (unknown.length > 0) {
     const defs = await tx.query<{ definition_md5: string; definition: unknown }>(
@@ -476,7 +498,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, evaluate:
         : v.error.message);
     }
   }
-  const episodes: { id: string; planId: string; md5: string }[] = [];
+  const episodes: SyncEpisode[] = [];
   const md5s = new Set<string>();
   const keys = new Set<string>();
   for (const r of eps.rows) {
@@ -488,7 +510,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, evaluate:
     }
     // A plan with only as-needed entries expects nothing: no schedules, and no inactivity check.
     if (def.length === 0) continue;
-    episodes.push({ id: r.episode_id, planId: r.plan_id, md5: r.definition_md5 });
+    episodes.push({ id: r.episode_id, planId: r.plan_id, md5: r.definition_md5, inactiveAt: r.inactive_at });
     md5s.add(r.definition_md5);
     if (evaluate) for (const e of def) keys.add(groupFor(c, r.time_zone, e.code, e.schedule, r.version ?? 0));
   }
@@ -508,7 +530,8 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, evaluate:
       );
     }
   }
-  return eps.rows.length;
+  // uuid order is the order of its lower-case text.
+  return { n: eps.rows.length, last: eps.rows.reduce((m, r) => (r.episode_id > m ? r.episode_id : m), after) };
 }
 
 // ---------------------------------------------------------------- inactive patients
@@ -581,7 +604,8 @@ async function raiseInactive(tx: Queryable, c: SweepCtx, todo: InactiveTodo[]): 
               u.finding->'summary', jsonb_build_array(u.finding), (u.finding->>'at')::timestamptz, (u.finding->>'at')::timestamptz
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::jsonb[]) as u(patient_id, episode_id, plan_id, finding)
          -- Migration 014's gate, again: the state may have changed since inactiveDue's transaction.
-         join episodes e on e.id = u.episode_id
+         -- = any(): an index probe per episode, not a hash of every episode (the planner's choice for an unnest).
+         join episodes e on e.id = u.episode_id and e.id = any($2::uuid[])
         where e.state in ('active', 'evaluation') and (u.finding->>'at')::timestamptz >= coalesce(e.schedules_from, '-infinity')
        ${MERGE_MISSING_SQL}),
      n as (${NOTIFY_SQL})
