@@ -9,7 +9,7 @@ import { forbidden } from '../http/errors.js';
 import { findPatientByIdentifier, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
-import { submitShared } from '../ingest/group.js';
+import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
 import { writablePatients } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
@@ -27,7 +27,9 @@ import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from 
  * are audited outside the transaction, so they survive the rollback); then everything is written
  * in ONE database transaction. Any failure rolls back the whole bundle and the answer is one
  * OperationOutcome naming the entry.
- * batch — each entry succeeds or fails on its own, with its own status and OperationOutcome.
+ * batch — each entry succeeds or fails on its own, with its own status and OperationOutcome. The
+ * entries are first written together in one shared transaction (as a transaction would be); only
+ * if one of them fails are they written again one by one, each in its own transaction.
  * collection — the VKP "pasientens måledata" examples send their observations as a collection
  * Bundle while the guide's text asks for batch: a collection is processed as a batch.
  */
@@ -320,10 +322,38 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     if (x.p.key) bundleKeys.add(x.p.key);
     results.set(x.entry.index, resultOf(w));
   };
+  type Step = <T>(e: Entry, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Stages every Observation entry in `tx`, in order, their live readings joined to the group's
+   * batch (triaged together in one storeSittings); resolves once every entry is written.
+   */
+  const stageAll = async (tx: Queryable, batch: SittingBatch, step: Step): Promise<Staged<void>> => {
+    // A retry of the same staging starts from nothing (ids handed out above stay the same).
+    bundleKeys.clear();
+    await repo.lockOpenEpisodes(tx, [...new Set(prepared.map((x) => x.patientId).filter((x): x is string => x !== null))]);
+    const later: { x: PreparedObs; w: Promise<Written> }[] = [];
+    for (const x of prepared) {
+      const staged = await step(x.entry, () =>
+        stageObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys, presetId: x.presetId }, batch));
+      // Entries after this one count it as written (as one by one): a key shared with a pending entry flushes the batch first.
+      if (x.p.key) bundleKeys.add(x.p.key);
+      if ('now' in staged) results.set(x.entry.index, resultOf(staged.now));
+      else later.push({ x, w: staged.later });
+    }
+    // Settled once the shared transaction's batch is flushed (by the group, after every write is staged).
+    const done = (async () => {
+      for (const { x, w } of later) results.set(x.entry.index, resultOf(await step(x.entry, () => w)));
+    })();
+    done.catch(() => undefined);
+    return { later: done };
+  };
+  const declareAll = (batch: SittingBatch) => {
+    for (const x of prepared) declareObservation(batch, ctx, x.p, x.patientId, x.entry.conditional);
+  };
 
   if (transaction) {
     // 4. One database transaction; any failure rolls back every device, observation, alert and audit record of the bundle.
-    const step = async <T>(e: Entry, fn: () => Promise<T>) => {
+    const step: Step = async (e, fn) => {
       try {
         return await fn();
       } catch (err) {
@@ -334,33 +364,30 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     // Bundle's live readings are triaged together in one storeSittings. If anything fails, the
     // shared transaction is redone without the others, and this Bundle fails whole.
     await submitShared(ctx, async (tx, batch) => {
-      // A retry of the same staging starts from nothing (ids handed out above stay the same).
-      bundleKeys.clear();
       for (const d of devices) await step(d.e, () => writeDevice(tx, d));
       for (const d of metrics) await step(d.e, () => writeMetric(tx, d));
-      await repo.lockOpenEpisodes(tx, [...new Set(prepared.map((x) => x.patientId).filter((x): x is string => x !== null))]);
-      const later: { x: PreparedObs; w: Promise<Written> }[] = [];
-      for (const x of prepared) {
-        const staged = await step(x.entry, () =>
-          stageObservation(ctx, tx, x.p, x.patientId, x.deviceId, { base, strict, conditional: x.entry.conditional, bundleKeys, presetId: x.presetId }, batch));
-        // Entries after this one count it as written (as one by one): a key shared with a pending entry flushes the batch first.
-        if (x.p.key) bundleKeys.add(x.p.key);
-        if ('now' in staged) results.set(x.entry.index, resultOf(staged.now));
-        else later.push({ x, w: staged.later });
-      }
-      // Settled once the shared transaction's batch is flushed (by the group, after every write is staged).
-      const done = (async () => {
-        for (const { x, w } of later) results.set(x.entry.index, resultOf(await step(x.entry, () => w)));
-      })();
-      done.catch(() => undefined);
-      return { later: done };
-    }, (batch) => {
-      for (const x of prepared) declareObservation(batch, ctx, x.p, x.patientId, x.entry.conditional);
-    });
+      return stageAll(tx, batch, step);
+    }, declareAll);
   } else {
     for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));
     for (const d of metrics) await guarded(d.e, () => ctx.db.tx((tx) => writeMetric(tx, d)));
-    for (const x of prepared) await guarded(x.entry, () => ctx.db.tx((tx) => writeObs(tx, x)));
+    // First all entries in one transaction on ingest's group commit, as for a transaction: when
+    // every entry succeeds, that is what writing them one by one would have done. If any entry
+    // fails, nothing of that attempt is kept and the entries are written one by one as before, each
+    // in its own transaction, so each succeeds or fails alone.
+    let together = prepared.length > 0;
+    if (together) {
+      try {
+        await submitShared(ctx, (tx, batch) => stageAll(tx, batch, (_e, fn) => fn()), declareAll);
+      } catch {
+        together = false;
+        for (const x of prepared) results.delete(x.entry.index);
+      }
+    }
+    if (!together) {
+      bundleKeys.clear();
+      for (const x of prepared) await guarded(x.entry, () => ctx.db.tx((tx) => writeObs(tx, x)));
+    }
   }
 
   const response = raw.map((_, index): BundleEntry => {

@@ -104,6 +104,21 @@ describe('FHIR writes share ingest\'s group commit', () => {
     assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [['urn:oid:2.16.578.1.12.4.1.9999|twice-2']]), 0);
   });
 
+  test('a batch Bundle is written in one shared transaction when every entry succeeds, else entry by entry', async () => {
+    const ident = (v: string) => [{ system: 'urn:oid:2.16.578.1.12.4.1.9999', value: v }];
+    const batch = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'batch', entry: resources.map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })) });
+    // All good, one identifier twice: the second entry is the first one sent again (200), as one by one.
+    const ok = await post('/fhir', batch([{ ...spo2('b-1', 95), identifier: ident('b-twice') }, { ...spo2('b-1', 95), identifier: ident('b-twice') }, spo2('b-2', 94)]));
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '200', '201']);
+    assert.equal(ok.body.entry![0]!.response.location, ok.body.entry![1]!.response.location);
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [['urn:oid:2.16.578.1.12.4.1.9999|b-twice']]), 1);
+    // One entry conflicts with a stored resource: it alone fails, the others are stored.
+    const mixed = await post('/fhir', batch([spo2('b-3', 93), { ...spo2('b-4', 80), identifier: ident('b-twice') }, spo2('b-5', 92)]));
+    assert.deepEqual(mixed.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '409', '201']);
+    assert.equal(await countRows(env.db, `observations where idempotency_key in ('b-3', 'b-5')`), 2);
+  });
+
   test('a transaction Bundle for two patients, one without care relation, is refused whole; the refusal is audited', async () => {
     const deniedBefore = await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]);
     const bundle = {

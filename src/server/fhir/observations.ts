@@ -45,7 +45,7 @@ export interface WriteOptions {
    * Idempotency keys already used by earlier entries of the same Bundle: entries sharing a key
    * are one sitting (other measures of it), not a reused key.
    */
-  bundleKeys?: Set<string>;
+  bundleKeys?: Pick<ReadonlySet<string>, 'has'>;
   /** The id to give a new resource (a Bundle hands ids out before writing, for urn:uuid links). */
   presetId?: string;
   /** FHIR update (PUT Observation/[id]): the stored resource this one replaces. */
