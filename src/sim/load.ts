@@ -5,6 +5,7 @@ import * as alertsRepo from '../server/alerts/repo.js';
 import { hashSecret } from '../server/auth/clients.js';
 import type { Db, Queryable } from '../server/db/port.js';
 import { idempotencyKeyFor } from '../server/ingest/service.js';
+import { ensurePartitionsFor } from '../server/observations/partitions.js';
 import { cohort, dateOfDay, sittingsFor, type CohortOptions, type SimPatient } from './cohort.js';
 import { zonedInstant } from '../domain/time.js';
 
@@ -69,6 +70,9 @@ export async function loadCohort(db: Db, opts: LoadOptions): Promise<LoadResult>
   const startDate = dateOfDay(0, opts);
   const enrolledAt = zonedInstant(startDate, '08:00', opts.timeZone ?? 'Europe/Oslo');
   const alertFrom = dateOfDay(opts.days - (opts.alertDays ?? 3), opts);
+  // The months of the loaded readings get their partitions first (migration 027), as they would
+  // have had when the readings arrived live, instead of all landing in the default partition.
+  await ensurePartitionsFor(db, enrolledAt, new Date(enrolledAt.getTime() + (opts.days + 1) * 86_400_000));
 
   let patients = 0;
   let observations = 0;

@@ -6,6 +6,7 @@ import { evaluate, zoneFor, type ObservationPoint } from '../../domain/triage.js
 import { toLocal, zonedInstant, addDays } from '../../domain/time.js';
 import * as alertsRepo from '../alerts/repo.js';
 import type { Db, Queryable } from '../db/port.js';
+import { ensurePartitionsFor } from '../observations/partitions.js';
 
 /**
  * The demo helsefellesskap: two municipalities with follow-up services, one hospital trust, two GP
@@ -102,6 +103,8 @@ export async function seedDemo(db: Db, opts: { now: Date; patients?: number; day
 
     const today = toLocal(opts.now, tz).date;
     const startDate = addDays(today, -days);
+    // Its months' partitions (migration 027), so the history does not land in the default partition.
+    await ensurePartitionsFor(tx, new Date(opts.now.getTime() - (days + 2) * 86_400_000), opts.now);
     let observations = 0;
     let alerts = 0;
     for (let i = 0; i < patientsWanted; i++) {
