@@ -277,7 +277,7 @@ export async function fhirObservationsOf(q: Queryable, patientId: string): Promi
 
 /** A patient's readings stored under one idempotency key (one sitting from the apps or a device upload). */
 export async function observationsByKey(q: Queryable, patientId: string, key: string): Promise<ObservationRow[]> {
-  return (await q.query<ObservationRow>('select * from observations where patient_id = $1 and idempotency_key = $2 order by code', [patientId, key])).rows;
+  return (await q.query<ObservationRow>('select o.* from observation_keys k join observations o on o.id = k.observation_id and o.effective_at = k.effective_at where k.patient_id = $1 and k.idempotency_key = $2 order by o.code', [patientId, key])).rows;
 }
 
 /** Readings by id. */
