@@ -38,6 +38,7 @@ import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { ensureObservationPartitions } from './observations/partitions.js';
 import { worklistRoutes } from './worklist/routes.js';
+import { compactCounts } from './worklist/repo.js';
 import { outboxRoutes, startOutbox } from './outbox/routes.js';
 import { integrationRoutes } from './integration/routes.js';
 
@@ -72,6 +73,8 @@ export interface StartOptions {
   purgeMs?: number;
   /** How often the next months' observation partitions are ensured (also once at start); 0 = never. Default: daily, off when the sweep is off. */
   partitionsMs?: number;
+  /** How often the worklist count deltas are folded (migration 030); 0 = never. Default: every minute, off when the sweep is off. */
+  countsMs?: number;
   /** How often the outbox worker looks for due deliveries (it also wakes on each new one); 0 = off. Off by default when the sweep is off (tests tick it themselves). */
   outboxMs?: number;
 }
@@ -184,6 +187,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // Next months' observation partitions (migration 027), once at start and daily; wall clock, as rows arrive in real time.
   const partitions = every(opts.partitionsMs ?? (sweepMs > 0 ? 86_400_000 : 0), 'observation partition maintenance', () => ensureObservationPartitions(db, new Date()));
   if (partitions) void ensureObservationPartitions(db, new Date()).catch((err: unknown) => log.error({ err }, 'observation partition maintenance failed'));
+  // Worklist count deltas (migration 030) folded so a count reads a few rows; exact either way.
+  const counts = every(opts.countsMs ?? (sweepMs > 0 ? 60_000 : 0), 'worklist count compaction', () => compactCounts(db));
   const outbox = await startOutbox(db, deps, { intervalMs: opts.outboxMs ?? (sweepMs > 0 ? 5_000 : 0), log, origin });
 
   return {
@@ -193,6 +198,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       if (sessionCheck) clearInterval(sessionCheck);
       if (purge) clearInterval(purge);
       if (partitions) clearInterval(partitions);
+      if (counts) clearInterval(counts);
       await outbox?.stop();
       await app.close();
       await hub.close();
