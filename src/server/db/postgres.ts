@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './port.js';
 
@@ -5,8 +6,40 @@ import type { Db, Queryable, QueryResult } from './port.js';
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
+/**
+ * Distinct statement texts that get a server-side prepared statement per connection. The SQL of
+ * the code base is a bounded set (a few hundred texts); the cap only keeps a statement built from
+ * changing parts (none known) from growing every backend's plan cache without end.
+ */
+const MAX_PREPARED = 2000;
+
+/**
+ * Name of the prepared statement for a text, or undefined to send it unnamed. Parameterised
+ * statements are prepared once per pooled connection (parse and analysis once, and PostgreSQL may
+ * then reuse a generic plan): the write path's handful of large statements were parsed and
+ * planned again on every group commit. The name is a digest of the text, so one name never
+ * stands for two texts (node-pg refuses that) and every process names a text alike.
+ */
+const names = new Map<string, string>();
+function statementName(sql: string): string | undefined {
+  let name = names.get(sql);
+  if (name === undefined && names.size < MAX_PREPARED) {
+    name = `v_${createHash('sha1').update(sql).digest('base64url')}`;
+    names.set(sql, name);
+  }
+  return name;
+}
+
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
-export async function openPostgres(connectionString: string, opts: { max?: number; /** Connect once now, so a wrong URL fails at start (default). */ check?: boolean } = {}): Promise<Db> {
+export async function openPostgres(
+  connectionString: string,
+  opts: {
+    max?: number;
+    /** Connect once now, so a wrong URL fails at start (default). */ check?: boolean;
+    /** Server-side prepared statements for parameterised SQL (default on; VARDE_PG_PREPARE=0 turns it off to compare). */ prepare?: boolean;
+  } = {},
+): Promise<Db> {
+  const prepare = opts.prepare ?? process.env.VARDE_PG_PREPARE !== '0';
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
@@ -14,7 +47,8 @@ export async function openPostgres(connectionString: string, opts: { max?: numbe
 
   const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const r = await c.query(sql, params as unknown[]);
+      const name = prepare && params.length > 0 ? statementName(sql) : undefined;
+      const r = name ? await c.query({ name, text: sql, values: params as unknown[] }) : await c.query(sql, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
   });
