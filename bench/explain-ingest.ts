@@ -6,6 +6,10 @@
  * slowest statements. For bench/README.md's profiles; not part of `npm run bench`.
  *
  *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/explain-ingest.ts [patients]
+ *
+ * EXPLAIN_DB_URL=<database> uses an already loaded database instead (e.g. 100 000 patients from
+ * `varde simulate`; patients = its cohort size), loads nothing, drops nothing, and runs the sweep
+ * first only with EXPLAIN_SWEEP=1. EXPLAIN_RE picks the statements to explain ('.' = all).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -18,22 +22,25 @@ import { ingestReadings } from '../src/server/ingest/service.js';
 import type { Ctx } from '../src/server/context.js';
 import { benchPostgres } from './postgres.js';
 
-const server = process.env.BENCH_DATABASE_URL ? null : await benchPostgres();
-const admin = process.env.BENCH_DATABASE_URL ?? server?.adminUrl;
+const existing = process.env.EXPLAIN_DB_URL;
+const server = process.env.BENCH_DATABASE_URL || existing ? null : await benchPostgres();
+const admin = existing ?? process.env.BENCH_DATABASE_URL ?? server?.adminUrl;
 if (!admin) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
 const PATIENTS = Number(process.argv[2] ?? 2000);
 let closeDb = async () => undefined as void;
 const name = `varde_explain_${randomBytes(4).toString('hex')}`;
 const a = new pg.Client({ connectionString: admin });
 await a.connect();
-await a.query(`create database ${name}`);
+if (!existing) await a.query(`create database ${name}`);
 const url = new URL(admin);
-url.pathname = `/${name}`;
+if (!existing) url.pathname = `/${name}`;
 try {
   const db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
   const opts = { patients: PATIENTS, days: 6, seed: 1, end: new Date() };
-  const loaded = await loadCohort(db, { ...opts, clientId: 'explain', clientSecret: 'x'.repeat(24) });
-  const sw = await sweepMissing(db, new Date());
+  const loaded = existing
+    ? { observations: NaN, organisationId: (await db.query<{ id: string }>("select organisation_id::text as id from care_team limit 1")).rows[0]!.id }
+    : await loadCohort(db, { ...opts, clientId: 'explain', clientSecret: 'x'.repeat(24) });
+  const sw = !existing || process.env.EXPLAIN_SWEEP === '1' ? await sweepMissing(db, new Date()) : { raised: NaN };
   console.error(`loaded ${loaded.observations} observations, sweep raised ${sw.raised}`);
   await db.close();
   const { openPostgres } = await import('../src/server/db/postgres.js');
@@ -74,7 +81,7 @@ try {
   console.error('FAILED', err);
 } finally {
   await closeDb();
-  await a.query(`drop database if exists ${name} with (force)`);
+  if (!existing) await a.query(`drop database if exists ${name} with (force)`);
   await a.end();
   server?.stop();
 }
