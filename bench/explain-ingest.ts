@@ -76,7 +76,6 @@ try {
       await ingestReadings(ctx, { sentAt: new Date().toISOString(), readings: [{ readingId: `x-${round}-${k}`, patientId: ids.get(p.identifier)!, effectiveAt: new Date(Date.now() - 1000).toISOString(), measurements: [m as never] }] } as never, new Date());
     }));
   }
-  await db2.close();
 } catch (err) {
   console.error('FAILED', err);
 } finally {
