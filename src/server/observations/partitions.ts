@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 
 /**
  * Months created ahead of the current one. A reading of a month without a partition still lands
@@ -13,13 +13,20 @@ export const PARTITION_MONTHS_AHEAD = 2;
  * the default partition first (migration 027, varde_observation_partitions). Idempotent and
  * set-based; an advisory lock inside the function lets several app processes run it at once.
  * @returns how many partitions were created
+ * @throws when a lock is not had within 10 s (the next daily run tries again)
  */
-export async function ensureObservationPartitions(q: Queryable, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<number> {
-  const r = await q.query<{ made: number }>(
-    'select varde_observation_partitions($1::timestamptz, $1::timestamptz + make_interval(months => $2::int)) as made',
-    [now, monthsAhead],
-  );
-  return r.rows[0]!.made;
+export async function ensureObservationPartitions(db: Db, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<number> {
+  return db.tx(async (tx) => {
+    // Attaching locks the default partition exclusively for a moment, and every read of
+    // observations with an open-ended time range reads it: queued behind a long report, the attach
+    // would hold up ingest's reads. Better to give up and try again tomorrow; there are two months of lead.
+    await tx.query(`set local lock_timeout = '10s'`);
+    const r = await tx.query<{ made: number }>(
+      'select varde_observation_partitions($1::timestamptz, $1::timestamptz + make_interval(months => $2::int)) as made',
+      [now, monthsAhead],
+    );
+    return r.rows[0]!.made;
+  });
 }
 
 /**
