@@ -8,8 +8,9 @@
  *     [--workers N] [--batch N] [--keep]
  *
  * `--workers` and `--batch` are sweepMissing's options (concurrent connections on PostgreSQL,
- * episodes per batch). `--keep` (with `--at`, on BENCH_DATABASE_URL or TEST_DATABASE_URL) keeps the
- * loaded cohort as a template database and copies it on later runs instead of loading again. Each
+ * episodes per batch). `--keep` (with `--at`) keeps the loaded cohort — PostgreSQL: a template
+ * database on BENCH_DATABASE_URL or TEST_DATABASE_URL; PGlite: a data directory in the temporary
+ * folder — and copies it on later runs instead of loading again (drop or delete it by hand). Each
  * sweep reports its wall time, the CPU of the database backends that served it (from /proc; only
  * when PostgreSQL runs on this machine), this process's CPU (PGlite's database runs in it), the
  * longest transaction (with --profile) and the 1-minute load average before and after.
@@ -34,7 +35,7 @@
  * or a throwaway cluster with fsync on.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -287,9 +288,22 @@ async function runPglite(before: Sweep | null): Promise<Record<string, unknown>>
   const dir = mkdtempSync(join(tmpdir(), 'varde-sweep-'));
   const now = sweepAt();
   const result: Record<string, unknown> = { patients: PATIENTS, at: now.toISOString() };
+  // --keep: the loaded data directory stays in the temporary folder and later runs copy it.
+  const tpl = args.keep ? join(tmpdir(), `varde-sweep-tpl-${PATIENTS}-${DAYS}-${now.toISOString().slice(0, 16).replace(/\D/g, '')}`) : null;
   try {
+    if (tpl && !existsSync(join(tpl, 'loaded'))) {
+      rmSync(tpl, { recursive: true, force: true });
+      const t = await openDb({ PGLITE_DIR: join(tpl, 'db'), DATABASE_URL: undefined });
+      try {
+        await load(t, now);
+      } finally {
+        await t.close();
+      }
+      writeFileSync(join(tpl, 'loaded'), '');
+    }
+    if (tpl) cpSync(join(tpl, 'db'), join(dir, 'a'), { recursive: true });
     let db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
-    await load(db, now);
+    if (!tpl) await load(db, now);
     if (before) {
       await db.close();
       cpSync(join(dir, 'a'), join(dir, 'b'), { recursive: true });
