@@ -163,7 +163,7 @@ describe('FHIR writes share ingest\'s group commit', () => {
     const rows = (await env.db.query<{ job: number }>('select job from group_probe order by job')).rows;
     assert.deepEqual(rows.map((r) => r.job), [0, 1, 2, 3, 5]);
     // Submitted in one go, several ran in one transaction (PGlite: all six after the short wait;
-    // PostgreSQL: the first two at once, the rest together), then each again alone after job 4 threw.
+    // PostgreSQL: the first at once, the rest together once it has committed), then each again alone after job 4 threw.
     const perTx = new Map<string, number>();
     for (const s of seen) perTx.set(s.txid, (perTx.get(s.txid) ?? 0) + 1);
     assert.ok(Math.max(...perTx.values()) >= 2, JSON.stringify(seen));

@@ -193,7 +193,15 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
   );
 }
 
-const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write);
+/**
+ * One group at a time per caller on PostgreSQL: the next group starts when the previous one has
+ * committed, with everything that arrived meanwhile. With two at once the second group started
+ * with whatever single request was waiting, so groups stayed small (2.5–3.7 FHIR creates per
+ * transaction at 32 concurrent, against 5.5 with one) and each create paid more statements
+ * (bench/README.md, "FHIR writes on the group commit").
+ */
+const POSTGRES_GROUPS_RUNNING = Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 1);
+const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING);
 
 /**
  * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group

@@ -103,7 +103,12 @@ export class GroupQueues<J extends QueuedJob<R>, R> {
    * @param take removes the next group from the front of the queue (at least one job)
    * @param write writes a group in one transaction as `ctx`; one result per job, in order
    */
-  constructor(private readonly take: (queue: J[]) => J[], private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>) {}
+  constructor(
+    private readonly take: (queue: J[]) => J[],
+    private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>,
+    /** Groups of one key written at once on PostgreSQL (with 2, one can start while another commits). */
+    private readonly postgresRunning = 2,
+  ) {}
 
   /** Queues `job` behind the other writes of `key` on `db`; it is answered after its commit. */
   submit(db: Db, key: string, job: J): void {
@@ -114,7 +119,7 @@ export class GroupQueues<J extends QueuedJob<R>, R> {
     }
     let q = perDb.get(key);
     if (!q) {
-      q = db.kind === 'postgres' ? new GroupQueue(2, 0, this.take, this.write) : new GroupQueue(1, PGLITE_LINGER_MS, this.take, this.write);
+      q = db.kind === 'postgres' ? new GroupQueue(this.postgresRunning, 0, this.take, this.write) : new GroupQueue(1, PGLITE_LINGER_MS, this.take, this.write);
       perDb.set(key, q);
     }
     q.submit(job);
