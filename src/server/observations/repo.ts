@@ -1,5 +1,6 @@
 import type { Interpretation, MeasureCode } from '../../domain/catalogue.js';
 import type { ObservationPoint } from '../../domain/triage.js';
+import type { OpeningHours } from '../../domain/opening-hours.js';
 import type { AuditInsert } from '../audit/repo.js';
 import type { Queryable } from '../db/port.js';
 import type { EpisodeRow } from '../patients/repo.js';
@@ -108,16 +109,22 @@ export async function latestPerCode(q: Queryable, patientId: string): Promise<Ob
 // ---------------------------------------------------------------- set-based write path (storeSittings)
 
 /** An open episode locked for triage, with its care team (whose screens hear about new data). */
-export type LockedEpisode = EpisodeRow & { care_team_orgs: string[] };
+export type LockedEpisode = EpisodeRow & {
+  care_team_orgs: string[];
+  /** The follow-up service's opening hours (null = the defaults), read in the same round trip. */
+  follow_up_hours: OpeningHours | null;
+};
 
 /**
  * Locks the open episodes of these patients, in id order (two writers for overlapping patients
- * queue instead of deadlocking), and returns them with their care teams and the transaction's
+ * queue instead of deadlocking), and returns them with their care teams, their follow-up service's
+ * opening hours (one round trip fewer per group commit than reading them apart) and the transaction's
  * start time (= the `received_at` default of rows inserted in this transaction).
  */
 export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
   const r = await q.query<LockedEpisode & { tx_now: Date }>(
-    `select e.*, array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs, now() as tx_now
+    `select e.*, array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs,
+            (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now
        from episodes e where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e`,
     [patientIds],
   );

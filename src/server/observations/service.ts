@@ -197,7 +197,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   const openNow = new Map<string, boolean>();
   for (const e of episodes) {
     if (openNow.has(e.follow_up_org)) continue;
-    const hours = await openingHoursFor(tx, e.follow_up_org);
+    const hours = e.follow_up_hours ?? DEFAULT_OPENING_HOURS;
     let open = false;
     try {
       open = isOpen(hours, now);
@@ -317,7 +317,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
 }
 
 function episodeRow(e: repo.LockedEpisode): EpisodeRow {
-  const { care_team_orgs: _orgs, ...row } = e;
+  const { care_team_orgs: _orgs, follow_up_hours: _hours, ...row } = e;
   return row;
 }
 
