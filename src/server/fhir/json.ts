@@ -12,6 +12,42 @@ import { createHash } from 'node:crypto';
 type Holder = object;
 /** Number lexemes by holder object and key, for numbers whose text differs from String(value). */
 const lexemes = new WeakMap<Holder, Map<string, string>>();
+/**
+ * How many holders with remembered lexemes may still be alive (counted down when one is collected).
+ * While none is, every number prints as it was written, so stringifyFhir can skip its replacer.
+ */
+let liveHolders = 0;
+const collected = new FinalizationRegistry<undefined>(() => {
+  liveHolders--;
+});
+
+/** The lexeme map of a holder, made (and counted) on first use. */
+function lexemeMap(holder: Holder): Map<string, string> {
+  let m = lexemes.get(holder);
+  if (!m) {
+    lexemes.set(holder, (m = new Map()));
+    liveHolders++;
+    collected.register(holder, undefined);
+  }
+  return m;
+}
+
+/**
+ * Every number token of JSON text sits after ':', '[' or ',' and before ',', '}' or ']' (with
+ * optional whitespace), so this finds all of them — and some digit runs inside strings as well,
+ * which only ever send the text to the slower, exact parse.
+ */
+const NUMBER_TOKEN = /[:[,]\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}\]])/g;
+
+/** True when some number in the text (or what looks like one) would not print back as written. */
+function needsLexemes(text: string): boolean {
+  const t = text.trimStart();
+  if (t[0] !== '{' && t[0] !== '[') return true;
+  for (const m of text.matchAll(NUMBER_TOKEN)) {
+    if (String(Number(m[1])) !== m[1]) return true;
+  }
+  return false;
+}
 
 interface ParseContext {
   source?: string;
@@ -25,11 +61,12 @@ const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
  * @throws SyntaxError for malformed JSON
  */
 export function parseFhir(text: string): unknown {
+  // Most posted resources have no such number: JSON.parse alone gives the same values, without a
+  // reviver call per value.
+  if (!needsLexemes(text)) return JSON.parse(text);
   return parseWithSource(text, function (this: Holder, key, value, context) {
     if (typeof value === 'number' && context?.source !== undefined && context.source !== String(value)) {
-      let m = lexemes.get(this);
-      if (!m) lexemes.set(this, (m = new Map()));
-      m.set(key, context.source);
+      lexemeMap(this).set(key, context.source);
     }
     return value;
   });
@@ -44,13 +81,13 @@ export function lexemeOf(holder: object, key: string | number): string | undefin
 export function copyLexeme(from: object, fromKey: string | number, to: object, toKey: string | number): void {
   const s = lexemeOf(from, fromKey);
   if (s === undefined) return;
-  let m = lexemes.get(to);
-  if (!m) lexemes.set(to, (m = new Map()));
-  m.set(String(toKey), s);
+  lexemeMap(to).set(String(toKey), s);
 }
 
 /** JSON text of a resource with every remembered decimal written as it was received. */
 export function stringifyFhir(value: unknown, space?: number): string {
+  // No remembered lexeme anywhere in the process: plain JSON.stringify writes the same text.
+  if (liveHolders === 0) return JSON.stringify(value, undefined, space);
   return JSON.stringify(
     value,
     function (this: Holder, key, v: unknown) {
