@@ -5,7 +5,7 @@
  * the cohort size (10 000 patients: about a minute to load on a 2-core box).
  *
  *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--at HH:MM] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
- *     [--workers N] [--batch N] [--keep]
+ *     [--workers N] [--batch N] [--keep] [--sql file] [--day-after]
  *
  * `--workers` and `--batch` are sweepMissing's options (concurrent connections on PostgreSQL,
  * episodes per batch). `--keep` (with `--at`) keeps the loaded cohort — PostgreSQL: a template
@@ -25,7 +25,11 @@
  *     -e "s#'\.\./db/#'../src/server/db/#" -e "s#'\.\./events/#'../src/server/events/#" \
  *     -e "s#'\./schedule\.js'#'../src/server/triage/schedule.js'#" > bench/.sweep-before.ts
  *
- * `--before-sql file` runs that SQL on the "before" copy first (with the current sweep unless
+ * `--day-after` also times the sweep 24 h after the first: every schedule due again and nothing
+ * reported (the due pass, as at a deadline every patient shares; occurrences merge into open alerts).
+ *
+ * `--sql file` runs that SQL on every copy before its sweep (e.g. to leave out another change's
+ * triggers on both sides). `--before-sql file` runs that SQL on the "before" copy first (with the current sweep unless
  * `--before` is given too): how the alert triggers before migration 025 were compared,
  * `--before-sql bench/sweep-before-025.sql`.
  *
@@ -51,8 +55,8 @@ import { benchPostgres } from './postgres.js';
 const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
-    'before-sql': { type: 'string' },
-    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' },
+    'before-sql': { type: 'string' }, sql: { type: 'string' },
+    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' }, 'day-after': { type: 'boolean' },
   },
 });
 /** `--workers N`: concurrent batches of one sweep on PostgreSQL (sweepMissing's `workers`; default its own). */
@@ -89,6 +93,8 @@ interface Timed {
   failed: number;
   nextSeconds: number;
   alertsByKind: Record<string, number>;
+  /** --day-after: the sweep 24 h later, every schedule due again (a deadline every patient shares: the due pass). */
+  dayAfter?: { seconds: number; dbCpuSeconds: number | null; episodes: number; raised: number; inactive: number; load: [number, number] };
 }
 
 const LONGEST = '(the longest transaction; × = transactions)';
@@ -164,7 +170,21 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   await fn(db, new Date(now.getTime() + 60_000));
   const nextSeconds = (performance.now() - t) / 1000;
   const kinds = await db.query<{ kind: string; n: number }>(`select kind, count(*)::int as n from alerts where zone = 'missing' group by kind order by kind`);
+  let dayAfter: Timed['dayAfter'];
+  if (args['day-after']) {
+    const l0 = loadavg()[0]!;
+    const c0 = await backendCpu(db);
+    const t0 = performance.now();
+    const r = await fn(db, new Date(now.getTime() + 86_400_000));
+    const secs = (performance.now() - t0) / 1000;
+    const c1 = await backendCpu(db);
+    dayAfter = {
+      seconds: secs, dbCpuSeconds: db.kind === 'postgres' ? [...c1].reduce((s, [pid, ms]) => s + ms - (c0.get(pid) ?? 0), 0) / 1000 : null,
+      episodes: r.episodes, raised: r.raised, inactive: r.inactive ?? 0, load: [l0, loadavg()[0]!],
+    };
+  }
   return {
+    dayAfter,
     seconds, dbCpuSeconds, processCpuSeconds: (proc.user + proc.system) / 1e6, longestTxSeconds: longest ? longest.ms / 1000 : null,
     load: [load0, loadavg()[0]!], nextSeconds, episodes: firstResult.episodes, raised: firstResult.raised, inactive: firstResult.inactive ?? 0,
     failed: firstResult.failed, alertsByKind: Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n])),
@@ -193,9 +213,13 @@ async function main(): Promise<void> {
   else if (args.json) writeFileSync(args.json, text);
 }
 
-/** `--before-sql`: the "before" copy's schema changes, statement by statement as migrations run. */
-async function beforeSql(db: Db): Promise<void> {
-  const file = args['before-sql'];
+/** `--sql` (every copy), then for the "before" copy `--before-sql`: schema changes, statement by statement as migrations run. */
+async function beforeSql(db: Db, file = args['before-sql']): Promise<void> {
+  await runSql(db, args.sql);
+  await runSql(db, file);
+}
+
+async function runSql(db: Db, file: string | undefined): Promise<void> {
   if (!file) return;
   await db.tx(async (tx) => {
     for (const stmt of splitStatements(readFileSync(file, 'utf8'))) await tx.query(stmt);
@@ -211,6 +235,8 @@ async function load(db: Db, now: Date): Promise<void> {
 function report(kind: string, label: string, t: Timed): void {
   const f = (x: number | null, d = 2) => (x === null ? '–' : x.toFixed(d));
   log(`${kind} ${label}: all due ${t.seconds.toFixed(2)} s, database CPU ${f(t.dbCpuSeconds)} s, this process CPU ${f(t.processCpuSeconds)} s, longest transaction ${f(t.longestTxSeconds)} s, load ${f(t.load[0], 1)} → ${f(t.load[1], 1)} (${t.episodes} episodes, ${t.raised} missing + ${t.inactive} inactive raised, ${t.failed} skipped); next minute ${t.nextSeconds.toFixed(3)} s; alerts by kind ${JSON.stringify(t.alertsByKind)}`);
+  const d = t.dayAfter;
+  if (d) log(`${kind} ${label}, a day later: ${d.seconds.toFixed(2)} s, database CPU ${d.dbCpuSeconds === null ? '–' : d.dbCpuSeconds.toFixed(2)} s, load ${d.load[0].toFixed(1)} → ${d.load[1].toFixed(1)} (${d.episodes} episodes, ${d.raised} missing + ${d.inactive} inactive raised; merges not counted)`);
 }
 
 async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Record<string, unknown>> {
@@ -259,6 +285,7 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
     }
     try {
+      await runSql(db, args.sql);
       const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS, batchSize: BATCH }), now);
       report('postgres', 'after', t);
       result['sweep'] = t;
@@ -319,6 +346,7 @@ async function runPglite(before: Sweep | null): Promise<Record<string, unknown>>
       db = await openDb({ PGLITE_DIR: join(dir, 'a'), DATABASE_URL: undefined });
     }
     try {
+      await runSql(db, args.sql);
       const t = await timeSweep(db, (d, at) => sweepMissing(d, at, { workers: WORKERS, batchSize: BATCH }), now);
       report('pglite', 'after', t);
       result['sweep'] = t;
