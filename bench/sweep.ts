@@ -99,7 +99,7 @@ interface Timed {
 
 const LONGEST = '(the longest transaction; × = transactions)';
 /** Time per statement, keyed by its first words (whitespace folded), and the longest transaction. */
-function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
+function profiled(db: Db, spent: Map<string, { ms: number; n: number }>, txMs: number[] = []): Db {
   const wrap = (q: Queryable): Queryable => ({
     query: async (sql, params) => {
       const t = performance.now();
@@ -123,6 +123,7 @@ function profiled(db: Db, spent: Map<string, { ms: number; n: number }>): Db {
         return await db.tx((tx) => fn(wrap(tx)));
       } finally {
         const ms = performance.now() - t;
+        txMs.push(ms);
         const e = spent.get(LONGEST) ?? { ms: 0, n: 0 };
         spent.set(LONGEST, { ms: Math.max(e.ms, ms), n: e.n + 1 });
       }
@@ -156,7 +157,8 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   const cpu0 = await backendCpu(db);
   const proc0 = process.cpuUsage();
   const first0 = performance.now();
-  const firstResult = await fn(args.profile ? profiled(db, spent) : db, now);
+  const txMs: number[] = [];
+  const firstResult = await fn(args.profile ? profiled(db, spent, txMs) : db, now);
   const seconds = (performance.now() - first0) / 1000;
   const proc = process.cpuUsage(proc0);
   const cpu1 = await backendCpu(db);
@@ -164,6 +166,9 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   if (args.profile) {
     log(`  profile of the all-due sweep (${seconds.toFixed(2)} s):`);
     for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) log(`    ${(v.ms / 1000).toFixed(3)} s  ×${v.n}  ${k}`);
+    const q = [...txMs].sort((a, b) => a - b);
+    const at = (p: number) => (q[Math.min(q.length - 1, Math.floor(p * q.length))]! / 1000).toFixed(3);
+    if (q.length > 0) log(`    transactions: ${q.length}, median ${at(0.5)} s, p90 ${at(0.9)} s, the five longest ${q.slice(-5).map((x) => (x / 1000).toFixed(2)).join(' ')} s (the longest was number ${txMs.indexOf(q[q.length - 1]!) + 1})`);
   }
   const longest = spent.get(LONGEST);
   const t = performance.now();

@@ -14,9 +14,12 @@ const LOOKBACK_DAYS = 8;
 /**
  * Episodes per schedule-writing batch (rows per due batch: five times as many, about one episode's
  * entries): each batch is one short transaction of a few statements, so PGlite's only connection
- * is free again between batches.
+ * is free again between batches. PGlite: 250, so that connection is held for about 0.2 s at a time
+ * (p90 0.4 s, at most ~0.5 s once warm, with 500: p90 0.7 s and up to 0.9 s; an all-due sweep of
+ * 10 000 took as long either way). PostgreSQL: 500 (250 to 1 000 measured alike; 2 000, one batch
+ * per partition, was slower). bench/README.md, "Missing-measurement sweep, third round".
  */
-const DEFAULT_BATCH = 500;
+const DEFAULT_BATCH = { pglite: 250, postgres: 500 } as const;
 const ROWS_PER_EPISODE = 5;
 /** An episode that failed is looked at again after this long (or as soon as its plan, zone or status changes). */
 const RETRY_MS = 60 * 60_000;
@@ -127,7 +130,7 @@ interface SweepCtx {
 
 async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult> {
   const c: SweepCtx = {
-    now, batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH), log: opts.log ?? { warn: () => undefined },
+    now, batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH[db.kind]), log: opts.log ?? { warn: () => undefined },
     out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), failed: new Set(),
   };
   // A minute with nothing to do costs one statement of two index probes, not a transaction per partition.
@@ -160,6 +163,7 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
 
   // 1. Episodes whose plan, zone or status changed: their rows rewritten (and looked at in the same statement).
   if (todo.dirty) {
+    await prepareSync(db, c);
     await eachPart(async (part) => {
       // Claimed in episode order from where the last batch stopped, so no batch walks the index
       // entries of the rows claimed before it (an episode dirtied again behind the cursor waits for the next sweep).
@@ -491,12 +495,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
       `select distinct on (definition_md5) definition_md5, definition from plans where id = any($1::uuid[])`,
       [unknown],
     );
-    for (const d of defs.rows) {
-      const v = validatePlan(d.definition);
-      c.plans.set(d.definition_md5, v.ok
-        ? [...v.value.measures, ...v.value.questionnaires].filter((e) => e.schedule.kind !== 'as_needed').map((e) => ({ code: e.code, schedule: JSON.stringify(e.schedule) }))
-        : v.error.message);
-    }
+    for (const d of defs.rows) learnPlan(c, d.definition_md5, d.definition);
   }
   const episodes: SyncEpisode[] = [];
   const md5s = new Set<string>();
@@ -532,6 +531,33 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
   }
   // uuid order is the order of its lower-case text.
   return { n: eps.rows.length, last: eps.rows.reduce((m, r) => (r.episode_id > m ? r.episode_id : m), after) };
+}
+
+/** Parses a plan definition once per sweep: its scheduled entries, or why it is unusable. */
+function learnPlan(c: SweepCtx, md5: string, definition: unknown): void {
+  const v = validatePlan(definition);
+  c.plans.set(md5, v.ok
+    ? [...v.value.measures, ...v.value.questionnaires].filter((e) => e.schedule.kind !== 'as_needed').map((e) => ({ code: e.code, schedule: JSON.stringify(e.schedule) }))
+    : v.error.message);
+}
+
+/**
+ * The plans of the episodes waiting for a sync, parsed, and their groups evaluated, before any
+ * batch's transaction: on PGlite its one connection is then not held while JS parses plans and
+ * runs the domain (the first batch took about a second more than the others when it did this).
+ * What changes meanwhile is picked up inside the batch, as before.
+ */
+async function prepareSync(db: Db, c: SweepCtx): Promise<void> {
+  const r = await db.query<{ tz: string; md5: string; version: number; definition: unknown }>(
+    `select distinct on (e.time_zone, p.definition_md5, p.version) e.time_zone as tz, p.definition_md5 as md5, p.version, p.definition
+       from episode_state s join episodes e on e.id = s.episode_id join plans p on p.episode_id = e.id and p.status = 'approved'
+      where s.schedule_dirty and e.status = 'active'`,
+  );
+  for (const x of r.rows) {
+    if (!c.plans.has(x.md5)) learnPlan(c, x.md5, x.definition);
+    const def = c.plans.get(x.md5);
+    if (typeof def === 'object') for (const e of def) groupFor(c, x.tz, e.code, e.schedule, x.version);
+  }
 }
 
 // ---------------------------------------------------------------- inactive patients
