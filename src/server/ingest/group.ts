@@ -198,9 +198,10 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
  * committed, with everything that arrived meanwhile. With two at once the second group started
  * with whatever single request was waiting, so groups stayed small (2.5–3.7 FHIR creates per
  * transaction at 32 concurrent, against 5.5 with one) and each create paid more statements
- * (bench/README.md, "FHIR writes on the group commit").
+ * (bench/README.md, "FHIR writes on the group commit, second round"). VARDE_FHIR_GROUPS_RUNNING
+ * overrides it for measurements (a whole number of at least 1; anything else is 1).
  */
-const POSTGRES_GROUPS_RUNNING = Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 1);
+const POSTGRES_GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 1)) || 1);
 const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING);
 
 /**
