@@ -214,7 +214,8 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       // BENCH_SERVER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is added for the server only.
       const nodeOptions = [SERVER_NODE_OPTIONS, process.env.BENCH_SERVER_NODE_OPTIONS ?? ''].join(' ').trim();
       server = await spawnServer(nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env, { compiled: COMPILED });
-      log(`server pid ${server.pid} at ${server.url}`);
+      const st = processStats(server.pid);
+      log(`server pid ${server.pid} at ${server.url}${st ? `, RSS ${(st.rssKb / 1024).toFixed(0)} MB (peak so far ${(st.hwmKb / 1024).toFixed(0)} MB)` : ''}`);
       return server;
     };
     let srv = await fresh();
