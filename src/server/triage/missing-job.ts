@@ -47,8 +47,15 @@ const SWEEP_LOCK = 7_211_403;
  * process must draw the same partitions for the locks above to exclude each other.
  */
 const PARTS = 8;
-/** The partition of an episode id column, in SQL (the last byte of the uuid). */
-const PART_OF = (col: string) => `get_byte(uuid_send(${col}), 15) % ${PARTS}`;
+/**
+ * PGlite is one connection in one process: nothing runs beside a batch, so it keeps one partition
+ * (one sequence of batches, as before partitions), and its due pass reads no index entries of
+ * other partitions.
+ */
+const partsOf = (db: Db): number => (db.kind === 'postgres' ? PARTS : 1);
+/** "The episode id column `col` is in the partition given by parameter `param`", in SQL (by the last byte of the uuid). */
+const IN_PART = (col: string, param: string, parts: number) =>
+  parts === 1 ? `${param}::int = 0` : `get_byte(uuid_send(${col}), 15) % ${parts} = ${param}::int`;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /**
  * Concurrent batches of one sweep on PostgreSQL (one pooled connection each): the database does
@@ -89,7 +96,7 @@ const running = new WeakMap<Db, Promise<SweepResult>>();
  * batch that moves every due row on, keeps the occurrences not reported and not already alerted,
  * upserts their alerts and notifies. No per-episode JS or statements.
  *
- * Short transactions (one batch each). Episodes fall into PARTS partitions by id; a batch works on
+ * Short transactions (one batch each). Episodes fall into PARTS partitions by id (PGlite: one); a batch works on
  * one partition under that partition's transaction-level advisory lock, so several processes (and,
  * on PostgreSQL, several connections of one process: `workers`) sweep different partitions at the
  * same time and never the same schedule row twice (processes on one partition take turns), and the alert upsert merges repeats. Each pass
@@ -117,6 +124,8 @@ export interface SweepOptions {
 
 interface SweepCtx {
   now: Date;
+  /** Partitions of this store (partsOf). */
+  parts: number;
   batch: number;
   log: SweepLog;
   out: SweepResult;
@@ -130,7 +139,7 @@ interface SweepCtx {
 
 async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult> {
   const c: SweepCtx = {
-    now, batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH[db.kind]), log: opts.log ?? { warn: () => undefined },
+    now, parts: partsOf(db), batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH[db.kind]), log: opts.log ?? { warn: () => undefined },
     out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), failed: new Set(),
   };
   // A minute with nothing to do costs one statement of two index probes, not a transaction per partition.
@@ -139,10 +148,10 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
     [now],
   )).rows[0];
   if (!todo?.dirty && !todo?.due) return c.out;
-  const workers = db.kind === 'postgres' ? Math.min(PARTS, Math.max(1, opts.workers ?? DEFAULT_WORKERS)) : 1;
+  const workers = db.kind === 'postgres' ? Math.min(c.parts, Math.max(1, opts.workers ?? DEFAULT_WORKERS)) : 1;
   /** Runs `fn` for every partition, `workers` at a time; the first error is thrown once all have stopped. */
   const eachPart = async (fn: (part: number) => Promise<void>): Promise<void> => {
-    const queue = Array.from({ length: PARTS }, (_, i) => i);
+    const queue = Array.from({ length: c.parts }, (_, i) => i);
     const done = await Promise.allSettled(Array.from({ length: workers }, async () => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) await fn(p);
     }));
@@ -231,7 +240,7 @@ async function dueInPart(db: Db, c: SweepCtx, part: number, keys: string[], lock
       // Something in the batch broke the statement: redo it one episode at a time to find and skip the culprit.
       const ids = (await db.query<{ episode_id: string }>(
         `select distinct episode_id from (select episode_id from episode_schedule where next_due_at <= $1 and code <> '${INACTIVE_CODE}'
-          and ${PART_OF('episode_id')} = $3 order by next_due_at limit $2) x`,
+          and ${IN_PART('episode_id', '$3', c.parts)} order by next_due_at limit $2) x`,
         [c.now, c.batch * ROWS_PER_EPISODE, part],
       )).rows.map((r) => r.episode_id);
       if (ids.length === 0) {
@@ -363,7 +372,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
     params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null, src.part);
     rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at from episode_schedule s
              where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))
-               and ${PART_OF('s.episode_id')} = $15`;
+               and ${IN_PART('s.episode_id', '$15', c.parts)}`;
     write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
@@ -480,7 +489,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
     `with claimed as (
        update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
          from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved' left join organisations o on o.id = e.follow_up_org
-        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${PART_OF('episode_id')} = $2 and episode_id > $4
+        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${IN_PART('episode_id', '$2', c.parts)} and episode_id > $4
                                                                 order by episode_id limit $1)
         returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version,
                   ${INACTIVE_DEADLINE('s', '$3')} as inactive_at),
@@ -584,7 +593,7 @@ async function inactiveDue(tx: Queryable, c: SweepCtx, part: number): Promise<{ 
   }>(
     `with d as (
        select s.episode_id, s.plan_id from episode_schedule s
-        where s.code = '${INACTIVE_CODE}' and s.next_due_at <= $1 and ${PART_OF('s.episode_id')} = $5 order by s.next_due_at limit $2),
+        where s.code = '${INACTIVE_CODE}' and s.next_due_at <= $1 and ${IN_PART('s.episode_id', '$5', c.parts)} order by s.next_due_at limit $2),
      c as (
        select d.episode_id, d.plan_id, e.patient_id, e.time_zone, e.state, e.schedules_from, e.started_at, st.last_observation_at, p.version,
               greatest(st.last_observation_at, e.schedules_from, e.started_at) as since,
