@@ -96,11 +96,12 @@ const running = new WeakMap<Db, Promise<SweepResult>>();
  * batch that moves every due row on, keeps the occurrences not reported and not already alerted,
  * upserts their alerts and notifies. No per-episode JS or statements.
  *
- * Short transactions (one batch each). Episodes fall into PARTS partitions by id (PGlite: one); a batch works on
- * one partition under that partition's transaction-level advisory lock, so several processes (and,
- * on PostgreSQL, several connections of one process: `workers`) sweep different partitions at the
- * same time and never the same schedule row twice (processes on one partition take turns), and the alert upsert merges repeats. Each pass
- * (new plans, due schedules, inactivity) ends in every partition before the next starts. One episode's bad data (an
+ * Short transactions (one batch each). Episodes fall into PARTS partitions by id (PGlite: one); a
+ * batch works on one partition under that partition's transaction-level advisory lock, so several
+ * processes (and, on PostgreSQL, several connections of one process: `workers`) sweep different
+ * partitions at the same time and never the same schedule row twice (processes on one partition
+ * take turns), and the alert upsert merges repeats. Each pass (new plans, due schedules,
+ * inactivity) ends in every partition before the next starts. One episode's bad data (an
  * unknown time zone, a malformed plan, a row a statement cannot take) is logged and skipped; the
  * others are swept. Equal, sweep for sweep, to running the domain per episode (the property in
  * missing-job.test.ts).
@@ -114,6 +115,7 @@ export function sweepMissing(db: Db, now: Date, opts: SweepOptions = {}): Promis
   return p;
 }
 
+/** How a sweep runs; the defaults suit the store. */
 export interface SweepOptions {
   log?: SweepLog;
   /** Episodes per batch (one short transaction each). */
