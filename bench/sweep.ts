@@ -20,7 +20,9 @@
  * sweep raises depends on whether today's deadlines have passed (10:00 UTC: yesterday's occurrences
  * only, about 1.3 per patient; after 13:00 UTC: today's as well, about 4.4 per patient).
  *
- * The figures in bench/README.md compare with the sweep before issue 15's second round:
+ * The figures in bench/README.md compare with the sweep before issue 15's second round (5f59ea1;
+ * its third round, two connections and migration 028, compares with 81021de the same way, with
+ * `--before-sql bench/sweep-before-028.sql`):
  *   git show 5f59ea1:src/server/triage/missing-job.ts | sed -e "s#'\.\./\.\./domain/#'../src/domain/#" \
  *     -e "s#'\.\./db/#'../src/server/db/#" -e "s#'\.\./events/#'../src/server/events/#" \
  *     -e "s#'\./schedule\.js'#'../src/server/triage/schedule.js'#" > bench/.sweep-before.ts
