@@ -47,12 +47,14 @@ class GroupQueue<J extends QueuedJob<R>, R> {
   /**
    * @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection.
    * @param lingerMs how long a write that could start at once waits for company (PGLITE_LINGER_MS).
+   * @param worthAnother whether what waits is enough for a group of its own beside a running one.
    */
   constructor(
     private readonly maxRunning: number,
     private readonly lingerMs: number,
     private readonly take: (queue: J[]) => J[],
     private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>,
+    private readonly worthAnother: (queue: J[]) => boolean = () => true,
   ) {}
 
   submit(job: J): void {
@@ -67,6 +69,7 @@ class GroupQueue<J extends QueuedJob<R>, R> {
 
   private pump(): void {
     while (this.running < this.maxRunning && this.queue.length > 0) {
+      if (this.running > 0 && !this.worthAnother(this.queue)) break;
       const group = this.take(this.queue);
       this.running++;
       void this.run(group).finally(() => {
@@ -108,6 +111,12 @@ export class GroupQueues<J extends QueuedJob<R>, R> {
     private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>,
     /** Groups of one key written at once on PostgreSQL (with 2, one can start while another commits). */
     private readonly postgresRunning = 2,
+    /**
+     * With a group running, whether the waiting writes are worth a second one now (PostgreSQL).
+     * Small writes are better left to collect into the next group: fewer, larger transactions
+     * cost the database less per write; a backlog of large ones gains from a second core.
+     */
+    private readonly worthAnother?: (queue: J[]) => boolean,
   ) {}
 
   /** Queues `job` behind the other writes of `key` on `db`; it is answered after its commit. */
@@ -119,7 +128,7 @@ export class GroupQueues<J extends QueuedJob<R>, R> {
     }
     let q = perDb.get(key);
     if (!q) {
-      q = db.kind === 'postgres' ? new GroupQueue(this.postgresRunning, 0, this.take, this.write) : new GroupQueue(1, PGLITE_LINGER_MS, this.take, this.write);
+      q = db.kind === 'postgres' ? new GroupQueue(this.postgresRunning, 0, this.take, this.write, this.worthAnother) : new GroupQueue(1, PGLITE_LINGER_MS, this.take, this.write);
       perDb.set(key, q);
     }
     q.submit(job);
