@@ -5,7 +5,7 @@
  * the cohort size (10 000 patients: about a minute to load on a 2-core box).
  *
  *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--at HH:MM] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
- *     [--workers N] [--batch N] [--keep] [--sql file] [--day-after]
+ *     [--workers N] [--batch N] [--keep] [--sql file] [--day-after] [--checkpoint]
  *
  * `--workers` and `--batch` are sweepMissing's options (concurrent connections on PostgreSQL,
  * episodes per batch). `--keep` (with `--at`) keeps the loaded cohort — PostgreSQL: a template
@@ -15,7 +15,13 @@
  * when PostgreSQL runs on this machine), this process's CPU (PGlite's database runs in it), the
  * longest transaction (with --profile) and the 1-minute load average before and after.
  *
- * `--profile` prints the time spent per statement (by its first words) in each sweep. `--at HH:MM`
+ * PostgreSQL also reports the WAL written, full-page images, checkpoints and buffers written by
+ * backends during the sweep (cluster-wide counters). `--checkpoint` runs CHECKPOINT before each
+ * timed sweep, so every copy starts alike (not in the middle of the checkpoint its copy set off).
+ *
+ * `--profile` prints the time spent per statement (by its first words) in each sweep, and the mean
+ * time per call in each tenth of the sweep of the four costliest (whether batches slow down as the
+ * sweep goes on). `--at HH:MM`
  * sweeps (and ends the cohort) at that UTC time today instead of now: how many alerts an all-due
  * sweep raises depends on whether today's deadlines have passed (10:00 UTC: yesterday's occurrences
  * only, about 1.3 per patient; after 13:00 UTC: today's as well, about 4.4 per patient).
@@ -58,7 +64,7 @@ const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
     'before-sql': { type: 'string' }, sql: { type: 'string' },
-    profile: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' }, 'day-after': { type: 'boolean' },
+    profile: { type: 'boolean' }, checkpoint: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' }, 'day-after': { type: 'boolean' },
   },
 });
 /** `--workers N`: concurrent batches of one sweep on PostgreSQL (sweepMissing's `workers`; default its own). */
@@ -89,6 +95,11 @@ interface Timed {
   longestTxSeconds: number | null;
   /** 1-minute load average before and after the sweep (2 cores: above ~2 the machine is shared). */
   load: [number, number];
+  /**
+   * PostgreSQL, cluster-wide (pg_stat_wal, pg_stat_bgwriter; other databases' work counts too): WAL
+   * written, full-page images, checkpoints and buffers written by backends during the sweep.
+   */
+  wal: { mb: number; fpi: number; checkpoints: number; backendWrites: number } | null;
   episodes: number;
   raised: number;
   inactive: number;
@@ -101,7 +112,7 @@ interface Timed {
 
 const LONGEST = '(the longest transaction; × = transactions)';
 /** Time per statement, keyed by its first words (whitespace folded), and the longest transaction. */
-function profiled(db: Db, spent: Map<string, { ms: number; n: number }>, txMs: number[] = []): Db {
+function profiled(db: Db, spent: Map<string, { ms: number; n: number; each: number[] }>, txMs: number[] = []): Db {
   const wrap = (q: Queryable): Queryable => ({
     query: async (sql, params) => {
       const t = performance.now();
@@ -109,9 +120,11 @@ function profiled(db: Db, spent: Map<string, { ms: number; n: number }>, txMs: n
         return await q.query(sql, params);
       } finally {
         const key = sql.replace(/\s+/g, ' ').trim().slice(0, 70);
-        const e = spent.get(key) ?? { ms: 0, n: 0 };
-        e.ms += performance.now() - t;
+        const e = spent.get(key) ?? { ms: 0, n: 0, each: [] };
+        const ms = performance.now() - t;
+        e.ms += ms;
         e.n++;
+        e.each.push(ms);
         spent.set(key, e);
       }
     },
@@ -126,8 +139,8 @@ function profiled(db: Db, spent: Map<string, { ms: number; n: number }>, txMs: n
       } finally {
         const ms = performance.now() - t;
         txMs.push(ms);
-        const e = spent.get(LONGEST) ?? { ms: 0, n: 0 };
-        spent.set(LONGEST, { ms: Math.max(e.ms, ms), n: e.n + 1 });
+        const e = spent.get(LONGEST) ?? { ms: 0, n: 0, each: [] };
+        spent.set(LONGEST, { ms: Math.max(e.ms, ms), n: e.n + 1, each: [] });
       }
     },
   });
@@ -153,8 +166,23 @@ async function backendCpu(db: Db): Promise<Map<number, number>> {
   return out;
 }
 
+/** Cluster-wide WAL and checkpoint counters (Timed.wal). */
+async function walStats(db: Db): Promise<{ mb: number; fpi: number; checkpoints: number; backendWrites: number } | null> {
+  if (db.kind !== 'postgres') return null;
+  const r = await db.query<{ mb: number; fpi: number; checkpoints: number; backend_writes: number }>(
+    `select (select wal_bytes / 1048576.0 from pg_stat_wal)::float8 as mb, (select wal_fpi from pg_stat_wal)::float8 as fpi,
+            (checkpoints_timed + checkpoints_req)::float8 as checkpoints, buffers_backend::float8 as backend_writes from pg_stat_bgwriter`,
+  );
+  const x = r.rows[0]!;
+  return { mb: x.mb, fpi: x.fpi, checkpoints: x.checkpoints, backendWrites: x.backend_writes };
+}
+
 async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
-  const spent = new Map<string, { ms: number; n: number }>();
+  const spent = new Map<string, { ms: number; n: number; each: number[] }>();
+  // --checkpoint: every sweep starts right after a checkpoint (not in the middle of the one the
+  // copy or the load set off), so runs on identical copies start alike.
+  if (args.checkpoint && db.kind === 'postgres') await db.query('checkpoint');
+  const wal0 = await walStats(db);
   const load0 = loadavg()[0]!;
   const cpu0 = await backendCpu(db);
   const proc0 = process.cpuUsage();
@@ -165,9 +193,18 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   const proc = process.cpuUsage(proc0);
   const cpu1 = await backendCpu(db);
   const dbCpuSeconds = db.kind === 'postgres' ? [...cpu1].reduce((s, [pid, ms]) => s + ms - (cpu0.get(pid) ?? 0), 0) / 1000 : null;
+  const wal1 = await walStats(db);
+  const wal = wal0 && wal1 ? { mb: wal1.mb - wal0.mb, fpi: wal1.fpi - wal0.fpi, checkpoints: wal1.checkpoints - wal0.checkpoints, backendWrites: wal1.backendWrites - wal0.backendWrites } : null;
   if (args.profile) {
     log(`  profile of the all-due sweep (${seconds.toFixed(2)} s):`);
     for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) log(`    ${(v.ms / 1000).toFixed(3)} s  ×${v.n}  ${k}`);
+    // Whether a statement slows down as the sweep goes on (stale statistics, bloat, a walk that grows
+    // with the rows moved before it): its mean time in each tenth of its calls, in sweep order.
+    for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 4)) {
+      if (v.each.length < 20) continue;
+      const tenths = Array.from({ length: 10 }, (_, i) => v.each.slice(Math.floor((i * v.each.length) / 10), Math.floor(((i + 1) * v.each.length) / 10)));
+      log(`    ms per call by tenth of the sweep: ${tenths.map((t) => (t.reduce((a, b) => a + b, 0) / Math.max(1, t.length)).toFixed(0)).join(' ')}  ${k.slice(0, 40)}`);
+    }
     const q = [...txMs].sort((a, b) => a - b);
     const at = (p: number) => (q[Math.min(q.length - 1, Math.floor(p * q.length))]! / 1000).toFixed(3);
     if (q.length > 0) log(`    transactions: ${q.length}, median ${at(0.5)} s, p90 ${at(0.9)} s, the five longest ${q.slice(-5).map((x) => (x / 1000).toFixed(2)).join(' ')} s (the longest was number ${txMs.indexOf(q[q.length - 1]!) + 1})`);
@@ -192,7 +229,7 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   }
   return {
     dayAfter,
-    seconds, dbCpuSeconds, processCpuSeconds: (proc.user + proc.system) / 1e6, longestTxSeconds: longest ? longest.ms / 1000 : null,
+    wal, seconds, dbCpuSeconds, processCpuSeconds: (proc.user + proc.system) / 1e6, longestTxSeconds: longest ? longest.ms / 1000 : null,
     load: [load0, loadavg()[0]!], nextSeconds, episodes: firstResult.episodes, raised: firstResult.raised, inactive: firstResult.inactive ?? 0,
     failed: firstResult.failed, alertsByKind: Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n])),
   };
@@ -242,6 +279,7 @@ async function load(db: Db, now: Date): Promise<void> {
 function report(kind: string, label: string, t: Timed): void {
   const f = (x: number | null, d = 2) => (x === null ? '–' : x.toFixed(d));
   log(`${kind} ${label}: all due ${t.seconds.toFixed(2)} s, database CPU ${f(t.dbCpuSeconds)} s, this process CPU ${f(t.processCpuSeconds)} s, longest transaction ${f(t.longestTxSeconds)} s, load ${f(t.load[0], 1)} → ${f(t.load[1], 1)} (${t.episodes} episodes, ${t.raised} missing + ${t.inactive} inactive raised, ${t.failed} skipped); next minute ${t.nextSeconds.toFixed(3)} s; alerts by kind ${JSON.stringify(t.alertsByKind)}`);
+  if (t.wal) log(`${kind} ${label}: WAL ${t.wal.mb.toFixed(0)} MB, ${t.wal.fpi} full-page images, ${t.wal.checkpoints} checkpoints, ${t.wal.backendWrites} buffers written by backends (cluster-wide)`);
   const d = t.dayAfter;
   if (d) log(`${kind} ${label}, a day later: ${d.seconds.toFixed(2)} s, database CPU ${d.dbCpuSeconds === null ? '–' : d.dbCpuSeconds.toFixed(2)} s, load ${d.load[0].toFixed(1)} → ${d.load[1].toFixed(1)} (${d.episodes} episodes, ${d.raised} missing + ${d.inactive} inactive raised; merges not counted)`);
 }
