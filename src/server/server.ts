@@ -92,7 +92,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await hub.start(db);
   // Lag-tolerant reads on a streaming replica; the primary keeps writes, transactions and the LISTEN.
   const reads = config.DATABASE_READ_URL
-    ? await openReadRouter(db, config.DATABASE_READ_URL, { stickyMs: config.DATABASE_READ_STICKY_MS, maxLagMs: config.DATABASE_READ_MAX_LAG_MS, log })
+    ? await openReadRouter(db, config.DATABASE_READ_URL, { stickyMs: config.DATABASE_READ_STICKY_MS, maxLagMs: config.DATABASE_READ_MAX_LAG_MS, prepare: config.VARDE_PG_PREPARE, log })
     : undefined;
 
   let origin = config.PUBLIC_URL;

@@ -87,3 +87,9 @@ describe('configuration: production is safe by default', () => {
     assert.match(byEnv.stderr, /HELSEID_ISSUER: missing/);
   });
 });
+
+test('VARDE_PG_PREPARE: prepared statements by default, 0 turns them off, anything else is refused by name', () => {
+  assert.equal(loadConfig({}).VARDE_PG_PREPARE, true);
+  assert.equal(loadConfig({ VARDE_PG_PREPARE: '0' }).VARDE_PG_PREPARE, false);
+  assert.match(refusal({ VARDE_PG_PREPARE: 'no' }), /VARDE_PG_PREPARE/);
+});

@@ -60,6 +60,11 @@ const ConfigSchema = z
     DATABASE_READ_STICKY_MS: z.coerce.number().int().min(0).default(5_000),
     /** Reads leave a replica that is further behind the primary than this, until it catches up. */
     DATABASE_READ_MAX_LAG_MS: z.coerce.number().int().positive().default(10_000),
+    /**
+     * `0`: send statements unnamed instead of preparing them once per PostgreSQL connection (for a
+     * transaction-mode pooler without max_prepared_statements; docs/SCALING.md).
+     */
+    VARDE_PG_PREPARE: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
     PGLITE_DIR: z.string().default('./data/pglite'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Absolute session lifetime, however active the session is. */

@@ -36,10 +36,10 @@ export async function openPostgres(
   opts: {
     max?: number;
     /** Connect once now, so a wrong URL fails at start (default). */ check?: boolean;
-    /** Server-side prepared statements for parameterised SQL (default on; VARDE_PG_PREPARE=0 turns it off to compare). */ prepare?: boolean;
+    /** Server-side prepared statements for parameterised SQL (default on; config VARDE_PG_PREPARE=0 turns it off). */ prepare?: boolean;
   } = {},
 ): Promise<Db> {
-  const prepare = opts.prepare ?? process.env.VARDE_PG_PREPARE !== '0';
+  const prepare = opts.prepare ?? true;
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

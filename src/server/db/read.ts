@@ -38,6 +38,8 @@ export interface ReadRouterOptions {
   log?: Pick<Logger, 'warn'>;
   /** Pool size on the replica. */
   max?: number;
+  /** Prepared statements on the replica's connections (as on the primary; default on). */
+  prepare?: boolean;
 }
 
 /** SQLSTATE classes after which the same read is retried on the primary. */
@@ -71,7 +73,7 @@ export function lsnBytes(lsn: string): bigint {
 export async function openReadRouter(primary: Db, url: string, opts: ReadRouterOptions = {}): Promise<ReadRouter> {
   const stickyMs = opts.stickyMs ?? 5_000;
   const maxLagMs = opts.maxLagMs ?? 10_000;
-  const pool = await openPostgres(url, { max: opts.max ?? 10, check: false });
+  const pool = await openPostgres(url, { max: opts.max ?? 10, check: false, prepare: opts.prepare ?? true });
   let healthy = true;
   let warned = false;
   try {
