@@ -15,7 +15,12 @@ export interface PgServer {
 
 /**
  * A PostgreSQL for the benchmark: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else a throwaway
- * cluster from the local binaries (initdb, default durable settings: fsync on), else null.
+ * cluster from the local binaries (initdb, durable defaults: fsync and synchronous_commit on), else null.
+ * The throwaway cluster gets the two settings docs/SCALING.md gives a production primary for
+ * write bursts: shared_buffers 1 GB and max_wal_size 4 GB. With PostgreSQL's defaults (128 MB,
+ * 1 GB) an all-due sweep of 100 000 episodes (1.3 GB of WAL) ran through three checkpoints, each
+ * followed by full-page images of every page touched again: ~750 MB more WAL and 12–15 % more
+ * database CPU (bench/README.md, "Missing-measurement sweep at 100 000 episodes").
  */
 export async function benchPostgres(): Promise<PgServer | null> {
   for (const name of ['BENCH_DATABASE_URL', 'TEST_DATABASE_URL'] as const) {
@@ -29,7 +34,7 @@ export async function benchPostgres(): Promise<PgServer | null> {
   const run = (tool: string, args: string[]) => runPgTool(bin, tool, args);
   const port = await freePort();
   run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -c max_connections=50`, 'start']);
+  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -c max_connections=50 -c shared_buffers=1GB -c max_wal_size=4GB`, 'start']);
   const postmaster = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,

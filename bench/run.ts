@@ -151,7 +151,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await admin.connect();
     await admin.query(`create database ${name}`);
     const settings = await admin.query<{ name: string; setting: string }>(
-      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version') order by name`,
+      `select name, current_setting(name) as setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version', 'shared_buffers', 'max_wal_size') order by name`,
     );
     await admin.end();
     const url = new URL(pgServer!.adminUrl);
