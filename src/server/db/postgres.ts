@@ -21,6 +21,7 @@ const MAX_PREPARED = 2000;
  * stands for two texts (node-pg refuses that) and every process names a text alike.
  */
 const names = new Map<string, string>();
+let renamed = 0;
 function statementName(sql: string): string | undefined {
   let name = names.get(sql);
   if (name === undefined && names.size < MAX_PREPARED) {
@@ -28,6 +29,21 @@ function statementName(sql: string): string | undefined {
     names.set(sql, name);
   }
   return name;
+}
+
+/**
+ * A prepared statement whose tables changed shape under it (another node migrated during a
+ * rolling deploy: `select *` of a table that gained a column) fails on every connection that
+ * prepared it, for good. From then on the text is prepared under a new name, so it fails once
+ * per process at most; outside a transaction the query is sent again at once, inside one the
+ * caller's retry (ingest/queue.ts#withRetry) starts the transaction again.
+ */
+export function isStalePlan(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan must not change result type');
+}
+function renameStatement(sql: string): void {
+  if (names.has(sql)) names.set(sql, `v_${createHash('sha1').update(sql).digest('base64url')}_${++renamed}`);
 }
 
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
@@ -45,14 +61,26 @@ export async function openPostgres(
   pool.on('error', () => undefined);
   if (opts.check !== false) await pool.query('select 1');
 
-  const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>): Queryable => ({
+  const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>, inTx: boolean): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const name = prepare && params.length > 0 ? statementName(sql) : undefined;
-      const r = name ? await c.query({ name, text: sql, values: params as unknown[] }) : await c.query(sql, params as unknown[]);
+      const send = () => {
+        const name = prepare && params.length > 0 ? statementName(sql) : undefined;
+        return name ? c.query({ name, text: sql, values: params as unknown[] }) : c.query(sql, params as unknown[]);
+      };
+      let r: pg.QueryResult;
+      try {
+        r = await send();
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+        renameStatement(sql);
+        // Inside a transaction the error has aborted it: the caller's retry starts it again.
+        if (inTx) throw err;
+        r = await send();
+      }
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
   });
-  const base = wrap(pool);
+  const base = wrap(pool, false);
 
   // One dedicated connection carries every LISTEN of this process.
   let listener: pg.Client | undefined;
@@ -76,7 +104,7 @@ export async function openPostgres(
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn(wrap(client));
+        const result = await fn(wrap(client, true));
         await client.query('commit');
         return result;
       } catch (err) {

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
+import { isStalePlan } from '../db/postgres.js';
 
 /*
  * The queue behind both group commits: device uploads (combiner.ts) and FHIR creates (group.ts).
@@ -27,14 +28,17 @@ const PGLITE_LINGER_MS = 3;
 /** Deadlocks and serialisation failures are retried this many times before giving up. */
 const TX_ATTEMPTS = 3;
 
-/** Runs `fn` again on deadlock (40P01) or serialisation failure (40001); anything else is thrown. */
+/**
+ * Runs `fn` again on deadlock (40P01), serialisation failure (40001) or a prepared statement
+ * outdated by another node's migration (db/postgres.ts#isStalePlan); anything else is thrown.
+ */
 export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw err;
+      if (attempt >= TX_ATTEMPTS || (code !== '40P01' && code !== '40001' && !isStalePlan(err))) throw err;
     }
   }
 }
