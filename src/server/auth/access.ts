@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import type { Queryable } from '../db/port.js';
 import { audit } from '../audit/service.js';
 import { forbidden } from '../http/errors.js';
 import { CLINICAL_ROLES } from './actor.js';
@@ -107,6 +108,29 @@ export async function requireEpisodeAccess(ctx: Ctx, patientId: string, episodeI
   if (inScope(scope, episodeId)) return scope;
   await audit(ctx, { action: need === 'read' ? 'read' : 'update', resourceType, patientId, outcome: 'denied', details: { episodeId } });
   throw forbidden('You have no care relation to this episode.');
+}
+
+/**
+ * The write rule of this file for device clients and clinical staff (their organisation is in the
+ * care team of the patient's open episode), decided for many patients in one statement, named by
+ * id or by fødselsnummer. Every named patient that exists is returned with `allowed`; an unknown
+ * one is absent. It only answers the rule: a caller refusing someone still audits the refusal
+ * (requirePatientAccess), and one granting still audits the write itself.
+ */
+export async function careRelations(
+  q: Queryable,
+  organisationId: string,
+  ids: readonly string[],
+  identifiers: readonly string[] = [],
+): Promise<{ id: string; identifier: string; allowed: boolean }[]> {
+  const r = await q.query<{ id: string; identifier: string; allowed: boolean }>(
+    `select p.id::text as id, p.identifier,
+            exists (select 1 from episodes e join care_team ct on ct.episode_id = e.id
+                     where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended') as allowed
+       from patients p where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
+    [ids, identifiers, organisationId],
+  );
+  return r.rows;
 }
 
 async function careTeamEpisodes(ctx: Ctx, patientId: string, orgId: string): Promise<{ id: string; open: boolean }[]> {

@@ -472,15 +472,3 @@ export async function insertFhirResources(q: Queryable, rows: NewFhirResource[])
   });
 }
 
-/**
- * Of these patients, those with an open episode in whose care team the organisation is: the rule
- * auth/access.ts applies to a write by a device client or clinical staff, for many patients at once.
- */
-export async function patientsWritableBy(q: Queryable, organisationId: string, patientIds: string[]): Promise<Set<string>> {
-  const r = await q.query<{ patient_id: string }>(
-    `select distinct e.patient_id::text as patient_id from episodes e join care_team ct on ct.episode_id = e.id
-      where e.patient_id = any($1::uuid[]) and ct.organisation_id = $2 and e.status <> 'ended'`,
-    [patientIds, organisationId],
-  );
-  return new Set(r.rows.map((x) => x.patient_id));
-}

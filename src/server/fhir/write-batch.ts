@@ -1,4 +1,4 @@
-import { isUuid } from '../auth/access.js';
+import { careRelations, isUuid } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
@@ -38,7 +38,12 @@ export async function writablePatients(ctx: Ctx, patientIds: string[]): Promise<
   const org = writeOrg(ctx);
   const ids = [...new Set(patientIds.filter(isUuid))];
   if (!org || ids.length === 0) return new Set();
-  return repo.patientsWritableBy(ctx.db, org, ids);
+  return writableBy(ctx.db, org, ids);
+}
+
+/** Ids (lower case) of the patients among `ids` the organisation may write for (auth/access.ts#careRelations). */
+async function writableBy(q: Queryable, org: string, ids: string[]): Promise<Set<string>> {
+  return new Set((await careRelations(q, org, ids)).filter((r) => r.allowed).map((r) => r.id));
 }
 
 interface Waiter {
@@ -58,7 +63,7 @@ function pumpAccess(db: Db, org: string, q: AccessQueue): void {
   if (q.running || q.waiting.length === 0) return;
   const batch = q.waiting.splice(0, MAX_ACCESS_BATCH);
   q.running = true;
-  repo.patientsWritableBy(db, org, [...new Set(batch.map((w) => w.id))]).then(
+  writableBy(db, org, [...new Set(batch.map((w) => w.id))]).then(
     (ok) => batch.forEach((w) => w.resolve(ok.has(w.id.toLowerCase()))),
     (err: unknown) => batch.forEach((w) => w.reject(err)),
   ).finally(() => {

@@ -1,3 +1,4 @@
+import { careRelations } from '../auth/access.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
@@ -108,15 +109,9 @@ async function patientAccess(
 ): Promise<{ allowed: (ref: PatientRef) => string | null; known: (ref: PatientRef) => string | null }> {
   const ids = [...new Set(refs.flatMap((r) => ('id' in r ? [r.id] : [])))];
   const identifiers = [...new Set(refs.flatMap((r) => ('identifier' in r ? [r.identifier] : [])))];
-  const r = await tx.query<{ id: string; identifier: string; allowed: boolean }>(
-    `select p.id::text as id, p.identifier,
-            exists (select 1 from episodes e join care_team ct on ct.episode_id = e.id
-                     where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended') as allowed
-       from patients p where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
-    [ids, identifiers, organisationId],
-  );
-  const byId = new Map(r.rows.map((x) => [x.id, x]));
-  const byIdentifier = new Map(r.rows.map((x) => [x.identifier, x]));
+  const rows = await careRelations(tx, organisationId, ids, identifiers);
+  const byId = new Map(rows.map((x) => [x.id, x]));
+  const byIdentifier = new Map(rows.map((x) => [x.identifier, x]));
   const row = (ref: PatientRef) => ('id' in ref ? byId.get(ref.id) : byIdentifier.get(ref.identifier));
   return {
     allowed: (ref) => {
