@@ -22,10 +22,11 @@ const MAX_PREPARED = 2000;
  */
 const names = new Map<string, string>();
 let renamed = 0;
+const digestName = (sql: string, suffix = '') => `v_${createHash('sha1').update(sql).digest('base64url')}${suffix}`;
 function statementName(sql: string): string | undefined {
   let name = names.get(sql);
   if (name === undefined && names.size < MAX_PREPARED) {
-    name = `v_${createHash('sha1').update(sql).digest('base64url')}`;
+    name = digestName(sql);
     names.set(sql, name);
   }
   return name;
@@ -43,7 +44,7 @@ export function isStalePlan(err: unknown): boolean {
   return e.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan must not change result type');
 }
 function renameStatement(sql: string): void {
-  if (names.has(sql)) names.set(sql, `v_${createHash('sha1').update(sql).digest('base64url')}_${++renamed}`);
+  if (names.has(sql)) names.set(sql, digestName(sql, `_${++renamed}`));
 }
 
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
