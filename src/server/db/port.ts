@@ -12,10 +12,23 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
 }
 
+/** How a transaction runs its statements; ignored where it means nothing (PGlite). */
+export interface TxOptions {
+  /**
+   * Reuse each prepared statement's generic plan instead of planning it again for every set of
+   * parameters (PostgreSQL's `plan_cache_mode = force_generic_plan`, for this transaction only).
+   * For transactions made only of statements whose plan does not depend on their parameters'
+   * values — index probes by key through `unnest` of array parameters, like the write path's group
+   * commits — where PostgreSQL otherwise keeps choosing custom plans and pays a planning per
+   * execution. Not for searches whose best plan depends on a range or a skewed value.
+   */
+  genericPlans?: boolean;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction; a throw rolls everything back. */
-  tx<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Queryable) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** Runs a script of several statements (migrations). No parameters. */
   exec(sql: string): Promise<void>;
   /**

@@ -101,10 +101,11 @@ export async function openPostgres(
   return {
     kind: 'postgres',
     query: base.query,
-    async tx(fn) {
+    async tx(fn, txOpts) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        // One round trip either way: a simple-protocol query may hold two statements.
+        await client.query(prepare && txOpts?.genericPlans ? 'begin; set local plan_cache_mode = force_generic_plan' : 'begin');
         const result = await fn(wrap(client, true));
         await client.query('commit');
         return result;

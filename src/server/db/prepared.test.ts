@@ -33,3 +33,16 @@ test('a prepared statement outdated by a schema change is prepared again, in and
   assert.deepEqual(inTx.rows, [{ a: 1, b: null, c: null }]);
   for (let i = 0; i < 6; i++) assert.equal((await db.query(sql, [1])).rows.length, 1);
 });
+
+test('genericPlans holds for its own transaction only, committed or rolled back', pgOnly, async () => {
+  const mode = (q: Pick<Db, 'query'>) => q.query<{ m: string }>("select current_setting('plan_cache_mode') as m where $1::int = 1", [1]).then((r) => r.rows[0]!.m);
+  assert.equal(await db.tx((tx) => mode(tx), { genericPlans: true }), 'force_generic_plan');
+  assert.equal(await db.tx((tx) => mode(tx)), 'auto');
+  await assert.rejects(db.tx(async (tx) => {
+    assert.equal(await mode(tx), 'force_generic_plan');
+    throw new Error('roll back');
+  }, { genericPlans: true }));
+  // Every pooled connection, whichever ran the transactions above, is back to the default.
+  const after = await Promise.all(Array.from({ length: 12 }, () => db.tx((tx) => mode(tx))));
+  assert.deepEqual(new Set(after), new Set(['auto']));
+});

@@ -38,10 +38,10 @@ export function profiled(db: Db, file: string): Db {
   return {
     kind: db.kind,
     query: time(db).query,
-    async tx(fn) {
+    async tx(fn, opts) {
       const t0 = performance.now();
       try {
-        return await db.tx((tx) => fn(time(tx)));
+        return await db.tx((tx) => fn(time(tx)), opts);
       } finally {
         const ms = performance.now() - t0;
         txStat.calls++;

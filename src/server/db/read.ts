@@ -106,7 +106,7 @@ export async function openReadRouter(primary: Db, url: string, opts: ReadRouterO
         return primary.query<T>(sql, params);
       }
     },
-    tx: (fn) => primary.tx(fn),
+    tx: (fn, opts) => primary.tx(fn, opts),
     exec: (sql) => primary.exec(sql),
     listen: (channel, on) => primary.listen(channel, on),
     // The primary belongs to whoever opened it.

@@ -63,6 +63,9 @@ function takeGroup(queue: Job[]): Job[] {
 async function write(ctx: Ctx, uploads: Upload[]): Promise<UploadOutcome[]> {
   const a = ctx.actor;
   if (a.kind !== 'client') throw new Error('device uploads come from clients');
+  // Every statement of a group commit is a probe by key (arrays of ids through unnest): with
+  // custom plans PostgreSQL planned the triage-context read and the write again on every group,
+  // ~15 % of the database's CPU per reading (bench/README.md, "Database CPU per reading (round 5)").
   return withRetry(() =>
     ctx.db.tx(async (tx) => {
       const { allowed: access, known } = await patientAccess(tx, a.organisationId, uploads.flatMap((u) => u.readings.map((r) => r.patient)));
@@ -92,7 +95,7 @@ async function write(ctx: Ctx, uploads: Upload[]): Promise<UploadOutcome[]> {
         out[x.g]![x.k] = stored[i]!;
       });
       return outcomes.map((o, g) => o ?? { ok: true, patientIds: uploads[g]!.readings.map((r) => access(r.patient)!), stored: out[g]! });
-    }),
+    }, { genericPlans: true }),
   );
 }
 

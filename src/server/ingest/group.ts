@@ -189,7 +189,7 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
       const out: unknown[] = [];
       for (const s of staged) out.push('now' in s ? s.now : await s.later);
       return out;
-    }),
+    }, { genericPlans: true }), // key probes only, as device ingest's group commit (ingest/combiner.ts)
   );
 }
 
