@@ -275,6 +275,190 @@ export async function fhirObservationsOf(q: Queryable, patientId: string): Promi
 }
 
 
+/** A token search value as repo queries take it (search.ts#Token: undefined system = any, undefined code = any). */
+export interface TokenValue {
+  system?: string;
+  code?: string;
+}
+
+/**
+ * What an Observation search asks for, in the terms the SQL can test (service.ts translates the
+ * FHIR parameters: token searches over the codes of app-entered readings become lists of Varde
+ * measure codes, because those codings are fixed per measure).
+ */
+export interface ObservationSearchSql {
+  patientId: string;
+  /** _id: ids as text (a value that is no canonical uuid simply matches nothing). */
+  ids?: string[];
+  /** identifier, over posted identifiers and the urn:varde:idempotency key of app readings. */
+  identifiers?: TokenValue[];
+  /** status codes of posted resources (missing status = 'unknown'). */
+  statuses?: string[];
+  /** code and category over posted resources' codings. */
+  codes?: TokenValue[];
+  categories?: TokenValue[];
+  /** Whether app-entered readings can match at all (status allows 'final'). */
+  app: boolean;
+  /** Measure codes whose app-entered single readings match code/category; undefined = every code. */
+  appCodes?: string[];
+  /** Whether a blood pressure panel (two app rows) matches code/category. */
+  panels: boolean;
+  date?: { from?: Date; to?: Date };
+  lastUpdated?: { from?: Date; to?: Date };
+  device?: string;
+  /** Access scope (auth/access.ts#rowInScope); undefined = every episode. */
+  scope?: { episodeIds: string[]; organisationId: string };
+  sort: '-date' | 'date' | '_lastUpdated' | '-_lastUpdated';
+  limit: number;
+  offset: number;
+}
+
+/** One match of an Observation search: a posted resource, an app reading, or a BP panel (systolic id, diastolic partner). */
+export interface ObservationSearchKey {
+  kind: 'fhir' | 'app' | 'panel';
+  id: string;
+  dia_id: string | null;
+}
+
+const BP = `('bp_systolic', 'bp_diastolic')`;
+
+/**
+ * One patient's Observation search in one statement: the matches of the page (in the search's
+ * order, ties by id) and the number of all matches. Posted resources and app-entered readings are
+ * merged here, so the page and the total are those of the merged list:
+ * - readings linked from any posted Observation of the patient are "covered" (shown as that resource);
+ * - of the other readings, the blood pressure rows of one sitting (same effective time to the
+ *   millisecond and same idempotency key, null = null, as service.ts#partnerOf compares them)
+ *   become one panel under each systolic id with the sitting's lowest-id diastolic, which is then
+ *   not listed alone; other diastolics of that sitting are.
+ * The pairing depends only on the sitting, so the date range and code set narrow the rows before
+ * it (the date range on effective_at prunes monthly partitions); every other filter applies to
+ * the merged item (a panel has the systolic's id, time, device and key). Times compare and sort at
+ * millisecond precision, as JavaScript Dates see them.
+ */
+export async function searchObservationKeys(q: Queryable, f: ObservationSearchSql): Promise<{ total: number; keys: ObservationSearchKey[] }> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const patient = p(f.patientId);
+  const tokenSql = (arr: string, tokens: TokenValue[]) =>
+    // As service.ts#tokensMatch: a stored 'system|code' splits at its first '|'.
+    `exists (select 1 from unnest(${arr}) h(v) cross join unnest(${p(tokens.map((t) => t.system ?? null))}::text[], ${p(tokens.map((t) => t.code ?? null))}::text[]) t(s, c)
+       where (t.s is null or left(h.v, strpos(h.v, '|') - 1) = t.s) and (t.c is null or substr(h.v, strpos(h.v, '|') + 1) = t.c))`;
+  const ms = (col: string) => `date_trunc('milliseconds', ${col})`;
+  const range = (col: string, r: { from?: Date; to?: Date } | undefined, out: string[]) => {
+    if (r?.from) out.push(`${col} >= ${p(r.from)}::timestamptz`);
+    if (r?.to) out.push(`${col} < ${p(r.to)}::timestamptz`);
+  };
+  const eps = f.scope ? p(f.scope.episodeIds) : '';
+  const org = f.scope ? p(f.scope.organisationId) : '';
+
+  // Posted resources.
+  const fw: string[] = [`f.resource_type = 'Observation'`, `f.patient_id = ${patient}`];
+  if (f.ids) fw.push(`f.id::text = any(${p(f.ids)}::text[])`);
+  if (f.identifiers) fw.push(tokenSql('f.identifiers', f.identifiers));
+  if (f.statuses) fw.push(`coalesce(f.status, 'unknown') = any(${p(f.statuses)}::text[])`);
+  if (f.codes) fw.push(tokenSql('f.codes', f.codes));
+  if (f.categories) fw.push(tokenSql('f.categories', f.categories));
+  range('f.effective_at', f.date, fw);
+  range(ms('f.last_updated'), f.lastUpdated, fw);
+  if (f.device) fw.push(`f.device_id::text = ${p(f.device)}`);
+  // The episode of a posted resource is that of its first linked reading still stored (service.ts#fhirItem).
+  if (f.scope) {
+    fw.push(`(case when fe.episode_id is not null then fe.episode_id::text = any(${eps}::text[]) else coalesce(f.organisation_id::text = ${org}, false) end)`);
+  }
+  const fhirFrom = f.scope
+    ? `fhir_resources f left join (select distinct on (l.fid) l.fid, o.episode_id from links l join observations o on o.id = l.oid and o.patient_id = ${patient}
+         order by l.fid, l.n) fe on fe.fid = f.id`
+    : 'fhir_resources f';
+  const fhirSql = `select 'fhir'::text as kind, f.id, f.effective_at as eff, f.last_updated as lu, null::text as dia_id from ${fhirFrom} where ${fw.join(' and ')}`;
+
+  // App-entered readings.
+  let appSql = '';
+  let appCodes = f.appCodes;
+  if (appCodes && (f.panels || appCodes.some((c) => c === 'bp_systolic' || c === 'bp_diastolic'))) {
+    appCodes = [...new Set([...appCodes, 'bp_systolic', 'bp_diastolic'])];
+  }
+  if (f.app && (appCodes === undefined || appCodes.length > 0)) {
+    const a0: string[] = [`o.patient_id = ${patient}`, 'not exists (select 1 from links l where l.oid = o.id)'];
+    range('o.effective_at', f.date, a0);
+    if (appCodes) a0.push(`o.code = any(${p(appCodes)}::text[])`);
+    const aw: string[] = [`not (a.code = 'bp_diastolic' and a.has_sys and a.id::text collate "C" = a.dia_id)`];
+    const kindOk: string[] = [];
+    if (f.appCodes) kindOk.push(`(a.kind = 'app' and a.code = any(${p(f.appCodes)}::text[]))`);
+    else kindOk.push(`a.kind = 'app'`);
+    if (f.panels) kindOk.push(`a.kind = 'panel'`);
+    aw.push(`(${kindOk.join(' or ')})`);
+    if (f.ids) aw.push(`a.id::text = any(${p(f.ids)}::text[])`);
+    if (f.identifiers) {
+      aw.push(tokenSql(`(case when a.idempotency_key is null then '{}'::text[] else array[${p('urn:varde:idempotency|')}::text || a.idempotency_key] end)`, f.identifiers));
+    }
+    range(ms('a.received_at'), f.lastUpdated, aw);
+    if (f.device) aw.push(`a.device_id::text = ${p(f.device)}`);
+    if (f.scope) aw.push(`a.episode_id::text = any(${eps}::text[])`);
+    appSql = `
+      union all
+      select a.kind, a.id, a.effective_at, a.received_at, a.dia_id from (
+        select w.*, case when w.code = 'bp_systolic' and w.dia_id is not null then 'panel' else 'app' end as kind from (
+          select o.id, o.code, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key,
+                 case when o.code in ${BP} then min(case when o.code = 'bp_diastolic' then o.id::text collate "C" end) over s end as dia_id,
+                 o.code in ${BP} and bool_or(o.code = 'bp_systolic') over s as has_sys
+            from observations o
+           where ${a0.join(' and ')}
+          window s as (partition by date_trunc('milliseconds', o.effective_at), o.idempotency_key, o.code in ${BP})
+        ) w
+      ) a
+      where ${aw.join(' and ')}`;
+  }
+  const desc = f.sort.startsWith('-');
+  const key = f.sort.endsWith('date') ? 'eff' : 'lu';
+  const order = (t: string) => `${ms(`${t}.${key}`)} ${desc ? 'desc' : 'asc'} nulls last, ${t}.id`;
+  const sql = `
+    with links as (
+      select x.id as fid, u.oid, u.n
+        from fhir_resources x cross join lateral unnest(x.observation_ids) with ordinality as u(oid, n)
+       where x.resource_type = 'Observation' and x.patient_id = ${patient}
+    ),
+    items as (${fhirSql}${appSql})
+    select t.total, pg.kind, pg.id, pg.dia_id from (select count(*)::int as total from items) t
+      left join lateral (select i.* from items i order by ${order('i')} limit ${p(f.limit)} offset ${p(f.offset)}) pg on true
+     order by ${order('pg')}`;
+  const r = await q.query<{ total: number; kind: ObservationSearchKey['kind'] | null; id: string | null; dia_id: string | null }>(sql, params);
+  return {
+    total: Number(r.rows[0]?.total ?? 0),
+    keys: r.rows.filter((x) => x.kind !== null && x.id !== null).map((x) => ({ kind: x.kind!, id: x.id!, dia_id: x.dia_id })),
+  };
+}
+
+/** Stored FHIR resources by id (the page of a search). */
+export async function fhirResourcesByIds(q: Queryable, ids: string[]): Promise<FhirResourceRow[]> {
+  if (ids.length === 0) return [];
+  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where id = any($1::uuid[])`, [ids])).rows;
+}
+
+/** One patient's readings by id (the page of a search and the readings its posted resources link to). */
+export async function patientObservationsByIds(q: Queryable, patientId: string, ids: string[]): Promise<ObservationRow[]> {
+  if (ids.length === 0) return [];
+  return (await q.query<ObservationRow>('select * from observations where patient_id = $1 and id = any($2::uuid[])', [patientId, ids])).rows;
+}
+
+/**
+ * The diastolic reading of the same sitting as a systolic one: same patient, same effective time
+ * (to the millisecond) and same idempotency key (null = null); the lowest id when several. One
+ * probe of the (patient_id, code, effective_at) index in the reading's month.
+ */
+export async function bpPartnerOf(q: Queryable, sys: Pick<ObservationRow, 'patient_id' | 'effective_at' | 'idempotency_key'>): Promise<ObservationRow | undefined> {
+  return (await q.query<ObservationRow>(
+    `select * from observations where patient_id = $1 and code = 'bp_diastolic'
+        and effective_at >= $2::timestamptz and effective_at < $2::timestamptz + interval '1 millisecond'
+        and idempotency_key is not distinct from $3::text
+      order by id limit 1`,
+    [sys.patient_id, sys.effective_at, sys.idempotency_key],
+  )).rows[0];
+}
+
 /** A patient's readings stored under one idempotency key (one sitting from the apps or a device upload). */
 export async function observationsByKey(q: Queryable, patientId: string, key: string): Promise<ObservationRow[]> {
   return (await q.query<ObservationRow>('select o.* from observation_keys k join observations o on o.id = k.observation_id and o.effective_at = k.effective_at where k.patient_id = $1 and k.idempotency_key = $2 order by o.code', [patientId, key])).rows;

@@ -14,7 +14,7 @@ import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
 import { fhirError, information, operationOutcome, toFhirError } from './outcome.js';
-import { SEARCH, type SearchType } from './search.js';
+import { DEFAULT_COUNT, SEARCH, type SearchType } from './search.js';
 import { dbepRoutes } from './careplan-dbep-routes.js';
 import * as svc from './service.js';
 
@@ -60,7 +60,9 @@ function negotiate(req: FastifyRequest): void {
 }
 
 type ReadFn = (ctx: Ctx, id: string) => Promise<Resource>;
-type SearchFn = (ctx: Ctx, query: Query, lenient: boolean) => Promise<{ resources: Resource[]; applied: URLSearchParams; ignored: string[]; result: ResultParams }>;
+/** Every match (paged here), or a search that paged itself: its page and the number of all matches. */
+type Found = Resource[] | { total: number; page: Resource[] };
+type SearchFn = (ctx: Ctx, query: Query, lenient: boolean) => Promise<{ resources: Found; applied: URLSearchParams; ignored: string[]; result: ResultParams }>;
 
 interface ResultParams {
   _count?: number;
@@ -71,7 +73,7 @@ interface ResultParams {
 }
 
 /** Binds a resource's search parameters to its service function, keeping the parsed values typed. */
-function searchOf<K extends SearchType>(type: K, run: (ctx: Ctx, values: ReturnType<(typeof SEARCH)[K]['parse']>['values']) => Promise<Resource[]>): SearchFn {
+function searchOf<K extends SearchType>(type: K, run: (ctx: Ctx, values: ReturnType<(typeof SEARCH)[K]['parse']>['values']) => Promise<Found>): SearchFn {
   return async (ctx, query, lenient) => {
     const { values, applied, ignored } = SEARCH[type].parse(query, lenient) as ReturnType<(typeof SEARCH)[K]['parse']>;
     return { resources: await run(ctx, values), applied, ignored, result: values as ResultParams };
@@ -100,7 +102,7 @@ const SEARCH_FN: Record<SearchType, SearchFn> = {
   AuditEvent: searchOf('AuditEvent', svc.searchAuditEvents),
 };
 
-export const DEFAULT_PAGE = 50;
+export const DEFAULT_PAGE = DEFAULT_COUNT;
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
 
 /** Keeps the listed top-level elements (plus id and meta, as R4 search.html#elements says) and tags the resource SUBSETTED. */
@@ -119,9 +121,10 @@ function subset(r: Resource, elements: string[]): Resource {
  * (_offset/_count) of a stable order, and parameters ignored under Prefer: handling=lenient are
  * named in an OperationOutcome entry.
  */
-async function searchBundle(ctx: Ctx, base: string, type: string, all: Resource[], applied: URLSearchParams, ignored: string[], r: ResultParams): Promise<Bundle> {
+async function searchBundle(ctx: Ctx, base: string, type: string, found: Found, applied: URLSearchParams, ignored: string[], r: ResultParams): Promise<Bundle> {
   const count = r._count ?? DEFAULT_PAGE;
   const offset = r._offset ?? 0;
+  const total = Array.isArray(found) ? found.length : found.total;
   const url = (o: number) => {
     const p = new URLSearchParams(applied);
     p.delete('_offset');
@@ -132,12 +135,12 @@ async function searchBundle(ctx: Ctx, base: string, type: string, all: Resource[
   };
   const selfParams = new URLSearchParams(applied);
   const link: BundleLink[] = [{ relation: 'self', url: `${base}/${type}${selfParams.toString() ? `?${selfParams.toString()}` : ''}` }];
-  if (r._summary === 'count') return { resourceType: 'Bundle', type: 'searchset', total: all.length, link };
-  const page = all.slice(offset, offset + count);
+  if (r._summary === 'count') return { resourceType: 'Bundle', type: 'searchset', total, link };
+  const page = Array.isArray(found) ? found.slice(offset, offset + count) : found.page;
   link.push({ relation: 'first', url: url(0) });
   if (offset > 0) link.push({ relation: 'previous', url: url(Math.max(0, offset - count)) });
-  if (offset + count < all.length) link.push({ relation: 'next', url: url(offset + count) });
-  link.push({ relation: 'last', url: url(all.length === 0 ? 0 : Math.floor((all.length - 1) / count) * count) });
+  if (offset + count < total) link.push({ relation: 'next', url: url(offset + count) });
+  link.push({ relation: 'last', url: url(total === 0 ? 0 : Math.floor((total - 1) / count) * count) });
   const entry: BundleEntry[] = page.map((res) => ({
     fullUrl: `${base}/${res.resourceType}/${res.id}`,
     resource: r._elements ? subset(res, r._elements) : res,
@@ -156,7 +159,7 @@ async function searchBundle(ctx: Ctx, base: string, type: string, all: Resource[
       search: { mode: 'outcome' },
     });
   }
-  return { resourceType: 'Bundle', type: 'searchset', total: all.length, link, ...(entry.length ? { entry } : {}) };
+  return { resourceType: 'Bundle', type: 'searchset', total, link, ...(entry.length ? { entry } : {}) };
 }
 
 /** Registers the FHIR face at /fhir. */

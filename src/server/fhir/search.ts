@@ -349,6 +349,9 @@ export const dayRanges = (): z.ZodType<DayRange, string[]> =>
 export const offset = (): z.ZodType<number, string[]> =>
   once.pipe(z.coerce.number<string>({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative'));
 
+/** The page size when a search gives no _count. */
+export const DEFAULT_COUNT = 50;
+
 const COUNT_DOC = '_count: page size 1–1000 (default 50); Bundle.total gives the full number of matches and next/previous links page through them (_offset).';
 
 const countSpec = { type: 'number', documentation: COUNT_DOC, schema: count(), result: true } as const satisfies ParamSpec<number>;

@@ -2,10 +2,10 @@ import type {
   AuditEvent, CarePlan, Communication, Device, Flag, Observation, Patient, QuestionnaireResponse, Resource,
 } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
-import type { MeasureCode } from '../../domain/catalogue.js';
+import { MEASURE_CODES, type MeasureCode } from '../../domain/catalogue.js';
 import { DNR_SYSTEM, FNR_SYSTEM } from '../../domain/identifiers.js';
 import * as alertsRepo from '../alerts/repo.js';
-import { hasPatientAccess, isUuid, patientAccess, requirePatientAccess, rowInScope } from '../auth/access.js';
+import { type EpisodeScope, hasPatientAccess, isUuid, patientAccess, requirePatientAccess, rowInScope } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import { type Ctx, readDbOf } from '../context.js';
@@ -21,7 +21,7 @@ import { orgOf, storedObservation } from './observations.js';
 import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
 import {
-  type DateRange, type QuantityQuery, type SEARCH, type SearchType, type SearchValues, type Token, quantityMatches, stringMatches,
+  DEFAULT_COUNT, type DateRange, type QuantityQuery, type SEARCH, type SearchType, type SearchValues, type Token, quantityMatches, stringMatches,
 } from './search.js';
 
 /*
@@ -237,10 +237,13 @@ function appItem(o: ObservationRow): ObsItem {
   };
 }
 
+/** The codings of a blood pressure panel built from two app rows (mappers.ts#bloodPressurePanel). */
+const PANEL_CODES = [`http://loinc.org|85354-9`, ...appCodes('bp_systolic'), ...appCodes('bp_diastolic')];
+
 function panelItem(sys: ObservationRow, dia: ObservationRow): ObsItem {
   return {
     ...appItem(sys),
-    codes: [`http://loinc.org|85354-9`, ...appCodes('bp_systolic'), ...appCodes('bp_diastolic')],
+    codes: PANEL_CODES,
     value: undefined,
     unit: undefined,
     build: () => m.bloodPressurePanel(sys, dia),
@@ -255,6 +258,9 @@ function partnerOf(sys: ObservationRow, rows: ObservationRow[]): ObservationRow 
 /** Every Observation of a patient as search items: posted FHIR resources, and readings entered elsewhere (BP as one panel). */
 async function observationItems(q: Queryable, patientId: string): Promise<ObsItem[]> {
   const [fhirRows, obsRows] = await Promise.all([repo.fhirObservationsOf(q, patientId), repo.observationsOf(q, patientId)]);
+  // By id, so that among several diastolics of one sitting the lowest id is the partner, as the
+  // SQL search (repo.ts#searchObservationKeys) and readObservation (repo.ts#bpPartnerOf) choose.
+  obsRows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const byId = new Map(obsRows.map((o) => [o.id, o]));
   const covered = new Set(fhirRows.flatMap((r) => r.observation_ids));
   const app = obsRows.filter((o) => !covered.has(o.id));
@@ -298,7 +304,8 @@ export async function readObservation(ctx: Ctx, id: string): Promise<Observation
   }
   const row = await readOne(ctx, 'Observation', id, (x) => repo.observationById(ctx.db, x));
   if (row.code === 'bp_systolic') {
-    const partner = partnerOf(row, await repo.observationsOf(ctx.db, row.patient_id));
+    // One probe of the sitting's month, not the patient's whole history.
+    const partner = await repo.bpPartnerOf(ctx.db, row);
     if (partner) return m.bloodPressurePanel(row, partner);
   }
   return m.observationResource(row);
@@ -312,30 +319,117 @@ function sortObservations(items: ObsItem[], sort: string | undefined): ObsItem[]
   return sortBy(items, (i) => (key === '_lastUpdated' ? i.lastUpdated.getTime() : (i.effectiveAt?.getTime() ?? (desc ? -Infinity : Infinity))), desc, (i) => i.id);
 }
 
+/** One page of a search and the number of all matches (Bundle.total). */
+export interface SearchPage<T> {
+  total: number;
+  page: T[];
+}
+
+/** What an Observation search runs with once authorised: its values, the caller's scope and the page. */
+export interface ObservationSearchRun {
+  patientId: string;
+  q: Q<'Observation'>;
+  scope: EpisodeScope;
+  /** Page size (0 for _summary=count) and start. */
+  count: number;
+  offset: number;
+}
+
+/**
+ * Observation search in memory over the patient's whole history: every posted resource and every
+ * reading read, merged, filtered, sorted, then paged. The fallback for what the SQL search cannot
+ * express exactly (value-quantity: the precision-dependent ranges of search.ts#quantityMatches),
+ * and the reference the SQL search is tested against (search-bounded.test.ts).
+ */
+export async function searchObservationsInMemory(db: Queryable, run: ObservationSearchRun): Promise<SearchPage<Observation>> {
+  const { q } = run;
+  const all = await observationItems(db, run.patientId);
+  const hit = all.filter((i) =>
+    (!q._id || q._id.includes(i.id))
+    && (!q.identifier || tokensMatch(q.identifier, i.identifiers))
+    && (!q.status || q.status.some((t) => t.code === i.status))
+    && (!q.code || tokensMatch(q.code, i.codes))
+    && (!q.category || tokensMatch(q.category, i.categories))
+    && inRange(i.effectiveAt, q.date)
+    && inRange(i.lastUpdated, q._lastUpdated)
+    && (!q.device || i.deviceId === q.device)
+    && (!q['value-quantity'] || q['value-quantity'].every((alts: QuantityQuery[]) => alts.some((v) => quantityMatches(v, i.value, i.unit ? 'http://unitsofmeasure.org' : undefined, i.unit))))
+    && rowInScope(run.scope, i),
+  );
+  const sorted = sortObservations(hit, q._sort);
+  return { total: sorted.length, page: sorted.slice(run.offset, run.offset + run.count).map((i) => i.build()) };
+}
+
+/** Measure codes whose app-entered readings carry a matching code and category coding, and whether a BP panel does. */
+function appCodeMatches(q: Q<'Observation'>): { appCodes?: string[]; panels: boolean } {
+  if (!q.code && !q.category) return { panels: true };
+  const ok = (codes: string[], categories: string[]) => (!q.code || tokensMatch(q.code, codes)) && (!q.category || tokensMatch(q.category, categories));
+  const cat = (c: MeasureCode) => [`${OBS_CATEGORY}|${m.categoryOf(c)}`];
+  return {
+    appCodes: MEASURE_CODES.filter((c) => ok(appCodes(c), cat(c))),
+    panels: ok(PANEL_CODES, cat('bp_systolic')),
+  };
+}
+
+/**
+ * Observation search in SQL (repo.ts#searchObservationKeys): filters, merge, BP pairing, order,
+ * page and count in one statement, then only the page's rows are read and built. Same matches,
+ * order and total as searchObservationsInMemory (search-bounded.test.ts checks it by property).
+ */
+export async function searchObservationsInSql(db: Queryable, run: ObservationSearchRun): Promise<SearchPage<Observation>> {
+  const { q } = run;
+  const { keys, total } = await repo.searchObservationKeys(db, {
+    patientId: run.patientId,
+    ...(q._id ? { ids: q._id } : {}),
+    ...(q.identifier ? { identifiers: q.identifier } : {}),
+    // status matches on the code alone (a system-only token matches nothing).
+    ...(q.status ? { statuses: q.status.flatMap((t) => (t.code === undefined ? [] : [t.code])) } : {}),
+    ...(q.code ? { codes: q.code } : {}),
+    ...(q.category ? { categories: q.category } : {}),
+    app: !q.status || q.status.some((t) => t.code === 'final'),
+    ...appCodeMatches(q),
+    ...(q.date ? { date: q.date } : {}),
+    ...(q._lastUpdated ? { lastUpdated: q._lastUpdated } : {}),
+    ...(q.device ? { device: q.device } : {}),
+    ...(run.scope.all ? {} : { scope: { episodeIds: run.scope.episodeIds, organisationId: run.scope.organisationId } }),
+    sort: q._sort ?? '-date',
+    limit: run.count,
+    offset: run.offset,
+  });
+  if (keys.length === 0) return { total, page: [] };
+  const fhirRows = await repo.fhirResourcesByIds(db, keys.filter((k) => k.kind === 'fhir').map((k) => k.id));
+  const obsIds = [
+    ...keys.flatMap((k) => (k.kind === 'fhir' ? [] : k.dia_id ? [k.id, k.dia_id] : [k.id])),
+    ...fhirRows.flatMap((r) => r.observation_ids),
+  ];
+  const rows = new Map((await repo.patientObservationsByIds(db, run.patientId, [...new Set(obsIds)])).map((o) => [o.id, o]));
+  const fhirById = new Map(fhirRows.map((r) => [r.id, r]));
+  const page = keys.map((k): Observation => {
+    if (k.kind === 'fhir') return storedObservation(fhirById.get(k.id)!, rows);
+    const o = rows.get(k.id)!;
+    return k.kind === 'panel' ? m.bloodPressurePanel(o, rows.get(k.dia_id!)!) : m.observationResource(o);
+  });
+  return { total, page };
+}
+
 /**
  * Observation search for one patient. Every declared parameter filters (code and category over
  * every coding as posted, value-quantity over the value as posted, identifier over business
- * identifiers); the result is complete and in a stable order.
+ * identifiers); the order is stable and Bundle.total counts every match. Only the requested page
+ * is read and built (searchObservationsInSql), except with value-quantity, which is searched in
+ * memory. The audit records how many matches the caller's search found.
  */
-export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise<Observation[]> {
-  if (q.patient && q.subject && q.patient !== q.subject) return [];
+export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise<SearchPage<Observation>> {
+  if (q.patient && q.subject && q.patient !== q.subject) return { total: 0, page: [] };
   const patientId = searchPatient(ctx, q.patient ?? q.subject);
-  const items = await searchFor(ctx, 'Observation', patientId, async () => {
-    const all = await observationItems(readDbOf(ctx), patientId);
-    const hit = all.filter((i) =>
-      (!q._id || q._id.includes(i.id))
-      && (!q.identifier || tokensMatch(q.identifier, i.identifiers))
-      && (!q.status || q.status.some((t) => t.code === i.status))
-      && (!q.code || tokensMatch(q.code, i.codes))
-      && (!q.category || tokensMatch(q.category, i.categories))
-      && inRange(i.effectiveAt, q.date)
-      && inRange(i.lastUpdated, q._lastUpdated)
-      && (!q.device || i.deviceId === q.device)
-      && (!q['value-quantity'] || q['value-quantity'].every((alts: QuantityQuery[]) => alts.some((v) => quantityMatches(v, i.value, i.unit ? 'http://unitsofmeasure.org' : undefined, i.unit)))),
-    );
-    return sortObservations(hit, q._sort);
-  });
-  return items.map((i) => i.build());
+  const scope = await requirePatientAccess(ctx, patientId, 'read', 'Observation');
+  const run: ObservationSearchRun = {
+    patientId, q, scope, count: q._summary === 'count' ? 0 : (q._count ?? DEFAULT_COUNT), offset: q._offset ?? 0,
+  };
+  const db = readDbOf(ctx);
+  const result = q['value-quantity'] ? await searchObservationsInMemory(db, run) : await searchObservationsInSql(db, run);
+  await audit(ctx, { action: 'search', resourceType: 'Observation', patientId, details: { count: result.total } });
+  return result;
 }
 
 // ------------------------------------------------------------------ QuestionnaireResponse
