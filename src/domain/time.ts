@@ -103,6 +103,9 @@ export function isoWeekday(date: string): 1 | 2 | 3 | 4 | 5 | 6 | 7 {
  * @param timeZone IANA name; throws RangeError if unknown
  */
 export function toLocal(at: Date, timeZone: string): LocalDateTime {
+  const key = `${at.getTime()} ${timeZone}`;
+  const hit = localMemo.get(key);
+  if (hit !== undefined) return { ...hit };
   const parts = formatter(timeZone).formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const p = parts.find((x) => x.type === type);
@@ -112,7 +115,24 @@ export function toLocal(at: Date, timeZone: string): LocalDateTime {
   const month = get('month');
   const day = get('day');
   const date = formatDate(year, month, day);
-  return { date, year, month, day, hour: get('hour'), minute: get('minute'), second: get('second'), weekday: isoWeekday(date) };
+  const l: LocalDateTime = { date, year, month, day, hour: get('hour'), minute: get('minute'), second: get('second'), weekday: isoWeekday(date) };
+  remember(localMemo, key, l);
+  return { ...l };
+}
+
+/*
+ * Both conversions are pure functions of their arguments, and each Intl formatting call costs
+ * microseconds (zonedInstant makes up to six): triage asks the same questions many times per
+ * reading (each trend rule's window start, "today" per rule), so answers are kept, keyed by
+ * every argument. Copies are handed out, so no caller can change a kept answer. Bounded: a full
+ * memo is dropped and refilled.
+ */
+const MEMO_MAX = 4096;
+const localMemo = new Map<string, LocalDateTime>();
+const instantMemo = new Map<string, number>();
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, value);
 }
 
 /** UTC offset (ms, east positive) in force at an instant. */
@@ -132,6 +152,15 @@ export function offsetAt(instantMs: number, timeZone: string): number {
  * @param timeZone IANA name; throws RangeError if unknown
  */
 export function zonedInstant(date: string, time: string, timeZone: string): Date {
+  const key = `${date} ${time} ${timeZone}`;
+  const hit = instantMemo.get(key);
+  if (hit !== undefined) return new Date(hit);
+  const at = computeZonedInstant(date, time, timeZone);
+  remember(instantMemo, key, at.getTime());
+  return at;
+}
+
+function computeZonedInstant(date: string, time: string, timeZone: string): Date {
   const { year, month, day } = mustParseDate(date);
   const tm = /^(\d{2}):(\d{2})$/.exec(time);
   if (tm === null) throw new RangeError(`Invalid time "${time}", expected HH:MM`);

@@ -46,3 +46,21 @@ test('unknown tokens are never cached, so a guessing caller cannot fill the cach
   assert.ok(await cache.actorFor(s.q, 'guess'));
   assert.equal(s.lookups, 2);
 });
+
+test('peek answers only what actorFor would answer from the cache: nothing before a lookup, nothing after the TTL, nothing for a refused token', async () => {
+  const s = store();
+  let now = 1_000;
+  const cache = new TokenActorCache(5_000, () => now);
+  assert.equal(cache.peek('t1'), undefined, 'never looked up');
+  await cache.actorFor(s.q, 't1');
+  assert.deepEqual(cache.peek('t1'), { kind: 'client', clientId: 'gw', organisationId: 'org', scopes: ['observation.write'] });
+  now += 5_000;
+  assert.equal(cache.peek('t1'), undefined, 'expired: the HTTP layer must ask the store again');
+  s.valid = false;
+  assert.equal(await cache.actorFor(s.q, 't1'), null);
+  assert.equal(cache.peek('t1'), undefined, 'a refused token is not cached');
+  s.valid = true;
+  await cache.actorFor(s.q, 't2');
+  cache.clear();
+  assert.equal(cache.peek('t2'), undefined, 'cleared');
+});

@@ -48,6 +48,15 @@ export class TokenActorCache {
     return actor;
   }
 
+  /**
+   * The cached actor of a token without a lookup (undefined when it would need one): lets the
+   * HTTP layer answer a cached token without an await. Same expiry as actorFor.
+   */
+  peek(token: string): Actor | undefined {
+    const hit = this.entries.get(token);
+    return hit && hit.until > this.clock() ? hit.actor ?? undefined : undefined;
+  }
+
   /** Forgets every token (a client was disabled here: take effect at once in this process). */
   clear(): void {
     this.entries.clear();

@@ -185,9 +185,11 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
   f.setReplySerializer((payload) => stringifyFhir(payload));
   f.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   f.setNotFoundHandler((req, reply) => sendError(unsupported(req), req, reply));
-  f.addHook('onRequest', async (req, reply) => {
+  // Synchronous (a throw refuses the request): no promise and microtask per request.
+  f.addHook('onRequest', (req, reply, done) => {
     reply.type(FHIR_JSON);
     negotiate(req);
+    done();
   });
 
   f.get('/metadata', { config: { public: true } }, async () => capabilityStatement(base(), deps.publicUrl(), startedAt));

@@ -31,6 +31,29 @@ describe('browser protections (helmet)', () => {
     assert.equal(res.headers['strict-transport-security'], undefined);
   });
 
+  test('every answer carries the same security headers: pages, API, FHIR, refusals, and device clients whose token is cached', async () => {
+    const HELMET = ['content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy',
+      'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+    const security = (h: Record<string, unknown>) => Object.fromEntries(HELMET.map((k) => [k, h[k]]));
+    const page = security((await t.server.app.inject({ method: 'GET', url: '/' })).headers);
+    for (const k of HELMET) assert.ok(page[k] !== undefined, k);
+    const { clientId, clientSecret } = await registerClient(t.db, { clientId: 'helmet-gw', name: 'Gateway', organisationId: t.f.orgs.muniA, scopes: ['observation.write'] });
+    const tok = await post('/auth/token', { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` }, 'grant_type=client_credentials');
+    const bearer = { authorization: `Bearer ${tok.json().access_token}`, 'content-type': 'application/json' };
+    const answers = [
+      await t.server.app.inject({ method: 'GET', url: '/api/health' }),
+      await t.server.app.inject({ method: 'GET', url: '/api/me' }),
+      await t.server.app.inject({ method: 'GET', url: '/fhir/metadata' }),
+      await post(`/api/patients/${t.f.patient.id}/notes`, { origin: EVIL, 'content-type': 'application/json' }, '{}'),
+      // The first request looks the token up, the second finds it in the cache (http/app.ts): both answered alike.
+      await post('/api/ingest/observations', bearer, JSON.stringify({ sentAt: new Date().toISOString(), readings: [{ readingId: 'h-1', patientId: t.f.patient.id, effectiveAt: new Date().toISOString(), measurements: [{ code: 'spo2', value: 96 }] }] })),
+      await post('/api/ingest/observations', bearer, JSON.stringify({ sentAt: new Date().toISOString(), readings: [{ readingId: 'h-2', patientId: t.f.patient.id, effectiveAt: new Date().toISOString(), measurements: [{ code: 'spo2', value: 97 }] }] })),
+      await post('/api/ingest/observations', bearer, '{}'),
+    ];
+    assert.deepEqual(answers.map((r) => r.statusCode), [200, 401, 200, 403, 201, 201, 400]);
+    for (const r of answers) assert.deepEqual(security(r.headers), page, `${r.statusCode} ${r.body.slice(0, 80)}`);
+  });
+
   test('API, FHIR and auth answers are never cached', async () => {
     for (const [url, cookie] of [['/api/me', t.c.nurseA], [`/api/patients/${t.f.patient.id}/observations`, t.c.nurseA], ['/api/health', null], ['/fhir/metadata', null], [`/fhir/Patient/${t.f.patient.id}`, t.c.nurseA], ['/api/me', null]] as const) {
       const res = await t.server.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
