@@ -95,12 +95,18 @@ export async function createHttp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
-  // Helmet's headers are the same on every answer, so its middleware is built once here.
-  // (@fastify/helmet built it anew on every request — parsing the CSP directives each time —
-  // ~23 µs of CPU per device-ingest request: bench/README.md, "Server CPU per request (round 5)".)
-  // First hook, as before: refusals by the hooks below carry the headers too.
-  const securityHeaders = helmet(helmetOptions(deps.config));
-  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)));
+  // Helmet's headers are the same on every answer, so they are worked out once (securityHeaders)
+  // and only set per request. (@fastify/helmet built helmet's middleware anew on every request —
+  // parsing the CSP directives each time — ~23 µs of CPU per device-ingest request; running a
+  // prebuilt middleware still costs ~5 µs, setting the headers ~1 µs: bench/README.md, "Server
+  // CPU per request (round 5)".) First hook, as before: refusals by the hooks below carry them too.
+  const security = securityHeaders(deps.config);
+  app.addHook('onRequest', (_req, reply, done) => {
+    const res = reply.raw;
+    for (const name of security.removed) res.removeHeader(name);
+    for (const [name, value] of security.set) res.setHeader(name, value);
+    done();
+  });
   await app.register(cookie, { secret: deps.cookieSecret });
   await app.register(formbody);
   // Limits are set per route (login, token endpoint); see auth/routes.ts.
@@ -210,6 +216,36 @@ export function helmetOptions(config: Pick<Config, 'PUBLIC_URL'>) {
     xFrameOptions: { action: 'deny' as const },
     crossOriginEmbedderPolicy: false,
   };
+}
+
+/**
+ * The headers helmet sets (and removes) with helmetOptions, read once by running its middleware
+ * against a recorder. Valid because every option is static (no per-request directive functions
+ * or nonces): the headers are the same for every request.
+ */
+export function securityHeaders(config: Pick<Config, 'PUBLIC_URL'>): { set: [string, string][]; removed: string[] } {
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader(name: string, value: string) {
+      set.push([name, value]);
+    },
+    removeHeader(name: string) {
+      removed.push(name);
+    },
+  };
+  let finished = false;
+  helmet(helmetOptions(config))(
+    {} as Parameters<ReturnType<typeof helmet>>[0],
+    recorder as unknown as Parameters<ReturnType<typeof helmet>>[1],
+    (err?: unknown) => {
+      if (err) throw err;
+      finished = true;
+    },
+  );
+  // Helmet's middlewares are synchronous; anything else would mean headers that vary per request.
+  if (!finished) throw new Error('helmet did not finish synchronously: its headers cannot be worked out once');
+  return { set, removed };
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

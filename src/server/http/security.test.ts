@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import helmet from 'helmet';
 import { loadConfig } from '../config/index.js';
 import type { Db } from '../db/port.js';
 import { startServer, type Server } from '../server.js';
 import { registerClient } from '../auth/clients.js';
+import { helmetOptions, securityHeaders } from './app.js';
 import { testDb } from '../testing/db.js';
 import { countRows, useTestServer } from '../testing/server.js';
 
@@ -29,6 +33,22 @@ describe('browser protections (helmet)', () => {
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
     assert.equal(res.headers['x-frame-options'], 'DENY');
     assert.equal(res.headers['strict-transport-security'], undefined);
+  });
+
+  test('the headers worked out once are exactly what helmet sets on a real response (http and https)', () => {
+    for (const PUBLIC_URL of ['http://127.0.0.1:3000', 'https://varde.example.no']) {
+      const req = new IncomingMessage(new Socket());
+      const res = new ServerResponse(req);
+      let called = false;
+      helmet(helmetOptions({ PUBLIC_URL }))(req, res, () => { called = true; });
+      assert.ok(called);
+      const once = securityHeaders({ PUBLIC_URL });
+      const mine = new ServerResponse(req);
+      for (const name of once.removed) mine.removeHeader(name);
+      for (const [name, value] of once.set) mine.setHeader(name, value);
+      assert.deepEqual(mine.getHeaders(), res.getHeaders(), PUBLIC_URL);
+      assert.equal(Object.keys(res.getHeaders()).length, PUBLIC_URL.startsWith('https') ? 12 : 11);
+    }
   });
 
   test('every answer carries the same security headers: pages, API, FHIR, refusals, and device clients whose token is cached', async () => {
