@@ -124,10 +124,14 @@ export async function careRelations(
   identifiers: readonly string[] = [],
 ): Promise<{ id: string; identifier: string; allowed: boolean }[]> {
   const r = await q.query<{ id: string; identifier: string; allowed: boolean }>(
-    `select p.id::text as id, p.identifier,
-            exists (select 1 from episodes e join care_team ct on ct.episode_id = e.id
-                     where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended') as allowed
-       from patients p where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
+    // A probe per patient (LATERAL … LIMIT 1), never a hashed EXISTS: with the generic plan the
+    // group commits use (db/port.ts#TxOptions), an EXISTS was planned as a hash of every episode
+    // of the organisation, built again for every group.
+    `select p.id::text as id, p.identifier, c.ok is not null as allowed
+       from patients p
+       left join lateral (select true as ok from episodes e join care_team ct on ct.episode_id = e.id
+                           where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended' limit 1) c on true
+      where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
     [ids, identifiers, organisationId],
   );
   return r.rows;
