@@ -321,6 +321,7 @@ export interface ObservationSearchKey {
 }
 
 const BP = `('bp_systolic', 'bp_diastolic')`;
+const isBp = (c: string) => c === 'bp_systolic' || c === 'bp_diastolic';
 
 /**
  * One patient's Observation search in one statement: the matches of the page (in the search's
@@ -378,7 +379,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
   // App-entered readings.
   let appSql = '';
   let appCodes = f.appCodes;
-  if (appCodes && (f.panels || appCodes.some((c) => c === 'bp_systolic' || c === 'bp_diastolic'))) {
+  if (appCodes && (f.panels || appCodes.some(isBp))) {
     appCodes = [...new Set([...appCodes, 'bp_systolic', 'bp_diastolic'])];
   }
   if (f.app && (appCodes === undefined || appCodes.length > 0)) {
@@ -398,17 +399,24 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     range(ms('a.received_at'), f.lastUpdated, aw);
     if (f.device) aw.push(`a.device_id::text = ${p(f.device)}`);
     if (f.scope) aw.push(`a.episode_id::text = any(${eps}::text[])`);
+    const cols = 'o.id, o.code, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key';
+    const where = a0.join(' and ');
+    const rowSets: string[] = [];
+    // Readings other than BP stand alone; only the BP rows need the window over their sitting.
+    if (!appCodes || appCodes.some((c) => !isBp(c))) {
+      rowSets.push(`select ${cols}, null::text as dia_id, false as has_sys from observations o where ${where} and o.code not in ${BP}`);
+    }
+    if (!appCodes || appCodes.some(isBp)) {
+      rowSets.push(`select ${cols}, min(case when o.code = 'bp_diastolic' then o.id::text collate "C" end) over s as dia_id,
+                bool_or(o.code = 'bp_systolic') over s as has_sys
+           from observations o where ${where} and o.code in ${BP}
+         window s as (partition by date_trunc('milliseconds', o.effective_at), o.idempotency_key)`);
+    }
     appSql = `
       union all
       select a.kind, a.id, a.effective_at, a.received_at, a.dia_id from (
-        select w.*, case when w.code = 'bp_systolic' and w.dia_id is not null then 'panel' else 'app' end as kind from (
-          select o.id, o.code, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key,
-                 case when o.code in ${BP} then min(case when o.code = 'bp_diastolic' then o.id::text collate "C" end) over s end as dia_id,
-                 o.code in ${BP} and bool_or(o.code = 'bp_systolic') over s as has_sys
-            from observations o
-           where ${a0.join(' and ')}
-          window s as (partition by date_trunc('milliseconds', o.effective_at), o.idempotency_key, o.code in ${BP})
-        ) w
+        select w.*, case when w.code = 'bp_systolic' and w.dia_id is not null then 'panel' else 'app' end as kind
+          from (${rowSets.join(' union all ')}) w
       ) a
       where ${aw.join(' and ')}`;
   }

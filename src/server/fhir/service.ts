@@ -404,10 +404,16 @@ export async function searchObservationsInSql(db: Queryable, run: ObservationSea
   ];
   const rows = new Map((await repo.patientObservationsByIds(db, run.patientId, [...new Set(obsIds)])).map((o) => [o.id, o]));
   const fhirById = new Map(fhirRows.map((r) => [r.id, r]));
-  const page = keys.map((k): Observation => {
-    if (k.kind === 'fhir') return storedObservation(fhirById.get(k.id)!, rows);
-    const o = rows.get(k.id)!;
-    return k.kind === 'panel' ? m.bloodPressurePanel(o, rows.get(k.dia_id!)!) : m.observationResource(o);
+  // A reading retracted between the two statements is left out rather than failing the search.
+  const page = keys.flatMap((k): Observation[] => {
+    if (k.kind === 'fhir') {
+      const r = fhirById.get(k.id);
+      return r ? [storedObservation(r, rows)] : [];
+    }
+    const o = rows.get(k.id);
+    const d = k.dia_id ? rows.get(k.dia_id) : undefined;
+    if (!o || (k.kind === 'panel' && !d)) return [];
+    return [k.kind === 'panel' ? m.bloodPressurePanel(o, d!) : m.observationResource(o)];
   });
   return { total, page };
 }
