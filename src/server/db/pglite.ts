@@ -1,17 +1,74 @@
 import { mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
+import { z } from 'zod';
 import type { Db, Queryable, QueryResult } from './port.js';
 
 /** Dates stay 'YYYY-MM-DD' strings: a JS Date would shift a birth date by the local offset. */
 const parsers = { [types.DATE]: (v: string) => v };
 
 /**
+ * V8 flags that keep PGlite's WebAssembly on V8's baseline compiler (Liftoff). With V8's default
+ * tier-up, a function that has run enough is compiled again by TurboFan on a background thread.
+ * PostgreSQL's SQL parser (`raw_parser`, the bison state machine: one 105 kB function) is hot from
+ * the first statements, and TurboFan takes ~600 MB of compiler memory for about a second to compile
+ * it: that was the ~880 MB RSS peak a PGlite server reached right after start, whatever the load
+ * (`--trace-wasm-compilation-times`; bench/README.md, "PGlite memory (round 5)"). V8 has no flag to
+ * leave out one function, so tier-up is off for the whole module: no transient, ~50 MB less
+ * resident code, and ~25 % more server CPU per single-reading ingest (worklist ~15 %).
+ * Not accepted in NODE_OPTIONS, so set here, before PGlite compiles its module. Process-wide: the
+ * only other WebAssembly in the server is undici's HTTP parser (fetch: outbox deliveries, OIDC),
+ * a few small answers. VARDE_PGLITE_WASM_TIERUP=1 keeps V8's default.
+ */
+export const PGLITE_V8_FLAGS = '--no-wasm-tier-up --no-wasm-dynamic-tiering';
+
+/**
+ * PostgreSQL's buffer pool inside PGlite. PGlite's own setting (the data directory's
+ * postgresql.conf) is 128 MB, and all of it is resident from the start: the WebAssembly build
+ * allocates shared memory zeroed, and WebAssembly memory never shrinks. A page outside the pool is
+ * one read from the OS page cache (not counted in the process's RSS). At 64 MB, 10 000 patients'
+ * ingest and worklist cost the same CPU as at 128 MB and the idle server is ~65 MB smaller; 32 MB
+ * saves ~35 MB more at idle but nothing once the server has worked, and reads more pages
+ * (bench/README.md, "PGlite memory (round 5)"). VARDE_PGLITE_SHARED_BUFFERS overrides it (a
+ * PostgreSQL size, e.g. 32MB or 128MB).
+ */
+export const PGLITE_SHARED_BUFFERS = '64MB';
+
+const pgSize = z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32MB');
+
+export interface PgliteOptions {
+  /** shared_buffers; default VARDE_PGLITE_SHARED_BUFFERS, else PGLITE_SHARED_BUFFERS. */
+  sharedBuffers?: string;
+}
+
+let tierUpSettled = false;
+
+/** Sets PGLITE_V8_FLAGS once, unless VARDE_PGLITE_WASM_TIERUP=1. Must run before the first PGlite is created. */
+function baselineWasmOnly(): void {
+  if (tierUpSettled) return;
+  tierUpSettled = true;
+  if (process.env.VARDE_PGLITE_WASM_TIERUP === '1') return;
+  setFlagsFromString(PGLITE_V8_FLAGS);
+}
+
+/**
+ * The command line PGlite starts PostgreSQL with: its defaults plus our memory settings (a `-c`
+ * wins over the data directory's postgresql.conf, which is left as it is).
+ */
+export function pgliteStartParams(opts: PgliteOptions = {}): string[] {
+  const sharedBuffers = pgSize.parse(opts.sharedBuffers ?? process.env.VARDE_PGLITE_SHARED_BUFFERS ?? PGLITE_SHARED_BUFFERS);
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
+}
+
+/**
  * Opens the embedded database. `dataDir` undefined gives an in-memory database (tests);
  * otherwise the data lives on disk and survives restarts.
  */
-export async function openPglite(dataDir?: string): Promise<Db> {
+export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ? { dataDir, parsers } : { parsers });
+  baselineWasmOnly();
+  const startParams = pgliteStartParams(opts);
+  const pg = await PGlite.create(dataDir ? { dataDir, parsers, startParams } : { parsers, startParams });
 
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
