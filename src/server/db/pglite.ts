@@ -15,7 +15,8 @@ const parsers = { [types.DATE]: (v: string) => v };
  * it: that was the ~880 MB RSS peak a PGlite server reached right after start, whatever the load
  * (`--trace-wasm-compilation-times`; bench/README.md, "PGlite memory (round 5)"). V8 has no flag to
  * leave out one function, so tier-up is off for the whole module: no transient, ~50 MB less
- * resident code, and ~25 % more server CPU per single-reading ingest (worklist ~15 %).
+ * resident code, and more server CPU: ~25 % per single-reading ingest, ~15 % per worklist page,
+ * ~45 % per batched upload of 100 readings.
  * Not accepted in NODE_OPTIONS, so set here, before PGlite compiles its module. Process-wide: the
  * only other WebAssembly in the server is undici's HTTP parser (fetch: outbox deliveries, OIDC),
  * a few small answers. VARDE_PGLITE_WASM_TIERUP=1 keeps V8's default.
