@@ -143,7 +143,9 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     const dir = mkdtempSync(join(tmpdir(), 'varde-bench-pglite-'));
     env = { PGLITE_DIR: dir };
     db = await openDb({ PGLITE_DIR: dir, DATABASE_URL: undefined });
-    note = 'embedded, on disk (tmp), in the server process';
+    // The server inherits this environment, so these are its PGlite memory settings (src/server/db/pglite.ts).
+    const sb = (await db.query<{ shared_buffers: string }>('show shared_buffers')).rows[0]!.shared_buffers;
+    note = `embedded, on disk (tmp), in the server process; shared_buffers=${sb}, WebAssembly tier-up ${process.env.VARDE_PGLITE_WASM_TIERUP === '1' ? 'on' : 'off'}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const name = `varde_bench_${randomBytes(4).toString('hex')}`;
