@@ -535,6 +535,8 @@ const NEWS2_VITALS = {
 } as const satisfies Partial<Record<MeasureCode, string>>;
 type News2Vital = keyof typeof NEWS2_VITALS;
 const isNews2Vital = (c: MeasureCode): c is News2Vital => c in NEWS2_VITALS;
+/** The measures NEWS2 scores (what a NEWS2 snapshot reads of the history). */
+export const NEWS2_VITAL_CODES = Object.keys(NEWS2_VITALS) as readonly MeasureCode[];
 
 const NEWS2_WINDOW_MS = SITTING_MS;
 

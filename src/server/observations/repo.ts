@@ -113,6 +113,12 @@ export type LockedEpisode = EpisodeRow & {
   care_team_orgs: string[];
   /** The follow-up service's opening hours (null = the defaults), read in the same round trip. */
   follow_up_hours: OpeningHours | null;
+  /**
+   * The approved plan as this statement saw it (its snapshot may predate a plan approved while it
+   * waited for the lock): only to choose which history to read; triageContext reads the plan again.
+   */
+  plan_id: string | null;
+  plan_md5: string | null;
 };
 
 /**
@@ -124,8 +130,10 @@ export type LockedEpisode = EpisodeRow & {
 export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
   const r = await q.query<LockedEpisode & { tx_now: Date }>(
     `select e.*, array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs,
-            (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now
-       from episodes e where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e`,
+            (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now,
+            ap.id as plan_id, ap.definition_md5 as plan_md5
+       from episodes e left join lateral (select p.id, p.definition_md5 from plans p where p.episode_id = e.id and p.status = 'approved' limit 1) ap on true
+      where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e`,
     [patientIds],
   );
   const txNow = r.rows[0]?.tx_now ?? new Date();
@@ -136,8 +144,16 @@ export interface TriageContext {
   /** Rows already stored under one of the idempotency keys asked for. */
   existing: ObservationRow[];
   plans: PlanRow[];
-  /** Observations of each episode since the time asked for, for trend rules and NEWS2. */
+  /** Observations of each episode's measures since the times asked for, for trend, combined and NEWS2 rules. */
   history: (ObservationPoint & { episodeId: string })[];
+}
+
+/** One measure of an episode's history that triage reads: from `since` on (domain/history-window.ts). */
+export interface HistoryRange {
+  patientId: string;
+  episodeId: string;
+  code: MeasureCode;
+  since: Date;
 }
 
 /**
@@ -152,7 +168,8 @@ export interface TriageContext {
 export async function triageContext(
   q: Queryable,
   keys: { patientId: string; key: string }[],
-  episodes: { id: string; since: Date }[],
+  episodeIds: string[],
+  history: HistoryRange[],
 ): Promise<TriageContext> {
   type PlanHead = Omit<Json<PlanRow>, 'definition'> & { definition_md5: string };
   const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string, Interpretation | null][] }>(
@@ -162,10 +179,13 @@ export async function triageContext(
                                        where k.patient_id = u.p and k.idempotency_key = u.k) o), '[]') as existing,
        coalesce((select jsonb_agg((to_jsonb(p) - 'definition') || jsonb_build_object('approved_by_name', pe.name))
                    from plans p left join personnel pe on pe.id = p.approved_by where p.episode_id = any($3::uuid[]) and p.status = 'approved'), '[]') as plans,
+       -- One range of (patient_id, code, effective_at) per measure: only what the rules can read.
        coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
-                   from unnest($3::uuid[], $4::timestamptz[]) as u(e, since)
-                   cross join lateral (select * from observations x where x.episode_id = u.e and x.effective_at >= u.since) o), '[]') as history`,
-    [keys.map((k) => k.patientId), keys.map((k) => k.key), episodes.map((e) => e.id), episodes.map((e) => e.since)],
+                   from unnest($4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[]) as u(p, e, code, since)
+                   cross join lateral (select * from observations x
+                                        where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since and x.episode_id = u.e) o), '[]') as history`,
+    [keys.map((k) => k.patientId), keys.map((k) => k.key), episodeIds,
+      history.map((h) => h.patientId), history.map((h) => h.episodeId), history.map((h) => h.code), history.map((h) => h.since)],
   );
   const row = r.rows[0]!;
   const definitions = await planDefinitions(q, row.plans.map((p) => ({ id: p.id, md5: p.definition_md5 })));
@@ -189,7 +209,11 @@ export async function triageContext(
 const definitionCache = new Map<string, PlanRow['definition']>();
 const DEFINITION_CACHE_MAX = 1000;
 
-async function planDefinitions(q: Queryable, plans: { id: string; md5: string }[]): Promise<Map<string, PlanRow['definition']>> {
+/**
+ * Plan definitions by content hash, from the process's cache, reading the ones it lacks.
+ * @returns md5 → definition (frozen, shared)
+ */
+export async function planDefinitions(q: Queryable, plans: { id: string; md5: string }[]): Promise<Map<string, PlanRow['definition']>> {
   const out = new Map<string, PlanRow['definition']>();
   const missing: string[] = [];
   for (const p of plans) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkSittingPlausibility, normaliseMeasurement, type Interpretation, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, isOpen, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
+import { historyWindow } from '../../domain/history-window.js';
 import { MAX_WINDOW_DAYS } from '../../domain/plan.js';
 import { raisesAlert } from '../../domain/pathway.js';
 import {
@@ -180,19 +181,33 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   for (const id of patientIds) {
     if (!episodeOf.has(id)) throw new AppError(409, 'no_active_episode', 'The patient has no active follow-up episode.');
   }
-  // Read after the lock, in a statement of its own: it sees everything committed before we got it.
-  const since = new Map<string, number>();
+  // Only the history the plan's rules can read for these measures (domain/history-window.ts): a
+  // weighing reads days of weights, not 90 days of everything the patient measures.
+  const lockedPlans = await repo.planDefinitions(tx, episodes.flatMap((e) => (e.plan_id && e.plan_md5 ? [{ id: e.plan_id, md5: e.plan_md5 }] : [])));
+  const ranges = new Map<string, repo.HistoryRange>();
   for (const i of items) {
     const e = episodeOf.get(i.patientId)!;
-    const t = i.sitting.effectiveAt.getTime() - HISTORY_DAYS * 86_400_000;
-    since.set(e.id, Math.min(t, since.get(e.id) ?? t));
+    const definition = e.plan_md5 ? lockedPlans.get(e.plan_md5) : undefined;
+    if (!definition) continue; // no plan, no triage
+    for (const [code, days] of historyWindow(definition, i.sitting.measurements.map((m) => m.code))) {
+      const t = i.sitting.effectiveAt.getTime() - Math.min(days, HISTORY_DAYS) * 86_400_000;
+      const k = `${e.id} ${code}`;
+      const r = ranges.get(k);
+      if (!r || t < r.since.getTime()) ranges.set(k, { patientId: i.patientId, episodeId: e.id, code, since: new Date(t) });
+    }
   }
-  const context = await repo.triageContext(
-    tx,
-    items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })),
-    [...since].map(([id, t]) => ({ id, since: new Date(t) })),
-  );
+  // Read after the lock, in a statement of its own: it sees everything committed before we got it.
+  const context = await repo.triageContext(tx, items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })), episodes.map((e) => e.id), [...ranges.values()]);
   const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
+  // A plan approved while we waited for the lock (the lock statement's snapshot predates it): its
+  // rules may read other measures, so that episode gets its whole window, as before windows.
+  for (const e of episodes) {
+    const plan = planOf.get(e.id);
+    if (!plan || plan.id === e.plan_id) continue;
+    const from = Math.min(...items.filter((i) => i.patientId === e.patient_id).map((i) => i.sitting.effectiveAt.getTime())) - HISTORY_DAYS * 86_400_000;
+    const seen = new Set(context.history.filter((h) => h.episodeId === e.id).map((h) => h.id));
+    for (const p of await repo.pointsSince(tx, e.id, new Date(from))) if (!seen.has(p.id)) context.history.push({ ...p, episodeId: e.id });
+  }
   // NEWS2 5–6 is red while the follow-up service is closed: whether it is open now, per service.
   const openNow = new Map<string, boolean>();
   for (const e of episodes) {
