@@ -8,7 +8,8 @@ import { TEMPLATE_CODES, planFromTemplates } from './templates.js';
 import { testPlan, tx } from './test-fixtures.js';
 import { evaluate, type ObservationPoint } from './triage.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** What the server read before: every reading of the episode from 91 days before (observations/service.ts#HISTORY_DAYS). */
 const FULL_DAYS = 91;
 
@@ -17,8 +18,8 @@ function trimmed(plan: PlanDefinition, sitting: ObservationPoint[], history: Obs
   const at = sitting[0]!.effectiveAt.getTime();
   const win = historyWindow(plan, sitting.map((o) => o.code));
   return history.filter((h) => {
-    const d = win.get(h.code);
-    return d !== undefined && h.effectiveAt.getTime() >= at - d * DAY;
+    const ms = win.get(h.code);
+    return ms !== undefined && h.effectiveAt.getTime() >= at - ms;
   });
 }
 
@@ -28,7 +29,7 @@ const T = Date.UTC(2026, 2, 29, 6, 30); // the night the clocks go forward in Os
 const planArb: fc.Arbitrary<PlanDefinition> = fc
   .record({
     templates: fc.subarray([...TEMPLATE_CODES], { minLength: 1 }),
-    news2: fc.boolean(),
+    news2: fc.constantFrom('template', 'on', 'off'),
     windows: fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 8, maxLength: 8 }),
     days: fc.array(fc.integer({ min: 2, max: 12 }), { minLength: 4, maxLength: 4 }),
     sitting: fc.boolean(),
@@ -48,7 +49,7 @@ const planArb: fc.Arbitrary<PlanDefinition> = fc
         const within = remeasure[i % remeasure.length];
         return within == null ? m : { ...m, remeasure: { restMinutes: 5, withinMinutes: within } };
       }),
-      news2: { ...p.news2, enabled: news2 || p.news2.enabled },
+      news2: { ...p.news2, enabled: news2 === 'template' ? p.news2.enabled : news2 === 'on' },
       trendRules: [
         ...p.trendRules.map((r, i) => ({ ...r, windowDays: windows[i % windows.length]! })),
         { id: 'x-hr-rise', code: 'heart_rate', kind: 'rise', amount: 15, windowDays: windows[7]!, reference: 'median', zone: 'yellow', actions: tx('hr') },
@@ -110,7 +111,9 @@ describe('historyWindow: triage over the window equals triage over the whole his
 
   test('a weighing reads a few days of weights, not 90 days of every measure', () => {
     const win = historyWindow(testPlan(), ['weight']);
-    assert.deepEqual([...win], [['weight', 3 + 2]]);
+    assert.deepEqual([...win], [['weight', (3 + 2) * DAY]]);
+    // Nothing reads the history of a reading judged on its own value (no re-measure, trend, combined rule or NEWS2).
+    assert.deepEqual([...historyWindow(testPlan(), ['spo2', 'temperature'])], []);
   });
 
   test('a trend rule of 90 days and NEWS2 widen the window to what they read', () => {
@@ -119,8 +122,8 @@ describe('historyWindow: triage over the window equals triage over the whole his
       trendRules: [{ id: 'spo2-fall', code: 'spo2', kind: 'fall', amount: 3, windowDays: 90, reference: 'median', zone: 'yellow' }],
     });
     const win = historyWindow(plan, ['spo2']);
-    assert.equal(win.get('spo2'), 92);
-    for (const c of ['heart_rate', 'resp_rate', 'bp_systolic', 'temperature'] as const) assert.equal(win.get(c), 3);
+    assert.equal(win.get('spo2'), 92 * DAY);
+    for (const c of ['heart_rate', 'resp_rate', 'bp_systolic', 'temperature'] as const) assert.equal(win.get(c), 2 * HOUR);
     assert.equal(win.has('weight'), false);
   });
 
@@ -136,9 +139,33 @@ describe('historyWindow: triage over the window equals triage over the whole his
     assert.deepEqual(evaluate({ ...input, history: trimmed(plan, sitting, history) }), whole);
   });
 
+  /** Whole history against the window, for one sitting now and readings minutes before it. */
+  function same(plan: PlanDefinition, now: [MeasureCode, number][], before: [MeasureCode, number, number][]) {
+    const at = new Date(T);
+    const sitting = now.map(([code, value], i) => ({ id: `n${i}`, code, value, unit: CATALOGUE[code].unit, effectiveAt: at }));
+    const history = before.map(([code, value, minutes], i) => ({ id: `h${i}`, code, value, unit: CATALOGUE[code].unit, effectiveAt: new Date(T - minutes * 60_000) }));
+    const input = { plan, planVersion: 1, newObservations: sitting, timeZone: 'Europe/Oslo', now: new Date(T + 60_000) };
+    const whole = evaluate({ ...input, history });
+    assert.deepEqual(evaluate({ ...input, history: trimmed(plan, sitting, history) }), whole);
+    return whole;
+  }
+
+  test('a sitting rule sees the other yellow of the hour before (NEWS2 off)', () => {
+    const plan = testPlan({ trendRules: [], combinedRules: [{ kind: 'sitting', id: 'two', minYellow: 2, codes: ['heart_rate', 'temperature'], zone: 'red' }] });
+    const r = same(plan, [['temperature', 38.4]], [['heart_rate', 115, 50]]);
+    assert.ok(r.findings.some((f) => f.ruleId === 'combined:two'));
+  });
+
+  test('a yellow re-measuring a yellow of minutes before is raised, not held again', () => {
+    const plan = testPlan({ trendRules: [], measures: testPlan().measures.map((m) => (m.code === 'spo2' ? { ...m, remeasure: { restMinutes: 5, withinMinutes: 60 } } : m)) });
+    const r = same(plan, [['spo2', 90]], [['spo2', 91, 40]]);
+    assert.deepEqual(r.remeasure, []);
+    assert.ok(r.findings.some((f) => f.ruleId === 'threshold:spo2'));
+  });
+
   test('a combined rule reads all of its measures over its days', () => {
     const plan = testPlan({ combinedRules: [{ kind: 'consecutive_days', id: 'amber-again', days: 3, zone: 'red' }] });
     const win = historyWindow(plan, ['weight']);
-    for (const m of plan.measures) assert.equal(win.get(m.code), m.code === 'weight' ? 5 : 5);
+    for (const m of plan.measures) assert.equal(win.get(m.code), 5 * DAY);
   });
 });

@@ -182,15 +182,15 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     if (!episodeOf.has(id)) throw new AppError(409, 'no_active_episode', 'The patient has no active follow-up episode.');
   }
   // Only the history the plan's rules can read for these measures (domain/history-window.ts): a
-  // weighing reads days of weights, not 90 days of everything the patient measures.
+  // weighing reads days of weights, a pulse the vitals of the last hours, not 90 days of everything.
   const lockedPlans = await repo.planDefinitions(tx, episodes.flatMap((e) => (e.plan_id && e.plan_md5 ? [{ id: e.plan_id, md5: e.plan_md5 }] : [])));
   const ranges = new Map<string, repo.HistoryRange>();
   for (const i of items) {
     const e = episodeOf.get(i.patientId)!;
     const definition = e.plan_md5 ? lockedPlans.get(e.plan_md5) : undefined;
     if (!definition) continue; // no plan, no triage
-    for (const [code, days] of historyWindow(definition, i.sitting.measurements.map((m) => m.code))) {
-      const t = i.sitting.effectiveAt.getTime() - Math.min(days, HISTORY_DAYS) * 86_400_000;
+    for (const [code, ms] of historyWindow(definition, i.sitting.measurements.map((m) => m.code))) {
+      const t = i.sitting.effectiveAt.getTime() - Math.min(ms, HISTORY_DAYS * 86_400_000);
       const k = `${e.id} ${code}`;
       const r = ranges.get(k);
       if (!r || t < r.since.getTime()) ranges.set(k, { patientId: i.patientId, episodeId: e.id, code, since: new Date(t) });
