@@ -46,9 +46,11 @@ const want = (p: string) => PHASES.has(p);
 /**
  * V8 flags of the server process, as docs/SCALING.md recommends for production (and `npm start`
  * uses): a young generation of 8 MB per semi-space instead of V8's default keeps ~40–70 MB of
- * short-lived request garbage from staying resident. BENCH_HEAP_DEFAULTS=1 measures V8's defaults.
+ * short-lived request garbage from staying resident, and an explicit old-generation limit keeps V8
+ * from letting the old generation grow to four times its live size between major collections
+ * (docs/SCALING.md, "Server memory"). BENCH_HEAP_DEFAULTS=1 measures V8's defaults.
  */
-const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : '--max-semi-space-size=8';
+const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : '--max-semi-space-size=8 --max-old-space-size=2000';
 /**
  * The server runs compiled (`npm run build:server`, built at the start of the bench), as `npm start`
  * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
