@@ -93,3 +93,13 @@ test('VARDE_PG_PREPARE: prepared statements by default, 0 turns them off, anythi
   assert.equal(loadConfig({ VARDE_PG_PREPARE: '0' }).VARDE_PG_PREPARE, false);
   assert.match(refusal({ VARDE_PG_PREPARE: 'no' }), /VARDE_PG_PREPARE/);
 });
+
+test('PGlite memory settings: 64MB of buffers and no TurboFan tier-up by default; a bad size is refused by name', () => {
+  const c = loadConfig({});
+  assert.equal(c.VARDE_PGLITE_SHARED_BUFFERS, '64MB');
+  assert.equal(c.VARDE_PGLITE_WASM_TIERUP, false);
+  assert.equal(loadConfig({ VARDE_PGLITE_WASM_TIERUP: '1' }).VARDE_PGLITE_WASM_TIERUP, true);
+  assert.equal(loadConfig({ VARDE_PGLITE_SHARED_BUFFERS: '32MB' }).VARDE_PGLITE_SHARED_BUFFERS, '32MB');
+  assert.match(refusal({ VARDE_PGLITE_SHARED_BUFFERS: '32 MB' }), /VARDE_PGLITE_SHARED_BUFFERS/);
+  assert.match(refusal({ VARDE_PGLITE_WASM_TIERUP: 'yes' }), /VARDE_PGLITE_WASM_TIERUP/);
+});

@@ -66,6 +66,10 @@ const ConfigSchema = z
      */
     VARDE_PG_PREPARE: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
     PGLITE_DIR: z.string().default('./data/pglite'),
+    /** PGlite's buffer pool (db/pglite.ts#PGLITE_SHARED_BUFFERS): a PostgreSQL size such as 32MB. */
+    VARDE_PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32MB').default('64MB'),
+    /** `1`: let V8 recompile PGlite's WebAssembly with TurboFan (faster, with a ~600 MB RSS peak after start; db/pglite.ts). */
+    VARDE_PGLITE_WASM_TIERUP: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Absolute session lifetime, however active the session is. */
     SESSION_TTL_HOURS: z.coerce.number().positive().default(10),

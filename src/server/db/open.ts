@@ -6,10 +6,15 @@ import { openPostgres } from './postgres.js';
 import { profiled } from './profile.js';
 
 /** Opens the configured store and brings its schema up to date. */
-export async function openDb(config: Pick<Config, 'DATABASE_URL' | 'PGLITE_DIR'> & Partial<Pick<Config, 'VARDE_PG_PREPARE'>>): Promise<Db> {
+export async function openDb(
+  config: Pick<Config, 'DATABASE_URL' | 'PGLITE_DIR'> & Partial<Pick<Config, 'VARDE_PG_PREPARE' | 'VARDE_PGLITE_SHARED_BUFFERS' | 'VARDE_PGLITE_WASM_TIERUP'>>,
+): Promise<Db> {
   const db = config.DATABASE_URL
     ? await openPostgres(config.DATABASE_URL, { prepare: config.VARDE_PG_PREPARE ?? true })
-    : await openPglite(config.PGLITE_DIR);
+    : await openPglite(config.PGLITE_DIR, {
+      ...(config.VARDE_PGLITE_SHARED_BUFFERS !== undefined ? { sharedBuffers: config.VARDE_PGLITE_SHARED_BUFFERS } : {}),
+      ...(config.VARDE_PGLITE_WASM_TIERUP !== undefined ? { wasmTierUp: config.VARDE_PGLITE_WASM_TIERUP } : {}),
+    });
   await migrate(db);
   // Statement timings for bench/README.md's profiles (VARDE_DB_PROFILE=<file>); off by default.
   const profile = process.env.VARDE_DB_PROFILE;

@@ -40,15 +40,17 @@ const pgSize = z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32
 export interface PgliteOptions {
   /** shared_buffers; default VARDE_PGLITE_SHARED_BUFFERS, else PGLITE_SHARED_BUFFERS. */
   sharedBuffers?: string;
+  /** TurboFan tier-up of PGlite's WebAssembly; default VARDE_PGLITE_WASM_TIERUP=1, else off. */
+  wasmTierUp?: boolean;
 }
 
 let tierUpSettled = false;
 
-/** Sets PGLITE_V8_FLAGS once, unless VARDE_PGLITE_WASM_TIERUP=1. Must run before the first PGlite is created. */
-function baselineWasmOnly(): void {
+/** Sets PGLITE_V8_FLAGS once, unless tier-up is asked for. Must run before the first PGlite is created. */
+function baselineWasmOnly(tierUp = process.env.VARDE_PGLITE_WASM_TIERUP === '1'): void {
   if (tierUpSettled) return;
   tierUpSettled = true;
-  if (process.env.VARDE_PGLITE_WASM_TIERUP === '1') return;
+  if (tierUp) return;
   setFlagsFromString(PGLITE_V8_FLAGS);
 }
 
@@ -67,7 +69,7 @@ export function pgliteStartParams(opts: PgliteOptions = {}): string[] {
  */
 export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  baselineWasmOnly();
+  baselineWasmOnly(opts.wasmTierUp);
   const startParams = pgliteStartParams(opts);
   const pg = await PGlite.create(dataDir ? { dataDir, parsers, startParams } : { parsers, startParams });
 
