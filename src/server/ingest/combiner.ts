@@ -144,15 +144,19 @@ async function deviceFor(tx: Queryable, organisationId: string, device: { serial
 
 /** One group-commit queue per database and client: only uploads of the same actor share a transaction. */
 /** Readings waiting that make a second group worth starting while one commits (see below). */
-const PARALLEL_GROUP_READINGS = 100;
+const PARALLEL_GROUP_READINGS = 16;
 
 /*
- * On PostgreSQL a second group starts while one commits only when at least a full upload's worth
- * of readings waits. Single readings collect into the next group instead: with two groups always
- * in flight the groups stayed small and the database spent more per reading (0.57 / 0.65 against
- * 0.93 / 0.72 ms of database CPU per single reading in alternating runs, bench --patients 2000
- * --phases single, loaded machine). Large uploads do gain from the second core: with one group
- * at a time, batched ingest fell from 7 003 to 4 692 obs/s on the idle machine.
+ * On PostgreSQL a second group starts while one commits only when at least 16 readings wait.
+ * Single readings collect into the next group until then: with two groups always in flight the
+ * groups stayed small and the database spent more per reading (0.57 / 0.65 against 0.93 / 0.72 ms
+ * of database CPU per single reading in alternating runs, bench --patients 2000 --phases single,
+ * loaded machine). Large uploads do gain from the second core: with one group at a time, batched
+ * ingest fell from 7 003 to 4 692 obs/s on the idle machine. Round 5, once a reading cost half as
+ * much: waiting for a full upload's worth (100) left single readings latency-bound (1 393–1 620
+ * req/s at 32 concurrent, 10 000 patients, idle machine, 105–120 of 200 CPU busy); from 16 waiting
+ * they reached 1 855–1 857 req/s in three runs with p99 37–39 ms instead of 42–55, for ~5 % more
+ * database CPU per reading (groups of 16 still share their statements); 8 and 32 gave 1 641–1 644.
  */
 const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write, 2, (queue) => {
   let n = 0;

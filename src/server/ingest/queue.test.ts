@@ -6,7 +6,7 @@ import { GroupQueues, type QueuedJob } from './queue.js';
 
 /*
  * On PostgreSQL a second group of the same caller starts while one is writing only when the
- * waiting writes are worth it (combiner.ts: a full upload's worth of readings); small writes wait
+ * waiting writes are worth it (combiner.ts: 16 readings waiting); small writes wait
  * and collect into the next group instead.
  */
 interface Job extends QueuedJob<number> {
