@@ -3,6 +3,7 @@ import type { MessageRow } from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
 import type { PatientRow } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
+import type { Token } from './search.js';
 
 /*
  * Queries the FHIR face needs and the feature repos do not offer (lookups by resource id, result
@@ -275,12 +276,6 @@ export async function fhirObservationsOf(q: Queryable, patientId: string): Promi
 }
 
 
-/** A token search value as repo queries take it (search.ts#Token: undefined system = any, undefined code = any). */
-export interface TokenValue {
-  system?: string;
-  code?: string;
-}
-
 /**
  * What an Observation search asks for, in the terms the SQL can test (service.ts translates the
  * FHIR parameters: token searches over the codes of app-entered readings become lists of Varde
@@ -291,12 +286,12 @@ export interface ObservationSearchSql {
   /** _id: ids as text (a value that is no canonical uuid simply matches nothing). */
   ids?: string[];
   /** identifier, over posted identifiers and the urn:varde:idempotency key of app readings. */
-  identifiers?: TokenValue[];
+  identifiers?: Token[];
   /** status codes of posted resources (missing status = 'unknown'). */
   statuses?: string[];
   /** code and category over posted resources' codings. */
-  codes?: TokenValue[];
-  categories?: TokenValue[];
+  codes?: Token[];
+  categories?: Token[];
   /** Whether app-entered readings can match at all (status allows 'final'). */
   app: boolean;
   /** Measure codes whose app-entered single readings match code/category; undefined = every code. */
@@ -344,7 +339,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     return `$${params.length}`;
   };
   const patient = p(f.patientId);
-  const tokenSql = (arr: string, tokens: TokenValue[]) =>
+  const tokenSql = (arr: string, tokens: Token[]) =>
     // As service.ts#tokensMatch: a stored 'system|code' splits at its first '|'.
     `exists (select 1 from unnest(${arr}) h(v) cross join unnest(${p(tokens.map((t) => t.system ?? null))}::text[], ${p(tokens.map((t) => t.code ?? null))}::text[]) t(s, c)
        where (t.s is null or left(h.v, strpos(h.v, '|') - 1) = t.s) and (t.c is null or substr(h.v, strpos(h.v, '|') + 1) = t.c))`;

@@ -102,7 +102,6 @@ const SEARCH_FN: Record<SearchType, SearchFn> = {
   AuditEvent: searchOf('AuditEvent', svc.searchAuditEvents),
 };
 
-export const DEFAULT_PAGE = DEFAULT_COUNT;
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
 
 /** Keeps the listed top-level elements (plus id and meta, as R4 search.html#elements says) and tags the resource SUBSETTED. */
@@ -122,7 +121,7 @@ function subset(r: Resource, elements: string[]): Resource {
  * named in an OperationOutcome entry.
  */
 async function searchBundle(ctx: Ctx, base: string, type: string, found: Found, applied: URLSearchParams, ignored: string[], r: ResultParams): Promise<Bundle> {
-  const count = r._count ?? DEFAULT_PAGE;
+  const count = r._count ?? DEFAULT_COUNT;
   const offset = r._offset ?? 0;
   const total = Array.isArray(found) ? found.length : found.total;
   const url = (o: number) => {
