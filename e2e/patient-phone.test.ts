@@ -122,9 +122,11 @@ test('a reading sent after the session expired is kept, the patient is told to l
     await page.waitForURL(/\/patient\//);
   }
   await page.getByRole('heading', { name: 'I dag', level: 1 }).waitFor();
-  await page.waitForFunction(async () => {
+  // The queue is emptied only once the server has answered; the predicate is synchronous because
+  // an async one returns a promise, which counts as truthy at once (seen as a flaky failure in CI).
+  await page.waitForFunction(() => {
     const keys = Object.keys(localStorage).filter((k) => k.startsWith('varde.outbox'));
-    return keys.every((k) => JSON.parse(localStorage.getItem(k) ?? '[]').length === 0);
+    return keys.length > 0 && keys.every((k) => JSON.parse(localStorage.getItem(k) ?? '[]').length === 0);
   }, undefined, { timeout: 60_000 });
   const afterCount = (await env.db.query<{ n: number }>(`select count(*)::int as n from observations where patient_id = $1`, [env.f.patient.id])).rows[0]!.n;
   assert.equal(afterCount, before + 2, 'the kept sitting arrived after login');
