@@ -21,7 +21,7 @@
  *
  * `--profile` prints the time spent per statement (by its first words) in each sweep, and the mean
  * time per call in each tenth of the sweep of the four costliest (whether batches slow down as the
- * sweep goes on). `--at HH:MM`
+ * sweep goes on); on PostgreSQL also the time in each trigger and SQL function (track_functions). `--at HH:MM`
  * sweeps (and ends the cohort) at that UTC time today instead of now: how many alerts an all-due
  * sweep raises depends on whether today's deadlines have passed (10:00 UTC: yesterday's occurrences
  * only, about 1.3 per patient; after 13:00 UTC: today's as well, about 4.4 per patient).
@@ -182,6 +182,7 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
   // --checkpoint: every sweep starts right after a checkpoint (not in the middle of the one the
   // copy or the load set off), so runs on identical copies start alike.
   if (args.checkpoint && db.kind === 'postgres') await db.query('checkpoint');
+  if (args.profile && db.kind === 'postgres') await db.query('select pg_stat_reset()');
   const wal0 = await walStats(db);
   const load0 = loadavg()[0]!;
   const cpu0 = await backendCpu(db);
@@ -204,6 +205,14 @@ async function timeSweep(db: Db, fn: Sweep, now: Date): Promise<Timed> {
       if (v.each.length < 20) continue;
       const tenths = Array.from({ length: 10 }, (_, i) => v.each.slice(Math.floor((i * v.each.length) / 10), Math.floor(((i + 1) * v.each.length) / 10)));
       log(`    ms per call by tenth of the sweep: ${tenths.map((t) => (t.reduce((a, b) => a + b, 0) / Math.max(1, t.length)).toFixed(0)).join(' ')}  ${k.slice(0, 40)}`);
+    }
+    if (db.kind === 'postgres') {
+      // Backends report function times when a transaction ends, at most once a second while busy.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const fns = await db.query<{ name: string; calls: number; total: number; self: number }>(
+        `select funcname as name, calls::float8 as calls, total_time::float8 as total, self_time::float8 as self
+           from pg_stat_user_functions order by total_time desc limit 12`);
+      for (const f of fns.rows) log(`    function ${f.name}: ${(f.total / 1000).toFixed(3)} s in all, ${(f.self / 1000).toFixed(3)} s itself, ×${f.calls}`);
     }
     const q = [...txMs].sort((a, b) => a - b);
     const at = (p: number) => (q[Math.min(q.length - 1, Math.floor(p * q.length))]! / 1000).toFixed(3);
@@ -308,6 +317,9 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       await admin(`comment on database ${tpl} is 'loaded'`);
     }
     await admin(tpl ? `create database ${name} template ${tpl}` : `create database ${name}`);
+    // --profile: the time in each trigger and SQL function (pg_stat_user_functions), for every
+    // connection the sweep opens (a database setting, before the first one).
+    if (args.profile) await admin(`alter database ${name} set track_functions = 'all'`);
     let db = await openDb({ DATABASE_URL: urlOf(name), PGLITE_DIR: '' });
     const settings = await db.query<{ name: string; setting: string }>(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version')`);
     log(`  ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`);

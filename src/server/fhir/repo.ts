@@ -604,8 +604,14 @@ export async function fhirResourcesOfScopes(
   q: Queryable, type: string, identifiers: string[], patientIds: string[], organisationId: string | null | undefined,
 ): Promise<FhirResourceRow[]> {
   if (identifiers.length === 0) return [];
+  // The identifier index alone finds the rows (an InitPlan, then primary-key probes); the scope is
+  // a filter on those few. Written as one WHERE, the group's generic plan (Db.tx genericPlans)
+  // ANDed that index with a bitmap of every resource of the type of every patient in the group
+  // (fhir_resources_patient) whenever an identifier matched, a read that grew with the patients'
+  // histories (bench/README.md, "FHIR twin lookups").
   const r = await q.query<FhirResourceRow>(
-    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[]
+    `select ${FHIR_COLS} from fhir_resources
+      where id = any(array(select id from fhir_resources where resource_type = $1 and identifiers && $2::text[]))
         and (patient_id = any($3::uuid[]) or ($4::boolean and patient_id is null and organisation_id is not distinct from $5::uuid))
       order by received_at, id for update`,
     [type, identifiers, patientIds, organisationId !== undefined, organisationId ?? null],
