@@ -88,6 +88,9 @@ async function main(): Promise<void> {
       { name: 'code=85354-9 (BP panels)', query: { patient: P, code: 'http://loinc.org|85354-9' }, scope: nurse },
       { name: 'date=ge(30 days ago)', query: { patient: P, date: `ge${day(30)}` }, scope: nurse },
       { name: 'code=8867-4, one year, _count 100', query: { patient: P, code: '8867-4', date: [`ge${day(400)}`, `lt${day(35)}`], _count: '100' }, scope: nurse },
+      // Answered in memory until round 6 (the only parameter the SQL search lacked).
+      { name: 'value-quantity=gt90 (the SpO2 readings; BP panels have no value)', query: { patient: P, 'value-quantity': 'gt90' }, scope: nurse },
+      { name: 'code=8867-4 (pulse), value-quantity=ge70|UCUM|/min', query: { patient: P, code: '8867-4', 'value-quantity': 'ge70|http://unitsofmeasure.org|/min' }, scope: nurse },
     ];
     for (const c of cases) {
       const q = SEARCH.Observation.parse(c.query, false).values;

@@ -3,7 +3,7 @@ import type { MessageRow } from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
 import type { PatientRow } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
-import type { Token } from './search.js';
+import type { QuantityQuery, Token } from './search.js';
 
 /*
  * Queries the FHIR face needs and the feature repos do not offer (lookups by resource id, result
@@ -301,6 +301,8 @@ export interface ObservationSearchSql {
   date?: { from?: Date; to?: Date };
   lastUpdated?: { from?: Date; to?: Date };
   device?: string;
+  /** value-quantity: each inner list ORed, the lists ANDed (search.ts#quantityMatches over the value and unit). */
+  quantities?: QuantityQuery[][];
   /** Access scope (auth/access.ts#rowInScope); undefined = every episode. */
   scope?: { episodeIds: string[]; organisationId: string };
   sort: '-date' | 'date' | '_lastUpdated' | '-_lastUpdated';
@@ -316,6 +318,7 @@ export interface ObservationSearchKey {
 }
 
 const BP = `('bp_systolic', 'bp_diastolic')`;
+const UCUM = 'http://unitsofmeasure.org';
 const isBp = (c: string) => c === 'bp_systolic' || c === 'bp_diastolic';
 
 /**
@@ -348,6 +351,25 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     if (r?.from) out.push(`${col} >= ${p(r.from)}::timestamptz`);
     if (r?.to) out.push(`${col} < ${p(r.to)}::timestamptz`);
   };
+  // As search.ts#quantityMatches over (value, unit) with system = UCUM when there is a unit: the
+  // bounds are computed here in JavaScript doubles and compared as float8, so a value on a bound
+  // falls on the same side as in the in-memory search.
+  const quantitySql = (value: string, unit: string, groups: QuantityQuery[][]) =>
+    groups.map((alts) => `(${alts.map((q) => {
+      const c = [`${value} is not null`];
+      if (q.code !== undefined) c.push(`${unit} = ${p(q.code)}::text`);
+      if (q.system !== undefined) c.push(q.system === UCUM ? `coalesce(${unit}, '') <> ''` : 'false');
+      // Only the parameters the prefix uses: PostgreSQL cannot type one that no expression reads.
+      const f8 = (x: number) => `${p(x)}::float8`;
+      if (q.prefix === 'eq' || q.prefix === 'ne') {
+        const lo = f8(q.value - q.halfStep);
+        const hi = f8(q.value + q.halfStep);
+        c.push(q.prefix === 'eq' ? `${value} >= ${lo} and ${value} < ${hi}` : `(${value} < ${lo} or ${value} >= ${hi})`);
+      } else {
+        c.push(`${value} ${{ gt: '>', lt: '<', ge: '>=', le: '<=' }[q.prefix]} ${f8(q.value)}`);
+      }
+      return `(${c.join(' and ')})`;
+    }).join(' or ')})`).join(' and ');
   const eps = f.scope ? p(f.scope.episodeIds) : '';
   const org = f.scope ? p(f.scope.organisationId) : '';
 
@@ -361,6 +383,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
   range('f.effective_at', f.date, fw);
   range(ms('f.last_updated'), f.lastUpdated, fw);
   if (f.device) fw.push(`f.device_id::text = ${p(f.device)}`);
+  if (f.quantities) fw.push(quantitySql('f.value_num::float8', 'f.value_unit', f.quantities));
   // The episode of a posted resource is that of its first linked reading still stored (service.ts#fhirItem).
   if (f.scope) {
     fw.push(`(case when fe.episode_id is not null then fe.episode_id::text = any(${eps}::text[]) else coalesce(f.organisation_id::text = ${org}, false) end)`);
@@ -385,7 +408,8 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     const kindOk: string[] = [];
     if (f.appCodes) kindOk.push(`(a.kind = 'app' and a.code = any(${p(f.appCodes)}::text[]))`);
     else kindOk.push(`a.kind = 'app'`);
-    if (f.panels) kindOk.push(`a.kind = 'panel'`);
+    // A panel has no value of its own (its two values are components): no quantity matches it.
+    if (f.panels && !f.quantities) kindOk.push(`a.kind = 'panel'`);
     aw.push(`(${kindOk.join(' or ')})`);
     if (f.ids) aw.push(`a.id::text = any(${p(f.ids)}::text[])`);
     if (f.identifiers) {
@@ -394,7 +418,8 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     range(ms('a.received_at'), f.lastUpdated, aw);
     if (f.device) aw.push(`a.device_id::text = ${p(f.device)}`);
     if (f.scope) aw.push(`a.episode_id::text = any(${eps}::text[])`);
-    const cols = 'o.id, o.code, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key';
+    if (f.quantities) aw.push(quantitySql('a.value', 'a.unit', f.quantities));
+    const cols = 'o.id, o.code, o.value, o.unit, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key';
     const where = a0.join(' and ');
     const rowSets: string[] = [];
     // Readings other than BP stand alone; only the BP rows need the window over their sitting.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
+import type { Observation } from '@medplum/fhirtypes';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import type { EpisodeScope } from '../auth/access.js';
@@ -13,17 +14,18 @@ import * as m from './mappers.js';
 import { codesOfMeasure } from './observation-in.js';
 import { SEARCH } from './search.js';
 import {
-  type ObservationSearchRun, readObservation, searchObservations, searchObservationsInMemory, searchObservationsInSql,
+  type ObservationSearchRun, type SearchPage, readObservation, searchObservations, searchObservationsInMemory, searchObservationsInSql,
 } from './service.js';
 
 /*
  * Issue 15, "Reads that grow with a patient's whole history" (docs/SCALING.md): Observation search
  * pages in SQL (repo.ts#searchObservationKeys) and reads only the page's rows, and a read of an
  * app-entered systolic finds its diastolic with one probe. The reference for the SQL search is
- * the in-memory search it replaced (service.ts#searchObservationsInMemory, still the fallback for
- * value-quantity): for random mixes of posted resources and app readings (blood pressure pairs,
- * readings covered by a posted resource, ties in time) and random parameters, scopes and pages,
- * both give the same entries in the same order and the same total.
+ * the in-memory search it replaced (service.ts#searchObservationsInMemory; until round 6 also the
+ * fallback for value-quantity): for random mixes of posted resources and app readings (blood
+ * pressure pairs, readings covered by a posted resource, ties in time, values on the bounds of
+ * value-quantity's precision ranges) and random parameters, scopes and pages, both give the same
+ * entries in the same order and the same total.
  */
 
 const env = useTestServer({ noServer: true });
@@ -85,6 +87,17 @@ const FHIR_CODES = ['http://loinc.org|8867-4', 'http://loinc.org|85354-9', 'http
 const FHIR_CATEGORIES = [`${OBS_CATEGORY}|vital-signs`, `${OBS_CATEGORY}|laboratory`, 'urn:x:cat|survey'];
 const FHIR_IDENTIFIERS = ['urn:example:gw|a', 'urn:example:gw|b', 'urn:varde:idempotency|k1'];
 const STATUSES = [null, 'final', 'preliminary', 'amended', 'entered-in-error'];
+/**
+ * Values on and beside the bounds of QTY_TOKENS' precision ranges: '120' means [119.5, 120.5),
+ * exact in binary; '5.4' means [5.4 − 0.05, 5.4 + 0.05) as doubles, where 5.35 falls below.
+ */
+const APP_VALUES = [120, 119.5, 120.5, 72, 72.5, 5.35, 5.4];
+/** Posted values (numeric text, as stored) and units ('' and none: no unit, so no UCUM system). */
+const FHIR_VALUES = ['72', '119.5', '120.50', '5.35', '0.1'];
+const FHIR_UNITS = ['/min', 'mm[Hg]', null, ''];
+/** value-quantity: prefixes, precisions, with and without system|code, a system that never matches. */
+const QTY_TOKENS = ['120', 'ne120', 'gt72', 'le72', '72|http://unitsofmeasure.org|/min', '5.4', 'ge5.35', '120||mm[Hg]', '72|urn:x|/min',
+  'ge0|http://unitsofmeasure.org|', '72.5'];
 
 /**
  * An app reading; `pair` adds to a systolic that many diastolics of the same sitting (the apps and
@@ -92,11 +105,13 @@ const STATUSES = [null, 'final', 'preliminary', 'amended', 'entered-in-error'];
  */
 const appRow = fc.record({
   code: fc.constantFrom(...APP_CODES), at: fc.nat(TIMES.length - 1), key: fc.nat(KEYS.length - 1), ep: fc.nat(1), dev: fc.boolean(), upd: fc.nat(UPDATED.length - 1), pair: fc.nat(2),
+  v: fc.nat(APP_VALUES.length - 1),
 });
 const fhirRow = fc.record({
   codes: fc.subarray(FHIR_CODES), categories: fc.subarray(FHIR_CATEGORIES), identifiers: fc.subarray(FHIR_IDENTIFIERS),
   status: fc.nat(STATUSES.length - 1), at: fc.option(fc.nat(TIMES.length - 1)), upd: fc.nat(UPDATED.length - 1), dev: fc.boolean(),
   org: fc.constantFrom('A', 'B', null), covers: fc.array(fc.nat(40), { maxLength: 2 }), ghost: fc.boolean(),
+  v: fc.option(fc.nat(FHIR_VALUES.length - 1)), unit: fc.nat(FHIR_UNITS.length - 1),
 });
 
 /** Token values built from the codings app readings really carry (mappers.ts, observation-in.ts). */
@@ -129,6 +144,7 @@ const queryArb = fc.record({
   device: sometimes(fc.boolean(), 5),
   _id: sometimes(fc.nat(60), 6),
   _sort: sometimes(fc.constantFrom('-date', 'date', '_lastUpdated', '-_lastUpdated'), 2),
+  quantity: sometimes(fc.array(orList(QTY_TOKENS), { minLength: 1, maxLength: 2 }), 5),
   count: fc.integer({ min: 1, max: 10 }),
   offset: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 }) }),
   scoped: fc.boolean(),
@@ -149,69 +165,84 @@ describe('Observation search in SQL = the in-memory search (issue 15)', () => {
     device = (await env.db.query<{ id: string }>(`insert into devices (organisation_id, serial, model, kind) values ($1, 'SB-1', 'M', 'bp') returning id`, [f.orgs.muniA])).rows[0]!.id;
   });
 
-  test('same entries, order and total for random data, parameters and pages', async () => {
+  /** Replaces the patient's history with these rows; returns the ids of the readings and posted resources. */
+  async function load(apps: (typeof appRow extends fc.Arbitrary<infer T> ? T : never)[], fhirs: (typeof fhirRow extends fc.Arbitrary<infer T> ? T : never)[]) {
     const f = env.f;
     const P = f.patient.id;
+    await env.db.query('delete from fhir_resources where patient_id = $1', [P]);
+    await env.db.query('delete from observations where patient_id = $1', [P]);
+    const obsIds: string[] = [];
+    const keysUsed = new Set<string>();
+    const rows = apps.flatMap((a) => [a, ...Array.from({ length: a.code === 'bp_systolic' ? a.pair : 0 }, (_, i) => ({ ...a, code: 'bp_diastolic' as const, upd: (a.upd + i + 1) % UPDATED.length }))]);
+    for (const a of rows) {
+      const key = KEYS[a.key]!;
+      // One reading per (patient, key, code): the idempotency rule (observation_keys).
+      if (key !== null && keysUsed.has(`${key}|${a.code}`)) continue;
+      if (key !== null) keysUsed.add(`${key}|${a.code}`);
+      const id = randomUUID();
+      obsIds.push(id);
+      await env.db.query(
+        `insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, received_at, source, device_id, recorded_by, idempotency_key)
+         values ($1,$2,$3,$4,$5,$6,$7,$8,'patient',$9,$10,$11)`,
+        [id, P, a.ep === 0 ? f.patient.episodeId : ep2, a.code, a.code === 'phq9' ? 7 : APP_VALUES[a.v], a.code === 'phq9' ? '{score}' : a.code === 'glucose' ? 'mmol/L' : a.code === 'heart_rate' ? '/min' : 'mm[Hg]',
+          TIMES[a.at], UPDATED[a.upd], a.dev ? device : null, `patient:${P}`, key],
+      );
+    }
+    const fhirIds: string[] = [];
+    for (const r of fhirs) {
+      const id = randomUUID();
+      fhirIds.push(id);
+      // Links to stored readings (then "covered": shown as this resource) and to ones no longer stored.
+      const covers = [...new Set([...r.covers.flatMap((i) => (obsIds.length ? [obsIds[i % obsIds.length]!] : [])), ...(r.ghost ? [randomUUID()] : [])])];
+      const status = STATUSES[r.status]!;
+      await env.db.query(
+        `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at, value_num, value_unit,
+           device_id, content_hash, observation_ids, triage, recorded_by, received_at, last_updated)
+         values ($1,'Observation',$2,$3,$4::jsonb,$5,$6,$7,$8,$9,$14::numeric,$15,$10,$11,$12::uuid[],'history','client:gw',$13,$13)`,
+        [id, P, r.org === 'A' ? f.orgs.muniA : r.org === 'B' ? f.orgs.muniB : null,
+          JSON.stringify({ resourceType: 'Observation', ...(status ? { status } : {}), code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] } }),
+          status, r.codes, r.identifiers, r.categories, r.at === null ? null : TIMES[r.at], r.dev ? device : null, id, covers, UPDATED[r.upd],
+          r.v === null ? null : FHIR_VALUES[r.v], FHIR_UNITS[r.unit]],
+      );
+    }
+    return { obsIds, fhirIds };
+  }
+
+  /** Runs one random query both ways and asserts the same total and page; returns the SQL search's page. */
+  async function compare(g: typeof queryArb extends fc.Arbitrary<infer T> ? T : never, allIds: string[]): Promise<SearchPage<Observation>> {
+    const f = env.f;
+    const P = f.patient.id;
+    const query: Record<string, string | string[]> = { patient: P };
+    if (g.code !== null) query.code = g.code;
+    if (g.category !== null) query.category = g.category;
+    if (g.identifier !== null) query.identifier = g.identifier;
+    if (g.status !== null) query.status = g.status;
+    if (g.date !== null) query.date = g.date;
+    if (g._lastUpdated !== null) query._lastUpdated = g._lastUpdated;
+    if (g.device !== null) query.device = g.device ? `Device/${device}` : 'Device/no-such-device';
+    // An id of the data (a panel is found by its systolic id), an upper-case one, or none of ours.
+    if (g._id !== null) query._id = allIds.length === 0 || g._id >= 55 ? 'not-a-uuid' : g._id >= 50 ? allIds[g._id % allIds.length]!.toUpperCase() : `${allIds[g._id % allIds.length]},${allIds[(g._id * 7) % allIds.length]}`;
+    if (g._sort !== null) query._sort = g._sort;
+    if (g.quantity !== null) query['value-quantity'] = g.quantity;
+    const scope: EpisodeScope = g.scoped ? { all: false, episodeIds: [f.patient.episodeId], organisationId: f.orgs.muniA } : { all: true };
+    const run: ObservationSearchRun = { patientId: P, q: parse(query), scope, count: g.count, offset: g.offset };
+    const want = await searchObservationsInMemory(env.db, run);
+    const got = await searchObservationsInSql(env.db, run);
+    const ctxt = JSON.stringify({ query, scope: g.scoped, count: g.count, offset: g.offset });
+    assert.equal(got.total, want.total, ctxt);
+    assert.deepEqual(got.page.map((o) => o.id), want.page.map((o) => o.id), ctxt);
+    assert.equal(stringifyFhir(got.page), stringifyFhir(want.page), ctxt);
+    return got;
+  }
+
+  test('same entries, order and total for random data, parameters and pages', async () => {
     // That the random cases reach what matters: non-empty pages, panels, covered readings' resources.
     const seen = { queries: 0, nonEmpty: 0, panels: 0, posted: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(appRow, { minLength: 6, maxLength: 30 }), fc.array(fhirRow, { maxLength: 8 }), fc.array(queryArb, { minLength: 1, maxLength: 4 }), async (apps, fhirs, queries) => {
-        await env.db.query('delete from fhir_resources where patient_id = $1', [P]);
-        await env.db.query('delete from observations where patient_id = $1', [P]);
-        const obsIds: string[] = [];
-        const keysUsed = new Set<string>();
-        const rows = apps.flatMap((a) => [a, ...Array.from({ length: a.code === 'bp_systolic' ? a.pair : 0 }, (_, i) => ({ ...a, code: 'bp_diastolic' as const, upd: (a.upd + i + 1) % UPDATED.length }))]);
-        for (const a of rows) {
-          const key = KEYS[a.key]!;
-          // One reading per (patient, key, code): the idempotency rule (observation_keys).
-          if (key !== null && keysUsed.has(`${key}|${a.code}`)) continue;
-          if (key !== null) keysUsed.add(`${key}|${a.code}`);
-          const id = randomUUID();
-          obsIds.push(id);
-          await env.db.query(
-            `insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, received_at, source, device_id, recorded_by, idempotency_key)
-             values ($1,$2,$3,$4,$5,$6,$7,$8,'patient',$9,$10,$11)`,
-            [id, P, a.ep === 0 ? f.patient.episodeId : ep2, a.code, a.code === 'phq9' ? 7 : 120, a.code === 'phq9' ? '{score}' : a.code === 'glucose' ? 'mmol/L' : a.code === 'heart_rate' ? '/min' : 'mm[Hg]',
-              TIMES[a.at], UPDATED[a.upd], a.dev ? device : null, `patient:${P}`, key],
-          );
-        }
-        const fhirIds: string[] = [];
-        for (const r of fhirs) {
-          const id = randomUUID();
-          fhirIds.push(id);
-          // Links to stored readings (then "covered": shown as this resource) and to ones no longer stored.
-          const covers = [...new Set([...r.covers.flatMap((i) => (obsIds.length ? [obsIds[i % obsIds.length]!] : [])), ...(r.ghost ? [randomUUID()] : [])])];
-          const status = STATUSES[r.status]!;
-          await env.db.query(
-            `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at, value_num, value_unit,
-               device_id, content_hash, observation_ids, triage, recorded_by, received_at, last_updated)
-             values ($1,'Observation',$2,$3,$4::jsonb,$5,$6,$7,$8,$9,72,'/min',$10,$11,$12::uuid[],'history','client:gw',$13,$13)`,
-            [id, P, r.org === 'A' ? f.orgs.muniA : r.org === 'B' ? f.orgs.muniB : null,
-              JSON.stringify({ resourceType: 'Observation', ...(status ? { status } : {}), code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] } }),
-              status, r.codes, r.identifiers, r.categories, r.at === null ? null : TIMES[r.at], r.dev ? device : null, id, covers, UPDATED[r.upd]],
-          );
-        }
-        const allIds = [...obsIds, ...fhirIds];
+        const { obsIds, fhirIds } = await load(apps, fhirs);
         for (const g of queries) {
-          const query: Record<string, string | string[]> = { patient: P };
-          if (g.code !== null) query.code = g.code;
-          if (g.category !== null) query.category = g.category;
-          if (g.identifier !== null) query.identifier = g.identifier;
-          if (g.status !== null) query.status = g.status;
-          if (g.date !== null) query.date = g.date;
-          if (g._lastUpdated !== null) query._lastUpdated = g._lastUpdated;
-          if (g.device !== null) query.device = g.device ? `Device/${device}` : 'Device/no-such-device';
-          // An id of the data (a panel is found by its systolic id), an upper-case one, or none of ours.
-          if (g._id !== null) query._id = allIds.length === 0 || g._id >= 55 ? 'not-a-uuid' : g._id >= 50 ? allIds[g._id % allIds.length]!.toUpperCase() : `${allIds[g._id % allIds.length]},${allIds[(g._id * 7) % allIds.length]}`;
-          if (g._sort !== null) query._sort = g._sort;
-          const scope: EpisodeScope = g.scoped ? { all: false, episodeIds: [f.patient.episodeId], organisationId: f.orgs.muniA } : { all: true };
-          const run: ObservationSearchRun = { patientId: P, q: parse(query), scope, count: g.count, offset: g.offset };
-          const want = await searchObservationsInMemory(env.db, run);
-          const got = await searchObservationsInSql(env.db, run);
-          const ctxt = JSON.stringify({ query, scope: g.scoped, count: g.count, offset: g.offset });
-          assert.equal(got.total, want.total, ctxt);
-          assert.deepEqual(got.page.map((o) => o.id), want.page.map((o) => o.id), ctxt);
-          assert.equal(stringifyFhir(got.page), stringifyFhir(want.page), ctxt);
+          const got = await compare(g, [...obsIds, ...fhirIds]);
           seen.queries++;
           if (got.page.length) seen.nonEmpty++;
           if (got.page.some((o) => o.component?.length === 2 && obsIds.includes(o.id!))) seen.panels++;
@@ -221,6 +252,30 @@ describe('Observation search in SQL = the in-memory search (issue 15)', () => {
       { numRuns: env.db.kind === 'postgres' ? 80 : 50 },
     );
     assert.ok(seen.nonEmpty >= seen.queries / 4 && seen.panels > 5 && seen.posted > 5, JSON.stringify(seen));
+  });
+
+  test('value-quantity: same entries and total, values on the bounds of the precision ranges', async () => {
+    // Every query has a value-quantity; the other filters come rarely, so most queries match something.
+    const quantityQuery = queryArb.chain((g) => fc.record({
+      quantity: fc.array(orList(QTY_TOKENS), { minLength: 1, maxLength: 2 }),
+      keepOthers: fc.nat(5),
+    }).map(({ quantity, keepOthers }) => (keepOthers === 0 ? { ...g, quantity } : {
+      ...g, quantity, code: null, category: null, identifier: null, status: null, date: null, _lastUpdated: null, device: null, _id: null,
+    })));
+    const seen = { queries: 0, matched: 0, posted: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(appRow, { minLength: 6, maxLength: 20 }), fc.array(fhirRow, { maxLength: 6 }), fc.array(quantityQuery, { minLength: 1, maxLength: 4 }), async (apps, fhirs, queries) => {
+        const { obsIds, fhirIds } = await load(apps, fhirs);
+        for (const g of queries) {
+          const got = await compare(g, [...obsIds, ...fhirIds]);
+          seen.queries++;
+          if (got.total > 0) seen.matched++;
+          if (got.page.some((o) => fhirIds.includes(o.id!))) seen.posted++;
+        }
+      }),
+      { numRuns: env.db.kind === 'postgres' ? 50 : 30 },
+    );
+    assert.ok(seen.matched >= seen.queries / 3 && seen.posted > 5, JSON.stringify(seen));
   });
 });
 

@@ -337,9 +337,9 @@ export interface ObservationSearchRun {
 
 /**
  * Observation search in memory over the patient's whole history: every posted resource and every
- * reading read, merged, filtered, sorted, then paged. The fallback for what the SQL search cannot
- * express exactly (value-quantity: the precision-dependent ranges of search.ts#quantityMatches),
- * and the reference the SQL search is tested against (search-bounded.test.ts).
+ * reading read, merged, filtered, sorted, then paged. Not used to answer searches any more (it
+ * reads the whole history); kept as the reference the SQL search is tested against
+ * (search-bounded.test.ts).
  */
 export async function searchObservationsInMemory(db: Queryable, run: ObservationSearchRun): Promise<SearchPage<Observation>> {
   const { q } = run;
@@ -391,6 +391,7 @@ export async function searchObservationsInSql(db: Queryable, run: ObservationSea
     ...(q.date ? { date: q.date } : {}),
     ...(q._lastUpdated ? { lastUpdated: q._lastUpdated } : {}),
     ...(q.device ? { device: q.device } : {}),
+    ...(q['value-quantity'] ? { quantities: q['value-quantity'] } : {}),
     ...(run.scope.all ? {} : { scope: { episodeIds: run.scope.episodeIds, organisationId: run.scope.organisationId } }),
     sort: q._sort ?? '-date',
     limit: run.count,
@@ -422,8 +423,8 @@ export async function searchObservationsInSql(db: Queryable, run: ObservationSea
  * Observation search for one patient. Every declared parameter filters (code and category over
  * every coding as posted, value-quantity over the value as posted, identifier over business
  * identifiers); the order is stable and Bundle.total counts every match. Only the requested page
- * is read and built (searchObservationsInSql), except with value-quantity, which is searched in
- * memory. The audit records how many matches the caller's search found.
+ * is read and built (searchObservationsInSql). The audit records how many matches the caller's
+ * search found.
  */
 export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise<SearchPage<Observation>> {
   if (q.patient && q.subject && q.patient !== q.subject) return { total: 0, page: [] };
@@ -433,7 +434,7 @@ export async function searchObservations(ctx: Ctx, q: Q<'Observation'>): Promise
     patientId, q, scope, count: q._summary === 'count' ? 0 : (q._count ?? DEFAULT_COUNT), offset: q._offset ?? 0,
   };
   const db = readDbOf(ctx);
-  const result = q['value-quantity'] ? await searchObservationsInMemory(db, run) : await searchObservationsInSql(db, run);
+  const result = await searchObservationsInSql(db, run);
   await audit(ctx, { action: 'search', resourceType: 'Observation', patientId, details: { count: result.total } });
   return result;
 }
