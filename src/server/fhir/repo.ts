@@ -383,7 +383,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
   range('f.effective_at', f.date, fw);
   range(ms('f.last_updated'), f.lastUpdated, fw);
   if (f.device) fw.push(`f.device_id::text = ${p(f.device)}`);
-  if (f.quantities) fw.push(quantitySql('f.value_num::float8', 'f.value_unit', f.quantities));
+  if (f.quantities?.length) fw.push(quantitySql('f.value_num::float8', 'f.value_unit', f.quantities));
   // The episode of a posted resource is that of its first linked reading still stored (service.ts#fhirItem).
   if (f.scope) {
     fw.push(`(case when fe.episode_id is not null then fe.episode_id::text = any(${eps}::text[]) else coalesce(f.organisation_id::text = ${org}, false) end)`);
@@ -409,7 +409,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     if (f.appCodes) kindOk.push(`(a.kind = 'app' and a.code = any(${p(f.appCodes)}::text[]))`);
     else kindOk.push(`a.kind = 'app'`);
     // A panel has no value of its own (its two values are components): no quantity matches it.
-    if (f.panels && !f.quantities) kindOk.push(`a.kind = 'panel'`);
+    if (f.panels && !f.quantities?.length) kindOk.push(`a.kind = 'panel'`);
     aw.push(`(${kindOk.join(' or ')})`);
     if (f.ids) aw.push(`a.id::text = any(${p(f.ids)}::text[])`);
     if (f.identifiers) {
@@ -418,7 +418,7 @@ export async function searchObservationKeys(q: Queryable, f: ObservationSearchSq
     range(ms('a.received_at'), f.lastUpdated, aw);
     if (f.device) aw.push(`a.device_id::text = ${p(f.device)}`);
     if (f.scope) aw.push(`a.episode_id::text = any(${eps}::text[])`);
-    if (f.quantities) aw.push(quantitySql('a.value', 'a.unit', f.quantities));
+    if (f.quantities?.length) aw.push(quantitySql('a.value', 'a.unit', f.quantities));
     const cols = 'o.id, o.code, o.value, o.unit, o.effective_at, o.received_at, o.episode_id, o.device_id, o.idempotency_key';
     const where = a0.join(' and ');
     const rowSets: string[] = [];
