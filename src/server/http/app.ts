@@ -124,22 +124,17 @@ export async function createHttp(deps: AppDeps): Promise<App> {
   // client actor is set at once, and the rules below have nothing more to check for a client
   // (it is logged in, and is neither a relative nor a launched session). Everything else: authenticate.
   app.addHook('onRequest', (req, _reply, done) => {
-    const auth = req.headers.authorization;
-    if (auth !== undefined && /^bearer\b/i.test(auth)) {
-      const token = auth.slice(6).trim();
-      const known = token ? tokenActors.peek(token) : undefined;
-      if (known?.kind === 'client') {
-        req.actor = known;
-        return done();
-      }
+    const bearer = bearerToken(req);
+    const known = bearer ? tokenActors.peek(bearer) : undefined;
+    if (known?.kind === 'client') {
+      req.actor = known;
+      return done();
     }
-    authenticate(req).then(() => done(), done);
+    authenticate(req, bearer).then(() => done(), done);
   });
-  const authenticate = async (req: FastifyRequest): Promise<void> => {
-    const auth = req.headers.authorization;
-    if (auth !== undefined && /^bearer\b/i.test(auth)) {
-      const token = auth.slice(6).trim();
-      req.actor = token ? await tokenActors.actorFor(deps.db, token) : null;
+  const authenticate = async (req: FastifyRequest, bearer: string | undefined): Promise<void> => {
+    if (bearer !== undefined) {
+      req.actor = bearer ? await tokenActors.actorFor(deps.db, bearer) : null;
     } else {
       const token = req.cookies[SESSION_COOKIE];
       if (token) {
@@ -281,6 +276,15 @@ function refuseNonJsonBody(req: FastifyRequest): void {
   if (type !== undefined && !JSON_TYPE.test(type)) {
     throw new AppError(415, 'unsupported_media_type', 'Send the request body as JSON (Content-Type: application/json).');
   }
+}
+
+/**
+ * The token of an `Authorization: Bearer …` header ('' when the header names none, which no token
+ * matches), or undefined when the request carries no bearer header (a session cookie may apply).
+ */
+function bearerToken(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  return auth !== undefined && /^bearer\b/i.test(auth) ? auth.slice(6).trim() : undefined;
 }
 
 /** Random bytes for request ids, drawn from the CSPRNG in blocks: one call per 512 requests, not one per request. */
