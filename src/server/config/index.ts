@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+/** A PostgreSQL memory size as postgresql.conf takes it (32MB, 512kB, 1GB). */
+export const PgSize = z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32MB');
+
+/**
+ * PostgreSQL's buffer pool inside PGlite (db/pglite.ts). PGlite's own setting (the data directory's
+ * postgresql.conf) is 128 MB, and all of it is resident from the start: the WebAssembly build
+ * allocates shared memory zeroed, and WebAssembly memory never shrinks. A page outside the pool is
+ * one read from the OS page cache (not counted in the process's RSS). At 64 MB, 10 000 patients'
+ * ingest and worklist cost the same CPU as at 128 MB and the idle server is ~65 MB smaller; 32 MB
+ * saves ~35 MB more at idle but nothing once the server has worked, and reads more pages
+ * (bench/README.md, "PGlite memory (round 5)"). VARDE_PGLITE_SHARED_BUFFERS overrides it (a
+ * PostgreSQL size, e.g. 32MB or 128MB).
+ */
+export const PGLITE_SHARED_BUFFERS = '64MB';
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -66,8 +81,8 @@ const ConfigSchema = z
      */
     VARDE_PG_PREPARE: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
     PGLITE_DIR: z.string().default('./data/pglite'),
-    /** PGlite's buffer pool (db/pglite.ts#PGLITE_SHARED_BUFFERS): a PostgreSQL size such as 32MB. */
-    VARDE_PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32MB').default('64MB'),
+    /** PGlite's buffer pool (PGLITE_SHARED_BUFFERS above): a PostgreSQL size such as 32MB. */
+    VARDE_PGLITE_SHARED_BUFFERS: PgSize.default(PGLITE_SHARED_BUFFERS),
     /** `1`: let V8 recompile PGlite's WebAssembly with TurboFan (faster, with a ~600 MB RSS peak after start; db/pglite.ts). */
     VARDE_PGLITE_WASM_TIERUP: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

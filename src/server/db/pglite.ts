@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
-import { z } from 'zod';
+import { PGLITE_SHARED_BUFFERS, PgSize } from '../config/index.js';
 import type { Db, Queryable, QueryResult } from './port.js';
 
 /** Dates stay 'YYYY-MM-DD' strings: a JS Date would shift a birth date by the local offset. */
@@ -23,19 +23,8 @@ const parsers = { [types.DATE]: (v: string) => v };
  */
 export const PGLITE_V8_FLAGS = '--no-wasm-tier-up --no-wasm-dynamic-tiering';
 
-/**
- * PostgreSQL's buffer pool inside PGlite. PGlite's own setting (the data directory's
- * postgresql.conf) is 128 MB, and all of it is resident from the start: the WebAssembly build
- * allocates shared memory zeroed, and WebAssembly memory never shrinks. A page outside the pool is
- * one read from the OS page cache (not counted in the process's RSS). At 64 MB, 10 000 patients'
- * ingest and worklist cost the same CPU as at 128 MB and the idle server is ~65 MB smaller; 32 MB
- * saves ~35 MB more at idle but nothing once the server has worked, and reads more pages
- * (bench/README.md, "PGlite memory (round 5)"). VARDE_PGLITE_SHARED_BUFFERS overrides it (a
- * PostgreSQL size, e.g. 32MB or 128MB).
- */
-export const PGLITE_SHARED_BUFFERS = '64MB';
-
-const pgSize = z.string().regex(/^\d+(kB|MB|GB)$/, 'a PostgreSQL size such as 32MB');
+/** PostgreSQL's buffer pool inside PGlite by default (why 64 MB: config/index.ts). */
+export { PGLITE_SHARED_BUFFERS };
 
 export interface PgliteOptions {
   /** shared_buffers; default VARDE_PGLITE_SHARED_BUFFERS, else PGLITE_SHARED_BUFFERS. */
@@ -59,7 +48,7 @@ function baselineWasmOnly(tierUp = process.env.VARDE_PGLITE_WASM_TIERUP === '1')
  * wins over the data directory's postgresql.conf, which is left as it is).
  */
 export function pgliteStartParams(opts: PgliteOptions = {}): string[] {
-  const sharedBuffers = pgSize.parse(opts.sharedBuffers ?? process.env.VARDE_PGLITE_SHARED_BUFFERS ?? PGLITE_SHARED_BUFFERS);
+  const sharedBuffers = PgSize.parse(opts.sharedBuffers ?? process.env.VARDE_PGLITE_SHARED_BUFFERS ?? PGLITE_SHARED_BUFFERS);
   return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
 }
 
