@@ -91,7 +91,7 @@ let cookies: Awaited<ReturnType<typeof cookiesFor>>;
 let client: { clientId: string; clientSecret: string };
 let replicaAdmin: pg.Client | undefined;
 
-// Statements only these paths send (observations/repo.ts#listForPatient, reports/repo.ts#reportTimes, fhir/repo.ts#observationsOf).
+// Statements only these paths send (observations/repo.ts#listForPatient, reports/repo.ts#reportTimes, fhir/repo.ts#patientObservationsByIds, the page of a FHIR search).
 const TREND_SQL = 'from observations o left join devices d on d.id = o.device_id';
 const REPORT_SQL = 'select episode_id, code, effective_at from observations where episode_id = any';
 const FHIR_SQL = 'select * from observations where patient_id = $1';
