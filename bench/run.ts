@@ -4,13 +4,14 @@
  * process (spawned, so its RSS and CPU are its own) loaded with a simulated cohort (10 000
  * patients, ~200 000 observations).
  *
- *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-]
+ *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-] [--keep]
  *
  * `--json` writes one object per store with (among others) single.perS, batch.obsPerS,
  * fhirSingle.perS, fhirBatch.obsPerS, worklist.p99, sweep.seconds and rssPeakMb; `-` prints it.
  *
  * PostgreSQL comes from BENCH_DATABASE_URL, else TEST_DATABASE_URL, else a throwaway cluster is
  * started from the local binaries (durable defaults: fsync on); without any, that column is skipped.
+ * `--keep` leaves the PostgreSQL database behind (BENCH_DATABASE_URL or TEST_DATABASE_URL) and prints its URL.
  * Everything is bounded: each load phase runs for a fixed time and request count.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ import { benchPostgres, type PgServer } from './postgres.js';
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
-    phases: { type: 'string' },
+    phases: { type: 'string' }, keep: { type: 'boolean' },
   },
 });
 const PATIENTS = Number(args.patients ?? 10_000);
@@ -164,6 +165,8 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
     note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`;
     cleanup = async () => {
+      // `--keep`: leave the database (as the phases left it) for EXPLAIN and the like.
+      if (args.keep) return log(`kept ${url.href}`);
       const a = new pg.Client({ connectionString: pgServer!.adminUrl });
       await a.connect();
       await a.query(`drop database if exists ${name} with (force)`);
