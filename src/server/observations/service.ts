@@ -290,11 +290,12 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null, remeasure });
   }
 
-  // Alerts one finding at a time, in order: each may merge into what the previous one raised.
+  // Alerts as if raised one finding at a time, in order (each may merge into what an earlier one raised).
   const raised = new Set<number>();
   const worst = new Map<number, 'yellow' | 'red'>();
-  for (const f of findings) {
-    const up = await alerts.upsertFromFinding(tx, { patientId: f.patientId, episodeId: f.episodeId, planId: f.planId, finding: f.finding });
+  const ups = await alerts.upsertFindings(tx, findings);
+  for (const [k, f] of findings.entries()) {
+    const up = ups[k]!;
     if (up.raised || up.escalated) raised.add(f.item);
     const z = f.finding.zone;
     if (z === 'red' || (z === 'yellow' && worst.get(f.item) !== 'red')) worst.set(f.item, z);
