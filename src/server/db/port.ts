@@ -7,9 +7,21 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+/** How one statement is run; ignored where it means nothing (PGlite). */
+export interface QueryOptions {
+  /**
+   * Plan it on every execution, with the tables' size as it is now (PostgreSQL: sent unnamed
+   * instead of as a per-connection prepared statement). For lookups on a table that starts empty
+   * and can grow fast, like fhir_resources: a plan made while it was empty scans it whole, and a
+   * prepared statement keeps that plan until the next ANALYZE of the table (bench/README.md, "FHIR
+   * twin lookups"). The price is a planning per execution.
+   */
+  replan?: boolean;
+}
+
 /** Anything that can run a parameterised statement: the pool or an open transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
 }
 
 /** How a transaction runs its statements; ignored where it means nothing (PGlite). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './port.js';
+import type { Db, Queryable, QueryOptions, QueryResult } from './port.js';
 
 // 'YYYY-MM-DD' strings for `date` (see pglite.ts); bigint counts as JS numbers (counts stay far below 2^53).
 pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
@@ -63,9 +63,9 @@ export async function openPostgres(
   if (opts.check !== false) await pool.query('select 1');
 
   const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>, inTx: boolean): Queryable => ({
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    async query<T>(sql: string, params: readonly unknown[] = [], opts?: QueryOptions): Promise<QueryResult<T>> {
       const send = () => {
-        const name = prepare && params.length > 0 ? statementName(sql) : undefined;
+        const name = prepare && params.length > 0 && !opts?.replan ? statementName(sql) : undefined;
         return name ? c.query({ name, text: sql, values: params as unknown[] }) : c.query(sql, params as unknown[]);
       };
       let r: pg.QueryResult;

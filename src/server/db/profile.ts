@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { Db, Queryable, QueryResult } from './port.js';
+import type { Db, Queryable, QueryOptions, QueryResult } from './port.js';
 
 /*
  * Statement timing for profiling the write path (bench/README.md): with VARDE_DB_PROFILE=<file>
@@ -14,10 +14,10 @@ interface Stat { calls: number; ms: number; maxMs: number }
 export function profiled(db: Db, file: string): Db {
   const stats = new Map<string, Stat>();
   const time = (q: Queryable): Queryable => ({
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       const t0 = performance.now();
       try {
-        return await q.query<T>(sql, params);
+        return await q.query<T>(sql, params, opts);
       } finally {
         const ms = performance.now() - t0;
         const key = sql.replace(/\s+/g, ' ').trim().slice(0, 160);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db, QueryResult } from './port.js';
+import type { Db, QueryOptions, QueryResult } from './port.js';
 import { openPostgres } from './postgres.js';
 
 /**
@@ -96,14 +96,14 @@ export async function openReadRouter(primary: Db, url: string, opts: ReadRouterO
 
   const replica: Db = {
     kind: 'postgres',
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-      if (!healthy) return primary.query<T>(sql, params);
+    async query<T>(sql: string, params?: readonly unknown[], qopts?: QueryOptions): Promise<QueryResult<T>> {
+      if (!healthy) return primary.query<T>(sql, params, qopts);
       try {
-        return await pool.query<T>(sql, params);
+        return await pool.query<T>(sql, params, qopts);
       } catch (err) {
         if (!replicaUnavailable(err)) throw err;
         markDown(err);
-        return primary.query<T>(sql, params);
+        return primary.query<T>(sql, params, qopts);
       }
     },
     tx: (fn, opts) => primary.tx(fn, opts),

@@ -255,6 +255,8 @@ export async function fhirResourcesByIdentifier(
         and (case when $3::uuid is null then patient_id is null and organisation_id is not distinct from $4::uuid else patient_id = $3 end)
       order by received_at, id ${lock ? 'for update' : ''}`,
     [type, identifiers, scope.patientId, scope.organisationId],
+    // fhir_resources starts empty and FHIR ingest fills it fast: see QueryOptions.replan.
+    { replan: true },
   );
   return r.rows;
 }
@@ -266,6 +268,7 @@ export async function fhirResourceByHash(q: Queryable, type: string, scope: { pa
         and (case when $3::uuid is null then patient_id is null and organisation_id is not distinct from $4::uuid else patient_id = $3 end)
       order by received_at limit 1`,
     [type, hash, scope.patientId, scope.organisationId],
+    { replan: true },
   );
   return r.rows[0];
 }
@@ -640,6 +643,7 @@ export async function fhirResourcesOfScopes(
         and (patient_id = any($3::uuid[]) or ($4::boolean and patient_id is null and organisation_id is not distinct from $5::uuid))
       order by received_at, id for update`,
     [type, identifiers, patientIds, organisationId !== undefined, organisationId ?? null],
+    { replan: true },
   );
   return r.rows;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Queryable, QueryResult } from '../db/port.js';
+import type { Queryable, QueryOptions, QueryResult } from '../db/port.js';
 import { useTestServer } from '../testing/server.js';
 import * as repo from './repo.js';
 
@@ -33,10 +33,10 @@ function capturing(q: Queryable): Queryable & { sql: string; params: readonly un
   const c = {
     sql: '',
     params: [] as readonly unknown[],
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    async query<T>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
       c.sql = sql;
       c.params = params ?? [];
-      return q.query<T>(sql, params);
+      return q.query<T>(sql, params, opts);
     },
   };
   return c;
