@@ -198,7 +198,7 @@ async function loadPatients(
     );
   }
   // Through the server's own upsert, so merging and escalation are exactly what live triage does.
-  for (const f of findings) await alertsRepo.upsertFromFinding(tx, f);
+  await alertsRepo.upsertFindings(tx, findings);
   const alerts = new Set(findings.map((f) => `${f.episodeId} ${f.finding.ruleId}`)).size;
   return { observations: rows.id.length, alerts };
 }

@@ -38,9 +38,13 @@ export interface FindingToRaise {
   finding: Finding;
 }
 
-/** What raising one finding did: the alert as it now is, and whether it is new or got worse. */
+/**
+ * What raising one finding did: the alert's key columns as they now are (not its findings and
+ * summary, which grow with every merge and which no caller of the write path reads back), and
+ * whether it is new or got worse.
+ */
 export interface RaisedFinding {
-  alert: AlertRow;
+  alert: Pick<AlertRow, 'id' | 'episode_id' | 'rule_id' | 'zone' | 'status' | 'occurrences'>;
   raised: boolean;
   escalated: boolean;
 }
@@ -84,7 +88,7 @@ export async function upsertFindings(q: Queryable, list: readonly FindingToRaise
 /** One statement for findings of distinct (episode, rule); results in input order. */
 async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promise<RaisedFinding[]> {
   const sev = (zone: string) => SEVERITY.replaceAll('zone', zone);
-  const r = await q.query<AlertRow & { i: string; inserted: boolean; old_zone: string | null }>(
+  const r = await q.query<RaisedFinding['alert'] & { i: string; inserted: boolean; old_zone: string | null }>(
     `with f as (
        select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::jsonb[], $9::jsonb[], $10::timestamptz[])
          with ordinality as f(patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, finding, at, i)),
@@ -103,7 +107,7 @@ async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promi
          summary = case when (${sev('excluded.zone')}) >= (${sev('al.zone')}) then excluded.summary else al.summary end,
          zone = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then excluded.zone else al.zone end,
          status = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then 'open' else al.status end
-       returning al.*, (xmax = 0) as inserted)
+       returning al.id, al.episode_id, al.rule_id, al.zone, al.status, al.occurrences, (xmax = 0) as inserted)
      select up.*, f.i, prev.zone as old_zone from up join f on f.episode_id = up.episode_id and f.rule_id = up.rule_id
        left join prev on prev.episode_id = up.episode_id and prev.rule_id = up.rule_id`,
     [list.map((a) => a.patientId), list.map((a) => a.episodeId), list.map((a) => a.finding.ruleId), list.map((a) => a.finding.kind),
