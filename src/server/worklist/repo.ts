@@ -167,10 +167,13 @@ export interface OpenAlertRow {
 export async function openAlerts(q: Queryable, episodeIds: string[]): Promise<OpenAlertRow[]> {
   if (episodeIds.length === 0) return [];
   const r = await q.query<OpenAlertRow>(
+    // varde_alert_severity with the limits joined once per alert (migration 035): the function
+    // inlines, where a call per alert ran a lookup of its own.
     `select a.episode_id, a.id, a.zone, a.kind, a.rule_id, a.summary, a.findings -> -1 ->> 'code' as code,
             a.findings -> -1 -> 'values' as values,
-            varde_alert_severity(a.kind, a.zone, a.rule_id, a.findings, a.plan_id) as severity, a.last_at
+            varde_alert_severity_of(a.kind, a.zone, a.findings, t.thresholds) as severity, a.last_at
        from alerts a
+       left join plan_thresholds t on t.plan_id = a.plan_id and t.code = varde_alert_code(a.rule_id, a.findings)
       where a.episode_id = any($1::uuid[]) and a.status <> 'resolved' and a.status = 'open'
       order by a.episode_id, case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end, severity desc, a.last_at desc`,
     [episodeIds],
