@@ -83,12 +83,16 @@ async function world(db: Queryable): Promise<World> {
   return { episodes };
 }
 
-function findingsOf(w: World, step: Extract<Step, { op: 'raise' }>): FindingToRaise[] {
+/**
+ * The step's findings; `seq` numbers every finding of the run, so no two share an instant (the
+ * derived state's "oldest open alert" breaks ties between equal times arbitrarily, in both versions).
+ */
+function findingsOf(w: World, step: Extract<Step, { op: 'raise' }>, seq: { n: number }): FindingToRaise[] {
   return step.findings.map((x) => {
     const rule = RULES[x.rule]!;
     const e = w.episodes[x.ep]!;
     const zone = x.red ? 'red' : 'yellow';
-    const at = new Date(Date.UTC(2026, 2, 1) + x.at * 60_000);
+    const at = new Date(Date.UTC(2026, 2, 1) + x.at * 60_000 + seq.n++);
     const text = `${rule.rule} ${zone} ${x.value}`;
     const finding = {
       ruleId: rule.rule, kind: rule.kind, zone, planVersion: x.version, at,
@@ -107,9 +111,10 @@ async function run(steps: Step[], raise: (q: Queryable, list: FindingToRaise[]) 
     const w = await world(tx);
     const ids = w.episodes.map((e) => e.id);
     const answers: { raised: boolean; escalated: boolean }[][] = [];
+    const seq = { n: 0 };
     for (const step of steps) {
       if (step.op === 'raise') {
-        answers.push(await raise(tx, findingsOf(w, step)));
+        answers.push(await raise(tx, findingsOf(w, step, seq)));
         continue;
       }
       const all = (await tx.query<{ id: string }>(
