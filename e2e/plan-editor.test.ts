@@ -209,15 +209,17 @@ test('the GP edits every part of a plan, previews it with a diff against version
 });
 
 test('outside the hours the service saved, a red reading tells the patient to call legevakt 116 117 or 113, with tel: links', async () => {
-  // The service is closed all day today: a staff day in its saved hours.
+  // The service is closed all day today: a staff day in its saved hours. The other patient (of
+  // muniB), whose plan measures SpO2 every day: the test above gave this file's first patient a
+  // Monday-Wednesday-Friday SpO2, which the form does not offer on the other days.
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo' }).format(new Date());
   const week = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [['08:00', '15:30']]]));
   await env.db.query('update organisations set opening_hours = $2::jsonb where id = $1', [
-    env.f.orgs.muniA,
+    env.f.orgs.muniB,
     JSON.stringify({ timeZone: 'Europe/Oslo', weekly: week, closedDates: [today], closedLabels: { [today]: 'Fagdag' }, publicHolidays: true }),
   ]);
   const { page } = await newPage(env.browser, IPAD);
-  await loginPatient(page, env.server.url, env.f.patient.identifier);
+  await loginPatient(page, env.server.url, env.f.otherPatient.identifier);
   await page.getByRole('heading', { name: 'Registrer målinger' }).waitFor();
   await page.getByLabel(/SpO2/).fill('84');
   await page.getByLabel(/^Puls/).fill('80');
