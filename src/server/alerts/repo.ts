@@ -30,6 +30,20 @@ export interface AlertRow {
 
 const SEVERITY = "case zone when 'red' then 3 when 'yellow' then 2 else 1 end";
 
+/**
+ * What every merge of a finding into the unresolved alert of its (episode, rule) does, in an
+ * `on conflict … do update set` of `alerts as al` whose new row carries the finding as a one-element
+ * `findings` array: one more occurrence, the finding appended, the times widened, the plan version
+ * that judged it. Callers add zone, status, summary and kind as their rules need (here, and the
+ * missing-measurement sweep, triage/missing-job.ts).
+ */
+export const MERGE_FINDING_SET = `occurrences = al.occurrences + 1,
+         findings = al.findings || excluded.findings,
+         last_at = greatest(al.last_at, excluded.last_at),
+         first_at = least(al.first_at, excluded.first_at),
+         plan_id = excluded.plan_id,
+         plan_version = excluded.plan_version`;
+
 /** A finding to raise as an alert (or merge into the episode's unresolved alert of its rule). */
 export interface FindingToRaise {
   patientId: string;
@@ -98,12 +112,7 @@ async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promi
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
        select patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, jsonb_build_array(finding), at, at from f order by i
        on conflict (episode_id, rule_id) where status <> 'resolved' do update set
-         occurrences = al.occurrences + 1,
-         findings = al.findings || excluded.findings,
-         last_at = greatest(al.last_at, excluded.last_at),
-         first_at = least(al.first_at, excluded.first_at),
-         plan_id = excluded.plan_id,
-         plan_version = excluded.plan_version,
+         ${MERGE_FINDING_SET},
          summary = case when (${sev('excluded.zone')}) >= (${sev('al.zone')}) then excluded.summary else al.summary end,
          zone = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then excluded.zone else al.zone end,
          status = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then 'open' else al.status end

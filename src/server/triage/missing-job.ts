@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_INACTIVE_DAYS, detectInactive, INACTIVE_RULE_ID, missingAlertKind } from '../../domain/missing.js';
 import { DEFAULT_ACTIONS, detectMissing, latestMissedOccurrence, type Finding } from '../../domain/triage.js';
 import { MeasureCodeSchema, QuestionnaireCodeSchema, ScheduleSchema, validatePlan, type PlanDefinition, type Schedule } from '../../domain/plan.js';
+import { MERGE_FINDING_SET } from '../alerts/repo.js';
 import type { Db, Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL } from '../events/bus.js';
 import { nextDeadline } from './schedule.js';
@@ -453,17 +454,12 @@ const INACTIVE_DEADLINE = (st: string, defaultDays: string) =>
   `(greatest(${st}.last_observation_at, e.schedules_from, e.started_at) + make_interval(hours => 24 * coalesce(o.inactive_after_days, ${defaultDays}::int)))`;
 
 /**
- * The merge of a missing-kind alert into an open one of the same rule (alerts/repo.ts#upsertFromFinding
- * for many rows). Such a rule only ever has zone 'missing', so a merge never changes zone or status.
+ * The merge of a missing-kind alert into an open one of the same rule (alerts/repo.ts#MERGE_FINDING_SET,
+ * as upsertFindings merges). Such a rule only ever has zone 'missing', so a merge never changes zone or status.
  * Ends the `ins` CTE that NOTIFY_SQL reads.
  */
 const MERGE_MISSING_SQL = `on conflict (episode_id, rule_id) where status <> 'resolved' do update set
-         occurrences = al.occurrences + 1,
-         findings = al.findings || excluded.findings,
-         last_at = greatest(al.last_at, excluded.last_at),
-         first_at = least(al.first_at, excluded.first_at),
-         plan_id = excluded.plan_id,
-         plan_version = excluded.plan_version,
+         ${MERGE_FINDING_SET},
          summary = excluded.summary,
          kind = excluded.kind
        returning al.patient_id, (xmax = 0) as inserted`;
