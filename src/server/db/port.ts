@@ -13,8 +13,8 @@ export interface QueryOptions {
    * Plan it on every execution, with the tables' size as it is now (PostgreSQL: sent unnamed
    * instead of as a per-connection prepared statement). For lookups on a table that starts empty
    * and can grow fast, like fhir_resources: a plan made while it was empty scans it whole, and a
-   * prepared statement keeps that plan until the next ANALYZE of the table (bench/README.md, "FHIR
-   * twin lookups"). The price is a planning per execution.
+   * prepared statement keeps that plan until the next ANALYZE of the table (bench/README.md, "Round
+   * 7"). The price is a planning per execution.
    */
   replan?: boolean;
 }
