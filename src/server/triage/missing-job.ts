@@ -422,7 +422,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
           -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
           and coalesce((select a.last_at from alerts a where a.episode_id = r.episode_id and a.rule_id = 'missing:' || r.code
                           and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < r.due),
-     -- alerts/repo.ts#upsertFromFinding for many rows; a 'missing:<code>' rule only ever has zone
+     -- the merge of alerts/repo.ts#upsertFindings (MERGE_FINDING_SET) for many rows; a 'missing:<code>' rule only ever has zone
      -- 'missing', so a merge never changes zone or status.
      ins as (
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
