@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Finding } from '../../domain/triage.js';
 import type { Queryable } from '../db/port.js';
-import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import { bareEpisode, seedFixture, type Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
 import { upsertFindings, type FindingToRaise } from './repo.js';
 
@@ -65,15 +65,7 @@ interface World { episodes: { id: string; patientId: string; planIds: [string, s
 async function world(db: Queryable): Promise<World> {
   const episodes: World['episodes'] = [];
   for (let i = 0; i < EPISODES; i++) {
-    const patientId = (await db.query<{ id: string }>(
-      `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1946-02-03', 'female') returning id`,
-      [`0${i + 1}0346${String(90000 + i)}`, `Syntetisk ${i}`],
-    )).rows[0]!.id;
-    const id = (await db.query<{ id: string }>(
-      `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'high', now(), $2, $3, '2026-01-01') returning id`,
-      [patientId, f.people.gp, f.orgs.muniA],
-    )).rows[0]!.id;
-    await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [id, f.orgs.muniA]);
+    const { id, patientId } = await bareEpisode(db, f, `0${i + 1}0346${String(90000 + i)}`);
     const plan = async (version: number) => (await db.query<{ id: string }>(
       `insert into plans (episode_id, version, status, definition, created_by) values ($1, $2, 'draft', '{}', $3) returning id`,
       [id, version, f.people.gp],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import { bareEpisode, seedFixture, type Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
 import type { Queryable } from './port.js';
 
@@ -66,16 +66,7 @@ async function world(db: Queryable): Promise<World> {
   const episodes: World['episodes'] = [];
   for (let i = 0; i < EPISODES; i++) {
     serial++;
-    const identifier = `${String(10 + (serial % 80)).padStart(2, '0')}9${String(serial).padStart(8, '0')}`;
-    const patientId = (await db.query<{ id: string }>(
-      `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1946-02-03', 'female') returning id`,
-      [identifier, `Syntetisk ${serial}`],
-    )).rows[0]!.id;
-    const id = (await db.query<{ id: string }>(
-      `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'high', now(), $2, $3, '2026-01-01') returning id`,
-      [patientId, f.people.gp, f.orgs.muniA],
-    )).rows[0]!.id;
-    await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [id, f.orgs.muniA]);
+    const { id, patientId } = await bareEpisode(db, f, `${String(10 + (serial % 80)).padStart(2, '0')}9${String(serial).padStart(8, '0')}`);
     const planId = (await db.query<{ id: string }>(
       `insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', $2, $3) returning id`,
       [id, JSON.stringify(PLAN), f.people.gp],

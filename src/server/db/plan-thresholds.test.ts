@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { openAlerts } from '../worklist/repo.js';
-import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import { bareEpisode, seedFixture, type Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
-import type { Queryable } from './port.js';
 
 // Migration 035 ranks alerts from plan_thresholds (each plan's limits per code, kept with the plan)
 // instead of reading the whole plan definition per alert. The answers must be those of the
@@ -42,24 +41,12 @@ type Arb<A> = A extends fc.Arbitrary<infer T> ? T : never;
 /** JSON without undefined members (as a plan definition is stored). */
 const json = (x: unknown) => JSON.stringify(x);
 
-async function episode(db: Queryable, n: number): Promise<{ id: string; patientId: string }> {
-  const patientId = (await db.query<{ id: string }>(
-    `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', 'Syntetisk', '1950-05-05', 'male') returning id`,
-    [`1505509${String(n).padStart(4, '0')}`],
-  )).rows[0]!.id;
-  const id = (await db.query<{ id: string }>(
-    `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'high', now(), $2, $3, '2026-01-01') returning id`,
-    [patientId, f.people.gp, f.orgs.muniA],
-  )).rows[0]!.id;
-  return { id, patientId };
-}
-
 test('alert severity from plan_thresholds equals the severity read from the plan definition (022, 026)', async () => {
   await fc.assert(
     fc.asyncProperty(definition, fc.array(alert, { minLength: 1, maxLength: 8 }), async (def, alerts) => {
       const rollback = new Error('rollback');
       await env.db.tx(async (tx) => {
-        const e = await episode(tx, 1);
+        const e = await bareEpisode(tx, f, '15055090001');
         const planId = (await tx.query<{ id: string }>(
           `insert into plans (episode_id, version, status, definition, created_by, approved_by, approved_at) values ($1, 1, 'approved', $2, $3, $3, now()) returning id`,
           [e.id, json(def), f.people.gp],
@@ -118,7 +105,7 @@ test('alert severity from plan_thresholds equals the severity read from the plan
 });
 
 test('plan_thresholds follows a plan\'s definition; approving it leaves the limits as they are', async () => {
-  const e = await episode(env.db, 2);
+  const e = await bareEpisode(env.db, f, '15055090002');
   const planId = (await env.db.query<{ id: string }>(
     `insert into plans (episode_id, version, status, definition, created_by) values ($1, 1, 'draft', $2, $3) returning id`,
     [e.id, json({ measures: [{ code: 'spo2', thresholds: { yellowBelow: 92 } }, { code: 'spo2', thresholds: { yellowBelow: 80 } }], questionnaires: [{ code: 'cat', thresholds: null }] }), f.people.gp],

@@ -2,7 +2,7 @@ import type { PlanDefinition } from '../../domain/plan.js';
 import type { LocalText } from '../../domain/text.js';
 import type { PersonnelRole } from '../auth/actor.js';
 import { createSession, SESSION_COOKIE } from '../auth/session.js';
-import type { Db } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 
 const text = (nb: string): LocalText => ({ nb, nn: nb, en: nb });
 
@@ -110,4 +110,21 @@ export async function cookiesFor(db: Db, f: Fixture) {
     patient: await patientCookie(db, f.patient.id),
     otherPatient: await patientCookie(db, f.otherPatient.id),
   };
+}
+
+/**
+ * A synthetic patient with an active episode since 1 January 2026, followed by muniA (one care-team
+ * row) and without a plan: for store-level tests that write alerts or plans of their own.
+ */
+export async function bareEpisode(db: Queryable, f: Fixture, identifier: string): Promise<{ id: string; patientId: string }> {
+  const patientId = (await db.query<{ id: string }>(
+    `insert into patients (identifier, identifier_system, name, birth_date, sex) values ($1, 'fnr', $2, '1946-02-03', 'female') returning id`,
+    [identifier, `Syntetisk ${identifier}`],
+  )).rows[0]!.id;
+  const id = (await db.query<{ id: string }>(
+    `insert into episodes (patient_id, risk_level, consent_at, enrolled_by, follow_up_org, started_at) values ($1, 'high', now(), $2, $3, '2026-01-01') returning id`,
+    [patientId, f.people.gp, f.orgs.muniA],
+  )).rows[0]!.id;
+  await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'follow_up')`, [id, f.orgs.muniA]);
+  return { id, patientId };
 }
