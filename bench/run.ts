@@ -31,6 +31,7 @@ import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
 import { benchPostgres, type PgServer } from './postgres.js';
+import { dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -167,10 +168,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     cleanup = async () => {
       // `--keep`: leave the database (as the phases left it) for EXPLAIN and the like.
       if (args.keep) return log(`kept ${url.href}`);
-      const a = new pg.Client({ connectionString: pgServer!.adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
+      await dropDatabase(pgServer!.adminUrl, name);
     };
   }
 

@@ -25,6 +25,7 @@ import { worklist, type WorklistQuery } from '../src/server/worklist/service.js'
 import { loadCohort } from '../src/sim/load.js';
 import { percentile } from './http-load.js';
 import { benchPostgres } from './postgres.js';
+import { dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({ options: { patients: { type: 'string' }, days: { type: 'string' }, requests: { type: 'string' }, only: { type: 'string' } } });
 const PATIENTS = Number(args.patients ?? 10_000);
@@ -63,12 +64,7 @@ async function run(kind: 'pglite' | 'postgres', adminUrl?: string): Promise<void
     const url = new URL(adminUrl!);
     url.pathname = `/${name}`;
     db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
-    cleanup = async () => {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
+    cleanup = () => dropDatabase(adminUrl!, name);
   }
   try {
     log(`\n== ${kind}: ${PATIENTS} patients × ${DAYS} days`);

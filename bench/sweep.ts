@@ -56,7 +56,7 @@ import { splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import type { Db, Queryable } from '../src/server/db/port.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
-import { adminQuery, databaseUrl } from '../src/server/testing/pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase } from '../src/server/testing/pg-cluster.js';
 import { loadCohort } from '../src/sim/load.js';
 import { benchPostgres } from './postgres.js';
 
@@ -305,7 +305,7 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
   const result: Record<string, unknown> = { patients: PATIENTS, at: now.toISOString() };
   try {
     if (tpl && !(await templateLoaded(adminUrl, tpl))) {
-      await admin(`drop database if exists ${tpl} with (force)`);
+      await dropDatabase(adminUrl, tpl);
       await admin(`create database ${tpl}`);
       const t = await openDb({ DATABASE_URL: urlOf(tpl), PGLITE_DIR: '' });
       try {
@@ -350,8 +350,8 @@ async function runPostgres(adminUrl: string, before: Sweep | null): Promise<Reco
       await db.close();
     }
   } finally {
-    await admin(`drop database if exists ${copy} with (force)`);
-    await admin(`drop database if exists ${name} with (force)`);
+    await dropDatabase(adminUrl, copy);
+    await dropDatabase(adminUrl, name);
   }
   return result;
 }

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { migrate, splitStatements } from '../src/server/db/migrate.js';
 import { openDb } from '../src/server/db/open.js';
 import { seedFixture } from '../src/server/testing/fixtures.js';
-import { adminQuery, databaseUrl } from '../src/server/testing/pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({ options: { patients: { type: 'string' }, 'before-sql': { type: 'string' } } });
 const P = Number(args.patients ?? 500);
@@ -104,5 +104,5 @@ try {
   await phase(`${P} alerts resolved (update)`, 1, () => c.query(`update alerts set status = 'resolved', resolved_at = now() where rule_id = 'missing:spo2' and status <> 'resolved'`));
   await c.end();
 } finally {
-  await admin(`drop database if exists ${name} with (force)`);
+  await dropDatabase(adminUrl, name);
 }

@@ -8,6 +8,7 @@ import { openDb } from '../db/open.js';
 import type { Db } from '../db/port.js';
 import { TEST_PLAN, seedFixture, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND } from '../testing/db.js';
+import { dropDatabase } from '../testing/pg-cluster.js';
 
 /**
  * A database that child server processes can open too: a new database on the test PostgreSQL, or
@@ -49,10 +50,7 @@ export async function sharedDb(): Promise<SharedDb> {
     env: { DATABASE_URL: url.href },
     open: () => openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' }),
     async destroy() {
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
+      await dropDatabase(adminUrl, name);
     },
   };
 }

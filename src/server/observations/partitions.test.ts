@@ -10,7 +10,7 @@ import type { Db, Queryable } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
 import { seedFixture, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND, testDb } from '../testing/db.js';
-import { adminQuery, databaseUrl } from '../testing/pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase } from '../testing/pg-cluster.js';
 import { useTestServer } from '../testing/server.js';
 import { ensureObservationPartitions, ensurePartitionsFor, observationPartitions } from './partitions.js';
 import { byIdempotencyKey } from './repo.js';
@@ -29,7 +29,7 @@ async function emptyDb(): Promise<Db> {
   await adminQuery(adminUrl, `create database ${name}`);
   const db = await openPostgres(databaseUrl(adminUrl, name), { max: 3 });
   return { ...db, kind: db.kind, query: db.query, tx: db.tx, exec: db.exec, listen: db.listen,
-    async close() { await db.close(); await adminQuery(adminUrl, `drop database if exists ${name} with (force)`); } };
+    async close() { await db.close(); await dropDatabase(adminUrl, name); } };
 }
 
 /** Applies the migrations numbered below `upTo`, recorded as migrate() records them. */

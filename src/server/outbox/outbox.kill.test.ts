@@ -13,6 +13,7 @@ import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
 import { TEST_DB_KIND } from '../testing/db.js';
 import { LocalReceiver } from './local-receiver.js';
+import { dropDatabase } from '../testing/pg-cluster.js';
 
 /*
  * The worker survives kill -9: a worker process is killed with SIGKILL while a delivery is in
@@ -41,12 +42,7 @@ async function sharedStore(): Promise<{ target: string; open(): Promise<Db> }> {
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  cleanups.push(async () => {
-    const a = new pg.Client({ connectionString: adminUrl });
-    await a.connect();
-    await a.query(`drop database if exists ${name} with (force)`);
-    await a.end();
-  });
+  cleanups.push(() => dropDatabase(adminUrl, name));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return { target: url.href, open: () => openPostgres(url.href, { max: 2 }) };

@@ -3,7 +3,7 @@ import { migrate } from '../db/migrate.js';
 import { openPglite } from '../db/pglite.js';
 import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
-import { adminQuery, databaseUrl } from './pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase } from './pg-cluster.js';
 
 /** Which store the suite runs on: `VARDE_TEST_DB=postgres` with `TEST_DATABASE_URL`, else PGlite. */
 export const TEST_DB_KIND: 'pglite' | 'postgres' = process.env.VARDE_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -33,7 +33,7 @@ export async function testDb(): Promise<Db> {
     listen: db.listen,
     async close() {
       await db.close();
-      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+      await dropDatabase(adminUrl, name);
     },
   };
 }

@@ -71,6 +71,36 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Drops database `name` on the server `adminUrl` points at, as that role, even when the role is not
+ * a superuser and an autovacuum worker is in the database. `drop database … with (force)` cannot
+ * do that: it refuses to signal any backend of another role (an autovacuum worker has none), with
+ * 42501 "must be a member of the role whose process is being terminated". So the role's own
+ * leftover sessions are terminated, and a plain `drop database` signals autovacuum workers to go;
+ * it waits up to 5 s for the rest, and is tried again while the database is still in use (55006).
+ */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      await c.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = $1 and pid <> pg_backend_pid() and usename = current_user`,
+        [name],
+      );
+      try {
+        await c.query(`drop database if exists ${pg.escapeIdentifier(name)}`);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006' || attempt >= 6) throw err;
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
 /** The URL of database `name` on the server `adminUrl` points at (same role, host and options). */
 export function databaseUrl(adminUrl: string, name: string): string {
   const u = new URL(adminUrl);
