@@ -48,7 +48,9 @@ const CODES = ['spo2', 'heart_rate', 'cat'] as const;
 const pick = fc.array(fc.nat(50), { minLength: 1, maxLength: 4 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('upsert' as const), rows: fc.array(fc.record({
-    ep: fc.nat(EPISODES - 1), rule: fc.nat(RULES.length - 1), zone: fc.nat(1), value: fc.integer({ min: 40, max: 160 }), at: fc.nat(10_000),
+    ep: fc.nat(EPISODES - 1), rule: fc.nat(RULES.length - 1), zone: fc.nat(1), value: fc.integer({ min: 40, max: 160 }),
+    // Few instants, so alerts of one episode are often first raised at the same one (the reason's tie).
+    at: fc.oneof(fc.nat(10_000), fc.nat(4).map((k) => k * 2_500)),
   }), { minLength: 1, maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('ack' as const, 'resolve' as const, 'reopen' as const), picks: pick, by: fc.nat(1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rezone' as const), picks: pick, zone: fc.nat(1) }) },
@@ -93,8 +95,8 @@ async function apply(db: Queryable, w: World, op: Op): Promise<void> {
         const rule = RULES[r.rule]!;
         const zone = rule.zones[r.zone % rule.zones.length]!;
         const e = w.episodes[r.ep]!;
-        // Distinct instants: ties in "the oldest open alert" are broken arbitrarily by both versions.
-        const at = new Date(Date.UTC(2026, 0, 1) + r.at * 60_000 + (serial++ % 1000) * 1000).toISOString();
+        // Alerts of one episode are often first raised at the same instant (the reason's tie, 037).
+        const at = new Date(Date.UTC(2026, 0, 1) + r.at * 60_000).toISOString();
         const text = `${rule.rule} ${zone} ${r.value}`;
         const summary = rule.kind === 'news2' ? `NEWS2 ${r.value % 20} (${zone})` : text;
         const finding = {
@@ -195,7 +197,10 @@ async function differences(db: Queryable, w: World): Promise<unknown[]> {
          left join lateral (
            select case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end as rank, a.first_at, a.summary
              from alerts a where a.episode_id = s.episode_id and a.status = 'open'
-            order by 1, a.first_at limit 1) d on true
+            order by 1, a.first_at,
+                     case when a.zone in ('red', 'yellow') then varde_alert_severity(a.kind, a.zone, a.rule_id, a.findings, a.plan_id) end desc nulls last,
+                     a.rule_id
+            limit 1) d on true
         where s.episode_id = any($1::uuid[]))
      select 'state' as what, s.episode_id, row(s.status_rank, s.alert_since, s.reason, s.open_alerts, s.unresolved_alerts, s.order_sub, s.order_severity)::text as got,
             row(r.status_rank, r.alert_since, r.reason, r.open_n, r.unresolved_n, r.order_sub, r.order_severity)::text as want
@@ -287,4 +292,31 @@ test('alert triggers: a statement touching many episodes at once gives each its 
     `select w.status_rank, count(*)::int as n from worklist_rows w where w.episode_id = any($1::uuid[]) group by 1`, [[w.episodes[0]!.id, w.episodes[1]!.id]],
   );
   assert.deepEqual(g.rows, [{ status_rank: 3, n: 2 }]);
+});
+
+test('alert triggers: of two worst alerts first raised at one instant, the reason is the more severe one, whatever the order they came in (037)', async () => {
+  const w = await world(env.db);
+  const [spo2, hr, missingSpo2, missingCat, missingPhq9, inactive] = [0, 1, 4, 5, 6, 7];
+  await env.db.tx(async (tx) => {
+    await tx.query(`select set_config('varde.missing_sweep', 'on', true)`);
+    // Episodes 0 and 1: the same two red alerts at the same instant, written in opposite order.
+    await apply(tx, w, { op: 'upsert', rows: [{ ep: 0, rule: spo2, zone: 0, value: 60, at: 5 }, { ep: 0, rule: hr, zone: 0, value: 121, at: 5 }] });
+    await apply(tx, w, { op: 'upsert', rows: [{ ep: 1, rule: hr, zone: 0, value: 121, at: 5 }, { ep: 1, rule: spo2, zone: 0, value: 60, at: 5 }] });
+    // Episodes 2 and 3: two missing alerts (no severity) at one instant: the rule id decides.
+    await apply(tx, w, { op: 'upsert', rows: [{ ep: 2, rule: inactive, zone: 0, value: 1, at: 5 }, { ep: 2, rule: missingCat, zone: 0, value: 1, at: 9 }] });
+    await apply(tx, w, { op: 'upsert', rows: [{ ep: 3, rule: missingSpo2, zone: 0, value: 1, at: 5 }, { ep: 3, rule: missingPhq9, zone: 0, value: 1, at: 5 }] });
+  });
+  assert.deepEqual(await differences(env.db, w), []);
+  const sev = await env.db.query<{ rule_id: string; severity: number }>(
+    `select rule_id, varde_alert_severity(kind, zone, rule_id, findings, plan_id) as severity from alerts where episode_id = $1`, [w.episodes[0]!.id]);
+  const worse = sev.rows.reduce((a, b) => (b.severity > a.severity ? b : a));
+  assert.notEqual(sev.rows[0]!.severity, sev.rows[1]!.severity, 'the example needs two different severities');
+  const reasons = (await env.db.query<{ reason: { en: string } }>(
+    `select reason from episode_state where episode_id = any($1::uuid[]) order by array_position($1::uuid[], episode_id)`,
+    [w.episodes.map((e) => e.id)])).rows.map((r) => r.reason.en);
+  assert.equal(reasons[0], reasons[1]);
+  assert.match(reasons[0]!, new RegExp(`^${worse.rule_id} red`));
+  // Episode 2's oldest missing alert is its reason; episode 3's tie goes to missing:phq9 before missing:spo2.
+  assert.match(reasons[2]!, /^inactive missing/);
+  assert.match(reasons[3]!, /^missing:phq9 missing/);
 });
