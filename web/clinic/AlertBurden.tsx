@@ -1,7 +1,7 @@
 import type { ThresholdReview } from '../../src/api/alerts.js';
 import { call } from '../shared/api.js';
 import { DateTime, TableRegion } from '../shared/components.js';
-import { formatDate, formatNumber } from '../shared/format.js';
+import { formatDate, formatNumber, formatValue } from '../shared/format.js';
 import { useAsync } from '../shared/hooks.js';
 import { localized, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
@@ -76,7 +76,7 @@ export function ThresholdReviews({ patientId }: { patientId: string }) {
   const state = useAsync(() => call('GET /api/patients/:id/alert-burden', { params: { id: patientId } }), [patientId]);
   const reviews = state.data?.reviews ?? [];
   if (reviews.length === 0) return null;
-  const num = (code: string, v: number, unit: string) => `${formatNumber(v, lang)} ${unitLabel(code, unit, lang)}`.trim();
+  const num = (code: string, v: number, unit: string) => `${formatValue(v, lang)} ${unitLabel(code, unit, lang)}`.trim();
   const LIMIT: Record<string, string> = { redBelow: t.limitRedBelowLabel, yellowBelow: t.limitYellowBelowLabel, yellowAbove: t.limitYellowAboveLabel, redAbove: t.limitRedAboveLabel };
   return (
     <>

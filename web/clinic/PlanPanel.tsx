@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../shared/api.js';
 import { ActionFeedback, Async, DateTime, TableRegion } from '../shared/components.js';
-import { formatNumber } from '../shared/format.js';
+import { formatValue } from '../shared/format.js';
 import { useAsync } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Text } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
@@ -23,7 +23,7 @@ const UNIT_OF: Record<string, string> = { spo2: '%', heart_rate: '/min', resp_ra
 export function PlanSummary({ plan }: { plan: PlanVersion }) {
   const { t, lang } = useI18n();
   const entries = planEntries(plan.definition);
-  const n = (code: string, v: number | undefined) => (v === undefined ? '–' : `${formatNumber(v, lang)} ${unitLabel(code, UNIT_OF[code] ?? '{score}', lang)}`.trim());
+  const n = (code: string, v: number | undefined) => (v === undefined ? '–' : `${formatValue(v, lang)} ${unitLabel(code, UNIT_OF[code] ?? '{score}', lang)}`.trim());
   const caption = t.planCaption(plan.version);
   return (
     <>

@@ -103,6 +103,15 @@ describe('plan editor round trip', () => {
       { numRuns: 100 },
     );
   });
+
+  test('a limit changed by less than the display once rounded (86 → 85,995) is a change, shown exactly', () => {
+    const base = planFromTemplates(['copd']);
+    assert.equal(base.measures.find((m) => m.code === 'spo2')!.thresholds.redBelow, 86);
+    const form = toForm(base, 'nb');
+    form.measures.find((m) => m.code === 'spo2')!.limits.redBelow = '85,995';
+    const changes = diffPlans(base, fromForm(form, t, label).plan!, t, 'nb', names);
+    assert.deepEqual(changes.map((c) => [c.what, c.before, c.after]), [['Rød under', '86 %', '85,995 %']]);
+  });
 });
 
 describe('plan editor checks what the server checks', () => {

@@ -1,5 +1,5 @@
 import type { CombinedRule, ItemRule, MeasurePlan, News2Settings, PlanDefinition, QuestionnairePlan, Schedule, TrendRule } from '../../src/domain/plan.js';
-import { formatNumber, parseDecimal } from '../shared/format.js';
+import { formatValue, parseDecimal } from '../shared/format.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, type Catalogue, type Lang, type LocalizedText, type Text } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import { scheduleText } from '../shared/plan.js';
@@ -327,7 +327,7 @@ export interface PlanLine {
 const zoneWord = (z: Zone, t: Catalogue): string => ({ green: t.zoneGreen, yellow: t.zoneYellow, red: t.zoneRed })[z];
 
 function amountText(code: string, v: number, lang: Lang): string {
-  return `${formatNumber(v, lang)} ${unitLabel(code, UNIT_OF[code] ?? '{score}', lang)}`.trim();
+  return `${formatValue(v, lang)} ${unitLabel(code, UNIT_OF[code] ?? '{score}', lang)}`.trim();
 }
 
 export function limitLabelOf(k: LimitKey, t: Catalogue): string {

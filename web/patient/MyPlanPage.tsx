@@ -2,7 +2,7 @@ import type { OpeningHours } from '../../src/domain/opening-hours.js';
 import type { MeasurePlan, QuestionnairePlan, Thresholds } from '../../src/domain/plan.js';
 import { call } from '../shared/api.js';
 import { Async } from '../shared/components.js';
-import { formatDate, formatDay, formatNumber } from '../shared/format.js';
+import { formatDate, formatDay, formatValue } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { CANONICAL_UNIT, EXPLAIN, measureName, unitLabel } from '../shared/measures.js';
@@ -61,7 +61,7 @@ export function hoursLines(h: OpeningHours, weekdays: readonly string[]): string
 function Entry({ entry, lang, t }: { entry: MeasurePlan | QuestionnairePlan; lang: Lang; t: Catalogue }) {
   const name = measureName(entry.code, lang);
   const unit = unitLabel(entry.code, CANONICAL_UNIT[entry.code] ?? '', lang);
-  const n = (v: number) => `${formatNumber(v, lang)}${unit ? ` ${unit}` : ''}`;
+  const n = (v: number) => `${formatValue(v, lang)}${unit ? ` ${unit}` : ''}`;
   const ranges = zoneRanges(entry.thresholds, n, t);
   const headingId = `plan-${entry.code}`;
   return (

@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ObservationsTable } from './components.js';
-import { formatDateTime, formatNumber } from './format.js';
+import { formatDateTime, formatNumber, formatValue } from './format.js';
 import { INTL_LOCALE, useI18n, type Lang } from './i18n.js';
 import { measureName, unitLabel } from './measures.js';
 import type { Observation } from '../../src/api/observations.js';
@@ -166,7 +166,7 @@ export function TrendChart({
               ctx.moveTo(bbox.left, y);
               ctx.lineTo(bbox.left + bbox.width, y);
               ctx.stroke();
-              const text = `${formatNumber(limit, lang)}${unit ? ` ${unit}` : ''}`;
+              const text = `${formatValue(limit, lang)}${unit ? ` ${unit}` : ''}`;
               ctx.font = `${labelPx}px system-ui, sans-serif`;
               const w = ctx.measureText(text).width;
               const pad = 3 * devicePixelRatio;
@@ -239,10 +239,10 @@ export function TrendChart({
           name,
           count: sorted.length,
           days,
-          last: `${formatNumber(last.value, lang)} ${unit}`.trim(),
+          last: `${formatValue(last.value, lang)} ${unit}`.trim(),
           lastZone: zoneWord(last.zone, t),
-          min: `${formatNumber(Math.min(...values), lang)} ${unit}`.trim(),
-          max: `${formatNumber(Math.max(...values), lang)} ${unit}`.trim(),
+          min: `${formatValue(Math.min(...values), lang)} ${unit}`.trim(),
+          max: `${formatValue(Math.max(...values), lang)} ${unit}`.trim(),
         });
   const limits = thresholdText(th, unit, lang, t);
 
@@ -260,7 +260,7 @@ export function TrendChart({
           <div class="trend-chart" ref={ref} role="img" aria-label={`${summary} ${limits ?? ''}`.trim()} />
           <p class="trend-readout" aria-hidden="true">
             {picked !== null && sorted[picked]
-              ? `${formatDateTime(sorted[picked]!.effectiveAt, lang)}: ${formatNumber(sorted[picked]!.value, lang)} ${unit} (${zoneWord(sorted[picked]!.zone, t)})`
+              ? `${formatDateTime(sorted[picked]!.effectiveAt, lang)}: ${formatValue(sorted[picked]!.value, lang)} ${unit} (${zoneWord(sorted[picked]!.zone, t)})`
               : t.chartPickHint}
           </p>
           <details class="trend-table">
@@ -275,7 +275,7 @@ export function TrendChart({
 
 /** "Grenser: rød under 88, gul under 92" in words, so the bands are not only colour. */
 export function thresholdText(th: Thresholds, unit: string, lang: Lang, t: ReturnType<typeof useI18n>['t']): string | null {
-  const n = (v: number) => `${formatNumber(v, lang)}${unit ? ` ${unit}` : ''}`;
+  const n = (v: number) => `${formatValue(v, lang)}${unit ? ` ${unit}` : ''}`;
   const parts: string[] = [];
   if (th.redBelow !== undefined) parts.push(t.limitRedBelow(n(th.redBelow)));
   if (th.yellowBelow !== undefined) parts.push(t.limitYellowBelow(n(th.yellowBelow)));

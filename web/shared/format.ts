@@ -45,8 +45,18 @@ export function relativeTime(iso: string, now: number, t: Catalogue): string {
   return t.daysAgo(Math.floor(hours / 24));
 }
 
+/** A computed figure (a rate, a share, an axis tick), to at most two decimals. */
 export function formatNumber(value: number, lang: Lang): string {
   return new Intl.NumberFormat(INTL_LOCALE[lang], { maximumFractionDigits: 2 }).format(value);
+}
+
+/**
+ * A recorded value or a plan's limit, exactly as stored (the shortest decimal that is that number).
+ * Rounding here would show a GP's limit of 85,995 as "86", a change to it as no change, and an SpO2
+ * of 85,995 as "86" beside a red zone that starts below 86.
+ */
+export function formatValue(value: number, lang: Lang): string {
+  return new Intl.NumberFormat(INTL_LOCALE[lang], { maximumFractionDigits: 20 }).format(value);
 }
 
 /** Accepts both decimal comma (Norwegian keyboards) and point; returns null for anything else. */
