@@ -367,7 +367,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
       for (const d of devices) await step(d.e, () => writeDevice(tx, d));
       for (const d of metrics) await step(d.e, () => writeMetric(tx, d));
       return stageAll(tx, batch, step);
-    }, declareAll);
+    }, declareAll, Math.max(1, prepared.length));
   } else {
     for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));
     for (const d of metrics) await guarded(d.e, () => ctx.db.tx((tx) => writeMetric(tx, d)));
@@ -378,7 +378,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     let together = prepared.length > 0;
     if (together) {
       try {
-        await submitShared(ctx, (tx, batch) => stageAll(tx, batch, (_e, fn) => fn()), declareAll);
+        await submitShared(ctx, (tx, batch) => stageAll(tx, batch, (_e, fn) => fn()), declareAll, prepared.length);
       } catch {
         together = false;
         for (const x of prepared) results.delete(x.entry.index);

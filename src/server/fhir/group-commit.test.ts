@@ -168,4 +168,54 @@ describe('FHIR writes share ingest\'s group commit', () => {
     for (const s of seen) perTx.set(s.txid, (perTx.get(s.txid) ?? 0) + 1);
     assert.ok(Math.max(...perTx.values()) >= 2, JSON.stringify(seen));
   });
+
+  test('PostgreSQL: a Bundle-sized write starts a second group beside a running one; single creates wait for the next (PGlite: one at a time)', async () => {
+    const ctx = { db: env.db, actor: { kind: 'client', clientId: 'gw-group', organisationId: env.f.orgs.muniA, scopes: [] }, now: () => new Date(), route: 'probe-2' } as unknown as Ctx;
+    const started: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const job = (name: string, size: number, wait?: Promise<void>) => submitShared(ctx, async () => {
+      started.push(name);
+      await wait;
+      return { now: name };
+    }, undefined, size);
+    const first = job('first', 1, gate);
+    await new Promise((r) => setTimeout(r, 20));
+    const small = job('small', 1);
+    const big = job('bundle', 100);
+    await new Promise((r) => setTimeout(r, 50));
+    const running = [...started];
+    release();
+    await Promise.all([first, small, big]);
+    if (env.db.kind === 'postgres') assert.deepEqual(running, ['first', 'small', 'bundle'], 'the waiting Bundle-sized write (with the small one ahead of it) started beside the first');
+    else assert.deepEqual(running, ['first']);
+    // One create waiting alone does not start a group beside a running one.
+    started.length = 0;
+    let release2!: () => void;
+    const gate2 = new Promise<void>((r) => (release2 = r));
+    const a = job('a', 1, gate2);
+    await new Promise((r) => setTimeout(r, 20));
+    const b = job('b', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual([...started], ['a']);
+    release2();
+    await Promise.all([a, b]);
+    assert.deepEqual(started, ['a', 'b']);
+  });
+
+  test('concurrent transaction Bundles of one client sending the same readings again store each once, whichever group writes it first', async () => {
+    const at = ago(120_000);
+    const bundle = (from: number) => ({
+      resourceType: 'Bundle', type: 'transaction',
+      entry: Array.from({ length: 20 }, (_, k) => ({ resource: { ...spo2(`par-${from + k}`, 90 + ((from + k) % 8)), effectiveDateTime: at }, request: { method: 'POST', url: 'Observation' } })),
+    });
+    // Six Bundles, each overlapping the next by half: 70 distinct readings, 50 of them sent twice.
+    const answers = await Promise.all([0, 10, 20, 30, 40, 50].map((from) => post('/fhir', bundle(from))));
+    assert.deepEqual(answers.map((a) => a.status), Array(6).fill(200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    for (const a of answers) assert.ok(a.body.entry!.every((e) => /^20[01]/.test(e.response.status)));
+    assert.equal(await countRows(env.db, `observations where idempotency_key like 'par-%'`), 70);
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [Array.from({ length: 70 }, (_, i) => `${IDEMPOTENCY_SYSTEM}|par-${i}`)]), 70);
+    assert.equal(answers.flatMap((a) => a.body.entry!).filter((e) => e.response.status.startsWith('201')).length, 70);
+  });
 });
+

@@ -207,21 +207,24 @@ export async function stageObservation(
   const key0 = p.key ?? tokens.find(idemKey)?.slice(IDEMPOTENCY_SYSTEM.length + 1);
   const sameSitting = key0 !== undefined && (opts.bundleKeys?.has(key0) ?? false);
   const reads = batch ? ObservationReads.of(batch) : undefined;
-  const existing = (reads?.byIdentifier(scope, tokens) ?? await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))
-    .filter((e) => !(sameSitting && tokens.filter((t) => e.identifiers.includes(t)).every(idemKey) && disjoint(e.codes, p.codes)));
+  const twinsOf = (rows: repo.FhirResourceRow[]) =>
+    rows.filter((e) => !(sameSitting && tokens.filter((t) => e.identifiers.includes(t)).every(idemKey) && disjoint(e.codes, p.codes)));
+  const existing = twinsOf(reads?.byIdentifier(scope, tokens) ?? await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens));
   // Later writes of the group naming these read them again, so they see what this one writes.
   reads?.name(tokens);
   const target = opts.updateOf ?? existing[0];
   // An update (PUT) replaces whatever its status; a create replaces only as amended/corrected/entered-in-error.
   const replacing = opts.updateOf !== undefined || ['amended', 'corrected', 'entered-in-error'].includes(p.status);
+  /** The answer when `twin` is already stored under one of the identifiers: the same (200) or a conflict (409). */
+  const sameOrConflict = async (twin: repo.FhirResourceRow): Promise<Written> => {
+    if (twin.content_hash === p.hash) return { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) };
+    const shared = tokens.filter((t) => twin.identifiers.includes(t));
+    throw fhirError(409, 'duplicate',
+      `The identifier ${shared.join(', ')} is already used by Observation/${twin.id} with different content. ` +
+      'Send a new identifier for a new reading, or status amended/corrected to replace that one.', 'Observation.identifier');
+  };
   if (target) {
-    if (target.content_hash === p.hash) return { now: { row: target, status: 200, notes: [`Already stored as Observation/${target.id} (same identifier, same content).`], readings: await repo.observationsByIds(tx, target.observation_ids) } };
-    if (!replacing) {
-      const shared = tokens.filter((t) => target.identifiers.includes(t));
-      throw fhirError(409, 'duplicate',
-        `The identifier ${shared.join(', ')} is already used by Observation/${target.id} with different content. ` +
-        'Send a new identifier for a new reading, or status amended/corrected to replace that one.', 'Observation.identifier');
-    }
+    if (target.content_hash === p.hash || !replacing) return { now: await sameOrConflict(target) };
   } else if (tokens.length === 0) {
     const twin = await repo.fhirResourceByHash(tx, 'Observation', scope, p.hash);
     if (twin) return { now: { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) } };
@@ -268,6 +271,8 @@ export async function stageObservation(
   }
 
   let triage: repo.FhirResourceRow['triage'] = 'none';
+  /** The readings were already stored under this key (storeSittings' replay check, under the episode lock). */
+  let replayed = false;
   let note = p.notTriaged;
   let observationIds: string[] = [];
   let readings: ObservationRow[] = [];
@@ -331,6 +336,7 @@ export async function stageObservation(
         }
         observationIds = stored.observations.map((o) => o.id);
         readings = stored.observations;
+        replayed = stored.replayed;
         triage = 'live';
         const zone = stored.zone ?? null;
         note = stored.plan ? `Triaged under the patient's plan (version ${stored.plan.version})${zone ? `: ${zone} zone` : ''}.` : 'No approved plan yet: stored without a zone.';
@@ -382,6 +388,14 @@ export async function stageObservation(
       const row = await repo.replaceFhirResource(tx, target.id, fields);
       if (!replacing) await audit(ctx, { action: 'update', resourceType: 'Observation', resourceId: row.id, patientId }, tx);
       return { row, status: 200, notes, readings };
+    }
+    if (replayed && tokens.length > 0) {
+      // Another transaction stored this reading and its resource after the twin read above (the
+      // same Bundle sent again on a second connection while the first was committing): its
+      // episode lock made storeSittings wait and then find the reading. Its resource is read
+      // again now, committed, and answered as if it had been there from the start.
+      const twin = twinsOf(await repo.fhirResourcesByIdentifier(tx, 'Observation', scope, tokens))[0];
+      if (twin) return sameOrConflict(twin);
     }
     const newRow: repo.NewFhirResource = { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields };
     // In a group, the rows of one flush are inserted by one statement (collected before any await here).

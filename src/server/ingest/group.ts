@@ -170,6 +170,8 @@ export type Staged<T> = { now: T } | { later: Promise<T> };
 interface Job extends QueuedJob<unknown> {
   stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<unknown>>;
   declare?: ((batch: SittingBatch) => void) | undefined;
+  /** Resources the write stages (1 for a create, the entries of a Bundle). */
+  size: number;
 }
 
 /** Writes in one shared transaction at most. */
@@ -194,31 +196,41 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
 }
 
 /**
- * One group at a time per caller on PostgreSQL: the next group starts when the previous one has
- * committed, with everything that arrived meanwhile. With two at once the second group started
- * with whatever single request was waiting, so groups stayed small (2.5–3.7 FHIR creates per
+ * Groups of one caller written at once on PostgreSQL: a second group starts while one commits
+ * only when what waits holds at least PARALLEL_GROUP_RESOURCES resources (a transaction Bundle, or
+ * a backlog of creates), as device ingest does (ingest/combiner.ts). With one group at a time, one
+ * client's Bundles alternated between the server's work and the database's, so at most one of the
+ * two cores was busy with them (~20 Bundles of 100/s, bench/README.md "Round 7"). A second group
+ * started for whatever single create was waiting kept groups small (2.5–3.7 creates per
  * transaction at 32 concurrent, against 5.5 with one) and each create paid more statements
- * (bench/README.md, "FHIR writes on the group commit, second round"). VARDE_FHIR_GROUPS_RUNNING
- * overrides it for measurements (a whole number of at least 1; anything else is 1).
+ * (bench/README.md, "FHIR writes on the group commit, second round"); the threshold avoids that.
+ * VARDE_FHIR_GROUPS_RUNNING overrides the number for measurements (a whole number of at least 1;
+ * anything else is the default).
  */
-const POSTGRES_GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 1)) || 1);
-const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING);
+const POSTGRES_GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 2)) || 2);
+/** Resources waiting that make a second group worth starting beside a running one. */
+const PARALLEL_GROUP_RESOURCES = 16;
+const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING, (queue) => {
+  let n = 0;
+  for (const j of queue) if ((n += j.size) >= PARALLEL_GROUP_RESOURCES) return true;
+  return false;
+});
 
 /**
  * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group
  * commit); resolves after that transaction has committed. `declare` (optional, synchronous) tells
  * the batch's shared reads what `stage` will read, before any write of the group is staged.
  * `stage` may run twice (the second time alone, after the shared attempt failed), so it must not
- * change anything outside `tx`.
+ * change anything outside `tx`. `size`: the resources it stages (a Bundle's entries).
  */
 export function submitShared<T>(
-  ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>, declare?: (batch: SittingBatch) => void,
+  ctx: Ctx, stage: (tx: Queryable, batch: SittingBatch) => Promise<Staged<T>>, declare?: (batch: SittingBatch) => void, size = 1,
 ): Promise<T> {
   const a = ctx.actor;
   // Only writes of one actor share a transaction: storeSittings audits and records them as one caller.
   // Everything of the actor that storeSittings writes into audit rows: who, organisation, role, route.
   const key = [actorTag(a), 'organisationId' in a ? a.organisationId : '', 'role' in a ? a.role : '', ctx.route ?? ''].join(' ');
   return new Promise<T>((resolve, reject) => {
-    queues.submit(ctx.db, key, { ctx, stage: stage as Job['stage'], declare, resolve: resolve as (v: unknown) => void, reject });
+    queues.submit(ctx.db, key, { ctx, stage: stage as Job['stage'], declare, size, resolve: resolve as (v: unknown) => void, reject });
   });
 }
