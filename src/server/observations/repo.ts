@@ -108,8 +108,15 @@ export async function latestPerCode(q: Queryable, patientId: string): Promise<Ob
 
 // ---------------------------------------------------------------- set-based write path (storeSittings)
 
+/**
+ * What the write path reads of an episode (ingest answers name the episode's id, its step and
+ * its follow-up service). Not the whole row: its referral, inclusion, training and goals made a
+ * 100-reading group's lock statement return ~140 kB for the server to parse (bench/README.md, round 8).
+ */
+export type TriageEpisode = Pick<EpisodeRow, 'id' | 'patient_id' | 'status' | 'state' | 'follow_up_org' | 'time_zone' | 'started_at' | 'schedules_from'>;
+
 /** An open episode locked for triage, with its care team (whose screens hear about new data). */
-export type LockedEpisode = EpisodeRow & {
+export type LockedEpisode = TriageEpisode & {
   care_team_orgs: string[];
   /** The follow-up service's opening hours (null = the defaults), read in the same round trip. */
   follow_up_hours: OpeningHours | null;
@@ -129,7 +136,8 @@ export type LockedEpisode = EpisodeRow & {
  */
 export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
   const r = await q.query<LockedEpisode & { tx_now: Date }>(
-    `select e.*, array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs,
+    `select e.id, e.patient_id, e.status, e.state, e.follow_up_org, e.time_zone, e.started_at, e.schedules_from,
+            array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs,
             (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now,
             ap.id as plan_id, ap.definition_md5 as plan_md5
        from episodes e left join lateral (select p.id, p.definition_md5 from plans p where p.episode_id = e.id and p.status = 'approved' limit 1) ap on true

@@ -16,7 +16,7 @@ import { type Ctx, readDbOf } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL, type ClinicalEvent } from '../events/bus.js';
 import { AppError } from '../http/errors.js';
-import { getPatient, type EpisodeRow } from '../patients/repo.js';
+import { getPatient } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
 import { resolveLentDevice } from './device.js';
 import * as repo from './repo.js';
@@ -130,7 +130,7 @@ export function checkSitting(
 export interface StoredSitting {
   replayed: boolean;
   observations: repo.ObservationRow[];
-  episode: EpisodeRow;
+  episode: repo.TriageEpisode;
   plan: PlanRow | undefined;
   zone: Zone | null;
   actions: LocalText | null;
@@ -332,8 +332,8 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   return results;
 }
 
-function episodeRow(e: repo.LockedEpisode): EpisodeRow {
-  const { care_team_orgs: _orgs, follow_up_hours: _hours, ...row } = e;
+function episodeRow(e: repo.LockedEpisode): repo.TriageEpisode {
+  const { care_team_orgs: _orgs, follow_up_hours: _hours, plan_id: _plan, plan_md5: _md5, ...row } = e;
   return row;
 }
 
