@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { checkSittingPlausibility, normaliseMeasurement } from '../domain/catalogue.js';
 import { parseNorwegianId } from '../domain/identifiers.js';
 import { evaluate } from '../domain/triage.js';
 import type { Db } from '../server/db/port.js';
@@ -63,6 +65,33 @@ describe('cohort generator', () => {
         for (const m of s.measurements) assert.ok(planned.has(m.code), `${m.code} is in the plan`);
       }
     }
+  });
+
+  test('every generated sitting is one ingest accepts (each value, and the sitting as a whole), anywhere in a cohort of MAX_COHORT', () => {
+    // The 100 000-patient bench sent a heart-failure patient's systolic 81 under its diastolic 87 (422).
+    const check = (p: ReturnType<typeof simPatient>, day: number, o: CohortOptions) => {
+      const s = sittingOn(p, day, o);
+      if (!s) return;
+      for (const m of s.measurements) assert.ok(normaliseMeasurement(m).ok, `${p.index}/${day}: ${m.code} ${m.value}`);
+      const together = checkSittingPlausibility(s.measurements);
+      assert.ok(together.ok, `${p.index}/${day}: ${JSON.stringify(s.measurements)}`);
+    };
+    const big: CohortOptions = { patients: MAX_COHORT, days: 60, seed: 1, end: END };
+    fc.assert(fc.property(fc.nat(MAX_COHORT - 1), fc.nat(59), fc.integer({ min: 1, max: 9 }), (i, day, seed) => {
+      const o = { ...big, seed };
+      check(simPatient(i, o), day, o);
+    }), { numRuns: 3000 });
+    // Every patient of the bench's 100 000 cohort whose deterioration lowers blood pressure, on each
+    // loaded day and on the day after (the bench's live readings: every measure, no day skipped).
+    const bench: CohortOptions = { patients: 100_000, days: 6, seed: 1, end: END, adherence: 1 };
+    let seen = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const p = simPatient(i, bench);
+      if (p.deterioration?.kind !== 'hf_fluid') continue;
+      seen++;
+      for (let d = 0; d <= 6; d++) check(p, d, bench);
+    }
+    assert.ok(seen > 100, `${seen} patients with fluid overload`);
   });
 
   test('injected deteriorations turn into findings; stable patients mostly stay green', () => {

@@ -351,6 +351,11 @@ export function sittingOn(p: SimPatient, day: number, opts: CohortOptions): SimS
     measurements.push({ code: m.code, value: v, unit: def.unit });
   }
   if (measurements.length === 0) return null;
+  // The cap above follows the usual systolic; a falling one (heart failure's fluid overload) could
+  // still end below it, which no monitor reports and ingest refuses (422): keep 20 mmHg between them.
+  const sys = measurements.find((m) => m.code === 'bp_systolic');
+  const dia = measurements.find((m) => m.code === 'bp_diastolic');
+  if (sys && dia && dia.value >= sys.value) dia.value = Math.max(CATALOGUE.bp_diastolic.min, sys.value - 20);
   return { patientIndex: p.index, day, date, effectiveAt, readingId: `sim${seed}-${p.index}-${date}`, measurements };
 }
 
