@@ -76,7 +76,9 @@ export function ThresholdReviews({ patientId }: { patientId: string }) {
   const state = useAsync(() => call('GET /api/patients/:id/alert-burden', { params: { id: patientId } }), [patientId]);
   const reviews = state.data?.reviews ?? [];
   if (reviews.length === 0) return null;
-  const num = (code: string, v: number, unit: string) => `${formatValue(v, lang)} ${unitLabel(code, unit, lang)}`.trim();
+  const num = (code: string, v: number, unit: string) => `${formatNumber(v, lang)} ${unitLabel(code, unit, lang)}`.trim();
+  // A plan's limit exactly as the GP set it (web/shared/format.ts#formatValue).
+  const limit = (code: string, v: number, unit: string) => `${formatValue(v, lang)} ${unitLabel(code, unit, lang)}`.trim();
   const LIMIT: Record<string, string> = { redBelow: t.limitRedBelowLabel, yellowBelow: t.limitYellowBelowLabel, yellowAbove: t.limitYellowAboveLabel, redAbove: t.limitRedAboveLabel };
   return (
     <>
@@ -93,7 +95,7 @@ export function ThresholdReviews({ patientId }: { patientId: string }) {
               <p>
                 <strong>{t.reviewLimits}:</strong>{' '}
                 {r.thresholds
-                  .map((x) => `${measureName(x.code, lang)}: ${Object.entries(x.thresholds).map(([k, v]) => `${LIMIT[k] ?? k} ${num(x.code, v, unitOf.get(x.code) ?? '')}`).join(', ')}`)
+                  .map((x) => `${measureName(x.code, lang)}: ${Object.entries(x.thresholds).map(([k, v]) => `${LIMIT[k] ?? k} ${limit(x.code, v, unitOf.get(x.code) ?? '')}`).join(', ')}`)
                   .join('; ')}
               </p>
             )}

@@ -1,6 +1,6 @@
 import { isRecord } from '../shared/api.js';
 import { DateTime } from '../shared/components.js';
-import { byTimeDesc, formatDateTime, formatValue } from '../shared/format.js';
+import { byTimeDesc, formatDateTime, formatNumber } from '../shared/format.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureShort, unitLabel } from '../shared/measures.js';
 import type { Alert, AlertStatus } from '../../src/api/alerts.js';
@@ -21,11 +21,11 @@ function statusLabel(status: AlertStatus, t: Catalogue): string {
 }
 
 function describeValue(entry: unknown, lang: Lang, codeHint?: string): string | null {
-  if (typeof entry === 'number') return formatValue(entry, lang);
+  if (typeof entry === 'number') return formatNumber(entry, lang);
   if (typeof entry === 'string') return entry;
   if (!isRecord(entry)) return null;
   const code = typeof entry.code === 'string' ? entry.code : codeHint;
-  const value = typeof entry.value === 'number' ? formatValue(entry.value, lang) : typeof entry.value === 'string' ? entry.value : null;
+  const value = typeof entry.value === 'number' ? formatNumber(entry.value, lang) : typeof entry.value === 'string' ? entry.value : null;
   if (value === null) return null;
   const unit = typeof entry.unit === 'string' ? ` ${code ? unitLabel(code, entry.unit, lang) : entry.unit}` : '';
   const when = typeof entry.effectiveAt === 'string' ? ` (${formatDateTime(entry.effectiveAt, lang)})` : '';

@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { call, isRecord } from '../shared/api.js';
 import { TrendChart } from '../shared/chart.js';
 import { Async, DateTime, MessageThread, roleLabel } from '../shared/components.js';
-import { formatDate, formatValue, isoDaysAgo } from '../shared/format.js';
+import { formatDate, formatNumber, isoDaysAgo } from '../shared/format.js';
 import { useAsync, useDocumentTitle } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { asPlan, chartCodes, thresholdsFor } from '../shared/plan.js';
@@ -390,7 +390,7 @@ function Questionnaires({ patientId, refreshKey }: { patientId: string; refreshK
                     {r.answers.map((a) => (
                       <li key={a.itemId}>
                         {localized(a.text, lang)}: <strong>{a.answerText ? localized(a.answerText, lang) : '–'}</strong>
-                        {a.value !== null && <span class="muted"> ({formatValue(a.value, lang)})</span>}
+                        {a.value !== null && <span class="muted"> ({formatNumber(a.value, lang)})</span>}
                       </li>
                     ))}
                   </ol>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../shared/api.js';
 import { Async, TableRegion } from '../shared/components.js';
 import type { WorklistAlert, WorklistItem, WorklistLatest, WorklistStatus } from '../../src/api/worklist.js';
-import { formatDate, formatDateTime, formatNumber, formatTime, formatValue, relativeTime } from '../shared/format.js';
+import { formatDate, formatDateTime, formatNumber, formatTime, relativeTime } from '../shared/format.js';
 import { useAnnouncer, useAsync, useDocumentTitle, useNow } from '../shared/hooks.js';
 import { localized, useI18n, type Catalogue, type Lang } from '../shared/i18n.js';
 import { measureName, measureShort, unitLabel } from '../shared/measures.js';
@@ -80,12 +80,12 @@ export function latestShown(latest: Record<string, WorklistLatest>, lang: Lang):
       const worst = v.zone === 'red' || dia?.zone === 'red' ? 'red' : v.zone === 'yellow' || dia?.zone === 'yellow' ? 'yellow' : v.zone;
       out.push({
         key: 'bp', label: lang === 'en' ? 'BP' : 'BT', name: measureName('bp_systolic', lang).split(',')[0]!,
-        text: `${formatValue(v.value, lang)}/${dia ? formatValue(dia.value, lang) : '–'}`, at: v.effectiveAt, zone: worst,
+        text: `${formatNumber(v.value, lang)}/${dia ? formatNumber(dia.value, lang) : '–'}`, at: v.effectiveAt, zone: worst,
       });
       continue;
     }
     const unit = NO_UNIT.has(code) ? '' : ` ${unitLabel(code, v.unit, lang)}`;
-    out.push({ key: code, label: measureShort(code, lang), name: measureName(code, lang), text: `${formatValue(v.value, lang)}${unit}`, at: v.effectiveAt, zone: v.zone });
+    out.push({ key: code, label: measureShort(code, lang), name: measureName(code, lang), text: `${formatNumber(v.value, lang)}${unit}`, at: v.effectiveAt, zone: v.zone });
   }
   return out;
 }
@@ -125,7 +125,7 @@ export function chipText(a: WorklistAlert, t: Catalogue, lang: Lang): string {
   if (a.kind === 'combined') return t.wlChipCombined;
   if (v) {
     const unit = QUESTIONNAIRES.has(v.code) ? '' : ` ${unitLabel(v.code, v.unit, lang)}`;
-    return `${measureShort(v.code, lang)} ${formatValue(v.value, lang)}${unit}`;
+    return `${measureShort(v.code, lang)} ${formatNumber(v.value, lang)}${unit}`;
   }
   return code ? measureShort(code, lang) : localized(a.summary, lang);
 }

@@ -1,5 +1,5 @@
 import type { RefObject } from 'preact';
-import { formatValue } from '../shared/format.js';
+import { formatNumber } from '../shared/format.js';
 import { PhoneLinks } from '../shared/phoneLinks.js';
 import { localized, useI18n, type Lang } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
@@ -14,7 +14,7 @@ const SEVERITY: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
 
 /** Meters that only show HI or LO: the flag is the reading. */
 function shownValue(o: { value?: number | undefined; interpretation?: 'HI' | 'LO' | undefined }, lang: Lang): string {
-  return o.interpretation ?? (o.value === undefined ? '' : formatValue(o.value, lang));
+  return o.interpretation ?? (o.value === undefined ? '' : formatNumber(o.value, lang));
 }
 
 const REMEASURE: Record<Lang, { heading: string; body: (minutes: number, names: string) => string; again: string }> = {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { DateTime } from '../shared/components.js';
-import { formatValue } from '../shared/format.js';
+import { formatNumber } from '../shared/format.js';
 import { raw, textOf, useI18n } from '../shared/i18n.js';
 import { measureName, unitLabel } from '../shared/measures.js';
 import type { Feedback } from '../../src/api/observations.js';
@@ -14,7 +14,7 @@ export function ItemLabel({ item }: { item: OutboxItem }) {
     <>
       {item.label
         .map((l) =>
-          l.value === undefined ? measureName(l.code, lang) : `${measureName(l.code, lang)} ${formatValue(l.value, lang)} ${unitLabel(l.code, l.unit ?? '', lang)}`.trim(),
+          l.value === undefined ? measureName(l.code, lang) : `${measureName(l.code, lang)} ${formatNumber(l.value, lang)} ${unitLabel(l.code, l.unit ?? '', lang)}`.trim(),
         )
         .join(', ')}
     </>

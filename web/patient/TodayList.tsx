@@ -1,4 +1,4 @@
-import { formatDateTime, formatTime, formatValue } from '../shared/format.js';
+import { formatDateTime, formatNumber, formatTime } from '../shared/format.js';
 import { localized, useI18n } from '../shared/i18n.js';
 import { EXPLAIN, MEASURES, measureName, unitLabel } from '../shared/measures.js';
 import type { TodayTask } from '../../src/api/me.js';
@@ -56,7 +56,7 @@ export function TodayList({ tasks, waiting = new Set(), label }: { tasks: TodayT
               <span>
                 {t.lastValue}:{' '}
                 <strong>
-                  {formatValue(task.last.value, lang)} {unitLabel(task.code, task.last.unit, lang)}
+                  {formatNumber(task.last.value, lang)} {unitLabel(task.code, task.last.unit, lang)}
                 </strong>{' '}
                 (<time dateTime={task.last.effectiveAt}>{formatDateTime(task.last.effectiveAt, lang)}</time>)
               </span>{' '}

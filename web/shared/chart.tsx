@@ -239,10 +239,10 @@ export function TrendChart({
           name,
           count: sorted.length,
           days,
-          last: `${formatValue(last.value, lang)} ${unit}`.trim(),
+          last: `${formatNumber(last.value, lang)} ${unit}`.trim(),
           lastZone: zoneWord(last.zone, t),
-          min: `${formatValue(Math.min(...values), lang)} ${unit}`.trim(),
-          max: `${formatValue(Math.max(...values), lang)} ${unit}`.trim(),
+          min: `${formatNumber(Math.min(...values), lang)} ${unit}`.trim(),
+          max: `${formatNumber(Math.max(...values), lang)} ${unit}`.trim(),
         });
   const limits = thresholdText(th, unit, lang, t);
 
@@ -260,7 +260,7 @@ export function TrendChart({
           <div class="trend-chart" ref={ref} role="img" aria-label={`${summary} ${limits ?? ''}`.trim()} />
           <p class="trend-readout" aria-hidden="true">
             {picked !== null && sorted[picked]
-              ? `${formatDateTime(sorted[picked]!.effectiveAt, lang)}: ${formatValue(sorted[picked]!.value, lang)} ${unit} (${zoneWord(sorted[picked]!.zone, t)})`
+              ? `${formatDateTime(sorted[picked]!.effectiveAt, lang)}: ${formatNumber(sorted[picked]!.value, lang)} ${unit} (${zoneWord(sorted[picked]!.zone, t)})`
               : t.chartPickHint}
           </p>
           <details class="trend-table">

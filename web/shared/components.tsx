@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, type ApiError } from './api.js';
-import { byTimeDesc, formatDateTime, formatValue } from './format.js';
+import { byTimeDesc, formatDateTime, formatNumber } from './format.js';
 import { errorMessage } from './errorCodes.js';
 import { toApiError, useAsync } from './hooks.js';
 import { LANGS, LANGUAGE_NAMES, msg, raw, textOf, useI18n, type Catalogue, type Lang, type Text, type TextKey } from './i18n.js';
@@ -210,7 +210,7 @@ export function ObservationsTable({ observations, caption, withMeasure = true }:
               </th>
               {withMeasure && <td>{measureName(o.code, lang)}</td>}
               <td class="num">
-                {formatValue(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
+                {formatNumber(o.value, lang)} {unitLabel(o.code, o.unit, lang)}
               </td>
               <td>
                 <ZoneBadge zone={o.zone} size="sm" />

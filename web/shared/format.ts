@@ -45,15 +45,18 @@ export function relativeTime(iso: string, now: number, t: Catalogue): string {
   return t.daysAgo(Math.floor(hours / 24));
 }
 
-/** A computed figure (a rate, a share, an axis tick), to at most two decimals. */
+/**
+ * A reading or a computed figure (a rate, a share, an axis tick), to at most two decimals: devices
+ * report to that resolution or less, and a converted value (180 lb = 81.6466266 kg) is stored
+ * unrounded for triage (domain/catalogue.ts#normaliseMeasurement) but shown rounded.
+ */
 export function formatNumber(value: number, lang: Lang): string {
   return new Intl.NumberFormat(INTL_LOCALE[lang], { maximumFractionDigits: 2 }).format(value);
 }
 
 /**
- * A recorded value or a plan's limit, exactly as stored (the shortest decimal that is that number).
- * Rounding here would show a GP's limit of 85,995 as "86", a change to it as no change, and an SpO2
- * of 85,995 as "86" beside a red zone that starts below 86.
+ * A plan's limit, exactly as the GP set it (the shortest decimal that is that number). Rounded,
+ * a limit of 85,995 showed as "86" and a change from 86 to it as no change in the diff the GP approves.
  */
 export function formatValue(value: number, lang: Lang): string {
   return new Intl.NumberFormat(INTL_LOCALE[lang], { maximumFractionDigits: 20 }).format(value);

@@ -1,4 +1,4 @@
-import { formatValue } from './format.js';
+import { formatNumber } from './format.js';
 import { useI18n } from './i18n.js';
 import { measureShort, unitLabel } from './measures.js';
 
@@ -23,7 +23,7 @@ export function Sparkline({ code, unit, points }: { code: string; unit: string; 
   const d = pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
   const last = pts[pts.length - 1]!;
   const u = unitLabel(code, unit, lang);
-  const label = t.sparkLabel(measureShort(code, lang), pts.length, `${formatValue(ys[0]!, lang)} ${u}`.trim(), `${formatValue(last[1], lang)} ${u}`.trim());
+  const label = t.sparkLabel(measureShort(code, lang), pts.length, `${formatNumber(ys[0]!, lang)} ${u}`.trim(), `${formatNumber(last[1], lang)} ${u}`.trim());
   return (
     <svg class="sparkline" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
       <title>{label}</title>
