@@ -179,12 +179,18 @@ describe('FHIR writes share ingest\'s group commit', () => {
       await wait;
       return { now: name };
     }, undefined, size);
+    /** Waits until `started` has `n` entries (at most 10 s: a loaded machine), then returns a copy. */
+    const startedWhen = async (n: number) => {
+      for (let i = 0; i < 1000 && started.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      return [...started];
+    };
     const first = job('first', 1, gate);
-    await new Promise((r) => setTimeout(r, 20));
+    await startedWhen(1);
     const small = job('small', 1);
     const big = job('bundle', 100);
-    await new Promise((r) => setTimeout(r, 50));
-    const running = [...started];
+    // PostgreSQL: both start while the first holds its transaction open. PGlite: nothing starts
+    // beside the first however long it runs (a quarter of a second here).
+    const running = env.db.kind === 'postgres' ? await startedWhen(3) : await new Promise<string[]>((r) => setTimeout(() => r([...started]), 250));
     release();
     await Promise.all([first, small, big]);
     if (env.db.kind === 'postgres') assert.deepEqual(running, ['first', 'small', 'bundle'], 'the waiting Bundle-sized write (with the small one ahead of it) started beside the first');
@@ -194,9 +200,9 @@ describe('FHIR writes share ingest\'s group commit', () => {
     let release2!: () => void;
     const gate2 = new Promise<void>((r) => (release2 = r));
     const a = job('a', 1, gate2);
-    await new Promise((r) => setTimeout(r, 20));
+    await startedWhen(1);
     const b = job('b', 1);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 250));
     assert.deepEqual([...started], ['a']);
     release2();
     await Promise.all([a, b]);
