@@ -89,9 +89,17 @@ describe('dropDatabase as a role that is not a superuser, with an autovacuum wor
     throw new Error(`no autovacuum worker came to ${name} within 30 s`);
   }
 
-  test('`with (force)` is refused, dropDatabase drops it', async () => {
+  test('dropDatabase drops it', async () => {
     const name = await vacuumedDatabase();
-    await assert.rejects(adminQuery(plainUrl, `drop database ${name} with (force)`), { code: '42501' });
+    await dropDatabase(plainUrl, name);
+    assert.equal(await exists(superUrl, name), false);
+  });
+
+  test('why: `with (force)` refuses to signal the worker (42501 on PostgreSQL 15, as in CI)', async (t) => {
+    const name = await vacuumedDatabase();
+    const force = await adminQuery(plainUrl, `drop database ${name} with (force)`).then(() => 'dropped', (err: { code?: string }) => err.code);
+    if (force === 'dropped') t.diagnostic('this PostgreSQL let a role that is not a superuser force the worker out');
+    else assert.equal(force, '42501');
     await dropDatabase(plainUrl, name);
     assert.equal(await exists(superUrl, name), false);
   });
