@@ -25,6 +25,12 @@ import { idempotencyKeyFor } from './service.js';
 const PATIENTS = 6;
 const READINGS = 150;
 const KILL_AFTER_ACKS = [30, 70, 110];
+/**
+ * More kills while no re-sent upload has yet been found committed: whether one is committed but
+ * unanswered at the instant of a kill is chance (on PGlite's one connection the others may all still
+ * be queued), and a clean-clone run once saw none in three kills.
+ */
+const EXTRA_KILLS_AT = [125, 135, 145];
 const CONCURRENCY = 4;
 const DEADLINE_MS = 100_000;
 /** The server holds each answer back this long after committing (a failpoint), so kills hit stored-but-unacknowledged uploads. */
@@ -127,7 +133,8 @@ test(`kill -9 of the server during ingest loses and doubles nothing (${TEST_DB_K
         if (r.status === 'duplicate') duplicates++;
         acked.set(r.readingId, r.status);
       }
-      if (kills < KILL_AFTER_ACKS.length && acked.size >= KILL_AFTER_ACKS[kills]!) await restart();
+      const killAt = kills < KILL_AFTER_ACKS.length ? KILL_AFTER_ACKS[kills] : duplicates === 0 ? EXTRA_KILLS_AT[kills - KILL_AFTER_ACKS.length] : undefined;
+      if (killAt !== undefined && acked.size >= killAt) await restart();
     }
   };
   try {
@@ -135,7 +142,7 @@ test(`kill -9 of the server during ingest loses and doubles nothing (${TEST_DB_K
   } finally {
     await server.stop();
   }
-  assert.equal(kills, KILL_AFTER_ACKS.length);
+  assert.ok(kills >= KILL_AFTER_ACKS.length, `${kills} kills`);
   assert.equal(acked.size, READINGS);
   assert.ok(failedUploads > 0, 'uploads were in flight when the server was killed');
   assert.ok(duplicates > 0, 'some re-sent uploads had been committed before the kill');
