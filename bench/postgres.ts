@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterDir, findPgBin, freePort, pgToolsBlocked, runPgTool } from '../src/server/testing/pg-cluster.js';
+import { findPgBin, pgToolsBlocked, startCluster } from '../src/server/testing/pg-cluster.js';
 
 export interface PgServer {
   /** A role that may CREATE DATABASE. */
@@ -30,23 +30,13 @@ export async function benchPostgres(): Promise<PgServer | null> {
   const bin = initdbBin();
   // initdb refuses to run as root (as scripts/test.sh does, the tools run as the postgres user).
   if (!bin || pgToolsBlocked()) return null;
-  const dir = clusterDir('varde-bench-pg-');
-  const run = (tool: string, args: string[]) => runPgTool(bin, tool, args);
-  const port = await freePort();
-  run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -c max_connections=50 -c shared_buffers=1GB -c max_wal_size=4GB`, 'start']);
-  const postmaster = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const cluster = await startCluster(bin, 'varde-bench-pg-', ['max_connections=50', 'shared_buffers=1GB', 'max_wal_size=4GB']);
+  const postmaster = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
-    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    adminUrl: cluster.adminUrl,
     source: `throwaway cluster (${bin})`,
     cpuMs: () => clusterCpuMs(postmaster),
-    stop() {
-      try {
-        run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop: () => cluster.stop(),
   };
 }
 

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { TEST_DB_KIND } from './db.js';
-import { adminQuery, clusterDir, databaseUrl, dropDatabase, findPgBin, freePort, pgToolsBlocked, runPgTool } from './pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase, findPgBin, pgToolsBlocked, startCluster, type Cluster } from './pg-cluster.js';
 
 /*
  * Every PostgreSQL test drops its database on close. CI's role may create databases but is not a
@@ -50,28 +48,20 @@ const skip = TEST_DB_KIND !== 'postgres'
   : !BIN ? 'no PostgreSQL binaries under /usr/lib/postgresql/*/bin' : (pgToolsBlocked() ?? false);
 
 describe('dropDatabase as a role that is not a superuser, with an autovacuum worker in the database', { skip }, () => {
-  const dir = skip ? '' : clusterDir('varde-dropdb-');
+  let cluster: Cluster | undefined;
   let superUrl = '';
   let plainUrl = '';
   before(async () => {
-    const port = await freePort();
-    runPgTool(BIN!, 'initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
     // An autovacuum worker that starts within a second and then crawls (one page per 100 ms), so
     // it is still in the database when it is dropped.
-    runPgTool(BIN!, 'pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o',
-      `-h 127.0.0.1 -p ${port} -k ${dir} -c autovacuum_naptime=1 -c autovacuum_vacuum_cost_delay=100 -c autovacuum_vacuum_cost_limit=1`, 'start']);
-    superUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    plainUrl = `postgres://plain@127.0.0.1:${port}/postgres`;
+    cluster = await startCluster(BIN!, 'varde-dropdb-', ['autovacuum_naptime=1', 'autovacuum_vacuum_cost_delay=100', 'autovacuum_vacuum_cost_limit=1']);
+    superUrl = cluster.adminUrl;
+    const plain = new URL(superUrl);
+    plain.username = 'plain';
+    plainUrl = plain.href;
     await adminQuery(superUrl, 'create role plain login createdb');
   });
-  after(() => {
-    if (!dir) return;
-    try {
-      runPgTool(BIN!, 'pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  after(() => cluster?.stop());
 
   /** A database of role `plain` with an autovacuum worker in it (waits up to 30 s for one). */
   async function vacuumedDatabase(): Promise<string> {

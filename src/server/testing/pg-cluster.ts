@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,40 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A throwaway cluster started by startCluster. */
+export interface Cluster {
+  /** The superuser `postgres` on the cluster's `postgres` database (trust authentication). */
+  adminUrl: string;
+  /** The data directory (postmaster.pid, logs beside it). */
+  dataDir: string;
+  /** Stops it at once (`-m immediate`) and deletes its files. */
+  stop(): void;
+}
+
+/**
+ * initdb and start a cluster of `bin` on 127.0.0.1 and a free port, in a new temporary directory
+ * (`prefix`), with these extra server settings (`-c name=value` each).
+ */
+export async function startCluster(bin: string, prefix: string, settings: string[] = []): Promise<Cluster> {
+  const dir = clusterDir(prefix);
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  runPgTool(bin, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  runPgTool(bin, 'pg_ctl', ['-D', dataDir, '-l', join(dir, 'log'), '-w', '-o',
+    [`-h 127.0.0.1 -p ${port} -k ${dir}`, ...settings.map((x) => `-c ${x}`)].join(' '), 'start']);
+  return {
+    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dataDir,
+    stop() {
+      try {
+        runPgTool(bin, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /**
