@@ -47,6 +47,18 @@ function renameStatement(sql: string): void {
   if (names.has(sql)) names.set(sql, digestName(sql, `_${++renamed}`));
 }
 
+/**
+ * How a transaction of TxOptions.genericPlans starts. Its statements are key probes by design, and
+ * a generic plan is built once per connection, then kept until the next ANALYZE of its tables.
+ * Built while a month's observation partition was empty (the first minutes of a month, or any
+ * time after an ANALYZE that found it empty), it scanned that whole partition on every probe
+ * instead of its index: the triage-context read of a single-reading group grew from about 1 ms to
+ * 20–50 ms within a 10-second bench phase on 1 December (bench/README.md, round 9). Without
+ * sequential scans the plan is the same whatever the statistics said when it was built; tables
+ * without a usable index are still scanned.
+ */
+const GENERIC_PLAN_TX = 'begin; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off';
+
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
 export async function openPostgres(
   connectionString: string,
@@ -105,7 +117,7 @@ export async function openPostgres(
       const client = await pool.connect();
       try {
         // One round trip either way: a simple-protocol query may hold two statements.
-        await client.query(prepare && txOpts?.genericPlans ? 'begin; set local plan_cache_mode = force_generic_plan' : 'begin');
+        await client.query(prepare && txOpts?.genericPlans ? GENERIC_PLAN_TX : 'begin');
         const result = await fn(wrap(client, true));
         await client.query('commit');
         return result;
