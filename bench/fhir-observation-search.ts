@@ -2,7 +2,7 @@
  * FHIR Observation search of one patient with a long history (issue 15, docs/SCALING.md "Reads
  * that grow with a patient's whole history"): the in-memory search (every posted resource and
  * reading of the patient read, merged, filtered, sorted, every match built, then the page cut —
- * what service.ts did before round 5, kept as searchObservationsInMemory) against the SQL search
+ * what service.ts did before round 5, kept as src/server/testing/fhir-search-reference.ts#searchObservationsInMemory) against the SQL search
  * (repo.ts#searchObservationKeys, then the page's rows only). Same database, same queries,
  * alternating blocks of repeats; per search: wall time, this process's CPU and the database backends' CPU
  * (from /proc, so the PostgreSQL cluster must run on this machine).
@@ -17,7 +17,8 @@ import { performance } from 'node:perf_hooks';
 import type { EpisodeScope } from '../src/server/auth/access.js';
 import type { Db } from '../src/server/db/port.js';
 import { SEARCH } from '../src/server/fhir/search.js';
-import { type ObservationSearchRun, searchObservationsInMemory, searchObservationsInSql } from '../src/server/fhir/service.js';
+import { type ObservationSearchRun, searchObservationsInSql } from '../src/server/fhir/service.js';
+import { searchObservationsInMemory } from '../src/server/testing/fhir-search-reference.js';
 import { ensurePartitionsFor } from '../src/server/observations/partitions.js';
 import { testDb } from '../src/server/testing/db.js';
 import { seedFixture } from '../src/server/testing/fixtures.js';

@@ -195,7 +195,8 @@ export interface FhirResourceRow {
   last_updated: Date;
 }
 
-const FHIR_COLS = `id, resource_type, patient_id, organisation_id, resource::text as resource_text, status, codes, identifiers, categories,
+/** The columns of a FhirResourceRow, as every read of fhir_resources selects them. */
+export const FHIR_COLS = `id, resource_type, patient_id, organisation_id, resource::text as resource_text, status, codes, identifiers, categories,
   effective_at, effective_precision, value_num::text as value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note,
   replaced_by, recorded_by, received_at, last_updated`;
 
@@ -271,11 +272,6 @@ export async function fhirResourceByHash(q: Queryable, type: string, scope: { pa
     { replan: true },
   );
   return r.rows[0];
-}
-
-/** Stored FHIR Observations of a patient (all of them: search filters and pages in the service). */
-export async function fhirObservationsOf(q: Queryable, patientId: string): Promise<FhirResourceRow[]> {
-  return (await q.query<FhirResourceRow>(`select ${FHIR_COLS} from fhir_resources where resource_type = 'Observation' and patient_id = $1`, [patientId])).rows;
 }
 
 
@@ -499,11 +495,6 @@ export async function observationsByKey(q: Queryable, patientId: string, key: st
 export async function observationsByIds(q: Queryable, ids: string[]): Promise<ObservationRow[]> {
   if (ids.length === 0) return [];
   return (await q.query<ObservationRow>('select * from observations where id = any($1::uuid[])', [ids])).rows;
-}
-
-/** A patient's readings (every one; the service filters, sorts and pages). */
-export async function observationsOf(q: Queryable, patientId: string): Promise<ObservationRow[]> {
-  return (await q.query<ObservationRow>('select * from observations where patient_id = $1', [patientId])).rows;
 }
 
 /** The patient's open episode (the one readings are triaged in), with its time zone and start. */

@@ -14,14 +14,15 @@ import * as m from './mappers.js';
 import { codesOfMeasure } from './observation-in.js';
 import { SEARCH } from './search.js';
 import {
-  type ObservationSearchRun, type SearchPage, readObservation, searchObservations, searchObservationsInMemory, searchObservationsInSql,
+  type ObservationSearchRun, type SearchPage, readObservation, searchObservations, searchObservationsInSql,
 } from './service.js';
+import { searchObservationsInMemory } from '../testing/fhir-search-reference.js';
 
 /*
  * Issue 15, "Reads that grow with a patient's whole history" (docs/SCALING.md): Observation search
  * pages in SQL (repo.ts#searchObservationKeys) and reads only the page's rows, and a read of an
  * app-entered systolic finds its diastolic with one probe. The reference for the SQL search is
- * the in-memory search it replaced (service.ts#searchObservationsInMemory; until round 6 also the
+ * the in-memory search it replaced (testing/fhir-search-reference.ts#searchObservationsInMemory; until round 6 also the
  * fallback for value-quantity): for random mixes of posted resources and app readings (blood
  * pressure pairs, readings covered by a posted resource, ties in time, values on the bounds of
  * value-quantity's precision ranges) and random parameters, scopes and pages, both give the same

@@ -11,7 +11,6 @@ import { audit } from '../audit/service.js';
 import { type Ctx, readDbOf } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import * as messagesRepo from '../messages/repo.js';
-import type { ObservationRow } from '../observations/repo.js';
 import * as questionnairesRepo from '../questionnaires/repo.js';
 import { type PatientRow, findPatientByIdentifier, getPatient } from '../patients/repo.js';
 import { parseFhir, stringifyFhir } from './json.js';
@@ -21,7 +20,7 @@ import { orgOf, storedObservation } from './observations.js';
 import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
 import {
-  DEFAULT_COUNT, type DateRange, type QuantityQuery, type SEARCH, type SearchType, type SearchValues, type Token, quantityMatches, stringMatches,
+  DEFAULT_COUNT, type DateRange, type SEARCH, type SearchType, type SearchValues, type Token, stringMatches,
 } from './search.js';
 
 /*
@@ -76,7 +75,7 @@ async function searchFor<T>(ctx: Ctx, type: string, patientId: string, run: () =
 const statusIn = (tokens: Token[] | undefined, status: string) => !tokens || tokens.some((t) => t.code === status);
 
 /** Whether any 'system|code' token of an element matches any search token (OR). */
-function tokensMatch(search: Token[], have: string[]): boolean {
+export function tokensMatch(search: Token[], have: string[]): boolean {
   return search.some((t) =>
     have.some((h) => {
       const i = h.indexOf('|');
@@ -88,11 +87,12 @@ function tokensMatch(search: Token[], have: string[]): boolean {
   );
 }
 
-const inRange = (at: Date | null | undefined, r: DateRange | undefined) =>
+/** Whether an instant lies in a date search's range (none: always). */
+export const inRange = (at: Date | null | undefined, r: DateRange | undefined) =>
   !r || (at != null && (!r.from || at >= r.from) && (!r.to || at < r.to));
 
 /** Stable order: the key, then id (so pages never overlap or skip). */
-function sortBy<T>(items: T[], key: (x: T) => string | number, desc: boolean, id: (x: T) => string): T[] {
+export function sortBy<T>(items: T[], key: (x: T) => string | number, desc: boolean, id: (x: T) => string): T[] {
   return items.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
@@ -191,93 +191,17 @@ export async function searchPatients(ctx: Ctx, q: Q<'Patient'>): Promise<Patient
 
 // ------------------------------------------------------------------ Observation
 
-/** What Observation search filters and sorts on, for stored FHIR resources and app-entered readings alike. */
-interface ObsItem {
-  id: string;
-  patientId: string | null;
-  effectiveAt: Date | null;
-  lastUpdated: Date;
-  status: string;
-  codes: string[];
-  identifiers: string[];
-  categories: string[];
-  value?: number;
-  unit?: string;
-  deviceId: string | null;
-  /** For access scoping (auth/access.ts#rowInScope): the episode of the reading, or who posted it when it has none. */
-  episode_id: string | null;
-  organisation_id: string | null;
-  build: () => Observation;
-}
-
-const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+/** The observation-category code system (the category of app-entered readings). */
+export const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const tok = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
-function fhirItem(r: repo.FhirResourceRow, rows: Map<string, ObservationRow>): ObsItem {
-  return {
-    id: r.id, patientId: r.patient_id, effectiveAt: r.effective_at, lastUpdated: r.last_updated, status: r.status ?? 'unknown',
-    codes: r.codes, identifiers: r.identifiers, categories: r.categories,
-    value: r.value_num !== null ? Number(r.value_num) : undefined, unit: r.value_unit ?? undefined, deviceId: r.device_id,
-    episode_id: r.observation_ids.map((id) => rows.get(id)?.episode_id).find((e) => e !== undefined) ?? null, organisation_id: r.organisation_id,
-    build: () => storedObservation(r, rows),
-  };
-}
-
-function appCodes(code: MeasureCode): string[] {
+/** Every 'system|code' an app-entered reading of this measure answers to. */
+export function appCodes(code: MeasureCode): string[] {
   return [...codesOfMeasure(code).map(tok), ...m.codingsFor(code).map((c) => `${c.system}|${c.code}`)];
 }
 
-function appItem(o: ObservationRow): ObsItem {
-  return {
-    id: o.id, patientId: o.patient_id, effectiveAt: o.effective_at, lastUpdated: o.received_at, status: 'final',
-    codes: appCodes(o.code), identifiers: o.idempotency_key ? [`${m.IDEMPOTENCY_SYSTEM}|${o.idempotency_key}`] : [],
-    categories: [`${OBS_CATEGORY}|${m.categoryOf(o.code)}`], value: o.value, unit: o.unit, deviceId: o.device_id,
-    episode_id: o.episode_id, organisation_id: null,
-    build: () => m.observationResource(o),
-  };
-}
-
 /** The codings of a blood pressure panel built from two app rows (mappers.ts#bloodPressurePanel). */
-const PANEL_CODES = [`http://loinc.org|85354-9`, ...appCodes('bp_systolic'), ...appCodes('bp_diastolic')];
-
-function panelItem(sys: ObservationRow, dia: ObservationRow): ObsItem {
-  return {
-    ...appItem(sys),
-    codes: PANEL_CODES,
-    value: undefined,
-    unit: undefined,
-    build: () => m.bloodPressurePanel(sys, dia),
-  };
-}
-
-/** The diastolic reading of the same sitting as a systolic one (app and device uploads store BP as two rows). */
-function partnerOf(sys: ObservationRow, rows: ObservationRow[]): ObservationRow | undefined {
-  return rows.find((d) => d.code === 'bp_diastolic' && d.idempotency_key === sys.idempotency_key && d.effective_at.getTime() === sys.effective_at.getTime());
-}
-
-/** Every Observation of a patient as search items: posted FHIR resources, and readings entered elsewhere (BP as one panel). */
-async function observationItems(q: Queryable, patientId: string): Promise<ObsItem[]> {
-  const [fhirRows, obsRows] = await Promise.all([repo.fhirObservationsOf(q, patientId), repo.observationsOf(q, patientId)]);
-  // By id, so that among several diastolics of one sitting the lowest id is the partner, as the
-  // SQL search (repo.ts#searchObservationKeys) and readObservation (repo.ts#bpPartnerOf) choose.
-  obsRows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const byId = new Map(obsRows.map((o) => [o.id, o]));
-  const covered = new Set(fhirRows.flatMap((r) => r.observation_ids));
-  const app = obsRows.filter((o) => !covered.has(o.id));
-  const partners = new Map<string, ObservationRow>();
-  for (const o of app) {
-    const d = o.code === 'bp_systolic' ? partnerOf(o, app) : undefined;
-    if (d) partners.set(o.id, d);
-  }
-  const paired = new Set([...partners.values()].map((d) => d.id));
-  const items = fhirRows.map((r) => fhirItem(r, byId));
-  for (const o of app) {
-    const d = partners.get(o.id);
-    if (d) items.push(panelItem(o, d));
-    else if (!paired.has(o.id)) items.push(appItem(o));
-  }
-  return items;
-}
+export const PANEL_CODES = [`http://loinc.org|85354-9`, ...appCodes('bp_systolic'), ...appCodes('bp_diastolic')];
 
 /**
  * FHIR read of one Observation: a posted resource exactly as sent (plus id, meta and Varde's
@@ -311,14 +235,6 @@ export async function readObservation(ctx: Ctx, id: string): Promise<Observation
   return m.observationResource(row);
 }
 
-/** Sorts items by effective time (missing times last) or last update. */
-function sortObservations(items: ObsItem[], sort: string | undefined): ObsItem[] {
-  const s = sort ?? '-date';
-  const desc = s.startsWith('-');
-  const key = s.replace(/^-/, '');
-  return sortBy(items, (i) => (key === '_lastUpdated' ? i.lastUpdated.getTime() : (i.effectiveAt?.getTime() ?? (desc ? -Infinity : Infinity))), desc, (i) => i.id);
-}
-
 /** One page of a search and the number of all matches (Bundle.total). */
 export interface SearchPage<T> {
   total: number;
@@ -335,31 +251,6 @@ export interface ObservationSearchRun {
   offset: number;
 }
 
-/**
- * Observation search in memory over the patient's whole history: every posted resource and every
- * reading read, merged, filtered, sorted, then paged. Not used to answer searches any more (it
- * reads the whole history); kept as the reference the SQL search is tested against
- * (search-bounded.test.ts).
- */
-export async function searchObservationsInMemory(db: Queryable, run: ObservationSearchRun): Promise<SearchPage<Observation>> {
-  const { q } = run;
-  const all = await observationItems(db, run.patientId);
-  const hit = all.filter((i) =>
-    (!q._id || q._id.includes(i.id))
-    && (!q.identifier || tokensMatch(q.identifier, i.identifiers))
-    && (!q.status || q.status.some((t) => t.code === i.status))
-    && (!q.code || tokensMatch(q.code, i.codes))
-    && (!q.category || tokensMatch(q.category, i.categories))
-    && inRange(i.effectiveAt, q.date)
-    && inRange(i.lastUpdated, q._lastUpdated)
-    && (!q.device || i.deviceId === q.device)
-    && (!q['value-quantity'] || q['value-quantity'].every((alts: QuantityQuery[]) => alts.some((v) => quantityMatches(v, i.value, i.unit ? 'http://unitsofmeasure.org' : undefined, i.unit))))
-    && rowInScope(run.scope, i),
-  );
-  const sorted = sortObservations(hit, q._sort);
-  return { total: sorted.length, page: sorted.slice(run.offset, run.offset + run.count).map((i) => i.build()) };
-}
-
 /** Measure codes whose app-entered readings carry a matching code and category coding, and whether a BP panel does. */
 function appCodeMatches(q: Q<'Observation'>): { appCodes?: string[]; panels: boolean } {
   if (!q.code && !q.category) return { panels: true };
@@ -374,7 +265,7 @@ function appCodeMatches(q: Q<'Observation'>): { appCodes?: string[]; panels: boo
 /**
  * Observation search in SQL (repo.ts#searchObservationKeys): filters, merge, BP pairing, order,
  * page and count in one statement, then only the page's rows are read and built. Same matches,
- * order and total as searchObservationsInMemory (search-bounded.test.ts checks it by property).
+ * order and total as the in-memory reference (testing/fhir-search-reference.ts; search-bounded.test.ts checks it by property).
  */
 export async function searchObservationsInSql(db: Queryable, run: ObservationSearchRun): Promise<SearchPage<Observation>> {
   const { q } = run;
