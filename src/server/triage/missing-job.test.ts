@@ -11,6 +11,7 @@ import type { Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
 import { openPostgres } from '../db/postgres.js';
 import { databaseUrl } from '../testing/pg-cluster.js';
+import { TEST_DB_KIND } from '../testing/db.js';
 import { sweepMissing } from './missing-job.js';
 import { nextDeadline } from './schedule.js';
 
@@ -419,6 +420,52 @@ test('two sweeps at the same time (two processes, several connections each) rais
   } finally {
     await other.close();
     await endEpisodes(ids);
+  }
+});
+
+test('a plan approved while a sweep claims its already marked episode is synced by the next sweep, not lost', {
+  skip: TEST_DB_KIND === 'postgres' ? false : 'PostgreSQL only: PGlite runs one statement at a time',
+}, async () => {
+  const now = new Date('2026-05-06T12:00:00Z');
+  const e = await enrol('Europe/Oslo', planWith([{ code: 'spo2', schedule: { kind: 'as_needed' } }]), new Date('2026-05-01T00:00:00Z'));
+  await sweepMissing(db, now);
+  const marked = async () => (await db.query<{ gen: number }>('select gen::int from episode_schedule_dirty where episode_id = $1', [e.episodeId])).rows[0]?.gen;
+  assert.equal(await marked(), undefined, 'the first sweep took the new episode\'s mark');
+  // Marked already (its time zone changed, say), and not yet swept.
+  await db.query('update episodes set time_zone = $2 where id = $1', [e.episodeId, 'Europe/Stockholm']);
+  assert.equal(await marked(), 1);
+  const other = await secondHandle();
+  try {
+    // The GP approves a new version with a daily weight; the sweep's claim starts before that commits.
+    const approved = other.db.tx(async (tx) => {
+      await tx.query(`update plans set status = 'superseded' where id = $1`, [e.planId]);
+      await tx.query(
+        `insert into plans (episode_id, version, status, definition, created_by, approved_by, approved_at) values ($1, 2, 'approved', $2, $3, $3, $4)`,
+        [e.episodeId, JSON.stringify(planWith([{ code: 'weight', schedule: daily('08:00', 0) }])), f.people.gp, new Date('2026-05-02T00:00:00Z')],
+      );
+      // Hold the transaction open until the sweep waits for the episode's mark.
+      for (let i = 0; i < 200; i++) {
+        const waiting = (await db.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%episode_schedule_dirty%' and datname = current_database()`,
+        )).rows[0]!.n;
+        if (waiting > 0) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the sweep never waited for the mark');
+    });
+    const sweep = sweepMissing(db, new Date(now.getTime() + 60_000));
+    await approved;
+    await sweep;
+    // The claim saw the mark as it was before the approval, so it left it (and the old plan) alone.
+    assert.ok(((await marked()) ?? 0) > 1, 'the approval bumped the mark, and the sweep left it');
+    assert.deepEqual((await db.query<{ code: string }>('select code from episode_schedule where episode_id = $1 order by code', [e.episodeId])).rows.map((r) => r.code), []);
+    // The next sweep syncs the new plan: the weight is scheduled (and, overdue, alerted).
+    await sweepMissing(db, new Date(now.getTime() + 120_000));
+    assert.equal(await marked(), undefined);
+    assert.deepEqual((await db.query<{ code: string }>('select code from episode_schedule where episode_id = $1 order by code', [e.episodeId])).rows.map((r) => r.code), ['inactive', 'weight']);
+  } finally {
+    await other.close();
+    await endEpisodes([e.episodeId]);
   }
 });
 

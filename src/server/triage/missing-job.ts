@@ -147,7 +147,7 @@ async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult
   };
   // A minute with nothing to do costs one statement of two index probes, not a transaction per partition.
   const todo = (await db.query<{ dirty: boolean; due: boolean }>(
-    `select exists (select 1 from episode_state where schedule_dirty) as dirty, exists (select 1 from episode_schedule where next_due_at <= $1) as due`,
+    `select exists (select 1 from episode_schedule_dirty) as dirty, exists (select 1 from episode_schedule where next_due_at <= $1) as due`,
     [now],
   )).rows[0];
   if (!todo?.dirty && !todo?.due) return c.out;
@@ -479,23 +479,29 @@ const NOTIFY_SQL = `select pg_notify('${EVENTS_CHANNEL}', json_build_object('typ
  * @returns how many episodes were handled (0: none left) and the last one in episode order
  */
 async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: string, evaluate: boolean): Promise<{ n: number; last: string }> {
-  const eps = await tx.query<{
-    episode_id: string; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; inactive_at: Date;
+  const claim = await tx.query<{
+    n: number; last: string | null;
+    episode_id: string | null; time_zone: string; active: boolean; plan_id: string | null; definition_md5: string | null; version: number | null; inactive_at: Date;
   }>(
-    // Claimed and marked clean, and the old rows deleted, in one statement, before the alert
-    // statement's trigger touches the same rows again (the transaction rolls it back if anything below fails).
-    `with claimed as (
-       update episode_state s set schedule_dirty = false, schedule_plan_id = case when e.status = 'active' then p.id end
-         from episodes e left join plans p on p.episode_id = e.id and p.status = 'approved' left join organisations o on o.id = e.follow_up_org
-        where e.id = s.episode_id and s.episode_id in (select episode_id from episode_state where schedule_dirty and ${IN_PART('episode_id', '$2', c.parts)} and episode_id > $4
-                                                                order by episode_id limit $1)
-        returning s.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version,
-                  ${INACTIVE_DEADLINE('s', '$3')} as inactive_at),
+    // Claimed (their marks deleted) and their old rows deleted in one statement. A mark whose
+    // `gen` moved on after this statement's snapshot (a change committed while the delete waited
+    // for its row) is not claimed: its episode waits for the next sweep, which sees the change
+    // (migration 038). The transaction rolls the claim back if anything below fails.
+    `with seen as (
+       select episode_id, gen from episode_schedule_dirty where ${IN_PART('episode_id', '$2', c.parts)} and episode_id > $4 order by episode_id limit $1),
+     claimed as (
+       delete from episode_schedule_dirty d using seen where d.episode_id = seen.episode_id and d.gen = seen.gen returning d.episode_id),
      del as (delete from episode_schedule d using claimed where d.episode_id = claimed.episode_id)
-     select * from claimed`,
+     select k.n, k.last, x.* from (select count(*)::int as n, max(episode_id::text) as last from seen) k left join (
+       select cl.episode_id, e.time_zone, e.status = 'active' as active, p.id as plan_id, p.definition_md5, p.version,
+              ${INACTIVE_DEADLINE('s', '$3')} as inactive_at
+         from claimed cl join episodes e on e.id = cl.episode_id left join episode_state s on s.episode_id = cl.episode_id
+         left join plans p on p.episode_id = e.id and p.status = 'approved' left join organisations o on o.id = e.follow_up_org) x on true`,
     [c.batch, part, DEFAULT_INACTIVE_DAYS, after],
   );
-  if (eps.rows.length === 0) return { n: 0, last: after };
+  const seen = claim.rows[0];
+  if (!seen || seen.n === 0 || seen.last === null) return { n: 0, last: after };
+  const eps = { rows: claim.rows.flatMap((r) => (r.episode_id === null ? [] : [{ ...r, episode_id: r.episode_id }])) };
   const unknown = [...new Set(eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
   if (unknown.length > 0) {
     const defs = await tx.query<{ definition_md5: string; definition: unknown }>(
@@ -537,7 +543,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
     }
   }
   // uuid order is the order of its lower-case text.
-  return { n: eps.rows.length, last: eps.rows.reduce((m, r) => (r.episode_id > m ? r.episode_id : m), after) };
+  return { n: seen.n, last: seen.last };
 }
 
 /** Parses a plan definition once per sweep: its scheduled entries, or why it is unusable. */
@@ -557,8 +563,8 @@ function learnPlan(c: SweepCtx, md5: string, definition: unknown): void {
 async function prepareSync(db: Db, c: SweepCtx): Promise<void> {
   const r = await db.query<{ tz: string; md5: string; version: number; definition: unknown }>(
     `select distinct on (e.time_zone, p.definition_md5, p.version) e.time_zone as tz, p.definition_md5 as md5, p.version, p.definition
-       from episode_state s join episodes e on e.id = s.episode_id join plans p on p.episode_id = e.id and p.status = 'approved'
-      where s.schedule_dirty and e.status = 'active'`,
+       from episode_schedule_dirty d join episodes e on e.id = d.episode_id join plans p on p.episode_id = e.id and p.status = 'approved'
+      where e.status = 'active'`,
   );
   for (const x of r.rows) {
     if (!c.plans.has(x.md5)) learnPlan(c, x.md5, x.definition);
