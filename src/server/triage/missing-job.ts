@@ -501,8 +501,9 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
   );
   const seen = claim.rows[0];
   if (!seen || seen.n === 0 || seen.last === null) return { n: 0, last: after };
-  const eps = { rows: claim.rows.flatMap((r) => (r.episode_id === null ? [] : [{ ...r, episode_id: r.episode_id }])) };
-  const unknown = [...new Set(eps.rows.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
+  // The claimed episodes (none when every mark seen had moved on).
+  const eps = claim.rows.flatMap((r) => (r.episode_id === null ? [] : [{ ...r, episode_id: r.episode_id }]));
+  const unknown = [...new Set(eps.filter((r) => r.active && r.plan_id && r.definition_md5 && !c.plans.has(r.definition_md5)).map((r) => r.plan_id!))];
   if (unknown.length > 0) {
     const defs = await tx.query<{ definition_md5: string; definition: unknown }>(
       `select distinct on (definition_md5) definition_md5, definition from plans where id = any($1::uuid[])`,
@@ -513,7 +514,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
   const episodes: SyncEpisode[] = [];
   const md5s = new Set<string>();
   const keys = new Set<string>();
-  for (const r of eps.rows) {
+  for (const r of eps) {
     if (!r.active || !r.plan_id || !r.definition_md5) continue;
     const def = c.plans.get(r.definition_md5);
     if (typeof def !== 'object') {
