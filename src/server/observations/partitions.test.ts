@@ -95,7 +95,11 @@ describe('migration 027 on a populated database', () => {
     assert.ok(applied.includes('027_observations_partitioned.sql'));
 
     assert.deepEqual(await rows(), rowsBefore, 'every row, every column');
-    assert.deepEqual(await state(), stateBefore, 'the triggers\' derived state is untouched');
+    // Migration 038, applied with it, moved the sweep's schedule marks out of episode_state into a table of their own.
+    const marked = stateBefore.filter((st) => st['schedule_dirty'] === true).map((st) => st['episode_id']);
+    assert.deepEqual(await state(), stateBefore.map(({ schedule_dirty: _d, schedule_plan_id: _p, ...st }) => st), 'the triggers\' derived state is untouched');
+    assert.ok(marked.length > 0);
+    assert.deepEqual((await db.query<{ episode_id: string }>('select episode_id from episode_schedule_dirty order by episode_id')).rows.map((r) => r.episode_id), marked);
     assert.equal(await whereIs(db, ids[0]!), 'observations_default');
     assert.equal(await whereIs(db, ids[1]!), partName(times[1]!));
     assert.equal(await whereIs(db, ids[2]!), partName(times[2]!));
