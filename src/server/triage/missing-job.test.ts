@@ -436,23 +436,28 @@ test('a plan approved while a sweep claims its already marked episode is synced 
   assert.equal(await marked(), 1);
   const other = await secondHandle();
   try {
-    // The GP approves a new version with a daily weight; the sweep's claim starts before that commits.
+    // The GP approves a new version with a daily weight; the sweep's claim starts after the
+    // approval has bumped the mark and before it commits.
+    let bumped!: () => void;
+    const markBumped = new Promise<void>((resolve) => (bumped = resolve));
     const approved = other.db.tx(async (tx) => {
       await tx.query(`update plans set status = 'superseded' where id = $1`, [e.planId]);
       await tx.query(
         `insert into plans (episode_id, version, status, definition, created_by, approved_by, approved_at) values ($1, 2, 'approved', $2, $3, $3, $4)`,
         [e.episodeId, JSON.stringify(planWith([{ code: 'weight', schedule: daily('08:00', 0) }])), f.people.gp, new Date('2026-05-02T00:00:00Z')],
       );
+      bumped();
       // Hold the transaction open until the sweep waits for the episode's mark.
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 400; i++) {
         const waiting = (await db.query<{ n: number }>(
           `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%episode_schedule_dirty%' and datname = current_database()`,
         )).rows[0]!.n;
         if (waiting > 0) return;
-        await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error('the sweep never waited for the mark');
     });
+    await Promise.race([markBumped, approved]);
     const sweep = sweepMissing(db, new Date(now.getTime() + 60_000));
     await approved;
     await sweep;
