@@ -2,7 +2,7 @@ import { careRelations } from '../auth/access.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
-import { GroupQueues, withRetry } from './queue.js';
+import { GroupQueues, waitingAtLeast, withRetry } from './queue.js';
 
 /*
  * Group commit for device uploads. Every upload is validated on its own; its write then joins
@@ -158,11 +158,7 @@ const PARALLEL_GROUP_READINGS = 16;
  * they reached 1 855–1 857 req/s in three runs with p99 37–39 ms instead of 42–55, for ~5 % more
  * database CPU per reading (groups of 16 still share their statements); 8 and 32 gave 1 641–1 644.
  */
-const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write, 2, (queue) => {
-  let n = 0;
-  for (const j of queue) if ((n += j.readings.length) >= PARALLEL_GROUP_READINGS) return true;
-  return false;
-});
+const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write, 2, waitingAtLeast(PARALLEL_GROUP_READINGS, (j: Job) => j.readings.length));
 
 /**
  * Writes an upload's validated readings through the client's group-commit queue. Resolves once

@@ -2,7 +2,7 @@ import { actorTag } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { storeSittings, type RecordOptions, type SittingToStore, type StoredSitting } from '../observations/service.js';
-import { GroupQueues, withRetry, type QueuedJob } from './queue.js';
+import { GroupQueues, waitingAtLeast, withRetry, type QueuedJob } from './queue.js';
 
 /*
  * The FHIR write path's share of ingest's group commit (combiner.ts) and statement economy.
@@ -210,11 +210,8 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
 const POSTGRES_GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 2)) || 2);
 /** Resources waiting that make a second group worth starting beside a running one. */
 const PARALLEL_GROUP_RESOURCES = 16;
-const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING, (queue) => {
-  let n = 0;
-  for (const j of queue) if ((n += j.size) >= PARALLEL_GROUP_RESOURCES) return true;
-  return false;
-});
+const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING,
+  waitingAtLeast(PARALLEL_GROUP_RESOURCES, (j: Job) => j.size));
 
 /**
  * Runs `stage` in a transaction shared with other concurrent writes of the same caller (group

@@ -102,6 +102,18 @@ class GroupQueue<J extends QueuedJob<R>, R> {
   }
 }
 
+/**
+ * A `worthAnother` for GroupQueues: the waiting writes hold at least `min` units between them
+ * (readings of device uploads, resources of FHIR writes).
+ */
+export function waitingAtLeast<J>(min: number, size: (job: J) => number): (queue: J[]) => boolean {
+  return (queue) => {
+    let n = 0;
+    for (const j of queue) if ((n += size(j)) >= min) return true;
+    return false;
+  };
+}
+
 /** One group-commit queue per database and caller key. */
 export class GroupQueues<J extends QueuedJob<R>, R> {
   private readonly perDb = new WeakMap<Db, Map<string, GroupQueue<J, R>>>();
