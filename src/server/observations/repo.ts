@@ -185,8 +185,8 @@ export async function triageContext(
        coalesce((select jsonb_agg(to_jsonb(o) order by o.code) from unnest($1::uuid[], $2::text[]) as u(p, k)
                    cross join lateral (select x.* from observation_keys k join observations x on x.id = k.observation_id and x.effective_at = k.effective_at
                                        where k.patient_id = u.p and k.idempotency_key = u.k) o), '[]') as existing,
-       -- Named columns, not to_jsonb(p) - 'definition': that built the whole definition (several
-       -- kB) as jsonb to throw it away, 0.07 ms of database CPU per reading (bench/README.md, round 10).
+       -- PlanRow's columns by name, not to_jsonb(p) - 'definition': that detoasted and copied each
+       -- definition (~8 kB) only to drop it, 0.68 -> 0.17 ms for 13 plans (bench/README.md, round 10).
        coalesce((select jsonb_agg(jsonb_build_object('id', p.id, 'episode_id', p.episode_id, 'version', p.version, 'status', p.status,
                                                      'created_by', p.created_by, 'created_at', p.created_at, 'approved_by', p.approved_by,
                                                      'approved_at', p.approved_at, 'definition_md5', p.definition_md5, 'approved_by_name', pe.name))

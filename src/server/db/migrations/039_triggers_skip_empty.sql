@@ -1,11 +1,13 @@
 -- Statement triggers return at once when their statement changed no row (issue 15, round 10).
 --
 -- PostgreSQL runs an AFTER ... FOR EACH STATEMENT trigger even when the statement touched nothing.
--- Two such statements run on hot paths:
+-- Such statements run on hot paths:
 --   * every ingest write statement (observations/repo.ts#writeSittings) updates the missing alerts
 --     its readings answer, and most readings answer none;
 --   * varde_alert_state updates only the episode_state rows whose derived state moved, so most
---     alert writes of a reading or a sweep batch end in an UPDATE of no episode_state row.
+--     alert writes of a reading or a sweep batch end in an UPDATE of no episode_state row;
+--   * INSERT ... ON CONFLICT DO UPDATE (the alert merges, the worklist upserts) fires both the
+--     INSERT and the UPDATE statement triggers, one of them usually with no row.
 -- With no row to look at, varde_alerts_state still locked, aggregated and updated through its
 -- CTEs, and the worklist trigger ran its delete and its upsert: about 0.2 ms of database CPU with
 -- generic plans and 0.7 ms with custom ones, measured on an empty alert update (bench/README.md,
