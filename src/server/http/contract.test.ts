@@ -3,13 +3,14 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import fc from 'fast-check';
 import { z } from 'zod';
 import { ERROR_CODES } from '../../api/errors.js';
 import { contractRoutes } from '../../api/index.js';
 import { route } from '../../api/route.js';
 import { useTestServer } from '../testing/server.js';
 import type { App, AppDeps } from './app.js';
-import { serve } from './contract.js';
+import { serialise, serve } from './contract.js';
 
 const env = useTestServer();
 
@@ -30,6 +31,43 @@ test('an answer that drifts from the contract is a 500, never a different shape 
   assert.equal(bad.statusCode, 500);
   assert.match(bad.body, /does not match the API contract/);
   await app.close();
+});
+
+test('an answer is put on the wire as if its JSON form had been checked (property, against the round-trip reference)', () => {
+  // serialise() parses the answer as it is and falls back to its JSON form only when the schema
+  // refuses it. The reference is the former behaviour: always the JSON form. Generated answers
+  // mix what services return with what the JSON form changes (Dates, undefined, NaN, extra keys).
+  const Row = z.object({ v: z.number(), unit: z.string() });
+  const Answer = z.object({
+    id: z.string(), at: z.string(), n: z.number().nullable(), tags: z.array(z.string()), note: z.string().optional(),
+    meta: z.record(z.string(), z.unknown()), rows: z.array(Row), zone: z.enum(['green', 'red']).nullable(),
+  });
+  const r = route({ method: 'GET', path: '/p', tag: 't', summary: 's', response: Answer, public: true });
+  const wire = (f: () => unknown) => {
+    try {
+      return JSON.stringify(f());
+    } catch (e) {
+      return e instanceof Error && /does not match the API contract/.test(e.message) ? 'refused' : `threw ${String(e)}`;
+    }
+  };
+  const reference = (x: unknown) => {
+    const c = Answer.safeParse(x === undefined ? undefined : JSON.parse(JSON.stringify(x)));
+    if (!c.success) throw new Error('does not match the API contract');
+    return c.data;
+  };
+  const date = fc.date();
+  const str = fc.oneof(fc.string(), date, fc.constant(undefined), fc.integer(), fc.constant(null));
+  const num = fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.constant(undefined), fc.string(), date);
+  const answer = fc.record({
+    id: str, at: str, n: num, tags: fc.array(str, { maxLength: 4 }), note: str,
+    meta: fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), date, fc.constant(undefined)), { maxKeys: 4 }),
+    rows: fc.array(fc.record({ v: num, unit: str, extra: fc.anything() }, { requiredKeys: [] }), { maxLength: 4 }),
+    zone: fc.oneof(fc.constantFrom('green', 'red', 'yellow'), fc.constant(null), fc.constant(undefined)),
+    secret: fc.anything(),
+  }, { requiredKeys: [] });
+  fc.assert(fc.property(fc.oneof(answer, fc.constant(undefined)), (x) => {
+    assert.equal(wire(() => serialise(r, x)), wire(() => reference(x)));
+  }), { numRuns: 2000 });
 });
 
 test('a real route whose answer drifts fails: GET /api/organisations checked against a narrowed contract', async () => {
