@@ -68,10 +68,10 @@ export function serve<R extends RouteContract>(
  *
  * Most answers are JSON values already (services write instants as ISO strings), so the schema
  * parses the answer as it is first. Only an answer it refuses (a Date where the contract has a
- * string, say) is parsed again in its JSON form. What can then differ from parsing the JSON form
- * only is what the wire does not carry (an undefined member, a Date inside `unknown`, which
- * Fastify's JSON.stringify writes as JSON.stringify would have). The round trip of every answer
- * was a fifth of a worklist page's server CPU (bench/README.md, round 10).
+ * string, say) is parsed again in its JSON form. What the wire carries is then the same as before,
+ * except for an accessor on a class instance's prototype, which JSON.stringify skipped and the
+ * schema now reads (services return plain rows). The round trip of every answer was a fifth of a
+ * worklist page's server CPU (bench/README.md, round 10).
  */
 export function serialise(r: RouteContract, result: unknown, req?: FastifyRequest): unknown {
   const schema = r.response!;
