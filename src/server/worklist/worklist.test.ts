@@ -126,6 +126,48 @@ describe('paged worklist', () => {
   });
 });
 
+describe('sparklines', () => {
+  const HOUR = 3_600_000;
+  /** Readings of one measure for the patient's episode, `[hours ago, value]` each. */
+  async function readings(patientId: string, code: string, unit: string, list: [number, number][], now: number) {
+    await env.db.query(
+      `insert into observations (patient_id, episode_id, code, value, unit, effective_at, source, recorded_by)
+       select $1, e.id, $2, v, $3, t, 'patient', 'patient:x' from episodes e, unnest($4::float8[], $5::timestamptz[]) as x(v, t) where e.patient_id = $1`,
+      [patientId, code, unit, list.map(([, v]) => v), list.map(([h]) => new Date(now - h * HOUR))],
+    );
+  }
+  /** What the row should show: the newest `max` of `list` within 14 days, oldest first. */
+  const expected = (list: [number, number][], now: number, max = 20) =>
+    list.filter(([h]) => h <= 14 * 24).sort((x, y) => x[0] - y[0]).slice(0, max).reverse()
+      .map(([h, v]) => [new Date(now - h * HOUR).toISOString(), v]);
+
+  test('each row shows its first measure of SpO2, weight, glucose, heart rate, PHQ-9: the newest 20 values of 14 days, oldest first', async () => {
+    const now = Date.now();
+    const anna = await addPatient('Sparkline Anna');
+    const bjorn = await addPatient('Sparkline Bjørn');
+    const carl = await addPatient('Sparkline Carl');
+    const dina = await addPatient('Sparkline Dina');
+    // Anna: 30 SpO2 values over 12 days and some older ones, heart rate too: SpO2 comes first.
+    const annaSpo2: [number, number][] = [...Array.from({ length: 30 }, (_, i): [number, number] => [1 + i * 9.5, 80 + (i % 17)]), [15 * 24, 70], [20 * 24, 71]];
+    await readings(anna, 'spo2', '%', annaSpo2, now);
+    await readings(anna, 'heart_rate', '/min', [[1, 77], [2, 78]], now);
+    // Bjørn: heart rate and weight; weight comes before heart rate.
+    const bjornWeight: [number, number][] = [[3, 81.2], [50, 81.9], [100, 80.4]];
+    await readings(bjorn, 'heart_rate', '/min', Array.from({ length: 25 }, (_, i): [number, number] => [i + 1, 60 + i]), now);
+    await readings(bjorn, 'weight', 'kg', bjornWeight, now);
+    // Carl: glucose 13 and 16 days ago; only the first is inside the sparkline's 14 days.
+    const carlGlucose: [number, number][] = [[13 * 24, 6.1], [16 * 24, 9.4]];
+    await readings(carl, 'glucose', 'mmol/L', carlGlucose, now);
+    const items = (await env.call('GET', `/api/worklist?q=${encodeURIComponent('Sparkline')}`, env.c.nurseA)).body as unknown as { items: (Item & { spark: { code: string; points: [string, number][] } | null })[] };
+    const spark = (id: string) => items.items.find((i) => i.patient.id === id)?.spark;
+    assert.deepEqual(spark(anna), { code: 'spo2', points: expected(annaSpo2, now) });
+    assert.equal(spark(anna)!.points.length, 20);
+    assert.deepEqual(spark(bjorn), { code: 'weight', points: expected(bjornWeight, now) });
+    assert.deepEqual(spark(carl), { code: 'glucose', points: expected(carlGlucose, now) });
+    assert.equal(spark(dina), null, 'nothing measured: no sparkline');
+  });
+});
+
 describe('maintained state', () => {
   test('a reading and its alert update the row in the same transaction; acknowledging turns it green; the state equals a recomputation', async () => {
     const r = await env.call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'wl-state-0001', measurements: [{ code: 'spo2', value: 85 }] });
