@@ -181,13 +181,22 @@ export async function openAlerts(q: Queryable, episodeIds: string[]): Promise<Op
   return r.rows;
 }
 
-export async function sparkValues(q: Queryable, episodeIds: string[], code: string, since: Date, perEpisode: number) {
+/**
+ * The sparkline points of a page in one statement: for each (episode, measure) pair, the last
+ * `perEpisode` values since `since`, oldest first. One index walk per pair (newest back, cut at the
+ * limit), where a query per measure cost a round trip each and numbered every value of 14 days.
+ */
+export async function sparkValues(q: Queryable, pairs: { episodeId: string; code: string }[], since: Date, perEpisode: number) {
+  if (pairs.length === 0) return [];
   const r = await q.query<{ episode_id: string; value: number; effective_at: Date }>(
-    `select episode_id, value, effective_at from (
-        select episode_id, value, effective_at, row_number() over (partition by episode_id order by effective_at desc) as rn
-          from observations where episode_id = any($1) and code = $2 and effective_at >= $3) x
-      where rn <= $4 order by episode_id, effective_at`,
-    [episodeIds, code, since, perEpisode],
+    `select x.episode_id, o.value, o.effective_at
+       from unnest($1::uuid[], $2::text[]) as x(episode_id, code)
+       cross join lateral (
+         select value, effective_at from observations o
+          where o.episode_id = x.episode_id and o.code = x.code and o.effective_at >= $3
+          order by o.effective_at desc limit $4) o
+      order by x.episode_id, o.effective_at`,
+    [pairs.map((p) => p.episodeId), pairs.map((p) => p.code), since, perEpisode],
   );
   return r.rows;
 }

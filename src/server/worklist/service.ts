@@ -13,6 +13,8 @@ const SPARK_CODES = ['spo2', 'weight', 'glucose', 'heart_rate', 'phq9'] as const
 /** Latest values older than this are not shown on the worklist (as before it was maintained). */
 const LATEST_WINDOW_DAYS = 30;
 const SPARK_DAYS = 14;
+/** At most this many points per sparkline (the newest). */
+const SPARK_POINTS = 20;
 export const PAGE_SIZE = WORKLIST_PAGE_SIZE;
 
 /** The order of domain/triage.ts#compareWorklist, as stored in episode_state.status_rank. */
@@ -120,26 +122,27 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
     );
   const latest = new Map(rows.map((r) => [r.episode_id, latestOf(r)]));
 
-  // Sparklines for this page only: one query per measure shown.
+  // Sparklines for this page only, read together with the unread-message chip and the open
+  // alerts' chips per row: three set-based statements side by side (one round trip on PostgreSQL).
   const sparkCodeOf = new Map<string, string>();
   for (const r of rows) {
     const codes = latest.get(r.episode_id)!;
     const code = SPARK_CODES.find((c) => c in codes);
     if (code) sparkCodeOf.set(r.episode_id, code);
   }
-  const sparks = new Map<string, [string, number][]>();
-  for (const code of new Set(sparkCodeOf.values())) {
-    const eps = [...sparkCodeOf].filter(([, c]) => c === code).map(([id]) => id);
-    for (const s of await repo.sparkValues(ctx.db, eps, code, new Date(now.getTime() - SPARK_DAYS * 86_400_000), 20)) {
-      const list = sparks.get(s.episode_id) ?? [];
-      list.push([s.effective_at.toISOString(), s.value]);
-      sparks.set(s.episode_id, list);
-    }
-  }
-
-  // Set-based queries for the page: the unread-message chip and the open alerts' chips per row.
   const episodeIds = rows.map((r) => r.episode_id);
-  const [unread, open] = await Promise.all([unhandledForEpisodes(ctx.db, episodeIds), repo.openAlerts(ctx.db, episodeIds)]);
+  const sparkSince = new Date(now.getTime() - SPARK_DAYS * 86_400_000);
+  const [points, unread, open] = await Promise.all([
+    repo.sparkValues(ctx.db, [...sparkCodeOf].map(([episodeId, code]) => ({ episodeId, code })), sparkSince, SPARK_POINTS),
+    unhandledForEpisodes(ctx.db, episodeIds),
+    repo.openAlerts(ctx.db, episodeIds),
+  ]);
+  const sparks = new Map<string, [string, number][]>();
+  for (const s of points) {
+    const list = sparks.get(s.episode_id) ?? [];
+    list.push([s.effective_at.toISOString(), s.value]);
+    sparks.set(s.episode_id, list);
+  }
   const alertsOf = new Map<string, api.WorklistAlert[]>();
   for (const x of open) {
     const list = alertsOf.get(x.episode_id) ?? [];
