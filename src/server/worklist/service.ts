@@ -123,7 +123,8 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
   const latest = new Map(rows.map((r) => [r.episode_id, latestOf(r)]));
 
   // Sparklines for this page only, read together with the unread-message chip and the open
-  // alerts' chips per row: three set-based statements side by side (one round trip on PostgreSQL).
+  // alerts' chips per row: three set-based statements, run in parallel on PostgreSQL's pool
+  // (PGlite's one connection takes them in turn).
   const sparkCodeOf = new Map<string, string>();
   for (const r of rows) {
     const codes = latest.get(r.episode_id)!;
