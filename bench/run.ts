@@ -4,7 +4,7 @@
  * process (spawned, so its RSS and CPU are its own) loaded with a simulated cohort (10 000
  * patients, ~200 000 observations).
  *
- *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-] [--keep]
+ *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-] [--keep] [--phases a,b] [--at HH:MM]
  *
  * `--json` writes one object per store with (among others) single.perS, batch.obsPerS,
  * fhirSingle.perS, fhirBatch.obsPerS, worklist.p99, sweep.seconds and rssPeakMb; `-` prints it.
@@ -36,7 +36,7 @@ import { dropDatabase } from '../src/server/testing/pg-cluster.js';
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
-    phases: { type: 'string' }, keep: { type: 'boolean' },
+    phases: { type: 'string' }, keep: { type: 'boolean' }, at: { type: 'string' },
   },
 });
 const PATIENTS = Number(args.patients ?? 10_000);
@@ -46,6 +46,23 @@ const SECONDS = Number(args.seconds ?? 10);
 const PHASES = new Set((args.phases ?? 'single,batch,fhirSingle,fhirBatch,worklist,trend').split(',').map((x) => x.trim()));
 const want = (p: string) => PHASES.has(p);
 /**
+ * `--at HH:MM`: the cohort ends, and the all-due sweep runs, at the latest such UTC time not after
+ * now, instead of now. What an all-due sweep raises, and so how many alert chips the worklist's
+ * first page carries, depends on whether the day's deadlines have passed (after 13:00 UTC: about 5
+ * open alerts per episode, the first page ~330 kB; just after midnight in Oslo: ~1.7, ~190 kB), so
+ * runs at different hours compare only with the same `--at`. The server's clock stays real.
+ */
+const AT = args.at === undefined ? undefined : latestPastUtc(args.at);
+/** The latest instant at `hhmm` UTC not after now (today's, else yesterday's). */
+function latestPastUtc(hhmm: string): Date {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`--at ${hhmm}: expected HH:MM (UTC)`);
+  const d = new Date();
+  d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  if (d.getTime() > Date.now()) d.setUTCDate(d.getUTCDate() - 1);
+  return d;
+}
+/**
  * V8 flags of the server process, as docs/SCALING.md recommends for production (and `npm start`
  * uses): a young generation of 8 MB per semi-space instead of V8's default keeps ~40–70 MB of
  * short-lived request garbage from staying resident, and an explicit old-generation limit keeps V8
@@ -53,6 +70,12 @@ const want = (p: string) => PHASES.has(p);
  * (docs/SCALING.md, "Server memory"). BENCH_HEAP_DEFAULTS=1 measures V8's defaults.
  */
 const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : '--max-semi-space-size=8 --max-old-space-size=2000';
+/**
+ * The worklist phase's request: the first page in the nurse's language, as the clinic app asks for
+ * it. BENCH_WORKLIST_QUERY='' asks for all three languages (as clients before `lang` did).
+ */
+const WORKLIST_QUERY = process.env.BENCH_WORKLIST_QUERY ?? 'lang=nb';
+const WORKLIST_PATH = `/api/worklist${WORKLIST_QUERY ? `?${WORKLIST_QUERY}` : ''}`;
 /**
  * The server runs compiled (`npm run build:server`, built at the start of the bench), as `npm start`
  * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
@@ -80,7 +103,7 @@ interface Figures {
   fhirBatch?: Phase & { obsPerS: number; obsPerBundle: number };
   worklist?: Phase & { items: number; bytes: number; total: number };
   /** The missing-measurement sweep, run from the bench process on the loaded store: the first (every episode due) and the next minute's. */
-  sweep?: { seconds: number; episodes: number; raised: number; failed: number; nextSeconds: number; nextEpisodes: number };
+  sweep?: { at: string; seconds: number; episodes: number; raised: number; failed: number; nextSeconds: number; nextEpisodes: number };
   trend?: Phase & { observationsInDb: number };
   rssIdleMb?: number;
   rssPeakMb?: number;
@@ -138,7 +161,7 @@ async function main(): Promise<void> {
 
 async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Promise<Figures> {
   log(`\n== ${kind}`);
-  const cohortOpts: CohortOptions = { patients: PATIENTS, days: DAYS, seed: 1, end: new Date() };
+  const cohortOpts: CohortOptions = { patients: PATIENTS, days: DAYS, seed: 1, end: AT ?? new Date() };
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   let note: string;
@@ -188,13 +211,14 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     log(`vacuum analyze${db.kind === 'postgres' ? ' and checkpoint' : ''} after the load: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // The sweep as the server runs it every minute, timed here so no load phase shares the machine
     // with it: first with every episode due (as after start-up), then a minute later.
-    log('missing-measurement sweep: every episode due');
+    log(`missing-measurement sweep: every episode due, at ${(AT ?? new Date()).toISOString()}${AT ? ' (--at)' : ''}`);
     t0 = performance.now();
-    const first = await sweepMissing(db, new Date());
+    const at = AT ?? new Date();
+    const first = await sweepMissing(db, at);
     const sweepSeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    const next = await sweepMissing(db, new Date(Date.now() + 60_000));
-    const sweep = { seconds: sweepSeconds, ...first, nextSeconds: (performance.now() - t0) / 1000, nextEpisodes: next.episodes };
+    const next = await sweepMissing(db, new Date(at.getTime() + 60_000));
+    const sweep = { at: at.toISOString(), seconds: sweepSeconds, ...first, nextSeconds: (performance.now() - t0) / 1000, nextEpisodes: next.episodes };
     log(`  ${sweep.episodes} episode schedules due, ${sweep.raised} alerts raised, ${sweep.failed} skipped in ${sweepSeconds.toFixed(2)} s; a minute later ${sweep.nextEpisodes} in ${sweep.nextSeconds.toFixed(3)} s`);
     // The all-due sweep wrote hundreds of thousands of alert and schedule rows at once: without
     // this, autovacuum and analyze of those tables run during the first load phases (at 100 000
@@ -346,7 +370,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       let bytes = 0;
       let total = 0;
       {
-        const res = await fetch(`${srv.url}/api/worklist`, { headers: { cookie: nurseCookie } });
+        const res = await fetch(`${srv.url}${WORKLIST_PATH}`, { headers: { cookie: nurseCookie } });
         const text = await res.text();
         bytes = text.length;
         const body = JSON.parse(text) as { items: unknown[]; counts?: { all: number } };
@@ -354,7 +378,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         total = body.counts?.all ?? items;
     }
     const wl = await phase(srv, 1, () =>
-      runLoad({ base: srv.url, concurrency: 1, durationMs: SECONDS * 1000, maxRequests: 2000, make: () => ({ method: 'GET', path: '/api/worklist', headers: { cookie: nurseCookie } }) }),
+      runLoad({ base: srv.url, concurrency: 1, durationMs: SECONDS * 1000, maxRequests: 2000, make: () => ({ method: 'GET', path: WORKLIST_PATH, headers: { cookie: nurseCookie } }) }),
     );
     fig.worklist = { ...wl, items, bytes, total };
     }
@@ -457,11 +481,11 @@ function report(rs: Figures[]): string {
     ['FHIR transaction Bundle (100 Observations), obs/s', ...rs.map((r) => `${f(r.fhirBatch?.obsPerS)} (${f((r.fhirBatch?.obsPerS ?? NaN) / PEER.batchObsPerS, 1)}× peer)`)],
     ['  bundles/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.fhirBatch?.perS, 1)}/s, ${lat(r.fhirBatch)} @ ${r.fhirBatch?.concurrency} concurrent`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.fhirBatch))],
-    [`worklist first page, ${PATIENTS} patients: p50 / p99, ms`, ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} of ${r.worklist?.total} rows, ${f((r.worklist?.bytes ?? 0) / 1e3, 1)} kB, n=${r.worklist?.n})`)],
+    [`worklist first page, ${PATIENTS} patients: p50 / p99, ms`, ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} of ${r.worklist?.total} rows, ${f((r.worklist?.bytes ?? 0) / 1e3, 1)} kB, n=${r.worklist?.n}; ${WORKLIST_PATH})`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.worklist))],
     ['patient trend query: p50 / p99, ms', ...rs.map((r) => `${lat(r.trend)} @ ${r.trend?.concurrency} concurrent, ${f(r.trend?.perS)}/s`)],
     ['  observations in the database', ...rs.map((r) => `≥ ${r.trend?.observationsInDb ?? '–'}`)],
-    ['missing-measurement sweep, all episodes due: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.seconds, 2)} (${r.sweep.episodes} episodes, ${r.sweep.raised} raised, ${r.sweep.failed} skipped)` : '–'))],
+    ['missing-measurement sweep, all episodes due: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.seconds, 2)} (${r.sweep.episodes} episodes, ${r.sweep.raised} raised, ${r.sweep.failed} skipped; at ${r.sweep.at.slice(11, 16)} UTC)` : '–'))],
     ['  the next minute\'s sweep: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.nextSeconds, 3)} (${r.sweep.nextEpisodes} episodes due)` : '–'))],
     ['server RSS idle / peak, MB', ...rs.map((r) => `${f(r.rssIdleMb)} / ${f(r.rssPeakMb)}`)],
     ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.fhirSingle?.errors ?? 0) + (r.fhirBatch?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],

@@ -231,9 +231,10 @@ function FilterChip({ label, n, pressed, onClick, zone }: { label: string; n: nu
   );
 }
 
-/** The worklist query for a filter, leaving out what is not set. */
-function worklistQuery(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean }, cursor?: string | null) {
+/** The worklist query for a filter, leaving out what is not set; texts in the nurse's language only. */
+function worklistQuery(f: { status: WorklistStatus | null; query: string; mine: boolean; messages: boolean; lang: Lang }, cursor?: string | null) {
   return {
+    lang: f.lang,
     ...(f.status ? { status: f.status } : {}),
     ...(f.query ? { q: f.query } : {}),
     ...(f.mine ? { mine: '1' as const } : {}),
@@ -255,8 +256,9 @@ export function Worklist() {
   const [query, setQuery] = useState('');
   const [mine, setMine] = useState(false);
   const [messages, setMessages] = useState(false);
-  const filter = { status, query, mine, messages };
-  const state = useAsync(() => call('GET /api/worklist', { query: worklistQuery(filter) }), [status, query, mine, messages]);
+  const filter = { status, query, mine, messages, lang };
+  // A change of language reads the page again: its texts came in the previous one only.
+  const state = useAsync(() => call('GET /api/worklist', { query: worklistQuery(filter) }), [status, query, mine, messages, lang]);
   const [rows, setRows] = useState<PagedItem[]>([]);
   const [counts, setCounts] = useState<WorklistCounts | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);

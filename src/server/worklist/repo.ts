@@ -1,4 +1,4 @@
-import type { LocalText } from '../../domain/text.js';
+import type { Lang, LocalText } from '../../domain/text.js';
 import type { Queryable } from '../db/port.js';
 
 /** Where a page continues: the sort key of the last row shown (see ORDER). */
@@ -152,7 +152,8 @@ export interface OpenAlertRow {
   zone: 'red' | 'yellow' | 'missing';
   kind: string;
   rule_id: string;
-  summary: LocalText;
+  /** All three languages, or only the one asked for. */
+  summary: Partial<LocalText>;
   /** The latest finding's code and values (what the chip names). */
   code: string | null;
   values: { code: string; value: number; unit: string; effectiveAt: string }[] | null;
@@ -162,21 +163,23 @@ export interface OpenAlertRow {
 
 /**
  * The open alerts of these episodes (one page), worst zone, most severe and newest first: one
- * index probe per episode (alerts_one_unresolved), whatever the caseload.
+ * index probe per episode (alerts_one_unresolved), whatever the caseload. With `lang`, each summary
+ * in that language only (cut in the database: the server parses and sends a third of the text).
  */
-export async function openAlerts(q: Queryable, episodeIds: string[]): Promise<OpenAlertRow[]> {
+export async function openAlerts(q: Queryable, episodeIds: string[], lang?: Lang): Promise<OpenAlertRow[]> {
   if (episodeIds.length === 0) return [];
   const r = await q.query<OpenAlertRow>(
     // varde_alert_severity with the limits joined once per alert (migration 035): the function
     // inlines, where a call per alert ran a lookup of its own.
-    `select a.episode_id, a.id, a.zone, a.kind, a.rule_id, a.summary, a.findings -> -1 ->> 'code' as code,
+    `select a.episode_id, a.id, a.zone, a.kind, a.rule_id,
+            ${lang ? 'jsonb_build_object($2::text, a.summary -> $2::text)' : 'a.summary'} as summary, a.findings -> -1 ->> 'code' as code,
             a.findings -> -1 -> 'values' as values,
             varde_alert_severity_of(a.kind, a.zone, a.findings, t.thresholds) as severity, a.last_at
        from alerts a
        left join plan_thresholds t on t.plan_id = a.plan_id and t.code = varde_alert_code(a.rule_id, a.findings)
       where a.episode_id = any($1::uuid[]) and a.status <> 'resolved' and a.status = 'open'
       order by a.episode_id, case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end, severity desc, a.last_at desc`,
-    [episodeIds],
+    lang ? [episodeIds, lang] : [episodeIds],
   );
   return r.rows;
 }

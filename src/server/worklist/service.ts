@@ -2,6 +2,7 @@ import { z } from 'zod';
 import * as api from '../../api/worklist.js';
 import { WORKLIST_PAGE_SIZE, type WorklistStatus } from '../../api/worklist.js';
 import { auditListView } from '../audit/views.js';
+import type { Lang, LocalText } from '../../domain/text.js';
 import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
@@ -57,7 +58,8 @@ function clinician(actor: Actor): Extract<Actor, { kind: 'personnel' }> {
  * comes from open alerts (an acknowledged alert no longer drives the order — someone is on it —
  * but still counts as unresolved). Filters: status, name or fødselsnummer, "my patients". Read from
  * the per-episode state maintained by triggers (migration 010), so its cost follows the page size,
- * not the caseload. Every patient on the page is audited (once per hour and nurse).
+ * not the caseload. Every patient on the page is audited (once per hour and nurse). With `lang`,
+ * texts come in that language only.
  */
 export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<WorklistPage> {
   const a = clinician(ctx.actor);
@@ -78,7 +80,7 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
   ]);
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
-  const items = await toItems(ctx, a, shown);
+  const items = await toItems(ctx, a, shown, query.lang);
   return { items, counts: countsOf(counts, withMessages, mine), nextCursor: more ? items[items.length - 1]!.cursor : null };
 }
 
@@ -111,7 +113,10 @@ function countsOf(m: Map<number, number>, withMessages: Map<number, number>, min
   return c;
 }
 
-async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows: repo.WorklistRow[]): Promise<WorklistItem[]> {
+/** The text in `lang` only, or all of it. */
+const inLang = (text: LocalText | null, lang: Lang | undefined): api.WorklistText | null => (text && lang ? { [lang]: text[lang] } : text);
+
+async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows: repo.WorklistRow[], lang?: Lang): Promise<WorklistItem[]> {
   const now = ctx.now();
   const latestSince = now.getTime() - LATEST_WINDOW_DAYS * 86_400_000;
   const latestOf = (r: repo.WorklistRow) =>
@@ -136,7 +141,7 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
   const [points, unread, open] = await Promise.all([
     repo.sparkValues(ctx.db, [...sparkCodeOf].map(([episodeId, code]) => ({ episodeId, code })), sparkSince, SPARK_POINTS),
     unhandledForEpisodes(ctx.db, episodeIds),
-    repo.openAlerts(ctx.db, episodeIds),
+    repo.openAlerts(ctx.db, episodeIds, lang),
   ]);
   const sparks = new Map<string, [string, number][]>();
   for (const s of points) {
@@ -167,7 +172,7 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
       episodeId: r.episode_id,
       status: STATUS_BY_RANK[r.status_rank] ?? 'green',
       since: r.sort_since.toISOString(),
-      reason: r.reason,
+      reason: inLang(r.reason, lang),
       openAlerts: r.open_alerts,
       unresolvedAlerts: r.unresolved_alerts,
       diagnoses: r.diagnoses,

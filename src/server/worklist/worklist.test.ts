@@ -116,6 +116,27 @@ describe('paged worklist', () => {
     assert.equal((await env.call('GET', '/api/worklist?status=blue', env.c.nurseA)).status, 400);
   });
 
+  test('lang: alert summaries and reasons in that language only, the same text as the full page; another language is a 400', async () => {
+    type Texts = { reason: Record<string, string> | null; alerts: { id: string; summary: Record<string, string> }[] };
+    const full = (await page('?limit=200')).items as unknown as Texts[];
+    const withAlerts = full.filter((i) => i.alerts.length > 0);
+    assert.ok(withAlerts.length > 0);
+    for (const i of withAlerts) {
+      assert.deepEqual(Object.keys(i.reason!).sort(), ['en', 'nb', 'nn']);
+      for (const a of i.alerts) assert.deepEqual(Object.keys(a.summary).sort(), ['en', 'nb', 'nn']);
+    }
+    for (const lang of ['nb', 'nn', 'en'] as const) {
+      const one = (await page(`?limit=200&lang=${lang}`)).items as unknown as Texts[];
+      assert.equal(one.length, full.length);
+      one.forEach((i, n) => {
+        const f = full[n]!;
+        assert.deepEqual(i.reason, f.reason && { [lang]: f.reason[lang] }, lang);
+        assert.deepEqual(i.alerts.map((a) => [a.id, a.summary]), f.alerts.map((a) => [a.id, { [lang]: a.summary[lang] }]), lang);
+      });
+    }
+    assert.equal((await env.call('GET', '/api/worklist?lang=de', env.c.nurseA)).status, 400);
+  });
+
   test('every patient row the nurse is shown is audited, once per hour', async () => {
     const p = await page('?limit=3');
     for (const i of p.items) {
