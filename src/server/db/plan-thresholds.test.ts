@@ -11,7 +11,8 @@ import { useTestServer } from '../testing/server.js';
 // varde_alert_severity_022 and reads plans.definition itself. Compared here for random plans (limits
 // present, absent, null, zero, negative, codes repeated in measures and questionnaires) and random
 // alerts (every kind and zone, findings with and without code, value and score), through the
-// function the triggers call and through the worklist page's join.
+// function the triggers call and as stored in the alert (040), also after a new finding and after an
+// edited definition.
 let f: Fixture;
 const env = useTestServer({ dbOnly: true, setup: async (e) => { f = await seedFixture(e.db); } });
 
@@ -74,9 +75,23 @@ test('alert severity from plan_thresholds equals the severity read from the plan
           [e.id],
         )).rows;
         for (const r of got) assert.equal(r.new, r.ref, `alert ${r.id}: ${JSON.stringify({ def, alerts })}`);
-        // The worklist page's join gives the same (open alerts only; all of these are open).
+        // The severity stored when the alert was written (040), as the worklist page reads it, is the same (open alerts only; all of these are open).
         const page = new Map((await openAlerts(tx, [e.id])).map((r) => [r.id, r.severity]));
         for (const r of got) assert.equal(page.get(r.id), r.ref, 'the worklist page ranks alike');
+        // A new finding (another value, as a later reading brings) re-ranks the alert where it is stored.
+        await tx.query(
+          `update alerts set findings = findings || jsonb_build_array(jsonb_build_object('code', split_part(rule_id, ':', 2),
+                  'values', jsonb_build_array(jsonb_build_object('code', split_part(rule_id, ':', 2), 'value', coalesce((findings #>> '{-1,values,-1,value}')::float8, 0) * 1.5 + 1, 'unit', '1'))))
+            where episode_id = $1`,
+          [e.id],
+        );
+        const stored = async () => (await tx.query<{ id: string; severity: number; fn: number }>(
+          'select id, severity, varde_alert_severity(kind, zone, rule_id, findings, plan_id) as fn from alerts where episode_id = $1', [e.id],
+        )).rows;
+        for (const r of await stored()) assert.equal(r.severity, r.fn, `after a new finding, alert ${r.id}`);
+        // A plan definition edited all the same: the stored severities follow its limits.
+        await tx.query(`update plans set definition = $2 where id = $1`, [planId, json({ measures: def.questionnaires, questionnaires: def.measures.map((m) => ({ ...m, thresholds: { yellowAbove: 1 } })) })]);
+        for (const r of await stored()) assert.equal(r.severity, r.fn, `after the definition changed, alert ${r.id}`);
         throw rollback;
       }).catch((err: unknown) => {
         if (err !== rollback) throw err;

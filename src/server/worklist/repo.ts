@@ -169,16 +169,14 @@ export interface OpenAlertRow {
 export async function openAlerts(q: Queryable, episodeIds: string[], lang?: Lang): Promise<OpenAlertRow[]> {
   if (episodeIds.length === 0) return [];
   const r = await q.query<OpenAlertRow>(
-    // varde_alert_severity with the limits joined once per alert (migration 035): the function
-    // inlines, where a call per alert ran a lookup of its own.
+    // The severity as stored with the alert when it was written (migration 040).
     `select a.episode_id, a.id, a.zone, a.kind, a.rule_id,
             ${lang ? 'jsonb_build_object($2::text, a.summary -> $2::text)' : 'a.summary'} as summary, a.findings -> -1 ->> 'code' as code,
             a.findings -> -1 -> 'values' as values,
-            varde_alert_severity_of(a.kind, a.zone, a.findings, t.thresholds) as severity, a.last_at
+            a.severity, a.last_at
        from alerts a
-       left join plan_thresholds t on t.plan_id = a.plan_id and t.code = varde_alert_code(a.rule_id, a.findings)
       where a.episode_id = any($1::uuid[]) and a.status <> 'resolved' and a.status = 'open'
-      order by a.episode_id, case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end, severity desc, a.last_at desc`,
+      order by a.episode_id, case a.zone when 'red' then 0 when 'yellow' then 1 else 2 end, a.severity desc, a.last_at desc`,
     lang ? [episodeIds, lang] : [episodeIds],
   );
   return r.rows;
