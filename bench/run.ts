@@ -67,9 +67,11 @@ function latestPastUtc(hhmm: string): Date {
  * uses): a young generation of 8 MB per semi-space instead of V8's default keeps ~40–70 MB of
  * short-lived request garbage from staying resident, and an explicit old-generation limit keeps V8
  * from letting the old generation grow to four times its live size between major collections
- * (docs/SCALING.md, "Server memory"). BENCH_HEAP_DEFAULTS=1 measures V8's defaults.
+ * (docs/SCALING.md, "Server memory"). BENCH_HEAP_DEFAULTS=1 measures V8's defaults;
+ * BENCH_SEMI_SPACE=N another young generation (bench/README.md, round 12: 32 MB cut the worklist's
+ * old-generation collections but raised the peak RSS by ~50 MB).
  */
-const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : '--max-semi-space-size=8 --max-old-space-size=2000';
+const SERVER_NODE_OPTIONS = process.env.BENCH_HEAP_DEFAULTS === '1' ? '' : `--max-semi-space-size=${process.env.BENCH_SEMI_SPACE ?? 8} --max-old-space-size=2000`;
 /**
  * The worklist phase's request: the first page in the nurse's language, as the clinic app asks for
  * it. BENCH_WORKLIST_QUERY='' asks for all three languages (as clients before `lang` did).
