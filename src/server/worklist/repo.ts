@@ -164,14 +164,15 @@ export interface OpenAlertRow {
 /**
  * The open alerts of these episodes (one page), worst zone, most severe and newest first: one
  * index probe per episode (alerts_one_unresolved), whatever the caseload. With `lang`, each summary
- * in that language only (cut in the database: the server parses and sends a third of the text).
+ * in that language only (cut in the database: the server parses and sends a third of the text); a
+ * summary without that language comes whole.
  */
 export async function openAlerts(q: Queryable, episodeIds: string[], lang?: Lang): Promise<OpenAlertRow[]> {
   if (episodeIds.length === 0) return [];
   const r = await q.query<OpenAlertRow>(
     // The severity as stored with the alert when it was written (migration 040).
     `select a.episode_id, a.id, a.zone, a.kind, a.rule_id,
-            ${lang ? 'jsonb_build_object($2::text, a.summary -> $2::text)' : 'a.summary'} as summary, a.findings -> -1 ->> 'code' as code,
+            ${lang ? 'case when a.summary ? $2::text then jsonb_build_object($2::text, a.summary -> $2::text) else a.summary end' : 'a.summary'} as summary, a.findings -> -1 ->> 'code' as code,
             a.findings -> -1 -> 'values' as values,
             a.severity, a.last_at
        from alerts a

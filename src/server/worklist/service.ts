@@ -113,8 +113,9 @@ function countsOf(m: Map<number, number>, withMessages: Map<number, number>, min
   return c;
 }
 
-/** The text in `lang` only, or all of it. */
-const inLang = (text: LocalText | null, lang: Lang | undefined): api.WorklistText | null => (text && lang ? { [lang]: text[lang] } : text);
+/** The text in `lang` only, or all of it (also when it lacks that language). */
+const inLang = (text: Partial<LocalText> | null, lang: Lang | undefined): api.WorklistText | null =>
+  text && lang && typeof text[lang] === 'string' ? { [lang]: text[lang] } : text;
 
 async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows: repo.WorklistRow[], lang?: Lang): Promise<WorklistItem[]> {
   const now = ctx.now();

@@ -135,6 +135,15 @@ describe('paged worklist', () => {
       });
     }
     assert.equal((await env.call('GET', '/api/worklist?lang=de', env.c.nurseA)).status, 400);
+    // A stored text without the language asked for comes whole rather than empty.
+    const a = withAlerts[0]!.alerts[0]!;
+    await env.db.query(`update alerts set summary = '{"nb":"bare bokmål"}' where id = $1`, [a.id]);
+    try {
+      const shown = ((await page('?limit=200&lang=en')).items as unknown as Texts[]).flatMap((i) => i.alerts).find((x) => x.id === a.id)!;
+      assert.deepEqual(shown.summary, { nb: 'bare bokmål' });
+    } finally {
+      await env.db.query('update alerts set summary = $2 where id = $1', [a.id, JSON.stringify(a.summary)]);
+    }
   });
 
   test('every patient row the nurse is shown is audited, once per hour', async () => {
