@@ -49,8 +49,9 @@ const want = (p: string) => PHASES.has(p);
  * `--at HH:MM`: the cohort ends, and the all-due sweep runs, at the latest such UTC time not after
  * now, instead of now. What an all-due sweep raises, and so how many alert chips the worklist's
  * first page carries, depends on whether the day's deadlines have passed (after 13:00 UTC: about 5
- * open alerts per episode, the first page ~330 kB; just after midnight in Oslo: ~1.7, ~190 kB), so
- * runs at different hours compare only with the same `--at`. The server's clock stays real.
+ * open alerts per episode, the first page ~330 kB in all three languages; just after midnight in
+ * Oslo: ~1.7, ~190 kB), so runs at different hours compare only with the same `--at`. The server's
+ * clock stays real.
  */
 const AT = args.at === undefined ? undefined : latestPastUtc(args.at);
 /** The latest instant at `hhmm` UTC not after now (today's, else yesterday's). */
