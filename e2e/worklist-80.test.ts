@@ -79,6 +79,14 @@ test('80 patients: rows ≤ 48 px, the most urgent first, every reason as a chip
   await page.evaluate(() => window.scrollTo(0, 0));
   await expectAccessible(page, 'clinic: worklist, 80 patients at 1440×900');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/worklist-80.png` });
+
+  // The page's texts come in the nurse's language only (GET /api/worklist?lang=): another language reads it again.
+  const firstTitle = () => rows().first().locator('.wl-chip').first().getAttribute('title');
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.waitForFunction(() => /NEWS2 8 \(high risk\)/.test(document.querySelector('table.wl-table tbody tr .wl-chip')?.getAttribute('title') ?? ''));
+  await page.getByRole('button', { name: 'Bokmål' }).click();
+  await page.waitForFunction(() => /NEWS2 8 \(høy risiko\)/.test(document.querySelector('table.wl-table tbody tr .wl-chip')?.getAttribute('title') ?? ''));
+  assert.match((await firstTitle()) ?? '', /\(news2\)$/);
 });
 
 test('filter chips carry their counts; search by name and by fødselsnummer', async () => {
