@@ -31,6 +31,11 @@ export interface PgliteOptions {
   sharedBuffers?: string;
   /** TurboFan tier-up of PGlite's WebAssembly; default VARDE_PGLITE_WASM_TIERUP=1, else off. */
   wasmTierUp?: boolean;
+  /**
+   * A data directory dumped by PGlite's `dumpDataDir` (a tarball) to start from instead of an
+   * empty cluster: skips initdb (~2.5 s of WebAssembly). In-memory databases only.
+   */
+  loadDataDir?: Blob;
 }
 
 let tierUpSettled = false;
@@ -52,15 +57,23 @@ export function pgliteStartParams(opts: PgliteOptions = {}): string[] {
   return [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
 }
 
+/** The embedded database as a Db, and what only PGlite can do. */
+export interface PgliteDb extends Db {
+  /** The whole data directory as an uncompressed tarball, for `loadDataDir`. */
+  dumpDataDir(): Promise<Blob>;
+}
+
 /**
  * Opens the embedded database. `dataDir` undefined gives an in-memory database (tests);
  * otherwise the data lives on disk and survives restarts.
  */
-export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
+export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   baselineWasmOnly(opts.wasmTierUp);
   const startParams = pgliteStartParams(opts);
-  const pg = await PGlite.create(dataDir ? { dataDir, parsers, startParams } : { parsers, startParams });
+  const pg = await PGlite.create(
+    dataDir ? { dataDir, parsers, startParams } : { parsers, startParams, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) },
+  );
 
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
@@ -88,5 +101,6 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
     async close() {
       await pg.close();
     },
+    dumpDataDir: () => pg.dumpDataDir('none'),
   };
 }

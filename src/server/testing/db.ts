@@ -1,27 +1,55 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { openPglite } from '../db/pglite.js';
 import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
-import { adminQuery, databaseUrl, dropDatabase } from './pg-cluster.js';
+import { databaseUrl, dropDatabase } from './pg-cluster.js';
 
 /** Which store the suite runs on: `VARDE_TEST_DB=postgres` with `TEST_DATABASE_URL`, else PGlite. */
 export const TEST_DB_KIND: 'pglite' | 'postgres' = process.env.VARDE_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'db', 'migrations');
+/** Arbitrary constant: serialises building the PostgreSQL template between test processes. */
+const TEMPLATE_LOCK = 7_211_409;
+
+/**
+ * What a migrated empty database depends on: every migration file and the PGlite build. A
+ * template made from other migrations is never used (its name differs).
+ */
+function schemaDigest(): string {
+  const h = createHash('sha256');
+  // The package does not export its package.json; it sits above its dist/ entry point.
+  const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
+  h.update(readFileSync(join(dirname(entry), '..', 'package.json')));
+  for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(`${f}\n`).update(readFileSync(join(MIGRATIONS_DIR, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
 /**
  * A fresh, migrated database for one test file: in-memory PGlite, or a new database on the test
  * PostgreSQL server that is dropped again on close. Each file gets its own, so files run in parallel.
+ *
+ * Both start from a template migrated once per suite run (and per change of the migrations), not
+ * from an empty cluster: PGlite's initdb and the 40 migrations took ~3 s of every test file's
+ * start, PostgreSQL's migrations ~1 s. `migrate` still runs after (nothing to apply), so a
+ * template that lags the migrations could not go unnoticed.
  */
 export async function testDb(): Promise<Db> {
+  const digest = schemaDigest();
   if (TEST_DB_KIND === 'pglite') {
-    const db = await openPglite();
+    const db = await openPglite(undefined, { loadDataDir: await pgliteTemplate(digest) });
     await migrate(db);
     return db;
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('VARDE_TEST_DB=postgres needs TEST_DATABASE_URL (a role that may CREATE DATABASE)');
   const name = `varde_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `create database ${name}`);
+  await createFromTemplate(adminUrl, name, digest);
   const db = await openPostgres(databaseUrl(adminUrl, name), { max: 5 });
   await migrate(db);
   return {
@@ -36,4 +64,80 @@ export async function testDb(): Promise<Db> {
       await dropDatabase(adminUrl, name);
     },
   };
+}
+
+/**
+ * The migrated PGlite data directory as a tarball in the temporary directory, made by the first
+ * test process that needs it (written aside and renamed, so a process never reads half a file;
+ * two processes racing both write the same content).
+ */
+async function pgliteTemplate(digest: string): Promise<Blob> {
+  const file = join(tmpdir(), `varde-test-pglite-${digest}.tar`);
+  if (!existsSync(file)) {
+    const db = await openPglite();
+    try {
+      await migrate(db);
+      const tar = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());
+      const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(part, tar);
+      renameSync(part, file);
+    } finally {
+      await db.close();
+    }
+  }
+  return new Blob([readFileSync(file)]);
+}
+
+/**
+ * `create database name template varde_tpl_<digest>`, building that template first if this
+ * server lacks it. The template takes no connections (`allow_connections false`): CREATE
+ * DATABASE refuses a template someone is connected to, autovacuum included.
+ */
+async function createFromTemplate(adminUrl: string, name: string, digest: string): Promise<void> {
+  const template = `varde_tpl_${digest}`;
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const exists = async () => (await c.query('select 1 from pg_database where datname = $1', [template])).rowCount === 1;
+    if (!(await exists())) {
+      await c.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+      try {
+        if (!(await exists())) await buildTemplate(c, adminUrl, template);
+      } finally {
+        await c.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.query(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template)}`);
+        return;
+      } catch (e) {
+        // 55006: the template is being accessed (a CREATE DATABASE of another file copying it).
+        if ((e as { code?: string }).code !== '55006' || attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+async function buildTemplate(c: pg.Client, adminUrl: string, template: string): Promise<void> {
+  // Templates of earlier migrations are left behind by every change of them: drop those.
+  const old = await c.query<{ datname: string }>(`select datname from pg_database where datname like 'varde\\_tpl\\_%' and datname <> $1`, [template]);
+  for (const { datname } of old.rows) {
+    await c.query(`alter database ${pg.escapeIdentifier(datname)} with allow_connections true`).catch(() => undefined);
+    await dropDatabase(adminUrl, datname).catch(() => undefined);
+  }
+  const building = `${template}_build`;
+  await dropDatabase(adminUrl, building);
+  await c.query(`create database ${pg.escapeIdentifier(building)}`);
+  const db = await openPostgres(databaseUrl(adminUrl, building), { max: 1 });
+  try {
+    await migrate(db);
+  } finally {
+    await db.close();
+  }
+  await c.query(`alter database ${pg.escapeIdentifier(building)} rename to ${pg.escapeIdentifier(template)}`);
+  await c.query(`alter database ${pg.escapeIdentifier(template)} with allow_connections false`);
 }
