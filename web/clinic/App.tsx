@@ -79,7 +79,7 @@ export function App() {
   const { t } = i18n;
   const personnel = me.data?.kind === 'personnel' ? me.data : null;
   // Only clinical roles may open the live stream (coordinators and administrators see no patient data).
-  const stream = useWorklistStreamSource(personnel !== null && isClinical(personnel));
+  const stream = useWorklistStreamSource(personnel !== null && isClinical(personnel), lang);
 
   const changeLang = (next: Lang): void => {
     setLang(next);

@@ -1,6 +1,7 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call, isRecord } from '../shared/api.js';
+import type { Lang } from '../shared/i18n.js';
 import type { WorklistEvent } from '../../src/api/stream.js';
 import type { RowsEvent } from './worklistDiff.js';
 
@@ -48,8 +49,9 @@ function parseEvent(data: unknown): WorklistEvent | null {
 /**
  * One EventSource per clinic tab, shared by the worklist and the patient view. EventSource
  * reconnects by itself after network drops; when the browser gives up (HTTP error) we retry.
+ * The changed rows come in `lang` only (as the page asks); a new language opens a new stream.
  */
-export function useWorklistStreamSource(enabled: boolean): StreamApi {
+export function useWorklistStreamSource(enabled: boolean, lang: Lang): StreamApi {
   const listeners = useRef(new Set<StreamListener>());
   const rowListeners = useRef(new Set<RowsListener>());
   const [status, setStatus] = useState<StreamStatus>('connecting');
@@ -65,7 +67,7 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
     };
 
     const connect = (): void => {
-      source = new EventSource('/api/worklist/stream');
+      source = new EventSource(`/api/worklist/stream?lang=${lang}`);
       setStatus('connecting');
       source.onopen = () => {
         setStatus('open');
@@ -95,7 +97,7 @@ export function useWorklistStreamSource(enabled: boolean): StreamApi {
       window.clearTimeout(retryTimer);
       source?.close();
     };
-  }, [enabled]);
+  }, [enabled, lang]);
 
   const subscribe = useCallback((listener: StreamListener) => {
     listeners.current.add(listener);

@@ -1,8 +1,10 @@
+import { z } from 'zod';
+import { Lang } from '../../api/session.js';
 import { worklistRoutes as api } from '../../api/worklist.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { type App, type AppDeps, ctxOf } from '../http/app.js';
 import { serve } from '../http/contract.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden, fromZod } from '../http/errors.js';
 import { changedRows, worklist } from './service.js';
 
 /** Keeps proxies and load balancers from closing an idle stream. */
@@ -11,6 +13,8 @@ const HEARTBEAT_MS = 25_000;
 const ROWS_DEBOUNCE_MS = 200;
 /** More changed patients than this in one window: the client refetches its page instead. */
 const MAX_ROWS_PER_EVENT = 200;
+/** The stream's query: `lang` as on the page (the changed rows' texts in that language only). */
+const StreamQuery = z.object({ lang: Lang.optional() });
 
 export function worklistRoutes(app: App, deps: AppDeps): void {
   // Authorisation (in the service) before the query is read: a patient gets 403, not a lesson in filters.
@@ -22,11 +26,15 @@ export function worklistRoutes(app: App, deps: AppDeps): void {
 
   // Server-Sent Events for the nurse's screen. `worklist`: which patient changed and why (the
   // patient view refetches on it). `rows`: the changed worklist rows themselves and the counts per
-  // status, so the worklist updates in place without reading the whole caseload again.
+  // status, so the worklist updates in place without reading the whole caseload again; with
+  // `?lang=`, their texts in that language only, as the page's.
   app.get('/api/worklist/stream', async (req, reply) => {
     const ctx = ctxOf(req, deps);
     const a = ctx.actor;
     if (a.kind !== 'personnel' || !CLINICAL_ROLES.includes(a.role)) throw forbidden();
+    const query = StreamQuery.safeParse(req.query);
+    if (!query.success) throw fromZod(query.error);
+    const { lang } = query.data;
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -49,7 +57,7 @@ export function worklistRoutes(app: App, deps: AppDeps): void {
         return;
       }
       try {
-        const rows = await changedRows(ctx, ids);
+        const rows = await changedRows(ctx, ids, lang);
         if (!closed) res.write(`event: rows\ndata: ${JSON.stringify(rows)}\n\n`);
       } catch (err) {
         req.log.warn({ err }, 'worklist stream: changed rows not sent');

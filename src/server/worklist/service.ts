@@ -87,8 +87,9 @@ export async function worklist(ctx: Ctx, query: WorklistQuery = {}): Promise<Wor
 /**
  * The current rows of these patients on the actor's worklist (the live stream's "changed rows"),
  * plus the counts per status; patients no longer on it are listed in `removed`. Audited as the page.
+ * With `lang`, texts in that language only (as `worklist`).
  */
-export async function changedRows(ctx: Ctx, patientIds: string[]): Promise<{ items: WorklistItem[]; removed: string[]; counts: WorklistCounts }> {
+export async function changedRows(ctx: Ctx, patientIds: string[], lang?: Lang): Promise<{ items: WorklistItem[]; removed: string[]; counts: WorklistCounts }> {
   const a = clinician(ctx.actor);
   const [rows, counts, withMessages, mine] = await Promise.all([
     repo.rowsForPatients(ctx.db, a.organisationId, patientIds),
@@ -96,7 +97,7 @@ export async function changedRows(ctx: Ctx, patientIds: string[]): Promise<{ ite
     repo.counts(ctx.db, { organisationId: a.organisationId, withMessages: true }),
     repo.counts(ctx.db, { organisationId: a.organisationId, minePersonnelId: a.personnelId }),
   ]);
-  const items = await toItems(ctx, a, rows);
+  const items = await toItems(ctx, a, rows, lang);
   const present = new Set(items.map((i) => i.patient.id));
   return { items, removed: patientIds.filter((id) => !present.has(id)), counts: countsOf(counts, withMessages, mine) };
 }

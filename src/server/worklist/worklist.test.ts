@@ -246,9 +246,9 @@ describe('maintained state', () => {
 
 describe('live stream', () => {
   test('sends the changed row and the counts, to the care team only', async () => {
-    const read = async (cookie: string, act: () => Promise<void>, ms = 3000) => {
+    const read = async (cookie: string, act: () => Promise<void>, ms = 3000, query = '') => {
       const ctl = new AbortController();
-      const res = await fetch(`${env.server.url}/api/worklist/stream`, { headers: { cookie }, signal: ctl.signal });
+      const res = await fetch(`${env.server.url}/api/worklist/stream${query}`, { headers: { cookie }, signal: ctl.signal });
       const reader = res.body!.getReader();
       await reader.read();
       await act();
@@ -261,17 +261,31 @@ describe('live stream', () => {
       }
       ctl.abort();
       const block = buf.split('\n\n').find((b) => b.startsWith('event: rows'));
-      return block ? (JSON.parse(block.split('\ndata: ')[1]!) as { items: Item[]; counts: Record<string, number> }) : null;
+      type Texts = { reason: Record<string, string> | null; alerts: { summary: Record<string, string> }[] };
+      return block ? (JSON.parse(block.split('\ndata: ')[1]!) as { items: (Item & Texts)[]; counts: Record<string, number> }) : null;
     };
     const act = async () => {
       const r = await env.call('POST', '/api/me/observations', env.c.patient, { idempotencyKey: 'wl-stream-1', measurements: [{ code: 'heart_rate', value: 150 }] });
       assert.equal(r.status, 201, JSON.stringify(r.body));
     };
-    const [mine, theirs] = await Promise.all([read(env.c.nurseA, act), read(env.c.nurseB, async () => undefined, 1000)]);
+    const [mine, theirs] = await Promise.all([read(env.c.nurseA, act, 3000, '?lang=en'), read(env.c.nurseB, async () => undefined, 1000)]);
     assert.ok(mine);
     assert.deepEqual(mine.items.map((i) => i.patient.id), [env.f.patient.id]);
     assert.equal(mine.items[0]!.latest.heart_rate?.value, 150);
     assert.ok((mine.counts.all ?? 0) > 1);
     assert.equal(theirs, null);
+    // As the page with ?lang=en: the red reading's reason and alert summaries in English only.
+    const row = mine.items[0]!;
+    assert.deepEqual(Object.keys(row.reason ?? {}), ['en']);
+    assert.ok(row.alerts.length > 0);
+    for (const a of row.alerts) assert.deepEqual(Object.keys(a.summary), ['en']);
+  });
+
+  test('a language the stream does not know is refused before it opens', async () => {
+    const res = await fetch(`${env.server.url}/api/worklist/stream?lang=de`, { headers: { cookie: env.c.nurseA } });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; fields: Record<string, string> } };
+    assert.equal(body.error.code, 'validation_failed');
+    assert.ok(body.error.fields.lang);
   });
 });
