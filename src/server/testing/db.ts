@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,11 +81,29 @@ async function pgliteTemplate(digest: string): Promise<Blob> {
       const part = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
       writeFileSync(part, tar);
       renameSync(part, file);
+      dropStaleTarballs(file);
     } finally {
       await db.close();
     }
   }
   return new Blob([readFileSync(file)]);
+}
+
+/**
+ * Tarballs of other migrations (43 MB each) older than a day: every change of a migration leaves
+ * one behind. A day's grace spares a suite of another checkout that is running right now.
+ */
+function dropStaleTarballs(keep: string): void {
+  const day = Date.now() - 86_400_000;
+  for (const f of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), f);
+    if (!/^varde-test-pglite-[0-9a-f]{16}\.tar$/.test(f) || path === keep) continue;
+    try {
+      if (statSync(path).mtimeMs < day) rmSync(path, { force: true });
+    } catch {
+      // Gone already (another process cleaning up).
+    }
+  }
 }
 
 /**
