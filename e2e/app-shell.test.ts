@@ -22,9 +22,13 @@ test('clinic on a laptop: the header shows who is logged in, the live stream sta
   assert.equal(await header.getByRole('button', { name: 'Meny' }).isVisible(), false, 'no menu button on a laptop');
   await header.getByRole('button', { name: 'Logg ut' }).waitFor();
   assert.match(await header.innerText(), /Sykepleier A[\s\S]*Sykepleier, Kommune A/);
-  // Language is the shell's: switching it changes the navigation.
+  // Language is the shell's: switching it changes the navigation, and the live stream is opened
+  // again in English (its changed rows carry the page's language only).
+  const englishStream = page.waitForRequest((r) => r.url().endsWith('/api/worklist/stream?lang=en'));
   await header.getByRole('button', { name: 'English' }).click();
   await header.getByRole('navigation').getByRole('link', { name: 'Worklist' }).waitFor();
+  await englishStream;
+  await header.locator('.shell-live').getByText('Connected').waitFor();
   await header.getByRole('button', { name: 'Bokmål' }).click();
   await expectAccessible(page, 'clinic laptop: app shell');
   if (SHOTS) await header.screenshot({ path: `${SHOTS}/clinic-header.png` });
