@@ -82,8 +82,12 @@ test('80 patients: rows ≤ 48 px, the most urgent first, every reason as a chip
 
   // The page's texts come in the nurse's language only (GET /api/worklist?lang=): another language reads it again.
   const firstTitle = () => rows().first().locator('.wl-chip').first().getAttribute('title');
+  // Every status word (Rød/Gul/Mangler/Grønn on this page; below in English) is shown whole, not cut off.
+  const clippedStatus = () => page.locator('td.wl-status').evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent));
+  assert.deepEqual(await clippedStatus(), [], 'status words fit their cell (bokmål)');
   await page.getByRole('button', { name: 'English' }).click();
   await page.waitForFunction(() => /NEWS2 8 \(high risk\)/.test(document.querySelector('table.wl-table tbody tr .wl-chip')?.getAttribute('title') ?? ''));
+  assert.deepEqual(await clippedStatus(), [], 'status words fit their cell (English)');
   await page.getByRole('button', { name: 'Bokmål' }).click();
   await page.waitForFunction(() => /NEWS2 8 \(høy risiko\)/.test(document.querySelector('table.wl-table tbody tr .wl-chip')?.getAttribute('title') ?? ''));
   assert.match((await firstTitle()) ?? '', /\(news2\)$/);
