@@ -36,8 +36,9 @@ function schemaDigest(): string {
  *
  * Both start from a template migrated once per suite run (and per change of the migrations), not
  * from an empty cluster: PGlite's initdb and the 40 migrations took ~3 s of every test file's
- * start (a load from the dump ~1.2 s), PostgreSQL's migrations ~0.45 s (a copy ~55 ms). `migrate` still runs after (nothing to apply), so a
- * template that lags the migrations could not go unnoticed.
+ * start (a load from the dump ~1.2 s), PostgreSQL's migrations ~0.45 s (a copy ~55 ms).
+ * `migrate` still runs after (nothing to apply), so a template that lags the migrations could not
+ * go unnoticed.
  */
 export async function testDb(): Promise<Db> {
   const digest = schemaDigest();
@@ -152,10 +153,7 @@ async function buildTemplate(c: pg.Client, adminUrl: string, template: string): 
         and case when b.built ~ '^\\d{4}-\\d\\d-\\d\\dT' then b.built::timestamptz < now() - interval '1 day' else true end`,
     [template],
   );
-  for (const { datname } of old.rows) {
-    await c.query(`alter database ${pg.escapeIdentifier(datname)} with allow_connections true`).catch(() => undefined);
-    await dropDatabase(adminUrl, datname).catch(() => undefined);
-  }
+  for (const { datname } of old.rows) await dropDatabase(adminUrl, datname).catch(() => undefined);
   const building = `${template}_build`;
   await dropDatabase(adminUrl, building);
   await c.query(`create database ${pg.escapeIdentifier(building)}`);

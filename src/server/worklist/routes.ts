@@ -1,6 +1,4 @@
-import { z } from 'zod';
-import { Lang } from '../../api/session.js';
-import { worklistRoutes as api } from '../../api/worklist.js';
+import { WorklistQuery, worklistRoutes as api } from '../../api/worklist.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import { type App, type AppDeps, ctxOf } from '../http/app.js';
 import { serve } from '../http/contract.js';
@@ -13,8 +11,8 @@ const HEARTBEAT_MS = 25_000;
 const ROWS_DEBOUNCE_MS = 200;
 /** More changed patients than this in one window: the client refetches its page instead. */
 const MAX_ROWS_PER_EVENT = 200;
-/** The stream's query: `lang` as on the page (the changed rows' texts in that language only). */
-const StreamQuery = z.object({ lang: Lang.optional() });
+/** The stream's query: the page's `lang` (the changed rows' texts in that language only). */
+const StreamQuery = WorklistQuery.pick({ lang: true });
 
 export function worklistRoutes(app: App, deps: AppDeps): void {
   // Authorisation (in the service) before the query is read: a patient gets 403, not a lesson in filters.
