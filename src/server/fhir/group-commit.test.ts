@@ -89,7 +89,8 @@ describe('FHIR writes share ingest\'s group commit', () => {
     const withId = (value: number) => ({ ...spo2('unused', value), identifier: [{ system: 'urn:oid:2.16.578.1.12.4.1.9999', value: 'twice-1' }] });
     const bundle = {
       resourceType: 'Bundle', type: 'transaction',
-      entry: [withId(94), withId(94)].map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })),
+      // One resource sent twice: two calls of withId could differ in effectiveDateTime (ago() at another millisecond).
+      entry: [withId(94)].flatMap((r) => [r, r]).map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })),
     };
     const [r, other] = await Promise.all([post('/fhir', bundle), post('/fhir/Observation', spo2('twice-other', 95))]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -108,7 +109,9 @@ describe('FHIR writes share ingest\'s group commit', () => {
     const ident = (v: string) => [{ system: 'urn:oid:2.16.578.1.12.4.1.9999', value: v }];
     const batch = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'batch', entry: resources.map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })) });
     // All good, one identifier twice: the second entry is the first one sent again (200), as one by one.
-    const ok = await post('/fhir', batch([{ ...spo2('b-1', 95), identifier: ident('b-twice') }, { ...spo2('b-1', 95), identifier: ident('b-twice') }, spo2('b-2', 94)]));
+    // The same object twice: two spo2() calls could differ in effectiveDateTime (ago() at another millisecond): a 409.
+    const twice = { ...spo2('b-1', 95), identifier: ident('b-twice') };
+    const ok = await post('/fhir', batch([twice, twice, spo2('b-2', 94)]));
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.deepEqual(ok.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '200', '201']);
     assert.equal(ok.body.entry![0]!.response.location, ok.body.entry![1]!.response.location);
