@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate, splitStatements } from '../db/migrate.js';
-import { openPglite } from '../db/pglite.js';
+import { migrate } from '../db/migrate.js';
 import type { Db, Queryable } from '../db/port.js';
-import { openPostgres } from '../db/postgres.js';
 import { seedFixture, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND, testDb } from '../testing/db.js';
-import { adminQuery, databaseUrl, dropDatabase } from '../testing/pg-cluster.js';
+import { emptyDb, migrateBelow } from '../testing/migrations.js';
 import { useTestServer } from '../testing/server.js';
 import { ensureObservationPartitions, ensurePartitionsFor, observationPartitions } from './partitions.js';
 import { byIdempotencyKey } from './repo.js';
@@ -18,34 +12,7 @@ import { byIdempotencyKey } from './repo.js';
 // Migration 027: observations partitioned by UTC month of effective_at, a DEFAULT partition for
 // anything else, idempotency keys in observation_keys, the statement triggers on the parent.
 
-const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '../db/migrations');
 const DAY = 86_400_000;
-
-/** A database with nothing in it (not migrated), dropped again by the returned close. */
-async function emptyDb(): Promise<Db> {
-  if (TEST_DB_KIND === 'pglite') return openPglite();
-  const adminUrl = process.env.TEST_DATABASE_URL!;
-  const name = `varde_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `create database ${name}`);
-  const db = await openPostgres(databaseUrl(adminUrl, name), { max: 3 });
-  return { ...db, kind: db.kind, query: db.query, tx: db.tx, exec: db.exec, listen: db.listen,
-    async close() { await db.close(); await dropDatabase(adminUrl, name); } };
-}
-
-/** Applies the migrations numbered below `upTo`, recorded as migrate() records them. */
-async function migrateBelow(db: Db, upTo: number): Promise<void> {
-  await db.exec(`create table if not exists schema_migrations (
-    version int primary key, name text not null, applied_at timestamptz not null default now())`);
-  const files = readdirSync(MIGRATIONS).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
-  await db.tx(async (tx) => {
-    for (const file of files) {
-      const version = Number(file.slice(0, 3));
-      if (version >= upTo) continue;
-      for (const stmt of splitStatements(readFileSync(join(MIGRATIONS, file), 'utf8'))) await tx.query(stmt);
-      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [version, file]);
-    }
-  });
-}
 
 const utcMonth = (d: Date, add = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + add, 1));
 const partName = (d: Date) => `observations_${d.getUTCFullYear()}_${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
