@@ -37,6 +37,7 @@ import { pathwayRoutes } from './pathway/routes.js';
 import { sweepMissing } from './triage/missing-job.js';
 import { sweepHeldRemeasures } from './observations/remeasure-job.js';
 import { ensureObservationPartitions } from './observations/partitions.js';
+import { ensureAuditPartitions } from './audit/partitions.js';
 import { worklistRoutes } from './worklist/routes.js';
 import { compactCounts } from './worklist/repo.js';
 import { outboxRoutes, startOutbox } from './outbox/routes.js';
@@ -184,9 +185,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   const sessionCheck = every(opts.sessionCheckMs ?? 30_000, 'session check of open streams', () => deps.sessions.sweep());
   const purge = every(opts.purgeMs ?? 10 * 60_000, 'purge of expired sessions', () => purgeExpiredSessions(db, idle));
-  // Next months' observation partitions (migration 027), once at start and daily; wall clock, as rows arrive in real time.
-  const partitions = every(opts.partitionsMs ?? (sweepMs > 0 ? 86_400_000 : 0), 'observation partition maintenance', () => ensureObservationPartitions(db, new Date()));
-  if (partitions) void ensureObservationPartitions(db, new Date()).catch((err: unknown) => log.error({ err }, 'observation partition maintenance failed'));
+  // Next months' partitions of observations (migration 027) and audit events (041), once at start and
+  // daily; wall clock, as rows arrive in real time. One failing does not keep the other from running.
+  const maintainPartitions = async () => {
+    const [obs, audit] = await Promise.allSettled([ensureObservationPartitions(db, new Date()), ensureAuditPartitions(db, new Date())]);
+    if (obs.status === 'rejected') log.error({ err: obs.reason as unknown }, 'observation partition maintenance failed');
+    if (audit.status === 'rejected') log.error({ err: audit.reason as unknown }, 'audit partition maintenance failed');
+  };
+  const partitions = every(opts.partitionsMs ?? (sweepMs > 0 ? 86_400_000 : 0), 'partition maintenance', maintainPartitions);
+  if (partitions) void maintainPartitions();
   // Worklist count deltas (migration 030) folded so a count reads a few rows; exact either way.
   const counts = every(opts.countsMs ?? (sweepMs > 0 ? 60_000 : 0), 'worklist count compaction', () => compactCounts(db));
   const outbox = await startOutbox(db, deps, { intervalMs: opts.outboxMs ?? (sweepMs > 0 ? 5_000 : 0), log, origin });
