@@ -266,3 +266,58 @@ describe('the app replays a re-sent sitting whose time moved', () => {
     assert.deepEqual(rows.map((r) => r.effective_at.toISOString()), [first]);
   });
 });
+
+describe('archiving a month takes the FHIR copies of its readings with it', () => {
+  const env = useTestServer();
+
+  test('after the procedure of docs/SCALING.md, FHIR reads and searches no longer serve the archived readings', async () => {
+    const month = utcMonth(new Date(), -4);
+    const part = partName(month);
+    const lo = month.toISOString();
+    const hi = utcMonth(month, 1).toISOString();
+    assert.equal(await ensurePartitionsFor(env.db, month, month), 1);
+    const post = async (key: string, at: Date, value: number) => {
+      const r = await env.call('POST', '/fhir/Observation', env.c.nurseA, {
+        resourceType: 'Observation', status: 'final',
+        identifier: [{ system: 'urn:ietf:rfc:3986', value: `urn:uuid:${key}` }],
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '59408-5' }] },
+        subject: { reference: `Patient/${env.f.patient.id}` },
+        effectiveDateTime: at.toISOString(),
+        valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return String(r.body!['id']);
+    };
+    const archived = await post('6f1c0f1e-3b7a-4c39-9c1e-000000000001', new Date(month.getTime() + 5 * DAY), 93);
+    const kept = await post('6f1c0f1e-3b7a-4c39-9c1e-000000000002', new Date(Date.now() - 2 * DAY), 97);
+    const search = async () => {
+      const r = await env.call('GET', `/fhir/Observation?patient=${env.f.patient.id}&code=http://loinc.org|59408-5&_count=100`, env.c.nurseA);
+      assert.equal(r.status, 200);
+      return ((r.body!['entry'] ?? []) as { resource: { id: string } }[]).map((e) => e.resource.id);
+    };
+    assert.ok((await search()).includes(archived));
+    assert.equal((await env.call('GET', `/fhir/Observation/${archived}`, env.c.nurseA)).status, 200);
+
+    // Steps 1–2b of "Archiving a month" (the dump and drop are pg_dump's and an operator's).
+    await env.db.query(`alter table observations detach partition ${part}`);
+    await env.db.query(`delete from observation_keys k using ${part} o
+      where k.patient_id = o.patient_id and k.idempotency_key = o.idempotency_key and k.code = o.code and k.observation_id = o.id`);
+    await env.db.tx(async (tx) => {
+      await tx.query(`create table fhir_${part} as
+        select f.* from fhir_resources f
+         where f.resource_type = 'Observation'
+           and (exists (select 1 from ${part} o where o.id = any(f.observation_ids))
+                or (f.effective_at >= '${lo}' and f.effective_at < '${hi}'
+                    and not exists (select 1 from observations o where o.id = any(f.observation_ids))))`);
+      await tx.query(`delete from fhir_resources f using fhir_${part} a where f.id = a.id`);
+    });
+
+    assert.deepEqual((await env.db.query<{ id: string }>(`select id from fhir_${part}`)).rows.map((r) => r.id), [archived]);
+    const found = await search();
+    assert.ok(!found.includes(archived), 'the archived reading is not found');
+    assert.ok(found.includes(kept), 'the live one is');
+    assert.equal((await env.call('GET', `/fhir/Observation/${archived}`, env.c.nurseA)).status, 404);
+    assert.equal((await env.call('GET', `/fhir/Observation/${kept}`, env.c.nurseA)).status, 200);
+  });
+});
