@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { default as Provider, ClientMetadata, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/port.js';
 import { page } from '../http/html.js';
 
@@ -121,7 +121,11 @@ export async function createLocalIdp(
     },
   };
 
-  const provider = new Provider(issuer, configuration);
+  // Loaded here, on the first login, not with the server: oidc-provider and its dependencies take
+  // 0.6–1 s of CPU to import, which every server process (and every test file) paid, most of them
+  // for no login at all.
+  const { default: OidcProvider } = await import('oidc-provider');
+  const provider = new OidcProvider(issuer, configuration);
   provider.proxy = true;
   const callback = provider.callback();
   return {
