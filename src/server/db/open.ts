@@ -1,6 +1,5 @@
 import type { Config } from '../config/index.js';
 import { migrate } from './migrate.js';
-import { openPglite } from './pglite.js';
 import type { Db } from './port.js';
 import { openPostgres } from './postgres.js';
 import { profiled } from './profile.js';
@@ -11,7 +10,8 @@ export async function openDb(
 ): Promise<Db> {
   const db = config.DATABASE_URL
     ? await openPostgres(config.DATABASE_URL, { prepare: config.VARDE_PG_PREPARE ?? true })
-    : await openPglite(config.PGLITE_DIR, {
+    // Loaded only for the embedded store: a server on PostgreSQL never needs PGlite's JavaScript.
+    : await (await import('./pglite.js')).openPglite(config.PGLITE_DIR, {
       ...(config.VARDE_PGLITE_SHARED_BUFFERS !== undefined ? { sharedBuffers: config.VARDE_PGLITE_SHARED_BUFFERS } : {}),
       ...(config.VARDE_PGLITE_WASM_TIERUP !== undefined ? { wasmTierUp: config.VARDE_PGLITE_WASM_TIERUP } : {}),
     });

@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitStatements } from '../db/migrate.js';
-import { openPglite } from '../db/pglite.js';
 import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
 import { TEST_DB_KIND } from './db.js';
@@ -16,7 +15,7 @@ const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '../db/migratio
 
 /** A database of the test store's kind with nothing in it (not migrated), dropped again by its close. */
 export async function emptyDb(): Promise<Db> {
-  if (TEST_DB_KIND === 'pglite') return openPglite();
+  if (TEST_DB_KIND === 'pglite') return (await import('../db/pglite.js')).openPglite();
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const name = `varde_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(adminUrl, `create database ${name}`);
