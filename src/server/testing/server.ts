@@ -2,13 +2,16 @@ import { after, before } from 'node:test';
 import { loadConfig } from '../config/index.js';
 import type { PlanDefinition } from '../../domain/plan.js';
 import type { Db } from '../db/port.js';
-import { startServer, type Server } from '../server.js';
+import type { Server } from '../server.js';
 import { testDb } from './db.js';
 import { cookiesFor, seedFixture, type Fixture } from './fixtures.js';
 
 /** The real server on 127.0.0.1 and a free port, with the test's database and clock. */
 export async function startTestServer(db: Db, opts: { now?: () => Date; env?: Record<string, string> } = {}): Promise<Server> {
   const config = loadConfig({}, { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', LOCAL_IDP: 'true', ...opts.env });
+  // Imported here: files that use useTestServer for a database only (dbOnly, noServer) do not load
+  // every route of the app.
+  const { startServer } = await import('../server.js');
   return startServer(config, { db, sweepMs: 0, ...(opts.now ? { now: opts.now } : {}) });
 }
 
