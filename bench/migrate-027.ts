@@ -6,30 +6,20 @@
  *
  *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/migrate-027.ts [patients] [days]
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { splitStatements } from '../src/server/db/migrate.js';
 import { openPostgres } from '../src/server/db/postgres.js';
 import { observationPartitions } from '../src/server/observations/partitions.js';
-import { benchPostgres } from './postgres.js';
+import { withBenchDatabase } from './postgres.js';
 
 const PATIENTS = Number(process.argv[2] ?? 2000);
 const DAYS = Number(process.argv[3] ?? 30);
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '../src/server/db/migrations');
 
-const server = await benchPostgres();
-if (!server) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
-const name = `varde_mig27_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: server.adminUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(server.adminUrl);
-url.pathname = `/${name}`;
-try {
-  const db = await openPostgres(url.href);
+await withBenchDatabase('varde_mig27', async (url, server) => {
+  const db = await openPostgres(url);
   await db.exec(`create table schema_migrations (version int primary key, name text not null, applied_at timestamptz not null default now())`);
   /** Applies the migration files numbered from..to in one transaction, as migrate() would. */
   const applyRange = (from: number, to: number) => db.tx(async (tx) => {
@@ -93,8 +83,4 @@ try {
     partitions: parts.map((p) => p.name),
   }, null, 1));
   await db.close();
-} finally {
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-  server.stop();
-}
+});

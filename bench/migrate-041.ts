@@ -7,25 +7,15 @@
  *
  *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/migrate-041.ts [rows]
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { migrate } from '../src/server/db/migrate.js';
 import { openPostgres } from '../src/server/db/postgres.js';
 import { migrateBelow } from '../src/server/testing/migrations.js';
-import { benchPostgres } from './postgres.js';
+import { withBenchDatabase } from './postgres.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 
-const server = await benchPostgres();
-if (!server) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
-const name = `varde_mig41_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: server.adminUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(server.adminUrl);
-url.pathname = `/${name}`;
-try {
-  const db = await openPostgres(url.href);
+await withBenchDatabase('varde_mig41', async (url, server) => {
+  const db = await openPostgres(url);
   await migrateBelow(db, 41);
   const seconds = (t: number) => Math.round((performance.now() - t) / 10) / 100;
   let t = performance.now();
@@ -59,8 +49,4 @@ try {
     migrationSeconds: migrationS, databaseCpuMs: cpu ?? null, plainCopySeconds: copyS, partitions: parts,
   }, null, 1));
   await db.close();
-} finally {
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-  server.stop();
-}
+});

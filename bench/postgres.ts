@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { findPgBin, pgToolsBlocked, startCluster } from '../src/server/testing/pg-cluster.js';
 
 export interface PgServer {
@@ -38,6 +40,28 @@ export async function benchPostgres(): Promise<PgServer | null> {
     cpuMs: () => clusterCpuMs(postmaster),
     stop: () => cluster.stop(),
   };
+}
+
+/**
+ * Runs `work` against a new, empty database on the benchmark's PostgreSQL (benchPostgres), drops it
+ * afterwards and stops a throwaway cluster: the frame of the one-off scripts (bench/migrate-0NN.ts).
+ */
+export async function withBenchDatabase<T>(prefix: string, work: (url: string, server: PgServer) => Promise<T>): Promise<T> {
+  const server = await benchPostgres();
+  if (!server) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    const url = new URL(server.adminUrl);
+    url.pathname = `/${name}`;
+    return await work(url.href, server);
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    server.stop();
+  }
 }
 
 /**

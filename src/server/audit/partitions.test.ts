@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.js';
 import type { Db, Queryable } from '../db/port.js';
 import { testDb } from '../testing/db.js';
 import { seedFixture, type Fixture } from '../testing/fixtures.js';
-import { emptyDb, migrateBelow } from '../testing/migrations.js';
+import { useStoreBelow } from '../testing/migrations.js';
 import { ensureAuditPartitions } from './partitions.js';
 import { accessLogForPatient } from './repo.js';
 
@@ -40,16 +40,10 @@ async function assertAppendOnly(db: Db, table: string): Promise<void> {
 }
 
 describe('migration 041 on a populated database', () => {
-  let db: Db;
-  let f: Fixture;
-  before(async () => {
-    db = await emptyDb();
-    await migrateBelow(db, 41);
-    f = await seedFixture(db);
-  });
-  after(async () => db?.close());
+  const env = useStoreBelow(41);
 
   test('keeps every logged row as it was, in one partition, and stays append-only', async () => {
+    const { db, f } = env;
     const now = new Date();
     for (const [i, at] of [new Date('2019-03-01T10:00:00Z'), new Date(now.getTime() - 400 * DAY), new Date(now.getTime() - 60_000)].entries()) {
       await logAt(db, f, at, `before-041-${i}`);

@@ -1,5 +1,5 @@
+import { ensureMonthPartitions, PARTITION_MONTHS_AHEAD } from '../db/partitions.js';
 import type { Db } from '../db/port.js';
-import { PARTITION_MONTHS_AHEAD } from '../observations/partitions.js';
 
 /**
  * Creates the monthly partitions of `audit_events` for the month of `now` and the
@@ -11,14 +11,5 @@ import { PARTITION_MONTHS_AHEAD } from '../observations/partitions.js';
  * @throws when a lock is not had within 10 s (the next daily run tries again)
  */
 export async function ensureAuditPartitions(db: Db, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<number> {
-  return db.tx(async (tx) => {
-    // Attaching takes a brief lock on the parent and the default partition, which every audit
-    // write goes through: better to give up and try again tomorrow than hold up a morning's writes.
-    await tx.query(`set local lock_timeout = '10s'`);
-    const r = await tx.query<{ made: number }>(
-      'select varde_audit_partitions($1::timestamptz, $1::timestamptz + make_interval(months => $2::int)) as made',
-      [now, monthsAhead],
-    );
-    return r.rows[0]!.made;
-  });
+  return ensureMonthPartitions(db, 'varde_audit_partitions', now, monthsAhead);
 }

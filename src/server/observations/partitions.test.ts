@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.js';
 import type { Db, Queryable } from '../db/port.js';
 import { seedFixture, type Fixture } from '../testing/fixtures.js';
 import { TEST_DB_KIND, testDb } from '../testing/db.js';
-import { emptyDb, migrateBelow } from '../testing/migrations.js';
+import { useStoreBelow } from '../testing/migrations.js';
 import { useTestServer } from '../testing/server.js';
 import { ensureObservationPartitions, ensurePartitionsFor, observationPartitions } from './partitions.js';
 import { byIdempotencyKey } from './repo.js';
@@ -31,16 +31,10 @@ const whereIs = async (q: Queryable, id: string) =>
 const duplicateKey = /duplicate key|unique/;
 
 describe('migration 027 on a populated database', () => {
-  let db: Db;
-  let f: Fixture;
-  before(async () => {
-    db = await emptyDb();
-    await migrateBelow(db, 27);
-    f = await seedFixture(db);
-  });
-  after(async () => db?.close());
+  const env = useStoreBelow(27);
 
   test('keeps every row, its key and the episode state, and puts each reading in its month', async () => {
+    const { db, f } = env;
     const now = new Date();
     const times = [
       new Date(now.getTime() - 50 * 30 * DAY), // older than the 36 months the migration partitions: DEFAULT

@@ -1,11 +1,5 @@
+import { ensureMonthPartitions, PARTITION_MONTHS_AHEAD } from '../db/partitions.js';
 import type { Db, Queryable } from '../db/port.js';
-
-/**
- * Months created ahead of the current one. A reading of a month without a partition still lands
- * (in observations_default), but the default partition is scanned by every query whose time range
- * is open-ended, so it should stay empty; two months ahead leaves a daily job many chances to run.
- */
-export const PARTITION_MONTHS_AHEAD = 2;
 
 /**
  * Creates the monthly partitions of `observations` for the month of `now` and the
@@ -16,17 +10,7 @@ export const PARTITION_MONTHS_AHEAD = 2;
  * @throws when a lock is not had within 10 s (the next daily run tries again)
  */
 export async function ensureObservationPartitions(db: Db, now: Date, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<number> {
-  return db.tx(async (tx) => {
-    // Attaching locks the default partition exclusively for a moment, and every read of
-    // observations with an open-ended time range reads it: queued behind a long report, the attach
-    // would hold up ingest's reads. Better to give up and try again tomorrow; there are two months of lead.
-    await tx.query(`set local lock_timeout = '10s'`);
-    const r = await tx.query<{ made: number }>(
-      'select varde_observation_partitions($1::timestamptz, $1::timestamptz + make_interval(months => $2::int)) as made',
-      [now, monthsAhead],
-    );
-    return r.rows[0]!.made;
-  });
+  return ensureMonthPartitions(db, 'varde_observation_partitions', now, monthsAhead);
 }
 
 /**

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { splitStatements } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
 import { openPostgres } from '../db/postgres.js';
 import { TEST_DB_KIND } from './db.js';
+import { seedFixture, type Fixture } from './fixtures.js';
 import { adminQuery, databaseUrl, dropDatabase } from './pg-cluster.js';
 
 // For tests of a migration on a populated database: an empty store, migrated up to just before the
@@ -37,4 +39,19 @@ export async function migrateBelow(db: Db, upTo: number): Promise<void> {
       await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [version, file]);
     }
   });
+}
+
+/**
+ * A test file's (or suite's) store migrated up to just before `version`, with the standard
+ * fixture; closed after. Fields are set in `before`: read them inside tests.
+ */
+export function useStoreBelow(version: number): { db: Db; f: Fixture } {
+  const env = {} as { db: Db; f: Fixture };
+  before(async () => {
+    env.db = await emptyDb();
+    await migrateBelow(env.db, version);
+    env.f = await seedFixture(env.db);
+  });
+  after(async () => env.db?.close());
+  return env;
 }
