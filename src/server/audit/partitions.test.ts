@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { migrate } from '../db/migrate.js';
 import type { Db, Queryable } from '../db/port.js';
-import { testDb } from '../testing/db.js';
-import { seedFixture, type Fixture } from '../testing/fixtures.js';
+import type { Fixture } from '../testing/fixtures.js';
 import { useStoreBelow } from '../testing/migrations.js';
+import { useTestServer } from '../testing/server.js';
 import { ensureAuditPartitions } from './partitions.js';
 import { accessLogForPatient } from './repo.js';
 
@@ -80,15 +80,10 @@ describe('migration 041 on a populated database', () => {
 });
 
 describe('partitioned audit events', () => {
-  let db: Db;
-  let f: Fixture;
-  before(async () => {
-    db = await testDb();
-    f = await seedFixture(db);
-  });
-  after(async () => db?.close());
+  const env = useTestServer({ noServer: true });
 
   test('the daily job makes the coming months, append-only, once, also when two processes run it at once', async () => {
+    const { db, f } = env;
     const now = new Date();
     // The migration made next month and the one after; this month is the old rows' partition.
     assert.equal(await ensureAuditPartitions(db, now), 0);
@@ -103,6 +98,7 @@ describe('partitioned audit events', () => {
   });
 
   test('rows that went to DEFAULT move into their month when it is made, unchanged, and stay append-only', async () => {
+    const { db, f } = env;
     const month = utcMonth(new Date(), 10);
     const id = await logAt(db, f, new Date(month.getTime() + 2 * DAY), 'clock ahead');
     const otherId = await logAt(db, f, utcMonth(new Date(), 30), 'far ahead');
@@ -120,6 +116,7 @@ describe('partitioned audit events', () => {
   });
 
   test('the archiving procedure of docs/SCALING.md: detach a month, and attach it again', async () => {
+    const { db, f } = env;
     const month = utcMonth(new Date(), 2);
     const part = `audit_events_${ym(month)}`;
     const id = await logAt(db, f, new Date(month.getTime() + DAY), 'archived');
