@@ -33,10 +33,10 @@ STORE_USE='testing/(db|server|migrations|pg-cluster)\.js|VARDE_TEST_DB|TEST_DATA
 mapfile -t STORE_UNIT < <(grep -lE "$STORE_USE" "${UNIT[@]}")
 mapfile -t E2E < <(find e2e -name '*.test.ts' 2>/dev/null | sort)
 
-# Unit and integration tests run on both stores. Browser tests exercise the apps, not the store
-# (every store-specific path is covered by the integration tests), so they run once: on
-# PostgreSQL, the production engine, or on PGlite when no PostgreSQL is available. This keeps the
-# whole suite well under 20 minutes on a 2-core machine.
+# Unit and integration tests that use the store run on both stores (the others on PGlite's pass
+# only). Browser tests exercise the apps, not the store (every store-specific path is covered by
+# the integration tests), so they run once: on PostgreSQL, the production engine, or on PGlite when
+# no PostgreSQL is available. The whole suite takes about 20 minutes on a 2-core machine.
 run_units() {
   local kind=$1
   shift

@@ -46,7 +46,7 @@ function schemaDigest(): string {
 export async function testDb(): Promise<Db> {
   const digest = schemaDigest();
   if (TEST_DB_KIND === 'pglite') {
-    // Imported here: the PostgreSQL pass (115 files) has no use for PGlite's ~0.3 s of module loading.
+    // Imported here: the PostgreSQL pass has no use for PGlite's ~0.3 s of module loading.
     const { openPglite } = await import('../db/pglite.js');
     const db = await openPglite(undefined, { loadDataDir: await pgliteTemplate(digest) });
     await migrate(db);
