@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { findPgBin, pgToolsBlocked, startCluster } from '../src/server/testing/pg-cluster.js';
+import { adminQuery, databaseUrl, dropDatabase, findPgBin, pgToolsBlocked, startCluster } from '../src/server/testing/pg-cluster.js';
 
 export interface PgServer {
   /** A role that may CREATE DATABASE. */
@@ -50,16 +49,11 @@ export async function withBenchDatabase<T>(prefix: string, work: (url: string, s
   const server = await benchPostgres();
   if (!server) throw new Error('no PostgreSQL: set BENCH_DATABASE_URL or install the binaries');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.adminUrl });
-  await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
-    const url = new URL(server.adminUrl);
-    url.pathname = `/${name}`;
-    return await work(url.href, server);
+    await adminQuery(server.adminUrl, `create database ${name}`);
+    return await work(databaseUrl(server.adminUrl, name), server);
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await dropDatabase(server.adminUrl, name);
     server.stop();
   }
 }
