@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminQuery, databaseUrl, dropDatabase, findPgBin, pgToolsBlocked, startCluster } from '../src/server/testing/pg-cluster.js';
 
@@ -11,7 +11,75 @@ export interface PgServer {
   source: string;
   /** CPU time (ms) used so far by the cluster's processes; only known for a cluster we started. */
   cpuMs?: () => number;
+  /** MB of the cluster's shared memory on 2 MB huge pages (a throwaway cluster only; 0 = none). */
+  hugePagesMb?: number;
   stop(): void;
+}
+
+/**
+ * Huge pages `--huge-pages` reserves for the throwaway cluster: its 1 GB of shared_buffers and the
+ * rest of its shared memory (~1.07 GB in all, `postgres -C shared_memory_size_in_huge_pages` says 537).
+ */
+const HUGE_PAGES = 600;
+const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
+
+/**
+ * Reserves HUGE_PAGES 2 MB pages in the kernel if fewer are reserved (root only), so PostgreSQL's
+ * default `huge_pages = try` maps its shared memory on them, as docs/SCALING.md asks of a
+ * production primary. Returns the undo (the former reservation back, also when this process exits
+ * first), or throws when the pages cannot be had.
+ */
+function reserveHugePages(): () => void {
+  const before = Number(readFileSync(NR_HUGEPAGES, 'utf8'));
+  if (before >= HUGE_PAGES) return () => undefined;
+  try {
+    writeFileSync(NR_HUGEPAGES, String(HUGE_PAGES));
+  } catch (err) {
+    throw new Error(`could not reserve huge pages (${(err as Error).message}); as root: sysctl -w vm.nr_hugepages=${HUGE_PAGES}`, { cause: err });
+  }
+  let done = false;
+  const undo = () => {
+    if (done) return;
+    done = true;
+    process.off('exit', undo);
+    writeFileSync(NR_HUGEPAGES, String(before));
+  };
+  process.on('exit', undo);
+  const got = Number(readFileSync(NR_HUGEPAGES, 'utf8'));
+  if (got < HUGE_PAGES) {
+    undo();
+    throw new Error(`the kernel found ${got} of ${HUGE_PAGES} free 2 MB pages (memory too fragmented or too small)`);
+  }
+  return undo;
+}
+
+/**
+ * Huge pages for the throwaway cluster: `on` (`--huge-pages`: reserved, or the run stops), `try`
+ * (the default: reserved when this process may, else without, as the report then says), `off`
+ * (BENCH_HUGE_PAGES=off: PostgreSQL's 4 kB pages, as rounds 1–14 of bench/README.md measured).
+ */
+export type HugePages = 'on' | 'try' | 'off';
+
+/** The mode from `--huge-pages` and BENCH_HUGE_PAGES. */
+export function hugePagesMode(flag: boolean | undefined): HugePages {
+  if (flag) return 'on';
+  const env = process.env.BENCH_HUGE_PAGES;
+  if (env === undefined || env === '' || env === 'try') return 'try';
+  if (env === 'on' || env === 'off') return env;
+  throw new Error(`BENCH_HUGE_PAGES=${env}: expected on, try or off`);
+}
+
+/** MB of a process's mappings on 2 MB pages (its /proc smaps): PostgreSQL's shared memory when on huge pages. */
+function hugePagesMb(pid: number): number {
+  try {
+    let kb = 0;
+    for (const block of readFileSync(`/proc/${pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+      if (/^KernelPageSize:\s+2048 kB$/m.test(block)) kb += Number(/^Size:\s+(\d+) kB$/m.exec(block)?.[1] ?? 0);
+    }
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 /**
@@ -23,7 +91,7 @@ export interface PgServer {
  * followed by full-page images of every page touched again: ~750 MB more WAL and 12–15 % more
  * database CPU (bench/README.md, "Missing-measurement sweep at 100 000 episodes").
  */
-export async function benchPostgres(): Promise<PgServer | null> {
+export async function benchPostgres(opts: { statements?: boolean; hugePages?: HugePages } = {}): Promise<PgServer | null> {
   for (const name of ['BENCH_DATABASE_URL', 'TEST_DATABASE_URL'] as const) {
     const url = process.env[name];
     if (url) return { adminUrl: url, source: name, stop: () => undefined };
@@ -31,13 +99,42 @@ export async function benchPostgres(): Promise<PgServer | null> {
   const bin = initdbBin();
   // initdb refuses to run as root (as scripts/test.sh does, the tools run as the postgres user).
   if (!bin || pgToolsBlocked()) return null;
-  const cluster = await startCluster(bin, 'varde-bench-pg-', ['max_connections=50', 'shared_buffers=1GB', 'max_wal_size=4GB']);
+  const settings = ['max_connections=50', 'shared_buffers=1GB', 'max_wal_size=4GB'];
+  // `--statements`: per-statement and per-function statistics (bench/run.ts#phaseStatements).
+  // track=all counts the statements inside trigger functions too, each under its own text.
+  if (opts.statements) settings.push('shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'track_functions=all');
+  // BENCH_PG_SETTINGS="name=value name=value": more settings, for comparing them (bench/README.md).
+  settings.push(...(process.env.BENCH_PG_SETTINGS ?? '').split(/\s+/).filter(Boolean));
+  const mode = opts.hugePages ?? 'try';
+  let release = () => undefined as void;
+  if (mode === 'on') {
+    release = reserveHugePages();
+    // Not PostgreSQL's default (try): a mapping that fails stops the run.
+    settings.push('huge_pages=on');
+  } else if (mode === 'try') {
+    try {
+      release = reserveHugePages();
+    } catch {
+      // Not root, or no memory to spare: 4 kB pages, and the report says so.
+    }
+  } else settings.push('huge_pages=off');
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  try {
+    cluster = await startCluster(bin, 'varde-bench-pg-', settings);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const postmaster = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   return {
     adminUrl: cluster.adminUrl,
     source: `throwaway cluster (${bin})`,
     cpuMs: () => clusterCpuMs(postmaster),
-    stop: () => cluster.stop(),
+    hugePagesMb: hugePagesMb(postmaster),
+    stop: () => {
+      cluster.stop();
+      release();
+    },
   };
 }
 

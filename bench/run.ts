@@ -4,7 +4,7 @@
  * process (spawned, so its RSS and CPU are its own) loaded with a simulated cohort (10 000
  * patients, ~200 000 observations).
  *
- *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-] [--keep] [--phases a,b] [--at HH:MM]
+ *   npm run bench [-- --only pglite|postgres] [--patients N] [--days D] [--seconds S] [--json FILE|-] [--keep] [--phases a,b] [--at HH:MM] [--statements] [--huge-pages]
  *
  * `--json` writes one object per store with (among others) single.perS, batch.obsPerS,
  * fhirSingle.perS, fhirBatch.obsPerS, worklist.p99, sweep.seconds and rssPeakMb; `-` prints it.
@@ -12,6 +12,11 @@
  * PostgreSQL comes from BENCH_DATABASE_URL, else TEST_DATABASE_URL, else a throwaway cluster is
  * started from the local binaries (durable defaults: fsync on); without any, that column is skipped.
  * `--keep` leaves the PostgreSQL database behind (BENCH_DATABASE_URL or TEST_DATABASE_URL) and prints its URL.
+ * `--statements` (PostgreSQL with pg_stat_statements: the throwaway cluster preloads it then) adds
+ * each phase's statements and trigger functions, most database time first, its WAL and its buffer
+ * use per request, to the log and the JSON. The throwaway cluster's shared memory goes on 2 MB huge
+ * pages, as docs/SCALING.md asks of a primary, when this process may reserve them (root) for the
+ * run; `--huge-pages` insists, BENCH_HUGE_PAGES=off declines (bench/postgres.ts#HugePages).
  * Everything is bounded: each load phase runs for a fixed time and request count.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,13 +35,13 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
-import { benchPostgres, type PgServer } from './postgres.js';
+import { benchPostgres, hugePagesMode, type PgServer } from './postgres.js';
 import { dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
-    phases: { type: 'string' }, keep: { type: 'boolean' }, at: { type: 'string' },
+    phases: { type: 'string' }, keep: { type: 'boolean' }, at: { type: 'string' }, statements: { type: 'boolean' }, 'huge-pages': { type: 'boolean' },
   },
 });
 const PATIENTS = Number(args.patients ?? 10_000);
@@ -128,6 +133,8 @@ interface Phase {
   concurrency: number;
   rssMb: number;
   samples: string[];
+  /** `--statements`: the phase's statements and trigger functions, most database time first. */
+  statements?: PhaseStatements;
 }
 
 const log = (s: string) => console.error(s);
@@ -141,7 +148,7 @@ async function main(): Promise<void> {
   const results: Figures[] = [];
   if (args.only !== 'postgres') results.push(await benchStore('pglite'));
   if (args.only !== 'pglite') {
-    const server = await benchPostgres();
+    const server = await benchPostgres({ statements: args.statements, hugePages: hugePagesMode(args['huge-pages']) });
     if (!server) log('\nPostgreSQL: skipped — set BENCH_DATABASE_URL or TEST_DATABASE_URL, or install postgresql (initdb) for a throwaway cluster.');
     else {
       try {
@@ -183,14 +190,20 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await admin.connect();
     await admin.query(`create database ${name}`);
     const settings = await admin.query<{ name: string; setting: string }>(
-      `select name, current_setting(name) as setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version', 'shared_buffers', 'max_wal_size') order by name`,
+      `select name, current_setting(name) as setting from pg_settings where name in ('fsync', 'synchronous_commit', 'server_version', 'shared_buffers', 'max_wal_size', 'wal_compression', 'checkpoint_timeout') order by name`,
     );
     await admin.end();
     const url = new URL(pgServer!.adminUrl);
     url.pathname = `/${name}`;
     env = { DATABASE_URL: url.href };
     db = await openDb({ DATABASE_URL: url.href, PGLITE_DIR: '' });
-    note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}`;
+    if (args.statements) {
+      await db.exec('create extension if not exists pg_stat_statements');
+      statementsUrl = url.href;
+    }
+    const huge = pgServer!.hugePagesMb;
+    note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}${
+      huge === undefined || Number.isNaN(huge) ? '' : `; shared memory on huge pages: ${huge > 0 ? `${huge.toFixed(0)} MB` : 'none (docs/SCALING.md)'}`}`;
     cleanup = async () => {
       // `--keep`: leave the database (as the phases left it) for EXPLAIN and the like.
       if (args.keep) return log(`kept ${url.href}`);
@@ -212,6 +225,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await db.exec('vacuum analyze');
     if (db.kind === 'postgres') await db.exec('checkpoint');
     log(`vacuum analyze${db.kind === 'postgres' ? ' and checkpoint' : ''} after the load: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    flushToDisk();
     // The sweep as the server runs it every minute, timed here so no load phase shares the machine
     // with it: first with every episode due (as after start-up), then a minute later.
     log(`missing-measurement sweep: every episode due, at ${(AT ?? new Date()).toISOString()}${AT ? ' (--at)' : ''}`);
@@ -229,8 +243,10 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     // has no autovacuum, plans without statistics. An operator does the same after a bulk import.
     t0 = performance.now();
     await db.exec('vacuum analyze');
-    log(`vacuum analyze after the sweep: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (db.kind === 'postgres') await db.exec('checkpoint');
+    log(`vacuum analyze${db.kind === 'postgres' ? ' and checkpoint' : ''} after the sweep: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await db.close();
+    flushToDisk();
 
     // Patients with device measures, in a scattered order so consecutive requests hit different rows.
     // One patient at a time: 100 000 plans at once would be hundreds of MB in this process.
@@ -427,7 +443,76 @@ function machineBusyMs(): number {
 let dbCpuMs: () => number = () => NaN;
 
 /** Runs one load phase and adds the server's CPU use and RSS over it. */
+/**
+ * Waits until the kernel has written every dirty page out (`sync`). The load, the sweep and the
+ * vacuums leave gigabytes of written-but-unflushed files at 100 000 patients (the sweep's WAL alone
+ * ~1.3 GB); without this the kernel's writeback of them ran during the timed work that followed:
+ * most of a core outside the server and the database, and every commit's fsync queued behind it
+ * (bench/README.md, "Round 15"). A deployed store has long been flushed.
+ */
+function flushToDisk(): void {
+  const t0 = performance.now();
+  execFileSync('sync');
+  log(`sync (the kernel's dirty pages written out): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Set by `--statements` for the PostgreSQL database under test. */
+let statementsUrl: string | undefined;
+
+interface PhaseStatements {
+  /** Top statements by total execution time (nested ones inside trigger functions included, so times overlap). */
+  statements: { calls: number; totalMs: number; msPerRequest: number; meanMs: number; rows: number; query: string }[];
+  /** Top PL/pgSQL functions (triggers) by total time: `selfMs` excludes the functions they call. */
+  functions: { name: string; calls: number; totalMs: number; selfMs: number; msPerRequest: number }[];
+  /** WAL written per request (the whole cluster): records, full-page images, bytes. */
+  wal: { records: number; fpi: number; bytes: number };
+  /** Buffer pool per request (this database): pages found in shared_buffers, and read from the OS (its page cache or disk). */
+  blocks: { hit: number; read: number };
+}
+
+async function resetStatements(): Promise<void> {
+  if (!statementsUrl) return;
+  const c = new pg.Client({ connectionString: statementsUrl });
+  await c.connect();
+  try {
+    await c.query(`select pg_stat_statements_reset(), pg_stat_reset(), pg_stat_reset_shared('wal')`);
+  } finally {
+    await c.end();
+  }
+}
+
+async function phaseStatements(requests: number): Promise<PhaseStatements | undefined> {
+  if (!statementsUrl) return undefined;
+  const c = new pg.Client({ connectionString: statementsUrl });
+  await c.connect();
+  try {
+    // pg_stat_reset's function counters reach the view through the statistics collector's snapshot.
+    await c.query('select pg_stat_clear_snapshot()');
+    const per = (ms: number) => (requests > 0 ? ms / requests : NaN);
+    const st = await c.query<{ calls: string; total: number; mean: number; rows: string; query: string }>(
+      `select calls, total_exec_time as total, mean_exec_time as mean, rows, regexp_replace(query, '[[:space:]]+', ' ', 'g') as query
+         from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+          and query not like '%pg_stat_statements%' and query not like '%pg_stat_reset%'
+        order by total_exec_time desc limit 12`,
+    );
+    const fn = await c.query<{ name: string; calls: string; total: number; self: number }>(
+      `select funcname as name, calls, total_time as total, self_time as self from pg_stat_user_functions order by total_time desc limit 10`,
+    );
+    const wal = (await c.query<{ records: string; fpi: string; bytes: string }>('select wal_records as records, wal_fpi as fpi, wal_bytes as bytes from pg_stat_wal')).rows[0]!;
+    const blk = (await c.query<{ hit: string; read: string }>('select blks_hit as hit, blks_read as read from pg_stat_database where datname = current_database()')).rows[0]!;
+    return {
+      blocks: { hit: per(Number(blk.hit)), read: per(Number(blk.read)) },
+      wal: { records: per(Number(wal.records)), fpi: per(Number(wal.fpi)), bytes: per(Number(wal.bytes)) },
+      statements: st.rows.map((r) => ({ calls: Number(r.calls), totalMs: r.total, msPerRequest: per(r.total), meanMs: r.mean, rows: Number(r.rows), query: r.query.slice(0, 160) })),
+      functions: fn.rows.map((r) => ({ name: r.name, calls: Number(r.calls), totalMs: r.total, selfMs: r.self, msPerRequest: per(r.total) })),
+    };
+  } finally {
+    await c.end();
+  }
+}
+
 async function phase(server: ChildServer, concurrency: number, run: () => Promise<LoadResult>): Promise<Phase> {
+  await resetStatements();
   const before = processStats(server.pid);
   const db0 = dbCpuMs();
   const bench0 = process.cpuUsage();
@@ -451,8 +536,17 @@ async function phase(server: ChildServer, concurrency: number, run: () => Promis
     n, errors: r.errors, concurrency,
     rssMb: after ? after.rssKb / 1024 : NaN,
     samples: r.samples,
+    statements: await phaseStatements(n),
   };
   log(`  ${n} ok, ${r.errors} failed, ${out.perS.toFixed(0)}/s, p50 ${out.p50.toFixed(1)} ms, p99 ${out.p99.toFixed(1)} ms, CPU % server ${out.cpu.server.toFixed(0)} db ${out.cpu.db.toFixed(0)} bench ${out.cpu.bench.toFixed(0)} other ${out.cpu.other.toFixed(0)}${r.samples.length ? `\n  e.g. ${r.samples.join('\n  ')}` : ''}`);
+  if (out.statements) {
+    const w = out.statements.wal;
+    log(`  WAL per request: ${w.records.toFixed(1)} records, ${w.fpi.toFixed(2)} full-page images, ${(w.bytes / 1024).toFixed(1)} kB; buffers: ${out.statements.blocks.hit.toFixed(1)} hit, ${out.statements.blocks.read.toFixed(2)} read`);
+    log('  statements, database ms per request (total ms, calls):');
+    for (const x of out.statements.statements) log(`    ${x.msPerRequest.toFixed(3).padStart(8)}  (${x.totalMs.toFixed(0)}, ${x.calls})  ${x.query.slice(0, 110)}`);
+    log('  functions, ms per request total / self (calls):');
+    for (const x of out.statements.functions) log(`    ${x.msPerRequest.toFixed(3).padStart(8)} / ${(x.selfMs / Math.max(1, n)).toFixed(3)}  (${x.calls})  ${x.name}`);
+  }
   return out;
 }
 

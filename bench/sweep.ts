@@ -5,7 +5,7 @@
  * the cohort size (10 000 patients: about a minute to load on a 2-core box).
  *
  *   node --import tsx bench/sweep.ts [--patients N] [--days D] [--only pglite|postgres] [--at HH:MM] [--before path/to/old-missing-job.ts] [--profile] [--json file|-]
- *     [--workers N] [--batch N] [--keep] [--sql file] [--day-after] [--checkpoint]
+ *     [--workers N] [--batch N] [--keep] [--sql file] [--day-after] [--checkpoint] [--huge-pages]
  *
  * `--workers` and `--batch` are sweepMissing's options (concurrent connections on PostgreSQL,
  * episodes per batch). `--keep` (with `--at`) keeps the loaded cohort — PostgreSQL: a template
@@ -58,13 +58,13 @@ import type { Db, Queryable } from '../src/server/db/port.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { adminQuery, databaseUrl, dropDatabase } from '../src/server/testing/pg-cluster.js';
 import { loadCohort } from '../src/sim/load.js';
-import { benchPostgres } from './postgres.js';
+import { benchPostgres, hugePagesMode } from './postgres.js';
 
 const { values: args } = parseArgs({
   options: {
     patients: { type: 'string' }, days: { type: 'string' }, only: { type: 'string' }, before: { type: 'string' }, json: { type: 'string' },
     'before-sql': { type: 'string' }, sql: { type: 'string' },
-    profile: { type: 'boolean' }, checkpoint: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' }, 'day-after': { type: 'boolean' },
+    profile: { type: 'boolean' }, checkpoint: { type: 'boolean' }, at: { type: 'string' }, workers: { type: 'string' }, keep: { type: 'boolean' }, batch: { type: 'string' }, 'day-after': { type: 'boolean' }, 'huge-pages': { type: 'boolean' },
   },
 });
 /** `--workers N`: concurrent batches of one sweep on PostgreSQL (sweepMissing's `workers`; default its own). */
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {};
   if (args.only !== 'postgres') out['pglite'] = await runPglite(before);
   if (args.only !== 'pglite') {
-    const server = await benchPostgres();
+    const server = await benchPostgres({ hugePages: hugePagesMode(args['huge-pages']) });
     if (!server) log('PostgreSQL: skipped (no BENCH_DATABASE_URL, TEST_DATABASE_URL or local binaries)');
     else {
       try {
