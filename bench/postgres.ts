@@ -18,7 +18,7 @@ export interface PgServer {
 
 /**
  * Huge pages `--huge-pages` reserves for the throwaway cluster: its 1 GB of shared_buffers and the
- * rest of its shared memory (~1.07 GB in all, `postgres -C shared_memory_size_in_huge_pages` says 537).
+ * rest of its shared memory (~1.07 GB in all, `postgres -C shared_memory_size_in_huge_pages` says 536 with max_connections=50).
  */
 const HUGE_PAGES = 600;
 const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
