@@ -254,7 +254,8 @@ async function main(): Promise<void> {
     if (!server) log('PostgreSQL: skipped (no BENCH_DATABASE_URL, TEST_DATABASE_URL or local binaries)');
     else {
       try {
-        log(`PostgreSQL: ${server.source}`);
+        const huge = server.hugePagesMb;
+        log(`PostgreSQL: ${server.source}${huge === undefined || Number.isNaN(huge) ? '' : `; shared memory on huge pages: ${huge > 0 ? `${huge.toFixed(0)} MB` : 'none'}`}`);
         out['postgres'] = await runPostgres(server.adminUrl, before);
       } finally {
         server.stop();
