@@ -442,7 +442,6 @@ function machineBusyMs(): number {
 
 let dbCpuMs: () => number = () => NaN;
 
-/** Runs one load phase and adds the server's CPU use and RSS over it. */
 /**
  * Waits until the kernel has written every dirty page out (`sync`). The load, the sweep and the
  * vacuums leave gigabytes of written-but-unflushed files at 100 000 patients (the sweep's WAL alone
@@ -470,6 +469,7 @@ interface PhaseStatements {
   blocks: { hit: number; read: number };
 }
 
+/** Zeroes the statement, function, database and WAL statistics before a phase. */
 async function resetStatements(): Promise<void> {
   if (!statementsUrl) return;
   const c = new pg.Client({ connectionString: statementsUrl });
@@ -481,6 +481,7 @@ async function resetStatements(): Promise<void> {
   }
 }
 
+/** The phase's statistics since resetStatements, per request (`requests` of them). */
 async function phaseStatements(requests: number): Promise<PhaseStatements | undefined> {
   if (!statementsUrl) return undefined;
   const c = new pg.Client({ connectionString: statementsUrl });
@@ -511,6 +512,7 @@ async function phaseStatements(requests: number): Promise<PhaseStatements | unde
   }
 }
 
+/** Runs one load phase and adds the server's CPU use and RSS over it (and, with `--statements`, the database's statistics). */
 async function phase(server: ChildServer, concurrency: number, run: () => Promise<LoadResult>): Promise<Phase> {
   await resetStatements();
   const before = processStats(server.pid);
