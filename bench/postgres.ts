@@ -81,6 +81,13 @@ export function hugePagesMode(flag: boolean | undefined): HugePages {
   throw new Error(`BENCH_HUGE_PAGES=${env}: expected on, try or off`);
 }
 
+/** For a report: how much of a throwaway cluster's shared memory was on huge pages ('' for another server). */
+export function hugePagesNote(server: PgServer): string {
+  const mb = server.hugePagesMb;
+  if (mb === undefined || Number.isNaN(mb)) return '';
+  return `; shared memory on huge pages: ${mb > 0 ? `${mb.toFixed(0)} MB` : 'none (docs/SCALING.md)'}`;
+}
+
 /** MB of a process's mappings on 2 MB pages (its /proc smaps): PostgreSQL's shared memory when on huge pages. */
 function hugePagesMb(pid: number): number {
   try {

@@ -35,8 +35,8 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
-import { benchPostgres, hugePagesMode, type PgServer } from './postgres.js';
-import { dropDatabase } from '../src/server/testing/pg-cluster.js';
+import { benchPostgres, hugePagesMode, hugePagesNote, type PgServer } from './postgres.js';
+import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -201,9 +201,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       await db.exec('create extension if not exists pg_stat_statements');
       statementsUrl = url.href;
     }
-    const huge = pgServer!.hugePagesMb;
-    note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}${
-      huge === undefined || Number.isNaN(huge) ? '' : `; shared memory on huge pages: ${huge > 0 ? `${huge.toFixed(0)} MB` : 'none (docs/SCALING.md)'}`}`;
+    note = `${pgServer!.source}; ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(', ')}${hugePagesNote(pgServer!)}`;
     cleanup = async () => {
       // `--keep`: leave the database (as the phases left it) for EXPLAIN and the like.
       if (args.keep) return log(`kept ${url.href}`);
@@ -471,14 +469,7 @@ interface PhaseStatements {
 
 /** Zeroes the statement, function, database and WAL statistics before a phase. */
 async function resetStatements(): Promise<void> {
-  if (!statementsUrl) return;
-  const c = new pg.Client({ connectionString: statementsUrl });
-  await c.connect();
-  try {
-    await c.query(`select pg_stat_statements_reset(), pg_stat_reset(), pg_stat_reset_shared('wal')`);
-  } finally {
-    await c.end();
-  }
+  if (statementsUrl) await adminQuery(statementsUrl, `select pg_stat_statements_reset(), pg_stat_reset(), pg_stat_reset_shared('wal')`);
 }
 
 /** The phase's statistics since resetStatements, per request (`requests` of them). */

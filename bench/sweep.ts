@@ -58,7 +58,7 @@ import type { Db, Queryable } from '../src/server/db/port.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { adminQuery, databaseUrl, dropDatabase } from '../src/server/testing/pg-cluster.js';
 import { loadCohort } from '../src/sim/load.js';
-import { benchPostgres, hugePagesMode } from './postgres.js';
+import { benchPostgres, hugePagesMode, hugePagesNote } from './postgres.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -254,8 +254,7 @@ async function main(): Promise<void> {
     if (!server) log('PostgreSQL: skipped (no BENCH_DATABASE_URL, TEST_DATABASE_URL or local binaries)');
     else {
       try {
-        const huge = server.hugePagesMb;
-        log(`PostgreSQL: ${server.source}${huge === undefined || Number.isNaN(huge) ? '' : `; shared memory on huge pages: ${huge > 0 ? `${huge.toFixed(0)} MB` : 'none'}`}`);
+        log(`PostgreSQL: ${server.source}${hugePagesNote(server)}`);
         out['postgres'] = await runPostgres(server.adminUrl, before);
       } finally {
         server.stop();
