@@ -7,7 +7,7 @@
 -- and write that lock to the WAL. An all-due sweep inserts ~5 alerts per episode (49 995 for
 -- 10 000 episodes at 14:00): a CPU profile of its database backends (perf, bench/README.md
 -- "Round 16") put 13 % of their time in those lookups, and in alternated runs without the four
--- keys the sweep used 3.28 s of database CPU against 4.23 s with them.
+-- keys the sweep used 3.28 s of database CPU against 4.21 s with them (means of 4 and 11 runs).
 --
 -- The same rules, kept by triggers:
 --   * Inserting or updating alerts: ONE statement-level check over the statement's rows (an
@@ -18,7 +18,8 @@
 --     The check first takes a SHARE lock on alerts: it waits for transactions writing alerts to
 --     end, and holds off new ones until the delete's transaction ends, so an alert committed
 --     meanwhile is seen (the row lock a key's check took did this). Such deletes never happen in
---     Varde (episodes end, plans are superseded, people are deactivated), so this lock costs nothing.
+--     Varde (episodes end, plans are superseded, a person leaves with their memberships and keeps
+--     their row), so this lock costs nothing.
 --     The alert writers' checks read with a fresh snapshot per statement: READ COMMITTED, the only
 --     isolation level Varde's transactions use.
 
