@@ -76,31 +76,31 @@ create trigger alerts_refs_upd after update on alerts
   referencing old table as old_rows new table as new_rows
   for each statement execute function varde_alert_refs_upd();
 
--- The referenced side: an episode, plan or person named by an alert is neither deleted nor re-keyed.
-create function varde_alert_parent_guard() returns trigger language plpgsql as $$
+-- The referenced side: a row named by a child table is neither deleted nor re-keyed. One function
+-- for every such guard (043 uses it for readings): its arguments are the child table and the
+-- columns of it that name the row. Dynamic SQL is fine here: this runs only on deletes and key
+-- changes, which Varde never makes.
+create function varde_reference_guard() returns trigger language plpgsql as $$
 declare
+  child text := tg_argv[0];
   named boolean;
 begin
-  lock table alerts in share mode;
-  if tg_table_name = 'episodes' then
-    named := exists (select 1 from alerts a where a.episode_id = old.id);
-  elsif tg_table_name = 'plans' then
-    named := exists (select 1 from alerts a where a.plan_id = old.id);
-  else
-    named := exists (select 1 from alerts a where a.acknowledged_by = old.id or a.resolved_by = old.id);
-  end if;
+  execute format('lock table %I in share mode', child);
+  execute format('select exists (select 1 from %I where %s)', child,
+                 (select string_agg(format('%I = $1', c), ' or ') from unnest(tg_argv[1:]) as c))
+    into named using old.id;
   if named then
-    raise exception '% on table "%" violates the references of table "alerts": % is still named by an alert', lower(tg_op), tg_table_name, old.id
+    raise exception '% on table "%" violates the references of table "%": % is still named there', lower(tg_op), tg_table_name, child, old.id
       using errcode = 'foreign_key_violation', table = tg_table_name;
   end if;
   return case when tg_op = 'DELETE' then old else new end;
 end $$;
-create trigger episodes_alert_refs_del before delete on episodes for each row execute function varde_alert_parent_guard();
+create trigger episodes_alert_refs_del before delete on episodes for each row execute function varde_reference_guard('alerts', 'episode_id');
 create trigger episodes_alert_refs_upd before update of id, patient_id on episodes for each row
-  when (old.id is distinct from new.id or old.patient_id is distinct from new.patient_id) execute function varde_alert_parent_guard();
-create trigger plans_alert_refs_del before delete on plans for each row execute function varde_alert_parent_guard();
+  when (old.id is distinct from new.id or old.patient_id is distinct from new.patient_id) execute function varde_reference_guard('alerts', 'episode_id');
+create trigger plans_alert_refs_del before delete on plans for each row execute function varde_reference_guard('alerts', 'plan_id');
 create trigger plans_alert_refs_upd before update of id on plans for each row
-  when (old.id is distinct from new.id) execute function varde_alert_parent_guard();
-create trigger personnel_alert_refs_del before delete on personnel for each row execute function varde_alert_parent_guard();
+  when (old.id is distinct from new.id) execute function varde_reference_guard('alerts', 'plan_id');
+create trigger personnel_alert_refs_del before delete on personnel for each row execute function varde_reference_guard('alerts', 'acknowledged_by', 'resolved_by');
 create trigger personnel_alert_refs_upd before update of id on personnel for each row
-  when (old.id is distinct from new.id) execute function varde_alert_parent_guard();
+  when (old.id is distinct from new.id) execute function varde_reference_guard('alerts', 'acknowledged_by', 'resolved_by');

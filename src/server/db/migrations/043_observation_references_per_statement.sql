@@ -57,25 +57,10 @@ end $$;
 create trigger observations_refs_upd after update on observations referencing old table as old_rows new table as new_rows
   for each statement execute function varde_observation_refs_upd();
 
-create function varde_observation_parent_guard() returns trigger language plpgsql as $$
-declare
-  named boolean;
-begin
-  lock table observations in share mode;
-  if tg_table_name = 'episodes' then
-    named := exists (select 1 from observations o where o.episode_id = old.id);
-  else
-    named := exists (select 1 from observations o where o.device_id = old.id);
-  end if;
-  if named then
-    raise exception '% on table "%" violates the references of table "observations": % is still named by a reading', lower(tg_op), tg_table_name, old.id
-      using errcode = 'foreign_key_violation', table = tg_table_name;
-  end if;
-  return case when tg_op = 'DELETE' then old else new end;
-end $$;
-create trigger episodes_observation_refs_del before delete on episodes for each row execute function varde_observation_parent_guard();
+-- The referenced side: migration 042's guard, for readings.
+create trigger episodes_observation_refs_del before delete on episodes for each row execute function varde_reference_guard('observations', 'episode_id');
 create trigger episodes_observation_refs_upd before update of id, patient_id on episodes for each row
-  when (old.id is distinct from new.id or old.patient_id is distinct from new.patient_id) execute function varde_observation_parent_guard();
-create trigger devices_observation_refs_del before delete on devices for each row execute function varde_observation_parent_guard();
+  when (old.id is distinct from new.id or old.patient_id is distinct from new.patient_id) execute function varde_reference_guard('observations', 'episode_id');
+create trigger devices_observation_refs_del before delete on devices for each row execute function varde_reference_guard('observations', 'device_id');
 create trigger devices_observation_refs_upd before update of id on devices for each row
-  when (old.id is distinct from new.id) execute function varde_observation_parent_guard();
+  when (old.id is distinct from new.id) execute function varde_reference_guard('observations', 'device_id');
