@@ -136,6 +136,11 @@ interface SweepCtx {
   plans: Map<string, StoredEntryRow[] | string>;
   /** Group evaluations by canonical key. */
   groups: Map<string, Group>;
+  /**
+   * The group keys of a plan's scheduled entries by (definition md5, time zone, version): an
+   * all-due sweep asks for them once per episode, and building a key stringifies a schedule.
+   */
+  planGroups: Map<string, string[]>;
   /** Episodes already counted and logged as failed in this sweep. */
   failed: Set<string>;
 }
@@ -143,7 +148,7 @@ interface SweepCtx {
 async function sweep(db: Db, now: Date, opts: SweepOptions): Promise<SweepResult> {
   const c: SweepCtx = {
     now, parts: partsOf(db), batch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH[db.kind]), log: opts.log ?? { warn: () => undefined },
-    out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), failed: new Set(),
+    out: { episodes: 0, raised: 0, inactive: 0, failed: 0 }, plans: new Map(), groups: new Map(), planGroups: new Map(), failed: new Set(),
   };
   // A minute with nothing to do costs one statement of two index probes, not a transaction per partition.
   const todo = (await db.query<{ dirty: boolean; due: boolean }>(
@@ -321,6 +326,17 @@ function groupFor(c: SweepCtx, tz: string, code: string, schedule: unknown, vers
   }
   c.groups.set(key, g);
   return key;
+}
+
+/** The group keys of every scheduled entry of a plan (`def`, stored under `md5`) in time zone `tz`, built once per sweep. */
+function groupsOfPlan(c: SweepCtx, tz: string, md5: string, def: StoredEntryRow[], version: number): string[] {
+  const at = `${md5}\u0000${tz}\u0000${version}`;
+  let keys = c.planGroups.get(at);
+  if (!keys) {
+    keys = def.map((e) => groupFor(c, tz, e.code, e.schedule, version));
+    c.planGroups.set(at, keys);
+  }
+  return keys;
 }
 
 /** Runs the domain's own `detectMissing` for one schedule (no readings, no start): the finding if the occurrence is not reported. */
@@ -525,7 +541,7 @@ async function syncSchedules(tx: Queryable, c: SweepCtx, part: number, after: st
     if (def.length === 0) continue;
     episodes.push({ id: r.episode_id, planId: r.plan_id, md5: r.definition_md5, inactiveAt: r.inactive_at });
     md5s.add(r.definition_md5);
-    if (evaluate) for (const e of def) keys.add(groupFor(c, r.time_zone, e.code, e.schedule, r.version ?? 0));
+    if (evaluate) for (const k of groupsOfPlan(c, r.time_zone, r.definition_md5, def, r.version ?? 0)) keys.add(k);
   }
   const entries = [...md5s].flatMap((md5) => (c.plans.get(md5) as StoredEntryRow[]).map((e) => ({ md5, ...e })));
   if (episodes.length > 0) {
@@ -570,7 +586,7 @@ async function prepareSync(db: Db, c: SweepCtx): Promise<void> {
   for (const x of r.rows) {
     if (!c.plans.has(x.md5)) learnPlan(c, x.md5, x.definition);
     const def = c.plans.get(x.md5);
-    if (typeof def === 'object') for (const e of def) groupFor(c, x.tz, e.code, e.schedule, x.version);
+    if (typeof def === 'object') groupsOfPlan(c, x.tz, x.md5, def, x.version);
   }
 }
 
