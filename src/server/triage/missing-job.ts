@@ -361,6 +361,9 @@ function groupParams(gs: Group[]): unknown[] {
 
 // ---------------------------------------------------------------- the statement
 
+/** What a schedule row's alert needs of its episode (`e`) and plan (`p`): the source's rows carry them. */
+const EPISODE_COLUMNS = 'e.patient_id, e.state, e.schedules_from, e.time_zone, p.approved_at, p.version';
+
 type Source =
   | { kind: 'due'; part: number; groups: string[]; episodes?: string[] }
   /** New rows of changed episodes: per episode its plan and definition, per definition its entries. */
@@ -389,16 +392,25 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   let write: string;
   if (src.kind === 'due') {
     params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null, src.part);
-    rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at from episode_schedule s
+    rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at, ${EPISODE_COLUMNS}
+              from episode_schedule s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
              where s.next_due_at <= $12 and s.code <> '${INACTIVE_CODE}' and ($14::uuid[] is null or s.episode_id = any($14::uuid[]))
                and ${IN_PART('s.episode_id', '$15', c.parts)}`;
     write = `update episode_schedule s set next_due_at = r.next_at from r where s.episode_id = r.episode_id and s.code = r.code`;
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
       src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule), c.now, src.episodes.map((e) => e.inactiveAt));
-    rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at
-              from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
-              join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5`;
+    // Each episode and its plan read once, then spread over the plan's entries (the first "offset 0"
+    // keeps that order: the other way round, each of an episode's rows probed its episode and plan
+    // again; the second keeps the entries joined by md5 before the groups are matched, which the
+    // generic plan otherwise did as a cross product of episodes, groups and entries).
+    rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at,
+                   c.patient_id, c.state, c.schedules_from, c.time_zone, c.approved_at, c.version
+              from (select c.episode_id, c.plan_id, c.md5, ${EPISODE_COLUMNS}
+                      from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
+                      join episodes e on e.id = c.episode_id join plans p on p.id = c.plan_id offset 0) c
+              join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5
+             offset 0`;
     write = `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
              select episode_id, code, plan_id, schedule, next_at from r
              union all
@@ -420,9 +432,9 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
      r as (
        select k.episode_id, k.code, k.plan_id, k.schedule, k.patient_id, k.state, k.schedules_from, k.approved_at,
               g.version, g.failed, g.window_start, g.due, g.finding is not null as found, g.next_at, g.i
-         from (select s.episode_id, s.code, s.plan_id, s.schedule, e.patient_id, e.state, e.schedules_from, e.time_zone, p.approved_at, p.version
-                 from (${rows}) s join episodes e on e.id = s.episode_id join plans p on p.id = s.plan_id
-                where exists (select 1 from g where g.tz = e.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = p.version)
+         from (select s.episode_id, s.code, s.plan_id, s.schedule, s.patient_id, s.state, s.schedules_from, s.time_zone, s.approved_at, s.version
+                 from (${rows}) s
+                where exists (select 1 from g where g.tz = s.time_zone and g.code = s.code and g.schedule = s.schedule and g.version = s.version)
                 ${limit}) k
          join g on g.tz = k.time_zone and g.code = k.code and g.schedule = k.schedule and g.version = k.version),
      w as (${write}),
