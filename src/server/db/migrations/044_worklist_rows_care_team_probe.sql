@@ -7,7 +7,7 @@
 -- all-due sweep at 10 000 patients (every one of its 32 calls); at 100 000 the planner switched to
 -- index probes by itself. A lateral probe per episode (care_team's primary key starts with
 -- episode_id) costs the same at any size. Server-side time of the trigger over one all-due sweep
--- of 10 000 episodes (one worker, three alternated runs): 344–360 ms against 426–509 ms.
+-- of 10 000 episodes (one worker, three alternated runs): 344–360 ms against 434–509 ms.
 -- The bodies are those of migration 039 with only the care_team join changed.
 
 create or replace function varde_worklist_rows_sync() returns trigger language plpgsql as $$
