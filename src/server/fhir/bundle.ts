@@ -15,6 +15,7 @@ import { writablePatients } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
+import { uuid7 } from '../db/uuid7.js';
 
 /*
  * POST [base]: transaction, batch and collection Bundles the way gateways send them (HL7 PHD IG):
@@ -296,7 +297,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
           writable.add(patientId.toLowerCase());
         }
         const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
-        const presetId = (needTwin.has(e) ? await twinOf(p, patientId, e.conditional) : undefined) ?? randomUUID();
+        const presetId = (needTwin.has(e) ? await twinOf(p, patientId, e.conditional) : undefined) ?? uuid7();
         return { entry: e, p, patientId, deviceId, presetId };
       });
       if (!x) continue;

@@ -19,6 +19,7 @@ import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYS
 import { FhirError, fhirError, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 import { ObservationReads } from './write-batch.js';
+import { uuid7 } from '../db/uuid7.js';
 
 /*
  * Observation writes through FHIR (issue 9). The posted resource is kept exactly (fhir_resources);
@@ -230,7 +231,7 @@ export async function stageObservation(
     if (twin) return { now: { row: twin, status: 200, notes: [`Already stored as Observation/${twin.id} (same content).`], readings: await repo.observationsByIds(tx, twin.observation_ids) } };
   }
 
-  const id = target?.id ?? opts.presetId ?? randomUUID();
+  const id = target?.id ?? opts.presetId ?? uuid7();
   const now = ctx.now();
   const by = actorTag(ctx.actor);
   let retracted: string[] = [];
@@ -309,7 +310,7 @@ export async function stageObservation(
     if (tooOld || beforeEpisode) {
       await flushFirst();
       const rows = await repo.insertHistoryObservations(tx, checked.measurements.map((x) => ({
-        id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: x.code, value: x.value, unit: x.unit, effective_at: checked.effectiveAt,
+        id: uuid7(), patient_id: patientId, episode_id: episode.id, code: x.code, value: x.value, unit: x.unit, effective_at: checked.effectiveAt,
         source, device_id: deviceId, recorded_by: by, idempotency_key: key, zone: null, plan_version: null, device_clock_offset_ms: null,
         interpretation: x.interpretation ?? null,
       })));

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { checkSittingPlausibility, normaliseMeasurement, type Interpretation, type MeasureCode } from '../../domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, isOpen, patientFeedback, type OpeningHours } from '../../domain/opening-hours.js';
 import { historyWindow } from '../../domain/history-window.js';
@@ -12,6 +11,7 @@ import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
 import { actorRef, actorTag } from '../auth/actor.js';
 import * as alerts from '../alerts/repo.js';
 import { audit } from '../audit/service.js';
+import { uuid7 } from '../db/uuid7.js';
 import { type Ctx, readDbOf } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL, type ClinicalEvent } from '../events/bus.js';
@@ -265,7 +265,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
     // Ids are made here, so findings can point at the rows before they are inserted.
     const made = measurements.map((m, i) => ({
-      id: randomUUID(), patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
+      id: uuid7(), patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
       interpretation: m.interpretation ?? null,
       source: opts.source, device_id: item.device ? item.device.deviceId : (opts.deviceId ?? null), recorded_by: recordedBy, idempotency_key: idempotencyKey,
       zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null,
