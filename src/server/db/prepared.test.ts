@@ -59,7 +59,7 @@ test('a group commit probes the month partition by index even when its plan was 
   // A day long history range that reaches into this month, whatever the day of the month.
   const since = new Date(Math.max(monthStart.getTime(), now.getTime() - 86_400_000));
   const context = (tx: Pick<Db, 'query'>) => triageContext(tx, [{ patientId: f.patient.id, key: 'k-1' }], [f.patient.episodeId],
-    [{ patientId: f.patient.id, episodeId: f.patient.episodeId, code: 'spo2', since }]);
+    [{ patientId: f.patient.id, episodeId: f.patient.episodeId, code: 'spo2', since }], new Date(now.getTime() + 86_400_000));
   // Migration 027 names a month's partition after its UTC month.
   const partition = `observations_${monthStart.toISOString().slice(0, 7).replace('-', '_')}`;
   assert.ok((await db.query<{ r: string | null }>('select to_regclass($1)::text as r', [partition])).rows[0]!.r, `${partition} exists`);

@@ -166,7 +166,10 @@ export interface HistoryRange {
 
 /**
  * Everything triage reads, for many sittings in one round trip: stored rows of the idempotency
- * keys, the approved plans and each episode's recent observations. Run it AFTER the episode lock,
+ * keys, the approved plans and each episode's recent observations up to `until` (no reading is
+ * stored dated more than FUTURE_TOLERANCE_MS after the clock that received it, so a bound a day
+ * past now leaves none out; without one, every probe also read the indexes of the empty monthly
+ * partitions made ahead and of the default one). Run it AFTER the episode lock,
  * as its own statement, so it sees whatever a writer that held the lock before us committed.
  * The lateral joins keep it an index probe per key and episode even when table statistics are stale
  * (a plain join on unnest() turns into a scan of all observations after a bulk import). Stored rows
@@ -178,6 +181,7 @@ export async function triageContext(
   keys: { patientId: string; key: string }[],
   episodeIds: string[],
   history: HistoryRange[],
+  until: Date,
 ): Promise<TriageContext> {
   type PlanHead = Omit<Json<PlanRow>, 'definition'> & { definition_md5: string };
   const r = await q.query<{ existing: Json<ObservationRow>[]; plans: PlanHead[]; history: [string, string, MeasureCode, number, string, string, Interpretation | null][] }>(
@@ -195,9 +199,13 @@ export async function triageContext(
        coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
                    from unnest($4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[]) as u(p, e, code, since)
                    cross join lateral (select * from observations x
-                                        where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since and x.episode_id = u.e) o), '[]') as history`,
+                                        where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since and x.episode_id = u.e
+                                          -- The whole read's range as well, in parameters of its own: the generic plan's
+                                          -- pruning at start-up leaves out the partitions outside it, DEFAULT included.
+                                          and x.effective_at >= $9 and x.effective_at < $8) o), '[]') as history`,
     [keys.map((k) => k.patientId), keys.map((k) => k.key), episodeIds,
-      history.map((h) => h.patientId), history.map((h) => h.episodeId), history.map((h) => h.code), history.map((h) => h.since)],
+      history.map((h) => h.patientId), history.map((h) => h.episodeId), history.map((h) => h.code), history.map((h) => h.since), until,
+      new Date(Math.min(until.getTime(), ...history.map((h) => h.since.getTime())))],
   );
   const row = r.rows[0]!;
   const definitions = await planDefinitions(q, row.plans.map((p) => ({ id: p.id, md5: p.definition_md5 })));

@@ -26,6 +26,12 @@ import type { RecordBody } from './schema.js';
 /** Readings may carry a device clock a little ahead of ours; beyond this they are refused. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /**
+ * How far past now triage's history read looks (repo.ts#triageContext): far beyond
+ * FUTURE_TOLERANCE_MS, so a reading stored under a clock a little ahead of this process's is not
+ * missed, and short enough that the months made ahead are pruned.
+ */
+const HISTORY_UNTIL_MS = 24 * 3_600_000;
+/**
  * How far back triage looks: the longest window any plan may state (trend and day-count rules,
  * MAX_WINDOW_DAYS local days) plus a day for the local-day boundary and DST. One indexed range
  * read per episode (observations_episode_time); readings after the new ones come with it, so a
@@ -197,7 +203,10 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     }
   }
   // Read after the lock, in a statement of its own: it sees everything committed before we got it.
-  const context = await repo.triageContext(tx, items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })), episodes.map((e) => e.id), [...ranges.values()]);
+  // The history's upper bound: past every reading stored so far (each at most FUTURE_TOLERANCE_MS
+  // ahead of the clock that took it) and every sitting of this call.
+  const until = new Date(Math.max(now.getTime(), ...items.map((i) => i.sitting.effectiveAt.getTime())) + HISTORY_UNTIL_MS);
+  const context = await repo.triageContext(tx, items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })), episodes.map((e) => e.id), [...ranges.values()], until);
   const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
   // A plan approved while we waited for the lock (the lock statement's snapshot predates it): its
   // rules may read other measures, so that episode gets its whole window, as before windows.
