@@ -199,7 +199,11 @@ export async function triageContext(
        coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
                    from unnest($4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[]) as u(p, e, code, since)
                    cross join lateral (select * from observations x
-                                        where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since and x.episode_id = u.e
+                                        where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since
+                                          -- The episode as a filter only (no index can take it in this form): the
+                                          -- generic plan probed the current month by (episode_id, effective_at) and
+                                          -- read every other measure's readings of the range to drop them.
+                                          and coalesce(x.episode_id, u.e) = u.e
                                           -- The whole read's range as well, in parameters of its own: the generic plan's
                                           -- pruning at start-up leaves out the partitions outside it, DEFAULT included.
                                           and x.effective_at >= $9 and x.effective_at < $8) o), '[]') as history`,
