@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import pino from 'pino';
-import { loadConfig } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import { checkSitting, type CheckedSitting } from '../observations/service.js';
+import { deviceClientCtx } from '../testing/ctx.js';
 import { useTestServer } from '../testing/server.js';
 import { submitUpload, type Upload, type UploadOutcome } from './combiner.js';
 
@@ -12,10 +11,7 @@ let ctx: Ctx;
 const env = useTestServer({
   noServer: true,
   setup: async () => {
-    ctx = {
-      db: env.db, now: () => new Date(), log: pino({ level: 'silent' }), config: loadConfig({}), route: 'POST /api/ingest/observations',
-      actor: { kind: 'client', clientId: 'combiner-gw', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] },
-    };
+    ctx = deviceClientCtx(env.db, env.f.orgs.muniA, 'combiner-gw');
   },
 });
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import pino from 'pino';
 import type { PlanDefinition } from '../../domain/plan.js';
-import { loadConfig } from '../config/index.js';
 import type { Ctx } from '../context.js';
 import { EVENTS_CHANNEL, type ClinicalEvent } from '../events/bus.js';
+import { deviceClientCtx } from '../testing/ctx.js';
 import { useTestServer } from '../testing/server.js';
 import { checkSitting, storeSittings } from './service.js';
 
@@ -30,10 +29,7 @@ const env = useTestServer({
   plan: PLAN,
   noServer: true,
   setup: async () => {
-    ctx = {
-      db: env.db, now: () => new Date(), log: pino({ level: 'silent' }), config: loadConfig({}), route: 'POST /api/ingest/observations',
-      actor: { kind: 'client', clientId: 'events-gw', organisationId: env.f.orgs.muniA, scopes: ['observation.write'] },
-    };
+    ctx = deviceClientCtx(env.db, env.f.orgs.muniA, 'events-gw');
   },
 });
 

@@ -169,6 +169,31 @@ describe('partitioned observations', () => {
     await db.query(`update observations set zone = 'yellow' where idempotency_key = 'far-future'`);
     assert.equal((await latest()).zone, 'yellow');
   });
+
+  test("triage's history read touches no index of the months made ahead nor of DEFAULT, and misses no reading a write path can store", async () => {
+    const now = new Date();
+    // Two months ahead is never within the read's day past now, whatever the day of the month.
+    await ensurePartitionsFor(db, now, utcMonth(now, 4));
+    const ahead = [2, 3, 4].map((m) => partName(utcMonth(now, m)));
+    // The latest a reading can be dated when it is stored (observations/service.ts#checkSitting).
+    const latest = await insertReading(db, f, new Date(now.getTime() + FUTURE_TOLERANCE_MS), null, 'spo2', 92);
+    const earlier = await insertReading(db, f, new Date(now.getTime() - DAY / 2), null, 'spo2', 94);
+    // Index and table scans of those partitions so far in this transaction, per partition.
+    const touched = async (q: Queryable) => (await q.query<{ s: string | null }>(
+      `select string_agg(relname || ' ' || (coalesce(idx_scan, 0) + seq_scan), ', ' order by relname) as s
+         from pg_stat_xact_user_tables where relname = any($1::text[])`,
+      [[...ahead, 'observations_default']])).rows[0]!.s;
+    for (const genericPlans of [true, false]) {
+      await db.tx(async (tx) => {
+        const before = await touched(tx);
+        const ctx = await triageContext(tx, [], [f.patient.episodeId],
+          [{ patientId: f.patient.id, episodeId: f.patient.episodeId, code: 'spo2', since: new Date(now.getTime() - DAY) }],
+          new Date(now.getTime() + DAY));
+        assert.deepEqual(ctx.history.map((h) => h.id).filter((id) => id === latest || id === earlier), [earlier, latest]);
+        assert.equal(await touched(tx), before, `genericPlans: ${genericPlans}`);
+      }, { genericPlans });
+    }
+  });
 });
 
 describe('idempotency keys are exact whatever the effective time', () => {
@@ -314,40 +339,5 @@ describe('archiving a month takes the FHIR copies of its readings with it', () =
     assert.ok(found.includes(kept), 'the live one is');
     assert.equal((await env.call('GET', `/fhir/Observation/${archived}`, env.c.nurseA)).status, 404);
     assert.equal((await env.call('GET', `/fhir/Observation/${kept}`, env.c.nurseA)).status, 200);
-  });
-});
-
-describe("triage's history read", () => {
-  let db: Db;
-  let f: Fixture;
-  before(async () => {
-    db = await testDb();
-    f = await seedFixture(db);
-  });
-  after(async () => db?.close());
-
-  test('reads no index of the months made ahead nor of DEFAULT, and misses no reading a write path can store', async () => {
-    const now = new Date();
-    // Two months ahead is never within the read's day past now, whatever the day of the month.
-    await ensurePartitionsFor(db, now, utcMonth(now, 4));
-    const ahead = [2, 3, 4].map((m) => partName(utcMonth(now, m)));
-    // The latest a reading can be dated when it is stored (observations/service.ts#checkSitting).
-    const latest = await insertReading(db, f, new Date(now.getTime() + FUTURE_TOLERANCE_MS), null, 'spo2', 92);
-    const earlier = await insertReading(db, f, new Date(now.getTime() - DAY / 2), null, 'spo2', 94);
-    // Index and table scans of those partitions so far in this transaction, per partition.
-    const touched = async (q: Queryable) => (await q.query<{ s: string | null }>(
-      `select string_agg(relname || ' ' || (coalesce(idx_scan, 0) + seq_scan), ', ' order by relname) as s
-         from pg_stat_xact_user_tables where relname = any($1::text[])`,
-      [[...ahead, 'observations_default']])).rows[0]!.s;
-    for (const genericPlans of [true, false]) {
-      await db.tx(async (tx) => {
-        const before = await touched(tx);
-        const ctx = await triageContext(tx, [], [f.patient.episodeId],
-          [{ patientId: f.patient.id, episodeId: f.patient.episodeId, code: 'spo2', since: new Date(now.getTime() - DAY) }],
-          new Date(now.getTime() + DAY));
-        assert.deepEqual(ctx.history.map((h) => h.id).filter((id) => id === latest || id === earlier), [earlier, latest]);
-        assert.equal(await touched(tx), before, `genericPlans: ${genericPlans}`);
-      }, { genericPlans });
-    }
   });
 });
