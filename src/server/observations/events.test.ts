@@ -24,14 +24,9 @@ const PLAN: PlanDefinition = {
   contacts: '',
 };
 
-let ctx: Ctx;
-const env = useTestServer({
-  plan: PLAN,
-  noServer: true,
-  setup: async () => {
-    ctx = deviceClientCtx(env.db, env.f.orgs.muniA, 'events-gw');
-  },
-});
+const env = useTestServer({ plan: PLAN, noServer: true });
+/** A gateway of the patient's municipality (read once the environment is set up). */
+const gateway = (): Ctx => deviceClientCtx(env.db, env.f.orgs.muniA, 'events-gw');
 
 let seq = 0;
 type Seen = Pick<ClinicalEvent, 'type' | 'patientId' | 'zone'>;
@@ -44,6 +39,7 @@ async function store(sittings: { patientId: string; glucose: number; minutesAgo:
     got.push({ type: e.type, patientId: e.patientId, ...(e.zone ? { zone: e.zone } : {}) });
   });
   try {
+    const ctx = gateway();
     const items = sittings.map((s) => ({
       patientId: s.patientId, idempotencyKey: `events-${++seq}`,
       sitting: checkSitting(ctx, { effectiveAt: new Date(Date.now() - s.minutesAgo * 60_000).toISOString(), measurements: [{ code: 'glucose', value: s.glucose }] }),
