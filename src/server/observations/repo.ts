@@ -209,7 +209,7 @@ export async function triageContext(
                                           and x.effective_at >= $9 and x.effective_at < $8) o), '[]') as history`,
     [keys.map((k) => k.patientId), keys.map((k) => k.key), episodeIds,
       history.map((h) => h.patientId), history.map((h) => h.episodeId), history.map((h) => h.code), history.map((h) => h.since), until,
-      new Date(Math.min(until.getTime(), ...history.map((h) => h.since.getTime())))],
+      new Date(history.reduce((t, h) => Math.min(t, h.since.getTime()), until.getTime()))],
   );
   const row = r.rows[0]!;
   const definitions = await planDefinitions(q, row.plans.map((p) => ({ id: p.id, md5: p.definition_md5 })));
