@@ -196,7 +196,7 @@ export async function triageContext(
                                                      'approved_at', p.approved_at, 'definition_md5', p.definition_md5, 'approved_by_name', pe.name))
                    from plans p left join personnel pe on pe.id = p.approved_by where p.episode_id = any($3::uuid[]) and p.status = 'approved'), '[]') as plans,
        -- One range of (patient_id, code, effective_at) per measure: only what the rules can read.
-       coalesce((select jsonb_agg(jsonb_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
+       coalesce((select json_agg(json_build_array(o.episode_id, o.id, o.code, o.value, o.unit, o.effective_at, o.interpretation) order by o.effective_at)
                    from unnest($4::uuid[], $5::uuid[], $6::text[], $7::timestamptz[]) as u(p, e, code, since)
                    cross join lateral (select * from observations x
                                         where x.patient_id = u.p and x.code = u.code and x.effective_at >= u.since
