@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { withArrayLiterals } from './array-literal.js';
 import type { Db, Queryable, QueryOptions, QueryResult } from './port.js';
 
 // 'YYYY-MM-DD' strings for `date` (see pglite.ts); bigint counts as JS numbers (counts stay far below 2^53).
@@ -76,9 +77,10 @@ export async function openPostgres(
 
   const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>, inTx: boolean): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = [], opts?: QueryOptions): Promise<QueryResult<T>> {
+      const values = withArrayLiterals(params) as unknown[];
       const send = () => {
         const name = prepare && params.length > 0 && !opts?.replan ? statementName(sql) : undefined;
-        return name ? c.query({ name, text: sql, values: params as unknown[] }) : c.query(sql, params as unknown[]);
+        return name ? c.query({ name, text: sql, values }) : c.query(sql, values);
       };
       let r: pg.QueryResult;
       try {
