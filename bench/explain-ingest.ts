@@ -1,11 +1,14 @@
 /**
- * Where the time of one ingest write goes, statement by statement and inside triggers
- * (auto_explain with nested statements, sent back to us as NOTICEs). Loads a small cohort into a
- * fresh database of BENCH_DATABASE_URL, runs the sweep (as the bench does), then stores a few
- * groups of single readings through the real group-commit path and prints the plans of the
- * slowest statements. For bench/README.md's profiles; not part of `npm run bench`.
+ * Where the time of one ingest write goes, statement by statement, with trigger times (EXPLAIN
+ * ANALYZE of the matching statements in a savepoint that is rolled back, then the statement
+ * itself). Loads a small cohort into a fresh database of BENCH_DATABASE_URL, runs the sweep (as
+ * the bench does), then stores a few groups of single readings through the real group-commit path
+ * and prints the plans. GROUP=n uploads at once (default 8); READINGS=100 makes each upload carry
+ * that many readings of different patients with their whole sitting (the bench's batched phase).
+ * For bench/README.md's profiles; not part of `npm run bench`.
  *
  *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/explain-ingest.ts [patients]
+ *   GROUP=1 READINGS=100 node --import tsx bench/explain-ingest.ts 10000
  *
  * EXPLAIN_DB_URL=<database> uses an already loaded database instead (e.g. 100 000 patients from
  * `varde simulate`; patients = its cohort size), loads nothing, drops nothing, and runs the sweep
@@ -65,15 +68,21 @@ try {
   const ids = new Map((await pool.query<{ id: string; identifier: string }>('select id, identifier from patients')).rows.map((r) => [r.identifier, r.id]));
   const ctx: Ctx = { db: qdb, actor: { kind: 'client', clientId: 'explain', organisationId: loaded.organisationId, scopes: ['observation.write'] }, now: () => new Date(), log: console as never, config: loadConfig({}), route: 'POST /api/ingest/observations' } as Ctx;
   const group = Number(process.env.GROUP ?? 8);
+  // READINGS=100: each upload carries that many readings of different patients, every measurement
+  // of their sitting (the bench's batched phase) instead of one single-measurement reading.
+  const perUpload = Number(process.env.READINGS ?? 1);
   for (let round = 0; round < 3; round++) {
-    console.log(`==== round ${round}: ${group} single-reading uploads at once`);
+    console.log(`==== round ${round}: ${group} uploads of ${perUpload} reading(s) at once`);
     await Promise.all(Array.from({ length: group }, async (_, k) => {
-      let i = (round * group + k) * 7;
-      let p = simPatient(i % PATIENTS, opts);
-      while (p.plan.measures.length === 0) p = simPatient(++i % PATIENTS, opts);
-      const s = sittingOn(p, 6, { ...opts, adherence: 1 });
-      const m = s?.measurements[0] ?? { code: p.plan.measures[0]!.code, value: 0, unit: '' };
-      await ingestReadings(ctx, { sentAt: new Date().toISOString(), readings: [{ readingId: `x-${round}-${k}`, patientId: ids.get(p.identifier)!, effectiveAt: new Date(Date.now() - 1000).toISOString(), measurements: [m as never] }] } as never, new Date());
+      const readings = Array.from({ length: perUpload }, (_, r) => {
+        let i = ((round * group + k) * perUpload + r) * 7;
+        let p = simPatient(i % PATIENTS, opts);
+        while (p.plan.measures.length === 0) p = simPatient(++i % PATIENTS, opts);
+        const s = sittingOn(p, 6, { ...opts, adherence: 1 });
+        const ms = s?.measurements ?? [{ code: p.plan.measures[0]!.code, value: 0, unit: '' }];
+        return { readingId: `x-${round}-${k}-${r}`, patientId: ids.get(p.identifier)!, effectiveAt: new Date(Date.now() - 1000).toISOString(), measurements: (perUpload === 1 ? ms.slice(0, 1) : ms) as never };
+      });
+      await ingestReadings(ctx, { sentAt: new Date().toISOString(), readings } as never, new Date());
     }));
   }
 } catch (err) {
