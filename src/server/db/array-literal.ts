@@ -10,6 +10,11 @@
  *
  * Only for node-pg (db/postgres.ts): PGlite serialises parameters by their type, and turns a JS
  * array sent to a json parameter into JSON, where node-pg would send an array literal.
+ *
+ * A Date goes as its UTC instant (ISO 8601, `Z`), where node-pg writes the process's local time
+ * with its offset: the same timestamptz either way. Read as `date[]` or `timestamp[]` (without
+ * time zone) the two would differ outside UTC; every Date array of the code base goes to
+ * timestamptz (dates travel as 'YYYY-MM-DD' strings).
  */
 
 /** Characters array_in treats specially in a bare element, or trims (whitespace). */
