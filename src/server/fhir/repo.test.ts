@@ -39,13 +39,14 @@ const row = fc.record({
   decimal: fc.constantFrom('97.50', '1e2', '0.000001', '-0'),
 });
 
-test('insertFhirResources stores each row exactly as insertFhirResource does (texts, lists, exact numbers, times, nulls)', async () => {
+test('insertFhirResources stores each row exactly as insertFhirResource does (texts, lists, exact numbers, times, nulls), in one statement or several', async () => {
   const pick = (x: Record<string, unknown>) => {
     const { id: _id, content_hash: _h, received_at: _r, last_updated: _l, ...rest } = x;
     return rest;
   };
   await fc.assert(
-    fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 4 }), async (rs) => {
+    // Rows per statement: all (the default bound), one, or a few (a bound in characters of JSON).
+    fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 4 }), fc.constantFrom(undefined, 1, 600), async (rs, maxJson) => {
       const make = (r: (typeof rs)[number]): NewFhirResource => ({
         id: randomUUID(), resource_type: 'Observation', patient_id: env.f.patient.id, organisation_id: env.f.orgs.muniA,
         // Resource text as the FHIR layer makes it: JSON, numbers as posted.
@@ -58,7 +59,7 @@ test('insertFhirResources stores each row exactly as insertFhirResource does (te
       const many = rs.map(make);
       await env.db.tx(async (tx) => {
         for (const r of one) await insertFhirResource(tx, r);
-        const back = await insertFhirResources(tx, many);
+        const back = await insertFhirResources(tx, many, maxJson);
         assert.deepEqual(back.map((b) => b.id), many.map((m) => m.id), 'one answer per row, in order');
         const read = async (ids: string[]) => (await tx.query<Record<string, unknown>>(
           `select ${FHIR_COLS}, resource::text as resource_text from fhir_resources where id = any($1::uuid[]) order by array_position($1::uuid[], id)`, [ids])).rows.map(pick);

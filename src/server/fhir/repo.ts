@@ -653,34 +653,47 @@ export async function episodesForWriteMany(q: Queryable, patientIds: string[]): 
   }]));
 }
 
+/** Characters of JSON per insertFhirResources statement at most (one row may exceed it alone). */
+const INSERT_JSON_MAX = 16 * 1024 * 1024;
+
 /**
- * insertFhirResource for many rows in one statement. The rows come back as inserted (the text of
- * `resource` is the posted text, not read back from jsonb: callers parse it as posted).
+ * insertFhirResource for many rows in one statement (per `maxJson`, below). The rows come back as
+ * inserted (the text of `resource` is the posted text, not read back from jsonb: callers parse it
+ * as posted).
  *
  * The rows travel as ONE json array of positional arrays, each resource's text spliced in as it is
  * (it is JSON already). As text-array parameters, every resource and list was escaped element by
- * element by the driver (quotes are most of a FHIR resource's punctuation): 7 % of the server's CPU
- * per transaction Bundle, and the bytes sent grew by the escapes (bench/README.md, round 19).
- * value_num travels as a string: numeric, exact.
+ * element by the driver (quotes are most of a FHIR resource's punctuation; array parameters were
+ * 11 % of the server's CPU per transaction Bundle, these the bulk of their bytes), and the bytes
+ * sent grew by the escapes (bench/README.md, round 19).
+ * value_num travels as a string: numeric, exact. A group may hold many Bundles of up to the body
+ * limit each: a statement takes rows up to `maxJson` characters (far below jsonb's 256 MB).
  */
-export async function insertFhirResources(q: Queryable, rows: NewFhirResource[]): Promise<FhirResourceRow[]> {
+export async function insertFhirResources(q: Queryable, rows: NewFhirResource[], maxJson = INSERT_JSON_MAX): Promise<FhirResourceRow[]> {
   if (rows.length === 0) return [];
   const s = JSON.stringify;
-  const json = `[${rows.map((r) => `[${s(r.id)},${s(r.resource_type)},${s(r.patient_id)},${s(r.organisation_id)},${r.resource_text},${s(r.status)},${
+  const texts = rows.map((r) => `[${s(r.id)},${s(r.resource_type)},${s(r.patient_id)},${s(r.organisation_id)},${r.resource_text},${s(r.status)},${
     s(r.codes)},${s(r.identifiers)},${s(r.categories)},${s(r.effective_at?.toISOString() ?? null)},${s(r.effective_precision)},${s(r.value_num)},${
-    s(r.value_unit)},${s(r.device_id)},${s(r.content_hash)},${s(r.observation_ids)},${s(r.triage)},${s(r.triage_note)},${s(r.recorded_by)}]`).join(',')}]`;
-  const res = await q.query<{ id: string; received_at: Date; last_updated: Date }>(
-    `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at,
-       effective_precision, value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note, recorded_by)
-     select (t->>0)::uuid, t->>1, (t->>2)::uuid, (t->>3)::uuid, t->4, t->>5,
-            array(select jsonb_array_elements_text(t->6)), array(select jsonb_array_elements_text(t->7)),
-            array(select jsonb_array_elements_text(t->8)), (t->>9)::timestamptz, t->>10, (t->>11)::numeric,
-            t->>12, (t->>13)::uuid, t->>14, array(select jsonb_array_elements_text(t->15)::uuid), t->>16, t->>17, t->>18
-       from jsonb_array_elements($1::jsonb) as t
-     returning id, received_at, last_updated`,
-    [json],
-  );
-  const at = new Map(res.rows.map((x) => [x.id.toLowerCase(), x]));
+    s(r.value_unit)},${s(r.device_id)},${s(r.content_hash)},${s(r.observation_ids)},${s(r.triage)},${s(r.triage_note)},${s(r.recorded_by)}]`);
+  const inserted: { id: string; received_at: Date; last_updated: Date }[] = [];
+  for (let i = 0; i < texts.length;) {
+    let j = i;
+    for (let size = 0; j < texts.length && (j === i || size + texts[j]!.length <= maxJson); j++) size += texts[j]!.length + 1;
+    const part = await q.query<{ id: string; received_at: Date; last_updated: Date }>(
+      `insert into fhir_resources (id, resource_type, patient_id, organisation_id, resource, status, codes, identifiers, categories, effective_at,
+         effective_precision, value_num, value_unit, device_id, content_hash, observation_ids, triage, triage_note, recorded_by)
+       select (t->>0)::uuid, t->>1, (t->>2)::uuid, (t->>3)::uuid, t->4, t->>5,
+              array(select jsonb_array_elements_text(t->6)), array(select jsonb_array_elements_text(t->7)),
+              array(select jsonb_array_elements_text(t->8)), (t->>9)::timestamptz, t->>10, (t->>11)::numeric,
+              t->>12, (t->>13)::uuid, t->>14, array(select jsonb_array_elements_text(t->15)::uuid), t->>16, t->>17, t->>18
+         from jsonb_array_elements($1::jsonb) as t
+       returning id, received_at, last_updated`,
+      [`[${texts.slice(i, j).join(',')}]`],
+    );
+    inserted.push(...part.rows);
+    i = j;
+  }
+  const at = new Map(inserted.map((x) => [x.id.toLowerCase(), x]));
   return rows.map((r) => {
     const x = at.get(r.id.toLowerCase())!;
     return { ...r, replaced_by: null, received_at: x.received_at, last_updated: x.last_updated };
