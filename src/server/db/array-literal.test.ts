@@ -73,6 +73,8 @@ test('arrayLiteral: two-dimensional arrays; what it does not serialise is left t
   assert.equal(arrayLiteral([Buffer.from('x')]), undefined);
   assert.equal(arrayLiteral([new Date(Number.NaN)]), undefined);
   assert.equal(arrayLiteral([new Date('+010000-01-01T00:00:00Z')]), undefined);
+  assert.equal(arrayLiteral([new Date('0000-12-31T23:59:59.999Z')]), undefined, 'year 0 is 1 BC to PostgreSQL');
+  assert.equal(arrayLiteral([new Date('0001-01-01T00:00:00.000Z')]), '{0001-01-01T00:00:00.000Z}');
   assert.equal(arrayLiteral([['a'], [{}]]), undefined);
   const params = [1, ['x'], [{ a: 1 }], 'y'];
   assert.deepEqual(withArrayLiterals(params), [1, '{x}', [{ a: 1 }], 'y']);

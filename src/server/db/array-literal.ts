@@ -4,8 +4,8 @@
  * node-pg serialises an array parameter element by element: every string (a uuid, a code, an ISO
  * time) goes through two regular-expression replaces and is wrapped in quotes whether or not it
  * needs them. The write path sends arrays of hundreds of elements in every group commit (one per
- * column of the rows it writes), and that escaping was 7 % of the server's CPU per batched upload
- * and per FHIR transaction Bundle (bench/README.md, round 19), plus the garbage of the copies.
+ * column of the rows it writes), and that escaping was 12 % of the server's CPU per batched upload
+ * and 11 % per FHIR transaction Bundle (bench/README.md, round 19), plus the garbage of the copies.
  * Here an element is quoted only when array_in would misread it bare, and escaped in one pass.
  *
  * Only for node-pg (db/postgres.ts): PGlite serialises parameters by their type, and turns a JS
@@ -50,8 +50,9 @@ export function arrayLiteral(values: readonly unknown[]): string | undefined {
     }
     if (v instanceof Date) {
       const t = v.getTime();
-      // An invalid date or a year outside 0000–9999 (toISOString's six-digit form): node-pg's way.
-      if (!(t >= -62_167_219_200_000 && t <= 253_402_300_799_999)) return undefined;
+      // An invalid date, or a year outside 1–9999: toISOString writes year 0 (1 BC), which
+      // PostgreSQL refuses, and six-digit years; node-pg writes them its own way.
+      if (!(t >= -62_135_596_800_000 && t <= 253_402_300_799_999)) return undefined;
       if (t !== lastTime) {
         lastTime = t;
         lastText = v.toISOString();
