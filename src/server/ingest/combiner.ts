@@ -142,9 +142,18 @@ async function deviceFor(tx: Queryable, organisationId: string, device: { serial
   return id;
 }
 
-/** One group-commit queue per database and client: only uploads of the same actor share a transaction. */
 /** Readings waiting that make a second group worth starting while one commits (see below). */
 const PARALLEL_GROUP_READINGS = 16;
+/**
+ * Groups of one client written at once on PostgreSQL. A third needs 32 readings waiting, a fourth
+ * 48 (queue.ts#waitingAtLeast), so only a backlog of large uploads spreads this wide. With two,
+ * four 100-reading uploads in flight kept the database at one core's worth of CPU (100 of 200)
+ * while the server waited on it; with four, 14 938 / 14 959 obs/s against 13 305 / 13 606 in
+ * alternated runs, the same database CPU per upload, single readings unchanged (bench/README.md,
+ * "Round 20"). VARDE_INGEST_GROUPS_RUNNING overrides the number for measurements (a whole number
+ * of at least 1; anything else is the default).
+ */
+const GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_INGEST_GROUPS_RUNNING ?? 4)) || 4);
 
 /*
  * On PostgreSQL a second group starts while one commits only when at least 16 readings wait.
@@ -158,7 +167,8 @@ const PARALLEL_GROUP_READINGS = 16;
  * they reached 1 855–1 857 req/s in three runs with p99 37–39 ms instead of 42–55, for ~5 % more
  * database CPU per reading (groups of 16 still share their statements); 8 and 32 gave 1 641–1 644.
  */
-const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write, 2, waitingAtLeast(PARALLEL_GROUP_READINGS, (j: Job) => j.readings.length));
+/** One group-commit queue per database and client: only uploads of the same actor share a transaction. */
+const queues = new GroupQueues<Job, UploadOutcome>(takeGroup, write, GROUPS_RUNNING, waitingAtLeast(PARALLEL_GROUP_READINGS, (j: Job) => j.readings.length));
 
 /**
  * Writes an upload's validated readings through the client's group-commit queue. Resolves once

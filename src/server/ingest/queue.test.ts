@@ -2,18 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/port.js';
-import { GroupQueues, type QueuedJob } from './queue.js';
+import { GroupQueues, waitingAtLeast, type QueuedJob } from './queue.js';
 
 /*
  * On PostgreSQL a second group of the same caller starts while one is writing only when the
- * waiting writes are worth it (combiner.ts: 16 readings waiting); small writes wait
- * and collect into the next group instead.
+ * waiting writes are worth it (combiner.ts: 16 readings waiting, a third group 32, a fourth 48);
+ * small writes wait and collect into the next group instead.
  */
 interface Job extends QueuedJob<number> {
   size: number;
 }
 
-function harness() {
+function harness(
+  maxRunning = 2,
+  worthAnother: (queue: Job[], running: number) => boolean = (queue) => queue.reduce((n, j) => n + j.size, 0) >= 100,
+) {
   const db = { kind: 'postgres' } as Db;
   let running = 0;
   let most = 0;
@@ -29,8 +32,8 @@ function harness() {
       running--;
       return group.map((j) => j.size);
     },
-    2,
-    (queue) => queue.reduce((n, j) => n + j.size, 0) >= 100,
+    maxRunning,
+    worthAnother,
   );
   const submit = (size: number) =>
     new Promise<number>((resolve, reject) => queues.submit(db, 'client', { ctx: {} as Ctx, size, resolve, reject }));
@@ -60,4 +63,27 @@ test('a backlog of large writes gets a second group beside the running one', asy
   await h.drain();
   assert.deepEqual(await Promise.all(all), [100, 100, 100]);
   assert.equal(h.stats().most, 2);
+});
+
+test('each further group needs more waiting: a backlog of large uploads spreads over four', async () => {
+  const h = harness(4, waitingAtLeast(16, (j: Job) => j.size));
+  const all = [100, 100, 100, 100, 100].map((n) => h.submit(n));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.stats().most, 4);
+  await h.drain();
+  assert.deepEqual(await Promise.all(all), [100, 100, 100, 100, 100]);
+  assert.deepEqual(h.stats().groups, [[100], [100], [100], [100], [100]]);
+});
+
+test('small writes start a second group from 16 waiting and a third only from 32', async () => {
+  const h = harness(4, waitingAtLeast(16, (j: Job) => j.size));
+  // 1st alone; 2nd: 20 waiting ≥ 16 beside one; 3rd: 20 < 32 beside two, waits; 4th: 40 ≥ 32,
+  // a third group of both; 5th: 20 < 48 beside three, waits for a group to finish.
+  const all = [20, 20, 20, 20, 20].map((n) => h.submit(n));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.stats().most, 3);
+  assert.deepEqual(h.stats().groups, [[20], [20], [20, 20]]);
+  await h.drain();
+  assert.deepEqual(await Promise.all(all), [20, 20, 20, 20, 20]);
+  assert.deepEqual(h.stats().groups, [[20], [20], [20, 20], [20]]);
 });

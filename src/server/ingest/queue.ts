@@ -51,14 +51,14 @@ class GroupQueue<J extends QueuedJob<R>, R> {
   /**
    * @param maxRunning PostgreSQL: one group can collect while another commits; PGlite has one connection.
    * @param lingerMs how long a write that could start at once waits for company (PGLITE_LINGER_MS).
-   * @param worthAnother whether what waits is enough for a group of its own beside a running one.
+   * @param worthAnother whether what waits is enough for a group of its own beside `running` running ones.
    */
   constructor(
     private readonly maxRunning: number,
     private readonly lingerMs: number,
     private readonly take: (queue: J[]) => J[],
     private readonly write: (ctx: Ctx, group: J[]) => Promise<R[]>,
-    private readonly worthAnother: (queue: J[]) => boolean = () => true,
+    private readonly worthAnother: (queue: J[], running: number) => boolean = () => true,
   ) {}
 
   submit(job: J): void {
@@ -73,7 +73,7 @@ class GroupQueue<J extends QueuedJob<R>, R> {
 
   private pump(): void {
     while (this.running < this.maxRunning && this.queue.length > 0) {
-      if (this.running > 0 && !this.worthAnother(this.queue)) break;
+      if (this.running > 0 && !this.worthAnother(this.queue, this.running)) break;
       const group = this.take(this.queue);
       this.running++;
       void this.run(group).finally(() => {
@@ -104,12 +104,16 @@ class GroupQueue<J extends QueuedJob<R>, R> {
 
 /**
  * A `worthAnother` for GroupQueues: the waiting writes hold at least `min` units between them
- * (readings of device uploads, resources of FHIR writes).
+ * (readings of device uploads, resources of FHIR writes) for each group already running. With
+ * one running, `min` starts a second; a third needs twice as much waiting, and so on: only a
+ * backlog of large writes spreads over more connections, while small ones keep collecting into
+ * groups that share their statements.
  */
-export function waitingAtLeast<J>(min: number, size: (job: J) => number): (queue: J[]) => boolean {
-  return (queue) => {
+export function waitingAtLeast<J>(min: number, size: (job: J) => number): (queue: J[], running: number) => boolean {
+  return (queue, running) => {
+    const want = min * Math.max(1, running);
     let n = 0;
-    for (const j of queue) if ((n += size(j)) >= min) return true;
+    for (const j of queue) if ((n += size(j)) >= want) return true;
     return false;
   };
 }
@@ -132,7 +136,7 @@ export class GroupQueues<J extends QueuedJob<R>, R> {
      * Small writes are better left to collect into the next group: fewer, larger transactions
      * cost the database less per write; a backlog of large ones gains from a second core.
      */
-    private readonly worthAnother?: (queue: J[]) => boolean,
+    private readonly worthAnother?: (queue: J[], running: number) => boolean,
   ) {}
 
   /** Queues `job` behind the other writes of `key` on `db`; it is answered after its commit. */
