@@ -146,7 +146,8 @@ async function deviceFor(tx: Queryable, organisationId: string, device: { serial
 const PARALLEL_GROUP_READINGS = 16;
 /**
  * Groups of one client written at once on PostgreSQL. A third needs 32 readings waiting, a fourth
- * 48 (queue.ts#waitingAtLeast), so only a backlog of large uploads spreads this wide. With two,
+ * 48 (queue.ts#waitingAtLeast), and a free one of the process's two groups beyond any caller's
+ * second (queue.ts, EXTRA_GROUPS), so only a backlog of large uploads spreads this wide. With two,
  * four 100-reading uploads in flight kept the database at one core's worth of CPU (100 of 200)
  * while the server waited on it; with four, 14 938 / 14 959 obs/s against 13 305 / 13 606 in
  * alternated runs, the same database CPU per upload, single readings unchanged (bench/README.md,

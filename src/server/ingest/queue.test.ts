@@ -35,8 +35,8 @@ function harness(
     maxRunning,
     worthAnother,
   );
-  const submit = (size: number) =>
-    new Promise<number>((resolve, reject) => queues.submit(db, 'client', { ctx: {} as Ctx, size, resolve, reject }));
+  const submit = (size: number, key = 'client') =>
+    new Promise<number>((resolve, reject) => queues.submit(db, key, { ctx: {} as Ctx, size, resolve, reject }));
   const drain = async () => {
     while (release.length > 0 || running > 0) {
       release.shift()?.();
@@ -86,4 +86,15 @@ test('small writes start a second group from 16 waiting and a third only from 32
   await h.drain();
   assert.deepEqual(await Promise.all(all), [20, 20, 20, 20, 20]);
   assert.deepEqual(h.stats().groups, [[20], [20], [20, 20], [20]]);
+});
+
+test('groups beyond two per caller are shared by the process: two busy callers hold six connections, not eight', async () => {
+  const h = harness(4, waitingAtLeast(16, (j: Job) => j.size));
+  const all = [...[1, 2, 3, 4, 5].map(() => h.submit(100, 'a')), ...[1, 2, 3, 4, 5].map(() => h.submit(100, 'b'))];
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.stats().most, 6);
+  await h.drain();
+  assert.equal((await Promise.all(all)).length, 10);
+  assert.equal(h.stats().groups.flat().length, 10);
+  assert.ok(h.stats().groups.every((g) => g.length <= 3));
 });

@@ -27,6 +27,14 @@ export interface QueuedJob<R> {
 const PGLITE_LINGER_MS = 3;
 /** Deadlocks and serialisation failures are retried this many times before giving up. */
 const TX_ATTEMPTS = 3;
+/**
+ * Groups beyond a caller's first two, for all callers of the process together. Each running group
+ * holds one of the pool's ten connections (db/postgres.ts) for its whole transaction; with every
+ * caller allowed four, a few busy gateways would take them all and a nurse's worklist page would
+ * wait behind their uploads. Two callers each at two groups, plus these two, leave four free.
+ */
+const EXTRA_GROUPS = 2;
+let extraRunning = 0;
 
 /**
  * Runs `fn` again on deadlock (40P01), serialisation failure (40001) or a prepared statement
@@ -74,10 +82,16 @@ class GroupQueue<J extends QueuedJob<R>, R> {
   private pump(): void {
     while (this.running < this.maxRunning && this.queue.length > 0) {
       if (this.running > 0 && !this.worthAnother(this.queue, this.running)) break;
+      // A third or fourth group takes one of the process's EXTRA_GROUPS; without one, what waits
+      // goes with the next group this caller starts.
+      const extra = this.running >= 2;
+      if (extra && extraRunning >= EXTRA_GROUPS) break;
       const group = this.take(this.queue);
       this.running++;
+      if (extra) extraRunning++;
       void this.run(group).finally(() => {
         this.running--;
+        if (extra) extraRunning--;
         this.pump();
       });
     }
