@@ -135,9 +135,11 @@ export type LockedEpisode = TriageEpisode & {
  * start time (= the `received_at` default of rows inserted in this transaction).
  */
 export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
-  const r = await q.query<LockedEpisode & { tx_now: Date }>(
+  // The care team as one comma-separated text: node-pg parses a text[] column character by
+  // character (~2.5 % of what a batched upload allocated, bench/README.md round 20).
+  const r = await q.query<Omit<LockedEpisode, 'care_team_orgs'> & { care_team_orgs: string | null; tx_now: Date }>(
     `select e.id, e.patient_id, e.status, e.state, e.follow_up_org, e.time_zone, e.started_at, e.schedules_from,
-            array(select ct.organisation_id::text from care_team ct where ct.episode_id = e.id order by 1) as care_team_orgs,
+            (select string_agg(ct.organisation_id::text, ',' order by ct.organisation_id::text) from care_team ct where ct.episode_id = e.id) as care_team_orgs,
             (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now,
             ap.id as plan_id, ap.definition_md5 as plan_md5
        from episodes e left join lateral (select p.id, p.definition_md5 from plans p where p.episode_id = e.id and p.status = 'approved' limit 1) ap on true
@@ -145,7 +147,7 @@ export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]):
     [patientIds],
   );
   const txNow = r.rows[0]?.tx_now ?? new Date();
-  return { episodes: r.rows.map(({ tx_now: _t, ...e }) => e), txNow };
+  return { episodes: r.rows.map(({ tx_now: _t, care_team_orgs, ...e }) => ({ ...e, care_team_orgs: care_team_orgs ? care_team_orgs.split(',') : [] })), txNow };
 }
 
 export interface TriageContext {
@@ -278,7 +280,7 @@ export interface SittingsWrite {
   resolveMissing: { episodeId: string; ruleId: string }[];
   resolvedAt: Date;
   audit: { actor: Pick<AuditInsert, 'actorKind' | 'actorId' | 'actorName' | 'organisationId' | 'role' | 'route'>; events: { action: 'create' | 'read'; patientId: string; details: Record<string, unknown> }[] };
-  /** NOTIFY payloads for the events channel. */
+  /** NOTIFY payloads for the events channel, each a JSON text (sent inside one json array). */
   notify: { channel: string; payloads: string[] };
 }
 
@@ -297,7 +299,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
        select u.id, u.patient_id, u.episode_id, u.code, u.value, u.unit, u.effective_at, u.source, u.device_id, u.recorded_by,
               u.idempotency_key, u.zone, u.plan_version, u.offset_ms, u.interpretation
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::text[], $7::timestamptz[], $8::text[], $9::uuid[],
-                     $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $29::text[])
+                     $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $27::text[])
               as u(id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by, idempotency_key, zone, plan_version, offset_ms, interpretation)
      ), res as (
        -- One index probe per (episode, rule): a plain join on unnest() was planned (with the
@@ -310,19 +312,22 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
                          cross join lateral (select y.id from alerts y where y.episode_id = m.episode_id and y.rule_id = m.rule_id
                                                 and y.status <> 'resolved' and y.zone = 'missing' limit 1) x)
      ), aud as (
+       -- Events and payloads as one json text each: in text arrays every quote of their JSON was
+       -- escaped once more (db/array-literal.ts), ~2 % of what a batched upload allocated (round 20).
        insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, outcome, route, details)
-       select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details::jsonb
-         from unnest($24::text[], $25::uuid[], $26::text[]) as u(action, patient_id, details)
+       select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details
+         from json_to_recordset($24::json) as u(action text, patient_id uuid, details jsonb)
      )
-     select pg_notify($27, e) from unnest($28::text[]) as e`,
+     -- A json array's elements come back as the texts they were sent as.
+     select pg_notify($25, e::text) from json_array_elements($26::json) as e`,
     [
       o.map((x) => x.id), o.map((x) => x.patient_id), o.map((x) => x.episode_id), o.map((x) => x.code), o.map((x) => x.value), o.map((x) => x.unit),
       o.map((x) => x.effective_at), o.map((x) => x.source), o.map((x) => x.device_id), o.map((x) => x.recorded_by), o.map((x) => x.idempotency_key),
       o.map((x) => x.zone), o.map((x) => x.plan_version), o.map((x) => x.device_clock_offset_ms),
       w.resolveMissing.map((r) => r.episodeId), w.resolveMissing.map((r) => r.ruleId), w.resolvedAt,
       a.actorKind, a.actorId, a.actorName, a.organisationId, a.role, a.route,
-      w.audit.events.map((e) => e.action), w.audit.events.map((e) => e.patientId), w.audit.events.map((e) => JSON.stringify(e.details)),
-      w.notify.channel, w.notify.payloads,
+      JSON.stringify(w.audit.events.map((e) => ({ action: e.action, patient_id: e.patientId, details: e.details }))),
+      w.notify.channel, `[${w.notify.payloads.join(',')}]`,
       o.map((x) => x.interpretation ?? null),
     ],
   );

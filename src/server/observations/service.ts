@@ -272,16 +272,19 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       })
       : null;
     const zoneOf = new Map(evaluation?.perObservation.map((p) => [p.id, p.zone]) ?? []);
-    // Ids are made here, so findings can point at the rows before they are inserted.
-    const made = measurements.map((m, i) => ({
+    // Ids are made here, so findings can point at the rows before they are inserted. The same
+    // objects are the rows to insert and the stored rows answered (received_at is the
+    // transaction's start, the column's default; the insert does not send it).
+    const observations: repo.ObservationRow[] = measurements.map((m, i) => ({
       id: uuid7(), patient_id: patientId, episode_id: episode.id, code: m.code, value: m.value, unit: m.unit, effective_at: effectiveAt,
       interpretation: m.interpretation ?? null,
       source: opts.source, device_id: item.device ? item.device.deviceId : (opts.deviceId ?? null), recorded_by: recordedBy, idempotency_key: idempotencyKey,
       zone: zoneOf.get(`new-${i}`) ?? null, plan_version: plan?.version ?? null,
       device_clock_offset_ms: item.device ? item.device.deviceClockOffsetMs : (opts.deviceClockOffsetMs ?? null),
+      received_at: txNow,
     }));
+    const made = observations;
     rows.push(...made);
-    const observations = made.map((m) => ({ ...m, received_at: txNow }));
     stored.set(key, observations);
     const list = historyOf.get(episode.id) ?? [];
     list.push(...made.map((m) => ({ id: m.id, code: m.code, value: m.value, unit: m.unit, effectiveAt, ...(m.interpretation ? { interpretation: m.interpretation } : {}) })));
