@@ -27,25 +27,27 @@ const ESCAPE = /[\\"]/g;
  * serialises those, and the caller leaves the array to it).
  */
 export function arrayLiteral(values: readonly unknown[]): string | undefined {
-  let out = '{';
+  // Parts joined once at the end: `out +=` per element left two intermediate strings per element
+  // to flatten and collect (~9 % of what a batched upload allocated, bench/README.md round 20);
+  // a part that is the element itself (a uuid, a code) costs no new string at all.
+  const parts = new Array<string>(values.length);
   // Readings of one sitting share a time: its text is made once.
   let lastTime = NaN;
   let lastText = '';
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
     const v = values[i];
     if (v === null || v === undefined) {
-      out += 'NULL';
+      parts[i] = 'NULL';
       continue;
     }
     switch (typeof v) {
       case 'string':
-        out += v.length > 0 && !NEEDS_QUOTES.test(v) && !(v.length === 4 && v.toLowerCase() === 'null') ? v : `"${v.replace(ESCAPE, '\\$&')}"`;
+        parts[i] = v.length > 0 && !NEEDS_QUOTES.test(v) && !(v.length === 4 && v.toLowerCase() === 'null') ? v : `"${v.replace(ESCAPE, '\\$&')}"`;
         continue;
       case 'number':
       case 'bigint':
       case 'boolean':
-        out += String(v);
+        parts[i] = String(v);
         continue;
     }
     if (v instanceof Date) {
@@ -57,18 +59,18 @@ export function arrayLiteral(values: readonly unknown[]): string | undefined {
         lastTime = t;
         lastText = v.toISOString();
       }
-      out += lastText;
+      parts[i] = lastText;
       continue;
     }
     if (Array.isArray(v)) {
       const inner = arrayLiteral(v);
       if (inner === undefined) return undefined;
-      out += inner;
+      parts[i] = inner;
       continue;
     }
     return undefined;
   }
-  return `${out}}`;
+  return `{${parts.join(',')}}`;
 }
 
 /** The parameters with every array this can serialise replaced by its literal (a new list only if one was). */
