@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { type MeasureCode, CATALOGUE } from './catalogue.js';
 import { type Thresholds, ThresholdsSchema } from './plan.js';
-import { DEFAULT_ACTIONS, type ObservationPoint, type WorklistStatus, type Zone, compareWorklist, evaluate, worstZone, zoneFor } from './triage.js';
+import { DEFAULT_ACTIONS, type ObservationPoint, type WorklistStatus, type Zone, compareWorklist, evaluate, observationPoint, worstZone, zoneFor } from './triage.js';
 import { obs, testPlan, tx } from './test-fixtures.js';
 
 const RANK: Record<Zone, number> = { green: 0, yellow: 1, red: 2 };
@@ -373,4 +373,14 @@ describe('compareWorklist', () => {
       }),
     );
   });
+});
+
+test('observationPoint: interpretation only when there is one', () => {
+  const at = new Date('2026-12-03T08:00:00Z');
+  assert.deepEqual(observationPoint('a', 'glucose', 33.3, 'mmol/L', at, 'HI'), { id: 'a', code: 'glucose', value: 33.3, unit: 'mmol/L', effectiveAt: at, interpretation: 'HI' });
+  for (const none of [null, undefined]) {
+    const p = observationPoint('b', 'spo2', 91, '%', at, none);
+    assert.deepEqual(p, { id: 'b', code: 'spo2', value: 91, unit: '%', effectiveAt: at });
+    assert.equal('interpretation' in p, false);
+  }
 });

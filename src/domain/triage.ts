@@ -40,6 +40,15 @@ export interface ObservationPoint {
   interpretation?: Interpretation | undefined;
 }
 
+/**
+ * An ObservationPoint, with `interpretation` only when there is one. Two plain literals instead of
+ * a spread of `{ interpretation }` or `{}`, which made a throwaway object per point (triage builds
+ * one per reading and per history row; bench/README.md round 20).
+ */
+export function observationPoint(id: string, code: MeasureCode, value: number, unit: string, effectiveAt: Date, interpretation?: Interpretation | null): ObservationPoint {
+  return interpretation ? { id, code, value, unit, effectiveAt, interpretation } : { id, code, value, unit, effectiveAt };
+}
+
 export interface FindingValue {
   observationId?: string;
   code: MeasureCode;

@@ -1,5 +1,5 @@
 import type { Interpretation, MeasureCode } from '../../domain/catalogue.js';
-import type { ObservationPoint } from '../../domain/triage.js';
+import { observationPoint, type ObservationPoint } from '../../domain/triage.js';
 import type { OpeningHours } from '../../domain/opening-hours.js';
 import type { AuditInsert } from '../audit/repo.js';
 import type { Queryable } from '../db/port.js';
@@ -67,7 +67,7 @@ export async function pointsSince(q: Queryable, episodeId: string, since: Date):
     'select id, code, value, unit, effective_at, interpretation from observations where episode_id = $1 and effective_at >= $2 order by effective_at',
     [episodeId, since],
   );
-  return r.rows.map((x) => ({ id: x.id, code: x.code, value: x.value, unit: x.unit, effectiveAt: x.effective_at, ...(x.interpretation ? { interpretation: x.interpretation } : {}) }));
+  return r.rows.map((x) => observationPoint(x.id, x.code, x.value, x.unit, x.effective_at, x.interpretation));
 }
 
 export interface ListFilter {
@@ -221,9 +221,10 @@ export async function triageContext(
     plans: row.plans.map(({ definition_md5, ...p }) => ({
       ...p, definition: definitions.get(definition_md5)!, created_at: new Date(p.created_at), approved_at: p.approved_at === null ? null : new Date(p.approved_at),
     })),
-    history: row.history.map(([episodeId, id, code, value, unit, at, interpretation]) => ({
-      episodeId, id, code, value, unit, effectiveAt: new Date(at), ...(interpretation ? { interpretation } : {}),
-    })),
+    // Two plain literals, not a spread of `{ interpretation }` or `{}` (a throwaway object per row).
+    history: row.history.map(([episodeId, id, code, value, unit, at, interpretation]) => (interpretation
+      ? { episodeId, id, code, value, unit, effectiveAt: new Date(at), interpretation }
+      : { episodeId, id, code, value, unit, effectiveAt: new Date(at) })),
   };
 }
 

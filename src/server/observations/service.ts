@@ -4,7 +4,7 @@ import { historyWindow } from '../../domain/history-window.js';
 import { MAX_WINDOW_DAYS } from '../../domain/plan.js';
 import { raisesAlert } from '../../domain/pathway.js';
 import {
-  evaluate, groupSittingFindings, worstZone as worstOf, type Finding, type ObservationPoint, type RemeasureRequest, type Zone,
+  evaluate, groupSittingFindings, observationPoint, worstZone as worstOf, type Finding, type ObservationPoint, type RemeasureRequest, type Zone,
 } from '../../domain/triage.js';
 import type { Lang, LocalText } from '../../domain/text.js';
 import { requirePatientAccess, scopeEpisodeIds } from '../auth/access.js';
@@ -262,9 +262,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     const { effectiveAt, measurements } = sitting;
     const from = effectiveAt.getTime() - HISTORY_DAYS * 86_400_000;
     const history = plan ? (historyOf.get(episode.id) ?? []).filter((h) => h.effectiveAt.getTime() >= from) : [];
-    const tempPoints: ObservationPoint[] = measurements.map((m, i) => ({
-      id: `new-${i}`, code: m.code, value: m.value, unit: m.unit, effectiveAt, ...(m.interpretation ? { interpretation: m.interpretation } : {}),
-    }));
+    const tempPoints: ObservationPoint[] = measurements.map((m, i) => observationPoint(`new-${i}`, m.code, m.value, m.unit, effectiveAt, m.interpretation));
     const evaluation = plan
       ? evaluate({
         plan: plan.definition, planVersion: plan.version, newObservations: tempPoints, history, timeZone: episode.time_zone, now,
@@ -287,7 +285,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     rows.push(...made);
     stored.set(key, observations);
     const list = historyOf.get(episode.id) ?? [];
-    list.push(...made.map((m) => ({ id: m.id, code: m.code, value: m.value, unit: m.unit, effectiveAt, ...(m.interpretation ? { interpretation: m.interpretation } : {}) })));
+    for (const m of made) list.push(observationPoint(m.id, m.code, m.value, m.unit, effectiveAt, m.interpretation));
     historyOf.set(episode.id, list);
     const idFor = new Map(made.map((m, i) => [`new-${i}`, m.id]));
     resolveMissing.push(...measurements.map((m) => ({ episodeId: episode.id, ruleId: `missing:${m.code}` })));
