@@ -205,8 +205,8 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
  * transaction at 32 concurrent, against 5.5 with one) and each create paid more statements
  * (bench/README.md, "FHIR writes on the group commit, second round"); the threshold avoids that.
  * Up to four run at once since round 20, a third needing 32 resources waiting and a fourth 48
- * (queue.ts#waitingAtLeast) and either a free one of the process's two groups beyond any caller's
- * second (queue.ts, EXTRA_GROUPS), so single creates still collect while Bundles spread: in four
+ * (queue.ts#waitingAtLeast), each also one of the process's two slots for groups beyond any
+ * caller's second (queue.ts, EXTRA_GROUPS), so single creates still collect while Bundles spread: in four
  * alternated runs of the Bundle phase, 3 591–4 081 obs/s against 3 425–3 782 with two
  * (bench/README.md, "Round 20"). VARDE_FHIR_GROUPS_RUNNING overrides the number for measurements
  * (a whole number of at least 1; anything else is the default).

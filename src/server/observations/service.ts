@@ -281,13 +281,12 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       device_clock_offset_ms: item.device ? item.device.deviceClockOffsetMs : (opts.deviceClockOffsetMs ?? null),
       received_at: txNow,
     }));
-    const made = observations;
-    rows.push(...made);
+    rows.push(...observations);
     stored.set(key, observations);
     const list = historyOf.get(episode.id) ?? [];
-    for (const m of made) list.push(observationPoint(m.id, m.code, m.value, m.unit, effectiveAt, m.interpretation));
+    for (const m of observations) list.push(observationPoint(m.id, m.code, m.value, m.unit, effectiveAt, m.interpretation));
     historyOf.set(episode.id, list);
-    const idFor = new Map(made.map((m, i) => [`new-${i}`, m.id]));
+    const idFor = new Map(observations.map((m, i) => [`new-${i}`, m.id]));
     resolveMissing.push(...measurements.map((m) => ({ episodeId: episode.id, ruleId: `missing:${m.code}` })));
     // One finding (and so one alert) per sitting, listing every deviating measure. During the
     // baseline period only safety limits (red) alert (domain/pathway.ts#raisesAlert).
@@ -296,7 +295,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       findings.push({ item: results.length, patientId, episodeId: episode.id, planId: plan!.id, finding: { ...finding, values } });
     }
     const remeasure = (evaluation?.remeasure ?? []).map((r) => ({ ...r, observationId: idFor.get(r.observationId) ?? r.observationId }));
-    auditEvents.push({ action: 'create', patientId, details: { ids: made.map((m) => m.id), source: opts.source, ...(sitting.newConfusion ? { newConfusion: true } : {}) } });
+    auditEvents.push({ action: 'create', patientId, details: { ids: observations.map((m) => m.id), source: opts.source, ...(sitting.newConfusion ? { newConfusion: true } : {}) } });
     results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null, remeasure });
   }
 
