@@ -29,9 +29,9 @@ const nameOf = (n: Node) => {
   const f = n.callFrame;
   return `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
 };
-// Iterative walk: allocation stacks get deep.
 // Ours: the server's own code, built (dist/server) or run through tsx (src).
 const ours = (n: Node) => /\/(dist\/server|src)\//.test(n.callFrame.url);
+// Iterative walk: allocation stacks get deep.
 const stack: { n: Node; path: string[] }[] = [{ n: head, path: [] }];
 while (stack.length > 0) {
   const { n, path } = stack.pop()!;
