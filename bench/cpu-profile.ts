@@ -32,7 +32,10 @@ interface Profile {
 
 const RULES: [string, RegExp][] = [
   ['GC', /^\(garbage collector\)/],
-  ['database socket writes (writev: one per statement sent)', /^writev /],
+  // Not all CPU: on a 2-core machine the backend a statement wakes often preempts the event loop
+  // inside this call, and the profiler counts that wait here (a third of it went away with the
+  // cluster on SCHED_BATCH, bench/README.md "Round 21"; the server's system time was ~12 % of its CPU).
+  ['database socket writes (writev: one per statement sent; includes preemption by the woken backend)', /^writev /],
   ['triage (domain/triage.ts evaluate)', /^evaluate domain\/triage/],
   ['pg: parsing result rows', /nm:pg\/lib\/result|nm:pg-types|nm:postgres-|parseRow|nm:pg-protocol/],
   ['pg: sending statements (JS)', /^query server\/db\/postgres/],

@@ -13,6 +13,8 @@ export interface PgServer {
   cpuMs?: () => number;
   /** MB of the cluster's shared memory on 2 MB huge pages (a throwaway cluster only; 0 = none). */
   hugePagesMb?: number;
+  /** How the throwaway cluster's processes are scheduled, for the report (pgScheduling). */
+  scheduling?: string;
   stop(): void;
 }
 
@@ -81,11 +83,54 @@ export function hugePagesMode(flag: boolean | undefined): HugePages {
   throw new Error(`BENCH_HUGE_PAGES=${env}: expected on, try or off`);
 }
 
-/** For a report: how much of a throwaway cluster's shared memory was on huge pages ('' for another server). */
+/** For a report: how much of a throwaway cluster's shared memory was on huge pages, and how it was scheduled ('' for another server). */
 export function hugePagesNote(server: PgServer): string {
   const mb = server.hugePagesMb;
-  if (mb === undefined || Number.isNaN(mb)) return '';
-  return `; shared memory on huge pages: ${mb > 0 ? `${mb.toFixed(0)} MB` : 'none (docs/SCALING.md)'}`;
+  const sched = server.scheduling ? `; scheduling: ${server.scheduling}` : '';
+  if (mb === undefined || Number.isNaN(mb)) return sched;
+  return `; shared memory on huge pages: ${mb > 0 ? `${mb.toFixed(0)} MB` : 'none (docs/SCALING.md)'}${sched}`;
+}
+
+/**
+ * The throwaway cluster's scheduling policy, from BENCH_PG_SCHED: `batch` or `normal` (Linux's
+ * default, SCHED_OTHER). With `batch` (SCHED_BATCH) a backend woken by a statement does not
+ * preempt whoever runs on that core: on this 2-core machine the server's event loop was preempted
+ * at nearly every statement it sent, and a third of the time its CPU profile showed in `writev`
+ * was spent waiting for the backend it had woken (bench/README.md, "Round 21"). docs/SCALING.md
+ * gives the same setting for a node that runs the app and PostgreSQL together.
+ */
+export type PgScheduling = 'batch' | 'normal';
+
+/** The policy asked for by BENCH_PG_SCHED (default: normal). */
+export function pgSchedulingMode(): PgScheduling {
+  const env = process.env.BENCH_PG_SCHED;
+  if (env === undefined || env === '' || env === 'normal') return 'normal';
+  if (env === 'batch') return 'batch';
+  throw new Error(`BENCH_PG_SCHED=${env}: expected batch or normal`);
+}
+
+/**
+ * Puts the postmaster and its processes under SCHED_BATCH (`chrt`, util-linux); backends forked
+ * later inherit it. Returns what the report says: the policy, or why it stayed the default.
+ */
+function scheduleBatch(postmaster: number): string {
+  const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+    } catch {
+      return false;
+    }
+  });
+  for (const pid of [String(postmaster), ...children]) {
+    const r = spawnSync('chrt', ['--batch', '--pid', '0', pid]);
+    if (r.error || r.status !== 0) {
+      // A child that exited in between is no reason to give up; the postmaster is.
+      if (pid !== String(postmaster)) continue;
+      return `SCHED_OTHER (chrt failed: ${r.error?.message ?? r.stderr.toString().trim()})`;
+    }
+  }
+  return 'SCHED_BATCH (BENCH_PG_SCHED=batch)';
 }
 
 /** MB of a process's mappings on 2 MB pages (its /proc smaps): PostgreSQL's shared memory when on huge pages. */
@@ -110,7 +155,7 @@ function hugePagesMb(pid: number): number {
  * followed by full-page images of every page touched again: ~750 MB more WAL and 12–15 % more
  * database CPU (bench/README.md, "Missing-measurement sweep at 100 000 episodes").
  */
-export async function benchPostgres(opts: { statements?: boolean; hugePages?: HugePages } = {}): Promise<PgServer | null> {
+export async function benchPostgres(opts: { statements?: boolean; hugePages?: HugePages; scheduling?: PgScheduling } = {}): Promise<PgServer | null> {
   for (const name of ['BENCH_DATABASE_URL', 'TEST_DATABASE_URL'] as const) {
     const url = process.env[name];
     if (url) return { adminUrl: url, source: name, stop: () => undefined };
@@ -145,11 +190,13 @@ export async function benchPostgres(opts: { statements?: boolean; hugePages?: Hu
     throw err;
   }
   const postmaster = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const scheduling = opts.scheduling === 'batch' ? scheduleBatch(postmaster) : 'SCHED_OTHER';
   return {
     adminUrl: cluster.adminUrl,
     source: `throwaway cluster (${bin})`,
     cpuMs: () => clusterCpuMs(postmaster),
     hugePagesMb: hugePagesMb(postmaster),
+    scheduling,
     stop: () => {
       cluster.stop();
       release();

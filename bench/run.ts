@@ -35,7 +35,7 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
-import { benchPostgres, hugePagesMode, hugePagesNote, type PgServer } from './postgres.js';
+import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
 import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 const { values: args } = parseArgs({
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   const results: Figures[] = [];
   if (args.only !== 'postgres') results.push(await benchStore('pglite'));
   if (args.only !== 'pglite') {
-    const server = await benchPostgres({ statements: args.statements, hugePages: hugePagesMode(args['huge-pages']) });
+    const server = await benchPostgres({ statements: args.statements, hugePages: hugePagesMode(args['huge-pages']), scheduling: pgSchedulingMode() });
     if (!server) log('\nPostgreSQL: skipped — set BENCH_DATABASE_URL or TEST_DATABASE_URL, or install postgresql (initdb) for a throwaway cluster.');
     else {
       try {
