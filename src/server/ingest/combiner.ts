@@ -2,7 +2,7 @@ import { careRelations } from '../auth/access.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { storeSittings, type CheckedSitting, type StoredSitting } from '../observations/service.js';
-import { GroupQueues, waitingAtLeast, withRetry } from './queue.js';
+import { GroupQueues, groupsRunningFrom, waitingAtLeast, withRetry } from './queue.js';
 
 /*
  * Group commit for device uploads. Every upload is validated on its own; its write then joins
@@ -154,7 +154,7 @@ const PARALLEL_GROUP_READINGS = 16;
  * "Round 20"). VARDE_INGEST_GROUPS_RUNNING overrides the number for measurements (a whole number
  * of at least 1; anything else is the default).
  */
-const GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_INGEST_GROUPS_RUNNING ?? 4)) || 4);
+const GROUPS_RUNNING = groupsRunningFrom('VARDE_INGEST_GROUPS_RUNNING');
 
 /*
  * On PostgreSQL a second group starts while one commits only when at least 16 readings wait.

@@ -2,7 +2,7 @@ import { actorTag } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { storeSittings, type RecordOptions, type SittingToStore, type StoredSitting } from '../observations/service.js';
-import { GroupQueues, waitingAtLeast, withRetry, type QueuedJob } from './queue.js';
+import { GroupQueues, groupsRunningFrom, waitingAtLeast, withRetry, type QueuedJob } from './queue.js';
 
 /*
  * The FHIR write path's share of ingest's group commit (combiner.ts) and statement economy.
@@ -211,7 +211,7 @@ function write(ctx: Ctx, group: Job[]): Promise<unknown[]> {
  * (bench/README.md, "Round 20"). VARDE_FHIR_GROUPS_RUNNING overrides the number for measurements
  * (a whole number of at least 1; anything else is the default).
  */
-const POSTGRES_GROUPS_RUNNING = Math.max(1, Math.floor(Number(process.env.VARDE_FHIR_GROUPS_RUNNING ?? 4)) || 4);
+const POSTGRES_GROUPS_RUNNING = groupsRunningFrom('VARDE_FHIR_GROUPS_RUNNING');
 /** Resources waiting that make a second group worth starting beside a running one (twice that a third, …). */
 const PARALLEL_GROUP_RESOURCES = 16;
 const queues = new GroupQueues<Job, unknown>((queue) => queue.splice(0, MAX_GROUP), write, POSTGRES_GROUPS_RUNNING,

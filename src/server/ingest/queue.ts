@@ -116,6 +116,17 @@ class GroupQueue<J extends QueuedJob<R>, R> {
   }
 }
 
+/** Groups of one caller at once on PostgreSQL (combiner.ts and group.ts say why). */
+const DEFAULT_GROUPS_RUNNING = 4;
+
+/**
+ * Groups of one caller that may run at once: DEFAULT_GROUPS_RUNNING, or the environment variable
+ * `name` for before/after measurements (its whole part, at least 1; unreadable or 0 is the default).
+ */
+export function groupsRunningFrom(name: string): number {
+  return Math.max(1, Math.floor(Number(process.env[name] ?? DEFAULT_GROUPS_RUNNING)) || DEFAULT_GROUPS_RUNNING);
+}
+
 /**
  * A `worthAnother` for GroupQueues: the waiting writes hold at least `min` units between them
  * (readings of device uploads, resources of FHIR writes) for each group already running. With
