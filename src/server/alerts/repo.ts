@@ -99,14 +99,22 @@ export async function upsertFindings(q: Queryable, list: readonly FindingToRaise
   return out;
 }
 
-/** One statement for findings of distinct (episode, rule); results in input order. */
-async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promise<RaisedFinding[]> {
+/**
+ * The CTEs `f`, `prev` and `up` that raise findings of distinct (episode, rule) in one statement,
+ * their arrays from parameter $`first` on (findingsUpsertParams gives them in order). `f` carries
+ * each finding's `tag` (findingsUpsertParams' `tags`, or null) and its 1-based place `i`; `up`
+ * returns each alert's key columns and whether it was inserted; `prev` holds the zone of each
+ * merged alert before the statement. Shared by upsertRound and the write of a group commit
+ * (observations/repo.ts#writeSittings), which raises a group's findings in its own statement.
+ */
+export function findingsUpsertCtes(first: number): string {
   const sev = (zone: string) => SEVERITY.replaceAll('zone', zone);
-  const r = await q.query<RaisedFinding['alert'] & { i: string; inserted: boolean; old_zone: string | null }>(
-    `with f as (
-       select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::jsonb[], $9::jsonb[], $10::timestamptz[])
-         with ordinality as f(patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, finding, at, i)),
-     -- The zone before this statement (the caller's rounds keep (episode, rule) distinct within it).
+  const ps = Array.from({ length: 11 }, (_, k) => `$${first + k}`);
+  return `f as (
+       select * from unnest(${ps[0]}::uuid[], ${ps[1]}::uuid[], ${ps[2]}::text[], ${ps[3]}::text[], ${ps[4]}::text[], ${ps[5]}::uuid[], ${ps[6]}::int[],
+                            ${ps[7]}::jsonb[], ${ps[8]}::jsonb[], ${ps[9]}::timestamptz[], ${ps[10]}::int[])
+         with ordinality as f(patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, finding, at, tag, i)),
+     -- The zone before this statement (callers keep (episode, rule) distinct within it).
      prev as (select a.episode_id, a.rule_id, a.zone from f join alerts a on a.episode_id = f.episode_id and a.rule_id = f.rule_id and a.status <> 'resolved'),
      up as (
        insert into alerts as al (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
@@ -116,12 +124,36 @@ async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promi
          summary = case when (${sev('excluded.zone')}) >= (${sev('al.zone')}) then excluded.summary else al.summary end,
          zone = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then excluded.zone else al.zone end,
          status = case when (${sev('excluded.zone')}) > (${sev('al.zone')}) then 'open' else al.status end
-       returning al.id, al.episode_id, al.rule_id, al.zone, al.status, al.occurrences, (xmax = 0) as inserted)
-     select up.*, f.i, prev.zone as old_zone from up join f on f.episode_id = up.episode_id and f.rule_id = up.rule_id
+       returning al.id, al.episode_id, al.rule_id, al.zone, al.status, al.occurrences, (xmax = 0) as inserted)`;
+}
+
+/** The parameters of findingsUpsertCtes, in order; `tags[k]` is the k-th finding's tag (null without). */
+export function findingsUpsertParams(list: readonly FindingToRaise[], tags?: readonly number[]): unknown[] {
+  return [list.map((a) => a.patientId), list.map((a) => a.episodeId), list.map((a) => a.finding.ruleId), list.map((a) => a.finding.kind),
+    list.map((a) => a.finding.zone), list.map((a) => a.planId), list.map((a) => a.finding.planVersion),
+    list.map((a) => JSON.stringify(a.finding.summary)), list.map((a) => JSON.stringify(a.finding)), list.map((a) => a.finding.at),
+    tags ?? list.map(() => null)];
+}
+
+/** True when no two findings share an (episode, rule): then one findingsUpsertCtes statement raises them all. */
+export function distinctRules(list: readonly FindingToRaise[]): boolean {
+  const seen = new Set<string>();
+  for (const a of list) {
+    const key = `${a.episodeId} ${a.finding.ruleId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+  }
+  return true;
+}
+
+/** One statement for findings of distinct (episode, rule); results in input order. */
+async function upsertRound(q: Queryable, list: readonly FindingToRaise[]): Promise<RaisedFinding[]> {
+  const r = await q.query<RaisedFinding['alert'] & { i: string; inserted: boolean; old_zone: string | null }>(
+    `with ${findingsUpsertCtes(1)}
+     select up.id, up.episode_id, up.rule_id, up.zone, up.status, up.occurrences, up.inserted, f.i, prev.zone as old_zone
+       from up join f on f.episode_id = up.episode_id and f.rule_id = up.rule_id
        left join prev on prev.episode_id = up.episode_id and prev.rule_id = up.rule_id`,
-    [list.map((a) => a.patientId), list.map((a) => a.episodeId), list.map((a) => a.finding.ruleId), list.map((a) => a.finding.kind),
-      list.map((a) => a.finding.zone), list.map((a) => a.planId), list.map((a) => a.finding.planVersion),
-      list.map((a) => JSON.stringify(a.finding.summary)), list.map((a) => JSON.stringify(a.finding)), list.map((a) => a.finding.at)],
+    findingsUpsertParams(list),
   );
   const out: RaisedFinding[] = new Array(list.length);
   for (const row of r.rows) {

@@ -10,8 +10,9 @@ import { checkSitting, storeSittings } from './service.js';
 /*
  * The event each new sitting sends to the care team's screens (storeSittings): 'alert' when one of
  * its findings raised an alert or made one worse, else 'observation', with the worst zone of its
- * findings; for a group commit of several sittings (one statement per round of findings, a round
- * holding at most one finding per episode and rule) as for one.
+ * findings; for a group commit of several sittings as for one. Findings of distinct (episode,
+ * rule) are raised by the write statement itself, which picks the type; a rule found twice in one
+ * call goes through upsertFindings' rounds first (the first case below).
  */
 const text = (s: string) => ({ nb: s, nn: s, en: s });
 const actions = { green: text('Grønn.'), yellow: text('Gul.'), red: text('Rød.') };

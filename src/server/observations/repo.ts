@@ -1,6 +1,7 @@
 import type { Interpretation, MeasureCode } from '../../domain/catalogue.js';
 import { observationPoint, type ObservationPoint } from '../../domain/triage.js';
 import type { OpeningHours } from '../../domain/opening-hours.js';
+import { findingsUpsertCtes, findingsUpsertParams, type FindingToRaise } from '../alerts/repo.js';
 import type { AuditInsert } from '../audit/repo.js';
 import type { Queryable } from '../db/port.js';
 import type { EpisodeRow } from '../patients/repo.js';
@@ -290,6 +291,12 @@ export interface SittingsWrite {
   audit: { actor: Pick<AuditInsert, 'actorKind' | 'actorId' | 'actorName' | 'organisationId' | 'role' | 'route'>; events: { action: 'create' | 'read'; patientId: string; details: Record<string, unknown> }[] };
   /** NOTIFY payloads for the events channel, each a JSON text (sent inside one json array). */
   notify: { channel: string; payloads: string[] };
+  /**
+   * Findings of distinct (episode, rule) to raise in the same statement (alerts/repo.ts#findingsUpsertCtes),
+   * and for each the 1-based place of its sitting's payload in `notify.payloads`: a payload of a
+   * finding that raised or worsened an alert goes out with type 'alert' instead of its own.
+   */
+  raise?: { findings: FindingToRaise[]; payloadOf: number[] };
 }
 
 /**
@@ -300,6 +307,20 @@ export interface SittingsWrite {
 export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<void> {
   const o = w.observations;
   const a = w.audit.actor;
+  const raise = w.raise && w.raise.findings.length > 0 ? w.raise : null;
+  // With findings, their upsert is three more CTEs of this statement instead of a statement of its
+  // own: one round trip fewer, and the alerts' statement triggers (episode state, worklist order)
+  // fire once for the missing alerts resolved here and the alerts merged, not once per statement.
+  const notify = raise
+    ? `, ${findingsUpsertCtes(28)},
+     hit as (select distinct f.tag from up join f on f.episode_id = up.episode_id and f.rule_id = up.rule_id
+               left join prev on prev.episode_id = up.episode_id and prev.rule_id = up.rule_id
+              where prev.zone is distinct from up.zone)
+     select pg_notify($25, case when h.tag is null then p.e::text else jsonb_set(p.e::jsonb, '{type}', '"alert"')::text end)
+       from json_array_elements($26::json) with ordinality as p(e, n) left join hit h on h.tag = p.n order by p.n`
+    // A json array's elements come back as the texts they were sent as.
+    : `
+     select pg_notify($25, e::text) from json_array_elements($26::json) as e`;
   await q.query(
     `with ins as (
        insert into observations (id, patient_id, episode_id, code, value, unit, effective_at, source, device_id, recorded_by,
@@ -325,9 +346,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
        insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, outcome, route, details)
        select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details
          from json_to_recordset($24::json) as u(action text, patient_id uuid, details jsonb)
-     )
-     -- A json array's elements come back as the texts they were sent as.
-     select pg_notify($25, e::text) from json_array_elements($26::json) as e`,
+     )${notify}`,
     [
       o.map((x) => x.id), o.map((x) => x.patient_id), o.map((x) => x.episode_id), o.map((x) => x.code), o.map((x) => x.value), o.map((x) => x.unit),
       o.map((x) => x.effective_at), o.map((x) => x.source), o.map((x) => x.device_id), o.map((x) => x.recorded_by), o.map((x) => x.idempotency_key),
@@ -337,6 +356,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
       JSON.stringify(w.audit.events.map((e) => ({ action: e.action, patient_id: e.patientId, details: e.details }))),
       w.notify.channel, `[${w.notify.payloads.join(',')}]`,
       o.map((x) => x.interpretation ?? null),
+      ...(raise ? findingsUpsertParams(raise.findings, raise.payloadOf) : []),
     ],
   );
 }

@@ -171,7 +171,7 @@ export interface SittingToStore {
  * Stores many sittings inside the caller's transaction, with the same result as calling
  * storeSitting for each in turn (same zones, alerts, audit events and notifications), in a fixed
  * number of round trips instead of a dozen per sitting: lock the episodes, read the triage context,
- * upsert alerts (only for findings), write everything else in one statement. Sittings are triaged in
+ * write everything (alerts of the findings too) in one statement. Sittings are triaged in
  * the order given; each sees the ones before it as history, and a repeated key is a replay.
  * The caller has authorised and run checkSitting.
  * @throws AppError 409 when a patient has no active episode
@@ -299,17 +299,24 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     results.push({ replayed: false, observations, episode: episodeRow(episode), plan, zone: evaluation?.zone ?? null, actions: evaluation?.actions ?? null, remeasure });
   }
 
-  // Alerts as if raised one finding at a time, in order (each may merge into what an earlier one raised).
+  // Alerts as if raised one finding at a time, in order (each may merge into what an earlier one
+  // raised). Findings of distinct (episode, rule), nearly always the case, are raised by the write
+  // statement itself, which also picks each sitting's event type; otherwise by upsertFindings'
+  // rounds first, as before.
+  const inWrite = alerts.distinctRules(findings);
   const raised = new Set<number>();
   const worst = new Map<number, 'yellow' | 'red'>();
-  const ups = await alerts.upsertFindings(tx, findings);
+  const ups = inWrite ? [] : await alerts.upsertFindings(tx, findings);
   for (const [k, f] of findings.entries()) {
-    const up = ups[k]!;
-    if (up.raised || up.escalated) raised.add(f.item);
+    const up = ups[k];
+    if (up && (up.raised || up.escalated)) raised.add(f.item);
     const z = f.finding.zone;
     if (z === 'red' || (z === 'yellow' && worst.get(f.item) !== 'red')) worst.set(f.item, z);
   }
-  const payloads = new Set<string>();
+  // One payload per sitting stored (PostgreSQL folds identical payloads of a transaction into one
+  // notification); payloadAt: a sitting's 1-based place among them, for the write's type 'alert'.
+  const payloads: string[] = [];
+  const payloadAt = new Map<number, number>();
   results.forEach((r, i) => {
     if (r.replayed) return;
     const patientId = items[i]!.patientId;
@@ -318,8 +325,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       type: raised.has(i) ? 'alert' : 'observation', patientId, organisationIds: episodeOf.get(patientId)!.care_team_orgs,
       ...(zone ? { zone } : {}),
     };
-    // PostgreSQL folds identical payloads of one transaction into one notification anyway.
-    payloads.add(JSON.stringify(event));
+    payloadAt.set(i, payloads.push(JSON.stringify(event)));
   });
   const ref = actorRef(ctx.actor);
   await repo.writeSittings(tx, {
@@ -336,7 +342,8 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
       },
       events: auditEvents,
     },
-    notify: { channel: EVENTS_CHANNEL, payloads: [...payloads] },
+    notify: { channel: EVENTS_CHANNEL, payloads },
+    ...(inWrite ? { raise: { findings, payloadOf: findings.map((f) => payloadAt.get(f.item)!) } } : {}),
   });
   return results;
 }
