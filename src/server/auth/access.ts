@@ -3,6 +3,7 @@ import type { Queryable } from '../db/port.js';
 import { audit } from '../audit/service.js';
 import { forbidden } from '../http/errors.js';
 import { CLINICAL_ROLES } from './actor.js';
+import { careRelationProbe } from './care-relation.js';
 
 export type Need = 'read' | 'write';
 
@@ -129,8 +130,7 @@ export async function careRelations(
     // of the organisation, built again for every group.
     `select p.id::text as id, p.identifier, c.ok is not null as allowed
        from patients p
-       left join lateral (select true as ok from episodes e join care_team ct on ct.episode_id = e.id
-                           where e.patient_id = p.id and ct.organisation_id = $3 and e.status <> 'ended' limit 1) c on true
+       left join lateral (${careRelationProbe('p.id', '$3')}) c on true
       where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,
     [ids, identifiers, organisationId],
   );

@@ -18,7 +18,7 @@ import * as m from './mappers.js';
 import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, referenceIn } from './observation-in.js';
 import { FhirError, fhirError, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
-import { ObservationReads } from './write-batch.js';
+import { ObservationReads, writeOrg } from './write-batch.js';
 import { uuid7 } from '../db/uuid7.js';
 
 /*
@@ -178,10 +178,13 @@ function namesOf(p: ObservationIn, conditional: string[] = []): string[] {
 
 /**
  * Tells the group's shared reads (write-batch.ts) what stageObservation will read for this
- * Observation: its identifier twins and its patient's episodes. Pass it as submitShared's `declare`.
+ * Observation: its identifier twins and its patient's episodes, and with `decideAccess` whether
+ * the caller's organisation may write for the patient (ObservationReads#writable). Pass it as
+ * submitShared's `declare`.
  */
-export function declareObservation(batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = []): void {
-  ObservationReads.of(batch).want({ patientId, organisationId: patientId ? null : orgOf(ctx) }, [...p.identifiers.map(tokenOfIdentifier), ...conditional]);
+export function declareObservation(batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = [], decideAccess = false): void {
+  ObservationReads.of(batch).want({ patientId, organisationId: patientId ? null : orgOf(ctx) }, [...p.identifiers.map(tokenOfIdentifier), ...conditional],
+    decideAccess ? writeOrg(ctx) : null);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { careRelationProbe } from '../auth/care-relation.js';
 import type { Queryable } from '../db/port.js';
 import type { MessageRow } from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
@@ -639,17 +640,24 @@ export async function fhirResourcesOfScopes(
   return r.rows;
 }
 
-/** episodesForWrite for many patients in one statement (patients with no episode get Europe/Oslo and no open one). */
-export async function episodesForWriteMany(q: Queryable, patientIds: string[]): Promise<Map<string, Awaited<ReturnType<typeof episodesForWrite>>>> {
-  const r = await q.query<{ patient_id: string; tz: string | null; id: string | null; time_zone: string | null; started_at: Date | null }>(
-    `select p.id::text as patient_id, (select time_zone from episodes where patient_id = p.id order by started_at desc limit 1) as tz, o.id, o.time_zone, o.started_at
+/**
+ * episodesForWrite for many patients in one statement (patients with no episode get Europe/Oslo and
+ * no open one). With `org`, each also says whether that organisation may write for the patient by
+ * the care-relation rule (auth/access.ts#careRelationProbe); without, `writable` is false.
+ */
+export async function episodesForWriteMany(q: Queryable, patientIds: string[], org: string | null = null): Promise<Map<string, Awaited<ReturnType<typeof episodesForWrite>> & { writable: boolean }>> {
+  const r = await q.query<{ patient_id: string; tz: string | null; id: string | null; time_zone: string | null; started_at: Date | null; writable: boolean }>(
+    `select p.id::text as patient_id, (select time_zone from episodes where patient_id = p.id order by started_at desc limit 1) as tz, o.id, o.time_zone, o.started_at,
+            c.ok is not null as writable
        from unnest($1::uuid[]) as p(id) left join lateral (
-         select id, time_zone, started_at from episodes where patient_id = p.id and status <> 'ended' order by started_at desc limit 1) o on true`,
-    [patientIds],
+         select id, time_zone, started_at from episodes where patient_id = p.id and status <> 'ended' order by started_at desc limit 1) o on true
+       left join lateral (${careRelationProbe('p.id', '$2')}) c on $2::uuid is not null`,
+    [patientIds, org],
   );
   return new Map(r.rows.map((x) => [x.patient_id, {
     timeZone: x.tz ?? 'Europe/Oslo',
     open: x.id && x.time_zone && x.started_at ? { id: x.id, time_zone: x.time_zone, started_at: x.started_at } : undefined,
+    writable: x.writable,
   }]));
 }
 

@@ -7,9 +7,10 @@ import { conditionalIdentifiers, processBundle } from './bundle.js';
 import { CAPABILITIES, capabilityStatement } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
-import { submitShared } from '../ingest/group.js';
-import { declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
-import { mayWriteShared } from './write-batch.js';
+import { submitShared, type SittingBatch } from '../ingest/group.js';
+import type { Queryable } from '../db/port.js';
+import { type Written, declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { ObservationReads, mayWriteShared, writeOrg } from './write-batch.js';
 import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
@@ -217,16 +218,26 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const p = observationIn(req.body, prefer.strict);
     const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
     // Authorise before the business checks: a caller without access learns nothing about the data.
-    // One statement for the concurrent creates of the organisation; what it does not grant is
-    // decided (and a refusal audited) by requirePatientAccess.
-    if (patientId && !(await mayWriteShared(ctx, patientId))) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
+    // A device client's or clinician's care relation is decided by the group's read of the
+    // patients' episodes (write-batch.ts, ObservationReads#writable), when nothing is read before
+    // the group (a device to look up); otherwise by one statement for the organisation's concurrent
+    // creates. Whatever those do not grant is decided (and a refusal audited) by requirePatientAccess.
+    const inGroup = patientId !== null && isUuid(patientId) && !p.device && writeOrg(ctx) !== null;
+    if (patientId && !inGroup && !(await mayWriteShared(ctx, patientId))) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
     const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
     // Group commit with other concurrent creates of this caller (ingest/group.ts): one transaction,
     // one storeSittings for their readings, one read of their twins and episodes, one insert of
     // their resources; answered after the commit that holds this one.
-    const w = await submitShared(ctx,
-      (tx, batch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch),
-      (batch) => declareObservation(batch, ctx, p, patientId, conditional));
+    const stage = (tx: Queryable, batch: SittingBatch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch);
+    const declare = (decide: boolean) => (batch: SittingBatch) => declareObservation(batch, ctx, p, patientId, conditional, decide);
+    // Not granted by the group's read: nothing is written (null); requirePatientAccess decides, then it goes again.
+    let w = inGroup
+      ? await submitShared<Written | null>(ctx, (tx, batch) => (ObservationReads.of(batch).writable(patientId!) ? stage(tx, batch) : Promise.resolve({ now: null })), declare(true))
+      : null;
+    if (!w) {
+      if (inGroup) await requirePatientAccess(ctx, patientId!, 'write', 'Observation');
+      w = await submitShared(ctx, stage, declare(false));
+    }
     reply
       .code(w.status)
       .header('location', `${base()}/Observation/${w.row.id}`)

@@ -12,8 +12,10 @@ import * as repo from './repo.js';
  * Write access: the rule of auth/access.ts for a device client or clinical staff writing (their
  * organisation is in the care team of the patient's open episode) decided for many patients in one
  * statement. It only ever grants: a patient it does not grant goes through requirePatientAccess as
- * before, which decides again and audits the refusal. Concurrent single creates of one
- * organisation share one such statement (the next one after they arrive, never an earlier one).
+ * before, which decides again and audits the refusal. A single create without a device to look
+ * up is decided inside its group commit, by the group's read of its patients' episodes
+ * (ObservationReads#writable: no statement of its own); other single creates of one organisation
+ * share one such statement (the next one after they arrive, never an earlier one).
  *
  * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does) and the
  * episodes (time zone, open episode) of every Observation of a group, read once before any is
@@ -22,7 +24,7 @@ import * as repo from './repo.js';
  */
 
 /** The organisation whose care-team membership lets the caller write, when the caller's rule is that one. */
-function writeOrg(ctx: Ctx): string | null {
+export function writeOrg(ctx: Ctx): string | null {
   const a = ctx.actor;
   if (a.kind === 'client') return a.scopes.includes('observation.write') ? a.organisationId : null;
   // A SMART launch session reaches one patient only: left to requirePatientAccess.
@@ -99,8 +101,10 @@ export class ObservationReads implements SharedReads {
   private readonly tokens = new Set<string>();
   /** Set when a patient-less write was declared: the organisation of its scope. */
   private orgScope: string | null | undefined;
+  /** The organisation whose care relations decide the writers' access (writeOrg; one actor per group). */
+  private writer: string | null = null;
   private rows: repo.FhirResourceRow[] | undefined;
-  private episodes: Map<string, Episodes> | undefined;
+  private episodes: Map<string, Episodes & { writable: boolean }> | undefined;
   /** Tokens a write of the group has named: read again by whoever needs them next. */
   private readonly named = new Set<string>();
 
@@ -109,8 +113,12 @@ export class ObservationReads implements SharedReads {
     return batch.shared('fhir.observation', () => new ObservationReads());
   }
 
-  /** Declares a write: its scope and identifier tokens. */
-  want(scope: Scope, tokens: readonly string[]): void {
+  /**
+   * Declares a write: its scope and identifier tokens; `writer` (writeOrg of its caller) has the
+   * load decide whether that organisation may write for the scope's patient (writable).
+   */
+  want(scope: Scope, tokens: readonly string[], writer: string | null = null): void {
+    if (writer) this.writer = writer;
     if (scope.patientId) this.patients.add(scope.patientId.toLowerCase());
     else this.orgScope = scope.organisationId;
     for (const t of tokens) this.tokens.add(t);
@@ -119,7 +127,7 @@ export class ObservationReads implements SharedReads {
   async load(tx: Queryable): Promise<void> {
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
-    if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients);
+    if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
   }
 
   /**
@@ -137,6 +145,15 @@ export class ObservationReads implements SharedReads {
   /** Marks tokens as named by a write of the group (see byIdentifier). */
   name(tokens: readonly string[]): void {
     for (const t of tokens) this.named.add(t);
+  }
+
+  /**
+   * True when the load found that the declared writer's organisation may certainly write for the
+   * patient (auth/access.ts#careRelations' rule, decided with the group's episodes); false means
+   * "ask requirePatientAccess", which decides again and audits a refusal.
+   */
+  writable(patientId: string): boolean {
+    return this.writer !== null && this.episodes?.get(patientId.toLowerCase())?.writable === true;
   }
 
   /** The patient's time zone and open episode, if read with the group. */
