@@ -666,6 +666,24 @@ describe('FHIR R4 face', () => {
       assert.equal(ok(await fhir<Bundle>('GET', `/fhir/Patient?identifier=${env.f.patient.identifier}`, { bearer: gatewayA })).entry, undefined);
       outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: readOnlyGateway }, upload(1, 95, 'ro-gw-0001')), 403, 'forbidden');
     });
+
+    test('a single create names its device: looked up after the access decision, in the group commit; an unknown one is that create\'s 422 alone', async () => {
+      const before = [await count('observations'), await denied()];
+      // Another municipality's gateway, naming a device of ours: refused for the patient first (403, audited), the device never looked at.
+      outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: gatewayB }, upload(1, 95, 'gw-b-dev-0001')), 403, 'forbidden');
+      assert.deepEqual([await count('observations'), await denied()], [before[0], before[1]! + 1]);
+      // Our gateway, concurrently: a device of the other municipality (422), one that does not exist (422), and ours (201).
+      const [other, unknown, good] = await Promise.all([
+        fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: gatewayA }, vital('59408-5', 95, '%', { at: ago(1), key: 'gw-dev-other-0001', device: ids.deviceB })),
+        fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: gatewayA }, vital('59408-5', 95, '%', { at: ago(1), key: 'gw-dev-none-0001', device: '00000000-0000-4000-8000-000000000000' })),
+        fhir<Observation>('POST', '/fhir/Observation', { bearer: gatewayA }, upload(1, 96, 'gw-dev-good-0001')),
+      ]);
+      outcome(other, 422, 'business-rule', 'Observation.device');
+      outcome(unknown, 422, 'business-rule', 'Observation.device');
+      assert.equal(good.status, 201, JSON.stringify(good.body));
+      assert.equal(good.body.device?.reference, `Device/${ids.deviceA}`);
+      assert.equal(await count('observations'), before[0]! + 1, 'only the create with a device of ours is stored');
+    });
   });
 
   // ------------------------------------------------------------------ access sweep of every /fhir route

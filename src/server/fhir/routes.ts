@@ -7,10 +7,10 @@ import { conditionalIdentifiers, processBundle } from './bundle.js';
 import { CAPABILITIES, capabilityStatement } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
-import { submitShared, type SittingBatch } from '../ingest/group.js';
+import { submitShared, type SittingBatch, type Staged } from '../ingest/group.js';
 import type { Queryable } from '../db/port.js';
 import { type Written, declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
-import { ObservationReads, mayWriteShared, writeOrg } from './write-batch.js';
+import { ObservationReads, writeOrg } from './write-batch.js';
 import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
 import { answerQuestionnaire } from '../questionnaires/service.js';
@@ -219,25 +219,35 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
     // Authorise before the business checks: a caller without access learns nothing about the data.
     // A device client's or clinician's care relation is decided by the group's read of the
-    // patients' episodes (write-batch.ts, ObservationReads#writable), when nothing is read before
-    // the group (a device to look up); otherwise by one statement for the organisation's concurrent
-    // creates. Whatever those do not grant is decided (and a refusal audited) by requirePatientAccess.
-    const inGroup = patientId !== null && isUuid(patientId) && !p.device && writeOrg(ctx) !== null;
-    if (patientId && !inGroup && !(await mayWriteShared(ctx, patientId))) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
-    const deviceId = await svc.resolveDevice(ctx, ctx.db, p.device, p.resource);
+    // patients' episodes (write-batch.ts, ObservationReads#writable: no statement of its own), and
+    // the device is looked up after it, inside the group. Whatever that read does not grant, and
+    // every other caller, is decided (and a refusal audited) by requirePatientAccess.
+    const inGroup = patientId !== null && isUuid(patientId) && writeOrg(ctx) !== null;
+    if (patientId && !inGroup) await requirePatientAccess(ctx, patientId, 'write', 'Observation');
     // Group commit with other concurrent creates of this caller (ingest/group.ts): one transaction,
     // one storeSittings for their readings, one read of their twins and episodes, one insert of
-    // their resources; answered after the commit that holds this one.
-    const stage = (tx: Queryable, batch: SittingBatch) => stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch);
+    // their resources; answered after the commit that holds this one. A device reference that
+    // names no device of the caller is this write's answer alone (`refused`), not the group's failure.
+    const stage = async (tx: Queryable, batch: SittingBatch): Promise<Staged<Written | { refused: unknown }>> => {
+      let deviceId: string | null;
+      try {
+        deviceId = await svc.resolveDevice(ctx, tx, p.device, p.resource);
+      } catch (err) {
+        return { now: { refused: err } };
+      }
+      return stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch);
+    };
     const declare = (decide: boolean) => (batch: SittingBatch) => declareObservation(batch, ctx, p, patientId, conditional, decide);
     // Not granted by the group's read: nothing is written (null); requirePatientAccess decides, then it goes again.
-    let w = inGroup
-      ? await submitShared<Written | null>(ctx, (tx, batch) => (ObservationReads.of(batch).writable(patientId!) ? stage(tx, batch) : Promise.resolve({ now: null })), declare(true))
+    let out = inGroup
+      ? await submitShared(ctx, (tx, batch) => (ObservationReads.of(batch).writable(patientId!) ? stage(tx, batch) : Promise.resolve({ now: null })), declare(true))
       : null;
-    if (!w) {
+    if (!out) {
       if (inGroup) await requirePatientAccess(ctx, patientId!, 'write', 'Observation');
-      w = await submitShared(ctx, stage, declare(false));
+      out = await submitShared(ctx, stage, declare(false));
     }
+    if ('refused' in out) throw out.refused;
+    const w = out;
     reply
       .code(w.status)
       .header('location', `${base()}/Observation/${w.row.id}`)

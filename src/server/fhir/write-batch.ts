@@ -1,7 +1,7 @@
 import { careRelations, isUuid } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
-import type { Db, Queryable } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
 import type { SharedReads, SittingBatch } from '../ingest/group.js';
 import * as repo from './repo.js';
 
@@ -12,10 +12,12 @@ import * as repo from './repo.js';
  * Write access: the rule of auth/access.ts for a device client or clinical staff writing (their
  * organisation is in the care team of the patient's open episode) decided for many patients in one
  * statement. It only ever grants: a patient it does not grant goes through requirePatientAccess as
- * before, which decides again and audits the refusal. A single create without a device to look
- * up is decided inside its group commit, by the group's read of its patients' episodes
- * (ObservationReads#writable: no statement of its own); other single creates of one organisation
- * share one such statement (the next one after they arrive, never an earlier one).
+ * before, which decides again and audits the refusal. A Bundle decides its entries' patients in
+ * one statement (writablePatients); a single create is decided inside its group commit, by the
+ * group's read of its patients' episodes (ObservationReads#writable: no statement of its own).
+ * Until round 22 concurrent single creates of one organisation shared an access statement outside
+ * the transaction, 2.3 per group commit; without it they went from ~1 630 to ~1 880 per second
+ * (bench/README.md, "Round 22").
  *
  * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does) and the
  * episodes (time zone, open episode) of every Observation of a group, read once before any is
@@ -46,50 +48,6 @@ export async function writablePatients(ctx: Ctx, patientIds: string[]): Promise<
 /** Ids (lower case) of the patients among `ids` the organisation may write for (auth/access.ts#careRelations). */
 async function writableBy(q: Queryable, org: string, ids: string[]): Promise<Set<string>> {
   return new Set((await careRelations(q, org, ids)).filter((r) => r.allowed).map((r) => r.id));
-}
-
-interface Waiter {
-  id: string;
-  resolve(ok: boolean): void;
-  reject(err: unknown): void;
-}
-interface AccessQueue {
-  waiting: Waiter[];
-  running: boolean;
-}
-const accessQueues = new WeakMap<Db, Map<string, AccessQueue>>();
-/** Patients per shared access statement at most. */
-const MAX_ACCESS_BATCH = 1000;
-
-function pumpAccess(db: Db, org: string, q: AccessQueue): void {
-  if (q.running || q.waiting.length === 0) return;
-  const batch = q.waiting.splice(0, MAX_ACCESS_BATCH);
-  q.running = true;
-  writableBy(db, org, [...new Set(batch.map((w) => w.id))]).then(
-    (ok) => batch.forEach((w) => w.resolve(ok.has(w.id.toLowerCase()))),
-    (err: unknown) => batch.forEach((w) => w.reject(err)),
-  ).finally(() => {
-    q.running = false;
-    pumpAccess(db, org, q);
-  });
-}
-
-/**
- * True when the caller may certainly write for the patient, decided together with the concurrent
- * checks of the same organisation; false means "ask requirePatientAccess" (which audits a refusal).
- */
-export function mayWriteShared(ctx: Ctx, patientId: string): Promise<boolean> {
-  const org = writeOrg(ctx);
-  if (!org || !isUuid(patientId)) return Promise.resolve(false);
-  let perDb = accessQueues.get(ctx.db);
-  if (!perDb) accessQueues.set(ctx.db, (perDb = new Map()));
-  let q = perDb.get(org);
-  if (!q) perDb.set(org, (q = { waiting: [], running: false }));
-  const queue = q;
-  return new Promise<boolean>((resolve, reject) => {
-    queue.waiting.push({ id: patientId, resolve, reject });
-    pumpAccess(ctx.db, org, queue);
-  });
 }
 
 type Scope = { patientId: string | null; organisationId: string | null };
