@@ -38,6 +38,10 @@ import { percentile, runLoad, type LoadResult } from './http-load.js';
 import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
 import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
+/** How the FHIR phases name the patient: `reference` (Patient/[id], the default) or `identifier` (fødselsnummer). */
+const FHIR_SUBJECT = process.env.BENCH_FHIR_SUBJECT === 'identifier' ? 'identifier' : 'reference';
+const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
+
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
@@ -328,6 +332,8 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     }
 
     // FHIR: the same readings as Observation resources, one per POST and 100 per transaction Bundle.
+    // BENCH_FHIR_SUBJECT=identifier names the patient by fødselsnummer (subject.identifier), as
+    // gateways that know no server ids do, instead of Patient/[id].
     const fhirAuth = { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' };
     const observation = (key: string, p: (typeof people)[number]) => {
       const m = p.today?.measurements[0];
@@ -339,7 +345,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         identifier: [{ system: IDEMPOTENCY_SYSTEM, value: key }],
         status: 'final',
         code: { coding: [{ system: LOINC, code: loinc ?? '59408-5' }] },
-        subject: { reference: `Patient/${p.id}` },
+        subject: FHIR_SUBJECT === 'identifier' ? { identifier: { system: FNR_SYSTEM, value: p.identifier } } : { reference: `Patient/${p.id}` },
         effectiveDateTime: new Date(Date.now() - 1000).toISOString(),
         valueQuantity: { value, unit, system: UCUM, code: unit },
       };
@@ -347,7 +353,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     if (want('fhirSingle')) {
       srv = await fresh();
       await warm('warm3');
-      log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s`);
+      log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}`);
       fig.fhirSingle = await phase(srv, conc, () =>
         runLoad({
           base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
@@ -361,7 +367,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         srv = await fresh();
         await warm('warm3');
       }
-      log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s`);
+      log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}`);
       const fhirBatch = await phase(srv, batchConc, () =>
         runLoad({
           base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
