@@ -667,6 +667,21 @@ describe('FHIR R4 face', () => {
       outcome(await fhir<OperationOutcome>('POST', '/fhir/Observation', { bearer: readOnlyGateway }, upload(1, 95, 'ro-gw-0001')), 403, 'forbidden');
     });
 
+    test('a batch naming patients by fødselsnummer: read for the whole Bundle at once, each entry still answered on its own', async () => {
+      const byFnr = (value: string, key: string, reference?: string) =>
+        vital('59408-5', 95, '%', { at: ago(1), key, subject: { ...(reference ? { reference } : {}), identifier: { system: FNR_SYSTEM, value } } });
+      const before = [await count('observations'), await denied()];
+      const r = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, txBundle('batch', [
+        byFnr(env.f.patient.identifier, 'fnr-ours-0001'),
+        byFnr(env.f.otherPatient.identifier, 'fnr-theirs-0001'), // followed by another municipality
+        byFnr('01010112345', 'fnr-nobody-0001'), // nobody enrolled
+        byFnr(env.f.otherPatient.identifier, 'fnr-mixed-0001', `Patient/${env.f.patient.id}`), // reference and identifier disagree
+        byFnr(` ${env.f.patient.identifier.slice(0, 6)} ${env.f.patient.identifier.slice(6)} `, 'fnr-spaced-0001'),
+      ])));
+      assert.deepEqual(r.entry!.map((e) => e.response!.status), ['201 Created', '403 Forbidden', '403 Forbidden', '422 Unprocessable Entity', '201 Created']);
+      assert.deepEqual([await count('observations'), await denied()], [before[0]! + 2, before[1]! + 2], 'two stored, two refusals audited');
+    });
+
     test('a single create names its device: looked up after the access decision, in the group commit; an unknown one is that create\'s 422 alone', async () => {
       const before = [await count('observations'), await denied()];
       // Another municipality's gateway, naming a device of ours: refused for the patient first (403, audited), the device never looked at.

@@ -12,7 +12,7 @@ import { forbidden } from '../http/errors.js';
 import type { ObservationRow } from '../observations/repo.js';
 import { checkSitting, storeSitting, type RecordOptions, type StoredSitting } from '../observations/service.js';
 import type { SittingBatch, Staged } from '../ingest/group.js';
-import { findPatientByIdentifier } from '../patients/repo.js';
+import { type PatientRow, findPatientByIdentifier } from '../patients/repo.js';
 import { contentHash, parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
 import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, referenceIn } from './observation-in.js';
@@ -87,9 +87,13 @@ export function orgOf(ctx: Ctx): string | null {
  * Resolves Observation.subject to a local patient. A reference and an identifier naming different
  * patients is refused; an absolute reference to another server is not taken as local; unknown
  * and foreign patients look the same (403, audited) so a client cannot probe who is enrolled.
+ * `known`: patients already read by identifier (a Bundle's, in one statement); an identifier
+ * mapped to null names nobody, one not in it is read here.
  * @returns the patient id, or null for an observation about a device (PHD coincident time stamp)
  */
-export async function resolveSubject(ctx: Ctx, q: Queryable, s: ReferenceIn | undefined, base: string, path = 'Observation.subject'): Promise<string | null> {
+export async function resolveSubject(
+  ctx: Ctx, q: Queryable, s: ReferenceIn | undefined, base: string, path = 'Observation.subject', known?: ReadonlyMap<string, PatientRow | null>,
+): Promise<string | null> {
   if (!s || (!s.raw && !s.identifier)) throw fhirError(422, 'required', 'subject is required: whose measurement is it? Give Patient/[id] or the patient\'s fødselsnummer as subject.identifier.', path);
   if (s.type === 'Device' && !s.identifier) return null;
   let byRef: string | undefined;
@@ -108,7 +112,7 @@ export async function resolveSubject(ctx: Ctx, q: Queryable, s: ReferenceIn | un
   if (s.identifier) {
     const kind = nationalIdKind(s.identifier.system);
     const value = s.identifier.value?.replace(/\s/g, '');
-    const p = kind && value ? await findPatientByIdentifier(q, value) : undefined;
+    const p = kind && value ? (known?.has(value) ? (known.get(value) ?? undefined) : await findPatientByIdentifier(q, value)) : undefined;
     if (p && p.identifier_system === kind) byIdent = p.id;
     if (byRef && byIdent && byRef !== byIdent) {
       throw fhirError(422, 'business-rule', `subject.reference (Patient/${byRef}) and subject.identifier name different patients; nothing was stored.`, path);

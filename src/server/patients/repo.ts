@@ -69,6 +69,13 @@ export async function findPatientByIdentifier(q: Queryable, identifier: string):
   return (await q.query<PatientRow>('select * from patients where identifier = $1', [identifier])).rows[0];
 }
 
+/** findPatientByIdentifier for many identifiers in one statement: identifier → patient (absent: none). */
+export async function findPatientsByIdentifiers(q: Queryable, identifiers: readonly string[]): Promise<Map<string, PatientRow>> {
+  if (identifiers.length === 0) return new Map();
+  const r = await q.query<PatientRow>('select * from patients where identifier = any($1::text[])', [[...new Set(identifiers)]]);
+  return new Map(r.rows.map((p) => [p.identifier, p]));
+}
+
 export async function insertPatient(
   q: Queryable,
   p: Pick<PatientRow, 'identifier' | 'identifier_system' | 'name' | 'birth_date' | 'sex' | 'phone' | 'lang'>,
