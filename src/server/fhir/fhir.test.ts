@@ -682,6 +682,19 @@ describe('FHIR R4 face', () => {
       assert.deepEqual([await count('observations'), await denied()], [before[0]! + 2, before[1]! + 2], 'two stored, two refusals audited');
     });
 
+    test('concurrent single creates naming patients by fødselsnummer share one read of them, each answered on its own', async () => {
+      const byFnr = (value: string, key: string) => vital('59408-5', 96, '%', { at: ago(1), key, subject: { identifier: { system: FNR_SYSTEM, value } } });
+      const before = [await count('observations'), await denied()];
+      const got = await Promise.all([
+        fhir('POST', '/fhir/Observation', { bearer: gatewayA }, byFnr(env.f.patient.identifier, 'one-fnr-ours-0001')),
+        fhir('POST', '/fhir/Observation', { bearer: gatewayA }, byFnr(env.f.otherPatient.identifier, 'one-fnr-theirs-0001')),
+        fhir('POST', '/fhir/Observation', { bearer: gatewayA }, byFnr('01010112345', 'one-fnr-nobody-0001')),
+        fhir('POST', '/fhir/Observation', { bearer: gatewayA }, byFnr(env.f.patient.identifier, 'one-fnr-ours-0002')),
+      ]);
+      assert.deepEqual(got.map((r) => r.status), [201, 403, 403, 201]);
+      assert.deepEqual([await count('observations'), await denied()], [before[0]! + 2, before[1]! + 2]);
+    });
+
     test('a single create names its device: looked up after the access decision, in the group commit; an unknown one is that create\'s 422 alone', async () => {
       const before = [await count('observations'), await denied()];
       // Another municipality's gateway, naming a device of ours: refused for the patient first (403, audited), the device never looked at.

@@ -6,12 +6,13 @@ import { requirePatientAccess } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
 import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
-import type { Queryable } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
 import { forbidden } from '../http/errors.js';
 import type { ObservationRow } from '../observations/repo.js';
 import { checkSitting, storeSitting, type RecordOptions, type StoredSitting } from '../observations/service.js';
 import type { SittingBatch, Staged } from '../ingest/group.js';
+import { patientByIdentifierShared } from '../patients/lookup.js';
 import { type PatientRow, findPatientByIdentifier } from '../patients/repo.js';
 import { contentHash, parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
@@ -111,7 +112,7 @@ export async function resolveSubject(
   let byIdent: string | undefined;
   if (s.identifier) {
     const kind = nationalIdKind(s.identifier.system);
-    const value = s.identifier.value?.replace(/\s/g, '');
+    const value = nationalIdValue(s);
     const p = kind && value ? (known?.has(value) ? (known.get(value) ?? undefined) : await findPatientByIdentifier(q, value)) : undefined;
     if (p && p.identifier_system === kind) byIdent = p.id;
     if (byRef && byIdent && byRef !== byIdent) {
@@ -127,6 +128,22 @@ export async function resolveSubject(
   if (byIdent) return byIdent;
   await requirePatientAccess(ctx, byRef ?? 'unknown-identifier', 'write', 'Observation');
   throw forbidden();
+}
+
+/** The fødselsnummer or D-nummer a subject names (spaces removed), if it names one. */
+function nationalIdValue(s: ReferenceIn | undefined): string | undefined {
+  const value = s?.identifier && nationalIdKind(s.identifier.system) ? s.identifier.value?.replace(/\s/g, '') : undefined;
+  return value || undefined;
+}
+
+/**
+ * The patient a subject names by fødselsnummer or D-nummer, read together with concurrent
+ * creates (patients/lookup.ts), as resolveSubject's `known`; undefined when it names none.
+ */
+export async function subjectPatientShared(db: Db, s: ReferenceIn | undefined): Promise<Map<string, PatientRow | null> | undefined> {
+  const value = nationalIdValue(s);
+  if (value === undefined) return undefined;
+  return new Map([[value, (await patientByIdentifierShared(db, value)) ?? null]]);
 }
 
 /** The instant of a measurement: as written when it has an offset, else read in the patient's time zone. */

@@ -9,7 +9,7 @@ import { parseFhir, stringifyFhir } from './json.js';
 import { observationIn } from './observation-in.js';
 import { submitShared, type SittingBatch, type Staged } from '../ingest/group.js';
 import type { Queryable } from '../db/port.js';
-import { type Written, declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
+import { type Written, declareObservation, instantOf, questionnaireResponseIn, resolveSubject, stageObservation, storedObservation, subjectPatientShared, writeObservation } from './observations.js';
 import { ObservationReads, writeOrg } from './write-batch.js';
 import { questionnaireResponseResource } from './mappers.js';
 import * as repo from './repo.js';
@@ -216,7 +216,8 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const header = req.headers['if-none-exist'];
     const conditional = conditionalIdentifiers(Array.isArray(header) ? header[0] : header, 'If-None-Exist');
     const p = observationIn(req.body, prefer.strict);
-    const patientId = await resolveSubject(ctx, ctx.db, p.subject, base());
+    // A patient named by fødselsnummer is read together with the concurrent creates' (one statement).
+    const patientId = await resolveSubject(ctx, ctx.db, p.subject, base(), undefined, await subjectPatientShared(ctx.db, p.subject));
     // Authorise before the business checks: a caller without access learns nothing about the data.
     // A device client's or clinician's care relation is decided by the group's read of the
     // patients' episodes (write-batch.ts, ObservationReads#writable: no statement of its own), and
