@@ -88,8 +88,9 @@ export function orgOf(ctx: Ctx): string | null {
  * Resolves Observation.subject to a local patient. A reference and an identifier naming different
  * patients is refused; an absolute reference to another server is not taken as local; unknown
  * and foreign patients look the same (403, audited) so a client cannot probe who is enrolled.
- * `known`: patients already read by identifier (a Bundle's, in one statement); an identifier
- * mapped to null names nobody, one not in it is read here.
+ * `known`: patients already read by identifier (a Bundle's in one statement, a single create's
+ * with its concurrent ones: subjectPatientShared); an identifier mapped to null names nobody, one
+ * not in it is read here.
  * @returns the patient id, or null for an observation about a device (PHD coincident time stamp)
  */
 export async function resolveSubject(

@@ -643,7 +643,8 @@ export async function fhirResourcesOfScopes(
 /**
  * episodesForWrite for many patients in one statement (patients with no episode get Europe/Oslo and
  * no open one). With `org`, each also says whether that organisation may write for the patient by
- * the care-relation rule (auth/access.ts#careRelationProbe); without, `writable` is false.
+ * the care-relation rule (auth/care-relation.ts, the probe auth/access.ts#careRelations uses);
+ * without, `writable` is false.
  */
 export async function episodesForWriteMany(q: Queryable, patientIds: string[], org: string | null = null): Promise<Map<string, Awaited<ReturnType<typeof episodesForWrite>> & { writable: boolean }>> {
   const r = await q.query<{ patient_id: string; tz: string | null; id: string | null; time_zone: string | null; started_at: Date | null; writable: boolean }>(
