@@ -88,7 +88,7 @@ export async function upsertFindings(q: Queryable, list: readonly FindingToRaise
     const round: typeof rest = [];
     const later: typeof rest = [];
     for (const x of rest) {
-      const key = `${x.a.episodeId} ${x.a.finding.ruleId}`;
+      const key = ruleKey(x.a);
       (seen.has(key) ? later : round).push(x);
       seen.add(key);
     }
@@ -135,11 +135,14 @@ export function findingsUpsertParams(list: readonly FindingToRaise[], tags?: rea
     tags ?? list.map(() => null)];
 }
 
+/** The (episode, rule) a finding raises or merges into: one unresolved alert per key. */
+const ruleKey = (a: FindingToRaise) => `${a.episodeId} ${a.finding.ruleId}`;
+
 /** True when no two findings share an (episode, rule): then one findingsUpsertCtes statement raises them all. */
 export function distinctRules(list: readonly FindingToRaise[]): boolean {
   const seen = new Set<string>();
   for (const a of list) {
-    const key = `${a.episodeId} ${a.finding.ruleId}`;
+    const key = ruleKey(a);
     if (seen.has(key)) return false;
     seen.add(key);
   }

@@ -8,7 +8,7 @@ import type { Queryable } from '../db/port.js';
 import { forbidden } from '../http/errors.js';
 import { type PatientRow, findPatientByIdentifier, findPatientsByIdentifiers, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
-import { type ObservationIn, nationalIdKind, observationIn } from './observation-in.js';
+import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn } from './observation-in.js';
 import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
 import { writablePatients } from './write-batch.js';
@@ -256,8 +256,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   const byIdentifier = new Map<string, PatientRow | null>();
   const subjectIds = pending.flatMap((e) => {
     const s = isObj(e.resource.subject) ? e.resource.subject : undefined;
-    const id = isObj(s?.identifier) ? s.identifier : undefined;
-    return typeof id?.value === 'string' && typeof id.system === 'string' && nationalIdKind(id.system) ? [id.value.replace(/\s/g, '')] : [];
+    const value = nationalIdValue(isObj(s?.identifier) ? s.identifier : undefined);
+    return value ? [value] : [];
   });
   if (subjectIds.length > 0) {
     const found = await findPatientsByIdentifiers(ctx.db, subjectIds);

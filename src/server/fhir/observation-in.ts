@@ -183,6 +183,12 @@ export function nationalIdKind(system: string | undefined): 'fnr' | 'dnr' | 'hnr
   return system === FNR_SYSTEM ? 'fnr' : system === DNR_SYSTEM ? 'dnr' : system === HNR_SYSTEM ? 'hnr' : undefined;
 }
 
+/** The fødselsnummer, D-nummer or H-nummer an identifier carries (spaces removed), if its system is one of those. */
+export function nationalIdValue(identifier: { system?: unknown; value?: unknown } | undefined): string | undefined {
+  if (!identifier || typeof identifier.system !== 'string' || !nationalIdKind(identifier.system) || typeof identifier.value !== 'string') return undefined;
+  return identifier.value.replace(/\s/g, '') || undefined;
+}
+
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const LOCAL = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2}(?:\.\d+)?))?$/;
 const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;

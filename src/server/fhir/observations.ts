@@ -16,7 +16,7 @@ import { patientByIdentifierShared } from '../patients/lookup.js';
 import { type PatientRow, findPatientByIdentifier } from '../patients/repo.js';
 import { contentHash, parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
-import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, referenceIn } from './observation-in.js';
+import { type EffectiveIn, type ObservationIn, type ReferenceIn, IDEMPOTENCY_SYSTEM, effectiveIn, nationalIdKind, nationalIdValue, referenceIn } from './observation-in.js';
 import { FhirError, fhirError, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 import { ObservationReads, writeOrg } from './write-batch.js';
@@ -113,7 +113,7 @@ export async function resolveSubject(
   let byIdent: string | undefined;
   if (s.identifier) {
     const kind = nationalIdKind(s.identifier.system);
-    const value = nationalIdValue(s);
+    const value = nationalIdValue(s.identifier);
     const p = kind && value ? (known?.has(value) ? (known.get(value) ?? undefined) : await findPatientByIdentifier(q, value)) : undefined;
     if (p && p.identifier_system === kind) byIdent = p.id;
     if (byRef && byIdent && byRef !== byIdent) {
@@ -131,18 +131,12 @@ export async function resolveSubject(
   throw forbidden();
 }
 
-/** The fødselsnummer or D-nummer a subject names (spaces removed), if it names one. */
-function nationalIdValue(s: ReferenceIn | undefined): string | undefined {
-  const value = s?.identifier && nationalIdKind(s.identifier.system) ? s.identifier.value?.replace(/\s/g, '') : undefined;
-  return value || undefined;
-}
-
 /**
  * The patient a subject names by fødselsnummer or D-nummer, read together with concurrent
  * creates (patients/lookup.ts), as resolveSubject's `known`; undefined when it names none.
  */
 export async function subjectPatientShared(db: Db, s: ReferenceIn | undefined): Promise<Map<string, PatientRow | null> | undefined> {
-  const value = nationalIdValue(s);
+  const value = nationalIdValue(s?.identifier);
   if (value === undefined) return undefined;
   return new Map([[value, (await patientByIdentifierShared(db, value)) ?? null]]);
 }

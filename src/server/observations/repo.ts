@@ -311,7 +311,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
   // With findings, their upsert is three more CTEs of this statement instead of a statement of its
   // own: one round trip fewer, and the alerts' statement triggers (episode state, worklist order)
   // fire once for the missing alerts resolved here and the alerts merged, not once per statement.
-  const notify = raise
+  const tail = raise
     ? `, ${findingsUpsertCtes(28)},
      hit as (select distinct f.tag from up join f on f.episode_id = up.episode_id and f.rule_id = up.rule_id
                left join prev on prev.episode_id = up.episode_id and prev.rule_id = up.rule_id
@@ -346,7 +346,7 @@ export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<voi
        insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action, resource_type, patient_id, outcome, route, details)
        select $18, $19, $20, $21, $22, u.action, 'Observation', u.patient_id, 'success', $23, u.details
          from json_to_recordset($24::json) as u(action text, patient_id uuid, details jsonb)
-     )${notify}`,
+     )${tail}`,
     [
       o.map((x) => x.id), o.map((x) => x.patient_id), o.map((x) => x.episode_id), o.map((x) => x.code), o.map((x) => x.value), o.map((x) => x.unit),
       o.map((x) => x.effective_at), o.map((x) => x.source), o.map((x) => x.device_id), o.map((x) => x.recorded_by), o.map((x) => x.idempotency_key),
