@@ -149,6 +149,29 @@ describe('FHIR writes share ingest\'s group commit', () => {
     assert.equal(await countRows(env.db, `audit_events where outcome = 'denied' and patient_id = $1`, [env.f.otherPatient.id]), deniedBefore + 2);
   });
 
+  test('when the write of a group fails, its creates are redone one by one: the others commit, the failed one leaves nothing', async () => {
+    const tokens = (keys: string[]) => keys.map((k) => `${IDEMPOTENCY_SYSTEM}|${k}`);
+    // A resource row the database refuses fails the whole group's write (every other create of the
+    // group fails with it, and until round 23 their failures went unhandled: the process ended).
+    await env.db.exec(`create or replace function fold_probe_refuse() returns trigger language plpgsql as $$
+      begin
+        if new.identifiers @> array['${IDEMPOTENCY_SYSTEM}|fold-bad'] then raise exception 'fold probe refuses this resource'; end if;
+        return new;
+      end $$`);
+    await env.db.exec('create trigger fold_probe before insert on fhir_resources for each row execute function fold_probe_refuse()');
+    try {
+      const more = ['fold-a', 'fold-b', 'fold-bad', 'fold-c'];
+      const second = await Promise.all(more.map((k, i) => post('/fhir/Observation', spo2(k, 92 + i))));
+      assert.deepEqual(second.map((a) => a.status === 201), [true, true, false, true], JSON.stringify(second.map((a) => a.status)));
+      assert.equal(await countRows(env.db, `observations where idempotency_key = 'fold-bad'`), 0);
+      assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [tokens(['fold-bad'])]), 0);
+      assert.equal(await countRows(env.db, `observations where idempotency_key in ('fold-a', 'fold-b', 'fold-c')`), 3);
+      assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [tokens(['fold-a', 'fold-b', 'fold-c'])]), 3);
+    } finally {
+      await env.db.exec('drop trigger fold_probe on fhir_resources');
+    }
+  });
+
   test('writes submitted together share one transaction; one that throws is redone alone and the others commit', async () => {
     await env.db.exec('create table if not exists group_probe (job int primary key, txid bigint not null)');
     const ctx = { db: env.db, actor: { kind: 'client', clientId: 'gw-group', organisationId: env.f.orgs.muniA, scopes: [] }, now: () => new Date(), route: 'probe' } as unknown as Ctx;

@@ -365,12 +365,17 @@ export async function stageObservation(
       if (batch && !sameSitting && !target && !appTarget && !replacing) {
         // A plain create: triaged with the batch's other sittings, its row written after the flush.
         const item = { patientId, idempotencyKey: key, sitting: checked, device: { deviceId, deviceClockOffsetMs: null } };
-        return { later: batch.add(item, source, names, async (stored) => {
+        const later = batch.add(item, source, names, async (stored) => {
           live(stored);
           return finish();
         }).catch((err: unknown) => {
           throw toFhirError(err, toPath) ?? err;
-        }) };
+        });
+        // When a group's write fails, every write of it fails, but its waiters stop at the first
+        // (ingest/group.ts#write, a Bundle's entries): the others' failures must not go unhandled
+        // (Node ends the process on an unhandled rejection). Whoever awaits `later` still gets it.
+        later.catch(() => undefined);
+        return { later };
       }
       await flushFirst();
       let stored = await store(key);
