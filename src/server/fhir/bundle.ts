@@ -12,7 +12,7 @@ import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn } fr
 import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
 import { writablePatients } from './write-batch.js';
-import { FhirError, fhirError, information, operationOutcome, statusLine } from './outcome.js';
+import { FhirError, fhirError, information, operationOutcome, statusLine, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
 import { uuid7 } from '../db/uuid7.js';
@@ -180,7 +180,16 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   const errors = new Map<number, FhirError>();
   const failed: FhirError[] = [];
   const fail = (index: number, err: unknown) => {
-    const fe = inEntry(asFhirError(err), index);
+    let known = toFhirError(err);
+    if (!known) {
+      // A transaction fails whole (the route answers 500). A batch answers each entry on its own
+      // (FHIR R4 http.html#transaction: "no interdependencies between entries"), so an unexpected
+      // failure of one entry (a database error) is that entry's 500, and the others still count.
+      if (transaction) throw err;
+      ctx.log.error({ err, entry: index }, 'unhandled error in a batch entry');
+      known = fhirError(500, 'exception', 'Something went wrong on our side with this entry; the other entries were processed. Send it again later.');
+    }
+    const fe = inEntry(known, index);
     if (transaction) failed.push(fe);
     else errors.set(index, fe);
   };

@@ -167,6 +167,24 @@ describe('FHIR writes share ingest\'s group commit', () => {
       assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [tokens(['fold-bad'])]), 0);
       assert.equal(await countRows(env.db, `observations where idempotency_key in ('fold-a', 'fold-b', 'fold-c')`), 3);
       assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [tokens(['fold-a', 'fold-b', 'fold-c'])]), 3);
+      // Bundles beside each other in one group: a batch answers the refused entry alone, a
+      // transaction is refused whole, and a Bundle without it is written.
+      const bundle = (type: string, keys: string[]) => ({
+        resourceType: 'Bundle', type, entry: keys.map((k, i) => ({ resource: spo2(k, 90 + i), request: { method: 'POST', url: 'Observation' } })),
+      });
+      const [b, t, ok] = await Promise.all([
+        post('/fhir', bundle('batch', ['fold-b1', 'fold-bad', 'fold-b2'])),
+        post('/fhir', bundle('transaction', ['fold-t1', 'fold-bad', 'fold-t2'])),
+        post('/fhir', bundle('transaction', ['fold-t3', 'fold-t4'])),
+      ]);
+      assert.equal(b.status, 200, JSON.stringify(b.body));
+      // The refused entry is a server error of that entry alone (FHIR batch semantics), not the Bundle's.
+      assert.deepEqual(b.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '500', '201']);
+      assert.ok(t.status >= 400, JSON.stringify(t.body));
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(await countRows(env.db, `observations where idempotency_key in ('fold-b1', 'fold-b2', 'fold-t3', 'fold-t4')`), 4);
+      assert.equal(await countRows(env.db, `observations where idempotency_key in ('fold-bad', 'fold-t1', 'fold-t2')`), 0);
+      assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [tokens(['fold-bad', 'fold-t1', 'fold-t2'])]), 0);
     } finally {
       await env.db.exec('drop trigger fold_probe on fhir_resources');
     }
