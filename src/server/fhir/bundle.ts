@@ -183,8 +183,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     let known = toFhirError(err);
     if (!known) {
       // A transaction fails whole (the route answers 500). A batch answers each entry on its own
-      // (FHIR R4 http.html#transaction: "no interdependencies between entries"), so an unexpected
-      // failure of one entry (a database error) is that entry's 500, and the others still count.
+      // (FHIR R4 http.html#brules: "The success or failure of one change SHOULD not alter the
+      // success or failure ... of another change", and the batch itself is 200 whatever its
+      // entries did), so an unexpected failure of one entry (a database error) is that entry's 500.
       if (transaction) throw err;
       ctx.log.error({ err, entry: index }, 'unhandled error in a batch entry');
       known = fhirError(500, 'exception', 'Something went wrong on our side with this entry; the other entries were processed. Send it again later.');
