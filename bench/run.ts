@@ -40,6 +40,11 @@ import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
 /** How the FHIR phases name the patient: `reference` (Patient/[id], the default) or `identifier` (fødselsnummer). */
 const FHIR_SUBJECT = process.env.BENCH_FHIR_SUBJECT === 'identifier' ? 'identifier' : 'reference';
+/**
+ * BENCH_FHIR_DEVICE=1: each FHIR Observation names the device it came from (`Device/[id]`), as PHD
+ * gateways do; every patient gets a device of the gateway's organisation at setup.
+ */
+const FHIR_DEVICE = process.env.BENCH_FHIR_DEVICE === '1';
 const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
 
 const { values: args } = parseArgs({
@@ -247,6 +252,18 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     await db.exec('vacuum analyze');
     if (db.kind === 'postgres') await db.exec('checkpoint');
     log(`vacuum analyze${db.kind === 'postgres' ? ' and checkpoint' : ''} after the sweep: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // One device per patient (their own cuff or oximeter), registered to the gateway's organisation.
+    const deviceOf = new Map<string, string>();
+    if (FHIR_DEVICE) {
+      const r = await db.query<{ id: string; patient_id: string }>(
+        `with d as (insert into devices (organisation_id, serial, model, kind)
+                    select $1, 'BENCH-' || p.identifier, 'UA-651BLE', 'blood_pressure' from patients p returning id, serial)
+         select d.id, p.id as patient_id from d join patients p on 'BENCH-' || p.identifier = d.serial`,
+        [loaded.organisationId],
+      );
+      for (const x of r.rows) deviceOf.set(x.patient_id, x.id);
+      log(`${deviceOf.size} devices registered (BENCH_FHIR_DEVICE=1)`);
+    }
     await db.close();
     flushToDisk();
 
@@ -346,6 +363,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         status: 'final',
         code: { coding: [{ system: LOINC, code: loinc ?? '59408-5' }] },
         subject: FHIR_SUBJECT === 'identifier' ? { identifier: { system: FNR_SYSTEM, value: p.identifier } } : { reference: `Patient/${p.id}` },
+        ...(FHIR_DEVICE ? { device: { reference: `Device/${deviceOf.get(p.id)}` } } : {}),
         effectiveDateTime: new Date(Date.now() - 1000).toISOString(),
         valueQuantity: { value, unit, system: UCUM, code: unit },
       };
@@ -353,7 +371,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     if (want('fhirSingle')) {
       srv = await fresh();
       await warm('warm3');
-      log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}`);
+      log(`FHIR single create (POST /fhir/Observation): ${conc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}${FHIR_DEVICE ? ', naming the device' : ''}`);
       fig.fhirSingle = await phase(srv, conc, () =>
         runLoad({
           base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
@@ -367,7 +385,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         srv = await fresh();
         await warm('warm3');
       }
-      log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}`);
+      log(`FHIR transaction Bundle: ${perBundle} Observations per Bundle, ${batchConc} concurrent, ${SECONDS} s${FHIR_SUBJECT === 'identifier' ? ', subject by fødselsnummer' : ''}${FHIR_DEVICE ? ', naming the device' : ''}`);
       const fhirBatch = await phase(srv, batchConc, () =>
         runLoad({
           base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
