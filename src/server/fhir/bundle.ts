@@ -8,10 +8,10 @@ import type { Queryable } from '../db/port.js';
 import { forbidden } from '../http/errors.js';
 import { type PatientRow, findPatientByIdentifier, findPatientsByIdentifiers, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
-import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn } from './observation-in.js';
+import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn, referenceIn } from './observation-in.js';
 import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
-import { writablePatients } from './write-batch.js';
+import { devicesAhead, writablePatients } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
@@ -302,6 +302,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return twins.find((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === org)
       && r.identifiers.some((t) => tokens.includes(t)) && r.content_hash === p.hash)?.id;
   };
+  // Devices named as Device/[id] by any entry, read in one statement instead of one per entry.
+  const knownDevices = await devicesAhead(ctx.db, pending.map((e) => referenceIn(e.resource.device)));
   while (pending.length) {
     const waiting = (e: Entry) => {
       if (obsUrls.size === 0) return false;
@@ -321,7 +323,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
           await requirePatientAccess(ctx, patientId, 'write', 'Observation');
           writable.add(patientId.toLowerCase());
         }
-        const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, pendingDevices);
+        const deviceId = await resolveDevice(ctx, ctx.db, p.device, p.resource, { pending: pendingDevices, known: knownDevices });
         const presetId = (needTwin.has(e) ? await twinOf(p, patientId, e.conditional) : undefined) ?? uuid7();
         return { entry: e, p, patientId, deviceId, presetId };
       });

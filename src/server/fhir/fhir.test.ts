@@ -712,6 +712,29 @@ describe('FHIR R4 face', () => {
       assert.equal(good.body.device?.reference, `Device/${ids.deviceA}`);
       assert.equal(await count('observations'), before[0]! + 1, 'only the create with a device of ours is stored');
     });
+
+    test('a Bundle\'s entries name their devices (read for the whole Bundle at once): ours is linked, another\'s or none is that entry\'s 422', async () => {
+      const entry = (key: string, device: string) => ({
+        resource: vital('59408-5', 95, '%', { at: ago(1), key, device }), request: { method: 'POST', url: 'Observation' },
+      });
+      const before = await count('observations');
+      const batch = await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, {
+        resourceType: 'Bundle', type: 'batch',
+        entry: [entry('bdev-ours-0001', ids.deviceA), entry('bdev-theirs-0001', ids.deviceB), entry('bdev-none-0001', '00000000-0000-4000-8000-000000000000'), entry('bdev-ours-0002', ids.deviceA)],
+      });
+      assert.equal(batch.status, 200, JSON.stringify(batch.body));
+      assert.deepEqual(batch.body.entry!.map((e) => e.response!.status.slice(0, 3)), ['201', '422', '422', '201']);
+      assert.equal(await count('observations'), before + 2);
+      const linked = (await env.db.query<{ n: number }>(
+        `select count(*)::int as n from observations where idempotency_key in ('bdev-ours-0001', 'bdev-ours-0002') and device_id = $1`, [ids.deviceA])).rows[0]!.n;
+      assert.equal(linked, 2);
+      // A transaction naming another municipality's device is refused whole.
+      const tx = await fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayA }, {
+        resourceType: 'Bundle', type: 'transaction', entry: [entry('bdev-tx-ours-0001', ids.deviceA), entry('bdev-tx-theirs-0001', ids.deviceB)],
+      });
+      outcome(tx, 422, 'business-rule');
+      assert.equal(await count('observations'), before + 2);
+    });
   });
 
   // ------------------------------------------------------------------ access sweep of every /fhir route

@@ -138,6 +138,22 @@ export async function findDevices(q: Queryable, f: DeviceQuery): Promise<DeviceR
   return r.rows;
 }
 
+/** A device's owner, as an Observation's `device` reference needs it. */
+export interface DeviceOwner {
+  id: string;
+  organisation_id: string;
+}
+
+/**
+ * The devices with these ids and their organisations, by primary key (ids in lower case). What
+ * writes naming `Device/[id]` need; findDevices' filters and joins, planned once as a generic plan
+ * in a group commit, scanned every device for each reading (bench/README.md, round 23).
+ */
+export async function devicesByIds(q: Queryable, ids: string[]): Promise<DeviceOwner[]> {
+  if (ids.length === 0) return [];
+  return (await q.query<DeviceOwner>('select id, organisation_id from devices where id = any($1::uuid[])', [ids])).rows;
+}
+
 export interface AuditRow {
   id: number | string;
   at: Date;

@@ -232,7 +232,7 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
     const stage = async (tx: Queryable, batch: SittingBatch): Promise<Staged<Written | { refused: unknown }>> => {
       let deviceId: string | null;
       try {
-        deviceId = await svc.resolveDevice(ctx, tx, p.device, p.resource);
+        deviceId = await svc.resolveDevice(ctx, tx, p.device, p.resource, { known: ObservationReads.of(batch).knownDevices() });
       } catch (err) {
         return { now: { refused: err } };
       }

@@ -17,6 +17,7 @@ import { parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
 import { codesOfMeasure, HNR_SYSTEM } from './observation-in.js';
 import { orgOf, storedObservation } from './observations.js';
+import type { KnownDevices } from './write-batch.js';
 import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
 import {
@@ -527,8 +528,15 @@ export async function createDevice(ctx: Ctx, tx: Queryable, body: unknown, condi
  * Resolves Observation.device: Device/[id] of a known device (of the caller's organisation for a
  * client), a contained Device or an identifier reference matched against registered devices. A
  * device named only by display (US Core) is kept as written with no link.
+ * @param opts.pending ids of devices a Bundle creates and has not written yet
+ * @param opts.known devices read ahead (write-batch.ts#devicesAhead): a `Device/[id]` among them needs no statement
  */
-export async function resolveDevice(ctx: Ctx, q: Queryable, ref: { type?: string; id?: string; raw?: string; identifier?: { system?: string; value?: string } } | undefined, resource: Record<string, unknown>, pending: ReadonlySet<string> = new Set(), path = 'Observation.device'): Promise<string | null> {
+export async function resolveDevice(
+  ctx: Ctx, q: Queryable, ref: { type?: string; id?: string; raw?: string; identifier?: { system?: string; value?: string } } | undefined,
+  resource: Record<string, unknown>, opts: { pending?: ReadonlySet<string>; known?: KnownDevices | undefined; path?: string } = {},
+): Promise<string | null> {
+  const pending = opts.pending ?? new Set<string>();
+  const path = opts.path ?? 'Observation.device';
   if (!ref) return null;
   const org = orgOf(ctx);
   if (ref.raw?.startsWith('#')) {
@@ -540,7 +548,9 @@ export async function resolveDevice(ctx: Ctx, q: Queryable, ref: { type?: string
   if (ref.raw?.startsWith('urn:uuid:')) throw fhirError(400, 'invalid', `device ${ref.raw} names no entry of this Bundle that was processed.`, path);
   if (ref.type === 'Device' && ref.id) {
     if (pending.has(ref.id)) return ref.id;
-    const [d] = isUuid(ref.id) ? await repo.findDevices(q, { ids: [ref.id], limit: 1 }) : [];
+    const id = ref.id.toLowerCase();
+    const ahead = opts.known?.get(id);
+    const [d] = ahead !== undefined ? (ahead ? [ahead] : []) : isUuid(ref.id) ? await repo.devicesByIds(q, [id]) : [];
     if (!d || (ctx.actor.kind === 'client' && d.organisation_id !== org)) {
       throw fhirError(422, 'business-rule', `Device/${ref.id} is not a device this caller can report from.`, path);
     }

@@ -19,9 +19,9 @@ import * as repo from './repo.js';
  * the transaction, 2.3 per group commit; without it they went from ~1 630 to ~1 880 per second
  * (bench/README.md, "Round 22").
  *
- * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does) and the
- * episodes (time zone, open episode) of every Observation of a group, read once before any is
- * staged. An identifier is served from this read only until a write of the group has named it;
+ * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does), the
+ * episodes (time zone, open episode) and the `Device/[id]` devices of every Observation of a group,
+ * read once before any is staged. An identifier is served from this read only until a write of the group has named it;
  * after that the write reads it again itself, so it sees what the group wrote (as one by one).
  */
 
@@ -50,10 +50,36 @@ async function writableBy(q: Queryable, org: string, ids: string[]): Promise<Set
   return new Set((await careRelations(q, org, ids)).filter((r) => r.allowed).map((r) => r.id));
 }
 
+/** Devices read ahead for many writes (devicesAhead): by lower-case id, null when there is none. */
+export type KnownDevices = ReadonlyMap<string, repo.DeviceOwner | null>;
+
+/** The lower-case ids of the `Device/[id]` references among these. */
+function deviceIds(refs: Iterable<{ type?: string | undefined; id?: string | undefined } | undefined>): string[] {
+  const ids = new Set<string>();
+  for (const r of refs) if (r?.type === 'Device' && r.id && isUuid(r.id)) ids.add(r.id.toLowerCase());
+  return [...ids];
+}
+
+/** Known devices from the rows read for `ids` (an id without a row: null, no such device). */
+function known(ids: string[], rows: repo.DeviceOwner[]): KnownDevices {
+  const found = new Map(rows.map((d) => [d.id, d]));
+  return new Map(ids.map((id) => [id, found.get(id) ?? null]));
+}
+
+/**
+ * The devices these `Device/[id]` references name, read in one statement for writes that will
+ * each resolveDevice (a Bundle's entries): pass the result as its `known`. Each write used to
+ * read its own, ~100 statements per Bundle of a gateway that names its device (bench/README.md, round 23).
+ */
+export async function devicesAhead(q: Queryable, refs: ({ type?: string | undefined; id?: string | undefined } | undefined)[]): Promise<KnownDevices> {
+  const ids = deviceIds(refs);
+  return known(ids, await repo.devicesByIds(q, ids));
+}
+
 type Scope = { patientId: string | null; organisationId: string | null };
 type Episodes = Awaited<ReturnType<typeof repo.episodesForWrite>>;
 
-/** The reads of a group's Observation writes, made in two statements (see the comment at the top). */
+/** The reads of a group's Observation writes, made in up to three statements (see the comment at the top). */
 export class ObservationReads implements SharedReads {
   private readonly patients = new Set<string>();
   private readonly tokens = new Set<string>();
@@ -65,6 +91,9 @@ export class ObservationReads implements SharedReads {
   private episodes: Map<string, Episodes & { writable: boolean }> | undefined;
   /** Tokens a write of the group has named: read again by whoever needs them next. */
   private readonly named = new Set<string>();
+  /** `Device/[id]` references of the group's writes, and the devices read for them. */
+  private readonly deviceRefs: ({ type?: string | undefined; id?: string | undefined } | undefined)[] = [];
+  private devices: KnownDevices | undefined;
 
   /** The reads of `batch`'s Observation writes. */
   static of(batch: SittingBatch): ObservationReads {
@@ -75,8 +104,9 @@ export class ObservationReads implements SharedReads {
    * Declares a write: its scope and identifier tokens; `writer` (writeOrg of its caller) has the
    * load decide whether that organisation may write for the scope's patient (writable).
    */
-  want(scope: Scope, tokens: readonly string[], writer: string | null = null): void {
+  want(scope: Scope, tokens: readonly string[], writer: string | null = null, device?: { type?: string | undefined; id?: string | undefined }): void {
     if (writer) this.writer = writer;
+    if (device) this.deviceRefs.push(device);
     if (scope.patientId) this.patients.add(scope.patientId.toLowerCase());
     else this.orgScope = scope.organisationId;
     for (const t of tokens) this.tokens.add(t);
@@ -86,6 +116,13 @@ export class ObservationReads implements SharedReads {
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
     if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
+    const ids = deviceIds(this.deviceRefs);
+    if (ids.length > 0) this.devices = known(ids, await repo.devicesByIds(tx, ids));
+  }
+
+  /** The devices the group's writes name as `Device/[id]`, read with the group (resolveDevice's `known`). */
+  knownDevices(): KnownDevices | undefined {
+    return this.devices;
   }
 
   /**
