@@ -138,6 +138,24 @@ export async function findDevices(q: Queryable, f: DeviceQuery): Promise<DeviceR
   return r.rows;
 }
 
+/**
+ * Whole device rows by id (as findDevices returns them): a probe by primary key whatever plan it
+ * runs on. findDevices' optional filters, once PostgreSQL settles on a generic plan for them, read
+ * every device to find one (bench/README.md, round 23).
+ */
+export async function devicesWithIds(q: Queryable, ids: string[]): Promise<DeviceRow[]> {
+  if (ids.length === 0) return [];
+  const r = await q.query<DeviceRow>(
+    `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
+       from devices d join organisations o on o.id = d.organisation_id
+       left join device_loans l on l.device_id = d.id and l.returned_at is null
+      where d.id = any($1::uuid[])
+      order by d.serial, d.id`,
+    [ids],
+  );
+  return r.rows;
+}
+
 /** A device's owner, as an Observation's `device` reference needs it. */
 export interface DeviceOwner {
   id: string;

@@ -444,14 +444,14 @@ async function deviceOut(ctx: Ctx, d: repo.DeviceRow, action: 'read' | 'search')
 
 /** A device the caller just registered or matched in its own organisation (the answer to a Device create). */
 export async function createdDevice(ctx: Ctx, id: string): Promise<Device> {
-  const [d] = await repo.findDevices(ctx.db, { ids: [id], limit: 1 });
+  const [d] = await repo.devicesWithIds(ctx.db, [id]);
   return deviceOut(ctx, d!, 'read');
 }
 
 /** FHIR read of a device the caller may see (404 unknown, 403 another organisation's). */
 export async function readDevice(ctx: Ctx, id: string): Promise<Device> {
   const scope = deviceScope(ctx);
-  const [d] = isUuid(id) ? await repo.findDevices(ctx.db, { ids: [id], limit: 1 }) : [];
+  const [d] = isUuid(id) ? await repo.devicesWithIds(ctx.db, [id]) : [];
   if (!d) throw fhirError(404, 'not-found', `Device/${id} is not known.`);
   if ((scope.organisationId && d.organisation_id !== scope.organisationId) || (scope.lentTo && d.lent_to !== scope.lentTo)) {
     await audit(ctx, { action: 'read', resourceType: 'Device', resourceId: id, outcome: 'denied' });
