@@ -43,8 +43,10 @@ const FHIR_SUBJECT = process.env.BENCH_FHIR_SUBJECT === 'identifier' ? 'identifi
 /**
  * BENCH_FHIR_DEVICE=1: each FHIR Observation names the device it came from (`Device/[id]`), as PHD
  * gateways do; every patient gets a device of the gateway's organisation at setup.
+ * BENCH_FHIR_DEVICE=identifier names it by identifier (its serial) instead, a logical reference.
  */
-const FHIR_DEVICE = process.env.BENCH_FHIR_DEVICE === '1';
+const FHIR_DEVICE = process.env.BENCH_FHIR_DEVICE === '1' || process.env.BENCH_FHIR_DEVICE === 'identifier';
+const FHIR_DEVICE_BY_IDENTIFIER = process.env.BENCH_FHIR_DEVICE === 'identifier';
 const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
 
 const { values: args } = parseArgs({
@@ -105,6 +107,7 @@ const PEER = { singlePerS: 240, batchObsPerS: 250 };
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 const IDEMPOTENCY_SYSTEM = 'urn:varde:idempotency';
+const DEVICE_SERIAL_SYSTEM = 'urn:varde:device-serial';
 /** Measures sent as single FHIR Observations (blood pressure would need a panel). */
 const CATALOGUE_LOINC = new Map(
   (['spo2', 'heart_rate', 'weight'] as const).map((c) => [c as string, CATALOGUE[c].loinc.code]),
@@ -363,7 +366,8 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         status: 'final',
         code: { coding: [{ system: LOINC, code: loinc ?? '59408-5' }] },
         subject: FHIR_SUBJECT === 'identifier' ? { identifier: { system: FNR_SYSTEM, value: p.identifier } } : { reference: `Patient/${p.id}` },
-        ...(FHIR_DEVICE ? { device: { reference: `Device/${deviceOf.get(p.id)}` } } : {}),
+        ...(FHIR_DEVICE_BY_IDENTIFIER ? { device: { identifier: { system: DEVICE_SERIAL_SYSTEM, value: `BENCH-${p.identifier}` } } }
+          : FHIR_DEVICE ? { device: { reference: `Device/${deviceOf.get(p.id)}` } } : {}),
         effectiveDateTime: new Date(Date.now() - 1000).toISOString(),
         valueQuantity: { value, unit, system: UCUM, code: unit },
       };
