@@ -302,8 +302,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return twins.find((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === org)
       && r.identifiers.some((t) => tokens.includes(t)) && r.content_hash === p.hash)?.id;
   };
-  // Devices named as Device/[id] by any entry, read in one statement instead of one per entry.
-  const knownDevices = await devicesAhead(ctx.db, pending.map((e) => referenceIn(e.resource.device)));
+  // Devices the entries name (Device/[id] or an identifier), read for all of them instead of one per entry.
+  const knownDevices = await devicesAhead(ctx.db, orgOf(ctx), pending.map((e) => referenceIn(e.resource.device)));
   while (pending.length) {
     const waiting = (e: Entry) => {
       if (obsUrls.size === 0) return false;

@@ -735,6 +735,27 @@ describe('FHIR R4 face', () => {
       outcome(tx, 422, 'business-rule');
       assert.equal(await count('observations'), before + 2);
     });
+
+    test('devices named by identifier (read for the whole group or Bundle): our serial is linked, another municipality\'s is not', async () => {
+      const bySerial = (key: string, serial: string) => ({
+        ...vital('59408-5', 95, '%', { at: ago(1), key }), device: { identifier: { system: 'urn:varde:device-serial', value: serial } },
+      });
+      const deviceOf = async (key: string) =>
+        (await env.db.query<{ device_id: string | null }>('select device_id from observations where idempotency_key = $1', [key])).rows[0]?.device_id;
+      const singles = await Promise.all([
+        fhir<Observation>('POST', '/fhir/Observation', { bearer: gatewayA }, bySerial('idev-ours-0001', 'OX-1001')),
+        fhir<Observation>('POST', '/fhir/Observation', { bearer: gatewayA }, bySerial('idev-theirs-0001', 'OX-2001')),
+        fhir<Observation>('POST', '/fhir/Observation', { bearer: gatewayA }, bySerial('idev-none-0001', 'OX-9999')),
+      ]);
+      assert.deepEqual(singles.map((r) => r.status), [201, 201, 201]);
+      assert.deepEqual([await deviceOf('idev-ours-0001'), await deviceOf('idev-theirs-0001'), await deviceOf('idev-none-0001')], [ids.deviceA, null, null]);
+      const batch = await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, {
+        resourceType: 'Bundle', type: 'batch',
+        entry: [bySerial('idev-b-ours-0001', 'OX-1001'), bySerial('idev-b-theirs-0001', 'OX-2001')].map((r) => ({ resource: r, request: { method: 'POST', url: 'Observation' } })),
+      });
+      assert.deepEqual(batch.body.entry!.map((e) => e.response!.status.slice(0, 3)), ['201', '201']);
+      assert.deepEqual([await deviceOf('idev-b-ours-0001'), await deviceOf('idev-b-theirs-0001')], [ids.deviceA, null]);
+    });
   });
 
   // ------------------------------------------------------------------ access sweep of every /fhir route

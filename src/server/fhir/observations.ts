@@ -200,7 +200,7 @@ function namesOf(p: ObservationIn, conditional: string[] = []): string[] {
  */
 export function declareObservation(batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = [], decideAccess = false): void {
   ObservationReads.of(batch).want({ patientId, organisationId: patientId ? null : orgOf(ctx) }, [...p.identifiers.map(tokenOfIdentifier), ...conditional],
-    decideAccess ? writeOrg(ctx) : null, p.device);
+    decideAccess ? writeOrg(ctx) : null, { ref: p.device, org: orgOf(ctx) });
 }
 
 /**

@@ -17,7 +17,7 @@ import { parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
 import { codesOfMeasure, HNR_SYSTEM } from './observation-in.js';
 import { orgOf, storedObservation } from './observations.js';
-import type { KnownDevices } from './write-batch.js';
+import { deviceToken, type KnownDevices } from './write-batch.js';
 import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
 import {
@@ -529,7 +529,7 @@ export async function createDevice(ctx: Ctx, tx: Queryable, body: unknown, condi
  * client), a contained Device or an identifier reference matched against registered devices. A
  * device named only by display (US Core) is kept as written with no link.
  * @param opts.pending ids of devices a Bundle creates and has not written yet
- * @param opts.known devices read ahead (write-batch.ts#devicesAhead): a `Device/[id]` among them needs no statement
+ * @param opts.known devices read ahead (write-batch.ts#devicesAhead): a reference among them needs no statement
  */
 export async function resolveDevice(
   ctx: Ctx, q: Queryable, ref: { type?: string; id?: string; raw?: string; identifier?: { system?: string; value?: string } } | undefined,
@@ -549,7 +549,7 @@ export async function resolveDevice(
   if (ref.type === 'Device' && ref.id) {
     if (pending.has(ref.id)) return ref.id;
     const id = ref.id.toLowerCase();
-    const ahead = opts.known?.get(id);
+    const ahead = opts.known?.byId.get(id);
     const [d] = ahead !== undefined ? (ahead ? [ahead] : []) : isUuid(ref.id) ? await repo.devicesByIds(q, [id]) : [];
     if (!d || (ctx.actor.kind === 'client' && d.organisation_id !== org)) {
       throw fhirError(422, 'business-rule', `Device/${ref.id} is not a device this caller can report from.`, path);
@@ -557,7 +557,10 @@ export async function resolveDevice(
     return d.id;
   }
   if (ref.identifier?.value) {
-    const [d] = await repo.devicesByIdentifier(q, org, [`${ref.identifier.system ?? ''}|${ref.identifier.value}`]);
+    const token = deviceToken(ref.identifier);
+    const ahead = opts.known?.byToken.get(token);
+    if (ahead !== undefined) return ahead;
+    const [d] = await repo.devicesByIdentifier(q, org, [token]);
     return d?.id ?? null;
   }
   return null;

@@ -3,6 +3,7 @@ import { CLINICAL_ROLES } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import type { SharedReads, SittingBatch } from '../ingest/group.js';
+import { DEVICE_SERIAL_SYSTEM } from './mappers.js';
 import * as repo from './repo.js';
 
 /*
@@ -50,30 +51,46 @@ async function writableBy(q: Queryable, org: string, ids: string[]): Promise<Set
   return new Set((await careRelations(q, org, ids)).filter((r) => r.allowed).map((r) => r.id));
 }
 
-/** Devices read ahead for many writes (devicesAhead): by lower-case id, null when there is none. */
-export type KnownDevices = ReadonlyMap<string, repo.DeviceOwner | null>;
+/** A device reference as Observation.device carries it (observation-in.ts#referenceIn). */
+type DeviceRef = { type?: string | undefined; id?: string | undefined; identifier?: { system?: string | undefined; value?: string | undefined } | undefined };
 
-/** The lower-case ids of the `Device/[id]` references among these. */
-function deviceIds(refs: Iterable<{ type?: string | undefined; id?: string | undefined } | undefined>): string[] {
-  const ids = new Set<string>();
-  for (const r of refs) if (r?.type === 'Device' && r.id && isUuid(r.id)) ids.add(r.id.toLowerCase());
-  return [...ids];
+/** Devices read ahead for many writes (devicesAhead, ObservationReads): what resolveDevice would read for each. */
+export interface KnownDevices {
+  /** `Device/[id]`, by lower-case id: the device's owner, null when there is no such device. */
+  byId: ReadonlyMap<string, repo.DeviceOwner | null>;
+  /** A logical reference, by 'system|value': the id of the caller's oldest device with it, null when none. */
+  byToken: ReadonlyMap<string, string | null>;
 }
 
-/** Known devices from the rows read for `ids` (an id without a row: null, no such device). */
-function known(ids: string[], rows: repo.DeviceOwner[]): KnownDevices {
-  const found = new Map(rows.map((d) => [d.id, d]));
-  return new Map(ids.map((id) => [id, found.get(id) ?? null]));
+/** The token resolveDevice looks a logical device reference up by. */
+export function deviceToken(identifier: { system?: string | undefined; value?: string | undefined }): string {
+  return `${identifier.system ?? ''}|${identifier.value}`;
+}
+
+/** Reads the devices these references name: one statement for the ids, one for the identifiers. */
+async function readDevices(q: Queryable, org: string | null, refs: Iterable<DeviceRef | undefined>): Promise<KnownDevices> {
+  const ids = new Set<string>();
+  const tokens = new Set<string>();
+  for (const r of refs) {
+    if (r?.type === 'Device' && r.id) {
+      if (isUuid(r.id)) ids.add(r.id.toLowerCase());
+    } else if (r?.identifier?.value) tokens.add(deviceToken(r.identifier));
+  }
+  const owners = new Map((await repo.devicesByIds(q, [...ids])).map((d) => [d.id, d]));
+  const rows = await repo.devicesByIdentifier(q, org, [...tokens]); // oldest first, as resolveDevice takes them
+  const byToken = new Map<string, string | null>();
+  for (const t of tokens) byToken.set(t, rows.find((d) => d.identifiers.includes(t) || t === `${DEVICE_SERIAL_SYSTEM}|${d.serial}`)?.id ?? null);
+  return { byId: new Map([...ids].map((id) => [id, owners.get(id) ?? null])), byToken };
 }
 
 /**
- * The devices these `Device/[id]` references name, read in one statement for writes that will
- * each resolveDevice (a Bundle's entries): pass the result as its `known`. Each write used to
- * read its own, ~100 statements per Bundle of a gateway that names its device (bench/README.md, round 23).
+ * The devices these references name, read in one or two statements for writes that will each
+ * resolveDevice (a Bundle's entries): pass the result as its `known`. Each write used to read its
+ * own, ~100 statements per Bundle of a gateway that names its device (bench/README.md, round 23).
+ * `org`: the caller's organisation (orgOf), whose devices a logical reference may name.
  */
-export async function devicesAhead(q: Queryable, refs: ({ type?: string | undefined; id?: string | undefined } | undefined)[]): Promise<KnownDevices> {
-  const ids = deviceIds(refs);
-  return known(ids, await repo.devicesByIds(q, ids));
+export function devicesAhead(q: Queryable, org: string | null, refs: (DeviceRef | undefined)[]): Promise<KnownDevices> {
+  return readDevices(q, org, refs);
 }
 
 type Scope = { patientId: string | null; organisationId: string | null };
@@ -91,8 +108,9 @@ export class ObservationReads implements SharedReads {
   private episodes: Map<string, Episodes & { writable: boolean }> | undefined;
   /** Tokens a write of the group has named: read again by whoever needs them next. */
   private readonly named = new Set<string>();
-  /** `Device/[id]` references of the group's writes, and the devices read for them. */
-  private readonly deviceRefs: ({ type?: string | undefined; id?: string | undefined } | undefined)[] = [];
+  /** Device references of the group's writes, their caller's organisation, and the devices read for them. */
+  private readonly deviceRefs: DeviceRef[] = [];
+  private deviceOrg: string | null = null;
   private devices: KnownDevices | undefined;
 
   /** The reads of `batch`'s Observation writes. */
@@ -104,9 +122,12 @@ export class ObservationReads implements SharedReads {
    * Declares a write: its scope and identifier tokens; `writer` (writeOrg of its caller) has the
    * load decide whether that organisation may write for the scope's patient (writable).
    */
-  want(scope: Scope, tokens: readonly string[], writer: string | null = null, device?: { type?: string | undefined; id?: string | undefined }): void {
+  want(scope: Scope, tokens: readonly string[], writer: string | null = null, device?: { ref: DeviceRef | undefined; org: string | null }): void {
     if (writer) this.writer = writer;
-    if (device) this.deviceRefs.push(device);
+    if (device?.ref) {
+      this.deviceRefs.push(device.ref);
+      this.deviceOrg = device.org;
+    }
     if (scope.patientId) this.patients.add(scope.patientId.toLowerCase());
     else this.orgScope = scope.organisationId;
     for (const t of tokens) this.tokens.add(t);
@@ -116,11 +137,10 @@ export class ObservationReads implements SharedReads {
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
     if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
-    const ids = deviceIds(this.deviceRefs);
-    if (ids.length > 0) this.devices = known(ids, await repo.devicesByIds(tx, ids));
+    if (this.deviceRefs.length > 0) this.devices = await readDevices(tx, this.deviceOrg, this.deviceRefs);
   }
 
-  /** The devices the group's writes name as `Device/[id]`, read with the group (resolveDevice's `known`). */
+  /** The devices the group's writes name, read with the group (resolveDevice's `known`). */
   knownDevices(): KnownDevices | undefined {
     return this.devices;
   }
