@@ -67,8 +67,13 @@ export function deviceToken(identifier: { system?: string | undefined; value?: s
   return `${identifier.system ?? ''}|${identifier.value}`;
 }
 
-/** Reads the devices these references name: one statement for the ids, one for the identifiers. */
-async function readDevices(q: Queryable, org: string | null, refs: Iterable<DeviceRef | undefined>): Promise<KnownDevices> {
+/**
+ * The devices these references name, read in one statement for the `Device/[id]` ones and one for
+ * the logical ones, for writes that will each resolveDevice (a Bundle's entries, a group commit's
+ * creates): pass the result as its `known`. Each write used to read its own (bench/README.md,
+ * round 23). `org`: the caller's organisation (orgOf), whose devices a logical reference may name.
+ */
+export async function devicesAhead(q: Queryable, org: string | null, refs: Iterable<DeviceRef | undefined>): Promise<KnownDevices> {
   const ids = new Set<string>();
   const tokens = new Set<string>();
   for (const r of refs) {
@@ -83,20 +88,10 @@ async function readDevices(q: Queryable, org: string | null, refs: Iterable<Devi
   return { byId: new Map([...ids].map((id) => [id, owners.get(id) ?? null])), byToken };
 }
 
-/**
- * The devices these references name, read in one or two statements for writes that will each
- * resolveDevice (a Bundle's entries): pass the result as its `known`. Each write used to read its
- * own, ~100 statements per Bundle of a gateway that names its device (bench/README.md, round 23).
- * `org`: the caller's organisation (orgOf), whose devices a logical reference may name.
- */
-export function devicesAhead(q: Queryable, org: string | null, refs: (DeviceRef | undefined)[]): Promise<KnownDevices> {
-  return readDevices(q, org, refs);
-}
-
 type Scope = { patientId: string | null; organisationId: string | null };
 type Episodes = Awaited<ReturnType<typeof repo.episodesForWrite>>;
 
-/** The reads of a group's Observation writes, made in up to three statements (see the comment at the top). */
+/** The reads of a group's Observation writes, one statement per kind (see the comment at the top). */
 export class ObservationReads implements SharedReads {
   private readonly patients = new Set<string>();
   private readonly tokens = new Set<string>();
@@ -137,7 +132,7 @@ export class ObservationReads implements SharedReads {
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
     if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
-    if (this.deviceRefs.length > 0) this.devices = await readDevices(tx, this.deviceOrg, this.deviceRefs);
+    if (this.deviceRefs.length > 0) this.devices = await devicesAhead(tx, this.deviceOrg, this.deviceRefs);
   }
 
   /** The devices the group's writes name, read with the group (resolveDevice's `known`). */
