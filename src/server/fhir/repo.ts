@@ -1,5 +1,6 @@
 import { careRelationProbe } from '../auth/care-relation.js';
 import type { Queryable } from '../db/port.js';
+import { DEVICE_SERIAL_SYSTEM } from './mappers.js';
 import type { MessageRow } from '../messages/repo.js';
 import type { ObservationRow } from '../observations/repo.js';
 import type { PatientRow } from '../patients/repo.js';
@@ -124,12 +125,15 @@ export interface DeviceQuery {
   limit: number;
 }
 
+/** A DeviceRow's select: the device with its owner's name and number and its current loan. */
+const DEVICE_ROWS = `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
+       from devices d join organisations o on o.id = d.organisation_id
+       left join device_loans l on l.device_id = d.id and l.returned_at is null`;
+
 /** Devices with owner and current loan, filtered by id, serial, owner and/or current borrower. */
 export async function findDevices(q: Queryable, f: DeviceQuery): Promise<DeviceRow[]> {
   const r = await q.query<DeviceRow>(
-    `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
-       from devices d join organisations o on o.id = d.organisation_id
-       left join device_loans l on l.device_id = d.id and l.returned_at is null
+    `${DEVICE_ROWS}
       where ($1::uuid[] is null or d.id = any($1::uuid[])) and ($2::text[] is null or d.serial = any($2::text[]))
         and ($3::uuid is null or d.organisation_id = $3) and ($4::uuid is null or l.patient_id = $4)
       order by d.serial, d.id limit $5`,
@@ -146,9 +150,7 @@ export async function findDevices(q: Queryable, f: DeviceQuery): Promise<DeviceR
 export async function devicesWithIds(q: Queryable, ids: string[]): Promise<DeviceRow[]> {
   if (ids.length === 0) return [];
   const r = await q.query<DeviceRow>(
-    `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
-       from devices d join organisations o on o.id = d.organisation_id
-       left join device_loans l on l.device_id = d.id and l.returned_at is null
+    `${DEVICE_ROWS}
       where d.id = any($1::uuid[])
       order by d.serial, d.id`,
     [ids],
@@ -629,12 +631,10 @@ export async function retractObservations(q: Queryable, ids: string[], by: strin
  */
 export async function devicesByIdentifier(q: Queryable, organisationId: string | null, identifiers: string[]): Promise<DeviceRow[]> {
   if (identifiers.length === 0) return [];
-  const serialPrefix = 'urn:varde:device-serial|';
+  const serialPrefix = `${DEVICE_SERIAL_SYSTEM}|`;
   const serials = identifiers.filter((t) => t.startsWith(serialPrefix)).map((t) => t.slice(serialPrefix.length));
   const r = await q.query<DeviceRow>(
-    `select d.*, o.name as organisation_name, o.org_number, l.patient_id as lent_to, l.lent_at
-       from devices d join organisations o on o.id = d.organisation_id
-       left join device_loans l on l.device_id = d.id and l.returned_at is null
+    `${DEVICE_ROWS}
       where d.id = any(array(
               select x.id from devices x where x.identifiers && $2::text[]
               union all select x.id from devices x where x.organisation_id = $1::uuid and x.serial = any($3::text[])

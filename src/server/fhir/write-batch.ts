@@ -21,9 +21,10 @@ import * as repo from './repo.js';
  * (bench/README.md, "Round 22").
  *
  * ObservationReads: the identifier twins (locked, as fhirResourcesByIdentifier does), the
- * episodes (time zone, open episode) and the `Device/[id]` devices of every Observation of a group,
- * read once before any is staged. An identifier is served from this read only until a write of the group has named it;
- * after that the write reads it again itself, so it sees what the group wrote (as one by one).
+ * episodes (time zone, open episode) and the devices (devicesAhead) of every Observation of a
+ * group, read once before any is staged. An identifier is served from this read only until a write
+ * of the group has named it; after that the write reads it again itself, so it sees what the group
+ * wrote (as one by one).
  */
 
 /** The organisation whose care-team membership lets the caller write, when the caller's rule is that one. */
