@@ -20,7 +20,7 @@
  * Everything is bounded: each load phase runs for a fixed time and request count.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,8 @@ const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 const IDEMPOTENCY_SYSTEM = 'urn:varde:idempotency';
 const DEVICE_SERIAL_SYSTEM = 'urn:varde:device-serial';
+/** A gateway's own system for its Observation identifiers (the PHD IG leaves the system to the gateway). */
+const PHD_OBSERVATION_SYSTEM = 'urn:oid:2.999.1.2.3.4.5.6.7.8.10.1';
 /** Measures sent as single FHIR Observations (blood pressure would need a panel). */
 const CATALOGUE_LOINC = new Map(
   (['spo2', 'heart_rate', 'weight'] as const).map((c) => [c as string, CATALOGUE[c].loinc.code]),
@@ -121,6 +123,8 @@ interface Figures {
   batch?: Phase & { obsPerS: number; obsPerUpload: number };
   fhirSingle?: Phase;
   fhirBatch?: Phase & { obsPerS: number; obsPerBundle: number };
+  /** `--phases fhirPhd` only: one transaction Bundle per sitting, shaped as the HL7 PHD IG's gateways send them. */
+  fhirPhd?: Phase & { obsPerS: number; obsPerBundle: number };
   worklist?: Phase & { items: number; bytes: number; total: number };
   /** The missing-measurement sweep, run from the bench process on the loaded store: the first (every episode due) and the next minute's. */
   sweep?: { at: string; seconds: number; episodes: number; raised: number; failed: number; nextSeconds: number; nextEpisodes: number };
@@ -257,7 +261,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     log(`vacuum analyze${db.kind === 'postgres' ? ' and checkpoint' : ''} after the sweep: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // One device per patient (their own cuff or oximeter), registered to the gateway's organisation.
     const deviceOf = new Map<string, string>();
-    if (FHIR_DEVICE) {
+    if (FHIR_DEVICE || want('fhirPhd')) {
       const r = await db.query<{ id: string; patient_id: string }>(
         `with d as (insert into devices (organisation_id, serial, model, kind)
                     select $1, 'BENCH-' || p.identifier, 'UA-651BLE', 'blood_pressure' from patients p returning id, serial)
@@ -265,7 +269,10 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         [loaded.organisationId],
       );
       for (const x of r.rows) deviceOf.set(x.patient_id, x.id);
-      log(`${deviceOf.size} devices registered (BENCH_FHIR_DEVICE=1)`);
+      // As after the sweep: statistics and the identifiers' GIN index (its pending list) as they
+      // are once autovacuum has seen a bulk registration, not as it left them.
+      await db.exec('vacuum analyze devices');
+      log(`${deviceOf.size} devices registered (${FHIR_DEVICE ? 'BENCH_FHIR_DEVICE' : 'the PHD phase'})`);
     }
     await db.close();
     flushToDisk();
@@ -408,6 +415,64 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       fig.fhirBatch = { ...fhirBatch, obsPerBundle: perBundle, obsPerS: fhirBatch.perS * perBundle };
     }
 
+    // What a Personal Health Gateway sends (HL7 PHD IG, Bundle-bundle-example-1 and "The Observation
+    // Identifier"): one transaction Bundle per sitting of one patient, the Patient and the Device as
+    // conditional creates with urn:uuid fullUrls, each Observation a conditional create on its own
+    // identifier and pointing at both by fullUrl. Many gateways at once, so the single phase's
+    // concurrency. Not in the default phases: `--phases fhirPhd` (devices are registered at setup).
+    if (want('fhirPhd')) {
+      srv = await fresh();
+      await warm('warm4');
+      log(`FHIR PHD Bundles (Patient, Device, a sitting's Observations, all conditional): ${conc} concurrent, ${SECONDS} s`);
+      let obsInPhd = 0;
+      let phdBundles = 0;
+      const phd = await phase(srv, conc, () =>
+        runLoad({
+          base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
+          make: (i) => {
+            const p = people[(i * 13) % people.length]!;
+            const serial = `BENCH-${p.identifier}`;
+            const at = new Date(Date.now() - 1000).toISOString();
+            const measured = (p.today?.measurements ?? []).filter((m) => CATALOGUE_LOINC.has(m.code));
+            const ms = measured.length ? measured : [{ code: 'spo2' as const, value: 96, unit: '%' }];
+            const patientUrl = `urn:uuid:${randomUUID()}`;
+            const deviceUrl = `urn:uuid:${randomUUID()}`;
+            obsInPhd += ms.length;
+            phdBundles++;
+            return {
+              method: 'POST', path: '/fhir', headers: fhirAuth,
+              body: JSON.stringify({
+                resourceType: 'Bundle', type: 'transaction',
+                entry: [
+                  { fullUrl: patientUrl, resource: { resourceType: 'Patient', identifier: [{ system: FNR_SYSTEM, value: p.identifier }] },
+                    request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${FNR_SYSTEM}|${p.identifier}` } },
+                  { fullUrl: deviceUrl, resource: { resourceType: 'Device', identifier: [{ system: DEVICE_SERIAL_SYSTEM, value: serial }], serialNumber: serial, modelNumber: 'UA-651BLE' },
+                    request: { method: 'POST', url: 'Device', ifNoneExist: `identifier=${DEVICE_SERIAL_SYSTEM}|${serial}` } },
+                  ...ms.map((m, k) => {
+                    const ident = `${serial}-${CATALOGUE_LOINC.get(m.code)}-${at}-${i}-${k}`;
+                    return {
+                      fullUrl: `urn:uuid:${randomUUID()}`,
+                      resource: {
+                        resourceType: 'Observation', status: 'final',
+                        identifier: [{ system: PHD_OBSERVATION_SYSTEM, value: ident }],
+                        code: { coding: [{ system: LOINC, code: CATALOGUE_LOINC.get(m.code)! }] },
+                        subject: { reference: patientUrl }, device: { reference: deviceUrl },
+                        effectiveDateTime: at,
+                        valueQuantity: { value: m.value, unit: CATALOGUE[m.code].unit, system: UCUM, code: CATALOGUE[m.code].unit },
+                      },
+                      request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=${PHD_OBSERVATION_SYSTEM}|${ident}` },
+                    };
+                  }),
+                ],
+              }),
+            };
+          },
+        }),
+      );
+      const obsPerBundle = phdBundles > 0 ? obsInPhd / phdBundles : 0;
+      fig.fhirPhd = { ...phd, obsPerBundle, obsPerS: phd.perS * obsPerBundle };
+    }
+
     if (want('worklist')) {
       srv = await fresh();
       log(`worklist first page (${PATIENTS} patients in the service) as the nurse: sequential`);
@@ -513,7 +578,9 @@ async function phaseStatements(requests: number): Promise<PhaseStatements | unde
       `select calls, total_exec_time as total, mean_exec_time as mean, rows, regexp_replace(query, '[[:space:]]+', ' ', 'g') as query
          from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
           and query not like '%pg_stat_statements%' and query not like '%pg_stat_reset%'
-        order by total_exec_time desc limit 12`,
+        order by total_exec_time desc limit $1`,
+      // BENCH_STATEMENTS_TOP: how many statements to list (12 by default).
+      [Number(process.env.BENCH_STATEMENTS_TOP ?? 12)],
     );
     const fn = await c.query<{ name: string; calls: string; total: number; self: number }>(
       `select funcname as name, calls, total_time as total, self_time as self from pg_stat_user_functions order by total_time desc limit 10`,
@@ -599,6 +666,11 @@ function report(rs: Figures[]): string {
     ['FHIR transaction Bundle (100 Observations), obs/s', ...rs.map((r) => `${f(r.fhirBatch?.obsPerS)} (${f((r.fhirBatch?.obsPerS ?? NaN) / PEER.batchObsPerS, 1)}× peer)`)],
     ['  bundles/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.fhirBatch?.perS, 1)}/s, ${lat(r.fhirBatch)} @ ${r.fhirBatch?.concurrency} concurrent`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.fhirBatch))],
+    ...(rs.some((r) => r.fhirPhd) ? [
+      ['FHIR PHD Bundle (Patient, Device, a sitting), obs/s', ...rs.map((r) => `${f(r.fhirPhd?.obsPerS)} (${f(r.fhirPhd?.obsPerBundle, 2)} per Bundle)`)],
+      ['  bundles/s, latency p50 / p99, ms', ...rs.map((r) => `${f(r.fhirPhd?.perS, 1)}/s, ${lat(r.fhirPhd)} @ ${r.fhirPhd?.concurrency} concurrent`)],
+      ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.fhirPhd))],
+    ] as [string, ...string[]][] : []),
     [`worklist first page, ${PATIENTS} patients: p50 / p99, ms`, ...rs.map((r) => `${lat(r.worklist)} (${r.worklist?.items} of ${r.worklist?.total} rows, ${f((r.worklist?.bytes ?? 0) / 1e3, 1)} kB, n=${r.worklist?.n}; ${WORKLIST_PATH})`)],
     ['  CPU %: server / database / load generator / other', ...rs.map((r) => cpuCell(r.worklist))],
     ['patient trend query: p50 / p99, ms', ...rs.map((r) => `${lat(r.trend)} @ ${r.trend?.concurrency} concurrent, ${f(r.trend?.perS)}/s`)],
@@ -606,7 +678,7 @@ function report(rs: Figures[]): string {
     ['missing-measurement sweep, all episodes due: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.seconds, 2)} (${r.sweep.episodes} episodes, ${r.sweep.raised} raised, ${r.sweep.failed} skipped; at ${r.sweep.at.slice(11, 16)} UTC)` : '–'))],
     ['  the next minute\'s sweep: s', ...rs.map((r) => (r.sweep ? `${f(r.sweep.nextSeconds, 3)} (${r.sweep.nextEpisodes} episodes due)` : '–'))],
     ['server RSS idle / peak, MB', ...rs.map((r) => `${f(r.rssIdleMb)} / ${f(r.rssPeakMb)}`)],
-    ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.fhirSingle?.errors ?? 0) + (r.fhirBatch?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],
+    ['failed requests (all phases)', ...rs.map((r) => String((r.single?.errors ?? 0) + (r.batch?.errors ?? 0) + (r.fhirSingle?.errors ?? 0) + (r.fhirBatch?.errors ?? 0) + (r.fhirPhd?.errors ?? 0) + (r.worklist?.errors ?? 0) + (r.trend?.errors ?? 0)))],
   ];
   const header: [string, ...string[]] = ['', ...rs.map((r) => r.store)];
   const all = [header, ...rows];
