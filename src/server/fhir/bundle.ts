@@ -11,7 +11,7 @@ import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn, referenceIn } from './observation-in.js';
 import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
-import { devicesAhead, writablePatients } from './write-batch.js';
+import { type KnownDevices, ObservationReads, devicesAhead, writablePatients } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
 import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
@@ -213,9 +213,13 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   const results = new Map<number, NonNullable<Entry['result']>>();
 
   // 2. Patients are matched before anything is written (read-only; refusals audited outside any transaction).
+  // matchPatient decided write access to each (the rule requirePatientAccess applies to an
+  // Observation's patient too): entries naming them need no decision of their own.
+  const matched = new Set<string>();
   for (const e of ok.filter((x) => x.type === 'Patient')) {
     try {
       const id = await matchPatient(ctx, e);
+      matched.add(id.toLowerCase());
       if (e.fullUrl) refMap.set(e.fullUrl, `Patient/${id}`);
       results.set(e.index, { status: 200, location: `Patient/${id}` });
     } catch (err) {
@@ -238,7 +242,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   // 3. Devices and device metrics get their ids now (found by identifier, or handed out for the
   // create), so observations can be read and authorised before anything is written.
   const pendingDevices = new Set<string>();
-  const devices: { e: Entry; id: string }[] = [];
+  // `found`: registered already (findPostedDevice looks among the caller's organisation's devices).
+  // Such an entry's answer is 200 with nothing to write, so it needs no statement in the transaction.
+  const devices: { e: Entry; id: string; found: boolean }[] = [];
   for (const e of ok.filter((x) => x.type === 'Device')) {
     rewriteReferences(e.resource, refMap);
     const found = await guarded(e, async () => (await findPostedDevice(ctx, ctx.db, e.resource, e.conditional)) ?? null);
@@ -246,7 +252,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     const id = found ?? randomUUID();
     if (!found) pendingDevices.add(id);
     if (e.fullUrl) refMap.set(e.fullUrl, `Device/${id}`);
-    devices.push({ e, id });
+    devices.push({ e, id, found: found !== null });
   }
   const metrics: { e: Entry; id: string }[] = [];
   for (const e of ok.filter((x) => x.type === 'DeviceMetric')) {
@@ -282,8 +288,9 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     const ref = typeof s?.reference === 'string' ? (refMap.get(s.reference) ?? s.reference) : undefined;
     const m = ref !== undefined && !isObj(s?.identifier) ? /^Patient\/([0-9a-fA-F-]{36})$/.exec(ref) : null;
     return m ? [m[1]!] : [];
-  }), ...[...byIdentifier.values()].flatMap((p) => (p ? [p.id] : []))];
+  }), ...[...byIdentifier.values()].flatMap((p) => (p ? [p.id] : []))].filter((id) => !matched.has(id.toLowerCase()));
   const writable = named.length ? await writablePatients(ctx, named) : new Set<string>();
+  for (const id of matched) writable.add(id);
   const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
   // An entry's id matters before it is written only when another entry points at its fullUrl;
   // any other entry finds its stored twin when it is written (stageObservation), with the same answer.
@@ -302,8 +309,10 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return twins.find((r) => (patientId ? r.patient_id === patientId : r.patient_id === null && r.organisation_id === org)
       && r.identifiers.some((t) => tokens.includes(t)) && r.content_hash === p.hash)?.id;
   };
-  // Devices the entries name (Device/[id] or an identifier), read for all of them instead of one per entry.
-  const knownDevices = await devicesAhead(ctx.db, orgOf(ctx), pending.map((e) => referenceIn(e.resource.device)));
+  // Devices the entries name (Device/[id] or an identifier), read for all of them instead of one per
+  // entry; a reference to a Device entry of this Bundle (its fullUrl, as PHD gateways send them) is
+  // that entry's device: one it found is the caller's organisation's, one it creates is pending.
+  const knownDevices = await bundleDevices(ctx, pending.map((e) => e.resource.device), refMap, devices);
   while (pending.length) {
     const waiting = (e: Entry) => {
       if (obsUrls.size === 0) return false;
@@ -336,7 +345,11 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   // Time order: late (offline) uploads are triaged in the order they were measured.
   prepared.sort((a, b) => (a.p.effective?.text ?? '').localeCompare(b.p.effective?.text ?? '') || a.entry.index - b.entry.index);
 
-  const writeDevice = async (tx: Queryable, d: { e: Entry; id: string }) => {
+  const writeDevice = async (tx: Queryable, d: { e: Entry; id: string; found: boolean }) => {
+    if (d.found) {
+      results.set(d.e.index, { status: 200, location: `Device/${d.id}` });
+      return;
+    }
     const r = await createDevice(ctx, tx, d.e.resource, d.e.conditional, d.id);
     results.set(d.e.index, { status: r.created ? 201 : 200, location: `Device/${r.id}` });
   };
@@ -357,8 +370,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
    */
   const stageAll = async (tx: Queryable, batch: SittingBatch, step: Step): Promise<Staged<void>> => {
     // A retry of the same staging starts from nothing (ids handed out above stay the same).
+    // The entries' episodes were locked by the group before anything was staged (declareAll).
     bundleKeys.clear();
-    await repo.lockOpenEpisodes(tx, [...new Set(prepared.map((x) => x.patientId).filter((x): x is string => x !== null))]);
     const later: { x: PreparedObs; w: Promise<Written> }[] = [];
     for (const x of prepared) {
       const staged = await step(x.entry, () =>
@@ -376,7 +389,11 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     return { later: done };
   };
   const declareAll = (batch: SittingBatch) => {
-    for (const x of prepared) declareObservation(batch, ctx, x.p, x.patientId, x.entry.conditional);
+    // Every patient's open episodes locked first, as a transaction Bundle always has been, now with
+    // the group's other Bundles' in one statement (ObservationReads#lockEpisodes).
+    ObservationReads.of(batch).lockEpisodes(new Set(prepared.flatMap((x) => (x.patientId ? [x.patientId] : []))));
+    // The devices are resolved above (deviceId): the group need not read them again.
+    for (const x of prepared) declareObservation(batch, ctx, x.p, x.patientId, x.entry.conditional, { device: false });
   };
 
   if (transaction) {
@@ -397,7 +414,8 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
       return stageAll(tx, batch, step);
     }, declareAll, Math.max(1, prepared.length));
   } else {
-    for (const d of devices) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));
+    for (const d of devices.filter((x) => !x.found)) await guarded(d.e, () => ctx.db.tx((tx) => writeDevice(tx, d)));
+    for (const d of devices.filter((x) => x.found)) await writeDevice(ctx.db, d);
     for (const d of metrics) await guarded(d.e, () => ctx.db.tx((tx) => writeMetric(tx, d)));
     // First all entries in one transaction on ingest's group commit, as for a transaction: when
     // every entry succeeds, that is what writing them one by one would have done. If any entry
@@ -435,6 +453,30 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
     type: transaction ? 'transaction-response' : 'batch-response',
     ...(response.length ? { entry: response } : {}),
   };
+}
+
+/**
+ * The devices Observation entries name, for resolveDevice's `known`: references to the Bundle's own
+ * Device entries (by fullUrl) from what those entries found, the rest read by devicesAhead.
+ */
+async function bundleDevices(
+  ctx: Ctx, refs: unknown[], refMap: ReadonlyMap<string, string>, devices: readonly { id: string; found: boolean }[],
+): Promise<KnownDevices> {
+  const own = new Map(devices.map((d) => [d.id.toLowerCase(), d]));
+  const org = orgOf(ctx);
+  const byId = new Map<string, repo.DeviceOwner | null>();
+  const rest = refs.flatMap((r) => {
+    const mapped = isObj(r) && typeof r.reference === 'string' && refMap.has(r.reference) ? { ...r, reference: refMap.get(r.reference) } : r;
+    const ref = referenceIn(mapped);
+    const d = ref?.type === 'Device' && ref.id ? own.get(ref.id.toLowerCase()) : undefined;
+    if (!d) return [ref];
+    // A device it creates is pending (resolveDevice takes those first); one it found is ours.
+    if (d.found && org) byId.set(d.id.toLowerCase(), { id: d.id, organisation_id: org });
+    return [];
+  });
+  const read = await devicesAhead(ctx.db, org, rest);
+  for (const [id, owner] of read.byId) byId.set(id, owner);
+  return { byId, byToken: read.byToken };
 }
 
 function resultOf(w: Written): NonNullable<Entry['result']> {

@@ -316,6 +316,23 @@ describe('FHIR conformance corpus (test/fhir-conformance)', () => {
     const again = await post('/fhir', b);
     assert.deepEqual((again.body as unknown as Bundle).entry!.map((e) => e.response!.status.slice(0, 3)), ['200', '200', '200', '200', '200', '200']);
     assert.deepEqual([await countRows(env.db, 'fhir_resources'), await countRows(env.db, 'devices')], before);
+    // The next sitting, as the IG's gateways send it: the same conditional Patient and Devices
+    // (found: 200, the same ids, nothing written for them) and new readings linked to them.
+    const next = parseFhir(stringifyKeep(b)) as Bundle;
+    const later = new Date(at.getTime() + 10 * 60_000);
+    for (const e of next.entry!) {
+      const res = e.resource as unknown as Record<string, unknown>;
+      if (res.resourceType === 'Observation' && typeof res.effectiveDateTime === 'string') res.effectiveDateTime = later.toISOString();
+    }
+    const third = await post('/fhir', next);
+    assert.equal(third.status, 200, third.text);
+    const entries = (third.body as unknown as Bundle).entry!;
+    assert.deepEqual(entries.map((e) => e.response!.status.slice(0, 3)), ['200', '200', '200', '201', '201', '201'], third.text);
+    assert.deepEqual(entries.slice(0, 3).map((e) => e.response!.location), [patient, phg, phd]);
+    assert.equal(await countRows(env.db, 'devices'), before[1]);
+    const newSpo2 = await get(`/fhir/${entries[4]!.response!.location!}`);
+    assert.equal((newSpo2.body as { device?: { reference?: string } }).device?.reference, phd);
+    assert.equal((newSpo2.body as { subject?: { reference?: string } }).subject?.reference, patient);
   });
 
   test('VKP pmd Bundle (batch): as written its entry (PUT test.url) is refused on its own; the Norwegian variant (POST) is stored', async () => {

@@ -194,13 +194,16 @@ function namesOf(p: ObservationIn, conditional: string[] = []): string[] {
 
 /**
  * Tells the group's shared reads (write-batch.ts) what stageObservation will read for this
- * Observation: its identifier twins, its patient's episodes and its device, and with `decideAccess` whether
- * the caller's organisation may write for the patient (ObservationReads#writable). Pass it as
- * submitShared's `declare`.
+ * Observation: its identifier twins, its patient's episodes and (unless `device: false`, when the
+ * caller has resolved it already) its device, and with `decideAccess` whether the caller's
+ * organisation may write for the patient (ObservationReads#writable). Pass it as submitShared's `declare`.
  */
-export function declareObservation(batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = [], decideAccess = false): void {
+export function declareObservation(
+  batch: SittingBatch, ctx: Ctx, p: ObservationIn, patientId: string | null, conditional: string[] = [],
+  opts: { decideAccess?: boolean; device?: boolean } = {},
+): void {
   ObservationReads.of(batch).want({ patientId, organisationId: patientId ? null : orgOf(ctx) }, [...p.identifiers.map(tokenOfIdentifier), ...conditional],
-    decideAccess ? writeOrg(ctx) : null, { ref: p.device, org: orgOf(ctx) });
+    opts.decideAccess ? writeOrg(ctx) : null, opts.device === false ? undefined : { ref: p.device, org: orgOf(ctx) });
 }
 
 /**

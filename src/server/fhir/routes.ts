@@ -238,7 +238,7 @@ async function fhirPlugin(f: FastifyInstance, deps: AppDeps): Promise<void> {
       }
       return stageObservation(ctx, tx, p, patientId, deviceId, { base: base(), strict: prefer.strict, conditional }, batch);
     };
-    const declare = (decide: boolean) => (batch: SittingBatch) => declareObservation(batch, ctx, p, patientId, conditional, decide);
+    const declare = (decide: boolean) => (batch: SittingBatch) => declareObservation(batch, ctx, p, patientId, conditional, { decideAccess: decide });
     // Not granted by the group's read: nothing is written (null); requirePatientAccess decides, then it goes again.
     let out = inGroup
       ? await submitShared(ctx, (tx, batch) => (ObservationReads.of(batch).writable(patientId!) ? stage(tx, batch) : Promise.resolve({ now: null })), declare(true))

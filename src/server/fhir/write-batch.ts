@@ -108,6 +108,8 @@ export class ObservationReads implements SharedReads {
   private readonly deviceRefs: DeviceRef[] = [];
   private deviceOrg: string | null = null;
   private devices: KnownDevices | undefined;
+  /** Patients whose open episodes the group locks before anything is staged (lockEpisodes). */
+  private readonly locked = new Set<string>();
 
   /** The reads of `batch`'s Observation writes. */
   static of(batch: SittingBatch): ObservationReads {
@@ -129,7 +131,17 @@ export class ObservationReads implements SharedReads {
     for (const t of tokens) this.tokens.add(t);
   }
 
+  /**
+   * Has the group lock these patients' open episodes when it loads, before any write is staged:
+   * a transaction Bundle's guarantee (bundle.ts), taken for every Bundle of the group in one
+   * statement, in one id order, instead of one statement per Bundle while the group waited.
+   */
+  lockEpisodes(patientIds: Iterable<string>): void {
+    for (const id of patientIds) this.locked.add(id.toLowerCase());
+  }
+
   async load(tx: Queryable): Promise<void> {
+    if (this.locked.size > 0) await repo.lockOpenEpisodes(tx, [...this.locked]);
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
     if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
