@@ -48,6 +48,8 @@ const FHIR_SUBJECT = process.env.BENCH_FHIR_SUBJECT === 'identifier' ? 'identifi
 const FHIR_DEVICE = process.env.BENCH_FHIR_DEVICE === '1' || process.env.BENCH_FHIR_DEVICE === 'identifier';
 const FHIR_DEVICE_BY_IDENTIFIER = process.env.BENCH_FHIR_DEVICE === 'identifier';
 const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
+/** BENCH_FHIR_CONDITIONAL=1: every FHIR Observation create is conditional on its identifier (If-None-Exist), as the PHD IG asks. */
+const FHIR_CONDITIONAL = process.env.BENCH_FHIR_CONDITIONAL === '1';
 
 const { values: args } = parseArgs({
   options: {
@@ -386,7 +388,10 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       fig.fhirSingle = await phase(srv, conc, () =>
         runLoad({
           base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000,
-          make: (i) => ({ method: 'POST', path: '/fhir/Observation', headers: fhirAuth, body: JSON.stringify(observation(`fhir-one-${i}`, people[(i * 13) % people.length]!)) }),
+          make: (i) => ({
+            method: 'POST', path: '/fhir/Observation', body: JSON.stringify(observation(`fhir-one-${i}`, people[(i * 13) % people.length]!)),
+            headers: FHIR_CONDITIONAL ? { ...fhirAuth, 'if-none-exist': `identifier=${IDEMPOTENCY_SYSTEM}|fhir-one-${i}` } : fhirAuth,
+          }),
         }),
       );
     }
@@ -406,7 +411,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
               resourceType: 'Bundle', type: 'transaction',
               entry: Array.from({ length: perBundle }, (_, k) => ({
                 resource: observation(`fhir-tx-${i}-${k}`, people[(i * perBundle + k * 7) % people.length]!),
-                request: { method: 'POST', url: 'Observation' },
+                request: { method: 'POST', url: 'Observation', ...(FHIR_CONDITIONAL ? { ifNoneExist: `identifier=${IDEMPOTENCY_SYSTEM}|fhir-tx-${i}-${k}` } : {}) },
               })),
             }),
           }),
