@@ -123,12 +123,12 @@ export async function careRelations(
   organisationId: string,
   ids: readonly string[],
   identifiers: readonly string[] = [],
-): Promise<{ id: string; identifier: string; allowed: boolean }[]> {
-  const r = await q.query<{ id: string; identifier: string; allowed: boolean }>(
+): Promise<{ id: string; identifier: string; identifier_system: string; allowed: boolean }[]> {
+  const r = await q.query<{ id: string; identifier: string; identifier_system: string; allowed: boolean }>(
     // A probe per patient (LATERAL … LIMIT 1), never a hashed EXISTS: with the generic plan the
     // group commits use (db/port.ts#TxOptions), an EXISTS was planned as a hash of every episode
     // of the organisation, built again for every group.
-    `select p.id::text as id, p.identifier, c.ok is not null as allowed
+    `select p.id::text as id, p.identifier, p.identifier_system, c.ok is not null as allowed
        from patients p
        left join lateral (${careRelationProbe('p.id', '$3')}) c on true
       where p.id = any($1::uuid[]) or p.identifier = any($2::text[])`,

@@ -6,15 +6,16 @@ import { audit } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import type { Queryable } from '../db/port.js';
 import { forbidden } from '../http/errors.js';
-import { type PatientRow, findPatientByIdentifier, findPatientsByIdentifiers, getPatient } from '../patients/repo.js';
+import { patientByIdentifierShared } from '../patients/lookup.js';
+import { type PatientRow, findPatientsByIdentifiers, getPatient } from '../patients/repo.js';
 import { contentHash, stringifyFhir } from './json.js';
 import { type ObservationIn, nationalIdKind, nationalIdValue, observationIn, referenceIn } from './observation-in.js';
 import { type SittingBatch, type Staged, submitShared } from '../ingest/group.js';
 import { type Written, asFhirError, declareObservation, existingTwin, orgOf, resolveSubject, stageObservation, storedObservation, writeObservation } from './observations.js';
-import { type KnownDevices, ObservationReads, devicesAhead, writablePatients } from './write-batch.js';
+import { type KnownDevices, ObservationReads, devicesAhead, patientRelationShared, writablePatients, writeOrg } from './write-batch.js';
 import { FhirError, fhirError, information, operationOutcome, statusLine, toFhirError } from './outcome.js';
 import * as repo from './repo.js';
-import { createDevice, findPostedDevice, identifierTokens, resolveDevice } from './service.js';
+import { createDevice, findPostedDeviceShared, identifierTokens, resolveDevice } from './service.js';
 import { uuid7 } from '../db/uuid7.js';
 
 /*
@@ -118,13 +119,18 @@ function rewriteReferences(v: unknown, map: Map<string, string>): void {
  */
 async function matchPatient(ctx: Ctx, e: Entry): Promise<string> {
   const tokens = [...e.conditional, ...identifierTokens(e.resource)];
+  // A device client's or clinician's organisation: the patient and its care relation are read in
+  // one statement shared with concurrent Bundles' (write-batch.ts#patientRelationShared); what it
+  // does not grant is decided again, and a refusal audited, by requirePatientAccess.
+  const org = writeOrg(ctx);
   for (const t of tokens) {
     const i = t.indexOf('|');
     const kind = nationalIdKind(t.slice(0, i));
     if (!kind) continue;
-    const p = await findPatientByIdentifier(ctx.db, t.slice(i + 1).replace(/\s/g, ''));
+    const value = t.slice(i + 1).replace(/\s/g, '');
+    const p = org ? await patientRelationShared(ctx.db, org, value) : await patientByIdentifierShared(ctx.db, value);
     if (p && p.identifier_system === kind) {
-      await requirePatientAccess(ctx, p.id, 'write', 'Patient');
+      if (!('allowed' in p && p.allowed)) await requirePatientAccess(ctx, p.id, 'write', 'Patient');
       return p.id;
     }
   }
@@ -247,7 +253,7 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   const devices: { e: Entry; id: string; found: boolean }[] = [];
   for (const e of ok.filter((x) => x.type === 'Device')) {
     rewriteReferences(e.resource, refMap);
-    const found = await guarded(e, async () => (await findPostedDevice(ctx, ctx.db, e.resource, e.conditional)) ?? null);
+    const found = await guarded(e, async () => (await findPostedDeviceShared(ctx, e.resource, e.conditional)) ?? null);
     if (found === undefined) continue;
     const id = found ?? randomUUID();
     if (!found) pendingDevices.add(id);

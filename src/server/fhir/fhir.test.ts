@@ -643,6 +643,44 @@ describe('FHIR R4 face', () => {
       assert.deepEqual([await count('observations'), await denied()], [before[0], before[1]! + 1]);
     });
 
+    test('PHD-shaped Bundles of two gateways at once: each decided for its own organisation, each finding its own devices', async () => {
+      // The HL7 PHD IG's shape: conditional Patient and Device entries, the Observation naming both by fullUrl.
+      // The Patient and Device lookups of concurrent Bundles share statements (write-batch.ts), never across organisations.
+      const fnr = env.f.patient.identifier;
+      const serial = 'PHD-CUFF-0001';
+      const patientEntry = { fullUrl: 'urn:uuid:0f1e2d3c-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', identifier: [{ system: FNR_SYSTEM, value: fnr }] }, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${FNR_SYSTEM}|${fnr}` } };
+      const deviceEntry = { fullUrl: 'urn:uuid:0f1e2d3c-0000-4000-8000-000000000002', resource: { resourceType: 'Device', serialNumber: serial, identifier: [{ system: 'urn:varde:device-serial', value: serial }] }, request: { method: 'POST', url: 'Device', ifNoneExist: `identifier=urn:varde:device-serial|${serial}` } };
+      const reading = (key: string) => ({
+        fullUrl: `urn:uuid:0f1e2d3c-0000-4000-8000-${key.slice(-12).padStart(12, '0')}`,
+        resource: { ...vital('59408-5', 95, '%', { at: ago(1), key, subject: { reference: patientEntry.fullUrl } }), device: { reference: deviceEntry.fullUrl } },
+        request: { method: 'POST', url: 'Observation' },
+      });
+      const tx = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'transaction', entry });
+      const first = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, tx([deviceEntry])));
+      assert.equal(first.entry![0]!.response!.status, '201 Created');
+      const cuffA = first.entry![0]!.response!.location!;
+
+      const deniedBefore = await denied();
+      const [a, b1, b2] = await Promise.all([
+        fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, tx([patientEntry, deviceEntry, reading('gw-phd-000000000001')])),
+        fhir<OperationOutcome>('POST', '/fhir', { bearer: gatewayB }, tx([patientEntry, reading('gw-phd-000000000002')])),
+        fhir<Bundle>('POST', '/fhir', { bearer: gatewayB }, tx([deviceEntry])),
+      ]);
+      const fromA = ok(a);
+      assert.deepEqual(fromA.entry!.map((e) => e.response!.status), ['200 OK', '200 OK', '201 Created']);
+      assert.deepEqual(fromA.entry!.slice(0, 2).map((e) => e.response!.location), [`Patient/${env.f.patient.id}`, cuffA]);
+      assert.equal((fromA.entry![2]!.resource as Observation).device?.reference, cuffA);
+      assert.equal((fromA.entry![2]!.resource as Observation).subject?.reference, `Patient/${env.f.patient.id}`);
+      // Gateway B follows nobody here: its Patient entry is refused (and audited), and the same
+      // serial is a device of its own, not gateway A's.
+      outcome(b1, 403, 'forbidden', 'Bundle.entry[0]');
+      assert.equal(await denied(), deniedBefore + 1);
+      const cuffB = ok(b2).entry![0]!;
+      assert.equal(cuffB.response!.status, '201 Created');
+      assert.notEqual(cuffB.response!.location, cuffA);
+      assert.equal(await count(`observations where idempotency_key = 'gw-phd-000000000002'`), 0);
+    });
+
     test('a batch answers per entry: good entries are stored, bad ones get their own OperationOutcome', async () => {
       const bundle = txBundle('batch', [upload(1, 95, 'gw-batch-0001'), upload(1, 140, 'gw-batch-0002')]);
       bundle.entry!.push({ request: { method: 'GET', url: 'Patient' } });

@@ -646,6 +646,14 @@ export async function devicesByIdentifier(q: Queryable, organisationId: string |
   return r.rows;
 }
 
+/**
+ * Whether devicesByIdentifier finds this device by this 'system|value': the same rule as its SQL,
+ * for callers that read many identifiers in one statement and sort its rows out per identifier.
+ */
+export function deviceHasToken(d: Pick<DeviceRow, 'identifiers' | 'serial'>, token: string): boolean {
+  return d.identifiers.includes(token) || token === `${DEVICE_SERIAL_SYSTEM}|${d.serial}`;
+}
+
 /** Registers a device a gateway described (FHIR Device create). */
 export async function insertDevice(q: Queryable, d: { id: string; organisationId: string; serial: string; model: string; kind: string; identifiers: string[]; resourceText: string }): Promise<string> {
   const r = await q.query<{ id: string }>(

@@ -17,7 +17,7 @@ import { parseFhir, stringifyFhir } from './json.js';
 import * as m from './mappers.js';
 import { codesOfMeasure, HNR_SYSTEM } from './observation-in.js';
 import { orgOf, storedObservation } from './observations.js';
-import { deviceToken, type KnownDevices } from './write-batch.js';
+import { deviceByIdentifiersShared, deviceToken, type KnownDevices } from './write-batch.js';
 import { fhirError } from './outcome.js';
 import * as repo from './repo.js';
 import {
@@ -487,6 +487,22 @@ export function identifierTokens(r: Record<string, unknown>): string[] {
  * @returns the registered device's id, or undefined when it is new
  */
 export async function findPostedDevice(ctx: Ctx, q: Queryable, body: unknown, conditional: string[] = []): Promise<string | undefined> {
+  const { org, lookup } = postedDeviceLookup(ctx, body, conditional);
+  const [found] = await repo.devicesByIdentifier(q, org, lookup);
+  return found?.id;
+}
+
+/**
+ * findPostedDevice outside any transaction, its read shared with concurrent callers of the same
+ * organisation (write-batch.ts#deviceByIdentifiersShared): a Bundle's Device entries.
+ */
+export async function findPostedDeviceShared(ctx: Ctx, body: unknown, conditional: string[] = []): Promise<string | undefined> {
+  const { org, lookup } = postedDeviceLookup(ctx, body, conditional);
+  return (await deviceByIdentifiersShared(ctx.db, org, lookup))?.id;
+}
+
+/** A posted Device checked, the caller allowed to register devices, and the identifiers to find it by. */
+function postedDeviceLookup(ctx: Ctx, body: unknown, conditional: string[]): { org: string; lookup: string[] } {
   if (!isObj(body) || body.resourceType !== 'Device') throw fhirError(400, 'invalid', 'The body must be a Device resource.', 'Device');
   const org = orgOf(ctx);
   const a = ctx.actor;
@@ -497,8 +513,7 @@ export async function findPostedDevice(ctx: Ctx, q: Queryable, body: unknown, co
   const serialNumber = typeof body.serialNumber === 'string' ? body.serialNumber : undefined;
   const lookup = [...new Set([...identifierTokens(body), ...conditional, ...(serialNumber ? [`${m.DEVICE_SERIAL_SYSTEM}|${serialNumber}`] : [])])];
   if (lookup.length === 0) throw fhirError(422, 'required', 'A Device needs an identifier or serialNumber so the same device is recognised next time.', 'Device.identifier');
-  const [found] = await repo.devicesByIdentifier(q, org, lookup);
-  return found?.id;
+  return { org, lookup };
 }
 
 /**

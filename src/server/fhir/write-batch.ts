@@ -1,9 +1,9 @@
 import { careRelations, isUuid } from '../auth/access.js';
 import { CLINICAL_ROLES } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
-import type { Queryable } from '../db/port.js';
+import { batchedLookup } from '../db/batched-lookup.js';
+import type { Db, Queryable } from '../db/port.js';
 import type { SharedReads, SittingBatch } from '../ingest/group.js';
-import { DEVICE_SERIAL_SYSTEM } from './mappers.js';
 import * as repo from './repo.js';
 
 /*
@@ -47,6 +47,47 @@ export async function writablePatients(ctx: Ctx, patientIds: string[]): Promise<
   return writableBy(ctx.db, org, ids);
 }
 
+/** A patient named by fødselsnummer or D-nummer, and whether an organisation may certainly write for them. */
+export interface PatientRelation {
+  id: string;
+  identifier_system: string;
+  /** careRelations' rule only: false means "ask requirePatientAccess". */
+  allowed: boolean;
+}
+
+const relationByIdentifier = batchedLookup<PatientRelation>(async (db, org, identifiers) =>
+  new Map((await careRelations(db, org, [], identifiers)).map((r) => [r.identifier, r])));
+
+/**
+ * The patient with this identifier (as stored: no spaces) and whether `org` may certainly write for
+ * them, read together with concurrent callers' (db/batched-lookup.ts): a PHD Bundle's Patient
+ * entry, one per Bundle, otherwise two statements each. Undefined when nobody has the identifier.
+ */
+export function patientRelationShared(db: Db, org: string, identifier: string): Promise<PatientRelation | undefined> {
+  return relationByIdentifier(db, org, identifier);
+}
+
+const deviceByToken = batchedLookup<repo.DeviceRow>(async (db, org, tokens) => {
+  const rows = await repo.devicesByIdentifier(db, org, tokens); // oldest first
+  const out = new Map<string, repo.DeviceRow>();
+  for (const t of tokens) {
+    const d = rows.find((x) => repo.deviceHasToken(x, t));
+    if (d) out.set(t, d);
+  }
+  return out;
+});
+
+/**
+ * What repo.devicesByIdentifier(db, org, tokens)[0] is (the oldest of the organisation's devices
+ * with any of the identifiers), read together with concurrent callers' (db/batched-lookup.ts): a
+ * PHD Bundle's Device entries, one or two per Bundle.
+ */
+export async function deviceByIdentifiersShared(db: Db, org: string, tokens: readonly string[]): Promise<repo.DeviceRow | undefined> {
+  const found = await Promise.all(tokens.map((t) => deviceByToken(db, org, t)));
+  return found.filter((d): d is repo.DeviceRow => d !== undefined)
+    .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0];
+}
+
 /** Ids (lower case) of the patients among `ids` the organisation may write for (auth/access.ts#careRelations). */
 async function writableBy(q: Queryable, org: string, ids: string[]): Promise<Set<string>> {
   return new Set((await careRelations(q, org, ids)).filter((r) => r.allowed).map((r) => r.id));
@@ -85,7 +126,7 @@ export async function devicesAhead(q: Queryable, org: string | null, refs: Itera
   const owners = new Map((await repo.devicesByIds(q, [...ids])).map((d) => [d.id, d]));
   const rows = await repo.devicesByIdentifier(q, org, [...tokens]); // oldest first, as resolveDevice takes them
   const byToken = new Map<string, string | null>();
-  for (const t of tokens) byToken.set(t, rows.find((d) => d.identifiers.includes(t) || t === `${DEVICE_SERIAL_SYSTEM}|${d.serial}`)?.id ?? null);
+  for (const t of tokens) byToken.set(t, rows.find((d) => repo.deviceHasToken(d, t))?.id ?? null);
   return { byId: new Map([...ids].map((id) => [id, owners.get(id) ?? null])), byToken };
 }
 
