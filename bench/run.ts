@@ -110,6 +110,14 @@ const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 const IDEMPOTENCY_SYSTEM = 'urn:varde:idempotency';
 const DEVICE_SERIAL_SYSTEM = 'urn:varde:device-serial';
+/**
+ * BENCH_PHD=full: the PHD phase's Bundles as the IG's bundle-example-1 in full: also the gateway
+ * (PHG) as a conditional Device entry, a coincident time stamp Observation of the device, and on
+ * each reading the gatewayDevice and CoincidentTimeStampReference extensions and the MDC code.
+ */
+const PHD_FULL = process.env.BENCH_PHD === 'full';
+/** IEEE 11073-10101 codes of the measures the FHIR phases send (PHD readings carry them beside LOINC). */
+const MDC_CODE: Record<string, string> = { spo2: '150456', heart_rate: '149530', weight: '188736' };
 /** A gateway's own system for its Observation identifiers (the PHD IG leaves the system to the gateway). */
 const PHD_OBSERVATION_SYSTEM = 'urn:oid:2.999.1.2.3.4.5.6.7.8.10.1';
 /** Measures sent as single FHIR Observations (blood pressure would need a panel). */
@@ -271,6 +279,10 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
         [loaded.organisationId],
       );
       for (const x of r.rows) deviceOf.set(x.patient_id, x.id);
+      // Each home's gateway (a phone or hub) too, once it has sent its first Bundle.
+      if (PHD_FULL) {
+        await db.query(`insert into devices (organisation_id, serial, model, kind) select $1, 'PHG-' || p.identifier, 'Hub', 'gateway' from patients p`, [loaded.organisationId]);
+      }
       // As after the sweep: statistics and the identifiers' GIN index (its pending list) as they
       // are once autovacuum has seen a bulk registration, not as it left them.
       await db.exec('vacuum analyze devices');
@@ -428,7 +440,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     if (want('fhirPhd')) {
       srv = await fresh();
       await warm('warm4');
-      log(`FHIR PHD Bundles (Patient, Device, a sitting's Observations, all conditional): ${conc} concurrent, ${SECONDS} s`);
+      log(`FHIR PHD Bundles (Patient, Device${PHD_FULL ? ', gateway, time stamp' : ''}, a sitting's Observations, all conditional): ${conc} concurrent, ${SECONDS} s`);
       let obsInPhd = 0;
       let phdBundles = 0;
       const phd = await phase(srv, conc, () =>
@@ -442,6 +454,19 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
             const ms = measured.length ? measured : [{ code: 'spo2' as const, value: 96, unit: '%' }];
             const patientUrl = `urn:uuid:${randomUUID()}`;
             const deviceUrl = `urn:uuid:${randomUUID()}`;
+            const phgUrl = `urn:uuid:${randomUUID()}`;
+            const ctsUrl = `urn:uuid:${randomUUID()}`;
+            const phg = `PHG-${p.identifier}`;
+            const conditional = (system: string, value: string) => `identifier=${system}|${value}`;
+            const full = PHD_FULL ? [
+              { fullUrl: phgUrl, resource: { resourceType: 'Device', identifier: [{ system: DEVICE_SERIAL_SYSTEM, value: phg }], serialNumber: phg, modelNumber: 'Hub' },
+                request: { method: 'POST', url: 'Device', ifNoneExist: conditional(DEVICE_SERIAL_SYSTEM, phg) } },
+              { fullUrl: ctsUrl, resource: {
+                  resourceType: 'Observation', status: 'final', identifier: [{ system: PHD_OBSERVATION_SYSTEM, value: `${serial}-67975-${at}-${i}` }],
+                  code: { coding: [{ system: 'urn:iso:std:iso:11073:10101', code: '67975' }] },
+                  subject: { reference: deviceUrl }, device: { reference: phgUrl }, effectiveDateTime: at, valueDateTime: at },
+                request: { method: 'POST', url: 'Observation', ifNoneExist: conditional(PHD_OBSERVATION_SYSTEM, `${serial}-67975-${at}-${i}`) } },
+            ] : [];
             obsInPhd += ms.length;
             phdBundles++;
             return {
@@ -453,6 +478,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
                     request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${FNR_SYSTEM}|${p.identifier}` } },
                   { fullUrl: deviceUrl, resource: { resourceType: 'Device', identifier: [{ system: DEVICE_SERIAL_SYSTEM, value: serial }], serialNumber: serial, modelNumber: 'UA-651BLE' },
                     request: { method: 'POST', url: 'Device', ifNoneExist: `identifier=${DEVICE_SERIAL_SYSTEM}|${serial}` } },
+                  ...full,
                   ...ms.map((m, k) => {
                     const ident = `${serial}-${CATALOGUE_LOINC.get(m.code)}-${at}-${i}-${k}`;
                     return {
@@ -460,7 +486,13 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
                       resource: {
                         resourceType: 'Observation', status: 'final',
                         identifier: [{ system: PHD_OBSERVATION_SYSTEM, value: ident }],
-                        code: { coding: [{ system: LOINC, code: CATALOGUE_LOINC.get(m.code)! }] },
+                        ...(PHD_FULL ? {
+                          extension: [
+                            { url: 'http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice', valueReference: { reference: phgUrl } },
+                            { url: 'http://hl7.org/fhir/uv/phd/StructureDefinition/CoincidentTimeStampReference', valueReference: { reference: ctsUrl } },
+                          ],
+                        } : {}),
+                        code: { coding: [...(PHD_FULL ? [{ system: 'urn:iso:std:iso:11073:10101', code: MDC_CODE[m.code]! }] : []), { system: LOINC, code: CATALOGUE_LOINC.get(m.code)! }] },
                         subject: { reference: patientUrl }, device: { reference: deviceUrl },
                         effectiveDateTime: at,
                         valueQuantity: { value: m.value, unit: CATALOGUE[m.code].unit, system: UCUM, code: CATALOGUE[m.code].unit },
