@@ -27,6 +27,28 @@ export async function insertAudit(q: Queryable, e: AuditInsert): Promise<void> {
   );
 }
 
+/**
+ * insertAudit for many events in one statement (a group commit's collected writes, ingest/group.ts).
+ * The events travel as one json array: details stay as given.
+ */
+export async function insertAudits(q: Queryable, events: readonly AuditInsert[]): Promise<void> {
+  if (events.length === 0) return;
+  await q.query(
+    `insert into audit_events (actor_kind, actor_id, actor_name, organisation_id, role, action,
+       resource_type, resource_id, patient_id, outcome, route, details)
+     select e.actor_kind, e.actor_id, e.actor_name, e.organisation_id, e.role, e.action,
+            e.resource_type, e.resource_id, e.patient_id, e.outcome, e.route, e.details
+       from json_to_recordset($1::json) as e(n int, actor_kind text, actor_id text, actor_name text, organisation_id uuid, role text, action text,
+            resource_type text, resource_id text, patient_id uuid, outcome text, route text, details jsonb)
+      order by e.n`,
+    // Numbered, so ids follow the events' order.
+    [JSON.stringify(events.map((e, n) => ({ n,
+      actor_kind: e.actorKind, actor_id: e.actorId, actor_name: e.actorName, organisation_id: e.organisationId, role: e.role, action: e.action,
+      resource_type: e.resourceType, resource_id: e.resourceId, patient_id: e.patientId, outcome: e.outcome, route: e.route, details: e.details,
+    })))],
+  );
+}
+
 export interface AccessLogRow {
   at: Date;
   actor_kind: string;

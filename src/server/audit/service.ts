@@ -17,8 +17,13 @@ export interface AuditEvent {
  * belongs to a write, so the data and its audit trail commit (or roll back) together.
  */
 export async function audit(ctx: Ctx, e: AuditEvent, q: Queryable = ctx.db): Promise<void> {
+  await insertAudit(q, auditRow(ctx, e));
+}
+
+/** The audit row `audit` writes for this event of the calling actor (for writers that insert many at once: repo.ts#insertAudits). */
+export function auditRow(ctx: Ctx, e: AuditEvent): AuditInsert {
   const ref = actorRef(ctx.actor);
-  await insertAudit(q, {
+  return {
     actorKind: ref.kind,
     actorId: ref.id,
     actorName: ref.name,
@@ -31,5 +36,5 @@ export async function audit(ctx: Ctx, e: AuditEvent, q: Queryable = ctx.db): Pro
     outcome: e.outcome ?? 'success',
     route: ctx.route ?? null,
     details: e.details ?? null,
-  });
+  };
 }

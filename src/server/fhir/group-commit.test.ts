@@ -267,5 +267,34 @@ describe('FHIR writes share ingest\'s group commit', () => {
     assert.equal(await countRows(env.db, `fhir_resources where identifiers && $1::text[]`, [Array.from({ length: 70 }, (_, i) => `${IDEMPOTENCY_SYSTEM}|par-${i}`)]), 70);
     assert.equal(answers.flatMap((a) => a.body.entry!).filter((e) => e.response.status.startsWith('201')).length, 70);
   });
-});
 
+  test('a device\'s own observation (PHD time stamp) is stored and audited with the group\'s writes; entries naming it after it see it', async () => {
+    const dev = { fullUrl: 'urn:uuid:6a1f3c2e-0000-4000-8000-00000000d001', resource: { resourceType: 'Device', serialNumber: 'GRP-CUFF-1', identifier: [{ system: 'urn:varde:device-serial', value: 'GRP-CUFF-1' }] }, request: { method: 'POST', url: 'Device', ifNoneExist: 'identifier=urn:varde:device-serial|GRP-CUFF-1' } };
+    const stamp = (value: string, ident = 'grp-cts-1') => ({
+      resourceType: 'Observation', status: 'final', identifier: [{ system: 'urn:example:phg', value: ident }],
+      code: { coding: [{ system: 'urn:iso:std:iso:11073:10101', code: '67975' }] },
+      subject: { reference: dev.fullUrl }, effectiveDateTime: ago(60_000), valueDateTime: value,
+    });
+    const tx = (entries: object[]) => ({ resourceType: 'Bundle', type: 'transaction', entry: entries.map((r) => ('request' in r ? r : { resource: r, request: { method: 'POST', url: 'Observation' } })) });
+    const at = ago(61_000);
+    const auditsBefore = await countRows(env.db, `audit_events where resource_type = 'Observation' and details->>'triage' = 'none'`);
+    // Readings around the stamp, a second Bundle beside it, and the stamp again at the end (the same: 200).
+    const [one, two] = await Promise.all([
+      post('/fhir', tx([dev, spo2('cts-a1', 95), stamp(at), spo2('cts-a2', 94), stamp(at)])),
+      post('/fhir', tx([spo2('cts-b1', 96)])),
+    ]);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.deepEqual(one.body.entry!.map((e) => e.response.status.slice(0, 3)), ['201', '201', '201', '201', '200']);
+    assert.equal(one.body.entry![4]!.response.location, one.body.entry![2]!.response.location);
+    assert.equal(two.status, 200, JSON.stringify(two.body));
+    assert.equal(await countRows(env.db, `fhir_resources where identifiers && array['urn:example:phg|grp-cts-1'] and patient_id is null and triage = 'none'`), 1);
+    assert.equal(await countRows(env.db, `observations where idempotency_key in ('cts-a1', 'cts-a2', 'cts-b1') and zone is not null`), 3);
+    assert.equal(await countRows(env.db, `audit_events where resource_type = 'Observation' and details->>'triage' = 'none'`), auditsBefore + 1);
+    // Other content under a stamp's identifier later in the same transaction: refused whole (409), nothing kept.
+    const before = await countRows(env.db, 'fhir_resources');
+    const bad = await post('/fhir', tx([dev, stamp(ago(1_000), 'grp-cts-2'), spo2('cts-c1', 93), stamp(ago(2_000), 'grp-cts-2')]));
+    assert.equal(bad.status, 409, JSON.stringify(bad.body));
+    assert.equal(await countRows(env.db, 'fhir_resources'), before);
+    assert.equal(await countRows(env.db, `observations where idempotency_key = 'cts-c1'`), 0);
+  });
+});

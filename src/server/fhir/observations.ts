@@ -4,7 +4,8 @@ import type { MeasureCode } from '../../domain/catalogue.js';
 import { zonedInstant } from '../../domain/time.js';
 import { requirePatientAccess } from '../auth/access.js';
 import { actorTag } from '../auth/actor.js';
-import { audit } from '../audit/service.js';
+import { insertAudits, type AuditInsert } from '../audit/repo.js';
+import { audit, auditRow } from '../audit/service.js';
 import type { Ctx } from '../context.js';
 import type { Db, Queryable } from '../db/port.js';
 import { careTeamOrgs, publish } from '../events/bus.js';
@@ -389,6 +390,20 @@ export async function stageObservation(
       live(stored);
     }
   }
+  // What is left stores no reading and withdraws none (a device's own observation such as a PHD
+  // coincident time stamp, a status or code not triaged, an entered-in-error with nothing to
+  // retract): only its resource row and audit record, which no pending sitting reads or is read
+  // by. In a group it neither flushes the pending sittings nor writes alone: its rows are written
+  // with the next flush's (SittingBatch#defer), and a later write naming its identifiers, key or
+  // content flushes first. PHD gateways send a time stamp Observation in every Bundle; each one
+  // flushed the group, so a group of Bundles ran one storeSittings per Bundle (bench/README.md, "Round 24").
+  if (batch && !retracted.length && !appTarget) {
+    const later = batch.defer(names, finish).catch((err: unknown) => {
+      throw toFhirError(err) ?? err;
+    });
+    later.catch(() => undefined);
+    return { later };
+  }
   await flushFirst();
   return { now: await finish() };
 
@@ -426,10 +441,21 @@ export async function stageObservation(
       if (twin) return sameOrConflict(twin);
     }
     const newRow: repo.NewFhirResource = { id, resource_type: 'Observation', patient_id: patientId, organisation_id: orgId, recorded_by: by, ...fields };
-    // In a group, the rows of one flush are inserted by one statement (collected before any await here).
-    const row = batch ? await batch.collect('fhir_resources', newRow, (rows: repo.NewFhirResource[]) => repo.insertFhirResources(tx, rows))
-      : await repo.insertFhirResource(tx, newRow);
-    if (triage !== 'live' && triage !== 'history') await audit(ctx, { action: 'create', resourceType: 'Observation', resourceId: id, patientId, details: { triage } }, tx);
+    // Live and history readings were audited when stored; anything else is audited here.
+    const event = triage !== 'live' && triage !== 'history' ? { action: 'create' as const, resourceType: 'Observation', resourceId: id, patientId, details: { triage } } : undefined;
+    let row: repo.FhirResourceRow;
+    if (batch) {
+      // In a group, the rows of one flush are inserted by one statement per table (collected before any await here).
+      const written = batch.collect('fhir_resources', newRow, (rows: repo.NewFhirResource[]) => repo.insertFhirResources(tx, rows));
+      const audited = event && batch.collect('audit_events', auditRow(ctx, event), async (rows: AuditInsert[]) => {
+        await insertAudits(tx, rows);
+        return rows.map(() => undefined);
+      });
+      [row] = await Promise.all([written, audited]);
+    } else {
+      row = await repo.insertFhirResource(tx, newRow);
+      if (event) await audit(ctx, event, tx);
+    }
     return { row, status: 201, notes, readings, ...(row.resource_text === fields.resource_text ? { posted: p.resource } : {}) };
   }
 }

@@ -280,7 +280,10 @@ export async function fhirResourceById(q: Queryable, type: string, id: string): 
  */
 export async function fhirResourcesWithAnyIdentifier(q: Queryable, type: string, identifiers: string[]): Promise<FhirResourceRow[]> {
   const r = await q.query<FhirResourceRow>(
-    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[] order by received_at, id`, [type, identifiers]);
+    `select ${FHIR_COLS} from fhir_resources where resource_type = $1 and identifiers && $2::text[] order by received_at, id`, [type, identifiers],
+    // As fhirResourcesByIdentifier (QueryOptions.replan): a prepared plan kept from when the table
+    // was small read every Observation resource for each PHD Bundle, 1.2 ms each (bench/README.md, "Round 24").
+    { replan: true });
   return r.rows;
 }
 

@@ -36,6 +36,13 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** A write that stores no sitting, finished with the next flush's finishers (SittingBatch#defer). */
+interface Deferred {
+  finish: () => Promise<unknown>;
+  resolve(v: unknown): void;
+  reject(err: unknown): void;
+}
+
 /** Reads shared by the writes of a group, made once (load) before any of them is staged. */
 export interface SharedReads {
   load(tx: Queryable): Promise<void>;
@@ -50,6 +57,8 @@ interface Collected {
 /** Sittings of one transaction, stored together at flush(); see the comment at the top. */
 export class SittingBatch {
   private pending: Pending[] = [];
+  /** Finishers of writes that store no sitting (defer), run with the next flush's. */
+  private deferred: Deferred[] = [];
   /** Identifier tokens, idempotency keys and content hashes of the pending writers. */
   private readonly names = new Set<string>();
   private readonly reads = new Map<string, SharedReads>();
@@ -119,13 +128,31 @@ export class SittingBatch {
   }
 
   /**
+   * Queues the finisher of a write that stores no sitting (a device's own observation, a reading
+   * not triaged): it runs with the next flush's finishers, so the rows it collects are written by
+   * their statements instead of statements of its own, and writing it does not flush the pending
+   * sittings. `names` as for add: a later writer naming any of them flushes first.
+   */
+  defer<T>(names: readonly string[], finish: () => Promise<T>): Promise<T> {
+    const p = new Promise<T>((resolve, reject) => {
+      this.deferred.push({ finish, resolve: resolve as (v: unknown) => void, reject });
+    });
+    for (const n of names) this.names.add(n);
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /**
    * Stores every pending sitting (one storeSittings per run of the same source, in order), then
-   * runs each finisher in order. Failures go to the sittings' own promises, never out of here.
+   * runs each finisher in order, then the deferred writes' finishers. Failures go to the writes'
+   * own promises, never out of here.
    */
   async flush(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.deferred.length > 0) {
       const all = this.pending;
+      const deferred = this.deferred;
       this.pending = [];
+      this.deferred = [];
       this.names.clear();
       for (let i = 0; i < all.length;) {
         let j = i + 1;
@@ -139,26 +166,33 @@ export class SittingBatch {
           for (const x of run) x.reject(err);
           continue;
         }
-        // Every finisher is started (in order) before any is awaited, so the rows they collect are
-        // written by one statement; a finisher collects before its first await of anything else.
-        this.collecting = true;
-        const finishing = run.map((x, k) => {
-          try {
-            return x.finish(stored[k]!);
-          } catch (err) {
-            return Promise.reject(err);
-          }
-        });
-        this.collecting = false;
-        for (const f of finishing) f.catch(() => undefined);
-        await this.runCollected();
-        for (const [k, x] of run.entries()) {
-          try {
-            x.resolve(await finishing[k]!);
-          } catch (err) {
-            x.reject(err);
-          }
-        }
+        await this.finishAll(run.map((x, k) => ({ ...x, start: () => x.finish(stored[k]!) })));
+      }
+      if (deferred.length > 0) await this.finishAll(deferred.map((d) => ({ ...d, start: d.finish })));
+    }
+  }
+
+  /**
+   * Starts every finisher (in order) before awaiting any, so the rows they collect are written by
+   * one statement; a finisher collects before its first await of anything else.
+   */
+  private async finishAll(xs: { start: () => Promise<unknown>; resolve(v: unknown): void; reject(err: unknown): void }[]): Promise<void> {
+    this.collecting = true;
+    const finishing = xs.map((x) => {
+      try {
+        return x.start();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    });
+    this.collecting = false;
+    for (const f of finishing) f.catch(() => undefined);
+    await this.runCollected();
+    for (const [k, x] of xs.entries()) {
+      try {
+        x.resolve(await finishing[k]!);
+      } catch (err) {
+        x.reject(err);
       }
     }
   }
