@@ -182,9 +182,12 @@ export class ObservationReads implements SharedReads {
   }
 
   async load(tx: Queryable): Promise<void> {
-    if (this.locked.size > 0) await repo.lockOpenEpisodes(tx, [...this.locked]);
     const patients = [...this.patients];
     if (this.tokens.size > 0) this.rows = await repo.fhirResourcesOfScopes(tx, 'Observation', [...this.tokens], patients, this.orgScope);
+    // After the twins' row locks, before the episodes are read: the order every group takes them
+    // in (a group of single creates locks episodes when its sittings are stored), so two groups
+    // never wait for each other in opposite orders.
+    if (this.locked.size > 0) await repo.lockOpenEpisodes(tx, [...this.locked]);
     if (patients.length > 0) this.episodes = await repo.episodesForWriteMany(tx, patients, this.writer);
     if (this.deviceRefs.length > 0) this.devices = await devicesAhead(tx, this.deviceOrg, this.deviceRefs);
   }
