@@ -48,6 +48,12 @@ const FHIR_SUBJECT = process.env.BENCH_FHIR_SUBJECT === 'identifier' ? 'identifi
 const FHIR_DEVICE = process.env.BENCH_FHIR_DEVICE === '1' || process.env.BENCH_FHIR_DEVICE === 'identifier';
 const FHIR_DEVICE_BY_IDENTIFIER = process.env.BENCH_FHIR_DEVICE === 'identifier';
 const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
+/**
+ * BENCH_BATCH=backlog: each batched upload is one patient's backlog (a device back online after
+ * days away: 100 sittings of one patient, 40 minutes apart, oldest first) instead of one sitting
+ * each of 100 patients.
+ */
+const BATCH_BACKLOG = process.env.BENCH_BATCH === 'backlog';
 /** BENCH_FHIR_CONDITIONAL=1: every FHIR Observation create is conditional on its identifier (If-None-Exist), as the PHD IG asks. */
 const FHIR_CONDITIONAL = process.env.BENCH_FHIR_CONDITIONAL === '1';
 
@@ -358,10 +364,11 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
           base: srv.url, concurrency: batchConc, durationMs: SECONDS * 1000, maxRequests: 10_000,
           make: (i) => {
             const readings = Array.from({ length: perUpload }, (_, k) => {
-              const p = people[(i * perUpload + k) % people.length]!;
+              const p = people[BATCH_BACKLOG ? (i * 7) % people.length : (i * perUpload + k) % people.length]!;
               const ms = p.today?.measurements ?? [{ code: p.code, value: 0, unit: '' }];
               obsSent += ms.length;
-              return reading(`many-${i}-${k}`, p, ms);
+              const r = reading(`many-${i}-${k}`, p, ms);
+              return BATCH_BACKLOG ? { ...r, effectiveAt: new Date(Date.now() - (perUpload - k) * 40 * 60_000).toISOString() } : r;
             });
             return { method: 'POST', path: '/api/ingest/observations', headers: auth, body: JSON.stringify({ sentAt: new Date().toISOString(), device: { serial: 'BENCH-1' }, readings }) };
           },
