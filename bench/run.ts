@@ -54,6 +54,8 @@ const FNR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1';
  * each of 100 patients.
  */
 const BATCH_BACKLOG = process.env.BENCH_BATCH === 'backlog';
+/** BENCH_FHIR_FULLURL=1: every transaction Bundle entry has a `urn:uuid` fullUrl, as FHIR clients commonly send (R4 Bundle.entry.fullUrl). */
+const FHIR_FULLURL = process.env.BENCH_FHIR_FULLURL === '1';
 /** BENCH_FHIR_CONDITIONAL=1: every FHIR Observation create is conditional on its identifier (If-None-Exist), as the PHD IG asks. */
 const FHIR_CONDITIONAL = process.env.BENCH_FHIR_CONDITIONAL === '1';
 
@@ -429,6 +431,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
             body: JSON.stringify({
               resourceType: 'Bundle', type: 'transaction',
               entry: Array.from({ length: perBundle }, (_, k) => ({
+                ...(FHIR_FULLURL ? { fullUrl: `urn:uuid:${randomUUID()}` } : {}),
                 resource: observation(`fhir-tx-${i}-${k}`, people[(i * perBundle + k * 7) % people.length]!),
                 request: { method: 'POST', url: 'Observation', ...(FHIR_CONDITIONAL ? { ifNoneExist: `identifier=${IDEMPOTENCY_SYSTEM}|fhir-tx-${i}-${k}` } : {}) },
               })),
