@@ -102,6 +102,18 @@ function readEntry(e: unknown, index: number, collection: boolean): Entry {
   };
 }
 
+/** Every Reference.reference string in `v`, at any depth: what rewriteReferences would look at. */
+function referencesIn(v: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) for (const x of v) referencesIn(x, out);
+  else if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'reference' && typeof x === 'string') out.add(x);
+      else referencesIn(x, out);
+    }
+  }
+  return out;
+}
+
 /** Rewrites every Reference.reference equal to a processed entry's fullUrl to the server's Type/id. */
 function rewriteReferences(v: unknown, map: Map<string, string>): void {
   if (Array.isArray(v)) for (const x of v) rewriteReferences(x, map);
@@ -298,11 +310,14 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   const writable = named.length ? await writablePatients(ctx, named) : new Set<string>();
   for (const id of matched) writable.add(id);
   const obsUrls = new Set(pending.map((x) => x.fullUrl).filter((u): u is string => u !== undefined));
+  // Each entry's references to other Observation entries (by fullUrl), found once. Searching every
+  // entry's JSON text for every fullUrl, as before, cost a Bundle of 100 with fullUrls ~7 ms of
+  // server CPU (bench/README.md, "Round 24").
+  const linksOf = new Map(pending.map((e) => [e, obsUrls.size ? [...referencesIn(e.resource)].filter((u) => u !== e.fullUrl && obsUrls.has(u)) : []]));
+  const pointedAt = new Set([...linksOf.values()].flat());
   // An entry's id matters before it is written only when another entry points at its fullUrl;
   // any other entry finds its stored twin when it is written (stageObservation), with the same answer.
-  const texts = obsUrls.size ? new Map(pending.map((e) => [e, JSON.stringify(e.resource)])) : undefined;
-  const linked = (e: Entry) => e.fullUrl !== undefined && pending.some((o) => o !== e && texts!.get(o)!.includes(`"${e.fullUrl}"`));
-  const needTwin = new Set(texts ? pending.filter(linked) : []);
+  const needTwin = new Set(pending.filter((e) => e.fullUrl !== undefined && pointedAt.has(e.fullUrl)));
   // Stored twins of those entries in one read instead of one per entry (existingTwin).
   const known = [...new Set([...needTwin].flatMap((e) => [...identifierTokens(e.resource), ...e.conditional]))];
   const twins = known.length ? await repo.fhirResourcesWithAnyIdentifier(ctx.db, 'Observation', known) : [];
@@ -320,14 +335,12 @@ export async function processBundle(ctx: Ctx, body: unknown, base: string, prefe
   // that entry's device: one it found is the caller's organisation's, one it creates is pending.
   const knownDevices = await bundleDevices(ctx, pending.map((e) => e.resource.device), refMap, devices);
   while (pending.length) {
-    const waiting = (e: Entry) => {
-      if (obsUrls.size === 0) return false;
-      const text = JSON.stringify(e.resource);
-      return [...obsUrls].some((u) => u !== e.fullUrl && !refMap.has(u) && text.includes(`"${u}"`));
-    };
+    // Waiting for an entry it points at to get its id.
+    const waiting = (e: Entry) => linksOf.get(e)!.some((u) => !refMap.has(u));
     const ready = pending.filter((e) => !waiting(e));
     const batch = ready.length ? ready : pending; // a cycle: take them as they are (unresolved links are refused)
-    pending = pending.filter((e) => !batch.includes(e));
+    const taken = new Set(batch);
+    pending = pending.filter((e) => !taken.has(e));
     for (const e of batch) {
       const x = await guarded(e, async () => {
         rewriteReferences(e.resource, refMap);

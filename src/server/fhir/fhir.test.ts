@@ -681,6 +681,32 @@ describe('FHIR R4 face', () => {
       assert.equal(await count(`observations where idempotency_key = 'gw-phd-000000000002'`), 0);
     });
 
+    test('an entry pointing at a later entry by fullUrl is written after it and names its id; sent again, everything is recognised', async () => {
+      const cts = 'urn:uuid:0f1e2d3c-0000-4000-8000-0000000c7501';
+      const reading = { ...upload(2, 96, 'gw-link-0001'), extension: [{ url: 'http://hl7.org/fhir/uv/phd/StructureDefinition/CoincidentTimeStampReference', valueReference: { reference: cts } }] };
+      const stamp = {
+        resourceType: 'Observation', status: 'final', identifier: [{ system: 'urn:example:phg', value: 'gw-link-cts-0001' }],
+        code: { coding: [{ system: 'urn:iso:std:iso:11073:10101', code: '67975' }] },
+        subject: { reference: `Device/${ids.deviceA}` }, effectiveDateTime: ago(2), valueDateTime: ago(2),
+      };
+      // The reading first, the stamp it points at after it; a third entry only mentions the URL as text.
+      const bundle = {
+        resourceType: 'Bundle', type: 'transaction', entry: [
+          { fullUrl: 'urn:uuid:0f1e2d3c-0000-4000-8000-0000000c7502', resource: reading, request: { method: 'POST', url: 'Observation' } },
+          { fullUrl: cts, resource: stamp, request: { method: 'POST', url: 'Observation' } },
+          { fullUrl: 'urn:uuid:0f1e2d3c-0000-4000-8000-0000000c7503', resource: { ...upload(1, 95, 'gw-link-0002'), note: [{ text: cts }] }, request: { method: 'POST', url: 'Observation' } },
+        ],
+      };
+      const r = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, bundle));
+      assert.deepEqual(r.entry!.map((e) => e.response!.status), ['201 Created', '201 Created', '201 Created']);
+      const stored = r.entry![0]!.resource as Observation;
+      assert.equal(stored.extension!.find((x) => x.url.endsWith('CoincidentTimeStampReference'))?.valueReference?.reference, r.entry![1]!.response!.location);
+      assert.deepEqual((r.entry![2]!.resource as Observation).note, [{ text: cts }]);
+      const again = ok(await fhir<Bundle>('POST', '/fhir', { bearer: gatewayA }, bundle));
+      assert.deepEqual(again.entry!.map((e) => e.response!.status), ['200 OK', '200 OK', '200 OK']);
+      assert.deepEqual(again.entry!.map((e) => e.response!.location), r.entry!.map((e) => e.response!.location));
+    });
+
     test('a batch answers per entry: good entries are stored, bad ones get their own OperationOutcome', async () => {
       const bundle = txBundle('batch', [upload(1, 95, 'gw-batch-0001'), upload(1, 140, 'gw-batch-0002')]);
       bundle.entry!.push({ request: { method: 'GET', url: 'Patient' } });
