@@ -106,3 +106,45 @@ test('many transactions at once on the pool each commit their own rows', pgOnly,
   assert.equal(r.rows[0]!.n, 40);
   await poolIsClean();
 });
+
+test('a statement sent with its commit is committed when it resolves, and nothing may follow it', pgOnly, async () => {
+  const r = await db.tx(async (tx) => {
+    await tx.query('insert into pipe_t (id, v) values ($1, $2)', [200, 'first']);
+    const last = await tx.query<{ id: number }>('insert into pipe_t (id, v) values ($1, $2) returning id', [201, 'last'], { commit: true });
+    // Committed already: another connection sees both rows before tx returns.
+    const seen = await db.query<{ n: number }>('select count(*)::int as n from pipe_t where id = any($1::int[])', [[200, 201]]);
+    await assert.rejects(tx.query('select $1::int', [1]), /after the one that committed/);
+    return { rows: last.rows, seen: seen.rows[0]!.n };
+  });
+  assert.deepEqual(r, { rows: [{ id: 201 }], seen: 2 });
+  // The only statement of its transaction: begin, it and commit in one round trip.
+  await db.tx((tx) => tx.query('insert into pipe_t (id, v) values ($1, $2)', [202, 'alone'], { commit: true }));
+  assert.equal((await db.query('select 1 from pipe_t where id = $1', [202])).rowCount, 1);
+  await poolIsClean();
+});
+
+test('a statement sent with its commit that fails leaves nothing of its transaction', pgOnly, async () => {
+  await assert.rejects(
+    db.tx(async (tx) => {
+      await tx.query('insert into pipe_t (id, v) values ($1, $2)', [210, 'before']);
+      await tx.query('insert into pipe_t (id, v) values ($1, $2)', [210, 'duplicate'], { commit: true });
+    }),
+    (err: { code?: string }) => err.code === '23505',
+  );
+  assert.equal((await db.query('select 1 from pipe_t where id = $1', [210])).rowCount, 0);
+  await poolIsClean();
+});
+
+test("a commit that fails is the statement's error, and nothing of its transaction stays", pgOnly, async () => {
+  // A deferred constraint is checked at commit: the statement itself succeeds, its commit fails.
+  await db.exec('create table pipe_d (id int, constraint pipe_d_u unique (id) deferrable initially deferred)');
+  await assert.rejects(
+    db.tx(async (tx) => {
+      await tx.query('insert into pipe_d (id) values ($1)', [1]);
+      await tx.query('insert into pipe_d (id) values ($1)', [1], { commit: true });
+    }),
+    (err: { code?: string }) => err.code === '23505',
+  );
+  assert.equal((await db.query('select 1 from pipe_d where id = $1', [1])).rowCount, 0);
+  await poolIsClean();
+});
