@@ -10,7 +10,6 @@ interface WireConnection {
   parse(msg: { text: string; name?: string; types?: unknown[] }): void;
   bind(msg: { portal?: string; statement?: string; values?: unknown[] }): void;
   execute(msg: { portal?: string; rows?: number }): void;
-  sync(): void;
   on(event: 'parseComplete', listener: () => void): void;
   off(event: 'parseComplete', listener: () => void): void;
 }
@@ -24,31 +23,24 @@ interface QueryInternals {
   handleCommandComplete(msg: unknown, connection: WireConnection): void;
   handleError(err: unknown, connection: WireConnection): void;
   handleReadyForQuery(connection: WireConnection): void;
-  _getRows(connection: WireConnection, rows?: number): void;
-  portal: string;
 }
 const QueryBase = pg.Query as unknown as new (config: pg.QueryConfig) => QueryInternals;
 
 /**
- * A parameterised statement sent together with statements that must run just before and after
- * it, in one write and one round trip: `lead` and `trail` (parameterless, no rows: `begin`,
- * `set local …`, `commit`) go as Parse/Bind/Execute of the unnamed statement before and after the
- * statement's own messages, and one Sync ends them all. A BEGIN inside the pipeline turns its implicit transaction into the
+ * A parameterised statement sent together with statements that must run just before it, in one
+ * write and one round trip: `lead` (parameterless, no rows, such as `begin` and `set local …`) go
+ * as Parse/Bind/Execute of the unnamed statement ahead of the statement's own messages, and one
+ * Sync ends them all. A BEGIN inside the pipeline turns its implicit transaction into the
  * explicit block the caller goes on with (PostgreSQL: a BEGIN in an implicit transaction block
  * starts a regular one), so `begin` + the transaction's first statement cost one round trip
  * instead of two; on a small VM each round trip is a wakeup of the backend and of the server, about
  * 0.2 ms of CPU on each side (bench/README.md, "Round 25").
  *
  * If a lead statement fails, the backend skips the rest until Sync and the query rejects with that
- * error, as if it had been sent alone first. A `commit` in `trail` is skipped likewise when the
- * statement fails (the transaction stays open and aborted, for the caller's rollback); when the
- * commit itself fails, the query rejects with its error and the transaction is over. Either way
- * the query resolves only once everything sent has run: with a `commit`, once it is durable.
+ * error, as if it had been sent alone first.
  */
 class PipelinedQuery extends QueryBase {
   private skip: number;
-  /** The statement's own CommandComplete has come: any later one is the trail's. */
-  private done = false;
   /** ParseComplete messages seen, while the statement's own Parse is among those sent. */
   private parses = 0;
   private onParse: (() => void) | undefined;
@@ -56,7 +48,6 @@ class PipelinedQuery extends QueryBase {
   constructor(
     config: pg.QueryConfig,
     private readonly lead: readonly string[],
-    private readonly trail: readonly string[] = [],
   ) {
     super(config);
     this.skip = lead.length;
@@ -76,24 +67,11 @@ class PipelinedQuery extends QueryBase {
         connection.bind({ portal: '', statement: '', values: [] });
         connection.execute({ portal: '', rows: 0 });
       }
-      // The statement's own Parse/Bind/Describe/Execute, the trail, Sync (_getRows); node-pg
-      // corks again inside (nested corks are counted).
+      // The statement's own Parse/Bind/Describe/Execute/Sync; node-pg corks again inside (nested corks are counted).
       return super.submit(connection);
     } finally {
       connection.stream.uncork?.();
     }
-  }
-
-  /** Called by node-pg after the statement's Describe (this query never pages: `rows` is unset). */
-  override _getRows(connection: WireConnection, rows?: number): void {
-    if (this.trail.length === 0 || rows) return super._getRows(connection, rows);
-    connection.execute({ portal: this.portal, rows: 0 });
-    for (const text of this.trail) {
-      connection.parse({ text, name: '' });
-      connection.bind({ portal: '', statement: '', values: [] });
-      connection.execute({ portal: '', rows: 0 });
-    }
-    connection.sync();
   }
 
   /** The lead's CommandComplete messages come first; they carry no result of the statement's. */
@@ -102,8 +80,6 @@ class PipelinedQuery extends QueryBase {
       this.skip--;
       return;
     }
-    if (this.done) return;
-    this.done = true;
     super.handleCommandComplete(msg, connection);
   }
 
@@ -125,14 +101,13 @@ class PipelinedQuery extends QueryBase {
 }
 
 /**
- * Runs `config` on `client` with `lead` sent ahead of it and `trail` after it, in the same round
- * trip (see PipelinedQuery). The statement goes over the extended protocol, so it must be a
- * single statement.
+ * Runs `config` on `client` with `lead` sent ahead of it in the same round trip (see
+ * PipelinedQuery). The statement goes over the extended protocol, so it must be a single statement.
  */
-export function queryPipelined(client: pg.PoolClient, config: pg.QueryConfig, lead: readonly string[], trail: readonly string[] = []): Promise<pg.QueryResult> {
+export function queryPipelined(client: pg.PoolClient, config: pg.QueryConfig, lead: readonly string[]): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
     const callback = (err: Error | null, res?: pg.QueryResult) => (err ? reject(err) : resolve(res!));
-    const q = new PipelinedQuery({ ...config, queryMode: 'extended', callback } as pg.QueryConfig, lead, trail);
+    const q = new PipelinedQuery({ ...config, queryMode: 'extended', callback } as pg.QueryConfig, lead);
     // A submittable: node-pg calls its submit() when the connection is free.
     client.query(q as unknown as pg.QueryConfig);
   });

@@ -17,13 +17,6 @@ export interface QueryOptions {
    * 7"). The price is a planning per execution.
    */
   replan?: boolean;
-  /**
-   * The transaction's last statement: PostgreSQL commits right after it, in the same round trip,
-   * and the query resolves once the commit is durable (or rejects with the commit's error). Only
-   * inside `tx`, and no statement may follow it there; elsewhere the option is ignored (PGlite
-   * commits when `tx`'s function returns, as always).
-   */
-  commit?: boolean;
 }
 
 /** Anything that can run a parameterised statement: the pool or an open transaction. */

@@ -61,15 +61,6 @@ function renameStatement(sql: string): void {
  */
 const GENERIC_PLAN_TX = ['begin', 'set local plan_cache_mode = force_generic_plan', 'set local enable_seqscan = off'];
 
-/** An open transaction of `tx`. */
-interface TxState {
-  client: pg.PoolClient;
-  /** Its `begin` (and set locals), not sent yet: they go with its first parameterised statement. */
-  lead: readonly string[] | undefined;
-  /** A statement went with its commit (QueryOptions.commit): nothing may follow, and tx sends no commit. */
-  committed: boolean;
-}
-
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
 export async function openPostgres(
   connectionString: string,
@@ -89,14 +80,10 @@ export async function openPostgres(
    * `tx`: the open transaction, whose `begin` (`lead`) has not been sent yet: it goes with the
    * transaction's first parameterised statement, in the same round trip (pipelined-query.ts).
    */
-  const wrap = (c: pg.Pool | pg.PoolClient, tx?: TxState): Queryable => ({
+  const wrap = (c: pg.Pool | pg.PoolClient, tx?: { client: pg.PoolClient; lead: readonly string[] | undefined }): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = [], opts?: QueryOptions): Promise<QueryResult<T>> {
       const values = withArrayLiterals(params) as unknown[];
       const inTx = tx !== undefined;
-      if (tx?.committed) throw new Error('a statement after the one that committed the transaction (QueryOptions.commit)');
-      // With a statement that may be a script of several, the commit goes on its own, at the end of tx.
-      const commit = tx !== undefined && opts?.commit === true && params.length > 0;
-      if (commit) tx.committed = true;
       if (tx?.lead && params.length === 0) {
         // A statement without parameters may be a simple-protocol script of several: the lead goes alone first.
         const lead = tx.lead;
@@ -105,10 +92,10 @@ export async function openPostgres(
       }
       const send = () => {
         const name = prepare && params.length > 0 && !opts?.replan ? statementName(sql) : undefined;
-        if (tx && (tx.lead || commit)) {
-          const lead = tx.lead ?? [];
+        if (tx?.lead) {
+          const lead = tx.lead;
           tx.lead = undefined;
-          return queryPipelined(tx.client, name ? { name, text: sql, values } : { text: sql, values }, lead, commit ? ['commit'] : []);
+          return queryPipelined(tx.client, name ? { name, text: sql, values } : { text: sql, values }, lead);
         }
         return name ? c.query({ name, text: sql, values }) : c.query(sql, values);
       };
@@ -149,14 +136,12 @@ export async function openPostgres(
       const client = await pool.connect();
       // `begin` is not sent yet: it rides with the first statement (wrap). A transaction that ran
       // no statement has nothing to commit or roll back.
-      const state: TxState = { client, lead: prepare && txOpts?.genericPlans ? GENERIC_PLAN_TX : ['begin'], committed: false };
+      const state: { client: pg.PoolClient; lead: readonly string[] | undefined } = { client, lead: prepare && txOpts?.genericPlans ? GENERIC_PLAN_TX : ['begin'] };
       try {
         const result = await fn(wrap(client, state));
-        if (state.lead === undefined && !state.committed) await client.query('commit');
+        if (state.lead === undefined) await client.query('commit');
         return result;
       } catch (err) {
-        // Also after a statement sent with its commit: if that statement failed, the commit was
-        // skipped and the transaction is open and aborted; if the commit failed, this is a no-op.
         if (state.lead === undefined) await client.query('rollback').catch(() => undefined);
         throw err;
       } finally {

@@ -89,8 +89,7 @@ async function write(ctx: Ctx, uploads: Upload[]): Promise<UploadOutcome[]> {
       );
       // Time order (then arrival order): triage sees an offline backlog in the order it was measured.
       all.sort((x, y) => x.item.sitting.effectiveAt.getTime() - y.item.sitting.effectiveAt.getTime() || x.g - y.g || x.k - y.k);
-      // Its write is the transaction's last statement: the commit goes with it.
-      const stored = await storeSittings(ctx, tx, all.map((x) => x.item), { source: 'device', commitWithWrite: true });
+      const stored = await storeSittings(ctx, tx, all.map((x) => x.item), { source: 'device' });
       const out = uploads.map((u) => new Array<StoredSitting>(u.readings.length));
       all.forEach((x, i) => {
         out[x.g]![x.k] = stored[i]!;

@@ -3,7 +3,7 @@ import { observationPoint, type ObservationPoint } from '../../domain/triage.js'
 import type { OpeningHours } from '../../domain/opening-hours.js';
 import { findingsUpsertCtes, findingsUpsertParams, type FindingToRaise } from '../alerts/repo.js';
 import type { AuditInsert } from '../audit/repo.js';
-import type { Queryable, QueryOptions } from '../db/port.js';
+import type { Queryable } from '../db/port.js';
 import type { EpisodeRow } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
 
@@ -304,7 +304,7 @@ export interface SittingsWrite {
  * alerts they answer, write the audit events and send the notifications. Data-modifying CTEs all
  * run to completion whether or not the final select reads them, inside the caller's transaction.
  */
-export async function writeSittings(q: Queryable, w: SittingsWrite, opts: QueryOptions = {}): Promise<void> {
+export async function writeSittings(q: Queryable, w: SittingsWrite): Promise<void> {
   const o = w.observations;
   const a = w.audit.actor;
   const raise = w.raise && w.raise.findings.length > 0 ? w.raise : null;
@@ -358,6 +358,5 @@ export async function writeSittings(q: Queryable, w: SittingsWrite, opts: QueryO
       o.map((x) => x.interpretation ?? null),
       ...(raise ? findingsUpsertParams(raise.findings, raise.payloadOf) : []),
     ],
-    opts,
   );
 }

@@ -45,12 +45,6 @@ export interface RecordOptions {
   deviceClockOffsetMs?: number | null;
   /** Entered on the patient's behalf by a relative: `relative:<delegation id>` instead of the caller's actor tag (delegation/service.ts). */
   recordedBy?: string;
-  /**
-   * The caller's transaction ends with this write: storeSittings' last statement carries the
-   * commit (Db QueryOptions.commit), one round trip fewer per group commit. Only for callers that
-   * run no statement after storeSittings in that transaction.
-   */
-  commitWithWrite?: boolean;
 }
 
 /** What the app shows after a sitting. `remeasure`: ask the patient to rest and measure these again. */
@@ -82,7 +76,7 @@ export async function recordObservations(ctx: Ctx, patientId: string, body: Reco
   const lent = body.device ? await resolveLentDevice(ctx.db, patientId, body.device, checked.effectiveAt) : null;
   const source = lent ? 'device' : sourceForCaller(ctx, opts.source);
   const device = lent ? { deviceId: lent.deviceId, deviceClockOffsetMs: body.device?.clockOffsetMs ?? null } : {};
-  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, { ...opts, ...device, source, commitWithWrite: true }));
+  const stored = await ctx.db.tx((tx) => storeSitting(ctx, tx, patientId, body.idempotencyKey, checked, { ...opts, ...device, source }));
   return feedbackFor(ctx, patientId, stored);
 }
 
@@ -350,7 +344,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
     },
     notify: { channel: EVENTS_CHANNEL, payloads },
     ...(inWrite ? { raise: { findings, payloadOf: findings.map((f) => payloadAt.get(f.item)!) } } : {}),
-  }, { commit: opts.commitWithWrite === true });
+  });
   return results;
 }
 
