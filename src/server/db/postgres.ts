@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { withArrayLiterals } from './array-literal.js';
-import { queryPipelined } from './pipelined-query.js';
 import type { Db, Queryable, QueryOptions, QueryResult } from './port.js';
 
 // 'YYYY-MM-DD' strings for `date` (see pglite.ts); bigint counts as JS numbers (counts stay far below 2^53).
@@ -59,7 +58,7 @@ function renameStatement(sql: string): void {
  * sequential scans the plan is the same whatever the statistics said when it was built; tables
  * without a usable index are still scanned.
  */
-const GENERIC_PLAN_TX = ['begin', 'set local plan_cache_mode = force_generic_plan', 'set local enable_seqscan = off'];
+const GENERIC_PLAN_TX = 'begin; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off';
 
 /** Opens a pool on a real PostgreSQL (`DATABASE_URL`). */
 export async function openPostgres(
@@ -76,27 +75,11 @@ export async function openPostgres(
   pool.on('error', () => undefined);
   if (opts.check !== false) await pool.query('select 1');
 
-  /**
-   * `tx`: the open transaction, whose `begin` (`lead`) has not been sent yet: it goes with the
-   * transaction's first parameterised statement, in the same round trip (pipelined-query.ts).
-   */
-  const wrap = (c: pg.Pool | pg.PoolClient, tx?: { client: pg.PoolClient; lead: readonly string[] | undefined }): Queryable => ({
+  const wrap = (c: Pick<pg.Pool | pg.PoolClient, 'query'>, inTx: boolean): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = [], opts?: QueryOptions): Promise<QueryResult<T>> {
       const values = withArrayLiterals(params) as unknown[];
-      const inTx = tx !== undefined;
-      if (tx?.lead && params.length === 0) {
-        // A statement without parameters may be a simple-protocol script of several: the lead goes alone first.
-        const lead = tx.lead;
-        tx.lead = undefined;
-        for (const l of lead) await tx.client.query(l);
-      }
       const send = () => {
         const name = prepare && params.length > 0 && !opts?.replan ? statementName(sql) : undefined;
-        if (tx?.lead) {
-          const lead = tx.lead;
-          tx.lead = undefined;
-          return queryPipelined(tx.client, name ? { name, text: sql, values } : { text: sql, values }, lead);
-        }
         return name ? c.query({ name, text: sql, values }) : c.query(sql, values);
       };
       let r: pg.QueryResult;
@@ -112,7 +95,7 @@ export async function openPostgres(
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
   });
-  const base = wrap(pool);
+  const base = wrap(pool, false);
 
   // One dedicated connection carries every LISTEN of this process.
   let listener: pg.Client | undefined;
@@ -134,15 +117,14 @@ export async function openPostgres(
     query: base.query,
     async tx(fn, txOpts) {
       const client = await pool.connect();
-      // `begin` is not sent yet: it rides with the first statement (wrap). A transaction that ran
-      // no statement has nothing to commit or roll back.
-      const state: { client: pg.PoolClient; lead: readonly string[] | undefined } = { client, lead: prepare && txOpts?.genericPlans ? GENERIC_PLAN_TX : ['begin'] };
       try {
-        const result = await fn(wrap(client, state));
-        if (state.lead === undefined) await client.query('commit');
+        // One round trip either way: a simple-protocol query may hold two statements.
+        await client.query(prepare && txOpts?.genericPlans ? GENERIC_PLAN_TX : 'begin');
+        const result = await fn(wrap(client, true));
+        await client.query('commit');
         return result;
       } catch (err) {
-        if (state.lead === undefined) await client.query('rollback').catch(() => undefined);
+        await client.query('rollback').catch(() => undefined);
         throw err;
       } finally {
         client.release();
