@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { join } from 'node:path';
 import { runLoad, percentile, type LoadRequest } from './http-load.js';
 import { processStats, REPO_ROOT } from '../src/sim/child-server.js';
@@ -55,5 +56,60 @@ export async function measureFloor(opts: { seconds: number; concurrency: number;
     };
   } finally {
     child.kill('SIGTERM');
+  }
+}
+
+/** What this PostgreSQL does for the smallest durable write: the yardstick for the database-bound figures. */
+export interface CommitFloor {
+  commitsPerS: number;
+  connections: number;
+  /** CPU ms per commit of the database cluster (throwaway cluster only, else NaN) and of the bench process. */
+  cpuMsPerCommit: { db: number; bench: number };
+}
+
+/**
+ * Measures the database's commit floor: `connections` clients each inserting one row per
+ * transaction (autocommit, a bigserial key and one int) into a table of their own, for `seconds`.
+ * The figure the issue quoted for its machine ("PostgreSQL itself does ~12 000 single-row
+ * commits/s"), so the database-bound figures (batched ingest, the sweep) can be read against the
+ * machine too. The table is dropped afterwards.
+ */
+export async function measureCommitFloor(opts: { url: string; seconds: number; connections: number; dbCpuMs: () => number }): Promise<CommitFloor> {
+  const admin = new pg.Client({ connectionString: opts.url });
+  await admin.connect();
+  await admin.query('create table bench_commit_floor (id bigserial primary key, v int not null)');
+  const clients = await Promise.all(Array.from({ length: opts.connections }, async () => {
+    const c = new pg.Client({ connectionString: opts.url });
+    await c.connect();
+    return c;
+  }));
+  try {
+    const run = async (ms: number) => {
+      const deadline = performance.now() + ms;
+      let n = 0;
+      await Promise.all(clients.map(async (c, k) => {
+        while (performance.now() < deadline) {
+          await c.query({ name: 'floor_insert', text: 'insert into bench_commit_floor (v) values ($1)', values: [k] });
+          n++;
+        }
+      }));
+      return n;
+    };
+    await run(1000); // warm-up: connections, prepared statements
+    const db0 = opts.dbCpuMs();
+    const bench0 = process.cpuUsage();
+    const t0 = performance.now();
+    const n = await run(opts.seconds * 1000);
+    const elapsed = performance.now() - t0;
+    const b = process.cpuUsage(bench0);
+    return {
+      commitsPerS: (n / elapsed) * 1000,
+      connections: opts.connections,
+      cpuMsPerCommit: { db: (opts.dbCpuMs() - db0) / n, bench: (b.user + b.system) / 1000 / n },
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await admin.query('drop table bench_commit_floor').catch(() => undefined);
+    await admin.end();
   }
 }

@@ -35,7 +35,7 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
-import { measureFloor, type Floor } from './floor.js';
+import { measureCommitFloor, measureFloor, type CommitFloor, type Floor } from './floor.js';
 import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
 import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
 
@@ -157,6 +157,8 @@ interface Figures {
   rssPeakMb?: number;
   /** The machine's HTTP floor (`--phases floor`), the same for every store of one run. */
   floor?: Floor;
+  /** PostgreSQL only (`--phases floor`): single-row durable commits/s on this database, before the cohort is loaded. */
+  commitFloor?: CommitFloor;
 }
 interface Phase {
   /** CPU over the phase, % of one core: server process, database cluster, load generator, everything else. */
@@ -270,6 +272,12 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
 
   let server: ChildServer | undefined;
   try {
+    let commitFloor: CommitFloor | undefined;
+    if (kind === 'postgres' && want('floor')) {
+      log('commit floor (one-row inserts, autocommit): 32 connections, 5 s');
+      commitFloor = await measureCommitFloor({ url: env.DATABASE_URL!, seconds: 5, connections: 32, dbCpuMs: () => dbCpuMs() });
+      log(`  ${commitFloor.commitsPerS.toFixed(0)} commits/s; CPU ms per commit: database ${commitFloor.cpuMsPerCommit.db.toFixed(3)}, bench ${commitFloor.cpuMsPerCommit.bench.toFixed(3)}`);
+    }
     log(`loading the cohort (${note})`);
     const loaded = await loadCohort(db, { ...cohortOpts, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log: (l) => log(l) });
     const nurseCookie = `${SESSION_COOKIE}=${await createSession(db, { subjectKind: 'personnel', subjectId: loaded.nurseId, organisationId: loaded.organisationId, role: 'nurse', ttlHours: 2 })}`;
@@ -359,6 +367,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       rssIdleMb: idle ? idle.rssKb / 1024 : undefined,
       sweep,
       floor,
+      commitFloor,
     };
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const reading = (n: string, p: (typeof people)[number], measurements: SimMeasurement[]) => ({
@@ -732,6 +741,7 @@ function report(rs: Figures[]): string {
     r.floor && x !== undefined ? `; ${f((x / r.floor.perS) * 100, 1)} % of floor, ≈ ${f((x * PEER.floorPerS) / r.floor.perS)} at a floor of ${PEER.floorPerS}` : '';
   const rows: [string, ...string[]][] = [
     ['HTTP floor (bare fastify route, no database), req/s', ...rs.map((r) => (r.floor ? `${f(r.floor.perS)}; p50 / p99 ${f(r.floor.p50, 1)} / ${f(r.floor.p99, 1)} ms; CPU ms per request: server ${f(r.floor.cpuMsPerRequest.server, 3)}, load generator ${f(r.floor.cpuMsPerRequest.bench, 3)}` : '–'))],
+    ['database commit floor (one-row inserts, autocommit), commits/s', ...rs.map((r) => (r.commitFloor ? `${f(r.commitFloor.commitsPerS)} @ ${r.commitFloor.connections} connections; CPU ms per commit: database ${f(r.commitFloor.cpuMsPerCommit.db, 3)}, bench ${f(r.commitFloor.cpuMsPerCommit.bench, 3)}` : '–'))],
     ['cohort loaded (patients / observations / open alerts)', ...rs.map((r) => `${r.loaded.patients} / ${r.loaded.observations} / ${r.loaded.alerts} in ${f(r.loaded.seconds, 1)} s`)],
     ['single-observation ingest over HTTP, req/s (= obs/s)', ...rs.map((r) => `${f(r.single?.perS)} (${f((r.single?.perS ?? NaN) / PEER.singlePerS, 1)}× peer${vsFloor(r, r.single?.perS)})`)],
     ['  latency p50 / p99, ms', ...rs.map((r) => `${lat(r.single)} @ ${r.single?.concurrency} concurrent`)],
