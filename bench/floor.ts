@@ -69,7 +69,7 @@ export interface CommitFloor {
 
 /**
  * Measures the database's commit floor: `connections` clients each inserting one row per
- * transaction (autocommit, a bigserial key and one int) into a table of their own, for `seconds`.
+ * transaction (autocommit, a bigserial key and one int) into one scratch table, for `seconds`.
  * The figure the issue quoted for its machine ("PostgreSQL itself does ~12 000 single-row
  * commits/s"), so the database-bound figures (batched ingest, the sweep) can be read against the
  * machine too. The table is dropped afterwards.
