@@ -19,7 +19,7 @@ export interface Floor {
  * bench server's NODE_OPTIONS) driven by the bench's own load generator at the single phase's
  * concurrency with the single phase's request body. No ingest can be faster than this on the same
  * machine, so the floor turns the machine-bound throughput targets into fractions that travel between
- * machines: round 9's VM served ~15 800 req/s here, round 25's ~4 600, and the same code's figures
+ * machines: round 9's VM served ~15 800 req/s here, round 25's 2 952–4 600, and the same code's figures
  * are compared across them as "% of floor" and as CPU per request relative to the floor's.
  */
 export async function measureFloor(opts: { seconds: number; concurrency: number; nodeOptions: string; make: (i: number) => LoadRequest }): Promise<Floor> {

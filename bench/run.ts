@@ -111,6 +111,8 @@ const WORKLIST_PATH = `/api/worklist${WORKLIST_QUERY ? `?${WORKLIST_QUERY}` : ''
  * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
  */
 const COMPILED = process.env.BENCH_TSX !== '1';
+/** Requests in flight in the single-request phases (single, fhirSingle, fhirPhd) and the HTTP floor, which must match them. */
+const SINGLE_CONCURRENCY = 32;
 const CLIENT_ID = 'bench-gateway';
 const CLIENT_SECRET = randomBytes(18).toString('base64url');
 /**
@@ -191,8 +193,8 @@ async function main(): Promise<void> {
   }
   const results: Figures[] = [];
   if (want('floor')) {
-    log(`HTTP floor (a bare fastify route, no database): 32 concurrent, ${SECONDS} s`);
-    floor = await measureFloor({ seconds: SECONDS, concurrency: 32, nodeOptions: SERVER_NODE_OPTIONS, make: floorRequest });
+    log(`HTTP floor (a bare fastify route, no database): ${SINGLE_CONCURRENCY} concurrent, ${SECONDS} s`);
+    floor = await measureFloor({ seconds: SECONDS, concurrency: SINGLE_CONCURRENCY, nodeOptions: SERVER_NODE_OPTIONS, make: floorRequest });
     log(`  ${floor.perS.toFixed(0)}/s, p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms; CPU ms per request: server ${floor.cpuMsPerRequest.server.toFixed(3)}, load generator ${floor.cpuMsPerRequest.bench.toFixed(3)}`);
   }
   if (args.only !== 'postgres') results.push(await benchStore('pglite'));
@@ -383,7 +385,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     const warm = (tag: string) => runLoad({ base: srv.url, concurrency: 4, durationMs: 3000, maxRequests: 300, make: single(tag) });
     await warm('warm1');
 
-    const conc = 32;
+    const conc = SINGLE_CONCURRENCY;
     if (want('single')) {
       log(`single-observation ingest: ${conc} concurrent, ${SECONDS} s`);
       fig.single = await phase(srv, conc, () => runLoad({ base: srv.url, concurrency: conc, durationMs: SECONDS * 1000, maxRequests: 200_000, make: single('one') }));
