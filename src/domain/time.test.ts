@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { toLocal, zonedInstant } from './time.js';
 
 /*
- * toLocal and zonedInstant keep their answers (time.ts): a kept answer must be the answer, every
+ * zonedInstant keeps its answers and toLocal the offset of each hour (time.ts): a kept answer must be the answer, every
  * time, and no caller may change it for the next one.
  */
 
@@ -30,6 +30,37 @@ describe('time conversions with kept answers', () => {
         assert.deepEqual({ date: l.date, hour: l.hour, minute: l.minute, second: l.second }, want);
       }
     }), { numRuns: 2000 });
+  });
+
+  test('toLocal reads every field as Intl does, in zones with odd offsets and in historic times (fast-check)', () => {
+    // Offsets of quarter hours (Kathmandu, Chatham), half-hour DST (Lord Howe), negative DST (Dublin,
+    // Casablanca), a skipped day (Apia, 2011), two-hour DST (Troll), local mean time with seconds
+    // before 1895 (Oslo +00:43:00, Amsterdam +00:19:32 until 1937); 1850–2100.
+    const zones = [...ZONES, 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Dublin', 'Africa/Casablanca', 'Pacific/Apia', 'Antarctica/Troll', 'Europe/Amsterdam', 'America/Sao_Paulo'];
+    const formats = new Map(zones.map((z) => [z, new Intl.DateTimeFormat('en-US', { timeZone: z, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })]));
+    const full = (at: Date, timeZone: string) => {
+      const p = Object.fromEntries(formats.get(timeZone)!.formatToParts(at).map((x) => [x.type, x.value]));
+      return { date: `${p.year}-${p.month}-${p.day}`, year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute), second: Number(p.second),
+        weekday: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday!) + 1 };
+    };
+    const offset = (ms: number, zone: string) => {
+      const l = full(new Date(ms), zone);
+      return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - Math.floor(ms / 1000) * 1000;
+    };
+    const any = fc.integer({ min: Date.UTC(1850, 0, 1), max: Date.UTC(2100, 0, 1) }).map((ms) => new Date(ms));
+    // Whole and half hours of UTC ± a few seconds and milliseconds: where transitions fall.
+    const edges = fc.tuple(fc.integer({ min: Date.UTC(1890, 0, 1) / 1_800_000, max: Date.UTC(2040, 0, 1) / 1_800_000 }), fc.integer({ min: -3_000, max: 3_000 }))
+      .map(([h, d]) => new Date(h * 1_800_000 + d));
+    fc.assert(fc.property(fc.oneof(any, edges), fc.constantFrom(...zones), (at, zone) => {
+      assert.deepEqual(toLocal(at, zone), full(at, zone));
+    }), { numRuns: 4000 });
+    // Each zone's transitions in 2011 (Apia's lost 30 December among them), minute by minute around each.
+    for (const zone of zones) {
+      for (let ms = Date.UTC(2011, 0, 1); ms < Date.UTC(2012, 0, 1); ms += 3_600_000) {
+        if (offset(ms, zone) === offset(ms + 3_600_000, zone)) continue;
+        for (let m = ms - 3_600_000; m <= ms + 7_200_000; m += 60_000) assert.deepEqual(toLocal(new Date(m), zone), full(new Date(m), zone), `${zone} ${new Date(m).toISOString()}`);
+      }
+    }
   });
 
   test('zonedInstant keeps the DST conventions when asked again (skipped time moves forward, doubled time takes the first)', () => {
