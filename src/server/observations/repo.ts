@@ -137,18 +137,32 @@ export type LockedEpisode = TriageEpisode & {
  */
 export async function lockEpisodesForTriage(q: Queryable, patientIds: string[]): Promise<{ episodes: LockedEpisode[]; txNow: Date }> {
   // The care team as one comma-separated text: node-pg parses a text[] column character by
-  // character (~2.5 % of what a batched upload allocated, bench/README.md round 20).
+  // character (~2.5 % of what a batched upload allocated, bench/README.md round 20). A service's
+  // opening hours (weekly hours and up to 1 000 closed dates) only on its first episode in id
+  // order: a group's episodes are mostly of one service, and each copy was parsed again.
   const r = await q.query<Omit<LockedEpisode, 'care_team_orgs'> & { care_team_orgs: string | null; tx_now: Date }>(
-    `select e.id, e.patient_id, e.status, e.state, e.follow_up_org, e.time_zone, e.started_at, e.schedules_from,
-            (select string_agg(ct.organisation_id::text, ',' order by ct.organisation_id::text) from care_team ct where ct.episode_id = e.id) as care_team_orgs,
-            (select o.opening_hours from organisations o where o.id = e.follow_up_org) as follow_up_hours, now() as tx_now,
-            ap.id as plan_id, ap.definition_md5 as plan_md5
-       from episodes e left join lateral (select p.id, p.definition_md5 from plans p where p.episode_id = e.id and p.status = 'approved' limit 1) ap on true
-      where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e`,
+    `with l as (
+       select e.id, e.patient_id, e.status, e.state, e.follow_up_org, e.time_zone, e.started_at, e.schedules_from,
+              (select string_agg(ct.organisation_id::text, ',' order by ct.organisation_id::text) from care_team ct where ct.episode_id = e.id) as care_team_orgs,
+              ap.id as plan_id, ap.definition_md5 as plan_md5
+         from episodes e left join lateral (select p.id, p.definition_md5 from plans p where p.episode_id = e.id and p.status = 'approved' limit 1) ap on true
+        where e.patient_id = any($1::uuid[]) and e.status <> 'ended' order by e.id for update of e)
+     select l.*, now() as tx_now,
+            case when row_number() over (partition by l.follow_up_org order by l.id) = 1
+                 then (select o.opening_hours from organisations o where o.id = l.follow_up_org) end as follow_up_hours
+       from l order by l.id`,
     [patientIds],
   );
   const txNow = r.rows[0]?.tx_now ?? new Date();
-  return { episodes: r.rows.map(({ tx_now: _t, care_team_orgs, ...e }) => ({ ...e, care_team_orgs: care_team_orgs ? care_team_orgs.split(',') : [] })), txNow };
+  // Rows come in id order, so the first row of each service is the one that carries its hours.
+  const hoursOf = new Map<string, OpeningHours | null>();
+  for (const row of r.rows) if (!hoursOf.has(row.follow_up_org)) hoursOf.set(row.follow_up_org, row.follow_up_hours);
+  return {
+    episodes: r.rows.map(({ tx_now: _t, care_team_orgs, follow_up_hours: _h, ...e }) => ({
+      ...e, care_team_orgs: care_team_orgs ? care_team_orgs.split(',') : [], follow_up_hours: hoursOf.get(e.follow_up_org) ?? null,
+    })),
+    txNow,
+  };
 }
 
 export interface TriageContext {
