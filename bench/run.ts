@@ -34,6 +34,7 @@ import { simPatient, sittingOn, type CohortOptions, type SimMeasurement } from '
 import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
+import { DEFAULT_OPENING_HOURS, OpeningHoursSchema } from '../src/domain/opening-hours.js';
 import { percentile, runLoad, type LoadResult } from './http-load.js';
 import { measureCommitFloor, measureFloor, type CommitFloor, type Floor } from './floor.js';
 import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
@@ -59,6 +60,13 @@ const BATCH_BACKLOG = process.env.BENCH_BATCH === 'backlog';
 const FHIR_FULLURL = process.env.BENCH_FHIR_FULLURL === '1';
 /** BENCH_FHIR_CONDITIONAL=1: every FHIR Observation create is conditional on its identifier (If-None-Exist), as the PHD IG asks. */
 const FHIR_CONDITIONAL = process.env.BENCH_FHIR_CONDITIONAL === '1';
+/**
+ * BENCH_HOURS=1: every follow-up service has its opening hours configured, as a municipal service
+ * keeps them: the default weekly hours (so triage decides as with the defaults) plus three years of
+ * closed dates (julaften, romjul, a summer week). Without, the services have none and use the
+ * defaults, which the episode lock does not send.
+ */
+const SERVICE_HOURS = process.env.BENCH_HOURS === '1';
 
 const { values: args } = parseArgs({
   options: {
@@ -282,6 +290,12 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
     }
     log(`loading the cohort (${note})`);
     const loaded = await loadCohort(db, { ...cohortOpts, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log: (l) => log(l) });
+    if (SERVICE_HOURS) {
+      const closedDates = [2025, 2026, 2027].flatMap((y) => ['07-14', '07-15', '07-16', '07-17', '07-18', '12-24', '12-27', '12-28', '12-29', '12-30', '12-31'].map((d) => `${y}-${d}`));
+      const hours = OpeningHoursSchema.parse({ ...DEFAULT_OPENING_HOURS, closedDates, publicHolidays: true });
+      const n = await db.query(`update organisations set opening_hours = $1 where id in (select follow_up_org from episodes)`, [JSON.stringify(hours)]);
+      log(`opening hours with ${closedDates.length} closed dates set on ${n.rowCount} follow-up services (BENCH_HOURS=1)`);
+    }
     const nurseCookie = `${SESSION_COOKIE}=${await createSession(db, { subjectKind: 'personnel', subjectId: loaded.nurseId, organisationId: loaded.organisationId, role: 'nurse', ttlHours: 2 })}`;
     const ids = new Map((await db.query<{ id: string; identifier: string }>('select id, identifier from patients')).rows.map((r) => [r.identifier, r.id]));
     // The store as a deploy finds it, not as the bulk load just left it: statistics gathered, the
