@@ -119,7 +119,7 @@ const WORKLIST_PATH = `/api/worklist${WORKLIST_QUERY ? `?${WORKLIST_QUERY}` : ''
  * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
  */
 const COMPILED = process.env.BENCH_TSX !== '1';
-/** Requests in flight in the single-request phases (single, fhirSingle, fhirPhd) and the HTTP floor, which must match them. */
+/** Requests in flight in the single-request phases (single, fhirSingle, fhirPhd), and so in the HTTP floor and the commit floor's connections, which must match them. */
 const SINGLE_CONCURRENCY = 32;
 const CLIENT_ID = 'bench-gateway';
 const CLIENT_SECRET = randomBytes(18).toString('base64url');
@@ -284,8 +284,9 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
   try {
     let commitFloor: CommitFloor | undefined;
     if (kind === 'postgres' && want('floor')) {
-      log('commit floor (one-row inserts, autocommit): 32 connections, 5 s');
-      commitFloor = await measureCommitFloor({ url: env.DATABASE_URL!, seconds: 5, connections: 32, dbCpuMs: () => dbCpuMs() });
+      const cf = { seconds: 5, connections: SINGLE_CONCURRENCY };
+      log(`commit floor (one-row inserts, autocommit): ${cf.connections} connections, ${cf.seconds} s`);
+      commitFloor = await measureCommitFloor({ url: env.DATABASE_URL!, ...cf, dbCpuMs: () => dbCpuMs() });
       log(`  ${commitFloor.commitsPerS.toFixed(0)} commits/s; CPU ms per commit: database ${commitFloor.cpuMsPerCommit.db.toFixed(3)}, bench ${commitFloor.cpuMsPerCommit.bench.toFixed(3)}`);
     }
     log(`loading the cohort (${note})`);

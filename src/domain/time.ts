@@ -169,7 +169,7 @@ function offsetThroughHour(hourMs: number, timeZone: string): number {
   return offset;
 }
 
-/** The offset (ms, east positive) Intl gives at a whole-second instant. */
+/** The offset (ms, east positive) Intl gives at a whole-second instant (not offsetAt, which asks toLocal, which asks this). */
 function intlOffset(secondMs: number, timeZone: string): number {
   const l = intlLocal(new Date(secondMs), timeZone);
   return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - secondMs;
