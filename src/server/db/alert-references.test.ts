@@ -57,6 +57,27 @@ test('an update that points an alert at something that does not exist is refused
   assert.deepEqual(row, { status: 'acknowledged', acknowledged_by: f.people.nurseA });
 });
 
+test('an update changing references in many rows is undone whole when one of them is bad (047: checked per row)', async () => {
+  const ids = await alerts([{ rule: 'refs:m1' }, { rule: 'refs:m2' }, { rule: 'refs:m3' }]);
+  // The bad person is on the last row the update reaches: the rows before it are undone too.
+  await assert.rejects(env.db.query(
+    `update alerts set status = 'acknowledged', acknowledged_at = now(),
+            acknowledged_by = case when rule_id = 'refs:m3' then $2::uuid else $3::uuid end
+      where id = any($1::uuid[])`, [ids, NOBODY, f.people.nurseA]), FK);
+  const rows = (await env.db.query<{ n: number }>(`select count(*)::int as n from alerts where id = any($1::uuid[]) and acknowledged_by is null and status = 'open'`, [ids])).rows[0]!;
+  assert.equal(rows.n, 3);
+  // A merge's upsert (ON CONFLICT DO UPDATE) pointing at a plan that does not exist is refused as well.
+  await assert.rejects(env.db.query(
+    `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+     values ($1, $2, 'refs:m1', 'threshold', 'yellow', $3, 1, '{"nb":"test"}', '[]', now(), now())
+     on conflict (episode_id, rule_id) where status <> 'resolved' do update set plan_id = excluded.plan_id, occurrences = alerts.occurrences + 1`,
+    [f.patient.id, f.patient.episodeId, NOBODY]), FK);
+  // Updates of alerts keep no copy of the old rows (no trigger reads an OLD transition table): the
+  // ingest path resolves hundreds of missing alerts per upload without naming a reference.
+  const withOld = await env.db.query<{ tgname: string }>(`select tgname from pg_trigger where tgrelid = 'alerts'::regclass and tgoldtable is not null`);
+  assert.deepEqual(withOld.rows, []);
+});
+
 test('an episode, plan or person named by an alert is neither deleted nor re-keyed', async () => {
   const person = await newPerson('7000001');
   const [id] = await alerts([{ rule: 'refs:d1', ackBy: person }]);
