@@ -44,6 +44,17 @@ test('an alert naming a plan or a person that does not exist is refused, and its
   assert.equal((await alerts([{ rule: 'refs:c1' }, { rule: 'refs:c2', ackBy: f.people.nurseA }])).length, 2);
 });
 
+test('a bad reference among many rows naming the same good ones is found (048: each distinct value probed once)', async () => {
+  const good = { episodeId: f.patient.episodeId, patientId: f.patient.id };
+  // The episode is good and named by every row; only one row pairs it with another patient.
+  await assert.rejects(alerts([{ ...good, rule: 'refs:e1' }, { ...good, rule: 'refs:e2' }, { episodeId: f.patient.episodeId, patientId: f.otherPatient.id, rule: 'refs:e3' }, { ...good, rule: 'refs:e4' }]), FK);
+  // A known person on most rows, one that does not exist on one of them.
+  await assert.rejects(alerts([{ rule: 'refs:e5', ackBy: f.people.nurseA }, { rule: 'refs:e6', ackBy: NOBODY }, { rule: 'refs:e7', ackBy: f.people.nurseA }]), FK);
+  assert.equal(await count('refs:e'), 0);
+  // All good, many rows per value: written.
+  assert.equal((await alerts([1, 2, 3, 4, 5].map((i) => ({ ...good, rule: `refs:e${10 + i}`, ackBy: i % 2 ? f.people.nurseA : null })))).length, 5);
+});
+
 test('an update that points an alert at something that does not exist is refused; other updates pass', async () => {
   const [id] = await alerts([{ rule: 'refs:u1' }]);
   await assert.rejects(env.db.query('update alerts set plan_id = $2 where id = $1', [id, NOBODY]), FK);
