@@ -390,6 +390,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   const params: unknown[] = [new Date(c.now.getTime() - LOOKBACK_DAYS * 86_400_000), ...groupParams(gs)];
   let rows: string;
   let write: string;
+  let pre = '';
   if (src.kind === 'due') {
     params.push(c.now, c.batch * ROWS_PER_EPISODE, src.episodes ?? null, src.part);
     rows = `select s.episode_id, s.code, s.plan_id, s.schedule, s.next_due_at, ${EPISODE_COLUMNS}
@@ -400,15 +401,21 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   } else {
     params.push(src.episodes.map((e) => e.id), src.episodes.map((e) => e.planId), src.episodes.map((e) => e.md5),
       src.entries.map((x) => x.md5), src.entries.map((x) => x.code), src.entries.map((x) => x.schedule), c.now, src.episodes.map((e) => e.inactiveAt));
-    // Each episode and its plan read once, then spread over the plan's entries (the first "offset 0"
-    // keeps that order: the other way round, each of an episode's rows probed its episode and plan
-    // again; the second keeps the entries joined by md5 before the groups are matched, which the
-    // generic plan otherwise did as a cross product of episodes, groups and entries).
+    // Each episode and its plan read once (by key: "offset 0" keeps each probe a subquery; joined,
+    // the planner hashed every episode and every plan for each batch of 500, work that grew with
+    // all patients), then spread over the plan's entries. The probes sit in a MATERIALIZED CTE so
+    // their cost stays out of the join order below (as a subquery it turned the group match into
+    // a nested loop comparing schedules). The "offset 0" after the entries keeps them joined by md5
+    // before the groups are matched, which the generic plan otherwise did as a cross product of
+    // episodes, groups and entries.
+    pre = `ep as materialized (
+             select c.episode_id, c.plan_id, c.md5, ${EPISODE_COLUMNS}
+               from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
+               cross join lateral (select e.patient_id, e.state, e.schedules_from, e.time_zone from episodes e where e.id = c.episode_id offset 0) e
+               cross join lateral (select p.approved_at, p.version from plans p where p.id = c.plan_id offset 0) p),`;
     rows = `select c.episode_id, x.code, c.plan_id, x.schedule, '-infinity'::timestamptz as next_due_at,
                    c.patient_id, c.state, c.schedules_from, c.time_zone, c.approved_at, c.version
-              from (select c.episode_id, c.plan_id, c.md5, ${EPISODE_COLUMNS}
-                      from unnest($12::uuid[], $13::uuid[], $14::text[]) as c(episode_id, plan_id, md5)
-                      join episodes e on e.id = c.episode_id join plans p on p.id = c.plan_id offset 0) c
+              from ep c
               join unnest($15::text[], $16::text[], $17::jsonb[]) as x(md5, code, schedule) on x.md5 = c.md5
              offset 0`;
     write = `insert into episode_schedule (episode_id, code, plan_id, schedule, next_due_at)
@@ -427,7 +434,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     // A group's alert summary and findings are built here, once per group, not per alert row
     // (jsonb taken apart and put together again for each of 50 000 alerts in an all-due sweep of 10 000).
-    `with g as (
+    `with ${pre} g as (
        select u.*, u.finding->'summary' as summary, jsonb_build_array(u.finding) as findings
          from unnest($2::text[], $3::text[], $4::jsonb[], $5::int[], $6::bool[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[], $10::timestamptz[], $11::text[])
          with ordinality as u(tz, code, schedule, version, failed, window_start, due, finding, next_at, kind, i)),
