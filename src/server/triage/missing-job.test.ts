@@ -317,6 +317,21 @@ test("local days in the patient's zone across Oslo's DST changes: the due instan
   await endEpisodes([spring.episodeId, afterMidnight.episodeId, beforeMidnight.episodeId, autumn.episodeId]);
 });
 
+test("a reading dated a little ahead of the sweep's clock (a device or server clock within the tolerance) answers its schedule", async () => {
+  // The readings probe has an upper bound a day past the sweep's now, so the months made ahead are
+  // pruned; a reading stored a few minutes ahead of the sweeping process's clock must still count.
+  const plan = planWith([{ code: 'weight', schedule: daily('10:00', 0) }]);
+  const ahead = await enrol('Europe/Oslo', plan, new Date('2026-02-01T00:00:00Z'));
+  const none = await enrol('Europe/Oslo', plan, new Date('2026-02-01T00:00:00Z'));
+  // 10:00 in Oslo in winter is 09:00Z; the sweep runs at 09:05Z, the reading is dated 09:09Z.
+  await reading(ahead, 'weight', new Date('2026-02-10T09:09:00Z'));
+  await sweepMissing(db, new Date('2026-02-10T09:05:00Z'));
+  const missing = async (e: { episodeId: string }) => (await kinds(e.episodeId)).filter((a) => a.rule_id === 'missing:weight').length;
+  assert.equal(await missing(ahead), 0);
+  assert.equal(await missing(none), 1);
+  await endEpisodes([ahead.episodeId, none.episodeId]);
+});
+
 test('on the worklist a patient silent for days comes before one who missed only a weekly questionnaire', async () => {
   // Tuesday 15 September 2026, 14:00 in Oslo. CAT on Mondays by 10:00 (+1 h).
   const now = new Date('2026-09-15T12:00:00Z');

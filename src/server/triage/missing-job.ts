@@ -13,6 +13,14 @@ import { nextDeadline } from './schedule.js';
  */
 const LOOKBACK_DAYS = 8;
 /**
+ * How far past the sweep's now the readings probe looks. No reading is stored dated more than
+ * FUTURE_TOLERANCE_MS (5 min, observations/service.ts) after the clock that received it, so a day
+ * leaves none out; with the bound PostgreSQL drops the monthly partitions made ahead and the
+ * default one when the statement starts, instead of scanning each for every schedule row
+ * (triage's history read has the same bound, HISTORY_UNTIL_MS there).
+ */
+const PROBE_UNTIL_MS = 24 * 3_600_000;
+/**
  * Episodes per schedule-writing batch (rows per due batch: five times as many, about one episode's
  * entries): each batch is one short transaction of a few statements, so PGlite's only connection
  * is free again between batches. PGlite: 250, so that connection is held for about 0.2 s at a time
@@ -384,7 +392,7 @@ interface SyncEpisode {
  * @returns how many schedule rows were handled
  */
 async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
-  // $1 the reading lookback, $2…$11 the groups, then the source's own.
+  // $1 the reading lookback, $2…$11 the groups, then the source's own, then the readings' upper bound.
   // The groups in order: g.i (1-based) indexes this list.
   const gs = [...new Set(src.groups)].map((k) => c.groups.get(k)!);
   const params: unknown[] = [new Date(c.now.getTime() - LOOKBACK_DAYS * 86_400_000), ...groupParams(gs)];
@@ -431,6 +439,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
+  const probeUntil = `$${params.push(new Date(c.now.getTime() + PROBE_UNTIL_MS))}`;
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     // A group's alert summary and findings are built here, once per group, not per alert row
     // (jsonb taken apart and put together again for each of 50 000 alerts in an all-due sweep of 10 000).
@@ -456,7 +465,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
           -- Scalar subqueries (not EXISTS, which the planner may turn into a hash of every
           -- observation): one index probe per schedule, whatever the size of the history.
           and (select true from observations o where o.patient_id = r.patient_id and o.code = r.code
-                 and o.episode_id = r.episode_id and o.effective_at >= r.window_start and o.effective_at >= $1 limit 1) is null
+                 and o.episode_id = r.episode_id and o.effective_at >= r.window_start and o.effective_at >= $1 and o.effective_at < ${probeUntil} limit 1) is null
           -- An occurrence already alerted (and maybe resolved by a nurse) is not raised again.
           and coalesce((select a.last_at from alerts a where a.episode_id = r.episode_id and a.rule_id = 'missing:' || r.code
                           and a.zone = 'missing' order by a.last_at desc limit 1), '-infinity') < r.due),
