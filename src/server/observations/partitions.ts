@@ -2,6 +2,16 @@ import { ensureMonthPartitions, PARTITION_MONTHS_AHEAD } from '../db/partitions.
 import type { Db, Queryable } from '../db/port.js';
 
 /**
+ * How far past now a read of stored readings needs to look. No reading is stored dated more than
+ * FUTURE_TOLERANCE_MS (5 min, service.ts) after the clock that received it, so a day leaves none
+ * out, even under a clock a little behind that one's; and with an upper bound PostgreSQL drops the
+ * monthly partitions made ahead and the default one when a statement starts, instead of scanning
+ * each for every probe (issue 15: triage's history read, the sweep's reading probe, the worklist's
+ * sparklines).
+ */
+export const STORED_UNTIL_MS = 24 * 3_600_000;
+
+/**
  * Creates the monthly partitions of `observations` for the month of `now` and the
  * PARTITION_MONTHS_AHEAD months after it (UTC month bounds), moving rows of those months out of
  * the default partition first (migration 027, varde_observation_partitions). Idempotent and

@@ -19,18 +19,13 @@ import { AppError } from '../http/errors.js';
 import { getPatient } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
 import { resolveLentDevice } from './device.js';
+import { STORED_UNTIL_MS } from './partitions.js';
 import * as repo from './repo.js';
 import type { ListFilter } from './repo.js';
 import type { RecordBody } from './schema.js';
 
 /** Readings may carry a device clock a little ahead of ours; beyond this they are refused. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
-/**
- * How far past now triage's history read looks (repo.ts#triageContext): far beyond
- * FUTURE_TOLERANCE_MS, so a reading stored under a clock a little ahead of this process's is not
- * missed, and short enough that the months made ahead are pruned.
- */
-const HISTORY_UNTIL_MS = 24 * 3_600_000;
 /**
  * How far back triage looks: the longest window any plan may state (trend and day-count rules,
  * MAX_WINDOW_DAYS local days) plus a day for the local-day boundary and DST. One indexed range
@@ -205,7 +200,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   // Read after the lock, in a statement of its own: it sees everything committed before we got it.
   // The history's upper bound: past every reading stored so far (each at most FUTURE_TOLERANCE_MS
   // ahead of the clock that took it) and every sitting of this call.
-  const until = new Date(items.reduce((t, i) => Math.max(t, i.sitting.effectiveAt.getTime()), now.getTime()) + HISTORY_UNTIL_MS);
+  const until = new Date(items.reduce((t, i) => Math.max(t, i.sitting.effectiveAt.getTime()), now.getTime()) + STORED_UNTIL_MS);
   const context = await repo.triageContext(tx, items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })), episodes.map((e) => e.id), [...ranges.values()], until);
   const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
   // A plan approved while we waited for the lock (the lock statement's snapshot predates it): its

@@ -5,6 +5,7 @@ import { MeasureCodeSchema, QuestionnaireCodeSchema, ScheduleSchema, validatePla
 import { MERGE_FINDING_SET } from '../alerts/repo.js';
 import type { Db, Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL } from '../events/bus.js';
+import { STORED_UNTIL_MS } from '../observations/partitions.js';
 import { nextDeadline } from './schedule.js';
 
 /**
@@ -12,14 +13,6 @@ import { nextDeadline } from './schedule.js';
  * 8 days; the set-based check keeps that bound so both give the same answer.
  */
 const LOOKBACK_DAYS = 8;
-/**
- * How far past the sweep's now the readings probe looks. No reading is stored dated more than
- * FUTURE_TOLERANCE_MS (5 min, observations/service.ts) after the clock that received it, so a day
- * leaves none out; with the bound PostgreSQL drops the monthly partitions made ahead and the
- * default one when the statement starts, instead of scanning each for every schedule row
- * (triage's history read has the same bound, HISTORY_UNTIL_MS there).
- */
-const PROBE_UNTIL_MS = 24 * 3_600_000;
 /**
  * Episodes per schedule-writing batch (rows per due batch: five times as many, about one episode's
  * entries): each batch is one short transaction of a few statements, so PGlite's only connection
@@ -439,7 +432,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
-  const probeUntil = `$${params.push(new Date(c.now.getTime() + PROBE_UNTIL_MS))}`;
+  const probeUntil = `$${params.push(new Date(c.now.getTime() + STORED_UNTIL_MS))}`;
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     // A group's alert summary and findings are built here, once per group, not per alert row
     // (jsonb taken apart and put together again for each of 50 000 alerts in an all-due sweep of 10 000).

@@ -185,20 +185,22 @@ export async function openAlerts(q: Queryable, episodeIds: string[], lang?: Lang
 
 /**
  * The sparkline points of a page in one statement: for each (episode, measure) pair, the last
- * `perEpisode` values since `since`, oldest first. One index walk per pair (newest back, cut at the
- * limit), where a query per measure cost a round trip each and numbered every value of 14 days.
+ * `perEpisode` values from `since` to before `until` (now + observations/partitions.ts#STORED_UNTIL_MS,
+ * which leaves no stored reading out and spares each walk the partitions made ahead), oldest first.
+ * One index walk per pair (newest back, cut at the limit), where a query per measure cost a round
+ * trip each and numbered every value of 14 days.
  */
-export async function sparkValues(q: Queryable, pairs: { episodeId: string; code: string }[], since: Date, perEpisode: number) {
+export async function sparkValues(q: Queryable, pairs: { episodeId: string; code: string }[], since: Date, until: Date, perEpisode: number) {
   if (pairs.length === 0) return [];
   const r = await q.query<{ episode_id: string; value: number; effective_at: Date }>(
     `select x.episode_id, o.value, o.effective_at
        from unnest($1::uuid[], $2::text[]) as x(episode_id, code)
        cross join lateral (
          select value, effective_at from observations o
-          where o.episode_id = x.episode_id and o.code = x.code and o.effective_at >= $3
+          where o.episode_id = x.episode_id and o.code = x.code and o.effective_at >= $3 and o.effective_at < $5
           order by o.effective_at desc limit $4) o
       order by x.episode_id, o.effective_at`,
-    [pairs.map((p) => p.episodeId), pairs.map((p) => p.code), since, perEpisode],
+    [pairs.map((p) => p.episodeId), pairs.map((p) => p.code), since, perEpisode, until],
   );
   return r.rows;
 }

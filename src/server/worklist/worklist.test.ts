@@ -181,8 +181,9 @@ describe('sparklines', () => {
     const annaSpo2: [number, number][] = [...Array.from({ length: 30 }, (_, i): [number, number] => [1 + i * 9.5, 80 + (i % 17)]), [15 * 24, 70], [20 * 24, 71]];
     await readings(anna, 'spo2', '%', annaSpo2, now);
     await readings(anna, 'heart_rate', '/min', [[1, 77], [2, 78]], now);
-    // Bjørn: heart rate and weight; weight comes before heart rate.
-    const bjornWeight: [number, number][] = [[3, 81.2], [50, 81.9], [100, 80.4]];
+    // Bjørn: heart rate and weight; weight comes before heart rate. His newest weight is dated four
+    // minutes ahead of the server's clock (a scale's clock, within the tolerance): it is shown.
+    const bjornWeight: [number, number][] = [[-4 / 60, 82.3], [3, 81.2], [50, 81.9], [100, 80.4]];
     await readings(bjorn, 'heart_rate', '/min', Array.from({ length: 25 }, (_, i): [number, number] => [i + 1, 60 + i]), now);
     await readings(bjorn, 'weight', 'kg', bjornWeight, now);
     // Carl: glucose 13 and 16 days ago; only the first is inside the sparkline's 14 days.
