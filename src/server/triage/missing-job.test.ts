@@ -12,7 +12,7 @@ import { useTestServer } from '../testing/server.js';
 import { openPostgres } from '../db/postgres.js';
 import { databaseUrl } from '../testing/pg-cluster.js';
 import { TEST_DB_KIND } from '../testing/db.js';
-import { sweepMissing } from './missing-job.js';
+import { IN_PART, PARTS, sweepMissing } from './missing-job.js';
 import { nextDeadline } from './schedule.js';
 
 let db: Db;
@@ -353,6 +353,22 @@ test('on the worklist a patient silent for days comes before one who missed only
   )).rows.map((r) => r.episode_id);
   assert.deepEqual(order, [silent.episodeId, busy.episodeId]);
   await endEpisodes([busy.episodeId, silent.episodeId]);
+});
+
+test("a due batch walks its own partition's deadline index (migration 049), not every schedule row (PostgreSQL)", async (t) => {
+  if (db.kind !== 'postgres') return t.skip('PGlite sweeps one partition, by episode_schedule_due');
+  // The index is built on the partition expression with 8 partitions: a change of PARTS or of
+  // IN_PART's expression without a new index would leave every due batch reading the whole table.
+  const plan = await db.tx(async (tx) => {
+    await tx.query('set local enable_seqscan = off');
+    await tx.query('set local enable_bitmapscan = off');
+    return (await tx.query<{ 'QUERY PLAN': string }>(
+      `explain select s.episode_id from episode_schedule s
+        where s.next_due_at <= now() and s.code <> 'inactive' and ${IN_PART('s.episode_id', '$1', PARTS)}
+        order by s.next_due_at, s.episode_id limit 2500`, [3])).rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+  assert.match(plan, /Index (Only )?Scan using episode_schedule_part_due/);
+  assert.doesNotMatch(plan, /Sort/);
 });
 
 test('nextDeadline is the first deadline after now, across the spring DST change in Oslo', () => {

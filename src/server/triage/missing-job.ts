@@ -46,9 +46,10 @@ const SWEEP_LOCK = 7_211_403;
  * Episodes are split into this many partitions by their id (uniformly random bytes): batches of
  * different partitions touch disjoint episodes (schedules, alerts, episode_state and worklist
  * rows), so they may run at the same time on separate connections. Fixed, not per process: every
- * process must draw the same partitions for the locks above to exclude each other.
+ * process must draw the same partitions for the locks above to exclude each other. Migration 049's
+ * index `episode_schedule_part_due` is built on this expression with 8: change both together.
  */
-const PARTS = 8;
+export const PARTS = 8;
 /**
  * PGlite is one connection in one process: nothing runs beside a batch, so it keeps one partition
  * (one sequence of batches, as before partitions), and its due pass reads no index entries of
@@ -56,7 +57,7 @@ const PARTS = 8;
  */
 const partsOf = (db: Db): number => (db.kind === 'postgres' ? PARTS : 1);
 /** "The episode id column `col` is in the partition given by parameter `param`", in SQL (by the last byte of the uuid). */
-const IN_PART = (col: string, param: string, parts: number) =>
+export const IN_PART = (col: string, param: string, parts: number) =>
   parts === 1 ? `${param}::int = 0` : `get_byte(uuid_send(${col}), 15) % ${parts} = ${param}::int`;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /**
@@ -431,7 +432,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
                from unnest($12::uuid[], $13::uuid[], $19::timestamptz[]) as c(episode_id, plan_id, inactive_at)`;
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
-  const limit = src.kind === 'due' ? 'order by s.next_due_at limit $13' : '';
+  const limit = src.kind === 'due' ? 'order by s.next_due_at, s.episode_id limit $13' : '';
   const probeUntil = `$${params.push(new Date(c.now.getTime() + STORED_UNTIL_MS))}`;
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     // A group's alert summary and findings are built here, once per group, not per alert row

@@ -1,0 +1,21 @@
+-- The sweep's due rows found by an index walk of their own partition (issue 15: the daily shared
+-- deadline and the day after a deploy).
+--
+-- A due batch (triage/missing-job.ts, the 'due' source and the inactive pass) reads the rows of one
+-- of the sweep's eight partitions (episodes split by the last byte of their id) that are due, in
+-- deadline order, a batch at a time: `get_byte(uuid_send(episode_id), 15) % 8 = $part and
+-- next_due_at <= now order by next_due_at limit n`. With only `episode_schedule_due
+-- (next_due_at)` the planner, guessing the partition filter keeps 0.5 % of the rows, read the whole
+-- table and sorted it for every batch when many rows were due (auto_explain of the pass the day
+-- after an all-due sweep of 10 000 patients: a sequential scan of all 60 000 schedule rows per batch
+-- of 2 500; at 100 000 patients 600 000 per batch, a cost that grows with all patients times the
+-- batches). This index gives each partition its own deadline order: a batch reads its rows and
+-- stops. The batches now also order by episode within a deadline (the index's last column), so the
+-- rows of an episode due at one instant fall in one batch and its state is computed once; without
+-- that, the index's order split them over batches (10 000 patients: 15 600 episode batches for 9 700
+-- episodes, +10 % database CPU). The expression must stay the one IN_PART writes, with PARTS = 8
+-- (missing-job.test.ts checks the plan; PGlite, one partition, keeps using episode_schedule_due).
+--
+-- bench/sweep.ts --day-after at 100 000 patients (before: this index dropped on an identical
+-- copy): the pass a day later 48.4 s (database CPU 88.6 s) -> 25.6 s (45.1 s).
+create index episode_schedule_part_due on episode_schedule ((get_byte(uuid_send(episode_id), 15) % 8), next_due_at, episode_id);
