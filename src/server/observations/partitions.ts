@@ -9,7 +9,12 @@ import type { Db, Queryable } from '../db/port.js';
  * each for every probe (issue 15: triage's history read, the sweep's reading probe, the worklist's
  * sparklines).
  */
-export const STORED_UNTIL_MS = 24 * 3_600_000;
+const STORED_UNTIL_MS = 24 * 3_600_000;
+
+/** The upper bound (exclusive) of a read of stored readings made at `now`: STORED_UNTIL_MS past it. */
+export function storedUntil(now: Date): Date {
+  return new Date(now.getTime() + STORED_UNTIL_MS);
+}
 
 /**
  * Creates the monthly partitions of `observations` for the month of `now` and the

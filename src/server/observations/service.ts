@@ -19,7 +19,7 @@ import { AppError } from '../http/errors.js';
 import { getPatient } from '../patients/repo.js';
 import type { PlanRow } from '../plans/repo.js';
 import { resolveLentDevice } from './device.js';
-import { STORED_UNTIL_MS } from './partitions.js';
+import { storedUntil } from './partitions.js';
 import * as repo from './repo.js';
 import type { ListFilter } from './repo.js';
 import type { RecordBody } from './schema.js';
@@ -200,7 +200,7 @@ export async function storeSittings(ctx: Ctx, tx: Queryable, items: SittingToSto
   // Read after the lock, in a statement of its own: it sees everything committed before we got it.
   // The history's upper bound: past every reading stored so far (each at most FUTURE_TOLERANCE_MS
   // ahead of the clock that took it) and every sitting of this call.
-  const until = new Date(items.reduce((t, i) => Math.max(t, i.sitting.effectiveAt.getTime()), now.getTime()) + STORED_UNTIL_MS);
+  const until = storedUntil(new Date(items.reduce((t, i) => Math.max(t, i.sitting.effectiveAt.getTime()), now.getTime())));
   const context = await repo.triageContext(tx, items.map((i) => ({ patientId: i.patientId, key: i.idempotencyKey })), episodes.map((e) => e.id), [...ranges.values()], until);
   const planOf = new Map(context.plans.map((p) => [p.episode_id, p]));
   // A plan approved while we waited for the lock (the lock statement's snapshot predates it): its

@@ -5,7 +5,7 @@ import { MeasureCodeSchema, QuestionnaireCodeSchema, ScheduleSchema, validatePla
 import { MERGE_FINDING_SET } from '../alerts/repo.js';
 import type { Db, Queryable } from '../db/port.js';
 import { EVENTS_CHANNEL } from '../events/bus.js';
-import { STORED_UNTIL_MS } from '../observations/partitions.js';
+import { storedUntil } from '../observations/partitions.js';
 import { nextDeadline } from './schedule.js';
 
 /**
@@ -433,7 +433,7 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
   const limit = src.kind === 'due' ? 'order by s.next_due_at, s.episode_id limit $13' : '';
-  const probeUntil = `$${params.push(new Date(c.now.getTime() + STORED_UNTIL_MS))}`;
+  const probeUntil = `$${params.push(storedUntil(c.now))}`;
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
     // A group's alert summary and findings are built here, once per group, not per alert row
     // (jsonb taken apart and put together again for each of 50 000 alerts in an all-due sweep of 10 000).

@@ -185,7 +185,7 @@ export async function openAlerts(q: Queryable, episodeIds: string[], lang?: Lang
 
 /**
  * The sparkline points of a page in one statement: for each (episode, measure) pair, the last
- * `perEpisode` values from `since` to before `until` (now + observations/partitions.ts#STORED_UNTIL_MS,
+ * `perEpisode` values from `since` to before `until` (observations/partitions.ts#storedUntil,
  * which leaves no stored reading out and spares each walk the partitions made ahead), oldest first.
  * One index walk per pair (newest back, cut at the limit), where a query per measure cost a round
  * trip each and numbered every value of 14 days.

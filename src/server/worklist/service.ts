@@ -7,7 +7,7 @@ import { CLINICAL_ROLES, type Actor } from '../auth/actor.js';
 import type { Ctx } from '../context.js';
 import { AppError, forbidden } from '../http/errors.js';
 import { unhandledForEpisodes } from '../messages/repo.js';
-import { STORED_UNTIL_MS } from '../observations/partitions.js';
+import { storedUntil } from '../observations/partitions.js';
 import * as repo from './repo.js';
 
 /** Measures shown as a sparkline, first one the patient has. */
@@ -142,7 +142,7 @@ async function toItems(ctx: Ctx, a: Extract<Actor, { kind: 'personnel' }>, rows:
   const episodeIds = rows.map((r) => r.episode_id);
   const sparkSince = new Date(now.getTime() - SPARK_DAYS * 86_400_000);
   const [points, unread, open] = await Promise.all([
-    repo.sparkValues(ctx.db, [...sparkCodeOf].map(([episodeId, code]) => ({ episodeId, code })), sparkSince, new Date(now.getTime() + STORED_UNTIL_MS), SPARK_POINTS),
+    repo.sparkValues(ctx.db, [...sparkCodeOf].map(([episodeId, code]) => ({ episodeId, code })), sparkSince, storedUntil(now), SPARK_POINTS),
     unhandledForEpisodes(ctx.db, episodeIds),
     repo.openAlerts(ctx.db, episodeIds, lang),
   ]);
