@@ -432,6 +432,8 @@ async function raise(tx: Queryable, c: SweepCtx, src: Source): Promise<number> {
                from unnest($12::uuid[], $13::uuid[], $19::timestamptz[]) as c(episode_id, plan_id, inactive_at)`;
   }
   // Due rows oldest first, a batch at a time; new rows all at once (their episodes are the batch).
+  // Within a deadline by episode (migration 049's index order), so the rows of an episode due at one
+  // instant fall in one batch and its state is computed once.
   const limit = src.kind === 'due' ? 'order by s.next_due_at, s.episode_id limit $13' : '';
   const probeUntil = `$${params.push(storedUntil(c.now))}`;
   const r = await tx.query<{ rows: number; episodes: number; raised: number; notified: number; failed: { e: string; i: number }[] }>(
