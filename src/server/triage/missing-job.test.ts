@@ -371,6 +371,22 @@ test("a due batch walks its own partition's deadline index (migration 049), not 
   assert.doesNotMatch(plan, /Sort/);
 });
 
+test("a sync batch claims from its own partition's episode index (migration 050), not every partition's marks (PostgreSQL)", async (t) => {
+  if (db.kind !== 'postgres') return t.skip('PGlite sweeps one partition, by the primary key');
+  // Built on the partition expression with 8 partitions, like 049: walking the primary key instead
+  // reads and drops the other seven partitions' marks for every claim.
+  const plan = await db.tx(async (tx) => {
+    await tx.query('set local enable_seqscan = off');
+    await tx.query('set local enable_bitmapscan = off');
+    return (await tx.query<{ 'QUERY PLAN': string }>(
+      `explain select episode_id, gen from episode_schedule_dirty
+        where ${IN_PART('episode_id', '$1', PARTS)} and episode_id > $2 order by episode_id limit 500`,
+      [3, '00000000-0000-0000-0000-000000000000'])).rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+  assert.match(plan, /Index Scan using episode_schedule_dirty_part/);
+  assert.doesNotMatch(plan, /Filter|Sort/);
+});
+
 test('nextDeadline is the first deadline after now, across the spring DST change in Oslo', () => {
   // 2026-03-29: clocks go from 02:00 to 03:00 CET→CEST. Due 09:00 local + 30 min = 07:30Z that day.
   assert.equal(nextDeadline(daily('09:00', 30), new Date('2026-03-28T09:00:00Z'), 'Europe/Oslo')?.toISOString(), '2026-03-29T07:30:00.000Z');
