@@ -355,18 +355,23 @@ test('on the worklist a patient silent for days comes before one who missed only
   await endEpisodes([busy.episodeId, silent.episodeId]);
 });
 
+/** The plan of `sql` when an index can serve it at all (the test tables are too small for the planner to prefer one). */
+async function indexPlan(sql: string, params: unknown[]): Promise<string> {
+  return db.tx(async (tx) => {
+    await tx.query('set local enable_seqscan = off');
+    await tx.query('set local enable_bitmapscan = off');
+    return (await tx.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}
+
 test("a due batch walks its own partition's deadline index (migration 049), not every schedule row (PostgreSQL)", async (t) => {
   if (db.kind !== 'postgres') return t.skip('PGlite sweeps one partition, by episode_schedule_due');
   // The index is built on the partition expression with 8 partitions: a change of PARTS or of
   // IN_PART's expression without a new index would leave every due batch reading the whole table.
-  const plan = await db.tx(async (tx) => {
-    await tx.query('set local enable_seqscan = off');
-    await tx.query('set local enable_bitmapscan = off');
-    return (await tx.query<{ 'QUERY PLAN': string }>(
-      `explain select s.episode_id from episode_schedule s
-        where s.next_due_at <= now() and s.code <> 'inactive' and ${IN_PART('s.episode_id', '$1', PARTS)}
-        order by s.next_due_at, s.episode_id limit 2500`, [3])).rows.map((r) => r['QUERY PLAN']).join('\n');
-  });
+  const plan = await indexPlan(
+    `select s.episode_id from episode_schedule s
+      where s.next_due_at <= now() and s.code <> 'inactive' and ${IN_PART('s.episode_id', '$1', PARTS)}
+      order by s.next_due_at, s.episode_id limit 2500`, [3]);
   assert.match(plan, /Index (Only )?Scan using episode_schedule_part_due/);
   assert.doesNotMatch(plan, /Sort/);
 });
@@ -375,14 +380,10 @@ test("a sync batch claims from its own partition's episode index (migration 050)
   if (db.kind !== 'postgres') return t.skip('PGlite sweeps one partition, by the primary key');
   // Built on the partition expression with 8 partitions, like 049: walking the primary key instead
   // reads and drops the other seven partitions' marks for every claim.
-  const plan = await db.tx(async (tx) => {
-    await tx.query('set local enable_seqscan = off');
-    await tx.query('set local enable_bitmapscan = off');
-    return (await tx.query<{ 'QUERY PLAN': string }>(
-      `explain select episode_id, gen from episode_schedule_dirty
-        where ${IN_PART('episode_id', '$1', PARTS)} and episode_id > $2 order by episode_id limit 500`,
-      [3, '00000000-0000-0000-0000-000000000000'])).rows.map((r) => r['QUERY PLAN']).join('\n');
-  });
+  const plan = await indexPlan(
+    `select episode_id, gen from episode_schedule_dirty
+      where ${IN_PART('episode_id', '$1', PARTS)} and episode_id > $2 order by episode_id limit 500`,
+    [3, '00000000-0000-0000-0000-000000000000']);
   assert.match(plan, /Index Scan using episode_schedule_dirty_part/);
   assert.doesNotMatch(plan, /Filter|Sort/);
 });
