@@ -46,8 +46,9 @@ const SWEEP_LOCK = 7_211_403;
  * Episodes are split into this many partitions by their id (uniformly random bytes): batches of
  * different partitions touch disjoint episodes (schedules, alerts, episode_state and worklist
  * rows), so they may run at the same time on separate connections. Fixed, not per process: every
- * process must draw the same partitions for the locks above to exclude each other. Migration 049's
- * index `episode_schedule_part_due` is built on this expression with 8: change both together.
+ * process must draw the same partitions for the locks above to exclude each other. Migrations 049
+ * and 050 build indexes on this expression with 8 (`episode_schedule_part_due`,
+ * `episode_schedule_dirty_part`): change them together.
  */
 export const PARTS = 8;
 /**
