@@ -62,6 +62,16 @@ export interface PmdJobResult {
 }
 
 /**
+ * How far back, in received time, each run reads again before its receiver's mark: a reading
+ * whose transaction began before the mark but committed after the run read (so the run did not
+ * see it) is read by the next run. The mark itself never passes the start of a transaction still
+ * open when a run begins (pg_stat_activity), so this only has to cover what that cannot see: a
+ * transaction between taking its start time and reporting it, or one of a database role whose
+ * sessions this role may not look at.
+ */
+export const PMD_OVERLAP_MS = 10 * 60_000;
+
+/**
  * Queues new readings of consenting patients for Pasientens måledata: one batch Bundle per patient
  * per run, to the patient's follow-up organisation's `pasientens_maledata` receiver. Runs outside
  * ingest's hot path (the outbox worker's leader calls it), set-based: one INSERT…SELECT marks every
@@ -70,33 +80,81 @@ export interface PmdJobResult {
  * (readings retracted as entered-in-error are moved out of `observations`), the open episode has
  * the structured consent (`share_measurements_since`), it was received at or after the consent, and
  * the organisation has the receiver switched on — a patient without consent is never sent.
+ * Each receiver keeps how far in received time the job has read (`pmd_scanned_until`, migration
+ * 051), so a run reads what arrived since, not every consenting patient's look-back window; a new
+ * or re-enabled receiver, and a consent dated before the mark, start it further back.
  * In the same transaction, readings that were shared and have been retracted since are sent once
  * as `entered-in-error` (queueCorrections).
  */
 export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBase: string; limit?: number }): Promise<PmdJobResult> {
   const limit = opts.limit ?? 5000;
   const run = now.toISOString().replace(/[-:.]/g, '');
+  const windowStart = new Date(now.getTime() - PMD_LOOKBACK_DAYS * 86_400_000);
   return db.tx(async (tx) => {
-    const taken = await tx.query<{ observation_id: string }>(
-      `insert into pmd_shared (observation_id, patient_id, outbox_key, queued_at)
-       select o.id, o.patient_id, 'varde-pmd-' || o.patient_id || '-' || $4, $1
-         from episodes e
-         join integration_receivers r on r.organisation_id = e.follow_up_org and r.kind = 'pasientens_maledata' and r.enabled
-         join observations o on o.episode_id = e.id and o.effective_at >= $1::timestamptz - make_interval(days => $2)
-                            and o.received_at >= e.share_measurements_since and o.received_at <= $1
-        where e.share_measurements_since is not null and e.status <> 'ended'
-          and not exists (select 1 from pmd_shared s where s.observation_id = o.id)
-        order by o.received_at limit $3
-       on conflict (observation_id) do nothing
-       returning observation_id`,
-      [now, PMD_LOOKBACK_DAYS, limit, run],
-    );
+    // A statement of its own, before the one that reads the readings (read committed: that one's
+    // snapshot is later), so every transaction that began before `hi` has ended when it looks.
+    // The mark also as text: a Date keeps milliseconds, the column microseconds, and the update
+    // below must compare the value exactly as read.
+    const marks = (await tx.query<{ organisation_id: string | null; mark: Date | null; mark_text: string | null; hi: Date }>(
+      `select r.organisation_id, r.pmd_scanned_until as mark, r.pmd_scanned_until::text as mark_text, h.hi
+         from (select least($1::timestamptz, (select min(a.xact_start) from pg_stat_activity a
+                                               where a.pid <> pg_backend_pid() and a.backend_type = 'client backend')) as hi) h
+         left join integration_receivers r on r.kind = 'pasientens_maledata' and r.enabled
+        order by r.organisation_id`,
+      [now],
+    )).rows;
+    const hi = marks[0]!.hi;
+    const receivers = marks.flatMap((m) => (m.organisation_id === null ? [] : [{
+      org: m.organisation_id,
+      mark: m.mark_text,
+      // A reading is at most 5 minutes ahead of the clock that received it (FUTURE_TOLERANCE_MS),
+      // so one received a day before the window cannot have been measured in it.
+      since: new Date(Math.max(m.mark ? m.mark.getTime() - PMD_OVERLAP_MS : -Infinity, windowStart.getTime() - 86_400_000)),
+    }]));
+    let taken: string[] = [];
+    if (receivers.length > 0) {
+      // From the readings received in the receivers' windows (the BRIN index on received_at), by
+      // key to their episodes; the earliest window as a bound of its own, so the plan can use it.
+      const r = (await tx.query<{ n: number; last: Date | null; ids: string[] }>(
+        `with c as (
+           select o.id, o.patient_id, o.received_at
+             from observations o
+             join episodes e on e.id = o.episode_id
+             join unnest($5::uuid[], $6::timestamptz[]) as w(org, since) on w.org = e.follow_up_org
+            where o.received_at >= $7 and o.received_at <= $8 and o.received_at >= w.since
+              and o.effective_at >= $1::timestamptz - make_interval(days => $2)
+              and e.share_measurements_since is not null and e.status <> 'ended' and o.received_at >= e.share_measurements_since
+              and not exists (select 1 from pmd_shared s where s.observation_id = o.id)
+            order by o.received_at limit $3),
+         ins as (
+           insert into pmd_shared (observation_id, patient_id, outbox_key, queued_at)
+           select c.id, c.patient_id, 'varde-pmd-' || c.patient_id || '-' || $4, $1 from c
+           on conflict (observation_id) do nothing
+           returning observation_id)
+         select (select count(*) from c)::int as n, (select max(received_at) from c) as last,
+                array(select observation_id::text from ins) as ids`,
+        [now, PMD_LOOKBACK_DAYS, limit, run, receivers.map((x) => x.org), receivers.map((x) => x.since),
+          new Date(Math.min(...receivers.map((x) => x.since.getTime()))), hi],
+      )).rows[0]!;
+      taken = r.ids;
+      // Everything received up to `hi` has been read, unless the limit cut the run short: then up
+      // to the last reading taken (readings received at that same instant are read again).
+      const until = r.n >= limit && r.last ? r.last : hi;
+      // Only a mark nobody moved meanwhile (a consent dated back, a receiver switched off and on).
+      await tx.query(
+        `update integration_receivers r set pmd_scanned_until = $3
+           from unnest($1::uuid[], $2::text[]) as m(org, mark)
+          where r.organisation_id = m.org and r.kind = 'pasientens_maledata' and r.enabled
+            and r.pmd_scanned_until is not distinct from m.mark::timestamptz and r.pmd_scanned_until is distinct from $3`,
+        [receivers.map((x) => x.org), receivers.map((x) => x.mark), until],
+      );
+    }
     const corrected = await queueCorrections(tx, now, opts.fhirBase, limit, run);
-    if (!taken.rows.length) return { messages: corrected.messages, readings: 0, corrections: corrected.readings };
+    if (!taken.length) return { messages: corrected.messages, readings: 0, corrections: corrected.readings };
     const rows = (await tx.query<ObservationRow & { follow_up_org: string }>(
       `select o.*, e.follow_up_org from observations o join episodes e on e.id = o.episode_id
         where o.id = any($1::uuid[]) order by o.patient_id, o.effective_at, o.code`,
-      [taken.rows.map((r) => r.observation_id)],
+      [taken],
     )).rows;
     // Sending a patient's readings to another system is a disclosure: audited against the patient.
     const messages = await queueByPatient(tx, rows, {
