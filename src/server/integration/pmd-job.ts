@@ -92,13 +92,16 @@ export async function queueSharedMeasurements(db: Db, now: Date, opts: { fhirBas
   const windowStart = new Date(now.getTime() - PMD_LOOKBACK_DAYS * 86_400_000);
   return db.tx(async (tx) => {
     // A statement of its own, before the one that reads the readings (read committed: that one's
-    // snapshot is later), so every transaction that began before `hi` has ended when it looks.
+    // snapshot is later), so every transaction that began before `hi` has ended when it looks. Only
+    // this database's: another database's transactions write no readings here (and on a shared
+    // cluster, as in the test suite, they held the mark back).
     // The mark also as text: a Date keeps milliseconds, the column microseconds, and the update
     // below must compare the value exactly as read.
     const marks = (await tx.query<{ organisation_id: string | null; mark: Date | null; mark_text: string | null; hi: Date }>(
       `select r.organisation_id, r.pmd_scanned_until as mark, r.pmd_scanned_until::text as mark_text, h.hi
          from (select least($1::timestamptz, (select min(a.xact_start) from pg_stat_activity a
-                                               where a.pid <> pg_backend_pid() and a.backend_type = 'client backend')) as hi) h
+                                               where a.pid <> pg_backend_pid() and a.backend_type = 'client backend'
+                                                 and a.datname = current_database())) as hi) h
          left join integration_receivers r on r.kind = 'pasientens_maledata' and r.enabled
         order by r.organisation_id`,
       [now],
