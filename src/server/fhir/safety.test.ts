@@ -210,24 +210,24 @@ describe('FHIR safety (issue 9)', () => {
   });
 
   test('entered-in-error takes the reading off the worklist: the newest remaining value shows, or none', async () => {
-    // Body temperature: no other test of this file sends one, so these are the episode's only ones.
-    const state = async () => (await env.db.query<{ temp: { value: number } | null; last: Date | null; newest: Date | null }>(
-      `select s.latest -> 'temperature' as temp, s.last_observation_at as last,
+    // Body weight: no other test of this file sends one, so these are the episode's only ones.
+    const state = async () => (await env.db.query<{ weight: { value: number } | null; last: Date | null; newest: Date | null }>(
+      `select s.latest -> 'weight' as weight, s.last_observation_at as last,
               (select max(o.effective_at) from observations o where o.episode_id = s.episode_id) as newest
          from episode_state s where s.episode_id = $1`, [env.f.patient.episodeId])).rows[0]!;
-    const older = await post('/fhir/Observation', obs('8310-5', 37.2, 'Cel', { identifier: 'eie-temp-1', at: ago(30) }));
+    const older = await post('/fhir/Observation', obs('29463-7', 82.4, 'kg', { identifier: 'eie-weight-1', at: ago(30) }));
     assert.equal(older.status, 201, older.text);
-    const wrong = await post('/fhir/Observation', obs('8310-5', 41.5, 'Cel', { identifier: 'eie-temp-2', at: ago(1) }));
+    const wrong = await post('/fhir/Observation', obs('29463-7', 95.0, 'kg', { identifier: 'eie-weight-2', at: ago(1) }));
     assert.equal(wrong.status, 201, wrong.text);
-    assert.equal((await state()).temp?.value, 41.5);
-    const retract = (identifier: string, at: string) => post('/fhir/Observation', { ...obs('8310-5', 41.5, 'Cel', { identifier, at }), status: 'entered-in-error' });
-    assert.equal((await retract('eie-temp-2', wrong.body.effectiveDateTime!)).status, 200);
+    assert.equal((await state()).weight?.value, 95);
+    const retract = (identifier: string, value: number, at: string) => post('/fhir/Observation', { ...obs('29463-7', value, 'kg', { identifier, at }), status: 'entered-in-error' });
+    assert.equal((await retract('eie-weight-2', 95.0, wrong.body.effectiveDateTime!)).status, 200);
     let st = await state();
-    assert.equal(st.temp?.value, 37.2, 'the newest remaining temperature');
+    assert.equal(st.weight?.value, 82.4, 'the newest remaining weight');
     assert.deepEqual(st.last, st.newest, 'the last reading is the newest remaining one');
-    assert.equal((await retract('eie-temp-1', older.body.effectiveDateTime!)).status, 200);
+    assert.equal((await retract('eie-weight-1', 82.4, older.body.effectiveDateTime!)).status, 200);
     st = await state();
-    assert.equal(st.temp, null, 'no temperature left to show');
+    assert.equal(st.weight, null, 'no weight left to show');
     assert.deepEqual(st.last, st.newest);
   });
 
