@@ -215,19 +215,28 @@ describe('FHIR safety (issue 9)', () => {
       `select s.latest -> 'weight' as weight, s.last_observation_at as last,
               (select max(o.effective_at) from observations o where o.episode_id = s.episode_id) as newest
          from episode_state s where s.episode_id = $1`, [env.f.patient.episodeId])).rows[0]!;
+    // What the nurse's worklist row shows as the patient's weight.
+    const shown = async () => {
+      const r = await env.call('GET', `/api/worklist?q=${env.f.patient.identifier}`, env.c.nurseA);
+      assert.equal(r.status, 200);
+      return (r.body as unknown as { items: { latest: Record<string, { value: number }> }[] }).items[0]!.latest['weight']?.value;
+    };
     const older = await post('/fhir/Observation', obs('29463-7', 82.4, 'kg', { identifier: 'eie-weight-1', at: ago(30) }));
     assert.equal(older.status, 201, older.text);
     const wrong = await post('/fhir/Observation', obs('29463-7', 95.0, 'kg', { identifier: 'eie-weight-2', at: ago(1) }));
     assert.equal(wrong.status, 201, wrong.text);
     assert.equal((await state()).weight?.value, 95);
+    assert.equal(await shown(), 95);
     const retract = (identifier: string, value: number, at: string) => post('/fhir/Observation', { ...obs('29463-7', value, 'kg', { identifier, at }), status: 'entered-in-error' });
     assert.equal((await retract('eie-weight-2', 95.0, wrong.body.effectiveDateTime!)).status, 200);
     let st = await state();
     assert.equal(st.weight?.value, 82.4, 'the newest remaining weight');
+    assert.equal(await shown(), 82.4);
     assert.deepEqual(st.last, st.newest, 'the last reading is the newest remaining one');
     assert.equal((await retract('eie-weight-1', 82.4, older.body.effectiveDateTime!)).status, 200);
     st = await state();
     assert.equal(st.weight, null, 'no weight left to show');
+    assert.equal(await shown(), undefined);
     assert.deepEqual(st.last, st.newest);
   });
 
