@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { registerClient } from '../src/server/auth/clients.js';
-import { DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from './helpers.js';
+import { clientToken, DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from './helpers.js';
 
 /**
  * Issue 14 in Chromium: the GP's answer to an escalation comes back as a dialogmelding through the
@@ -13,12 +12,7 @@ import { DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from 
 let token = '';
 const env = useBrowserTest({
   setup: async (e) => {
-    const c = await registerClient(e.db, { clientId: 'nhn-adapter', name: 'Meldingsutveksling', organisationId: e.f.orgs.muniA, scopes: ['dialogmelding.receive'] });
-    const res = await e.server.app.inject({
-      method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
-    });
-    token = (JSON.parse(res.body) as { access_token: string }).access_token;
+    token = await clientToken(e, { clientId: 'nhn-adapter', name: 'Meldingsutveksling', organisationId: e.f.orgs.muniA, scopes: ['dialogmelding.receive'] });
   },
 });
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { after, before } from 'node:test';
+import { registerClient } from '../src/server/auth/clients.js';
 import { seedDemo } from '../src/server/demo/seed.js';
 import type { Db } from '../src/server/db/port.js';
 import type { Server } from '../src/server/server.js';
@@ -33,6 +34,18 @@ export async function newPage(browser: Browser, opts: BrowserContextOptions): Pr
 /** Only the page of `newPage`, for tests that never close its context by hand. */
 export async function openPage(browser: Browser, opts: BrowserContextOptions): Promise<Page> {
   return (await newPage(browser, opts)).page;
+}
+
+/** Registers an API client and returns a bearer token it got by client credentials, as an integration holds one. */
+export async function clientToken(env: Pick<TestEnv, 'db' | 'server'>, client: Parameters<typeof registerClient>[1]): Promise<string> {
+  const c = await registerClient(env.db, client);
+  const res = await env.server.app.inject({
+    method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
+  });
+  const token = (JSON.parse(res.body) as { access_token?: string }).access_token;
+  if (!token) throw new Error(`no token for ${client.clientId}: ${res.statusCode} ${res.body}`);
+  return token;
 }
 
 export async function loginClinic(page: Page, base: string, name: RegExp): Promise<void> {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FNR_SYSTEM } from '../src/domain/identifiers.js';
-import { registerClient } from '../src/server/auth/clients.js';
-import { DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from './helpers.js';
+import { clientToken, DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from './helpers.js';
 
 /**
  * A weighing sent in error, in Chromium: an EHR or gateway marks it entered-in-error over FHIR, and
@@ -12,12 +11,7 @@ import { DESKTOP, expectAccessible, loginClinic, newPage, useBrowserTest } from 
 let token = '';
 const env = useBrowserTest({
   setup: async (e) => {
-    const c = await registerClient(e.db, { clientId: 'e2e-ehr', name: 'EPJ', organisationId: e.f.orgs.muniA, scopes: ['observation.write'] });
-    const res = await e.server.app.inject({
-      method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
-    });
-    token = (JSON.parse(res.body) as { access_token: string }).access_token;
+    token = await clientToken(e, { clientId: 'e2e-ehr', name: 'EPJ', organisationId: e.f.orgs.muniA, scopes: ['observation.write'] });
   },
 });
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registerClient } from '../src/server/auth/clients.js';
-import { DESKTOP, loginClinic, newPage, useBrowserTest } from './helpers.js';
+import { clientToken, DESKTOP, loginClinic, newPage, useBrowserTest } from './helpers.js';
 
 /**
  * Issue 14 in Chromium: SMART on FHIR EHR launch. A simulated EPJ registers the launch context for
@@ -14,12 +13,7 @@ import { DESKTOP, loginClinic, newPage, useBrowserTest } from './helpers.js';
 let ehrToken = '';
 const env = useBrowserTest({
   setup: async (e) => {
-    const c = await registerClient(e.db, { clientId: 'epj-legekontor', name: 'EPJ', organisationId: e.f.orgs.gpOffice, scopes: ['smart.launch'] });
-    const res = await e.server.app.inject({
-      method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString(),
-    });
-    ehrToken = (JSON.parse(res.body) as { access_token: string }).access_token;
+    ehrToken = await clientToken(e, { clientId: 'epj-legekontor', name: 'EPJ', organisationId: e.f.orgs.gpOffice, scopes: ['smart.launch'] });
   },
 });
 
