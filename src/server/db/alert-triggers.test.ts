@@ -8,9 +8,9 @@ import type { Queryable } from './port.js';
 // Migration 025 keeps episode_state's alert-derived columns and worklist_rows with one set-based
 // pass per alerts statement instead of 010's and 022's per-episode probes. The state it leaves must
 // be exactly what those formulas give when recomputed from scratch, whatever mix of single- and
-// multi-row inserts, merges, acknowledgements, resolutions, zone changes, pauses and care-team
-// changes came before. The reference below is 010's backfill and 022's varde_worklist_order,
-// written out per episode.
+// multi-row inserts, merges, acknowledgements, resolutions, zone changes, pauses, care-team
+// changes and deleted readings (052) came before. The reference below is 010's backfill and 022's
+// varde_worklist_order, written out per episode.
 let f: Fixture;
 const env = useTestServer({ dbOnly: true, setup: async (e) => { f = await seedFixture(e.db); } });
 
@@ -42,7 +42,8 @@ type Op =
   | { op: 'rezone'; picks: number[]; zone: number }
   | { op: 'pause' | 'resume'; ep: number }
   | { op: 'teamAdd' | 'teamDel'; ep: number }
-  | { op: 'observe'; rows: { ep: number; code: number; value: number; at: number }[] };
+  | { op: 'observe'; rows: { ep: number; code: number; value: number; at: number }[] }
+  | { op: 'forget'; picks: number[] };
 const CODES = ['spo2', 'heart_rate', 'cat'] as const;
 
 const pick = fc.array(fc.nat(50), { minLength: 1, maxLength: 4 });
@@ -59,6 +60,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('observe' as const), rows: fc.array(fc.record({
     ep: fc.nat(EPISODES - 1), code: fc.nat(CODES.length - 1), value: fc.integer({ min: 40, max: 160 }), at: fc.nat(10_000),
   }), { minLength: 1, maxLength: 6 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('forget' as const), picks: pick }) },
 );
 
 let serial = 0;
@@ -164,6 +166,14 @@ async function apply(db: Queryable, w: World, op: Op): Promise<void> {
       const left = await db.query(`select episode_id from alerts where rule_id = 'inactive' and status <> 'resolved' and episode_id = any($1::uuid[])`,
         [op.rows.map((r) => w.episodes[r.ep]!.id)]);
       assert.deepEqual(left.rows, [], 'an inactive alert is answered by any reading');
+      return;
+    }
+    case 'forget': {
+      // Readings deleted (a retraction, fhir/repo.ts#retractObservations): sometimes a measure's
+      // newest, sometimes its last one.
+      const all = (await db.query<{ id: string }>(`select id from observations where episode_id = any($1::uuid[]) order by effective_at, id`, [ids])).rows.map((r) => r.id);
+      if (all.length === 0) return;
+      await db.query('delete from observations where id = any($1::uuid[])', [[...new Set(op.picks.map((p) => all[p % all.length]!))]]);
       return;
     }
     case 'teamDel':

@@ -592,41 +592,13 @@ export async function insertHistoryObservations(q: Queryable, rows: Omit<Observa
  */
 export async function retractObservations(q: Queryable, ids: string[], by: string, reason: string, fhirResourceId: string, now: Date): Promise<string[]> {
   if (ids.length === 0) return [];
-  const moved = await q.query<{ episode_id: string; code: string }>(
-    `with moved as (delete from observations where id = any($1::uuid[]) returning *),
-          kept as (insert into observations_retracted select m.*, $4::timestamptz, $2, $3, $5::uuid from moved m)
-     select distinct episode_id, code from moved where episode_id is not null`,
+  // episode_state (each measure's newest value, the last reading) follows the delete through its
+  // trigger (migration 052).
+  await q.query(
+    `with moved as (delete from observations where id = any($1::uuid[]) returning *)
+     insert into observations_retracted select m.*, $4::timestamptz, $2, $3, $5::uuid from moved m`,
     [ids, by, reason, now, fhirResourceId],
   );
-  if (moved.rows.length === 0) return retractFindings(q, ids, now);
-  const episodes = moved.rows.map((r) => r.episode_id);
-  const codes = moved.rows.map((r) => r.code);
-  // Derived state kept by triggers on insert/update (episode_state.latest, migration 010) is
-  // recomputed for the touched codes by a no-op update of the newest remaining reading.
-  await q.query(
-    `update observations o set zone = o.zone where o.id in (
-       select distinct on (x.episode_id, x.code) x.id from observations x
-         join unnest($1::uuid[], $2::text[]) as t(e, c) on x.episode_id = t.e and x.code = t.c
-        order by x.episode_id, x.code, x.effective_at desc)`,
-    [episodes, codes],
-  );
-  // A measure with no reading left has no newest value: without this the worklist went on showing
-  // the retracted one (an SpO2 entered in error, say) beside the patient's name. The episode's
-  // last reading is its newest remaining one, as the triggers would have left it.
-  await q.query(
-    `update episode_state s set
-        latest = s.latest - array(select t.c from unnest($1::uuid[], $2::text[]) as t(e, c)
-                                   where t.e = s.episode_id
-                                     and not exists (select 1 from observations x where x.episode_id = t.e and x.code = t.c)),
-        last_observation_at = (select max(x.effective_at) from observations x where x.episode_id = s.episode_id)
-      where s.episode_id = any($1::uuid[])`,
-    [episodes, codes],
-  );
-  return retractFindings(q, ids, now);
-}
-
-/** Removes the findings that cite the retracted readings from their alerts; @returns the alerts that changed. */
-async function retractFindings(q: Queryable, ids: string[], now: Date): Promise<string[]> {
   const r = await q.query<{ id: string }>(
     `update alerts a set
         findings = coalesce((select jsonb_agg(f order by n) from jsonb_array_elements(a.findings) with ordinality as x(f, n)
