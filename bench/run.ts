@@ -19,6 +19,7 @@
  * run; `--huge-pages` insists, BENCH_HUGE_PAGES=off declines (bench/postgres.ts#HugePages).
  * Everything is bounded: each load phase runs for a fixed time and request count.
  */
+import { latestPastUtc } from './at.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,15 +90,6 @@ const want = (p: string) => PHASES.has(p);
  * clock stays real.
  */
 const AT = args.at === undefined ? undefined : latestPastUtc(args.at);
-/** The latest instant at `hhmm` UTC not after now (today's, else yesterday's). */
-function latestPastUtc(hhmm: string): Date {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`--at ${hhmm}: expected HH:MM (UTC)`);
-  const d = new Date();
-  d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
-  if (d.getTime() > Date.now()) d.setUTCDate(d.getUTCDate() - 1);
-  return d;
-}
 /**
  * V8 flags of the server process, as docs/SCALING.md recommends for production (and `npm start`
  * uses): a young generation of 8 MB per semi-space instead of V8's default keeps ~40–70 MB of
