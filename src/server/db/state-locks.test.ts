@@ -4,9 +4,10 @@ import { bareEpisode, seedFixture, type Fixture } from '../testing/fixtures.js';
 import { useTestServer } from '../testing/server.js';
 import type { Queryable } from './port.js';
 
-// What the state triggers write per reading besides the values themselves (migration 053,
+// What the state triggers write per reading besides the values themselves (migrations 053 and 054,
 // bench/README.md "Round 31"). The values are alert-triggers.test.ts's business; here: a row the
-// transaction already holds is not locked again.
+// transaction already holds is not locked again, and a reading's update of its episode's row stays
+// on the row's page (HOT) in a table whose pages are shared with other episodes.
 let f: Fixture;
 const env = useTestServer({ dbOnly: true, setup: async (e) => { f = await seedFixture(e.db); } });
 
@@ -56,4 +57,25 @@ test('the state triggers\' lock takes rows in episode order, but not again a row
   });
   const latest = (await env.db.query<{ v: number }>(`select (latest -> 'spo2' ->> 'value')::float8 as v from episode_state where episode_id = $1`, [ep.id])).rows[0]!;
   assert.equal(latest.v, 93, 'the newer reading (94 is a second older)');
+});
+
+test('readings update their episode_state row on its own page (HOT), also when the page holds many other episodes (054)', async () => {
+  const eps: { id: string; patientId: string }[] = [];
+  for (let i = 0; i < 80; i++) eps.push(await bareEpisode(env.db, f, identifier()));
+  // The episode whose row shares its page with the most others, as in any loaded database.
+  const target = (await env.db.query<{ id: string; n: number }>(
+    `with p as (select episode_id, (ctid::text::point)[0] as page from episode_state where episode_id = any($1::uuid[]))
+     select p.episode_id as id, count(*) over (partition by p.page)::int as n from p order by n desc, p.episode_id limit 1`,
+    [eps.map((e) => e.id)],
+  )).rows[0]!;
+  assert.ok(target.n > 10, `the page holds ${target.n} episodes`);
+  const ep = eps.find((e) => e.id === target.id)!;
+  await env.db.tx(async (tx) => {
+    for (let k = 0; k < 5; k++) await observe(tx, ep, 90 + k);
+    const s = (await tx.query<{ upd: number; hot: number }>(
+      `select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_xact_user_tables where relname = 'episode_state'`,
+    )).rows[0]!;
+    assert.ok(s.upd >= 5, `${s.upd} updates of episode_state`);
+    assert.equal(s.hot, s.upd, 'every update HOT');
+  });
 });
