@@ -40,7 +40,8 @@ type Op =
   | { op: 'upsert'; rows: { ep: number; rule: number; zone: number; value: number; at: number }[] }
   | { op: 'ack' | 'resolve' | 'reopen'; picks: number[]; by: number }
   | { op: 'rezone'; picks: number[]; zone: number }
-  | { op: 'pause' | 'resume'; ep: number }
+  | { op: 'pause'; ep: number }
+  | { op: 'resume' }
   | { op: 'teamAdd' | 'teamDel'; ep: number }
   | { op: 'observe'; rows: { ep: number; code: number; value: number; at: number }[] }
   | { op: 'forget'; picks: number[] };
@@ -55,7 +56,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }), { minLength: 1, maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('ack' as const, 'resolve' as const, 'reopen' as const), picks: pick, by: fc.nat(1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rezone' as const), picks: pick, zone: fc.nat(1) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'resume' as const), ep: fc.nat(EPISODES - 1) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), ep: fc.nat(EPISODES - 1) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'resume' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('teamAdd' as const, 'teamDel' as const), ep: fc.nat(EPISODES - 1) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('observe' as const), rows: fc.array(fc.record({
     ep: fc.nat(EPISODES - 1), code: fc.nat(CODES.length - 1), value: fc.integer({ min: 40, max: 160 }), at: fc.nat(10_000),
@@ -144,8 +146,12 @@ async function apply(db: Queryable, w: World, op: Op): Promise<void> {
       await db.query(`update alerts set zone = $2 where id = any($1::uuid[]) and zone <> 'missing'`, [await picked(op.picks), op.zone ? 'red' : 'yellow']);
       return;
     case 'pause':
+      await db.query(`update episodes set status = 'paused' where id = $1`, [w.episodes[op.ep]!.id]);
+      return;
     case 'resume':
-      await db.query(`update episodes set status = $2 where id = $1`, [w.episodes[op.ep]!.id, op.op === 'pause' ? 'paused' : 'active']);
+      // Every paused episode of the world at once: an episode active again needs its worklist rows
+      // written anew (a resume of one picked at random rarely followed its pause).
+      await db.query(`update episodes set status = 'active' where id = any($1::uuid[]) and status = 'paused'`, [w.episodes.map((e) => e.id)]);
       return;
     case 'teamAdd':
       await db.query(`insert into care_team (episode_id, organisation_id, responsibility) values ($1, $2, 'gp') on conflict do nothing`, [w.episodes[op.ep]!.id, f.orgs.gpOffice]);
