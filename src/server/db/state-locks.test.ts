@@ -32,7 +32,7 @@ async function stateLocker(q: Queryable, episodeId: string): Promise<{ xmax: str
   )).rows[0]!;
 }
 
-test('the state triggers\' lock takes rows in episode order, but not again a row its transaction has already written (053)', async () => {
+test('the state triggers\' lock takes a row its transaction has not written yet, and not again one it has written (053)', async () => {
   const ep = await bareEpisode(env.db, f, identifier());
   const lock = (q: Queryable) => q.query('select varde_lock_episode_states(array[$1]::uuid[])', [ep.id]);
   // Nothing of this transaction touched the row: locked (xmax is this transaction).
