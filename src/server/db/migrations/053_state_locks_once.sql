@@ -67,22 +67,6 @@ begin
   return null;
 end $$;
 
--- 052's trigger with the lock above.
-create or replace function varde_observations_del() returns trigger language plpgsql as $$
-begin
-  perform varde_lock_episode_states(array(select distinct o.episode_id from old_rows o where o.episode_id is not null));
-  with c as (
-    select distinct o.patient_id, o.episode_id, o.code from old_rows o where o.episode_id is not null),
-  n as (
-    select c.episode_id, c.code,
-           (select jsonb_build_object('value', x.value, 'unit', x.unit, 'effectiveAt', x.effective_at, 'zone', x.zone)
-              from observations x where x.patient_id = c.patient_id and x.code = c.code and x.episode_id = c.episode_id
-             order by x.effective_at desc limit 1) as v
-      from c)
-  update episode_state s set
-      latest = (s.latest - coalesce((select array_agg(n.code) from n where n.episode_id = s.episode_id and n.v is null), '{}'::text[]))
-               || coalesce((select jsonb_object_agg(n.code, n.v) from n where n.episode_id = s.episode_id and n.v is not null), '{}'::jsonb),
-      last_observation_at = (select max(x.effective_at) from observations x where x.episode_id = s.episode_id)
-   where s.episode_id in (select c.episode_id from c);
-  return null;
-end $$;
+-- 052's delete trigger keeps its own lock: a retraction deletes before anything of its transaction
+-- has written the state row, so there is nothing for it to skip (the alert repair after it, through
+-- varde_alerts_state above, does skip the row the delete trigger wrote).
