@@ -36,7 +36,7 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, OpeningHoursSchema } from '../src/domain/opening-hours.js';
-import { percentile, runLoad, type LoadResult } from './http-load.js';
+import { loadClient, percentile, runLoad, type LoadResult } from './http-load.js';
 import { measureCommitFloor, measureFloor, type CommitFloor, type Floor } from './floor.js';
 import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
 import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
@@ -159,6 +159,8 @@ interface Figures {
   rssPeakMb?: number;
   /** The machine's HTTP floor (`--phases floor`), the same for every store of one run. */
   floor?: Floor;
+  /** The load generator's HTTP client (BENCH_CLIENT; http-load.ts): undici since round 32, node-http before. */
+  client: string;
   /** PostgreSQL only (`--phases floor`): single-row durable commits/s on this database, before the cohort is loaded. */
   commitFloor?: CommitFloor;
 }
@@ -377,6 +379,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
       sweep,
       floor,
       commitFloor,
+      client: loadClient(),
     };
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const reading = (n: string, p: (typeof people)[number], measurements: SimMeasurement[]) => ({
@@ -747,8 +750,12 @@ function report(rs: Figures[]): string {
   // where the peer was measured and the targets set (~15 800 req/s). Only indicative: the database
   // and fsync need not scale as HTTP does.
   // A share of the floor only for one request per reading (an upload of 100 is not one request's work).
+  // PEER.floorPerS was node:http's floor (the client of rounds 1–31), so the scaled figure is only
+  // printed for runs with that client (BENCH_CLIENT=node-http).
   const vsFloor = (r: Figures, x?: number, share = true) =>
-    r.floor && x !== undefined ? `; ${share ? `${f((x / r.floor.perS) * 100, 1)} % of floor, ` : ''}≈ ${f((x * PEER.floorPerS) / r.floor.perS)} at a floor of ${PEER.floorPerS}` : '';
+    r.floor && x !== undefined
+      ? `; ${share ? `${f((x / r.floor.perS) * 100, 1)} % of floor` : ''}${r.client === 'node-http' ? `${share ? ', ' : ''}≈ ${f((x * PEER.floorPerS) / r.floor.perS)} at a floor of ${PEER.floorPerS}` : ''}`
+      : '';
   const rows: [string, ...string[]][] = [
     ['HTTP floor (bare fastify route, no database), req/s', ...rs.map((r) => (r.floor ? `${f(r.floor.perS)}; p50 / p99 ${f(r.floor.p50, 1)} / ${f(r.floor.p99, 1)} ms; CPU ms per request: server ${f(r.floor.cpuMsPerRequest.server, 3)}, load generator ${f(r.floor.cpuMsPerRequest.bench, 3)}` : '–'))],
     ['database commit floor (one-row inserts, autocommit), commits/s', ...rs.map((r) => (r.commitFloor ? `${f(r.commitFloor.commitsPerS)} @ ${r.commitFloor.connections} connections; CPU ms per commit: database ${f(r.commitFloor.cpuMsPerCommit.db, 3)}, bench ${f(r.commitFloor.cpuMsPerCommit.bench, 3)}` : '–'))],
@@ -785,6 +792,7 @@ function report(rs: Figures[]): string {
   const line = (r: string[]) => `| ${r.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
   const out = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
   out.push('', `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Load generator, server and database share these CPUs.`);
+  out.push(`Load generator: closed loop over keep-alive connections, client ${loadClient()} (BENCH_CLIENT=node-http: node:http, the client of rounds 1–31).`);
   for (const r of rs) out.push(`${r.store}: ${r.note}.`);
   out.push(`Server process: NODE_OPTIONS=${SERVER_NODE_OPTIONS || '(V8 defaults)'}.`);
   out.push('CPU: 100 = one core; "database" is only measured for a throwaway cluster (PGlite runs inside the server); "other" is everything else on the machine.');
