@@ -73,6 +73,7 @@ const { values: args } = parseArgs({
   options: {
     only: { type: 'string' }, patients: { type: 'string' }, days: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' },
     phases: { type: 'string' }, keep: { type: 'boolean' }, at: { type: 'string' }, statements: { type: 'boolean' }, 'huge-pages': { type: 'boolean' },
+    concurrency: { type: 'string' },
   },
 });
 const PATIENTS = Number(args.patients ?? 10_000);
@@ -111,8 +112,14 @@ const WORKLIST_PATH = `/api/worklist${WORKLIST_QUERY ? `?${WORKLIST_QUERY}` : ''
  * and production run it; BENCH_TSX=1 runs the TypeScript through tsx instead (~48 MB more RSS).
  */
 const COMPILED = process.env.BENCH_TSX !== '1';
-/** Requests in flight in the single-request phases (single, fhirSingle, fhirPhd), and so in the HTTP floor and the commit floor's connections, which must match them. */
-const SINGLE_CONCURRENCY = 32;
+/**
+ * Requests in flight in the single-request phases (single, fhirSingle, fhirPhd), and so in the HTTP
+ * floor and the commit floor's connections, which must match them. 32, as every round and the peer's
+ * measurement ran; `--concurrency N` measures the same phases under a heavier closed loop (a capacity
+ * curve, bench/README.md "Round 32"), not the issue's figures.
+ */
+const SINGLE_CONCURRENCY = Number(args.concurrency ?? 32);
+if (!Number.isInteger(SINGLE_CONCURRENCY) || SINGLE_CONCURRENCY < 1 || SINGLE_CONCURRENCY > 1024) throw new Error('--concurrency must be a whole number from 1 to 1024');
 const CLIENT_ID = 'bench-gateway';
 const CLIENT_SECRET = randomBytes(18).toString('base64url');
 /**
@@ -278,7 +285,8 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
   try {
     let commitFloor: CommitFloor | undefined;
     if (kind === 'postgres' && want('floor')) {
-      const cf = { seconds: 5, connections: SINGLE_CONCURRENCY };
+      // At most 40 connections: the throwaway cluster allows 50, and the server's pool needs some.
+      const cf = { seconds: 5, connections: Math.min(SINGLE_CONCURRENCY, 40) };
       log(`commit floor (one-row inserts, autocommit): ${cf.connections} connections, ${cf.seconds} s`);
       commitFloor = await measureCommitFloor({ url: env.DATABASE_URL!, ...cf, dbCpuMs: () => dbCpuMs() });
       log(`  ${commitFloor.commitsPerS.toFixed(0)} commits/s; CPU ms per commit: database ${commitFloor.cpuMsPerCommit.db.toFixed(3)}, bench ${commitFloor.cpuMsPerCommit.bench.toFixed(3)}`);
