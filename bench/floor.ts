@@ -20,7 +20,10 @@ export interface Floor {
  * concurrency with the single phase's request body. No ingest can be faster than this on the same
  * machine, so the floor turns the machine-bound throughput targets into fractions that travel between
  * machines: round 9's VM served ~15 800 req/s here, round 25's 2 952–4 600, and the same code's figures
- * are compared across them as "% of floor" and as CPU per request relative to the floor's.
+ * are compared across them as "% of floor" and as CPU per request relative to the floor's. Those
+ * floors were node:http's, the client's own ceiling (one core busy); with undici (round 32) the same
+ * route serves 25 800–28 200 req/s on round 31's VM, so floors of rounds 9–31 compare only with
+ * BENCH_CLIENT=node-http runs.
  */
 export async function measureFloor(opts: { seconds: number; concurrency: number; nodeOptions: string; make: (i: number) => LoadRequest }): Promise<Floor> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bench', 'floor-server.mjs')], {

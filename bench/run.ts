@@ -760,10 +760,14 @@ function report(rs: Figures[]): string {
   // A share of the floor only for one request per reading (an upload of 100 is not one request's work).
   // PEER.floorPerS was node:http's floor (the client of rounds 1–31), so the scaled figure is only
   // printed for runs with that client (BENCH_CLIENT=node-http).
-  const vsFloor = (r: Figures, x?: number, share = true) =>
-    r.floor && x !== undefined
-      ? `; ${share ? `${f((x / r.floor.perS) * 100, 1)} % of floor` : ''}${r.client === 'node-http' ? `${share ? ', ' : ''}≈ ${f((x * PEER.floorPerS) / r.floor.perS)} at a floor of ${PEER.floorPerS}` : ''}`
-      : '';
+  const vsFloor = (r: Figures, x?: number, share = true) => {
+    if (!r.floor || x === undefined) return '';
+    const parts = [
+      ...(share ? [`${f((x / r.floor.perS) * 100, 1)} % of floor`] : []),
+      ...(r.client === 'node-http' ? [`≈ ${f((x * PEER.floorPerS) / r.floor.perS)} at a floor of ${PEER.floorPerS}`] : []),
+    ];
+    return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+  };
   const rows: [string, ...string[]][] = [
     ['HTTP floor (bare fastify route, no database), req/s', ...rs.map((r) => (r.floor ? `${f(r.floor.perS)}; p50 / p99 ${f(r.floor.p50, 1)} / ${f(r.floor.p99, 1)} ms; CPU ms per request: server ${f(r.floor.cpuMsPerRequest.server, 3)}, load generator ${f(r.floor.cpuMsPerRequest.bench, 3)}` : '–'))],
     ['database commit floor (one-row inserts, autocommit), commits/s', ...rs.map((r) => (r.commitFloor ? `${f(r.commitFloor.commitsPerS)} @ ${r.commitFloor.connections} connections; CPU ms per commit: database ${f(r.commitFloor.cpuMsPerCommit.db, 3)}, bench ${f(r.commitFloor.cpuMsPerCommit.bench, 3)}` : '–'))],
