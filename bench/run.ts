@@ -36,7 +36,7 @@ import { loadCohort } from '../src/sim/load.js';
 import { sweepMissing } from '../src/server/triage/missing-job.js';
 import { CATALOGUE } from '../src/domain/catalogue.js';
 import { DEFAULT_OPENING_HOURS, OpeningHoursSchema } from '../src/domain/opening-hours.js';
-import { loadClient, percentile, runLoad, type LoadResult } from './http-load.js';
+import { loadClient, percentile, runLoad, type LoadClient, type LoadResult } from './http-load.js';
 import { measureCommitFloor, measureFloor, type CommitFloor, type Floor } from './floor.js';
 import { benchPostgres, hugePagesMode, hugePagesNote, pgSchedulingMode, type PgServer } from './postgres.js';
 import { adminQuery, dropDatabase } from '../src/server/testing/pg-cluster.js';
@@ -167,7 +167,7 @@ interface Figures {
   /** The machine's HTTP floor (`--phases floor`), the same for every store of one run. */
   floor?: Floor;
   /** The load generator's HTTP client (BENCH_CLIENT; http-load.ts): undici since round 32, node-http before. */
-  client: string;
+  client: LoadClient;
   /** PostgreSQL only (`--phases floor`): single-row durable commits/s on this database, before the cohort is loaded. */
   commitFloor?: CommitFloor;
 }
@@ -285,7 +285,7 @@ async function benchStore(kind: 'pglite' | 'postgres', pgServer?: PgServer): Pro
   try {
     let commitFloor: CommitFloor | undefined;
     if (kind === 'postgres' && want('floor')) {
-      // At most 40 connections: the throwaway cluster allows 50, and the server's pool needs some.
+      // At most 40 connections: the throwaway cluster allows 50 (max_connections), and the bench's own pool needs some.
       const cf = { seconds: 5, connections: Math.min(SINGLE_CONCURRENCY, 40) };
       log(`commit floor (one-row inserts, autocommit): ${cf.connections} connections, ${cf.seconds} s`);
       commitFloor = await measureCommitFloor({ url: env.DATABASE_URL!, ...cf, dbCpuMs: () => dbCpuMs() });
