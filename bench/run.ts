@@ -148,7 +148,8 @@ const CATALOGUE_LOINC = new Map(
   (['spo2', 'heart_rate', 'weight'] as const).map((c) => [c as string, CATALOGUE[c].loinc.code]),
 );
 
-interface Figures {
+/** One store's figures, as `--json` writes them (bench/repeat.ts reads them back). */
+export interface Figures {
   store: string;
   note: string;
   loaded: { patients: number; observations: number; alerts: number; seconds: number };
