@@ -79,3 +79,42 @@ test('readings update their episode_state row on its own page (HOT), also when t
     assert.equal(s.hot, s.upd, 'every update HOT');
   });
 });
+
+test('resolving a missing alert the sweep raised writes its new version on the alert\'s own page (056)', async () => {
+  const eps: { id: string; patientId: string }[] = [];
+  for (let i = 0; i < 60; i++) eps.push(await bareEpisode(env.db, f, identifier()));
+  const summary = JSON.stringify({
+    nb: 'Ingen måling av oksygenmetning (SpO₂) registrert siden i går kl. 14:00. Planen ber om én måling hver dag før kl. 14.',
+    nn: 'Inga måling av oksygenmetting (SpO₂) registrert sidan i går kl. 14:00. Planen ber om éi måling kvar dag før kl. 14.',
+    en: 'No oxygen saturation (SpO₂) reading recorded since yesterday 14:00. The plan asks for one reading a day before 14:00.',
+  });
+  // As the sweep raises them: one statement, so they fill the pages one after another.
+  const ids = await env.db.tx(async (tx) => {
+    await tx.query(`select set_config('varde.missing_sweep', 'on', true)`);
+    return (await tx.query<{ id: string }>(
+      `insert into alerts (patient_id, episode_id, rule_id, kind, zone, plan_id, plan_version, summary, findings, first_at, last_at)
+       select u.patient_id, u.episode_id, 'missing:spo2', 'missing_measurement', 'missing', $3, 1, $4::jsonb,
+              jsonb_build_array(jsonb_build_object('rule', 'missing:spo2', 'dueAt', now(), 'code', 'spo2')), now(), now()
+         from unnest($1::uuid[], $2::uuid[]) as u(patient_id, episode_id)
+       returning id`,
+      [eps.map((e) => e.patientId), eps.map((e) => e.id), f.patient.planId, summary],
+    )).rows.map((r) => r.id);
+  });
+  const where = async (q: Queryable, id: string) =>
+    (await q.query<{ page: number }>(`select (ctid::text::point)[0]::int as page from alerts where id = $1`, [id])).rows[0]!.page;
+  // An alert on the page that holds the most of them, as after any sweep.
+  const target = (await env.db.query<{ id: string; n: number }>(
+    `with p as (select id, (ctid::text::point)[0] as page from alerts where id = any($1::uuid[]))
+     select p.id, count(*) over (partition by p.page)::int as n from p order by n desc, p.id limit 1`,
+    [ids],
+  )).rows[0]!;
+  assert.ok(target.n > 5, `the page holds ${target.n} alerts`);
+  const before = await where(env.db, target.id);
+  const ep = eps[ids.indexOf(target.id)]!;
+  // A reading answers it (ingest's update, observations/repo.ts writeSittings, sets the same columns).
+  await env.db.tx(async (tx) => {
+    await observe(tx, ep, 95);
+    await tx.query(`update alerts set status = 'resolved', resolved_at = now() where id = $1`, [target.id]);
+    assert.equal(await where(tx, target.id), before, 'the resolved version stays on the alert\'s page');
+  });
+});

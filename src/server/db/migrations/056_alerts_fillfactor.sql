@@ -1,0 +1,18 @@
+-- Room on each page of alerts for the next version of its open alerts, so resolving one writes the
+-- new version beside the old.
+--
+-- Ingest resolves the missing-measurement alerts a reading answers (observations/repo.ts,
+-- writeSittings), and the sweep raises them in bulk, packing the pages: an alert row is ~600-800
+-- bytes and the sweep left holes of 20-60 bytes. The new version then went to another page, and
+-- before letting go of the old page PostgreSQL wrote a second lock record for the old tuple (the
+-- first is the row lock the BEFORE UPDATE triggers take, which stays), the update as a cross-page
+-- record, and dirtied two pages. At 14:00 (every reading answering a missing alert) that was 2.0
+-- lock records and 0.92 cross-page updates of alerts per single reading
+-- (bench/explain-ingest.ts WAL=1 WAL_DETAIL='alerts$', bench/README.md "Round 33").
+--
+-- The update cannot be HOT (status is in the predicates of alerts_one_unresolved, alerts_open and
+-- alerts_missing_open), so the index entries stay; only the page and the lock record are saved.
+-- 70 % leaves ~2.4 kB per page: three new versions between two prunes. New pages of the table
+-- grow by ~40 %. No rewrite: the alerts that get resolved are the newest (the sweep raises them on
+-- pages written from now on); an older open alert moves page once, as before, when it is answered.
+alter table alerts set (fillfactor = 70);
